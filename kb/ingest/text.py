@@ -1,0 +1,123 @@
+"""Text repair shared by every ingest stage: mojibake, LaTeX accents, whitespace.
+
+>>> repair("Montavon, Gr√©goire")
+'Montavon, Grégoire'
+>>> repair("Sch{\\\"o}lkopf")
+'Schölkopf'
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import ftfy
+
+# ftfy's defaults, minus the ones that would change meaning in notes
+# (we keep curly quotes as written; they help to find quoted titles).
+_FTFY_CONFIG = ftfy.TextFixerConfig(
+    uncurl_quotes=False,
+    fix_latin_ligatures=True,
+    normalization="NFC",
+    explain=False,
+)
+
+_LATEX_ACCENTS = {
+    "'": "\u0301",
+    "`": "\u0300",
+    "^": "\u0302",
+    '"': "\u0308",
+    "~": "\u0303",
+    "=": "\u0304",
+    ".": "\u0307",
+    "u": "\u0306",
+    "v": "\u030c",
+    "H": "\u030b",
+    "c": "\u0327",
+    "k": "\u0328",
+    "r": "\u030a",
+}
+_LATEX_SYMBOLS = {
+    "ss": "ß",
+    "o": "ø",
+    "O": "Ø",
+    "ae": "æ",
+    "AE": "Æ",
+    "oe": "œ",
+    "OE": "Œ",
+    "aa": "å",
+    "AA": "Å",
+    "l": "ł",
+    "L": "Ł",
+    "i": "ı",
+    "j": "ȷ",
+    "&": "&",
+    "%": "%",
+    "$": "$",
+    "#": "#",
+    "_": "_",
+}
+# {\'e}, \'{e}, \'e, {\"{o}}, \c{c}, \v{s}
+_ACCENT_RE = re.compile(
+    r"""\{?\\(?P<cmd>['`^"~=.]|[uvHckr](?=[{\s]))\s*(?:\{(?P<a>\\?[A-Za-z])\}|(?P<b>\\?[A-Za-z]))\}?"""
+)
+_SYMBOL_RE = re.compile(r"\{?\\(?P<sym>ss|ae|AE|oe|OE|aa|AA|[oOlLij])(?![A-Za-z])\s*(?:\{\})?\}?|\\(?P<esc>[&%$#_])")
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\ufe00-\ufe0f]")
+
+
+def _accent(m: re.Match[str]) -> str:
+    base = m.group("a") or m.group("b")
+    if base in ("\\i", "\\j"):
+        base = base[1]
+    elif base.startswith("\\"):
+        return m.group(0)
+    return unicodedata.normalize("NFC", base + _LATEX_ACCENTS[m.group("cmd")])
+
+
+def _symbol(m: re.Match[str]) -> str:
+    if m.group("esc"):
+        return m.group("esc")
+    return _LATEX_SYMBOLS[m.group("sym")]
+
+
+def decode_latex(text: str) -> str:
+    """Turn LaTeX accent commands into Unicode: ``{\\'e}`` → ``é``, ``\\ss`` → ``ß``."""
+    if "\\" not in text:
+        return text
+    text = _ACCENT_RE.sub(_accent, text)
+    return _SYMBOL_RE.sub(_symbol, text)
+
+
+def fix_mojibake(text: str) -> str:
+    """Repair UTF-8-read-as-Latin-1/MacRoman mojibake (``Gr√©goire`` → ``Grégoire``)."""
+    return ftfy.fix_text(text, _FTFY_CONFIG)
+
+
+def repair(text: str) -> str:
+    """Mojibake, LaTeX accents, invisible characters, NFC — safe to apply twice."""
+    text = fix_mojibake(text)
+    text = decode_latex(text)
+    text = _ZERO_WIDTH.sub("", text)
+    return unicodedata.normalize("NFC", text)
+
+
+def squash(text: str) -> str:
+    """Collapse runs of whitespace to one space and strip."""
+    return " ".join(text.split())
+
+
+def ascii_fold(text: str) -> str:
+    """``Schölkopf`` → ``Scholkopf``; ``Łukasz`` → ``Lukasz``."""
+    text = text.translate(_FOLD_EXTRA)
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+_FOLD_EXTRA = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "ss", "æ": "ae", "Æ": "AE",
+                             "œ": "oe", "Œ": "OE", "đ": "d", "Đ": "D", "ı": "i", "þ": "th"})
+
+
+def normalise_title(text: str) -> str:
+    """Key for comparing titles: folded, lower-case, alphanumerics and single spaces."""
+    text = ascii_fold(repair(text)).lower()
+    return squash(re.sub(r"[^a-z0-9]+", " ", text))
