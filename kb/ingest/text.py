@@ -95,6 +95,8 @@ def fix_mojibake(text: str) -> str:
 
 def repair(text: str) -> str:
     """Mojibake, LaTeX accents, invisible characters, NFC — safe to apply twice."""
+    if text.isascii():  # the common case: nothing to repair but LaTeX escapes
+        return decode_latex(text)
     text = fix_mojibake(text)
     text = decode_latex(text)
     text = _ZERO_WIDTH.sub("", text)

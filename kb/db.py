@@ -1,0 +1,107 @@
+"""Engine, sessions and schema: the only core module that knows the backend.
+
+``open_db("data/kb.sqlite")`` or ``open_db("postgresql://user@host/kb")``.
+SQLite gets WAL, a busy timeout and foreign keys; everything SQLite-specific
+(pragmas, FTS5) lives here and in :mod:`kb.search`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel, create_engine
+
+from kb import models  # noqa: F401  (registers the tables)
+
+DEFAULT_DB = "data/kb.sqlite"
+BUSY_TIMEOUT_MS = 30_000
+
+# Hooks run after the tables exist (kb.search registers its index here), so
+# that db.py need not import the modules built on top of it.
+_schema_hooks: list[Callable[[Engine], None]] = []
+
+
+def register_schema_hook(hook: Callable[[Engine], None]) -> None:
+    if hook not in _schema_hooks:
+        _schema_hooks.append(hook)
+
+
+def resolve_db_url(db: str | os.PathLike[str] | None = None) -> str:
+    """``--db`` beats ``KB_DB`` beats ``data/kb.sqlite``; plain paths become sqlite URLs."""
+    value = str(db) if db else os.environ.get("KB_DB") or DEFAULT_DB
+    if "://" in value:
+        if value.startswith("postgres://"):
+            value = "postgresql://" + value[len("postgres://"):]
+        if value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value[len("postgresql://"):]
+        return value
+    return f"sqlite:///{Path(value).expanduser()}"
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:  # pragma: no cover - trivial
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def _sqlite_begin(conn) -> None:
+    # Writers take the write lock at BEGIN, so two writers queue on
+    # busy_timeout instead of failing with "database is locked" when a read
+    # transaction tries to upgrade; readers stay deferred and never block.
+    write = conn.get_execution_options().get("kb_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def make_engine(db: str | os.PathLike[str] | None = None) -> Engine:
+    url = resolve_db_url(db)
+    if url.startswith("sqlite:///"):
+        path = url[len("sqlite:///"):]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "isolation_level": None})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    return engine
+
+
+def init_schema(engine: Engine) -> None:
+    SQLModel.metadata.create_all(engine)
+    for hook in _schema_hooks:
+        hook(engine)
+
+
+def open_db(db: str | os.PathLike[str] | None = None) -> Engine:
+    """Engine with the schema created (idempotent)."""
+    engine = make_engine(db)
+    init_schema(engine)
+    return engine
+
+
+@contextmanager
+def session_scope(engine: Engine, write: bool = False) -> Iterator[Session]:
+    """One transaction: commit on success, roll back on any error.
+
+    ``write=True`` takes SQLite's write lock up front (``BEGIN IMMEDIATE``).
+    """
+    bind = engine.execution_options(kb_write=True) if write else engine
+    with Session(bind, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

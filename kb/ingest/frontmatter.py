@@ -1,0 +1,117 @@
+"""Front matter: YAML between ``---`` lines or TOML between ``+++`` lines.
+
+>>> fm, body, offset = split_front_matter("---\\ntitle: X\\n---\\nHello")
+>>> fm, body, offset
+({'title': 'X'}, 'Hello', 3)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from typing import Any
+
+import yaml
+
+from kb.errors import BadFrontMatter
+
+MAX_FRONT_MATTER = 64 * 1024
+_KEY_LINE = re.compile(r"^\s*[A-Za-z_][\w-]*\s*[:=]")
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """Safe YAML without anchors/aliases: no "billion laughs" expansion."""
+
+    def compose_node(self, parent, index):  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.constructor.ConstructorError(
+                None, None, "YAML aliases are not allowed in front matter", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return value.isoformat()
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def split_front_matter(text: str, path: str = "<post>") -> tuple[dict[str, Any], str, int]:
+    """Return (front matter, body, number of lines before the body).
+
+    Raises :class:`BadFrontMatter` (with the line) when a front matter block
+    is opened but never closed, or does not parse.
+    """
+    stripped = text.lstrip("\ufeff")
+    first, _, rest = stripped.partition("\n")
+    delim = first.strip()
+    if delim not in ("---", "+++"):
+        return {}, text, 0
+    lines = rest.split("\n")
+    close = next((i for i, line in enumerate(lines) if line.strip() in (delim, "..." if delim == "---" else delim)), None)
+    if close is None:
+        following = next((line for line in lines if line.strip()), "")
+        if delim == "+++" or _KEY_LINE.match(following):
+            raise BadFrontMatter(path, f"front matter opened with '{delim}' is never closed", line=1)
+        return {}, text, 0  # a horizontal rule, not front matter
+    raw = "\n".join(lines[:close])
+    if len(raw) > MAX_FRONT_MATTER:
+        raise BadFrontMatter(path, f"front matter is larger than {MAX_FRONT_MATTER // 1024} KiB", line=1)
+    body = "\n".join(lines[close + 1:])
+    offset = close + 2
+    if delim == "+++":
+        try:
+            data: Any = tomllib.loads(raw)
+        except tomllib.TOMLDecodeError as exc:
+            line = _toml_line(str(exc))
+            raise BadFrontMatter(path, f"TOML front matter: {exc}", line=line + 1 if line else 1) from None
+    else:
+        try:
+            data = yaml.load(raw, Loader=_NoAliasLoader)  # noqa: S506 - safe loader subclass
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+            line = mark.line + 2 if mark is not None else 1
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            raise BadFrontMatter(path, f"YAML front matter: {problem}", line=line) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        if any(_KEY_LINE.match(line) for line in lines[:close]):
+            raise BadFrontMatter(path, "front matter is not a mapping of keys to values", line=2)
+        return {}, text, 0
+    return _jsonable(data), body, offset
+
+
+def _toml_line(message: str) -> int | None:
+    m = re.search(r"line (\d+)", message)
+    return int(m.group(1)) if m else None
+
+
+def front_matter_date(fm: dict[str, Any]) -> str | None:
+    """The post date as ISO ``YYYY-MM-DD`` when it can be read (unpadded dates accepted)."""
+    for key in ("date", "published_at", "pubDate", "created"):
+        value = fm.get(key)
+        if not value:
+            continue
+        m = re.match(r"\s*(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", str(value))
+        if m:
+            y, mo, d = (int(g) for g in m.groups())
+            try:
+                return dt.date(y, mo, d).isoformat()
+            except ValueError:
+                return None
+    return None
+
+
+def is_draft(fm: dict[str, Any]) -> bool:
+    if fm.get("draft") in (True, "true", "True", "yes"):
+        return True
+    return fm.get("published") in (False, "false", "False", "no")

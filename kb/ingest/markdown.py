@@ -1,0 +1,443 @@
+"""Markdown walk: a post body → a flat list of :class:`Block` in reading order.
+
+Built on markdown-it-py tokens (CommonMark + tables + footnotes + raw HTML).
+Each block carries its plain text, the links inside it with their offsets in
+that text, its 1-based line in the file and the heading path above it, so the
+later stages never look at Markdown syntax again.
+
+Liquid/Hugo template tags are neutralised first, line count preserved, so
+line numbers always point into the original file.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from urllib.parse import unquote
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
+
+from kb.ingest.text import repair
+
+_md = (
+    MarkdownIt("commonmark", {"html": True, "maxNesting": 100})
+    .enable("table")
+    .enable("strikethrough")
+    .use(footnote_plugin)
+)
+
+
+@dataclass
+class Span:
+    """A link (or image) inside a block's text: ``text[start:end]`` is its label."""
+
+    start: int
+    end: int
+    href: str
+    label: str
+    line: int
+    image: bool = False
+    raw_href: str = ""  # as written, before repair of nested/broken targets
+    bracketed: bool = False  # "[Name]" with no target at all
+
+
+@dataclass
+class Block:
+    kind: str  # heading, paragraph, item, row, code, html, footnote
+    text: str
+    line: int
+    end_line: int
+    links: list[Span] = field(default_factory=list)
+    level: int = 0  # heading level; list depth for items
+    quote: int = 0  # blockquote depth
+    section: tuple[str, ...] = ()  # heading texts above this block, outermost first
+    lang: str = ""  # code fence info
+    cells: list[str] = field(default_factory=list)  # table row cells (plain text)
+    header: list[str] = field(default_factory=list)  # the table's header cells
+    marker: str = ""  # list marker ("1.", "-"), footnote label ("^1")
+    bold: bool = False  # the whole paragraph is bold (a pseudo-heading)
+    emphasis: list[tuple[int, int]] = field(default_factory=list)  # italic/bold spans in text
+
+
+def inline_markdown(block: Block, start: int = 0, end: int | None = None) -> str:
+    """The block's text (or a slice of it) with emphasis as ``_…_`` and links as ``[label](url)``.
+
+    Reference parsing uses this: italics mark the venue, links carry DOIs and arXiv ids.
+    """
+    end = len(block.text) if end is None else end
+    inserts: list[tuple[int, int, str]] = []  # (offset, order, text)
+    for s, e in block.emphasis:
+        if start <= s < e <= end:
+            inserts.append((s, 1, "_"))
+            inserts.append((e, 0, "_"))
+    for span in block.links:
+        if start <= span.start <= span.end <= end and span.href and not span.image:
+            inserts.append((span.start, 2, "["))
+            inserts.append((span.end, -1, f"]({span.href})"))
+    inserts.sort(key=lambda x: (x[0], x[1]))
+    out, cursor = [], start
+    for pos, _, piece in inserts:
+        out.append(block.text[cursor:pos])
+        out.append(piece)
+        cursor = pos
+    out.append(block.text[cursor:end])
+    return "".join(out)
+
+
+# ---------------------------------------------------------------- preprocessing
+
+_LIQUID_HIGHLIGHT = re.compile(r"\{%-?\s*highlight\s+(\w+)[^%]*-?%\}(.*?)\{%-?\s*endhighlight\s*-?%\}", re.S)
+_LIQUID_TAG = re.compile(r"\{%-?.*?-?%\}", re.S)
+_LIQUID_OUTPUT = re.compile(r"\{\{-?(?![<%]).*?-?\}\}", re.S)
+_HUGO_FIGURE = re.compile(r"\{\{[<%]\s*figure\b(.*?)[>%]\}\}", re.S)
+_HUGO_SHORTCODE = re.compile(r"\{\{[<%]\s*/?\s*[\w-]+.*?[>%]\}\}", re.S)
+_ATTR = re.compile(r'(\w+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\'|(\S+))')
+
+
+def _keep_lines(replacement: str, original: str) -> str:
+    """Pad a replacement with newlines so the line count is unchanged."""
+    missing = original.count("\n") - replacement.count("\n")
+    return replacement + "\n" * max(missing, 0)
+
+
+def preprocess(body: str) -> str:
+    """Neutralise template syntax: ``{% highlight %}`` → fenced code, shortcodes → nothing/images."""
+
+    def highlight(m: re.Match[str]) -> str:
+        code = m.group(2).strip("\n")
+        return _keep_lines(f"\n```{m.group(1)}\n{code}\n```\n", m.group(0))
+
+    def figure(m: re.Match[str]) -> str:
+        attrs = {a.group(1): a.group(2) or a.group(3) or a.group(4) for a in _ATTR.finditer(m.group(1))}
+        src = attrs.get("src", "")
+        alt = attrs.get("alt") or attrs.get("caption") or attrs.get("title") or ""
+        return _keep_lines(f"![{alt}]({src})" if src else "", m.group(0))
+
+    def blank(m: re.Match[str]) -> str:
+        return _keep_lines("", m.group(0))
+
+    if "{" not in body:
+        return body
+    body = _LIQUID_HIGHLIGHT.sub(highlight, body)
+    body = _HUGO_FIGURE.sub(figure, body)
+    body = _HUGO_SHORTCODE.sub(blank, body)
+    body = _LIQUID_TAG.sub(blank, body)
+    return _LIQUID_OUTPUT.sub(blank, body)
+
+
+# ---------------------------------------------------------------- inline rendering
+
+_NESTED_TARGET = re.compile(r"^\[?(?P<a>[^\]\s]*)\]?\((?P<b>[^)\s]*)\)?$")
+
+
+def repair_href(href: str) -> tuple[str, bool]:
+    """Return (usable URL, malformed?) for a link target as markdown-it saw it.
+
+    ``[x]([https://a](https://a))`` arrives as ``%5Bhttps://a%5D(https://a)``.
+    """
+    target = unquote(href).strip() if "%5B" in href or "%5D" in href or "%28" in href else href.strip()
+    if "](" in target or target.startswith("["):
+        m = _NESTED_TARGET.match(target)
+        if m:
+            return (m.group("b") or m.group("a")).strip("<>"), True
+        urls = re.findall(r"(?:https?://|www\.)[^\s\[\]()]+", target)
+        return (urls[-1] if urls else target), True
+    return target, False
+
+
+class _InlineRenderer:
+    """Plain text of an inline token stream, with link spans and emphasis spans."""
+
+    def __init__(self, line: int):
+        self.parts: list[str] = []
+        self.len = 0
+        self.line = line
+        self.links: list[Span] = []
+        self.emphasis: list[tuple[int, int]] = []
+        self._link_stack: list[tuple[int, str, str]] = []
+        self._em_stack: list[int] = []
+
+    def add(self, text: str) -> None:
+        self.parts.append(text)
+        self.len += len(text)
+
+    def render(self, tokens: list[Token]) -> None:
+        for tok in tokens:
+            t = tok.type
+            if t == "text":
+                self.add(tok.content)
+            elif t in ("softbreak", "hardbreak"):
+                self.add("\n")
+                self.line += 1
+            elif t == "code_inline":
+                self.add(tok.content)
+            elif t == "link_open":
+                raw = str(tok.attrs.get("href", ""))
+                self._link_stack.append((self.len, raw, tok.markup))
+            elif t == "link_close" and self._link_stack:
+                start, raw, markup = self._link_stack.pop()
+                label = "".join(self.parts)[start:]
+                href, _ = repair_href(raw)
+                if markup == "autolink":
+                    label = href
+                self.links.append(Span(start, self.len, href, label, self.line, raw_href=raw))
+            elif t == "image":
+                alt = tok.content or "".join(c.content for c in (tok.children or []))
+                src = str(tok.attrs.get("src", ""))
+                start = self.len
+                self.add(alt)
+                self.links.append(Span(start, self.len, src, alt, self.line, image=True, raw_href=src))
+            elif t in ("em_open", "strong_open"):
+                self._em_stack.append(self.len)
+            elif t in ("em_close", "strong_close") and self._em_stack:
+                self.emphasis.append((self._em_stack.pop(), self.len))
+            elif t == "footnote_ref":
+                label = tok.meta.get("label", str(tok.meta.get("id", "")))
+                self.add(f"[^{label}]")
+            elif t == "html_inline":
+                self._html_inline(tok.content)
+            elif tok.children:
+                self.render(tok.children)
+
+    def _html_inline(self, content: str) -> None:
+        # <a href="…">text</a> arrives as three tokens: open tag, text, close tag.
+        m = re.match(r"<a\s[^>]*href\s*=\s*[\"']?([^\"'\s>]*)", content, re.I)
+        if m:
+            self._link_stack.append((self.len, html.unescape(m.group(1)), "html"))
+        elif re.match(r"</a\s*>", content, re.I) and self._link_stack:
+            start, raw, _ = self._link_stack.pop()
+            label = "".join(self.parts)[start:]
+            href, _ = repair_href(raw)
+            self.links.append(Span(start, self.len, href, label, self.line, raw_href=raw))
+        elif re.match(r"<br\s*/?>", content, re.I):
+            self.add("\n")
+        else:
+            img = re.match(r"<img\s[^>]*src\s*=\s*[\"']?([^\"'\s>]*)", content, re.I)
+            if img:
+                alt = re.search(r"alt\s*=\s*[\"']([^\"']*)", content, re.I)
+                start = self.len
+                self.add(alt.group(1) if alt else "")
+                self.links.append(Span(start, self.len, img.group(1), "", self.line, image=True, raw_href=img.group(1)))
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+_BRACKETED = re.compile(r"(?<![\]\w!])\[([^\[\]\n]{2,80})\](?![(\[:])")
+
+
+def _bracketed_names(text: str, line: int, links: list[Span]) -> list[Span]:
+    """``[Dr. Sung-Ho Bae]`` — a link whose target was forgotten: keep it as a span without href."""
+    out = []
+    for m in _BRACKETED.finditer(text):
+        inner = m.group(1)
+        if re.fullmatch(r"[\d,\s\-–^]+|[A-Z][A-Za-z]+\d{2,4}[a-z]?|\^?\w+", inner) and not re.search(r"\s", inner.strip()):
+            continue  # a cite marker ([3], [He2016], [^1]), not a forgotten link
+        if re.fullmatch(r"[\d,\s\-–]+", inner):
+            continue
+        if any(s.start <= m.start() < s.end for s in links):
+            continue
+        out.append(Span(m.start(1), m.end(1), "", inner, line, bracketed=True))
+    return out
+
+
+# ---------------------------------------------------------------- raw HTML blocks
+
+
+class _HtmlText(HTMLParser):
+    """Plain text and links of a raw HTML block; list items become separate lines."""
+
+    BREAKS = {"li", "p", "br", "div", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "dt", "dd"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text = ""
+        self.links: list[tuple[int, int, str]] = []
+        self._open: list[tuple[int, str]] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag in ("script", "style"):
+            self._skip += 1
+        elif tag in self.BREAKS:
+            self.text += "\n"
+        if tag == "a":
+            self._open.append((len(self.text), a.get("href") or ""))
+        elif tag == "img" and a.get("src"):
+            self.links.append((len(self.text), len(self.text), "!" + (a.get("src") or "")))
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self._skip = max(0, self._skip - 1)
+        elif tag == "a" and self._open:
+            start, href = self._open.pop()
+            self.links.append((start, len(self.text), href))
+        elif tag in self.BREAKS:
+            self.text += "\n"
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.text += data
+
+
+def _html_blocks(content: str, line: int, base: Block) -> list[Block]:
+    if content.lstrip().startswith("<!--"):
+        return []  # an HTML comment is not part of the published post
+    parser = _HtmlText()
+    try:
+        parser.feed(content)
+        parser.close()
+    except Exception:  # noqa: BLE001 - malformed HTML: keep what was parsed
+        pass
+    blocks: list[Block] = []
+    offset = 0
+    for piece in parser.text.split("\n"):
+        start, end = offset, offset + len(piece)
+        offset = end + 1
+        stripped = piece.strip()
+        if not stripped:
+            continue
+        lead = len(piece) - len(piece.lstrip())
+        spans = []
+        for s, e, href in parser.links:
+            if start <= s <= end and (e <= end or s == e):
+                image = href.startswith("!")
+                href = href[1:] if image else href
+                label = piece[s - start:e - start].strip() if not image else ""
+                rel = s - start - lead
+                spans.append(Span(max(rel, 0), max(rel, 0) + len(label), href, label, line, image=image, raw_href=href))
+        blocks.append(Block("html", stripped, line, line, spans, quote=base.quote, section=base.section))
+    return blocks
+
+
+# ---------------------------------------------------------------- the walk
+
+
+def walk(body: str, line_offset: int = 0) -> list[Block]:
+    """Blocks of a post body in reading order; ``line_offset`` = lines of front matter."""
+    tokens = _md.parse(repair(preprocess(body)))
+    blocks: list[Block] = []
+    section: list[tuple[int, str]] = []  # (level, text)
+    quote = 0
+    list_depth = 0
+    item_markers: list[str] = []
+    in_footnote: str | None = None
+    table_header: list[str] = []
+    row_cells: list[tuple[_InlineRenderer, int]] = []
+    in_thead = False
+    pending_heading: int | None = None
+    item_first_para = False
+
+    def sect() -> tuple[str, ...]:
+        return tuple(t for _, t in section)
+
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        t = tok.type
+        line = (tok.map[0] + 1 + line_offset) if tok.map else None
+        if t == "blockquote_open":
+            quote += 1
+        elif t == "blockquote_close":
+            quote = max(0, quote - 1)
+        elif t in ("bullet_list_open", "ordered_list_open"):
+            list_depth += 1
+        elif t in ("bullet_list_close", "ordered_list_close"):
+            list_depth = max(0, list_depth - 1)
+        elif t == "list_item_open":
+            marker = (tok.info + tok.markup) if tok.info else tok.markup
+            item_markers.append(marker)
+            item_first_para = True
+        elif t == "list_item_close":
+            if item_markers:
+                item_markers.pop()
+        elif t == "heading_open":
+            pending_heading = int(tok.tag[1])
+        elif t == "footnote_open":
+            in_footnote = str(tok.meta.get("label", tok.meta.get("id", "")))
+        elif t == "footnote_close":
+            in_footnote = None
+        elif t == "thead_open":
+            in_thead, table_header = True, []
+        elif t == "thead_close":
+            in_thead = False
+        elif t == "tr_open":
+            row_cells = []
+        elif t == "tr_close":
+            if not in_thead and row_cells:
+                blocks.append(_row_block(row_cells, table_header, quote, sect()))
+        elif t in ("fence", "code_block"):
+            blocks.append(
+                Block("code", tok.content, line or 0, (tok.map[1] + line_offset) if tok.map else 0,
+                      quote=quote, section=sect(), lang=(tok.info or "").strip().split(" ")[0].lower())
+            )
+        elif t == "html_block":
+            blocks.extend(_html_blocks(tok.content, line or 0, Block("html", "", 0, 0, quote=quote, section=sect())))
+        elif t == "inline":
+            r = _InlineRenderer(line or 0)
+            r.render(tok.children or [])
+            text = r.text
+            parent = tokens[i - 1].type if i else ""
+            if parent in ("th_open", "td_open"):
+                if in_thead:
+                    table_header.append(text.strip())
+                else:
+                    row_cells.append((r, line or 0))
+            elif pending_heading is not None:
+                heading = text.strip()
+                while section and section[-1][0] >= pending_heading:
+                    section.pop()
+                lead = len(text) - len(text.lstrip())
+                spans = [Span(x.start - lead, x.end - lead, x.href, x.label, x.line, x.image, x.raw_href) for x in r.links]
+                blocks.append(Block("heading", heading, line or 0, line or 0, spans,
+                                    level=pending_heading, quote=quote, section=sect()))
+                section.append((pending_heading, heading))
+                pending_heading = None
+            else:
+                blocks.append(_text_block(r, tok, line, line_offset, quote, sect(), list_depth,
+                                          item_markers, item_first_para, in_footnote))
+                item_first_para = False
+        i += 1
+    return blocks
+
+
+def _text_block(r: _InlineRenderer, tok: Token, line, line_offset, quote, section, list_depth,
+                item_markers, item_first_para, in_footnote) -> Block:
+    text = r.text
+    links = r.links + _bracketed_names(text, line or 0, r.links)
+    links.sort(key=lambda s: s.start)
+    end_line = (tok.map[1] + line_offset) if tok.map else (line or 0)
+    stripped = text.strip()
+    bold = bool(r.emphasis) and any(e - s >= len(stripped) - 1 for s, e in r.emphasis) and len(stripped) < 120
+    if in_footnote is not None:
+        kind, marker = "footnote", f"^{in_footnote}"
+    elif item_markers:
+        kind, marker = "item", item_markers[-1] if item_first_para else ""
+    else:
+        kind, marker = "paragraph", ""
+    return Block(kind, text, line or 0, end_line, links, level=list_depth, quote=quote, section=section,
+                 marker=marker, bold=bold, emphasis=r.emphasis)
+
+
+def _row_block(cells: list[tuple[_InlineRenderer, int]], header: list[str], quote: int, section) -> Block:
+    texts: list[str] = []
+    spans: list[Span] = []
+    offset = 0
+    line = cells[0][1] if cells else 0
+    for r, _ in cells:
+        raw = r.text
+        cell = raw.strip()
+        lead = len(raw) - len(raw.lstrip())
+        for s in r.links:
+            shift = offset - lead
+            spans.append(Span(s.start + shift, s.end + shift, s.href, s.label, line, s.image, s.raw_href))
+        texts.append(cell)
+        offset += len(cell) + 3
+    return Block("row", " | ".join(texts), line, line, spans, quote=quote, section=section, cells=texts,
+                 header=list(header))

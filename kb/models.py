@@ -1,0 +1,205 @@
+"""SQLModel tables of the knowledge base.
+
+Shared entities (Conference, Event, Person, Paper) are found again by a
+natural ``key`` so that re-importing is idempotent and several posts meet on
+the same rows. Post-owned rows (Talk, Reference, Citation, Link, Mention) hang
+off their Post and are replaced when the post changes; talks keep their id
+across re-imports through ``(post_id, key)``.
+
+Many-to-many relations use explicit link models that carry their own columns
+(``TalkSpeaker.position``, ``Authorship.position``, ``Citation.context``).
+Portable SQL only: nothing here is specific to SQLite or PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Conference(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, index=True)  # "iccv|2019"
+    name: str
+    year: int | None = None
+    location: str | None = None
+    url: str | None = None
+
+
+class Post(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    path: str = Field(unique=True, index=True)
+    sha256: str
+    title: str | None = None
+    date: str | None = None
+    draft: bool = False
+    conference_id: int | None = Field(default=None, foreign_key="conference.id", index=True, ondelete="SET NULL")
+    body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    problems: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))  # JSON list
+    imported_at: datetime = Field(default_factory=utcnow)
+
+
+class Event(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, index=True)  # "<conference key>/<normalised name>"
+    conference_id: int | None = Field(default=None, foreign_key="conference.id", index=True, ondelete="SET NULL")
+    name: str
+    kind: str = "other"  # workshop, tutorial, keynote, panel, main, session, other
+    url: str | None = None
+
+
+class Person(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, index=True)  # folded, lower-case canonical name
+    name: str
+    family: str = ""
+    given: str = ""
+    url: str | None = None
+
+
+class PersonAlias(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("person_id", "alias"),)
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+    alias: str
+    key: str = Field(index=True)  # folded, lower-case alias
+
+
+class Talk(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("post_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key="post.id", index=True, ondelete="CASCADE")
+    event_id: int | None = Field(default=None, foreign_key="event.id", index=True, ondelete="SET NULL")
+    key: str  # stable within the post: normalised title, or "talk-N"
+    position: int = 0
+    title: str | None = None
+    kind: str = "other"
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    line: int | None = None
+
+
+class TalkSpeaker(SQLModel, table=True):
+    talk_id: int = Field(foreign_key="talk.id", primary_key=True, ondelete="CASCADE")
+    person_id: int = Field(foreign_key="person.id", primary_key=True, index=True, ondelete="CASCADE")
+    position: int = 0
+
+
+class Mention(SQLModel, table=True):
+    """A person named in a post, with the role they play there."""
+
+    post_id: int = Field(foreign_key="post.id", primary_key=True, ondelete="CASCADE")
+    person_id: int = Field(foreign_key="person.id", primary_key=True, index=True, ondelete="CASCADE")
+    role: str = "mentioned"  # speaker, author, mentioned
+    spelled: str | None = None
+
+
+class Paper(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    title: str | None = None
+    year: int | None = None
+    venue: str | None = None
+    type: str = "misc"
+    doi: str | None = Field(default=None, index=True)
+    arxiv_id: str | None = Field(default=None, index=True)
+    url: str | None = None
+    publisher: str | None = None
+    pages: str | None = None
+    volume: str | None = None
+    issue: str | None = None
+    et_al: bool = False
+    citekey: str | None = Field(default=None, unique=True, index=True)
+
+
+class PaperKey(SQLModel, table=True):
+    """Every identity a paper is known by: ``doi:…``, ``arxiv:…``, ``title:…|year|surname``."""
+
+    key: str = Field(primary_key=True)
+    paper_id: int = Field(foreign_key="paper.id", index=True, ondelete="CASCADE")
+
+
+class Authorship(SQLModel, table=True):
+    paper_id: int = Field(foreign_key="paper.id", primary_key=True, ondelete="CASCADE")
+    position: int = Field(primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+
+
+class Reference(SQLModel, table=True):
+    """A reference-list entry exactly as the post wrote it: the raw string is never lost."""
+
+    __table_args__ = (UniqueConstraint("post_id", "position"),)
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key="post.id", index=True, ondelete="CASCADE")
+    position: int
+    marker: str | None = None
+    raw: str = Field(sa_column=Column(Text, nullable=False))
+    paper_id: int | None = Field(default=None, foreign_key="paper.id", index=True, ondelete="SET NULL")
+    line: int | None = None
+
+
+class Citation(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("post_id", "position"),)
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key="post.id", index=True, ondelete="CASCADE")
+    position: int
+    talk_id: int | None = Field(default=None, foreign_key="talk.id", index=True, ondelete="CASCADE")
+    paper_id: int = Field(foreign_key="paper.id", index=True, ondelete="CASCADE")
+    marker: str
+    context: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    line: int | None = None
+
+
+class Link(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("post_id", "position"),)
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key="post.id", index=True, ondelete="CASCADE")
+    position: int
+    url: str
+    label: str = ""
+    kind: str = "other"  # slides, homepage, video, code, paper, image, other
+    talk_id: int | None = Field(default=None, foreign_key="talk.id", index=True, ondelete="SET NULL")
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True, ondelete="SET NULL")
+    paper_id: int | None = Field(default=None, foreign_key="paper.id", index=True, ondelete="SET NULL")
+    event_id: int | None = Field(default=None, foreign_key="event.id", index=True, ondelete="SET NULL")
+    empty: bool = False
+    malformed: bool = False
+    schemeless: bool = False
+    line: int | None = None
+
+
+class UserEdit(SQLModel, table=True):
+    """A field the user set by hand; re-imports never overwrite it."""
+
+    __table_args__ = (UniqueConstraint("entity", "entity_id", "field"),)
+    id: int | None = Field(default=None, primary_key=True)
+    entity: str  # "talk", "paper", "person", "event", "conference"
+    entity_id: int = Field(index=True)
+    field: str
+    value: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Merge(SQLModel, table=True):
+    """A user's decision that two people (or papers) are one; kept as history."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    entity: str  # "person" | "paper"
+    from_id: int
+    into_id: int = Field(index=True)
+    from_name: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+ENTITY_TABLES: dict[str, type[SQLModel]] = {
+    "conference": Conference,
+    "event": Event,
+    "talk": Talk,
+    "person": Person,
+    "paper": Paper,
+    "post": Post,
+}
