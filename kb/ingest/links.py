@@ -1,0 +1,127 @@
+"""Link classification and paper identifiers found in URLs.
+
+>>> classify_url("https://arxiv.org/abs/1706.03762v5")
+'paper'
+>>> paper_id_from_url("https://arxiv.org/pdf/1706.03762v5.pdf")
+('arxiv', '1706.03762')
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote, urlsplit
+
+_IMAGE_EXT = re.compile(r"\.(?:png|jpe?g|gif|svg|webp|bmp|tiff?)(?:[?#].*)?$", re.I)
+_SLIDES_EXT = re.compile(r"\.(?:pptx?|key|odp)(?:[?#].*)?$", re.I)
+_VIDEO_HOSTS = ("youtube.com", "youtu.be", "vimeo.com", "slideslive.com", "slideslive.de", "videolectures.net",
+                "bilibili.com", "twitch.tv", "underline.io", "crowdcast.io", "media.neurips.cc", "loom.com",
+                "dailymotion.com", "ted.com")
+_CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "huggingface.co", "colab.research.google.com",
+               "codeberg.org", "sourceforge.net", "pypi.org")
+_SLIDES_HOSTS = ("speakerdeck.com", "slideshare.net", "slides.com", "prezi.com")
+_PAPER_HOSTS = ("arxiv.org", "doi.org", "dx.doi.org", "openreview.net", "aclanthology.org", "aclweb.org",
+                "openaccess.thecvf.com", "proceedings.neurips.cc", "papers.nips.cc", "papers.neurips.cc",
+                "proceedings.mlr.press", "jmlr.org", "ieeexplore.ieee.org", "link.springer.com",
+                "semanticscholar.org", "ojs.aaai.org", "aaai.org", "ijcai.org", "vldb.org", "biorxiv.org",
+                "medrxiv.org", "ecva.net", "nature.com", "science.org", "sciencedirect.com", "isca-speech.org",
+                "researchgate.net", "papers.ssrn.com", "pmlr.press", "usenix.org")
+_PROFILE_HOSTS = ("scholar.google.", "dblp.org/pid", "dblp.uni-trier.de/pers", "orcid.org", "linkedin.com/in",
+                  "semanticscholar.org/author", "twitter.com", "x.com", "mastodon", "bsky.app")
+
+ARXIV_NEW = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5})(?:v\d+)?(?![\d])")
+ARXIV_OLD = re.compile(r"\b([a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?\b")
+DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>\]\[]+[^\s\"<>\]\[.,;:)])")
+_SCHEMELESS = re.compile(r"^(?:www\.)?[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.[a-z]{2,}(?:[/?#].*)?$", re.I)
+
+GENERIC_LABELS = frozenset(
+    "here this link paper slides slide video talk pdf code arxiv website homepage page site url project "
+    "demo blog post poster abstract recording youtube github repo source openreview doi".split()
+)
+
+
+def normalise_url(url: str) -> tuple[str, bool]:
+    """Return (url, schemeless?). ``ganpaint.io`` stays as written but is flagged."""
+    url = url.strip().strip("<>")
+    if not url or re.match(r"^[a-z][a-z0-9+.\-]*:", url, re.I) or url.startswith(("/", "#", "./", "../")):
+        return url, False
+    return url, bool(_SCHEMELESS.match(url))
+
+
+def host_of(url: str) -> str:
+    if "://" not in url:
+        url = "http://" + url
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+    return host.lower().removeprefix("www.")
+
+
+def _host_in(host: str, hosts: tuple[str, ...]) -> bool:
+    return any(host == h or host.endswith("." + h) for h in hosts)
+
+
+def paper_id_from_url(url: str) -> tuple[str, str] | None:
+    """("arxiv", id) / ("doi", doi) / ("openreview", id) / ("acl", id) / None."""
+    host = host_of(url)
+    path = unquote(url.split(host, 1)[-1]) if host else url
+    if host.endswith("arxiv.org"):
+        m = ARXIV_NEW.search(path) or ARXIV_OLD.search(path)
+        return ("arxiv", m.group(1)) if m else None
+    if host in ("doi.org", "dx.doi.org") or "/doi/" in path:
+        m = DOI.search(path)
+        return ("doi", m.group(1)) if m else None
+    if host == "openreview.net":
+        m = re.search(r"[?&]id=([\w\-]+)", path)
+        return ("openreview", m.group(1)) if m else None
+    if host in ("aclanthology.org", "aclweb.org"):
+        m = re.search(r"([A-Z]\d{2}-\d{4}|\d{4}\.[a-z\-]+\.\d+)", path)
+        return ("acl", m.group(1)) if m else None
+    return None
+
+
+def is_paper_url(url: str) -> bool:
+    host = host_of(url)
+    if paper_id_from_url(url):
+        return True
+    if not _host_in(host, _PAPER_HOSTS):
+        return False
+    path = urlsplit(url if "://" in url else "http://" + url).path.lower()
+    if host in ("arxiv.org", "openreview.net", "aclanthology.org", "aclweb.org") and path in ("", "/"):
+        return False
+    return path not in ("", "/")
+
+
+def classify_url(url: str, label: str = "", image: bool = False, person_label: bool = False) -> str:
+    """One of slides, homepage, video, code, paper, image, other.
+
+    The URL decides first (a name can be the text of a video link); a person's
+    name as the label makes an otherwise unknown page a homepage.
+    """
+    if image or _IMAGE_EXT.search(url):
+        return "image"
+    host = host_of(url)
+    low = url.lower()
+    lab = label.strip().lower()
+    if _host_in(host, _VIDEO_HOSTS) or re.search(r"/videos?/|\.mp4\b|\.webm\b", low):
+        return "video"
+    if _host_in(host, _SLIDES_HOSTS) or "docs.google.com/presentation" in low or _SLIDES_EXT.search(low):
+        return "slides"
+    if re.search(r"slides?\b|slide[_\-/]|_slides|/talks?/.*\.pdf$", low) or (lab in ("slides", "slide") and low):
+        return "slides"
+    if is_paper_url(url):
+        return "paper"
+    if _host_in(host, _CODE_HOSTS):
+        path = urlsplit(url if "://" in url else "http://" + url).path.strip("/")
+        if host == "github.com" and path.count("/") == 0 and path:
+            return "homepage"  # a user or organisation profile, not a repository
+        return "code"
+    if any(p in low for p in _PROFILE_HOSTS):
+        return "homepage"
+    if person_label:
+        return "homepage"
+    if low.endswith(".pdf") and lab in ("talk", "slides", "presentation", "deck"):
+        return "slides"
+    if re.search(r"/~[\w.\-]+/?$|/(?:people|homes?|staff|faculty|members|users)/[\w.\-]+/?$", low):
+        return "homepage"
+    return "other"

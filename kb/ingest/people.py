@@ -1,0 +1,182 @@
+"""People: does a phrase name a person, and which spellings are the same person.
+
+Resolution is by rules a reader would accept, with explicit thresholds:
+
+* same folded key (``Schölkopf`` = ``Scholkopf``) → same person;
+* same family name and compatible given names (``A. Vedaldi`` ~ ``Andrea Vedaldi``) → same;
+* family names within :data:`FAMILY_RATIO` (or :data:`FAMILY_EDITS`) and the same given name
+  (``Andrea Veladi`` ~ ``Andrea Vedaldi``) → same;
+* more than one candidate passes → not merged; the candidates are recorded.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
+
+from kb.ingest.names import normalise_person_name, parse_name
+from kb.ingest.records import Name
+from kb.ingest.text import ascii_fold
+
+FAMILY_RATIO = 80  # rapidfuzz ratio between folded family names for a typo match …
+FAMILY_EDITS = 2  # … or at most this many edits (OSA distance) between names of 5+ letters
+FULL_RATIO = 90  # ratio between whole folded names when the split is unknown
+
+HONORIFIC = re.compile(r"^(?:(?:prof(?:essor)?|dr|mr|mrs|ms|mx|sir|dame)\.?\s+)+", re.I)
+_NAME_TOKEN = re.compile(r"^(?:[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’\-]*\.?|[A-Z]\.(?:-?[A-Z]\.)*|(?:van|von|der|den|de|del|della|di|da|du|le|la|dos|bin|al|el)|Jr\.?|II|III)$")
+_CJK = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
+_PARTICLE = {"van", "von", "der", "den", "de", "del", "della", "di", "da", "du", "le", "la", "dos", "bin", "al", "el"}
+
+# Capitalised words that start or fill titles, events and places, never names.
+# Kept small and general on purpose: it is a filter, not a dictionary.
+NOT_NAME_WORDS = frozenset(
+    """
+    a an the and or of on in at for to from with by via about into over under new our my his her their this that
+    these those what how why when where which who is are was were be been being do does did can could will would
+    should may might must shall not no yes all any some more most many much few first second third last next final
+    learning deep neural network networks model models modeling modelling machine intelligence artificial data
+    vision language languages speech image images video videos visual text graph graphs representation representations
+    understanding generative adversarial reinforcement robust robustness efficient scalable towards toward beyond
+    workshop workshops tutorial tutorials keynote keynotes panel panels session sessions talk talks invited oral orals
+    poster posters conference conferences symposium summit track day days morning afternoon evening week opening
+    closing award awards best paper papers introduction overview lecture lectures challenge challenges meeting
+    university institute lab labs laboratory research google deepmind openai microsoft facebook meta amazon apple
+    nvidia ibm baidu alibaba tencent huawei stanford mit berkeley oxford cambridge toronto montreal school college
+    department center centre group team inc ltd corp company foundation society association committee
+    ai ml nlp cv ir db rl gan gans cnn cnns rnn rnns lstm bert gpt transformer transformers attention
+    science sciences computer computing computational engineering systems system theory analysis approach approaches
+    method methods algorithm algorithms optimization optimisation inference probabilistic bayesian causal causality
+    statistical statistics architecture architectures architects search semantic semantics latent space spaces
+    explainable explaining interpretable interpretability interpretation fairness privacy safety ethics
+    recognition detection segmentation classification generation translation retrieval question answering dialogue
+    self supervised unsupervised semi few shot zero meta transfer multi modal multimodal federated distributed
+    neuroscience matrix vector tensor factorization subspace convolutional recurrent
+    january february march april may june july august september october november december
+    monday tuesday wednesday thursday friday saturday sunday
+    seoul vancouver montreal long beach new orleans honolulu sydney paris london berlin tokyo beijing singapore
+    barcelona venice stockholm lisbon dublin florence brussels copenhagen vienna prague hong kong
+    part chapter section appendix figure table slides video code demo link here this home homepage website blog
+    happy thanks thank welcome hello hi also however finally overall summary conclusion notes note references
+    """.split()
+)
+
+
+def strip_honorific(text: str) -> str:
+    return HONORIFIC.sub("", text.strip()).strip()
+
+
+def has_honorific(text: str) -> bool:
+    return bool(HONORIFIC.match(text.strip()))
+
+
+def looks_like_person(text: str) -> bool:
+    """Heuristic: is this short phrase a person's name?
+
+    >>> looks_like_person("Prof. Ying Nian Wu"), looks_like_person("Neural Archtecures")
+    (True, False)
+    """
+    text = " ".join(text.split())
+    if not text or len(text) > 60 or any(c.isdigit() for c in text):
+        return False
+    if _CJK.match(text):
+        return True
+    honorific = has_honorific(text)
+    body = strip_honorific(text).rstrip(".,;:")
+    if "," in body:  # "Vedaldi, Andrea"
+        family, _, given = body.partition(",")
+        body = f"{given.strip()} {family.strip()}"
+    words = body.split()
+    if not words or len(words) > 5:
+        return False
+    if len(words) == 1:
+        return honorific and bool(_NAME_TOKEN.match(words[0]))
+    if any(w.lower().strip(".'’") in NOT_NAME_WORDS for w in words if w.lower() not in _PARTICLE):
+        return False
+    if not all(_NAME_TOKEN.match(w) for w in words):
+        return False
+    if words[-1].lower() in _PARTICLE or words[-1].isupper() and len(words[-1]) > 3:
+        return False  # "AlexNet VGG" style acronyms are not names
+    capitals = [w for w in words if w[0].isupper()]
+    return len(capitals) >= 2
+
+
+def canonical_name(text: str) -> str:
+    """Display form: no honorific, "Given Family", NFC.  ``Dr. Ping Luo`` → ``Ping Luo``."""
+    text = strip_honorific(" ".join(text.split())).rstrip(".,;:")
+    if _CJK.match(text):
+        return text
+    if "," not in text and " " in text:
+        return unicodedata.normalize("NFC", text)
+    return normalise_person_name(text)
+
+
+def person_key(name: str) -> str:
+    """Identity key of a display name: folded, lower-case, single spaces."""
+    folded = ascii_fold(name).lower()
+    return " ".join(re.sub(r"[^a-z0-9\u4e00-\u9fff]+", " ", folded).split())
+
+
+def _given_compatible(a: str, b: str) -> bool:
+    """``A.`` ~ ``Andrea``; ``Matthew D.`` ~ ``Matthew``; empty is compatible with anything."""
+    ta = [t for t in re.split(r"[\s.\-]+", ascii_fold(a).lower()) if t]
+    tb = [t for t in re.split(r"[\s.\-]+", ascii_fold(b).lower()) if t]
+    if not ta or not tb:
+        return True
+    x, y = ta[0], tb[0]
+    if len(x) == 1 or len(y) == 1:
+        return x[0] == y[0]
+    return x == y or fuzz.ratio(x, y) >= 85
+
+
+def split_display(name: str) -> Name:
+    """``Andrea Vedaldi`` → Name(family="Vedaldi", given="Andrea")."""
+    if _CJK.match(name):
+        return Name(family=name)
+    return parse_name(name)
+
+
+@dataclass
+class Match:
+    index: int
+    score: float
+    reason: str
+
+
+def match_person(name: Name, candidates: list[Name]) -> list[Match]:
+    """Every candidate this name could be, best first (empty: a new person)."""
+    fam = ascii_fold(name.family_full).lower()
+    out: list[Match] = []
+    for i, c in enumerate(candidates):
+        cfam = ascii_fold(c.family_full).lower()
+        if not cfam or not fam:
+            continue
+        if cfam == fam:
+            if _given_compatible(name.given, c.given):
+                exact = ascii_fold(name.given).lower() == ascii_fold(c.given).lower()
+                out.append(Match(i, 100.0 if exact else 95.0, "same family, compatible given"))
+            continue
+        ratio = fuzz.ratio(fam, cfam)
+        close = ratio >= FAMILY_RATIO or (min(len(fam), len(cfam)) >= 5 and OSA.distance(fam, cfam) <= FAMILY_EDITS)
+        if close and name.given and c.given and len(fam) >= 4:
+            ga, gb = ascii_fold(name.given).lower(), ascii_fold(c.given).lower()
+            if ga.split()[0] == gb.split()[0] and len(ga.split()[0]) > 1:
+                out.append(Match(i, ratio, f"family names {ratio:.0f}% alike, same given name"))
+    out.sort(key=lambda m: -m.score)
+    return out
+
+
+def resolve(name: Name, candidates: list[Name]) -> tuple[int | None, list[int]]:
+    """(index of the one match, or None; indices of ambiguous candidates)."""
+    matches = match_person(name, candidates)
+    if not matches:
+        return None, []
+    best = matches[0]
+    rivals = [m for m in matches[1:] if m.score >= best.score - 2 and
+              person_key(candidates[m.index].full) != person_key(candidates[best.index].full)]
+    if rivals:
+        return None, [best.index] + [m.index for m in rivals]
+    return best.index, []

@@ -1,0 +1,195 @@
+"""Find a post's references wherever it keeps them and turn each into a ParsedReference.
+
+Places looked at, in this order of confidence:
+
+1. a section headed References / Bibliography / Papers / Citations / Further
+   reading … (any heading level, or a bold line standing alone);
+2. Markdown footnote definitions that read like a reference (``[^2]: …``);
+3. runs of paragraphs or list items that start with ``[n]`` and carry a year;
+4. fenced ```bibtex blocks (and code blocks that are plainly BibTeX).
+
+Each entry keeps its raw string and its marker normalised to ``[n]``,
+``[^n]`` or ``[key]`` so inline cites can find it. Entries that are only a
+link become link-only papers (identifier, no title until enriched).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kb.ingest.bibtex import parse_bibtex
+from kb.ingest.links import GENERIC_LABELS, paper_id_from_url
+from kb.ingest.markdown import Block, inline_markdown
+from kb.ingest.records import ParsedReference, Problem
+from kb.ingest.text import squash
+
+REF_HEADING = re.compile(
+    r"^\W*(?:\d+[.)]?\s*)?(?:references?|bibliography|citations?|cited (?:papers|works)|works cited|"
+    r"(?:related |relevant |mentioned |cited |some |interesting |key )?papers?(?: (?:mentioned|cited|referenced|discussed|to read))?|"
+    r"further reading|reading list|sources|literature|endnotes|notes and references)\W*$",
+    re.I,
+)
+_MARKER = re.compile(r"^\s*(?:\[(\^?[\w:\-]{1,40})\]:?|\(?(\d{1,3})[.)](?=\s)|\^(\d{1,3}))\s*")
+_YEAR = re.compile(r"(?<!\d)(?:19[5-9]\d|20[0-4]\d)(?!\d)")
+_BIBTEX_START = re.compile(r"^\s*@\w+\s*\{", re.M)
+
+
+@dataclass
+class RawReference:
+    marker: str | None
+    text: str  # inline Markdown of the entry, marker removed
+    line: int
+    block: Block | None = None
+
+
+def normalise_marker(marker: str | None) -> str | None:
+    """``1.`` / ``1)`` / ``[1]`` → ``[1]``; ``^1`` → ``[^1]``; ``He2016`` → ``[He2016]``."""
+    if not marker:
+        return None
+    m = marker.strip().strip("[]():.")
+    return f"[{m}]" if m else None
+
+
+def _split_marker(text: str) -> tuple[str | None, str]:
+    m = _MARKER.match(text)
+    if not m:
+        return None, text
+    label = m.group(1) or m.group(2) or (f"^{m.group(3)}" if m.group(3) else None)
+    if label and m.group(1) and not re.fullmatch(r"\^?\d{1,3}|\^?[A-Za-z][\w:\-]*\d{2,4}[a-z]?|\^\w+", label):
+        return None, text  # "[Keynote]" or "[Slides]" is not a marker
+    return label, text[m.end():]
+
+
+def is_reference_heading(block: Block) -> bool:
+    if block.kind == "heading" or (block.kind == "paragraph" and block.bold):
+        return bool(REF_HEADING.match(block.text.strip()))
+    return False
+
+
+def looks_like_reference(text: str) -> bool:
+    """A year plus either a quoted title, an author list or a venue-ish word."""
+    if not _YEAR.search(text) and not re.search(r"arxiv|doi|openreview", text, re.I):
+        return False
+    return bool(
+        re.search(r"[\"“”]|et al|\b[A-Z][a-z]+, [A-Z]|\b[A-Z]\. [A-Z]|proceedings|conference|journal|arxiv|preprint|"
+                  r"transactions|\bin\b.*\d{4}|\(\d{4}\)", text, re.I)
+    )
+
+
+def _entries_of_block(block: Block) -> list[RawReference]:
+    """One block may hold several references, one per line, each with its marker."""
+    md = inline_markdown(block)
+    lines = md.split("\n")
+    starts = [i for i, line in enumerate(lines) if _split_marker(line)[0]]
+    if block.kind == "footnote":
+        return [RawReference(block.marker, squash(md), block.line, block)]
+    if len(starts) > 1 or (starts and starts[0] == 0 and len(lines) > 1 and len(starts) == len(lines)):
+        chunks = [(i, " ".join(lines[i:j])) for i, j in zip(starts, starts[1:] + [len(lines)])]
+    elif len(lines) > 1 and not starts and all(_YEAR.search(line) and len(line) > 30 for line in lines):
+        chunks = list(enumerate(lines))
+    else:
+        chunks = [(0, " ".join(lines))]
+    out = []
+    for offset, chunk in chunks:
+        label, rest = _split_marker(chunk)
+        if not label and block.marker and block.marker[0].isdigit():
+            label = block.marker.rstrip(".)")
+        out.append(RawReference(label, squash(rest), block.line + offset, block))
+    return out
+
+
+def find_references(blocks: list[Block]) -> tuple[list[RawReference], list[tuple[Block, str]], set[int]]:
+    """(raw references, bibtex code blocks, ids of blocks consumed as references)."""
+    refs: list[RawReference] = []
+    bibtex: list[tuple[Block, str]] = []
+    used: set[int] = set()
+    in_section: int | None = None  # heading level of the open references section (99 = bold line)
+    for i, block in enumerate(blocks):
+        if block.kind == "heading":
+            if is_reference_heading(block):
+                in_section = block.level
+                used.add(i)
+                continue
+            if in_section is not None and (in_section == 99 or block.level <= in_section):
+                in_section = None
+        elif block.kind == "paragraph" and block.bold and is_reference_heading(block):
+            in_section, _ = 99, used.add(i)
+            continue
+        if block.kind == "code":
+            if block.lang in ("bibtex", "bib", "biblatex") or (
+                block.lang in ("", "latex", "tex", "text") and _BIBTEX_START.search(block.text)
+            ):
+                bibtex.append((block, block.text))
+                used.add(i)
+            continue
+        if in_section is not None and block.kind in ("paragraph", "item", "footnote", "html", "row"):
+            if block.text.strip():
+                refs.extend(_entries_of_block(block))
+                used.add(i)
+            continue
+        if block.kind == "footnote" and looks_like_reference(block.text):
+            refs.extend(_entries_of_block(block))
+            used.add(i)
+    # Numbered entries outside any heading: a run of 2+ "[n] … year" blocks.
+    run: list[int] = []
+    for i, block in enumerate(blocks + [Block("paragraph", "", 0, 0)]):
+        numbered = (
+            i not in used and block.kind in ("paragraph", "item")
+            and bool(re.match(r"^\s*\[\d{1,3}\]\s+\S", block.text)) and looks_like_reference(block.text)
+        )
+        if numbered:
+            run.append(i)
+            continue
+        if len(run) >= 2:
+            for j in run:
+                refs.extend(_entries_of_block(blocks[j]))
+                used.add(j)
+        run = []
+    refs.sort(key=lambda r: r.line)
+    return refs, bibtex, used
+
+
+def link_only_reference(text: str) -> ParsedReference | None:
+    """``[Attention is all you need](https://arxiv.org/abs/1706.03762)`` or a bare URL → a paper by identifier."""
+    m = re.fullmatch(r"\s*(?:\[([^\]]*)\]\(([^)\s]+)\)|<?((?:https?://|www\.)\S+?)>?)\s*[.,;]?\s*", text)
+    if not m:
+        return None
+    label, url = (m.group(1) or ""), (m.group(2) or m.group(3))
+    ident = paper_id_from_url(url)
+    title = None
+    if label and label.strip().lower() not in GENERIC_LABELS and not re.match(r"^(?:https?://|www\.)", label) \
+            and not re.search(r"\bet al\b", label) and len(label.split()) >= 2:
+        title = label.strip().rstrip(".")
+    ref = ParsedReference(raw=text, url=url, title=title, confidence=0.5)
+    if ident and ident[0] == "arxiv":
+        ref.arxiv_id, ref.type, ref.venue = ident[1], "article", f"arXiv preprint arXiv:{ident[1]}"
+    elif ident and ident[0] == "doi":
+        ref.doi = ident[1]
+    return ref
+
+
+def parse_entries(raw_refs: list[RawReference], bibtex_blocks: list[tuple[Block, str]], source: str,
+                  ) -> tuple[list[ParsedReference], list[Problem]]:
+    """Parse every found entry; never raises — a failure becomes a Problem and a raw-only reference."""
+    from kb.ingest.refparse import parse_reference  # the trained model loads on first use
+
+    papers: list[ParsedReference] = []
+    problems: list[Problem] = []
+    for raw in raw_refs:
+        marker = normalise_marker(raw.marker)
+        ref = link_only_reference(raw.text)
+        if ref is None:
+            try:
+                ref = parse_reference(raw.text, marker=marker)
+            except Exception as exc:  # noqa: BLE001 - one bad reference must not stop the post
+                problems.append(Problem(f"reference {marker or ''} could not be parsed: {exc}", line=raw.line))
+                ref = ParsedReference(raw=raw.text, confidence=0.0)
+        ref.marker = marker
+        ref.raw = raw.text
+        papers.append(ref)
+    for block, text in bibtex_blocks:
+        refs, probs = parse_bibtex(text, source, line_offset=block.line)
+        papers.extend(refs)
+        problems.extend(probs)
+    return papers, problems
