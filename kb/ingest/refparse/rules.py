@@ -20,7 +20,7 @@ ARXIV_OLD = re.compile(r"\b([a-z-]+(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?)\b")
 ARXIV_CUE = re.compile(r"arxiv|abs/|pdf/|preprint|corr", re.IGNORECASE)
 URL = re.compile(r"(?:https?://|ftp://|www\.)[^\s<>\"]+", re.IGNORECASE)
 YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
-PAGE_RANGE = re.compile(r"(?<![\d.])([A-Za-z]?\d+)\s*[-–—‐‑−]{1,2}\s*([A-Za-z]?\d+)(?![\d.])")
+PAGE_RANGE = re.compile(r"(?<![\d.])([A-Za-z]?\d+)\s*[-–—‐‑−]{1,2}\s*([A-Za-z]?\d+)(?!\d|\.\d)")
 VOL_ISSUE = re.compile(r"^(\d+)\s*\((\d+(?:[-–/]\d+)?)\)")
 
 _KIND_PATTERNS = (
