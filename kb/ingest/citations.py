@@ -1,0 +1,108 @@
+"""Inline citations in running text → (marker, paper) pairs with their sentence.
+
+Forms: ``[3]``, ``[3,4,5]``, ``[2-4]``, ``[21, 22]``, ``[^2]``, ``[He2016]``,
+``(Devlin et al., 2019)``, ``(Devlin & Chang, 2019; Vaswani et al., 2017)``,
+``Devlin et al. (2019)``, a paper's title as link text or in the prose, and
+inline paper links (arXiv, DOI, OpenReview, ACL Anthology, CVF …).
+
+>>> [c.marker for c in find_cites("as in [2-4] and [7]", 0)]
+['[2]', '[3]', '[4]', '[7]']
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kb.ingest.text import ascii_fold, normalise_title
+
+_NUMERIC = re.compile(r"(?<![!\]])\[(\d{1,3}(?:\s*[,–\-]\s*\d{1,3})*)\](?!\()")
+_FOOTNOTE = re.compile(r"\[\^([\w\-]{1,40})\]")
+_KEY = re.compile(r"(?<![!\w\]])\[([A-Za-z][A-Za-z\-]*(?:\d{2}|\d{4})[a-z]?(?:[,;]\s*[A-Za-z][A-Za-z\-]*(?:\d{2}|\d{4})[a-z]?)*)\](?!\()")
+_SURNAME = r"(?:(?:van der|van|von|de|di|da|le|la|del|du)\s)?[A-ZÀ-ÖØ-Þ][\w'’\-]+"
+_AUTHORS = rf"({_SURNAME})(?:\s+(?:et\.?\s*al\.?|and\s+{_SURNAME}|&\s*{_SURNAME}))?"
+_PAREN = re.compile(r"\(([^()]{0,300}?\b(?:19|20)\d{2}[a-z]?)\)")
+_PAREN_PART = re.compile(rf"^\s*(?:e\.g\.,?\s*|see\s+|cf\.\s*)?{_AUTHORS},?\s+((?:19|20)\d{{2}})[a-z]?\s*$")
+_NARRATIVE = re.compile(rf"\b{_AUTHORS}\s+\(((?:19|20)\d{{2}})[a-z]?\)")
+_ABBREV = re.compile(r"\b(?:et al|e\.g|i\.e|vs|cf|Dr|Prof|Mr|Mrs|Ms|Fig|Eq|Sec|No|Vol|pp|al|St|Jr|approx|resp)\.$", re.I)
+
+
+@dataclass
+class Cite:
+    marker: str  # as it should be matched: "[3]", "[^2]", "[He2016]", "(Devlin et al., 2019)"
+    start: int  # offset in the block text
+    kind: str  # numeric, footnote, key, author_year
+    surname: str | None = None
+    year: int | None = None
+    second: str | None = None  # second author's surname for "A and B (2019)"
+
+
+def _expand(numbers: str) -> list[int]:
+    out: list[int] = []
+    for part in re.split(r"\s*,\s*", numbers):
+        m = re.fullmatch(r"(\d{1,3})\s*[–\-]\s*(\d{1,3})", part)
+        if m:
+            a, b = int(m.group(1)), int(m.group(2))
+            if a <= b and b - a <= 50:
+                out.extend(range(a, b + 1))
+        elif part.strip().isdigit():
+            out.append(int(part))
+    return out
+
+
+def _surnames(match_authors: str) -> tuple[str, str | None]:
+    m = re.match(rf"({_SURNAME})(?:\s+(?:and|&)\s*({_SURNAME}))?", match_authors)
+    if not m:
+        return match_authors, None
+    return m.group(1), m.group(2)
+
+
+def find_cites(text: str, base: int = 0) -> list[Cite]:
+    """Every citation in ``text``; offsets are relative to ``text`` plus ``base``."""
+    out: list[Cite] = []
+    for m in _NUMERIC.finditer(text):
+        for n in _expand(m.group(1)):
+            out.append(Cite(f"[{n}]", base + m.start(), "numeric"))
+    for m in _FOOTNOTE.finditer(text):
+        out.append(Cite(f"[^{m.group(1)}]", base + m.start(), "footnote"))
+    for m in _KEY.finditer(text):
+        for key in re.split(r"[,;]\s*", m.group(1)):
+            out.append(Cite(f"[{key}]", base + m.start(), "key"))
+    for m in _PAREN.finditer(text):
+        for part in m.group(1).split(";"):
+            pm = _PAREN_PART.match(part)
+            if pm:
+                shown = re.sub(r"^\s*(?:e\.g\.,?|see|cf\.)\s*", "", part.strip())
+                first, second = _surnames(shown)
+                out.append(Cite(f"({shown})", base + m.start(), "author_year", first, int(pm.group(2)), second))
+    for m in _NARRATIVE.finditer(text):
+        first, second = _surnames(m.group(0))
+        out.append(Cite(m.group(0), base + m.start(), "author_year", first, int(m.group(2)), second))
+    out.sort(key=lambda c: c.start)
+    return out
+
+
+def sentence_at(text: str, offset: int) -> str:
+    """The sentence of ``text`` that contains ``offset`` (abbreviation-aware)."""
+    bounds = [0]
+    for m in re.finditer(r"[.!?](?=\s+[\"“(\[]?[A-Z0-9])|\n\s*\n", text):
+        if m.group(0) == "." and _ABBREV.search(text[max(0, m.start() - 8):m.end()]):
+            continue
+        if m.group(0) == "." and re.search(r"\b[A-Z]\.$", text[max(0, m.start() - 2):m.end()]):
+            continue  # an initial: "Matthew D. Zeiler"
+        bounds.append(m.end())
+    bounds.append(len(text))
+    for a, b in zip(bounds, bounds[1:]):
+        if a <= offset < b or (offset >= b and b == len(text)):
+            return " ".join(text[a:b].split())
+    return " ".join(text.split())
+
+
+def folded_surname(name: str) -> str:
+    return ascii_fold(name).lower().replace("’", "'")
+
+
+def title_in_text(title: str, text_norm: str) -> bool:
+    """Is a (long enough) paper title mentioned in normalised text?"""
+    t = normalise_title(title)
+    return len(t.split()) >= 4 and f" {t} " in f" {text_norm} "

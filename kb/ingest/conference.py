@@ -1,0 +1,147 @@
+"""Which conference a post is about: front matter, then title, then headings and prose.
+
+>>> detect_conference({"title": "ICCV 2019 at Seoul"}, [], None).name
+'ICCV'
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+from kb.ingest.links import host_of
+from kb.ingest.markdown import Block
+from kb.ingest.records import Conference
+
+# Canonical spelling of well-known venues; lookups are case-insensitive.
+KNOWN = {
+    name.lower(): name
+    for name in """
+    NeurIPS ICML ICLR AAAI IJCAI UAI AISTATS COLT CoRL RSS ICRA IROS CVPR ICCV ECCV WACV BMVC ACCV 3DV MICCAI
+    ACL EMNLP NAACL EACL AACL COLING CoNLL LREC Interspeech ICASSP SIGIR WSDM WWW KDD RecSys CIKM ICDM SDM
+    SIGMOD VLDB PODS ICDE CIDR EDBT CHI UIST CSCW SIGGRAPH OSDI SOSP NSDI EuroSys MLSys ATC FAST ISCA MICRO ASPLOS
+    HPCA PLDI POPL OOPSLA ICSE FSE ASE STOC FOCS SODA ICALP CCS USENIX FAccT AIES ICLR NAACL-HLT ISMIR ICME
+    ACMMM MM ECML PKDD ALT ACML IJCNLP NLPCC MLHC CHIL ML4H
+    """.split()
+}
+ALIASES = {"nips": "NeurIPS", "neurips": "NeurIPS", "sigkdd": "KDD", "acm mm": "ACMMM", "the web conference": "WWW",
+           "www": "WWW", "usenix security": "USENIX"}
+_CONF = re.compile(
+    r"(?<![\w/.])(" + "|".join(sorted((re.escape(k) for k in list(KNOWN) + list(ALIASES)), key=len, reverse=True)) +
+    r")(?:\s*['’]?\s*((?:19|20)\d{2}|\d{2})\b)?(?![\w])",
+    re.I,
+)
+_PLACE_AFTER = re.compile(
+    r"\b(?:in|at|@)\s+((?:[A-Z][\w\-]+)(?:[ \-](?:[A-Z][\w\-]+|de|di|du|do|la|le))*(?:,\s+[A-Z][\w\-]+)?)"
+)
+_HELD = re.compile(
+    r"\b(?:held|hosted|took place|happened|was|were)\s+(?:in|at)\s+((?:beautiful|sunny|rainy)\s+)?"
+    r"([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+){0,2})"
+)
+_NOT_PLACE = {"The", "This", "That", "Our", "My", "Day", "January", "February", "March", "April", "May", "June",
+              "July", "August", "September", "October", "November", "December", "Workshop", "Tutorial", "Session"}
+
+
+def canonical_conference(token: str) -> str:
+    low = token.lower()
+    return ALIASES.get(low) or KNOWN.get(low) or token
+
+
+def _year(raw: str | None) -> int | None:
+    if not raw:
+        return None
+    y = int(raw)
+    return y + 2000 if y < 100 else y
+
+
+def _mentions(text: str) -> list[tuple[str, int | None, int]]:
+    out = []
+    for m in _CONF.finditer(text):
+        tok = m.group(1)
+        if tok.islower() and tok.lower() not in ("neurips",):
+            continue  # "acl" in prose is rarely the venue; venues are written in capitals
+        out.append((canonical_conference(tok), _year(m.group(2)), m.start()))
+    return out
+
+
+def _fm_text(fm: dict[str, Any]) -> list[str]:
+    parts = []
+    for key in ("conference", "event", "venue", "title", "tags", "categories", "category", "keywords"):
+        value = fm.get(key)
+        if isinstance(value, list):
+            parts.extend(str(v) for v in value)
+        elif value:
+            parts.append(str(value))
+    return parts
+
+
+def detect_conference(fm: dict[str, Any], blocks: list[Block], post_year: int | None) -> Conference | None:
+    """The post's main conference, or None when no venue is named.
+
+    Front matter and title outrank prose: a workshop co-located with another
+    conference is still reported under the one the title names.
+    """
+    votes: Counter[str] = Counter()
+    years: dict[str, int] = {}
+    for weight, texts in ((10, _fm_text(fm)), (3, [b.text for b in blocks if b.kind == "heading"]),
+                          (1, [b.text for b in blocks if b.kind != "code"])):
+        for text in texts:
+            for name, year, _ in _mentions(text):
+                votes[name] += weight
+                if year and name not in years:
+                    years[name] = year
+    for block in blocks:
+        for span in block.links:
+            for name, year, _ in _mentions(span.label):
+                if year and name not in years:
+                    years[name] = year
+    if not votes:
+        explicit = fm.get("conference")
+        if isinstance(explicit, str) and explicit.strip():
+            return Conference(name=explicit.strip(), year=post_year)
+        return None
+    name = votes.most_common(1)[0][0]
+    conf = Conference(name=name, year=years.get(name) or post_year)
+    conf.url = _conference_url(name, conf.year, blocks, fm)
+    conf.location = _location(name, fm, blocks)
+    return conf
+
+
+def _conference_url(name: str, year: int | None, blocks: list[Block], fm: dict[str, Any]) -> str | None:
+    for key in ("conference_url", "event_url"):
+        if fm.get(key):
+            return str(fm[key])
+    low = name.lower()
+    for block in blocks:
+        for span in block.links:
+            if span.image or not span.href:
+                continue
+            host = host_of(span.href)
+            label_hit = any(n == name for n, _, _ in _mentions(span.label))
+            host_hit = low in host.replace("-", "") and (not year or str(year) in span.href or str(year)[2:] in host)
+            path = span.href.split(host, 1)[-1] if host else ""
+            if (label_hit or host_hit) and path.strip("/").count("/") <= 1 and "arxiv" not in host:
+                return span.href
+    return None
+
+
+def _location(name: str, fm: dict[str, Any], blocks: list[Block]) -> str | None:
+    for key in ("location", "city", "place"):
+        if fm.get(key):
+            return str(fm[key])
+    title = str(fm.get("title") or "")
+    headings = [b.text for b in blocks if b.kind == "heading"][:1]
+    for text in [title, *headings]:
+        for m in _CONF.finditer(text):
+            if canonical_conference(m.group(1)) != name:
+                continue
+            pm = _PLACE_AFTER.search(text[m.end():m.end() + 60])
+            if pm and pm.group(1).split()[0] not in _NOT_PLACE:
+                return pm.group(1)
+    for block in blocks[:30]:
+        if block.kind in ("paragraph", "html"):
+            m = _HELD.search(block.text)
+            if m and m.group(2).split()[0] not in _NOT_PLACE:
+                return m.group(2)
+    return None

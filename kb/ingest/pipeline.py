@@ -1,0 +1,390 @@
+"""The whole extraction of one post: text in, :class:`Extraction` out, no I/O.
+
+Stages (each its own module, each testable alone):
+front matter → markdown walk → references → events → talks → citations →
+people → links → conference.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kb.ingest.citations import find_cites, sentence_at, title_in_text
+from kb.ingest.conference import detect_conference
+from kb.ingest.frontmatter import front_matter_date, is_draft, split_front_matter
+from kb.ingest.links import GENERIC_LABELS, classify_url, normalise_url, paper_id_from_url
+from kb.ingest.markdown import Block, walk
+from kb.ingest.people import (canonical_name, has_honorific, looks_like_person, person_key, resolve,
+                              split_display, strip_honorific)
+from kb.ingest.records import Citation, Event, Extraction, Link, ParsedReference, Person, Problem, Talk
+from kb.ingest.references import find_references, parse_entries
+from kb.ingest.talks import TalkHit, find_events, heading_talks, item_talks, prose_talks, table_talks
+from kb.ingest.text import ascii_fold, normalise_title
+
+_HONORIFIC_NAME = re.compile(
+    r"\b(?:Prof(?:essor)?|Dr)\.?\s+([A-ZÀ-ÖØ-Þ][\w'’\-]+(?:\s+(?:[A-Z]\.|[A-ZÀ-ÖØ-Þ][\w'’\-]+)){0,3})"
+)
+
+
+def extract(text: str, source: str = "<post>") -> Extraction:
+    """Extract everything from one post's text. Raises only :class:`kb.errors.BadFrontMatter`."""
+    fm, body, offset = split_front_matter(text, source)
+    blocks = walk(body, offset)
+    x = Extraction(source=source, front_matter=fm, text=body)
+    x.title = str(fm.get("title")).strip() if fm.get("title") else _first_heading(blocks)
+    x.date = front_matter_date(fm)
+    x.draft = is_draft(fm)
+
+    raw_refs, bibtex_blocks, ref_blocks = find_references(blocks)
+    x.papers, problems = parse_entries(raw_refs, bibtex_blocks, source)
+    x.problems.extend(problems)
+
+    event_hits = find_events(blocks, ref_blocks)
+    x.events = _unique_events([h.event for h in event_hits])
+    hits = _talk_hits(blocks, ref_blocks, event_hits)
+    _assign_events(hits, event_hits, blocks)
+    regions = _regions(hits, blocks, ref_blocks)
+    x.talks = [_talk_record(h, blocks, region) for h, region in zip(hits, regions)]
+
+    _link_citations(x, blocks, ref_blocks, hits, regions)
+    _people(x, blocks, ref_blocks, hits)
+    _links(x, blocks, ref_blocks, hits, regions)
+    year = int(x.date[:4]) if x.date else None
+    x.conference = detect_conference(fm, blocks, year)
+    if not x.talks:
+        x.problems.append(Problem("no talks found in this post", severity="info"))
+    return x
+
+
+def _first_heading(blocks: list[Block]) -> str | None:
+    return next((b.text for b in blocks if b.kind == "heading"), None)
+
+
+def _unique_events(events: list[Event]) -> list[Event]:
+    seen: dict[str, Event] = {}
+    for ev in events:
+        key = normalise_title(ev.name)
+        if key and key not in seen:
+            seen[key] = ev
+        elif key and ev.url and not seen[key].url:
+            seen[key].url = ev.url
+    return list(seen.values())
+
+
+# ------------------------------------------------------------------ talks
+
+
+def _talk_hits(blocks: list[Block], skip: set[int], event_hits) -> list[TalkHit]:
+    event_urls = {h.event.url for h in event_hits if h.event.url}
+    event_names = {h.event.name.lower() for h in event_hits}
+    event_labels = {b.text[h.offset:].split("\n")[0] for h in event_hits for b in [blocks[h.block]]}
+    hits = heading_talks(blocks, skip) + table_talks(blocks, skip) + item_talks(blocks, skip)
+    taken = {h.block for h in hits}
+    hits += [h for h in prose_talks(blocks, skip, event_urls, event_names | {e.lower() for e in event_labels})
+             if h.block not in taken or blocks[h.block].kind == "paragraph"]
+    hits.sort(key=lambda h: (h.block, h.offset))
+    unique: list[TalkHit] = []
+    for h in hits:
+        if unique and unique[-1].block == h.block and unique[-1].offset == h.offset:
+            continue
+        unique.append(h)
+    return unique
+
+
+def _assign_events(hits: list[TalkHit], event_hits, blocks: list[Block]) -> None:
+    """Each talk gets the event introduced last before it; "the second talk" after
+    "talks from [A] and [B]" gets B."""
+    for h in hits:
+        before = [e for e in event_hits if (e.block, e.offset) <= (h.block, h.offset)]
+        if not before:
+            continue
+        last = before[-1]
+        # An event heading only covers the talks inside its section.
+        if blocks[last.block].kind == "heading":
+            lvl = blocks[last.block].level
+            closed = any(blocks[j].kind == "heading" and blocks[j].level <= lvl for j in range(last.block + 1, h.block))
+            if closed or (h.heading_level is not None and h.heading_level <= lvl):
+                continue
+        group = [e for e in event_hits if e.group == last.group]
+        if len(group) > 1:
+            talks_since = [t for t in hits if (group[0].block, group[0].offset) <= (t.block, t.offset) <= (h.block, h.offset)]
+            n = h.ordinal if h.ordinal and h.ordinal > 0 else len(talks_since)
+            chosen = group[min(n, len(group)) - 1]
+        else:
+            chosen = last
+        h.event = chosen.event.name
+        if not h.kind or h.kind in ("talk", "tutorial", "panel") and chosen.event.kind not in ("session", "other"):
+            h.kind = chosen.event.kind
+
+
+def _regions(hits: list[TalkHit], blocks: list[Block], ref_blocks: set[int]) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """[(start, end)) in (block, offset) coordinates for each talk."""
+    out = []
+    for k, h in enumerate(hits):
+        end = (hits[k + 1].block, hits[k + 1].offset) if k + 1 < len(hits) else (len(blocks), 0)
+        anchor = h.heading_level if h.heading_level is not None else _section_level(blocks, h.block)
+        for j in range(h.block + 1, end[0]):
+            b = blocks[j]
+            if j in ref_blocks or (b.kind == "heading" and (anchor is None or b.level <= anchor)):
+                end = (j, 0)
+                break
+        out.append(((h.block, h.offset), end))
+    return out
+
+
+def _section_level(blocks: list[Block], i: int) -> int | None:
+    for j in range(i, -1, -1):
+        if blocks[j].kind == "heading":
+            return blocks[j].level
+    return None
+
+
+def _in_region(region, block: int, offset: int) -> bool:
+    (sb, so), (eb, eo) = region
+    return (sb, so) <= (block, offset) < (eb, eo)
+
+
+def _talk_record(h: TalkHit, blocks: list[Block], region) -> Talk:
+    (sb, so), (eb, eo) = region
+    parts = []
+    for j in range(sb, min(eb + 1, len(blocks))):
+        b = blocks[j]
+        if b.kind == "code" or (j == eb and eo == 0):
+            continue
+        text = b.text[so if j == sb else 0:eo if j == eb else None].strip()
+        if text and any(c.isalpha() for c in text):
+            parts.append(text)
+    return Talk(title=h.title, speakers=list(h.speakers), kind=h.kind or "other", event=h.event,
+                links=list(dict.fromkeys(h.links)), summary="\n\n".join(parts), line=blocks[h.block].line)
+
+
+# ------------------------------------------------------------------ citations
+
+
+def _paper_index(papers: list[ParsedReference]) -> dict[str, int]:
+    index: dict[str, int] = {}
+    for i, p in enumerate(papers):
+        if p.marker:
+            index.setdefault(p.marker, i)
+        if p.citekey:
+            index.setdefault(f"[{p.citekey}]", i)
+    return index
+
+
+def _paper_key(p: ParsedReference) -> str:
+    return p.marker or (f"arxiv:{p.arxiv_id}" if p.arxiv_id else f"doi:{p.doi}" if p.doi else p.url or p.raw)
+
+
+def _author_year(papers: list[ParsedReference], surname: str, year: int, second: str | None) -> int | None:
+    fold = ascii_fold(surname).lower()
+    hits = [i for i, p in enumerate(papers) if p.authors and p.year is not None and abs(p.year - year) <= 0
+            and ascii_fold(p.authors[0].family).lower() == fold]
+    if len(hits) > 1 and second:
+        fold2 = ascii_fold(second).lower()
+        hits = [i for i in hits if len(papers[i].authors) > 1 and ascii_fold(papers[i].authors[1].family).lower() == fold2]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _talk_at(regions, block: int, offset: int) -> int | None:
+    for k, region in enumerate(regions):
+        if _in_region(region, block, offset):
+            return k
+    return None
+
+
+def _link_citations(x: Extraction, blocks: list[Block], ref_blocks: set[int], hits, regions) -> None:
+    index = _paper_index(x.papers)
+    seen: set[tuple[int | None, str, int]] = set()
+
+    def add(marker: str, paper: int, talk: int | None, block: Block, offset: int) -> None:
+        key = (talk, marker, paper)
+        if key in seen:
+            return
+        seen.add(key)
+        x.citations.append(Citation(marker, _paper_key(x.papers[paper]), talk, sentence_at(block.text, offset), block.line))
+        if talk is not None and marker not in x.talks[talk].cites:
+            x.talks[talk].cites.append(marker)
+
+    by_id: dict[str, int] = {}
+    by_title: dict[str, int] = {}
+    for i, p in enumerate(x.papers):
+        if p.arxiv_id:
+            by_id[f"arxiv:{p.arxiv_id}"] = i
+        if p.doi:
+            by_id[f"doi:{p.doi.lower()}"] = i
+        if p.title:
+            by_title.setdefault(normalise_title(p.title), i)
+    dangling: set[str] = set()
+    for bi, block in enumerate(blocks):
+        if bi in ref_blocks or block.kind in ("code", "heading"):
+            continue
+        for c in find_cites(block.text):
+            talk = _talk_at(regions, bi, c.start)
+            paper = index.get(c.marker)
+            if paper is None and c.kind == "author_year" and c.surname and c.year:
+                paper = _author_year(x.papers, c.surname, c.year, c.second)
+            if paper is not None:
+                add(c.marker, paper, talk, block, c.start)
+            elif c.kind in ("numeric", "footnote") and x.papers:
+                dangling.add(c.marker)
+        for span in block.links:
+            if span.image or not span.href:
+                continue
+            ident = paper_id_from_url(span.href)
+            kind = classify_url(span.href, span.label)
+            title_key = normalise_title(span.label) if len(span.label.split()) >= 3 else ""
+            paper = None
+            if ident:
+                paper = by_id.get(f"{ident[0]}:{ident[1].lower() if ident[0] == 'doi' else ident[1]}")
+            if paper is None and title_key in by_title:
+                paper = by_title[title_key]
+            if paper is None and kind == "paper":
+                ref = _paper_from_link(span.href, span.label, ident)
+                x.papers.append(ref)
+                paper = len(x.papers) - 1
+                if ident:
+                    by_id[f"{ident[0]}:{ident[1].lower() if ident[0] == 'doi' else ident[1]}"] = paper
+                if ref.title:
+                    by_title.setdefault(normalise_title(ref.title), paper)
+            if paper is not None:
+                marker = span.href if kind == "paper" else x.papers[paper].marker or span.href
+                add(marker, paper, _talk_at(regions, bi, span.start), block, span.start)
+        # A paper named by its title in the prose.
+        norm = normalise_title(block.text)
+        for i, p in enumerate(x.papers):
+            if p.title and p.marker and title_in_text(p.title, norm):
+                pos = ascii_fold(block.text).lower().find(p.title.lower()[:20])
+                add(p.marker, i, _talk_at(regions, bi, max(pos, 0)), block, max(pos, 0))
+    for marker in sorted(dangling):
+        x.problems.append(Problem(f"citation {marker} has no matching reference"))
+
+
+def _paper_from_link(url: str, label: str, ident) -> ParsedReference:
+    label = label.strip()
+    title = None
+    if label and label.lower() not in GENERIC_LABELS and not re.search(r"\bet al\b|^https?://|^\[?\d+\]?$", label) \
+            and len(label.split()) >= 2 and not looks_like_person(label):
+        title = label.rstrip(".")
+    ref = ParsedReference(raw=f"[{label}]({url})", marker=url, url=url, title=title, confidence=0.5)
+    if ident and ident[0] == "arxiv":
+        ref.arxiv_id, ref.type, ref.venue = ident[1], "article", f"arXiv preprint arXiv:{ident[1]}"
+    elif ident and ident[0] == "doi":
+        ref.doi = ident[1]
+    m = re.search(r"\b([A-Z][\w'’\-]+) et al\.?", label)
+    if m:
+        from kb.ingest.records import Name
+
+        ref.authors, ref.et_al = [Name(family=m.group(1))], True
+    return ref
+
+
+# ------------------------------------------------------------------ people
+
+
+@dataclass
+class _Seen:
+    name: str
+    spelled: str
+    url: str | None
+    role: str
+
+
+def _people(x: Extraction, blocks: list[Block], ref_blocks: set[int], hits: list[TalkHit]) -> None:
+    """Speakers and mentioned people, resolved against the papers' authors."""
+    authors = [a for p in x.papers for a in p.authors]
+    people: dict[str, Person] = {}
+
+    def add(name: str, spelled: str, role: str, url: str | None) -> str:
+        cand = split_display(name)
+        idx, ambiguous = resolve(cand, authors)
+        canonical = name
+        if idx is not None and authors[idx].given and len(authors[idx].given.rstrip(".")) > 1:
+            canonical = authors[idx].full
+        key = person_key(canonical)
+        existing = people.get(key)
+        if existing is None:
+            for k, p in people.items():
+                j, _ = resolve(cand, [split_display(p.name)])
+                if j is not None:
+                    key, existing = k, p
+                    break
+        if existing is None:
+            existing = people[key] = Person(name=canonical, role=role, url=url)
+        if role == "speaker":
+            existing.role = "speaker"
+        existing.url = existing.url or url
+        if spelled and spelled != existing.name and spelled not in existing.aliases:
+            existing.aliases.append(spelled)
+            if existing.spelled_in_post is None:
+                existing.spelled_in_post = spelled
+        if ambiguous:
+            existing.candidates = sorted({authors[i].full for i in ambiguous})
+        return existing.name
+
+    speaker_urls = _speaker_urls(blocks, hits)
+    for h, talk in zip(hits, x.talks):
+        spelled = h.spelled_speakers or h.speakers
+        talk.speakers = [add(n, s, "speaker", speaker_urls.get(person_key(n))) for n, s in zip(h.speakers, spelled)]
+    for bi, block in enumerate(blocks):
+        if bi in ref_blocks or block.kind == "code":
+            continue
+        for span in block.links:
+            if span.image or not looks_like_person(span.label):
+                continue
+            if not (span.bracketed or has_honorific(span.label) or (span.href and _homepage_like(span))):
+                continue
+            add(canonical_name(span.label), strip_honorific(span.label) if not has_honorific(span.label)
+                else span.label.strip(), "mentioned", span.href or None)
+        for m in _HONORIFIC_NAME.finditer(block.text):
+            if looks_like_person(m.group(0)):
+                add(canonical_name(m.group(0)), m.group(0), "mentioned", None)
+    x.people = list(people.values())
+
+
+def _homepage_like(span) -> bool:
+    return classify_url(span.href, span.label, person_label=True) == "homepage"
+
+
+def _speaker_urls(blocks: list[Block], hits: list[TalkHit]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for h in hits:
+        block = blocks[h.block]
+        for span in block.links:
+            if span.image or not span.href or not looks_like_person(span.label):
+                continue
+            if classify_url(span.href, span.label, person_label=True) != "homepage":
+                continue
+            key = person_key(canonical_name(span.label))
+            if any(person_key(s) == key for s in h.speakers) or any(
+                    person_key(canonical_name(s)) == key for s in h.spelled_speakers):
+                out.setdefault(person_key(h.speakers[0]) if len(h.speakers) == 1 else key, span.href)
+    return out
+
+
+# ------------------------------------------------------------------ links
+
+
+def _links(x: Extraction, blocks: list[Block], ref_blocks: set[int], hits, regions) -> None:
+    people_keys = {person_key(a) for p in x.people for a in [p.name, *p.aliases]}
+    event_urls = {e.url: e.name for e in x.events if e.url}
+    for bi, block in enumerate(blocks):
+        for span in block.links:
+            if span.bracketed:
+                continue
+            url, schemeless = normalise_url(span.href)
+            malformed = span.raw_href != span.href and ("%5B" in span.raw_href or "](" in span.raw_href)
+            person = looks_like_person(span.label) and person_key(canonical_name(span.label)) in people_keys
+            kind = classify_url(url, span.label, image=span.image, person_label=person) if url else "other"
+            owner = "post"
+            talk = _talk_at(regions, bi, span.start)
+            if bi in ref_blocks:
+                owner = "paper"
+            elif person:
+                owner = f"person:{canonical_name(span.label)}"
+            elif url in event_urls:
+                owner = f"event:{event_urls[url]}"
+            elif talk is not None and kind in ("slides", "video", "code"):
+                owner = f"talk:{talk}"
+            x.links.append(Link(url=url, label=span.label, kind=kind, line=span.line, empty=not url,
+                                malformed=malformed, schemeless=schemeless, owner=owner))
