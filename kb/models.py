@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, DateTime, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(timezone.utc)
 
 
 class Conference(SQLModel, table=True):
@@ -42,7 +42,7 @@ class Post(SQLModel, table=True):
     conference_id: int | None = Field(default=None, foreign_key="conference.id", index=True, ondelete="SET NULL")
     body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     problems: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))  # JSON list
-    imported_at: datetime = Field(default_factory=utcnow)
+    imported_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 
 class Event(SQLModel, table=True):
@@ -60,6 +60,7 @@ class Person(SQLModel, table=True):
     name: str
     family: str = ""
     given: str = ""
+    family_key: str = Field(default="", index=True)  # folded family name: the blocking key
     url: str | None = None
 
 
@@ -90,6 +91,13 @@ class TalkSpeaker(SQLModel, table=True):
     position: int = 0
 
 
+class PostEvent(SQLModel, table=True):
+    """The posts that name an event (an event can outlive any one post)."""
+
+    post_id: int = Field(foreign_key="post.id", primary_key=True, ondelete="CASCADE")
+    event_id: int = Field(foreign_key="event.id", primary_key=True, index=True, ondelete="CASCADE")
+
+
 class Mention(SQLModel, table=True):
     """A person named in a post, with the role they play there."""
 
@@ -114,6 +122,7 @@ class Paper(SQLModel, table=True):
     issue: str | None = None
     et_al: bool = False
     citekey: str | None = Field(default=None, unique=True, index=True)
+    pinned: bool = False  # came from a .bib file or was edited: never garbage-collected
 
 
 class PaperKey(SQLModel, table=True):
@@ -172,6 +181,18 @@ class Link(SQLModel, table=True):
     line: int | None = None
 
 
+class IdentityCandidate(SQLModel, table=True):
+    """Two rows that may be the same person/paper, kept apart until a user decides."""
+
+    __table_args__ = (UniqueConstraint("entity", "a_id", "b_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    entity: str  # "person" | "paper"
+    a_id: int = Field(index=True)
+    b_id: int = Field(index=True)
+    score: float = 0.0
+    reason: str = ""
+
+
 class UserEdit(SQLModel, table=True):
     """A field the user set by hand; re-imports never overwrite it."""
 
@@ -181,7 +202,7 @@ class UserEdit(SQLModel, table=True):
     entity_id: int = Field(index=True)
     field: str
     value: str | None = None
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 
 class Merge(SQLModel, table=True):
@@ -192,7 +213,7 @@ class Merge(SQLModel, table=True):
     from_id: int
     into_id: int = Field(index=True)
     from_name: str = ""
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 
 ENTITY_TABLES: dict[str, type[SQLModel]] = {

@@ -114,6 +114,7 @@ def entry_to_reference(entry) -> ParsedReference:
         url=clean_value(fields.get("url", "")) or None,
         type=etype,
         citekey=entry.key,
+        origin="bibtex",
     )
 
 

@@ -266,7 +266,7 @@ def _paper_from_link(url: str, label: str, ident) -> ParsedReference:
     if label and label.lower() not in GENERIC_LABELS and not re.search(r"\bet al\b|^https?://|^\[?\d+\]?$", label) \
             and len(label.split()) >= 2 and not looks_like_person(label):
         title = label.rstrip(".")
-    ref = ParsedReference(raw=f"[{label}]({url})", marker=url, url=url, title=title, confidence=0.5)
+    ref = ParsedReference(raw=f"[{label}]({url})", marker=url, url=url, title=title, confidence=0.5, origin="link")
     if ident and ident[0] == "arxiv":
         ref.arxiv_id, ref.type, ref.venue = ident[1], "article", f"arXiv preprint arXiv:{ident[1]}"
     elif ident and ident[0] == "doi":

@@ -66,6 +66,7 @@ class ParsedReference:
     type: str = "misc"  # inproceedings, article, incollection, book, phdthesis, techreport, misc
     citekey: str | None = None  # from a bibtex block
     confidence: float = 1.0
+    origin: str = "list"  # "list" (reference list), "bibtex", "link" (an inline paper link)
 
 
 @dataclass

@@ -1,0 +1,207 @@
+"""``kb eval``: score the extractor against hand-made gold files.
+
+Matching rules (one-to-one, greedy, best score first):
+
+* **titles** match when rapidfuzz ``ratio`` ≥ :data:`TITLE_RATIO` after
+  :func:`normalise_title` (folded, lower-case, alphanumerics), against the
+  gold ``title`` or its ``spelled_in_post``;
+* **talks** match on title; a talk without a title on either side matches on
+  its speakers (same person keys);
+* **people** match on :func:`person_key` of the canonical name (folded,
+  lower-case); the gold ``spelled_in_post`` spelling also counts;
+* **papers** match on title, or on arXiv id / DOI / URL when a side has no title;
+* **citations** are (talk, paper) pairs: the predicted talk and paper are first
+  mapped to their gold partners, then compared as sets;
+* **events** match on name like titles; **links** are (kind, URL) pairs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from kb.ingest.people import person_key
+from kb.ingest.text import normalise_title
+
+TITLE_RATIO = 90
+ENTITY_TYPES = ("talks", "people", "papers", "citations", "events", "links")
+
+
+@dataclass
+class Score:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def add(self, other: Score) -> None:
+        self.tp += other.tp
+        self.fp += other.fp
+        self.fn += other.fn
+        self.misses.extend(other.misses)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"tp": self.tp, "fp": self.fp, "fn": self.fn, "precision": round(self.precision, 4),
+                "recall": round(self.recall, 4), "f1": round(self.f1, 4)}
+
+
+def title_score(a: str | None, b: str | None) -> float:
+    if not a or not b:
+        return 0.0
+    return fuzz.ratio(normalise_title(a), normalise_title(b))
+
+
+def _gold_titles(g: dict) -> list[str]:
+    return [t for t in (g.get("title"), g.get("spelled_in_post"), g.get("name")) if t]
+
+
+def _match(pred: list, gold: list, score_fn, threshold: float) -> dict[int, int]:
+    """Greedy one-to-one matching: pred index → gold index."""
+    pairs = []
+    for i, p in enumerate(pred):
+        for j, g in enumerate(gold):
+            s = score_fn(p, g)
+            if s >= threshold:
+                pairs.append((s, i, j))
+    pairs.sort(key=lambda t: -t[0])
+    out: dict[int, int] = {}
+    used: set[int] = set()
+    for _, i, j in pairs:
+        if i not in out and j not in used:
+            out[i] = j
+            used.add(j)
+    return out
+
+
+def _count(pred: list, gold: list, mapping: dict[int, int], label) -> Score:
+    s = Score(tp=len(mapping), fp=len(pred) - len(mapping), fn=len(gold) - len(mapping))
+    matched = set(mapping.values())
+    s.misses += [f"missed {label(g)}" for j, g in enumerate(gold) if j not in matched]
+    s.misses += [f"extra {label(p)}" for i, p in enumerate(pred) if i not in mapping]
+    return s
+
+
+def _person_keys(g: dict) -> set[str]:
+    return {person_key(n) for n in (g.get("name"), g.get("spelled_in_post")) if n}
+
+
+def _talk_score(p: dict, g: dict) -> float:
+    if p.get("title") and g.get("title"):
+        return max(title_score(p["title"], t) for t in _gold_titles(g))
+    ps = {person_key(n) for n in p.get("speakers", [])}
+    gs = {person_key(n) for n in g.get("speakers", [])}
+    return 95.0 if ps and ps == gs else 0.0
+
+
+def _paper_ids(p: dict) -> set[str]:
+    ids = {f"arxiv:{p['arxiv']}" if p.get("arxiv") else "", f"doi:{str(p.get('doi')).lower()}" if p.get("doi") else ""}
+    if p.get("url"):
+        ids.add(f"url:{p['url']}")
+    if str(p.get("ref") or "").startswith("http"):
+        ids.add(f"url:{p['ref']}")
+    return ids - {""}
+
+
+def _paper_score(p: dict, g: dict) -> float:
+    if p.get("title") and g.get("title"):
+        s = max(title_score(p["title"], t) for t in _gold_titles(g))
+        if s >= TITLE_RATIO:
+            return s
+    return 100.0 if _paper_ids(p) & _paper_ids(g) else 0.0
+
+
+def _citation_pairs(doc: dict, talk_map: dict[int, int] | None, paper_index: dict[str, int]) -> set[tuple[int, int]]:
+    out = set()
+    for ti, talk in enumerate(doc.get("talks", [])):
+        t = talk_map.get(ti) if talk_map is not None else ti
+        if t is None:
+            t = -1 - ti  # unmatched predicted talk: can only be a false positive
+        for marker in talk.get("cites", []):
+            paper = paper_index.get(marker)
+            out.add((t, paper if paper is not None else hash(marker)))
+    return out
+
+
+def compare(pred: dict, gold: dict) -> dict[str, Score]:
+    """Per-entity-type scores of one predicted extraction against its gold file."""
+    scores: dict[str, Score] = {}
+    talk_map = _match(pred.get("talks", []), gold.get("talks", []), _talk_score, TITLE_RATIO)
+    scores["talks"] = _count(pred.get("talks", []), gold.get("talks", []), talk_map,
+                             lambda t: f"talk {t.get('title')!r} by {', '.join(t.get('speakers', []))}")
+    people_map = _match(pred.get("people", []), gold.get("people", []),
+                        lambda p, g: 100.0 if _person_keys(p) & _person_keys(g) else 0.0, 100)
+    scores["people"] = _count(pred.get("people", []), gold.get("people", []), people_map,
+                              lambda p: f"person {p.get('name')!r}")
+    paper_map = _match(pred.get("papers", []), gold.get("papers", []), _paper_score, TITLE_RATIO)
+    scores["papers"] = _count(pred.get("papers", []), gold.get("papers", []), paper_map,
+                              lambda p: f"paper {p.get('ref')} {p.get('title')!r}")
+    gold_papers = {p.get("ref"): j for j, p in enumerate(gold.get("papers", [])) if p.get("ref")}
+    pred_papers = {p.get("ref"): paper_map.get(i, -1000 - i) for i, p in enumerate(pred.get("papers", [])) if p.get("ref")}
+    pc = _citation_pairs(pred, talk_map, pred_papers)
+    gc = _citation_pairs(gold, None, gold_papers)
+    scores["citations"] = Score(tp=len(pc & gc), fp=len(pc - gc), fn=len(gc - pc),
+                                misses=[f"citation pair {x} wrong" for x in sorted(pc ^ gc, key=str)])
+    event_map = _match(pred.get("events", []), gold.get("events", []),
+                       lambda p, g: max(title_score(p.get("name"), t) for t in _gold_titles(g)), TITLE_RATIO)
+    scores["events"] = _count(pred.get("events", []), gold.get("events", []), event_map,
+                              lambda e: f"event {e.get('name')!r}")
+    pl, gl = _link_set(pred.get("links", {})), _link_set(gold.get("links", {}))
+    scores["links"] = Score(tp=len(pl & gl), fp=len(pl - gl), fn=len(gl - pl),
+                            misses=[f"link {x} {'extra' if x in pl else 'missed'}" for x in sorted(pl ^ gl)])
+    return scores
+
+
+def _link_set(links: dict) -> set[tuple[str, str]]:
+    out = set()
+    for kind, urls in links.items():
+        if isinstance(urls, list):
+            out.update((kind, u) for u in urls)
+    return out
+
+
+def find_post(gold_path: Path, posts_dir: Path | None) -> Path:
+    gold = json.loads(gold_path.read_text(encoding="utf-8"))
+    source = gold.get("source") or gold_path.name.replace(".gold.json", ".md")
+    for base in [posts_dir, gold_path.parent] if posts_dir else [gold_path.parent]:
+        if base and (base / source).exists():
+            return base / source
+    raise FileNotFoundError(f"{gold_path}: post {source!r} not found beside it" + (f" or in {posts_dir}" if posts_dir else ""))
+
+
+def evaluate(gold_paths: list[Path], posts_dir: Path | None = None) -> dict[str, Any]:
+    """Score every gold file; returns per-file and total scores (JSON-ready)."""
+    from kb.ingest.pipeline import extract
+
+    totals = {k: Score() for k in ENTITY_TYPES}
+    files = []
+    for gold_path in gold_paths:
+        gold = json.loads(gold_path.read_text(encoding="utf-8"))
+        post = find_post(gold_path, posts_dir)
+        pred = extract(post.read_text(encoding="utf-8"), source=post.name).to_json()
+        scores = compare(pred, gold)
+        for k, s in scores.items():
+            totals[k].add(s)
+        files.append({"gold": str(gold_path), "post": str(post),
+                      "scores": {k: s.to_json() for k, s in scores.items()},
+                      "errors": [m for s in scores.values() for m in s.misses]})
+    overall = Score()
+    for s in totals.values():
+        overall.add(s)
+    return {"files": files, "totals": {k: s.to_json() for k, s in totals.items()}, "overall": overall.to_json()}

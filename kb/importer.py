@@ -1,0 +1,145 @@
+"""``kb import``: find post files, read them safely, one transaction per post.
+
+A bad file (binary, not UTF-8, empty, broken front matter) becomes one
+:class:`BadInput` naming the file and line; nothing of it is written and the
+other files still import.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from kb.db import session_scope
+from kb.errors import BadInput, KbError
+from kb.ingest.bibtex import parse_bibtex
+from kb.ingest.pipeline import extract
+from kb.models import Post
+from kb.ingest.records import Extraction
+from kb.store import WriteCounts, write_post
+
+POST_SUFFIXES = (".md", ".markdown")
+BIB_SUFFIXES = (".bib",)
+MAX_POST_BYTES = 20 * 1024 * 1024
+
+
+@dataclass
+class FileResult:
+    path: str
+    status: str  # new, updated, unchanged, failed
+    error: str | None = None
+    counts: WriteCounts = field(default_factory=WriteCounts)
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportSummary:
+    results: list[FileResult] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(r.status == status for r in self.results)
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+    def totals(self) -> WriteCounts:
+        total = WriteCounts()
+        for r in self.results:
+            total.talks += r.counts.talks
+            total.people += r.counts.people
+            total.papers += r.counts.papers
+        return total
+
+
+def discover(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """Files to import, in a stable order: folders are searched recursively."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = [p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in POST_SUFFIXES + BIB_SUFFIXES
+                     and not any(part.startswith(".") for part in p.relative_to(path).parts)]
+            yield from sorted(found)
+        else:
+            yield path
+
+
+def read_text(path: Path) -> tuple[str, str]:
+    """(text, sha256) of a post file, or :class:`BadInput` saying what is wrong with it."""
+    name = str(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise BadInput(name, "no such file") from None
+    except IsADirectoryError:
+        raise BadInput(name, "is a directory") from None
+    except OSError as exc:
+        raise BadInput(name, f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > MAX_POST_BYTES:
+        raise BadInput(name, f"file is larger than {MAX_POST_BYTES // (1024 * 1024)} MiB")
+    if b"\x00" in data[:8192] or b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise BadInput(name, "binary file (contains NUL bytes), not a Markdown post", line=line)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise BadInput(name, f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})", line=line) from None
+    if not text.strip():
+        raise BadInput(name, "empty file")
+    return text, hashlib.sha256(data).hexdigest()
+
+
+def _store_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path.resolve())
+
+
+def import_file(engine: Engine, path: Path, force: bool = False) -> FileResult:
+    """Import one file in its own transaction; never raises for bad input."""
+    key = _store_path(path)
+    try:
+        text, sha = read_text(path)
+        with session_scope(engine) as session:
+            existing = session.exec(select(Post).where(Post.path == key)).first()
+            if existing and existing.sha256 == sha and not force:
+                return FileResult(key, "unchanged")
+            status = "updated" if existing else "new"
+        if path.suffix.lower() in BIB_SUFFIXES:
+            # A .bib file is stored like a post whose only content is its reference list.
+            refs, problems = parse_bibtex(text, key)
+            with session_scope(engine, write=True) as session:
+                counts = write_post(session, Extraction(source=key, title=path.name, papers=refs), key, sha)
+            return FileResult(key, status, counts=counts, problems=[p.message for p in problems])
+        extraction = extract(text, source=key)
+        with session_scope(engine, write=True) as session:
+            counts = write_post(session, extraction, key, sha)
+        return FileResult(key, status, counts=counts,
+                          problems=[p.message for p in extraction.problems if p.severity == "warning"])
+    except KbError as exc:
+        return FileResult(key, "failed", error=str(exc))
+    except RecursionError:
+        return FileResult(key, "failed", error=f"{key}: too deeply nested to parse")
+    except Exception as exc:  # noqa: BLE001 - one post must never stop the import
+        return FileResult(key, "failed", error=f"{key}: internal error while importing: {type(exc).__name__}: {exc}")
+
+
+def import_paths(engine: Engine, paths: Iterable[str | Path], force: bool = False,
+                 on_file: Callable[[Path, FileResult | None], None] | None = None) -> ImportSummary:
+    summary = ImportSummary()
+    files = list(discover(paths))
+    for path in files:
+        if on_file:
+            on_file(path, None)
+        result = import_file(engine, path, force=force)
+        summary.results.append(result)
+        if on_file:
+            on_file(path, result)
+    return summary
