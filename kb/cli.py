@@ -1,0 +1,258 @@
+"""The ``kb`` command: a thin layer that parses arguments and prints.
+
+Every command calls a library function (``kb.importer.import_paths``,
+``kb.queries.stats`` …) so everything is scriptable from Python too.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from kb.db import DEFAULT_DB, open_db, resolve_db_url, session_scope
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _print_json(data) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+class Ctx:
+    def __init__(self, db: str | None):
+        self.db = db
+        self._engine = None
+
+    @property
+    def engine(self):
+        if self._engine is None:
+            self._engine = open_db(self.db)
+        return self._engine
+
+
+pass_ctx = click.make_pass_decorator(Ctx)
+
+EPILOG = """\b
+Examples:
+  kb import                      import every post under imports/
+  kb import notes/ refs.bib      import a folder of posts and a .bib file
+  kb extract post.md --json      show what kb finds in one post (no DB)
+  kb eval tests/fixtures/*.gold.json --posts imports
+  kb list talks --json           every talk, for scripts
+  kb stats                       row counts
+  kb                             open the terminal UI
+"""
+
+
+@click.group(invoke_without_command=True, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", envvar="KB_DB", default=None, metavar="PATH|URL",
+              help=f"Database file or URL (default {DEFAULT_DB}; env KB_DB).")
+@click.version_option(package_name="kb")
+@click.pass_context
+def main(ctx: click.Context, db: str | None) -> None:
+    """kb — a knowledge base of conference notes: talks, speakers, and the papers they cite."""
+    ctx.obj = Ctx(db)
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(tui)
+
+
+@main.command("import")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Re-import posts even when unchanged.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@pass_ctx
+def import_cmd(ctx: Ctx, paths: tuple[Path, ...], force: bool, as_json: bool) -> None:
+    """Import posts (*.md, *.markdown) and BibTeX files (*.bib); folders are searched recursively.
+
+    \b
+    No PATH imports the inbox, imports/. Unchanged posts are skipped; a changed
+    post replaces what was extracted from it. A bad file is reported on one line
+    and skipped; the exit code is then 1.
+    \b
+    Example:  kb import imports/ ~/blog/_posts/2019-10-30-iccv.md
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from kb.importer import discover, import_paths
+
+    targets = list(paths) or [Path("imports")]
+    for p in targets:
+        if not p.exists():
+            err.print(f"[red]error:[/] {escape(str(p))}: no such file or directory")
+            sys.exit(2)
+    total = len(list(discover(targets)))
+    progress = Progress(TextColumn("[bold]importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        TextColumn("{task.description}"), console=err, transient=True,
+                        disable=as_json or not err.is_terminal)
+    with progress:
+        task = progress.add_task("", total=total)
+
+        def on_file(path, result):
+            if result is None:
+                progress.update(task, description=escape(path.name))
+                return
+            progress.advance(task)
+            if result.error:
+                progress.console.print(f"[red]error:[/] {escape(result.error)}")
+
+        summary = import_paths(ctx.engine, targets, force=force, on_file=on_file)
+    totals = summary.totals()
+    data = {
+        "new": summary.count("new"), "updated": summary.count("updated"), "unchanged": summary.count("unchanged"),
+        "failed": summary.count("failed"), "talks": totals.talks, "people_added": totals.people,
+        "papers_added": totals.papers,
+        "errors": [r.error for r in summary.failed],
+        "warnings": {r.path: r.problems for r in summary.results if r.problems},
+    }
+    if as_json:
+        _print_json(data)
+    else:
+        out.print(f"{data['new']} new, {data['updated']} updated, {data['unchanged']} unchanged, "
+                  f"{data['failed']} failed post(s); {totals.talks} talks, {totals.people} people and "
+                  f"{totals.papers} papers added.", markup=False)
+    sys.exit(1 if summary.failed else 0)
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the extraction as JSON (the gold-file schema).")
+def extract(file: Path, as_json: bool) -> None:
+    """Show what kb extracts from one post, without touching the database.
+
+    \b
+    Example:  kb extract imports/acl-2023-toronto.md --json | jq '.talks[].title'
+    """
+    from kb.errors import KbError
+    from kb.importer import read_text
+    from kb.ingest.pipeline import extract as run_extract
+
+    try:
+        text, _ = read_text(file)
+        x = run_extract(text, source=file.name)
+    except KbError as exc:
+        err.print(f"error: {exc}", markup=False)
+        sys.exit(1)
+    data = x.to_json()
+    if as_json:
+        _print_json(data)
+        return
+    conf = data["conference"]
+    out.print(f"[bold]{escape(x.title or file.name)}[/]  "
+              f"{escape(conf['name'] + ' ' + str(conf['year'] or '')) if conf else '(no conference)'}")
+    for t in data["talks"]:
+        out.print(f"  • {escape(t['title'] or '(untitled)')} — {escape(', '.join(t['speakers']))}"
+                  f"  [dim]{escape(t['event'] or '')} {' '.join(escape(c) for c in t['cites'])}[/]")
+    out.print(f"{len(data['talks'])} talks, {len(data['people'])} people, {len(data['papers'])} papers, "
+              f"{len(data['citations'])} citations", markup=False)
+    for p in x.problems:
+        out.print(f"  [yellow]{p.severity}:[/] {escape(p.message)}" + (f" (line {p.line})" if p.line else ""))
+
+
+@main.command("eval")
+@click.argument("gold", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--posts", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder holding the posts named by each gold file's 'source'.")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("-v", "--verbose", is_flag=True, help="List every missed and extra item.")
+def eval_cmd(gold: tuple[Path, ...], posts: Path | None, as_json: bool, verbose: bool) -> None:
+    """Score the extractor against gold JSON files: precision / recall / F1 per entity type.
+
+    \b
+    Matching: titles at rapidfuzz ratio >= 90 after normalisation; people by
+    canonical name; citations as (talk, paper) pairs. See kb/evaluate.py.
+    Example:  kb eval ../shared/corpus/*.gold.json tests/fixtures/*.gold.json --posts imports
+    """
+    from kb.evaluate import ENTITY_TYPES, evaluate
+
+    try:
+        result = evaluate(list(gold), posts)
+    except (FileNotFoundError, ValueError) as exc:
+        err.print(f"error: {exc}", markup=False)
+        sys.exit(2)
+    if as_json:
+        _print_json(result)
+        return
+    table = Table("file", *ENTITY_TYPES, title="F1 per entity type")
+    for f in result["files"]:
+        table.add_row(escape(Path(f["post"]).name), *(f"{f['scores'][k]['f1']:.2f}" for k in ENTITY_TYPES))
+    table.add_row("[bold]all[/]", *(f"[bold]{result['totals'][k]['f1']:.2f}[/]" for k in ENTITY_TYPES))
+    out.print(table)
+    detail = Table("entity", "precision", "recall", "F1", "tp", "fp", "fn")
+    for k in ENTITY_TYPES:
+        s = result["totals"][k]
+        detail.add_row(k, f"{s['precision']:.3f}", f"{s['recall']:.3f}", f"{s['f1']:.3f}", str(s["tp"]), str(s["fp"]), str(s["fn"]))
+    o = result["overall"]
+    detail.add_row("[bold]overall[/]", f"{o['precision']:.3f}", f"{o['recall']:.3f}", f"{o['f1']:.3f}", str(o["tp"]), str(o["fp"]), str(o["fn"]))
+    out.print(detail)
+    if verbose:
+        for f in result["files"]:
+            for e in f["errors"]:
+                out.print(f"  {escape(Path(f['post']).name)}: {escape(e)}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def stats(ctx: Ctx, as_json: bool) -> None:
+    """Row counts of the knowledge base.  Example:  kb stats --json"""
+    from kb.queries import stats as run_stats
+
+    with session_scope(ctx.engine) as session:
+        data = run_stats(session)
+    if as_json:
+        _print_json(data)
+        return
+    table = Table("what", "count", title=escape(resolve_db_url(ctx.db)))
+    for k, v in data.items():
+        table.add_row(k, str(v))
+    out.print(table)
+
+
+@main.command("list")
+@click.argument("kind", type=click.Choice(["talks", "people", "papers", "conferences", "events", "posts"]))
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--limit", type=int, default=None, help="At most this many rows.")
+@pass_ctx
+def list_cmd(ctx: Ctx, kind: str, as_json: bool, limit: int | None) -> None:
+    """List talks, people, papers, conferences, events or posts.  Example:  kb list papers --json"""
+    from kb.queries import list_rows
+
+    with session_scope(ctx.engine) as session:
+        rows = list_rows(session, kind, limit)
+    if as_json:
+        _print_json(rows)
+        return
+    if not rows:
+        out.print(f"No {kind} yet. Import some posts first:  kb import imports/", markup=False)
+        return
+    columns = [k for k in rows[0] if k not in ("url", "doi", "citekey", "et_al")]
+    table = Table(*columns)
+    for r in rows:
+        table.add_row(*(escape(", ".join(v) if isinstance(v, list) else "" if v is None else str(v)) for v in
+                        (r[c] for c in columns)))
+    out.print(table)
+
+
+@main.command()
+@pass_ctx
+def tui(ctx: Ctx) -> None:
+    """Open the terminal UI (also what plain `kb` does)."""
+    try:
+        from kb.tui import make_app
+    except ImportError:
+        ctx_list = click.get_current_context()
+        out.print("The terminal UI is not available; listing talks instead.", markup=False)
+        ctx_list.invoke(list_cmd, kind="talks", as_json=False, limit=None)
+        return
+    make_app(ctx.engine).run()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
