@@ -155,6 +155,39 @@ def token_features(token: str) -> tuple[tuple[str, ...], tuple[tuple[str, ...], 
     return tuple(feats), windows
 
 
+_STOP_END = (".", ".”", ".\"", "?", "!", "?”", "!”", ".’", ":")
+
+
+def _segments(texts: list[str], own: list[tuple[str, ...]]) -> list[list[str]]:
+    """Sentence-like segments (split after a full stop that is not an initial,
+    or a colon) and what each contains; every token gets its segment's summary.
+    A title is a segment without digits; a venue segment has venue words; a
+    name list is full of initials and commas."""
+    out: list[list[str]] = []
+    start = 0
+    n = len(texts)
+    idx = 0
+    for i in range(n):
+        if i == n - 1 or (texts[i].endswith(_STOP_END) and "initial" not in own[i]):
+            seg = own[start : i + 1]
+            size = i + 1 - start
+            summary = [f"sidx={min(idx, 4)}", f"slen={min(size, 6) if size < 6 else (8 if size < 12 else 12)}"]
+            for flag, test in (
+                ("s_year", "kind=year"), ("s_init", "initial"), ("s_venue", "venue"), ("s_pub", "pub"),
+                ("s_place", "place"), ("s_digits", "digits="), ("s_q", "q_open"), ("s_em", "em_open"),
+                ("s_editor", "editor"), ("s_url", "kind=url"),
+            ):
+                if any(f.startswith(test) for feats in seg for f in feats[10:]):
+                    summary.append(flag)
+            first = texts[start].strip("_*“\"'(").lower()
+            if first in ("in", "in:"):
+                summary.append("s_in")
+            out.extend([summary] * size)
+            start = i + 1
+            idx += 1
+    return out
+
+
 def sequence_features(tokens: list[Token]) -> list[list[str]]:
     """Per-token feature lists: own features, neighbour windows, and context
     that depends on the whole string (position, quotes, emphasis, brackets,
@@ -162,6 +195,7 @@ def sequence_features(tokens: list[Token]) -> list[list[str]]:
     texts = [t.text for t in tokens]
     n = len(texts)
     cached = [token_features(t) for t in texts]
+    segments = _segments(texts, [c[0] for c in cached])
     out: list[list[str]] = []
     in_quote = in_em = False
     paren = 0
@@ -170,6 +204,7 @@ def sequence_features(tokens: list[Token]) -> list[list[str]]:
     for i, tok in enumerate(texts):
         own, _ = cached[i]
         feats = list(own)
+        feats.extend(segments[i])
         if i >= 2:
             feats.extend(cached[i - 2][1][0])
         if i >= 1:

@@ -13,6 +13,7 @@ from kb.ingest.text import repair, squash
 _LINK = re.compile(r"!?\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 _AUTOLINK = re.compile(r"<((?:https?|ftp)://[^>\s]+)>")
 _ANY_LINK = re.compile(f"{_LINK.pattern}|{_AUTOLINK.pattern}")
+_LATEX_EMPH = re.compile(r"\\(?:emph|textit|textsl|textbf)\s*\{([^{}]*)\}")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~<>\"'])")
 # Link texts that only say where the link goes.
 _BARE_LABELS = frozenset(
@@ -56,7 +57,9 @@ def prepare(text: str) -> tuple[str, str | None, list[str]]:
     Returns (text for the tagger, marker or None, link URLs in order).
     """
     urls: list[str] = []
-    text = repair(text)
+    text = repair(_LATEX_EMPH.sub(r"_\1_", text))
+    # BibTeX case-protection braces ("t-{SNE}") carry no meaning once accents are decoded.
+    text = text.replace("{", "").replace("}", "")
     text = _ANY_LINK.sub(lambda m: _link(m, urls), text)
     text = _ESCAPE.sub(r"\1", text)
     text = squash(text)

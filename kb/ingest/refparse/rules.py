@@ -21,7 +21,7 @@ ARXIV_CUE = re.compile(r"arxiv|abs/|pdf/|preprint|corr", re.IGNORECASE)
 URL = re.compile(r"(?:https?://|ftp://|www\.)[^\s<>\"]+", re.IGNORECASE)
 YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 PAGE_RANGE = re.compile(r"(?<![\d.])([A-Za-z]?\d+)\s*[-–—‐‑−]{1,2}\s*([A-Za-z]?\d+)(?!\d|\.\d)")
-VOL_ISSUE = re.compile(r"^(\d+)\s*\((\d+(?:[-–/]\d+)?)\)")
+VOL_ISSUE = re.compile(r"^(\d+)\s*(?:\((\w+(?:[-–/]\d+)?)\)|[.,]\s*(\d+)$)")
 
 _KIND_PATTERNS = (
     ("url", re.compile(r"^[(<\[]?(?:https?://|ftp://|www\.)", re.IGNORECASE)),
@@ -88,17 +88,18 @@ def clean_pages(text: str) -> str | None:
     """``pp. 193–209.`` → ``193–209``; ``pages 5`` → ``5``."""
     m = PAGE_RANGE.search(text)
     if m:
-        return text[m.start() : m.end()].replace(" ", "")
+        return text[m.start() : m.end()].replace(" ", "").replace("--", "-")
     m = re.search(r"[A-Za-z]?\d+", text)
     return m.group(0) if m else None
 
 
 def split_volume(text: str) -> tuple[str | None, str | None]:
     """``21(7),`` → ("21", "7"); ``Vol. 9, No. 3`` → ("9", "3"); ``vol. 70`` → ("70", None)."""
-    t = text.strip(" ,.;:()")
-    m = VOL_ISSUE.match(t)
+    t = re.sub(r"^\s*(?:1[5-9]|20)\d\d\s*;\s*", "", text.replace("_", "").replace("*", ""))  # "2011;70:"
+    t = t.strip(" ,.;:").lstrip("(")
+    m = VOL_ISSUE.match(t)  # "21(7)", Scholar's "521.7553", ACM's "9, 8"
     if m:
-        return m.group(1), m.group(2)
+        return m.group(1), m.group(2) or m.group(3)
     vol = re.search(r"(?:vol(?:ume)?\.?\s*)?(\d+[A-Za-z]?)", t, re.IGNORECASE)
     issue = re.search(r"(?:no|nr|issue|number|n)\.?\s*(\d+(?:[-–/]\d+)?)", t, re.IGNORECASE)
     if not issue:

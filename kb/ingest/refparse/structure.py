@@ -22,6 +22,8 @@ _CONFERENCE = re.compile(
     r"sigmod|vldb|icde|kdd|sigir|www|chi|uist|siggraph|osdi|sosp|nsdi|usenix)\b",
     re.IGNORECASE,
 )
+# Journals whose name starts like a proceedings volume.
+_JOURNAL_PROC = re.compile(r"^proc(?:eedings|\.)? (?:of )?the (?:ieee|national academy|royal society)\b(?!.*conf)", re.I)
 _PREPRINT = re.compile(r"^(?:arxiv|corr|preprint|biorxiv|e-?print)", re.IGNORECASE)
 _IN = re.compile(r"^(?:in:?|in\s+proc(?:eedings|\.)?\s+of:?)\s+", re.IGNORECASE)
 _REPEATED_AUTHOR = re.compile(r"^[\s—–―-]+\.?$")
@@ -89,7 +91,7 @@ def infer_type(fields: list[tuple[str, str]], venue: str | None, venue_label: st
     if venue and _PREPRINT.match(venue) or (arxiv_id and not venue):
         return "article"
     if venue:
-        if _CONFERENCE.search(venue):
+        if _CONFERENCE.search(venue) and not _JOURNAL_PROC.match(venue):
             return "inproceedings"
         if venue_label == "container-title" or "publisher" in labels or "editor" in labels:
             return "incollection"
@@ -123,6 +125,8 @@ def build(raw: str, marker: str | None, fields: list[tuple[str, str]], urls: lis
     pages = _first(fields, "pages")
     if pages:
         ref.pages = rules.clean_pages(pages)
+    elif volume and ":" in volume:  # natbib's "9(Nov):2579--2605," is one token
+        ref.pages = rules.clean_pages(volume.split(":", 1)[1]) or None
     ref.publisher = clean(_first(fields, "publisher") or "") or None
     ref.location = clean(_first(fields, "location") or "") or None
     labels = [label for label, _ in fields]
