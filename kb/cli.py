@@ -243,7 +243,11 @@ def list_cmd(ctx: Ctx, kind: str, as_json: bool, limit: int | None) -> None:
 @main.command()
 @pass_ctx
 def tui(ctx: Ctx) -> None:
-    """Open the terminal UI (also what plain `kb` does)."""
+    """Open the terminal UI (also what plain `kb` does).
+
+    \b
+    Example:  kb --db ~/notes/kb.sqlite tui
+    """
     try:
         from kb.tui import make_app
     except ImportError:
