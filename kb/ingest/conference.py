@@ -55,12 +55,12 @@ def _year(raw: str | None) -> int | None:
     return y + 2000 if y < 100 else y
 
 
-def _mentions(text: str) -> list[tuple[str, int | None, int]]:
+def _mentions(text: str, prose: bool = True) -> list[tuple[str, int | None, int]]:
     out = []
     for m in _CONF.finditer(text):
         tok = m.group(1)
-        if tok.islower() and tok.lower() not in ("neurips",):
-            continue  # "acl" in prose is rarely the venue; venues are written in capitals
+        if prose and tok.islower():
+            continue  # "acl" in prose is rarely the venue there; tags are often lower-case
         out.append((canonical_conference(tok), _year(m.group(2)), m.start()))
     return out
 
@@ -87,7 +87,7 @@ def detect_conference(fm: dict[str, Any], blocks: list[Block], post_year: int | 
     for weight, texts in ((10, _fm_text(fm)), (3, [b.text for b in blocks if b.kind == "heading"]),
                           (1, [b.text for b in blocks if b.kind != "code"])):
         for text in texts:
-            for name, year, _ in _mentions(text):
+            for name, year, _ in _mentions(text, prose=weight < 10):
                 votes[name] += weight
                 if year and name not in years:
                     years[name] = year

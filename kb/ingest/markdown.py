@@ -109,7 +109,7 @@ def preprocess(body: str) -> str:
 
     def highlight(m: re.Match[str]) -> str:
         code = m.group(2).strip("\n")
-        return _keep_lines(f"\n```{m.group(1)}\n{code}\n```\n", m.group(0))
+        return _keep_lines(f"```{m.group(1)}\n{code}\n```", m.group(0))
 
     def figure(m: re.Match[str]) -> str:
         attrs = {a.group(1): a.group(2) or a.group(3) or a.group(4) for a in _ATTR.finditer(m.group(1))}
