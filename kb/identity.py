@@ -1,17 +1,24 @@
-"""Identity resolution against rows already in the database.
+"""Identity resolution against rows already in the database, in batches per post.
 
-People: exact key or alias key first; then candidates blocked by the first
-two letters of the folded family name (or the same given name), decided by
-:func:`kb.ingest.people.resolve` with its explicit thresholds. Ambiguous
-matches create a new person and an :class:`IdentityCandidate` row.
+People: exact key or alias key first; then candidates blocked by the first two
+letters of the folded family name (``Person.family_block``), decided by
+:func:`kb.ingest.people.resolve` with its explicit thresholds. An ambiguous
+name becomes a new person plus an :class:`IdentityCandidate` row per rival,
+so nothing is merged on a guess.
 
 Papers: DOI / arXiv id exact; else normalised title + first-author surname
-with year ±1; else normalised title alone when neither side has a year.
+with year ±1 (``title:…|year|surname`` keys in :class:`PaperKey`).
+
+Each resolver loads its candidates with a handful of queries for a whole post,
+then works in memory; rows it creates are visible to later lookups at once.
 """
 
 from __future__ import annotations
 
-from sqlmodel import Session, or_, select
+from collections import defaultdict
+from collections.abc import Iterable
+
+from sqlmodel import Session, select
 
 from kb.ingest.people import person_key, resolve, split_display
 from kb.ingest.records import Name, ParsedReference
@@ -23,64 +30,100 @@ def family_key(name: Name) -> str:
     return ascii_fold(name.family_full).lower().strip()
 
 
-def find_person(session: Session, name: str) -> tuple[Person | None, list[Person]]:
-    """(the person this display name is, or None; ambiguous candidates)."""
-    key = person_key(name)
-    if not key:
-        return None, []
-    person = session.exec(select(Person).where(Person.key == key)).first()
-    if person:
-        return person, []
-    alias = session.exec(select(PersonAlias).where(PersonAlias.key == key)).first()
-    if alias:
-        return session.get(Person, alias.person_id), []
+def new_person(name: str, url: str | None = None) -> Person:
     parsed = split_display(name)
     fam = family_key(parsed)
-    if len(fam) < 2:
-        return None, []
-    given = ascii_fold(parsed.given).lower().split()[0] if parsed.given.strip() else ""
-    query = select(Person).where(
-        or_(Person.family_key.startswith(fam[:2]), Person.key.startswith(given + " ") if len(given) > 1 else False)
-    ).limit(500)
-    candidates = list(session.exec(query))
-    if not candidates:
-        return None, []
-    idx, ambiguous = resolve(parsed, [Name(family=c.family, given=c.given) for c in candidates])
-    if idx is not None:
-        return candidates[idx], []
-    return None, [candidates[i] for i in ambiguous]
+    return Person(key=person_key(name), name=name, family=parsed.family_full, given=parsed.given,
+                  family_key=fam, family_block=fam[:2], url=url)
 
 
-def get_or_create_person(session: Session, name: str, spelled: str | None = None,
-                         url: str | None = None) -> tuple[Person, bool]:
-    """The person row for a canonical name, creating it (and its aliases) when new."""
-    person, ambiguous = find_person(session, name)
-    created = False
-    if person is None:
-        parsed = split_display(name)
-        person = Person(key=person_key(name), name=name, family=parsed.family_full, given=parsed.given,
-                        family_key=family_key(parsed), url=url)
-        session.add(person)
-        session.flush()
-        created = True
-        for other in ambiguous:
-            a, b = sorted((person.id, other.id))
-            if not session.exec(select(IdentityCandidate).where(
-                    IdentityCandidate.entity == "person", IdentityCandidate.a_id == a, IdentityCandidate.b_id == b)).first():
-                session.add(IdentityCandidate(entity="person", a_id=a, b_id=b, score=90, reason="similar names"))
-    elif url and not person.url:
-        person.url = url
-    for alias in {name, spelled} - {None, ""}:
-        add_alias(session, person, alias)
-    return person, created
+class PeopleResolver:
+    """Find or create the Person for each display name of one post."""
 
+    def __init__(self, session: Session, names: Iterable[str]):
+        self.session = session
+        names = [n for n in {" ".join(n.split()) for n in names if n and n.strip()}]
+        keys = {person_key(n) for n in names} - {""}
+        blocks = {family_key(split_display(n))[:2] for n in names} - {""}
+        self.by_key: dict[str, Person] = {}
+        self.by_block: dict[str, list[Person]] = defaultdict(list)
+        self.aliases: dict[int, set[str]] = defaultdict(set)  # id(Person object) → aliases
+        self._new_aliases: list[tuple[Person, str]] = []
+        self._candidates: list[tuple[Person, Person]] = []
+        self.created = 0
+        rows: list[Person] = []
+        if keys:
+            rows += session.exec(select(Person).where(Person.key.in_(keys))).all()
+            alias_ids = session.exec(select(PersonAlias.person_id).where(PersonAlias.key.in_(keys))).all()
+            self._alias_key_to_id = dict(session.exec(select(PersonAlias.key, PersonAlias.person_id)
+                                                      .where(PersonAlias.key.in_(keys))).all())
+            if alias_ids:
+                rows += session.exec(select(Person).where(Person.id.in_(set(alias_ids)))).all()
+        else:
+            self._alias_key_to_id = {}
+        if blocks:
+            rows += session.exec(select(Person).where(Person.family_block.in_(blocks))).all()
+        for p in {id(p): p for p in rows}.values():
+            self._index(p)
+        self._by_id = {p.id: p for p in self.by_key.values() if p.id is not None}
+        if self._by_id:
+            for pid, alias in session.exec(select(PersonAlias.person_id, PersonAlias.alias)
+                                           .where(PersonAlias.person_id.in_(list(self._by_id)))).all():
+                self.aliases[id(self._by_id[pid])].add(alias)
 
-def add_alias(session: Session, person: Person, alias: str) -> None:
-    alias = " ".join(alias.split())
-    exists = session.exec(select(PersonAlias).where(PersonAlias.person_id == person.id,
-                                                    PersonAlias.alias == alias)).first()
-    if not exists:
-        session.add(PersonAlias(person_id=person.id, alias=alias, key=person_key(alias)))
+    def _index(self, p: Person) -> None:
+        self.by_key[p.key] = p
+        self.by_block[p.family_block or p.family_key[:2]].append(p)
+
+    def get(self, name: str, spelled: str | None = None, url: str | None = None) -> Person:
+        """The person called ``name`` (created when new); ``spelled`` is kept as an alias."""
+        name = " ".join(name.split())
+        key = person_key(name)
+        person = self.by_key.get(key)
+        if person is None and key in self._alias_key_to_id:
+            person = self._by_id.get(self._alias_key_to_id[key])
+        ambiguous: list[Person] = []
+        if person is None:
+            parsed = split_display(name)
+            candidates = self.by_block.get(family_key(parsed)[:2], [])
+            if candidates:
+                idx, rivals = resolve(parsed, [Name(family=c.family, given=c.given) for c in candidates])
+                if idx is not None:
+                    person = candidates[idx]
+                else:
+                    ambiguous = [candidates[i] for i in rivals]
+        if person is None:
+            person = new_person(name, url)
+            self.session.add(person)
+            self._index(person)
+            self.created += 1
+            for rival in ambiguous:
+                self._candidates.append((person, rival))
+        elif url and not person.url:
+            person.url = url
+        for alias in (name, spelled):
+            if alias and alias.strip():
+                alias = " ".join(alias.split())
+                known = self.aliases[id(person)]
+                if alias not in known:
+                    known.add(alias)
+                    self._new_aliases.append((person, alias))
+        return person
+
+    def flush(self) -> None:
+        """Give new people their ids and write pending aliases and identity candidates."""
+        self.session.flush()
+        for person, alias in self._new_aliases:
+            self.session.add(PersonAlias(person_id=person.id, alias=alias, key=person_key(alias)))
+        self._new_aliases.clear()
+        for person, rival in self._candidates:
+            a, b = sorted((person.id, rival.id))
+            exists = self.session.exec(select(IdentityCandidate.id).where(
+                IdentityCandidate.entity == "person", IdentityCandidate.a_id == a, IdentityCandidate.b_id == b)).first()
+            if not exists:
+                self.session.add(IdentityCandidate(entity="person", a_id=a, b_id=b, score=90.0,
+                                                   reason="similar names; not merged automatically"))
+        self._candidates.clear()
 
 
 def paper_keys(ref: ParsedReference) -> list[str]:
@@ -97,25 +140,50 @@ def paper_keys(ref: ParsedReference) -> list[str]:
     return keys
 
 
-def _title_variants(key: str) -> list[str]:
+def key_variants(key: str) -> list[str]:
     """``title:t|2019|he`` also matches years 2018 and 2020 (preprint vs proceedings)."""
-    title, year, surname = key[len("title:"):].split("|")
+    if not key.startswith("title:"):
+        return [key]
+    title, year, surname = key[len("title:"):].rsplit("|", 2)
     if not year:
         return [key]
     y = int(year)
     return [key] + [f"title:{title}|{v}|{surname}" for v in (y - 1, y + 1)]
 
 
-def find_paper(session: Session, ref: ParsedReference) -> Paper | None:
-    for key in paper_keys(ref):
-        variants = _title_variants(key) if key.startswith("title:") else [key]
-        row = session.exec(select(PaperKey).where(PaperKey.key.in_(variants))).first()
-        if row:
-            return session.get(Paper, row.paper_id)
-    return None
+class PaperResolver:
+    """Find the Paper for each reference of one post (or None: the caller creates it)."""
 
+    def __init__(self, session: Session, refs: Iterable[ParsedReference]):
+        self.session = session
+        wanted = {v for ref in refs for k in paper_keys(ref) for v in key_variants(k)}
+        self.key_to_id: dict[str, int] = dict(
+            session.exec(select(PaperKey.key, PaperKey.paper_id).where(PaperKey.key.in_(wanted))).all()) if wanted else {}
+        ids = set(self.key_to_id.values())
+        self.papers: dict[int, Paper] = {p.id: p for p in session.exec(select(Paper).where(Paper.id.in_(ids)))} if ids else {}
+        self.new: dict[str, Paper] = {}  # key → paper created during this post
+        self._pending_keys: list[tuple[Paper, str]] = []
 
-def remember_paper_keys(session: Session, paper: Paper, ref: ParsedReference) -> None:
-    for key in paper_keys(ref):
-        if not session.get(PaperKey, key):
-            session.add(PaperKey(key=key, paper_id=paper.id))
+    def find(self, ref: ParsedReference) -> Paper | None:
+        for key in paper_keys(ref):
+            for variant in key_variants(key):
+                if variant in self.new:
+                    return self.new[variant]
+                pid = self.key_to_id.get(variant)
+                if pid is not None and pid in self.papers:
+                    return self.papers[pid]
+        return None
+
+    def remember(self, paper: Paper, ref: ParsedReference) -> None:
+        for key in paper_keys(ref):
+            if key not in self.key_to_id and key not in self.new:
+                self.new[key] = paper
+                self._pending_keys.append((paper, key))
+
+    def flush(self) -> None:
+        self.session.flush()
+        for paper, key in self._pending_keys:
+            self.session.add(PaperKey(key=key, paper_id=paper.id))
+            self.key_to_id[key] = paper.id
+            self.papers[paper.id] = paper
+        self._pending_keys.clear()

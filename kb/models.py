@@ -60,7 +60,8 @@ class Person(SQLModel, table=True):
     name: str
     family: str = ""
     given: str = ""
-    family_key: str = Field(default="", index=True)  # folded family name: the blocking key
+    family_key: str = Field(default="")  # folded family name
+    family_block: str = Field(default="", index=True)  # its first two letters: the blocking key
     url: str | None = None
 
 

@@ -5,6 +5,9 @@ Shared rows (conference, events, people, papers) are found again through
 mentions) are replaced. Talks keep their id across re-imports via
 ``(post_id, key)``, and fields a user edited (:class:`UserEdit`) are never
 overwritten. Rows nobody points to any more are removed at the end.
+
+Writes are batched: identity lookups load their candidates once per post and
+post-owned rows go in as one multi-row INSERT per table.
 """
 
 from __future__ import annotations
@@ -12,10 +15,10 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import delete, exists, func
+from sqlalchemy import delete, exists, func, insert
 from sqlmodel import Session, select
 
-from kb.identity import add_alias, find_paper, get_or_create_person, paper_keys, remember_paper_keys
+from kb.identity import PaperResolver, PeopleResolver
 from kb.ingest.people import person_key
 from kb.ingest.records import Extraction, ParsedReference
 from kb.ingest.text import normalise_title
@@ -30,11 +33,17 @@ class WriteCounts:
     papers: int = 0
 
 
-def edited_fields(session: Session, entity: str, entity_id: int | None) -> set[str]:
-    if entity_id is None:
-        return set()
-    rows = session.exec(select(UserEdit.field).where(UserEdit.entity == entity, UserEdit.entity_id == entity_id))
-    return set(rows)
+def edited_fields(session: Session, entity: str, ids: list[int]) -> dict[int, set[str]]:
+    """{entity id: fields the user set by hand} for the given rows."""
+    out: dict[int, set[str]] = {}
+    ids = [i for i in ids if i is not None]
+    if not ids:
+        return out
+    rows = session.exec(select(UserEdit.entity_id, UserEdit.field).where(UserEdit.entity == entity,
+                                                                        UserEdit.entity_id.in_(ids)))
+    for eid, field in rows:
+        out.setdefault(eid, set()).add(field)
+    return out
 
 
 def _update(obj, values: dict, locked: set[str], only_missing: bool = False) -> None:
@@ -43,54 +52,65 @@ def _update(obj, values: dict, locked: set[str], only_missing: bool = False) -> 
             continue
         if only_missing and getattr(obj, field) not in (None, ""):
             continue
-        setattr(obj, field, value)
+        if getattr(obj, field) != value:
+            setattr(obj, field, value)
+
+
+def _bulk(session: Session, model, rows: list[dict]) -> None:
+    if rows:
+        session.execute(insert(model), rows)
 
 
 def write_post(session: Session, x: Extraction, path: str, sha256: str) -> WriteCounts:
     """Insert or replace the post at ``path``. Caller commits (one transaction per post)."""
     counts = WriteCounts()
-    post = session.exec(select(Post).where(Post.path == path)).first()
-    if post is None:
-        post = Post(path=path, sha256=sha256)
+    with session.no_autoflush:
+        post = session.exec(select(Post).where(Post.path == path)).first()
+        if post is None:
+            post = Post(path=path, sha256=sha256)
+            session.add(post)
+            session.flush()
+        else:
+            _clear_post_rows(session, post.id)
+        conference = _conference(session, x)
+        post.sha256 = sha256
+        post.title = x.title
+        post.date = x.date
+        post.draft = x.draft
+        post.conference_id = conference.id if conference else None
+        post.body = x.text
+        post.problems = json.dumps([asdict(p) for p in x.problems], ensure_ascii=False)
         session.add(post)
-        session.flush()
-    else:
-        _clear_post_rows(session, post.id)
-    conference = _conference(session, x)
-    post.sha256 = sha256
-    post.title = x.title
-    post.date = x.date
-    post.draft = x.draft
-    post.conference_id = conference.id if conference else None
-    post.body = x.text
-    post.problems = json.dumps([asdict(p) for p in x.problems], ensure_ascii=False)
-    session.add(post)
 
-    events = _events(session, x, conference, post)
-    papers = _papers(session, x, counts)
-    talks = _talks(session, x, post, events)
-    people = _people(session, x, post, talks, counts)
-    counts.talks = len(talks)
+        events = _events(session, x, conference, post)
+        people = PeopleResolver(session, _all_names(x))
+        papers = _papers(session, x, counts, people)
+        talks = _talks(session, x, post, events)
+        speakers = _people(session, x, post, talks, people)
+        counts.people = people.created
+        counts.talks = len(talks)
 
-    for pos, (ref, paper) in enumerate(zip(x.papers, papers)):
-        if ref.origin != "link":  # reference-list and bibtex entries keep their raw string
-            session.add(Reference(post_id=post.id, position=pos, marker=ref.marker, raw=ref.raw or "",
-                                  paper_id=paper.id if paper else None))
-    key_to_paper = {_paper_key(ref): paper for ref, paper in zip(x.papers, papers) if paper}
-    for pos, c in enumerate(x.citations):
-        paper = key_to_paper.get(c.paper_key)
-        if paper is None:
-            continue
-        session.add(Citation(post_id=post.id, position=pos, talk_id=talks[c.talk].id if c.talk is not None else None,
-                             paper_id=paper.id, marker=c.marker, context=c.context, line=c.line))
-    _links(session, x, post, talks, people, events, key_to_paper)
-    session.flush()
-    garbage_collect(session)
+        _bulk(session, Reference, [
+            {"post_id": post.id, "position": pos, "marker": ref.marker, "raw": ref.raw or "",
+             "paper_id": paper.id if paper else None}
+            for pos, (ref, paper) in enumerate(zip(x.papers, papers))
+            if ref.origin != "link"  # reference-list and bibtex entries keep their raw string
+        ])
+        key_to_paper = {ref.key: paper for ref, paper in zip(x.papers, papers) if paper}
+        _bulk(session, Citation, [
+            {"post_id": post.id, "position": pos, "talk_id": talks[c.talk].id if c.talk is not None else None,
+             "paper_id": key_to_paper[c.paper_key].id, "marker": c.marker, "context": c.context, "line": c.line}
+            for pos, c in enumerate(x.citations) if c.paper_key in key_to_paper
+        ])
+        _links(session, x, post, talks, speakers, events, key_to_paper)
+        garbage_collect(session)
     return counts
 
 
-def _paper_key(p: ParsedReference) -> str:
-    return p.marker or (f"arxiv:{p.arxiv_id}" if p.arxiv_id else f"doi:{p.doi}" if p.doi else p.url or p.raw)
+def _all_names(x: Extraction) -> list[str]:
+    names = [p.name for p in x.people] + [s for t in x.talks for s in t.speakers]
+    names += [a.full if a.given else a.family_full for ref in x.papers for a in ref.authors]
+    return names
 
 
 def _clear_post_rows(session: Session, post_id: int) -> None:
@@ -110,71 +130,82 @@ def _conference(session: Session, x: Extraction) -> Conference | None:
         row = Conference(key=key, name=c.name, year=c.year)
         session.add(row)
         session.flush()
-    _update(row, {"location": c.location, "url": c.url}, edited_fields(session, "conference", row.id), only_missing=True)
+    locked = edited_fields(session, "conference", [row.id]).get(row.id, set())
+    _update(row, {"location": c.location, "url": c.url}, locked, only_missing=True)
     return row
 
 
 def _events(session: Session, x: Extraction, conference: Conference | None, post: Post) -> dict[str, Event]:
     out: dict[str, Event] = {}
     prefix = conference.key if conference else "-"
-    for ev in x.events:
-        key = f"{prefix}/{normalise_title(ev.name)}"
-        row = session.exec(select(Event).where(Event.key == key)).first()
+    keyed = {f"{prefix}/{normalise_title(ev.name)}": ev for ev in x.events}
+    existing = {e.key: e for e in session.exec(select(Event).where(Event.key.in_(list(keyed))))} if keyed else {}
+    for key, ev in keyed.items():
+        row = existing.get(key)
         if row is None:
-            row = Event(key=key, name=ev.name, kind=ev.kind, url=ev.url,
-                        conference_id=conference.id if conference else None)
+            row = Event(key=key, name=ev.name, kind=ev.kind, url=ev.url, conference_id=conference.id if conference else None)
             session.add(row)
-            session.flush()
-        else:
-            _update(row, {"url": ev.url}, edited_fields(session, "event", row.id), only_missing=True)
-        if not session.get(PostEvent, (post.id, row.id)):
-            session.add(PostEvent(post_id=post.id, event_id=row.id))
+        elif ev.url and not row.url:
+            row.url = ev.url
         out[ev.name] = row
+    session.flush()
+    _bulk(session, PostEvent, [{"post_id": post.id, "event_id": e.id} for e in {id(e): e for e in out.values()}.values()])
     return out
 
 
-def _papers(session: Session, x: Extraction, counts: WriteCounts) -> list[Paper | None]:
+def _paper_values(ref: ParsedReference) -> dict:
+    return {"title": ref.title, "year": ref.year, "venue": ref.venue, "type": ref.type, "doi": ref.doi,
+            "arxiv_id": ref.arxiv_id, "url": ref.url, "publisher": ref.publisher, "pages": ref.pages,
+            "volume": ref.volume, "issue": ref.issue}
+
+
+def _papers(session: Session, x: Extraction, counts: WriteCounts, people: PeopleResolver) -> list[Paper | None]:
+    resolver = PaperResolver(session, x.papers)
+    locked = edited_fields(session, "paper", list(resolver.papers))
     out: list[Paper | None] = []
     for ref in x.papers:
-        if not paper_keys(ref):
+        if not (ref.doi or ref.arxiv_id or ref.title):
             out.append(None)  # nothing to identify it by: the raw string stays in Reference
             continue
-        paper = find_paper(session, ref)
-        values = {"title": ref.title, "year": ref.year, "venue": ref.venue, "type": ref.type, "doi": ref.doi,
-                  "arxiv_id": ref.arxiv_id, "url": ref.url, "publisher": ref.publisher, "pages": ref.pages,
-                  "volume": ref.volume, "issue": ref.issue}
+        paper = resolver.find(ref)
+        values = _paper_values(ref)
         if paper is None:
             paper = Paper(et_al=ref.et_al, **{k: v for k, v in values.items() if v is not None})
             session.add(paper)
-            session.flush()
             counts.papers += 1
         else:
-            locked = edited_fields(session, "paper", paper.id)
+            fields = locked.get(paper.id, set())
             if paper.type == "misc" and ref.type != "misc":
-                _update(paper, {"type": ref.type}, locked)
-            _update(paper, values, locked, only_missing=True)
-        remember_paper_keys(session, paper, ref)
-        counts.people += _authors(session, paper, ref)
+                _update(paper, {"type": ref.type}, fields)
+            _update(paper, values, fields, only_missing=True)
+        resolver.remember(paper, ref)
         out.append(paper)
+    resolver.flush()
+    _authors(session, x, out, people)
     return out
 
 
-def _authors(session: Session, paper: Paper, ref: ParsedReference) -> int:
-    """Give the paper this reference's author list when it is longer; returns people created."""
-    if not ref.authors:
-        return 0
-    have = session.exec(select(func.count()).select_from(Authorship).where(Authorship.paper_id == paper.id)).one()
-    if have >= len(ref.authors):
-        return 0
-    session.exec(delete(Authorship).where(Authorship.paper_id == paper.id))
-    created = 0
-    for pos, name in enumerate(ref.authors):
-        display = name.full if name.given else name.family_full
-        person, new = get_or_create_person(session, display)
-        created += new
-        session.add(Authorship(paper_id=paper.id, position=pos, person_id=person.id))
-    paper.et_al = ref.et_al
-    return created
+def _authors(session: Session, x: Extraction, papers: list[Paper | None], people: PeopleResolver) -> None:
+    """Give each paper this post's author list when it is longer than the one it has."""
+    ids = [p.id for p in papers if p is not None]
+    have = dict(session.exec(select(Authorship.paper_id, func.count()).where(Authorship.paper_id.in_(ids))
+                             .group_by(Authorship.paper_id)).all()) if ids else {}
+    plan: dict[int, tuple[Paper, ParsedReference]] = {}
+    for ref, paper in zip(x.papers, papers):
+        if paper is None or not ref.authors or have.get(paper.id, 0) >= len(ref.authors):
+            continue
+        if paper.id not in plan or len(plan[paper.id][1].authors) < len(ref.authors):
+            plan[paper.id] = (paper, ref)
+    rows = []
+    for paper, ref in plan.values():
+        persons = [people.get(a.full if a.given else a.family_full) for a in ref.authors]
+        rows.append((paper, persons))
+        paper.et_al = ref.et_al
+    people.flush()
+    if plan:
+        session.exec(delete(Authorship).where(Authorship.paper_id.in_(list(plan))))
+    _bulk(session, Authorship, [{"paper_id": paper.id, "position": pos, "person_id": person.id}
+                                for paper, persons in rows for pos, person in enumerate(persons)])
 
 
 def _talk_key(title: str | None, speakers: list[str], pos: int, used: set[str]) -> str:
@@ -188,6 +219,7 @@ def _talk_key(title: str | None, speakers: list[str], pos: int, used: set[str]) 
 
 def _talks(session: Session, x: Extraction, post: Post, events: dict[str, Event]) -> list[Talk]:
     existing = {t.key: t for t in session.exec(select(Talk).where(Talk.post_id == post.id))}
+    locked = edited_fields(session, "talk", [t.id for t in existing.values()])
     used: set[str] = set()
     out: list[Talk] = []
     for pos, t in enumerate(x.talks):
@@ -195,12 +227,12 @@ def _talks(session: Session, x: Extraction, post: Post, events: dict[str, Event]
         row = existing.pop(key, None)
         if row is None:
             row = Talk(post_id=post.id, key=key)
+            session.add(row)
+        fields = locked.get(row.id, set())
         event = events.get(t.event) if t.event else None
-        _update(row, {"title": t.title, "kind": t.kind, "summary": t.summary, "position": pos, "line": t.line},
-                edited_fields(session, "talk", row.id))
-        if "event_id" not in edited_fields(session, "talk", row.id):
+        _update(row, {"title": t.title, "kind": t.kind, "summary": t.summary, "position": pos, "line": t.line}, fields)
+        if "event_id" not in fields:
             row.event_id = event.id if event else None
-        session.add(row)
         out.append(row)
     for stale in existing.values():
         session.delete(stale)
@@ -208,46 +240,52 @@ def _talks(session: Session, x: Extraction, post: Post, events: dict[str, Event]
     return out
 
 
-def _people(session: Session, x: Extraction, post: Post, talks: list[Talk], counts: WriteCounts) -> dict[str, Person]:
+def _people(session: Session, x: Extraction, post: Post, talks: list[Talk], people: PeopleResolver) -> dict[str, Person]:
     out: dict[str, Person] = {}
     for p in x.people:
-        person, created = get_or_create_person(session, p.name, p.spelled_in_post, p.url)
-        counts.people += created
+        person = people.get(p.name, p.spelled_in_post, p.url)
         for alias in p.aliases:
-            add_alias(session, person, alias)
+            people.get(p.name, alias)
         out[p.name] = person
-        mention = session.get(Mention, (post.id, person.id))
-        if mention is None:
-            session.add(Mention(post_id=post.id, person_id=person.id, role=p.role, spelled=p.spelled_in_post))
-        elif p.role == "speaker":
-            mention.role = "speaker"
-    session.flush()
-    for talk_row, t in zip(talks, x.talks):
+    speakers = [[out.get(name) or people.get(name) for name in t.speakers] for t in x.talks]
+    people.flush()
+    mentions: dict[int, dict] = {}
+    for p in x.people:
+        person = out[p.name]
+        row = mentions.setdefault(person.id, {"post_id": post.id, "person_id": person.id, "role": p.role,
+                                              "spelled": p.spelled_in_post})
+        if p.role == "speaker":
+            row["role"] = "speaker"
+    _bulk(session, Mention, list(mentions.values()))
+    rows = []
+    for talk_row, persons in zip(talks, speakers):
         seen: set[int] = set()
-        for pos, name in enumerate(t.speakers):
-            person = out.get(name) or get_or_create_person(session, name)[0]
-            if person.id in seen:
-                continue
-            seen.add(person.id)
-            session.add(TalkSpeaker(talk_id=talk_row.id, person_id=person.id, position=pos))
+        for pos, person in enumerate(persons):
+            if person.id not in seen:
+                seen.add(person.id)
+                rows.append({"talk_id": talk_row.id, "person_id": person.id, "position": pos})
+    _bulk(session, TalkSpeaker, rows)
     return out
 
 
 def _links(session, x: Extraction, post: Post, talks: list[Talk], people: dict[str, Person],
            events: dict[str, Event], papers: dict[str, Paper]) -> None:
+    rows = []
     for pos, link in enumerate(x.links):
-        row = Link(post_id=post.id, position=pos, url=link.url, label=link.label, kind=link.kind, line=link.line,
-                   empty=link.empty, malformed=link.malformed, schemeless=link.schemeless)
+        row = {"post_id": post.id, "position": pos, "url": link.url, "label": link.label, "kind": link.kind,
+               "line": link.line, "empty": link.empty, "malformed": link.malformed, "schemeless": link.schemeless,
+               "talk_id": None, "person_id": None, "paper_id": None, "event_id": None}
         owner, _, ref = link.owner.partition(":")
         if owner == "talk" and ref.isdigit() and int(ref) < len(talks):
-            row.talk_id = talks[int(ref)].id
+            row["talk_id"] = talks[int(ref)].id
         elif owner == "person" and ref in people:
-            row.person_id = people[ref].id
+            row["person_id"] = people[ref].id
         elif owner == "event" and ref in events:
-            row.event_id = events[ref].id
+            row["event_id"] = events[ref].id
         elif owner == "paper" and ref in papers:
-            row.paper_id = papers[ref].id
-        session.add(row)
+            row["paper_id"] = papers[ref].id
+        rows.append(row)
+    _bulk(session, Link, rows)
 
 
 def garbage_collect(session: Session) -> None:

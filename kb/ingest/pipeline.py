@@ -172,10 +172,6 @@ def _paper_index(papers: list[ParsedReference]) -> dict[str, int]:
     return index
 
 
-def _paper_key(p: ParsedReference) -> str:
-    return p.marker or (f"arxiv:{p.arxiv_id}" if p.arxiv_id else f"doi:{p.doi}" if p.doi else p.url or p.raw)
-
-
 def _author_year(papers: list[ParsedReference], surname: str, year: int, second: str | None) -> int | None:
     fold = ascii_fold(surname).lower()
     hits = [i for i, p in enumerate(papers) if p.authors and p.year is not None and abs(p.year - year) <= 0
@@ -202,7 +198,7 @@ def _link_citations(x: Extraction, blocks: list[Block], ref_blocks: set[int], hi
         if key in seen:
             return
         seen.add(key)
-        x.citations.append(Citation(marker, _paper_key(x.papers[paper]), talk, sentence_at(block.text, offset), block.line))
+        x.citations.append(Citation(marker, x.papers[paper].key, talk, sentence_at(block.text, offset), block.line))
         if talk is not None and marker not in x.talks[talk].cites:
             x.talks[talk].cites.append(marker)
 

@@ -68,6 +68,17 @@ class ParsedReference:
     confidence: float = 1.0
     origin: str = "list"  # "list" (reference list), "bibtex", "link" (an inline paper link)
 
+    @property
+    def key(self) -> str:
+        """How citations name this paper within its post: marker, else its identifier."""
+        if self.marker:
+            return self.marker
+        if self.arxiv_id:
+            return f"arxiv:{self.arxiv_id}"
+        if self.doi:
+            return f"doi:{self.doi}"
+        return self.url or self.raw
+
 
 @dataclass
 class Link:
