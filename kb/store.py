@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import delete, exists, func, insert
 from sqlmodel import Session, select
 
+from kb.citekeys import adopt_citekeys
 from kb.identity import PaperResolver, PeopleResolver
 from kb.ingest.people import person_key
 from kb.ingest.records import Extraction, ParsedReference
@@ -31,6 +32,7 @@ class WriteCounts:
     talks: int = 0
     people: int = 0
     papers: int = 0
+    enriched: int = 0  # existing papers that gained fields or authors
 
 
 def edited_fields(session: Session, entity: str, ids: list[int]) -> dict[int, set[str]]:
@@ -163,6 +165,7 @@ def _papers(session: Session, x: Extraction, counts: WriteCounts, people: People
     resolver = PaperResolver(session, x.papers)
     locked = edited_fields(session, "paper", list(resolver.papers))
     out: list[Paper | None] = []
+    enriched: set[int] = set()
     for ref in x.papers:
         if not (ref.doi or ref.arxiv_id or ref.title):
             out.append(None)  # nothing to identify it by: the raw string stays in Reference
@@ -178,15 +181,19 @@ def _papers(session: Session, x: Extraction, counts: WriteCounts, people: People
             if paper.type == "misc" and ref.type != "misc":
                 _update(paper, {"type": ref.type}, fields)
             _update(paper, values, fields, only_missing=True)
+            if paper.id is not None and session.is_modified(paper):
+                enriched.add(paper.id)
         resolver.remember(paper, ref)
         out.append(paper)
     resolver.flush()
-    _authors(session, x, out, people)
+    adopt_citekeys(session, zip(out, (ref.citekey for ref in x.papers)))  # a .bib key becomes the paper's key
+    authored = _authors(session, x, out, people)
+    counts.enriched += len(enriched | (authored & (set(resolver.papers) - {p.id for p in resolver.new.values()})))
     return out
 
 
-def _authors(session: Session, x: Extraction, papers: list[Paper | None], people: PeopleResolver) -> None:
-    """Give each paper this post's author list when it is longer than the one it has."""
+def _authors(session: Session, x: Extraction, papers: list[Paper | None], people: PeopleResolver) -> set[int]:
+    """Give each paper this post's author list when it is longer than the one it has; returns their ids."""
     ids = [p.id for p in papers if p is not None]
     have = dict(session.exec(select(Authorship.paper_id, func.count()).where(Authorship.paper_id.in_(ids))
                              .group_by(Authorship.paper_id)).all()) if ids else {}
@@ -206,6 +213,7 @@ def _authors(session: Session, x: Extraction, papers: list[Paper | None], people
         session.exec(delete(Authorship).where(Authorship.paper_id.in_(list(plan))))
     _bulk(session, Authorship, [{"paper_id": paper.id, "position": pos, "person_id": person.id}
                                 for paper, persons in rows for pos, person in enumerate(persons)])
+    return set(plan)
 
 
 def _talk_key(title: str | None, speakers: list[str], pos: int, used: set[str]) -> str:
