@@ -190,3 +190,23 @@ def test_rules() -> None:
     assert rules.split_volume("21(7),") == ("21", "7")
     assert rules.find_url("see <https://example.org/x>.") == "https://example.org/x"
     assert rules.find_year("(2015a).") == 2015
+
+
+def test_fast_tagger_matches_crfsuite() -> None:
+    from kb.ingest.refparse import model
+    from kb.ingest.refparse.features import tokenize
+
+    if model.np is None:
+        pytest.skip("numpy not installed: only crfsuite's tagger is used")
+    crf = model.get_tagger(model.MODEL_PATH)
+    texts = [line for line, _ in SEED] + [
+        "He, K., Zhang, X., Ren, S., & Sun, J. (2016). Deep residual learning. In CVPR (pp. 770–778).",
+        "[12] R. Girshick, “Fast R-CNN,” in Proc. ICCV, Santiago, Chile, 2015, pp. 1440-1448.",
+        "Plato",
+    ]
+    for text in texts:
+        tokens = tokenize(text)
+        fast_labels, fast_p = model.tag(tokens, confidence=True)
+        crf_labels, crf_p = model.tag(tokens, crf, confidence=True)
+        assert fast_labels == crf_labels
+        assert fast_p == pytest.approx(crf_p, abs=1e-4)

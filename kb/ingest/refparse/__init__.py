@@ -54,6 +54,6 @@ def parse_reference(text: str, marker: str | None = None) -> ParsedReference:
         return entry
     body, found, urls = prepare(text)
     tokens = tokenize(body)
-    labels, prob = tag(tokens)
+    labels, prob = tag(tokens, confidence=True)
     fields = [(label, t) for label, t in to_fields(body, tokens, labels) if label != "citation-number"]
     return build(text, marker if marker is not None else found, fields, urls, prob)

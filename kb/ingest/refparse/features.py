@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import groupby
 
 from kb.ingest.refparse import rules
 
@@ -24,7 +25,6 @@ _SHAPE_MAP = str.maketrans(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
     "A" * 26 + "a" * 26 + "0" * 10,
 )
-_RUNS = re.compile(r"(.)\1+")
 
 # Lexicons: small, hand-written word lists (lower case, edge punctuation removed).
 MONTHS = frozenset(
@@ -88,7 +88,8 @@ def tokenize(text: str) -> list[Token]:
 
 
 def _shape(word: str) -> str:
-    return _RUNS.sub(r"\1", word.translate(_SHAPE_MAP))
+    """"Vedaldi," → "Aa,"; "1312.6034" → "0.0" (runs of one class collapse)."""
+    return "".join(k for k, _ in groupby(word.translate(_SHAPE_MAP)))
 
 
 def _core(token: str) -> str:
@@ -96,20 +97,45 @@ def _core(token: str) -> str:
     return _EDGE.sub("", token)
 
 
+# Bits of TokenInfo.bits: what the context pass needs to know about a token.
+Q_OPEN, Q_CLOSE, EM_OPEN, EM_CLOSE, YEAR, INITIAL, STOP, COLON = (1 << i for i in range(8))
+_SEG_FLAGS = (
+    ("s_year", YEAR), ("s_init", INITIAL), ("s_q", Q_OPEN), ("s_em", EM_OPEN),
+    ("s_venue", 1 << 8), ("s_pub", 1 << 9), ("s_place", 1 << 10), ("s_digits", 1 << 11),
+    ("s_editor", 1 << 12), ("s_url", 1 << 13),
+)
+_LEXICONS = (
+    ("month", MONTHS, 0), ("venue", VENUE, 1 << 8), ("pub", PUBLISHER, 1 << 9), ("place", PLACE, 1 << 10),
+    ("editor", EDITOR, 1 << 12), ("pagew", PAGES, 0), ("volw", VOLUME, 0), ("notew", NOTE, 0),
+    ("genre", GENRE, 0), ("edition", EDITION, 0), ("func", FUNCTION, 0),
+)
+_STOP_END = (".", ".”", ".\"", "?", "!", "?”", "!”", ".’")
+
+
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    own: tuple[str, ...]  # features of the token itself
+    shared: tuple[str, ...]  # the subset that neighbours see, as "-1:" + f etc.
+    bits: int  # flags for the context pass
+    opens_paren: int  # "(" minus ")" count
+
+
 @lru_cache(maxsize=200_000)
-def token_features(token: str) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+def token_features(token: str) -> TokenInfo:
     """Features of one token by itself, and the neighbour-window copies of a subset.
 
-    Returns (own features, (copies for offsets -2, -1, +1, +2)). Cached: tokens
-    repeat a lot across references, so this is what makes tagging fast.
+    Cached: tokens repeat a lot across references, so this is what makes
+    tagging fast.
+
+    >>> "kind=year" in token_features("(2015).").own
+    True
     """
     core = _core(token)
     low = core.lower()
-    shape = _shape(token)
     feats = [
         "b",
         "w=" + low,
-        "sh=" + shape,
+        "sh=" + _shape(token),
         "csh=" + _shape(core),
         "p3=" + low[:3],
         "s3=" + low[-3:],
@@ -118,6 +144,7 @@ def token_features(token: str) -> tuple[tuple[str, ...], tuple[tuple[str, ...], 
         "rp=" + (token[-1] if not token[-1].isalnum() else "a"),
         "len=" + str(min(len(core), 8)),
     ]
+    bits = 0
     if core[:1].isupper():
         feats.append("cap")
         if core.isupper() and len(core) > 1:
@@ -126,129 +153,148 @@ def token_features(token: str) -> tuple[tuple[str, ...], tuple[tuple[str, ...], 
         feats.append("lower")
     if core.isdigit():
         feats.append("digits=" + str(min(len(core), 5)))
-    elif any(c.isdigit() for c in core):
+        bits |= 1 << 11
+    elif not core.isalpha() and any(c.isdigit() for c in core):
         feats.append("hasdigit")
-    for name, lexicon in (
-        ("month", MONTHS), ("venue", VENUE), ("pub", PUBLISHER), ("place", PLACE),
-        ("editor", EDITOR), ("pagew", PAGES), ("volw", VOLUME), ("notew", NOTE),
-        ("genre", GENRE), ("edition", EDITION), ("func", FUNCTION),
-    ):
+    for name, lexicon, bit in _LEXICONS:
         if low in lexicon:
             feats.append(name)
+            bits |= bit
     kind = rules.token_kind(token)
     if kind:
         feats.append("kind=" + kind)
+        bits |= YEAR if kind == "year" else (1 << 13 if kind == "url" else 0)
     if len(core) == 1 and core.isupper() and token.endswith("."):
         feats.append("initial")
+        bits |= INITIAL
     if token.startswith(("_", "*")):
         feats.append("em_open")
+        bits |= EM_OPEN
     if token.rstrip(".,;:)").endswith(("_", "*")):
         feats.append("em_close")
+        bits |= EM_CLOSE
     if token.startswith(("\"", "“", "‘", "'", "«")):
         feats.append("q_open")
+        bits |= Q_OPEN
     if token.rstrip(".,;:").endswith(("\"", "”", "’", "»")) or token.endswith(("\"", "”")):
         feats.append("q_close")
+        bits |= Q_CLOSE
+    if token.endswith(_STOP_END) and not bits & INITIAL:
+        bits |= STOP
+    if token.endswith(":"):
+        bits |= COLON
     # Only the most telling features are copied to neighbours, to keep the
     # model small and tagging fast.
-    shared = [f for f in feats if not f.startswith(("p3=", "s3=", "s2=", "csh=", "len=", "b"))]
-    windows = tuple(tuple(f"{off}:{f}" for f in shared) for off in ("-2", "-1", "+1", "+2"))
-    return tuple(feats), windows
+    # Neighbours see the word, its shape, edge punctuation and the flags.
+    shared = (feats[1], feats[2], feats[7], feats[8], *feats[10:])
+    return TokenInfo(tuple(feats), shared, bits, token.count("(") - token.count(")"))
 
 
-_STOP_END = (".", ".”", ".\"", "?", "!", "?”", "!”", ".’", ":")
+OFFSETS = ("-2", "-1", "+1", "+2")
 
 
-def _segments(texts: list[str], own: list[tuple[str, ...]]) -> list[list[str]]:
+@lru_cache(maxsize=200_000)
+def window_features(token: str) -> tuple[tuple[str, ...], ...]:
+    """A token's shared features as seen from offsets -2, -1, +1 and +2."""
+    shared = token_features(token).shared
+    return tuple(tuple(f"{off}:{f}" for f in shared) for off in OFFSETS)
+
+
+def _segments(infos: list[TokenInfo], texts: list[str]) -> list[tuple[str, ...]]:
     """Sentence-like segments (split after a full stop that is not an initial,
     or a colon) and what each contains; every token gets its segment's summary.
     A title is a segment without digits; a venue segment has venue words; a
     name list is full of initials and commas."""
-    out: list[list[str]] = []
+    out: list[tuple[str, ...]] = []
     start = 0
-    n = len(texts)
+    n = len(infos)
     idx = 0
+    acc = 0
     for i in range(n):
-        if i == n - 1 or (texts[i].endswith(_STOP_END) and "initial" not in own[i]):
-            seg = own[start : i + 1]
+        bits = infos[i].bits
+        acc |= bits
+        if i == n - 1 or bits & (STOP | COLON):
             size = i + 1 - start
-            summary = [f"sidx={min(idx, 4)}", f"slen={min(size, 6) if size < 6 else (8 if size < 12 else 12)}"]
-            for flag, test in (
-                ("s_year", "kind=year"), ("s_init", "initial"), ("s_venue", "venue"), ("s_pub", "pub"),
-                ("s_place", "place"), ("s_digits", "digits="), ("s_q", "q_open"), ("s_em", "em_open"),
-                ("s_editor", "editor"), ("s_url", "kind=url"),
-            ):
-                if any(f.startswith(test) for feats in seg for f in feats[10:]):
-                    summary.append(flag)
-            first = texts[start].strip("_*“\"'(").lower()
-            if first in ("in", "in:"):
+            summary = [f"sidx={min(idx, 4)}", f"slen={size if size < 6 else (8 if size < 12 else 12)}"]
+            summary += [name for name, bit in _SEG_FLAGS if acc & bit]
+            if texts[start].strip("_*“\"'(").lower() in ("in", "in:"):
                 summary.append("s_in")
-            out.extend([summary] * size)
-            start = i + 1
+            out.extend([tuple(summary)] * size)
+            start, acc = i + 1, 0
             idx += 1
     return out
 
 
-def sequence_features(tokens: list[Token]) -> list[list[str]]:
-    """Per-token feature lists: own features, neighbour windows, and context
-    that depends on the whole string (position, quotes, emphasis, brackets,
-    what has been seen so far)."""
+def context_features(tokens: list[Token]) -> tuple[list[TokenInfo], list[tuple[str, ...]]]:
+    """Token infos and, per token, the features that depend on the whole
+    string: segment summary, position, quotes, emphasis, brackets, and what
+    has been seen so far."""
     texts = [t.text for t in tokens]
+    infos = [token_features(t) for t in texts]
+    segments = _segments(infos, texts)
     n = len(texts)
-    cached = [token_features(t) for t in texts]
-    segments = _segments(texts, [c[0] for c in cached])
-    out: list[list[str]] = []
+    out: list[tuple[str, ...]] = []
     in_quote = in_em = False
     paren = 0
     seen_year = seen_quote = seen_colon = False
     stops = 0
-    for i, tok in enumerate(texts):
-        own, _ = cached[i]
-        feats = list(own)
-        feats.extend(segments[i])
-        if i >= 2:
-            feats.extend(cached[i - 2][1][0])
-        if i >= 1:
-            feats.extend(cached[i - 1][1][1])
-        else:
-            feats.append("BOS")
-        if i + 1 < n:
-            feats.extend(cached[i + 1][1][2])
-        else:
-            feats.append("EOS")
-        if i + 2 < n:
-            feats.extend(cached[i + 2][1][3])
-        opens_q = "q_open" in own
-        opens_em = "em_open" in own
-        if in_quote or opens_q:
-            feats.append("inq")
-        if in_em or opens_em:
-            feats.append("inem")
-        if paren > 0 or tok.startswith("("):
-            feats.append("inparen")
-        feats.append("pos=" + str(10 * i // n))
-        feats.append("stops=" + str(min(stops, 4)))
+    for i, info in enumerate(infos):
+        bits = info.bits
+        ctx = list(segments[i])
+        if i == 0:
+            ctx.append("BOS")
+        if i == n - 1:
+            ctx.append("EOS")
+        if in_quote or bits & Q_OPEN:
+            ctx.append("inq")
+        if in_em or bits & EM_OPEN:
+            ctx.append("inem")
+        if paren > 0 or texts[i].startswith("("):
+            ctx.append("inparen")
+        ctx.append("pos=" + str(10 * i // n))
+        ctx.append("stops=" + str(min(stops, 4)))
         if seen_year:
-            feats.append("after_year")
+            ctx.append("after_year")
         if seen_quote:
-            feats.append("after_quote")
+            ctx.append("after_quote")
         if seen_colon:
-            feats.append("after_colon")
+            ctx.append("after_colon")
+        out.append(tuple(ctx))
         # Update running state after this token.
-        if opens_q and not ("q_close" in own and len(tok) > 1):
+        if bits & Q_OPEN and not (bits & Q_CLOSE and len(texts[i]) > 1):
             in_quote = True
-        elif "q_close" in own:
+        elif bits & Q_CLOSE:
             in_quote, seen_quote = False, True
-        if opens_em and not ("em_close" in own and len(tok.strip("_*.,;:")) > 0):
+        if bits & EM_OPEN and not (bits & EM_CLOSE and texts[i].strip("_*.,;:")):
             in_em = True
-        elif "em_close" in own:
+        elif bits & EM_CLOSE:
             in_em = False
-        paren += tok.count("(") - tok.count(")")
-        paren = max(paren, 0)
-        if "kind=year" in own:
-            seen_year = True
-        if tok.endswith(":"):
-            seen_colon = True
-        if tok.endswith((".", ".”", ".\"", "?", "!")) and "initial" not in own:
+        paren = max(paren + info.opens_paren, 0)
+        seen_year = seen_year or bool(bits & YEAR)
+        seen_colon = seen_colon or bool(bits & COLON)
+        if bits & STOP:
             stops += 1
+    return infos, out
+
+
+def sequence_features(tokens: list[Token]) -> list[list[str]]:
+    """Per-token feature lists for crfsuite: own features, neighbour windows
+    and context (the fast tagger in model.py scores the same features without
+    building these lists)."""
+    infos, contexts = context_features(tokens)
+    windows = [window_features(t.text) for t in tokens]
+    n = len(infos)
+    out: list[list[str]] = []
+    for i, info in enumerate(infos):
+        feats = list(info.own)
+        feats.extend(contexts[i])
+        if i >= 2:
+            feats.extend(windows[i - 2][0])
+        if i >= 1:
+            feats.extend(windows[i - 1][1])
+        if i + 1 < n:
+            feats.extend(windows[i + 1][2])
+        if i + 2 < n:
+            feats.extend(windows[i + 2][3])
         out.append(feats)
     return out

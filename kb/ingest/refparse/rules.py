@@ -40,12 +40,23 @@ _KIND_PATTERNS = (
 )
 
 
+_CUES = ("arxiv", "isbn", "issn", "doi", "www.", "http", "ftp")
+
+
 def token_kind(token: str) -> str:
     """The first matching pattern name for a token, or "".
 
     >>> token_kind("(2015)."), token_kind("193-209."), token_kind("21(7),")
     ('year', 'pagerange', 'volissue')
     """
+    # Most tokens are plain words: skip the patterns when none can match.
+    if (
+        token[0] not in "[(<"
+        and not any(c.isdigit() for c in token)
+        and "@" not in token
+        and not token.lstrip("_*").lower().startswith(_CUES)
+    ):
+        return ""
     for name, pattern in _KIND_PATTERNS:
         if pattern.search(token):
             return name

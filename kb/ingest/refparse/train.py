@@ -39,7 +39,7 @@ SPLIT_FILE = PACKAGE / "data" / "heldout.json"
 SEED = 20190227
 HELDOUT_FRACTION = 0.2
 DEV_FRACTION = 0.15
-PARAMS = {"c1": 0.05, "c2": 0.005, "max_iterations": 200, "feature.possible_transitions": True}
+PARAMS = {"c1": 0.05, "c2": 0.005, "max_iterations": 150, "feature.possible_transitions": True}
 
 
 def load_jsonl(path: Path) -> list[dict]:
