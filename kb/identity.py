@@ -1,7 +1,7 @@
 """Identity resolution against rows already in the database, in batches per post.
 
-People: exact key or alias key first; then candidates blocked by the first two
-letters of the folded family name (``Person.family_block``), decided by
+People: exact key or alias key first; then candidates blocked by folded family
+name, or by first given name plus the family name's first two letters, decided by
 :func:`kb.ingest.people.resolve` with its explicit thresholds. An ambiguous
 name becomes a new person plus an :class:`IdentityCandidate` row per rival,
 so nothing is merged on a guess.
@@ -17,7 +17,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
+from sqlalchemy import and_, insert, or_, update
 from sqlmodel import Session, select
 
 from kb.ingest.people import person_key, resolve, split_display
@@ -30,77 +32,116 @@ def family_key(name: Name) -> str:
     return ascii_fold(name.family_full).lower().strip()
 
 
-def new_person(name: str, url: str | None = None) -> Person:
+@dataclass(eq=False)
+class PersonRef:
+    """A person as the resolver knows it; ``id`` is set once the row exists."""
+
+    key: str
+    name: str
+    family: str
+    given: str
+    family_key: str
+    given_key: str
+    url: str | None = None
+    id: int | None = None
+
+
+def given_key(name: Name) -> str:
+    first = ascii_fold(name.given).lower().replace(".", " ").split()
+    return first[0] if first else ""
+
+
+def person_row(name: str, url: str | None = None) -> PersonRef:
     parsed = split_display(name)
-    fam = family_key(parsed)
-    return Person(key=person_key(name), name=name, family=parsed.family_full, given=parsed.given,
-                  family_key=fam, family_block=fam[:2], url=url)
+    return PersonRef(key=person_key(name), name=name, family=parsed.family_full, given=parsed.given,
+                     family_key=family_key(parsed), given_key=given_key(parsed), url=url)
+
+
+_PERSON_COLUMNS = (Person.id, Person.key, Person.name, Person.family, Person.given, Person.family_key,
+                   Person.given_key, Person.url)
 
 
 class PeopleResolver:
-    """Find or create the Person for each display name of one post."""
+    """Find or create the Person for each display name of one post.
+
+    Candidates are blocked narrowly so that a post costs a few indexed queries
+    whatever the size of the database: the same folded family name (``A. Vedaldi``
+    ~ ``Andrea Vedaldi``), or the same first given name and the same first two
+    letters of the family name (``Andrea Veladi`` ~ ``Andrea Vedaldi``), which is
+    exactly what :func:`kb.ingest.people.match_person` can accept.
+    """
 
     def __init__(self, session: Session, names: Iterable[str]):
         self.session = session
-        names = [n for n in {" ".join(n.split()) for n in names if n and n.strip()}]
-        keys = {person_key(n) for n in names} - {""}
-        blocks = {family_key(split_display(n))[:2] for n in names} - {""}
-        self.by_key: dict[str, Person] = {}
-        self.by_block: dict[str, list[Person]] = defaultdict(list)
-        self.aliases: dict[int, set[str]] = defaultdict(set)  # id(Person object) → aliases
-        self._new_aliases: list[tuple[Person, str]] = []
-        self._candidates: list[tuple[Person, Person]] = []
+        wanted = [person_row(n) for n in {" ".join(n.split()) for n in names if n and n.strip()}]
+        self.by_key: dict[str, PersonRef] = {}
+        self.by_family: dict[str, list[PersonRef]] = defaultdict(list)
+        self.by_given_block: dict[tuple[str, str], list[PersonRef]] = defaultdict(list)
+        self.aliases: dict[int, set[str]] = defaultdict(set)  # id(PersonRef) → aliases
+        self._alias_key_to_id: dict[str, int] = {}
+        self._new: list[PersonRef] = []
+        self._new_aliases: list[tuple[PersonRef, str]] = []
+        self._candidates: list[tuple[PersonRef, PersonRef]] = []
+        self._url_updates: dict[int, str] = {}
+        self.replaced_authors: set[int] = set()  # people whose authorship was rewritten: may be orphans
         self.created = 0
-        rows: list[Person] = []
-        if keys:
-            rows += session.exec(select(Person).where(Person.key.in_(keys))).all()
-            alias_ids = session.exec(select(PersonAlias.person_id).where(PersonAlias.key.in_(keys))).all()
-            self._alias_key_to_id = dict(session.exec(select(PersonAlias.key, PersonAlias.person_id)
-                                                      .where(PersonAlias.key.in_(keys))).all())
-            if alias_ids:
-                rows += session.exec(select(Person).where(Person.id.in_(set(alias_ids)))).all()
-        else:
-            self._alias_key_to_id = {}
-        if blocks:
-            rows += session.exec(select(Person).where(Person.family_block.in_(blocks))).all()
-        for p in {id(p): p for p in rows}.values():
-            self._index(p)
-        self._by_id = {p.id: p for p in self.by_key.values() if p.id is not None}
+        keys = {w.key for w in wanted} - {""}
+        fams = {w.family_key for w in wanted} - {""}
+        givens = {w.given_key for w in wanted if len(w.given_key) > 1}
+        blocks = {w.family_key[:2] for w in wanted} - {""}
+        if not keys:
+            return
+        self._alias_key_to_id = dict(session.exec(select(PersonAlias.key, PersonAlias.person_id)
+                                                  .where(PersonAlias.key.in_(keys))).all())
+        cond = or_(Person.key.in_(keys), Person.family_key.in_(fams), Person.id.in_(set(self._alias_key_to_id.values())))
+        if givens:
+            cond = or_(cond, and_(Person.given_key.in_(givens), Person.family_block.in_(blocks)))
+        for row in session.exec(select(*_PERSON_COLUMNS).where(cond)).all():
+            self._index(PersonRef(id=row[0], key=row[1], name=row[2], family=row[3], given=row[4],
+                                  family_key=row[5], given_key=row[6], url=row[7]))
+        self._by_id = {p.id: p for p in self.by_key.values()}
         if self._by_id:
             for pid, alias in session.exec(select(PersonAlias.person_id, PersonAlias.alias)
                                            .where(PersonAlias.person_id.in_(list(self._by_id)))).all():
                 self.aliases[id(self._by_id[pid])].add(alias)
 
-    def _index(self, p: Person) -> None:
+    def _index(self, p: PersonRef) -> None:
         self.by_key[p.key] = p
-        self.by_block[p.family_block or p.family_key[:2]].append(p)
+        self.by_family[p.family_key].append(p)
+        self.by_given_block[(p.given_key, p.family_key[:2])].append(p)
 
-    def get(self, name: str, spelled: str | None = None, url: str | None = None) -> Person:
+    def _candidates_for(self, ref: PersonRef) -> list[PersonRef]:
+        seen = {id(p): p for p in self.by_family.get(ref.family_key, [])}
+        seen.update({id(p): p for p in self.by_given_block.get((ref.given_key, ref.family_key[:2]), [])})
+        return list(seen.values())
+
+    def get(self, name: str, spelled: str | None = None, url: str | None = None) -> PersonRef:
         """The person called ``name`` (created when new); ``spelled`` is kept as an alias."""
         name = " ".join(name.split())
         key = person_key(name)
         person = self.by_key.get(key)
         if person is None and key in self._alias_key_to_id:
             person = self._by_id.get(self._alias_key_to_id[key])
-        ambiguous: list[Person] = []
+        ambiguous: list[PersonRef] = []
         if person is None:
-            parsed = split_display(name)
-            candidates = self.by_block.get(family_key(parsed)[:2], [])
+            ref = person_row(name, url)
+            candidates = self._candidates_for(ref)
             if candidates:
-                idx, rivals = resolve(parsed, [Name(family=c.family, given=c.given) for c in candidates])
+                idx, rivals = resolve(split_display(name), [Name(family=c.family, given=c.given) for c in candidates])
                 if idx is not None:
                     person = candidates[idx]
                 else:
                     ambiguous = [candidates[i] for i in rivals]
-        if person is None:
-            person = new_person(name, url)
-            self.session.add(person)
-            self._index(person)
-            self.created += 1
-            for rival in ambiguous:
-                self._candidates.append((person, rival))
-        elif url and not person.url:
+            if person is None:
+                person = ref
+                self._new.append(person)
+                self._index(person)
+                self.created += 1
+                self._candidates.extend((person, rival) for rival in ambiguous)
+        if url and not person.url:
             person.url = url
+            if person.id is not None:
+                self._url_updates[person.id] = url
         for alias in (name, spelled):
             if alias and alias.strip():
                 alias = " ".join(alias.split())
@@ -111,11 +152,22 @@ class PeopleResolver:
         return person
 
     def flush(self) -> None:
-        """Give new people their ids and write pending aliases and identity candidates."""
-        self.session.flush()
-        for person, alias in self._new_aliases:
-            self.session.add(PersonAlias(person_id=person.id, alias=alias, key=person_key(alias)))
-        self._new_aliases.clear()
+        """Insert new people (getting their ids), pending aliases and identity candidates."""
+        if self._new:
+            rows = [{"key": p.key, "name": p.name, "family": p.family, "given": p.given, "family_key": p.family_key,
+                     "family_block": p.family_key[:2], "given_key": p.given_key, "url": p.url} for p in self._new]
+            ids = self.session.execute(insert(Person).returning(Person.id, sort_by_parameter_order=True), rows).scalars().all()
+            for p, pid in zip(self._new, ids):
+                p.id = pid
+                self._by_id[pid] = p
+            self._new.clear()
+        for pid, url in self._url_updates.items():
+            self.session.execute(update(Person).where(Person.id == pid, Person.url.is_(None)).values(url=url))
+        self._url_updates.clear()
+        if self._new_aliases:
+            self.session.execute(insert(PersonAlias), [{"person_id": p.id, "alias": a, "key": person_key(a)}
+                                                       for p, a in self._new_aliases])
+            self._new_aliases.clear()
         for person, rival in self._candidates:
             a, b = sorted((person.id, rival.id))
             exists = self.session.exec(select(IdentityCandidate.id).where(

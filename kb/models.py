@@ -60,8 +60,9 @@ class Person(SQLModel, table=True):
     name: str
     family: str = ""
     given: str = ""
-    family_key: str = Field(default="")  # folded family name
-    family_block: str = Field(default="", index=True)  # its first two letters: the blocking key
+    family_key: str = Field(default="", index=True)  # folded family name: a blocking key
+    family_block: str = Field(default="", index=True)  # its first two letters …
+    given_key: str = Field(default="", index=True)  # … with the folded first given name: the typo block
     url: str | None = None
 
 

@@ -13,13 +13,13 @@ post-owned rows go in as one multi-row INSERT per table.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import delete, exists, func, insert
 from sqlmodel import Session, select
 
 from kb.citekeys import adopt_citekeys
-from kb.identity import PaperResolver, PeopleResolver
+from kb.identity import PaperResolver, PeopleResolver, PersonRef
 from kb.ingest.people import person_key
 from kb.ingest.records import Extraction, ParsedReference
 from kb.ingest.text import normalise_title
@@ -68,11 +68,13 @@ def write_post(session: Session, x: Extraction, path: str, sha256: str) -> Write
     counts = WriteCounts()
     with session.no_autoflush:
         post = session.exec(select(Post).where(Post.path == path)).first()
+        orphans: Orphans | None = None
         if post is None:
             post = Post(path=path, sha256=sha256)
             session.add(post)
             session.flush()
         else:
+            orphans = _orphan_candidates(session, post)
             _clear_post_rows(session, post.id)
         conference = _conference(session, x)
         post.sha256 = sha256
@@ -105,8 +107,38 @@ def write_post(session: Session, x: Extraction, path: str, sha256: str) -> Write
             for pos, c in enumerate(x.citations) if c.paper_key in key_to_paper
         ])
         _links(session, x, post, talks, speakers, events, key_to_paper)
-        garbage_collect(session)
+        if orphans is not None or people.replaced_authors:
+            orphans = orphans or Orphans()
+            orphans.people |= people.replaced_authors
+            garbage_collect(session, orphans)
     return counts
+
+
+@dataclass
+class Orphans:
+    """Rows that may have lost their last reference: the only ones garbage collection looks at."""
+
+    papers: set[int] = field(default_factory=set)
+    people: set[int] = field(default_factory=set)
+    events: set[int] = field(default_factory=set)
+    conferences: set[int] = field(default_factory=set)
+
+
+def _orphan_candidates(session: Session, post: Post) -> Orphans:
+    o = Orphans()
+    talk_ids = select(Talk.id).where(Talk.post_id == post.id)
+    for table in (Reference, Citation, Link):
+        o.papers |= set(session.exec(select(table.paper_id).where(table.post_id == post.id,
+                                                                  table.paper_id.is_not(None))).all())
+    o.people |= set(session.exec(select(Mention.person_id).where(Mention.post_id == post.id)).all())
+    o.people |= set(session.exec(select(TalkSpeaker.person_id).where(TalkSpeaker.talk_id.in_(talk_ids))).all())
+    if o.papers:
+        o.people |= set(session.exec(select(Authorship.person_id).where(Authorship.paper_id.in_(o.papers))).all())
+    o.events |= set(session.exec(select(PostEvent.event_id).where(PostEvent.post_id == post.id)).all())
+    o.events |= set(session.exec(select(Talk.event_id).where(Talk.post_id == post.id, Talk.event_id.is_not(None))).all())
+    if post.conference_id:
+        o.conferences.add(post.conference_id)
+    return o
 
 
 def _all_names(x: Extraction) -> list[str]:
@@ -210,6 +242,8 @@ def _authors(session: Session, x: Extraction, papers: list[Paper | None], people
         paper.et_al = ref.et_al
     people.flush()
     if plan:
+        people.replaced_authors |= set(session.exec(select(Authorship.person_id)
+                                                    .where(Authorship.paper_id.in_(list(plan)))).all())
         session.exec(delete(Authorship).where(Authorship.paper_id.in_(list(plan))))
     _bulk(session, Authorship, [{"paper_id": paper.id, "position": pos, "person_id": person.id}
                                 for paper, persons in rows for pos, person in enumerate(persons)])
@@ -248,8 +282,8 @@ def _talks(session: Session, x: Extraction, post: Post, events: dict[str, Event]
     return out
 
 
-def _people(session: Session, x: Extraction, post: Post, talks: list[Talk], people: PeopleResolver) -> dict[str, Person]:
-    out: dict[str, Person] = {}
+def _people(session: Session, x: Extraction, post: Post, talks: list[Talk], people: PeopleResolver) -> dict[str, PersonRef]:
+    out: dict[str, PersonRef] = {}
     for p in x.people:
         person = people.get(p.name, p.spelled_in_post, p.url)
         for alias in p.aliases:
@@ -276,7 +310,7 @@ def _people(session: Session, x: Extraction, post: Post, talks: list[Talk], peop
     return out
 
 
-def _links(session, x: Extraction, post: Post, talks: list[Talk], people: dict[str, Person],
+def _links(session, x: Extraction, post: Post, talks: list[Talk], people: dict[str, PersonRef],
            events: dict[str, Event], papers: dict[str, Paper]) -> None:
     rows = []
     for pos, link in enumerate(x.links):
@@ -296,28 +330,53 @@ def _links(session, x: Extraction, post: Post, talks: list[Talk], people: dict[s
     _bulk(session, Link, rows)
 
 
-def garbage_collect(session: Session) -> None:
-    """Remove shared rows no post, edit or .bib import refers to any more."""
+def garbage_collect(session: Session, only: Orphans | None = None) -> None:
+    """Remove shared rows no post, edit or .bib import refers to any more.
+
+    With ``only``, look just at those candidate rows (cheap, per post); without,
+    sweep every table (``kb check --fix``, after merges).
+    """
     session.flush()
+
+    def scoped(stmt, column, ids):
+        if only is None:
+            return stmt
+        return stmt.where(column.in_(ids)) if ids else None
+
     edited = select(UserEdit.entity_id).where(UserEdit.entity == "paper")
-    session.exec(delete(Paper).where(
+    stmt = scoped(delete(Paper).where(
         ~Paper.pinned,
         ~exists().where(Reference.paper_id == Paper.id),
         ~exists().where(Citation.paper_id == Paper.id),
         ~exists().where(Link.paper_id == Paper.id),
         Paper.id.not_in(edited),
-    ))
-    session.exec(delete(PaperKey).where(~exists().where(Paper.id == PaperKey.paper_id)))
-    session.exec(delete(Authorship).where(~exists().where(Paper.id == Authorship.paper_id)))
+    ), Paper.id, only.papers if only else None)
+    if stmt is not None:
+        if only is not None:
+            only.people |= set(session.exec(select(Authorship.person_id).where(Authorship.paper_id.in_(only.papers))).all())
+        session.exec(stmt)
+        session.exec(scoped(delete(PaperKey).where(~exists().where(Paper.id == PaperKey.paper_id)),
+                            PaperKey.paper_id, only.papers if only else None))
+        session.exec(scoped(delete(Authorship).where(~exists().where(Paper.id == Authorship.paper_id)),
+                            Authorship.paper_id, only.papers if only else None))
     person_edited = select(UserEdit.entity_id).where(UserEdit.entity == "person")
-    session.exec(delete(Person).where(
+    stmt = scoped(delete(Person).where(
         ~exists().where(TalkSpeaker.person_id == Person.id),
         ~exists().where(Authorship.person_id == Person.id),
         ~exists().where(Mention.person_id == Person.id),
         Person.id.not_in(person_edited),
-    ))
-    session.exec(delete(PersonAlias).where(~exists().where(Person.id == PersonAlias.person_id)))
-    session.exec(delete(Event).where(~exists().where(Talk.event_id == Event.id),
-                                     ~exists().where(PostEvent.event_id == Event.id)))
-    session.exec(delete(Conference).where(~exists().where(Post.conference_id == Conference.id),
-                                          ~exists().where(Event.conference_id == Conference.id)))
+    ), Person.id, only.people if only else None)
+    if stmt is not None:
+        session.exec(stmt)
+        session.exec(scoped(delete(PersonAlias).where(~exists().where(Person.id == PersonAlias.person_id)),
+                            PersonAlias.person_id, only.people if only else None))
+    stmt = scoped(delete(Event).where(~exists().where(Talk.event_id == Event.id),
+                                      ~exists().where(PostEvent.event_id == Event.id)),
+                  Event.id, only.events if only else None)
+    if stmt is not None:
+        session.exec(stmt)
+    stmt = scoped(delete(Conference).where(~exists().where(Post.conference_id == Conference.id),
+                                           ~exists().where(Event.conference_id == Conference.id)),
+                  Conference.id, only.conferences if only else None)
+    if stmt is not None:
+        session.exec(stmt)

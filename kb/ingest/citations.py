@@ -102,7 +102,6 @@ def folded_surname(name: str) -> str:
     return ascii_fold(name).lower().replace("’", "'")
 
 
-def title_in_text(title: str, text_norm: str) -> bool:
-    """Is a (long enough) paper title mentioned in normalised text?"""
-    t = normalise_title(title)
-    return len(t.split()) >= 4 and f" {t} " in f" {text_norm} "
+def title_in_text(title_norm: str, text_norm: str) -> bool:
+    """Is a (long enough) normalised paper title mentioned in normalised text?"""
+    return title_norm.count(" ") >= 3 and f" {title_norm} " in f" {text_norm} "

@@ -212,6 +212,7 @@ def _link_citations(x: Extraction, blocks: list[Block], ref_blocks: set[int], hi
         if p.title:
             by_title.setdefault(normalise_title(p.title), i)
     dangling: set[str] = set()
+    titles = [normalise_title(p.title) if p.title else "" for p in x.papers]
     for bi, block in enumerate(blocks):
         if bi in ref_blocks or block.kind in ("code", "heading"):
             continue
@@ -238,6 +239,7 @@ def _link_citations(x: Extraction, blocks: list[Block], ref_blocks: set[int], hi
             if paper is None and kind == "paper":
                 ref = _paper_from_link(span.href, span.label, ident)
                 x.papers.append(ref)
+                titles.append(normalise_title(ref.title) if ref.title else "")
                 paper = len(x.papers) - 1
                 if ident:
                     by_id[f"{ident[0]}:{ident[1].lower() if ident[0] == 'doi' else ident[1]}"] = paper
@@ -249,7 +251,7 @@ def _link_citations(x: Extraction, blocks: list[Block], ref_blocks: set[int], hi
         # A paper named by its title in the prose.
         norm = normalise_title(block.text)
         for i, p in enumerate(x.papers):
-            if p.title and p.marker and title_in_text(p.title, norm):
+            if p.title and p.marker and title_in_text(titles[i], norm):
                 pos = ascii_fold(block.text).lower().find(p.title.lower()[:20])
                 add(p.marker, i, _talk_at(regions, bi, max(pos, 0)), block, max(pos, 0))
     for marker in sorted(dangling):

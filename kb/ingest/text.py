@@ -110,6 +110,8 @@ def squash(text: str) -> str:
 
 def ascii_fold(text: str) -> str:
     """``Schölkopf`` → ``Scholkopf``; ``Łukasz`` → ``Lukasz``."""
+    if text.isascii():
+        return text
     text = text.translate(_FOLD_EXTRA)
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
@@ -122,4 +124,7 @@ _FOLD_EXTRA = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "
 def normalise_title(text: str) -> str:
     """Key for comparing titles: folded, lower-case, alphanumerics and single spaces."""
     text = ascii_fold(repair(text)).lower()
-    return squash(re.sub(r"[^a-z0-9]+", " ", text))
+    return _NON_ALNUM.sub(" ", text).strip()
+
+
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
