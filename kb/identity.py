@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from sqlalchemy import and_, insert, or_, update
 from sqlmodel import Session, select
@@ -156,7 +157,8 @@ class PeopleResolver:
         if self._new:
             rows = [{"key": p.key, "name": p.name, "family": p.family, "given": p.given, "family_key": p.family_key,
                      "family_block": p.family_key[:2], "given_key": p.given_key, "url": p.url} for p in self._new]
-            ids = self.session.execute(insert(Person).returning(Person.id, sort_by_parameter_order=True), rows).scalars().all()
+            ids = self.session.connection().execute(
+                Person.__table__.insert().returning(Person.__table__.c.id, sort_by_parameter_order=True), rows).scalars().all()
             for p, pid in zip(self._new, ids):
                 p.id = pid
                 self._by_id[pid] = p
@@ -165,8 +167,8 @@ class PeopleResolver:
             self.session.execute(update(Person).where(Person.id == pid, Person.url.is_(None)).values(url=url))
         self._url_updates.clear()
         if self._new_aliases:
-            self.session.execute(insert(PersonAlias), [{"person_id": p.id, "alias": a, "key": person_key(a)}
-                                                       for p, a in self._new_aliases])
+            self.session.connection().execute(PersonAlias.__table__.insert(), [
+                {"person_id": p.id, "alias": a, "key": person_key(a)} for p, a in self._new_aliases])
             self._new_aliases.clear()
         for person, rival in self._candidates:
             a, b = sorted((person.id, rival.id))
@@ -215,6 +217,7 @@ class PaperResolver:
         self.papers: dict[int, Paper] = {p.id: p for p in session.exec(select(Paper).where(Paper.id.in_(ids)))} if ids else {}
         self.new: dict[str, Paper] = {}  # key → paper created during this post
         self._pending_keys: list[tuple[Paper, str]] = []
+        self._created: list[Paper] = []
 
     def find(self, ref: ParsedReference) -> Paper | None:
         for key in paper_keys(ref):
@@ -226,6 +229,13 @@ class PaperResolver:
                     return self.papers[pid]
         return None
 
+    def create(self, values: dict) -> Paper:
+        """A new paper, inserted at flush (its id is set then)."""
+        columns = {c.name for c in Paper.__table__.columns}
+        paper = SimpleNamespace(**{c: None for c in columns} | {k: v for k, v in values.items() if v is not None})
+        self._created.append(paper)
+        return paper  # type: ignore[return-value]  # a stand-in until flush loads the row
+
     def remember(self, paper: Paper, ref: ParsedReference) -> None:
         for key in paper_keys(ref):
             if key not in self.key_to_id and key not in self.new:
@@ -233,9 +243,30 @@ class PaperResolver:
                 self._pending_keys.append((paper, key))
 
     def flush(self) -> None:
+        """Insert the papers created since the last flush, then their identity keys."""
         self.session.flush()
-        for paper, key in self._pending_keys:
-            self.session.add(PaperKey(key=key, paper_id=paper.id))
-            self.key_to_id[key] = paper.id
-            self.papers[paper.id] = paper
-        self._pending_keys.clear()
+        if self._created:
+            table = Paper.__table__
+            columns = [c.name for c in table.columns if c.name != "id"]
+            defaults = {c.name: c.default.arg if c.default is not None and not callable(c.default.arg) else None
+                        for c in table.columns}
+            rows = [{c: getattr(p, c, None) if getattr(p, c, None) is not None else defaults.get(c) for c in columns}
+                    for p in self._created]
+            ids = self.session.connection().execute(
+                table.insert().returning(table.c.id, sort_by_parameter_order=True), rows).scalars().all()
+            for paper, pid in zip(self._created, ids):
+                paper.id = pid
+            # Load them as session objects, so later field updates are persisted.
+            loaded = {p.id: p for p in self.session.exec(select(Paper).where(Paper.id.in_(ids)))}
+            for paper in self._created:
+                self.papers[paper.id] = loaded[paper.id]
+            for key, paper in list(self.new.items()):
+                if paper.id in loaded:
+                    self.new[key] = loaded[paper.id]
+            self._created.clear()
+        if self._pending_keys:
+            self.session.connection().execute(PaperKey.__table__.insert(), [
+                {"key": key, "paper_id": paper.id} for paper, key in self._pending_keys])
+            for paper, key in self._pending_keys:
+                self.key_to_id[key] = paper.id
+            self._pending_keys.clear()

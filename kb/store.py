@@ -59,8 +59,9 @@ def _update(obj, values: dict, locked: set[str], only_missing: bool = False) -> 
 
 
 def _bulk(session: Session, model, rows: list[dict]) -> None:
+    """One multi-row INSERT at the Core level (the ORM's bulk path costs 3× more)."""
     if rows:
-        session.execute(insert(model), rows)
+        session.connection().execute(model.__table__.insert(), rows)
 
 
 def write_post(session: Session, x: Extraction, path: str, sha256: str) -> WriteCounts:
@@ -205,8 +206,7 @@ def _papers(session: Session, x: Extraction, counts: WriteCounts, people: People
         paper = resolver.find(ref)
         values = _paper_values(ref)
         if paper is None:
-            paper = Paper(et_al=ref.et_al, **{k: v for k, v in values.items() if v is not None})
-            session.add(paper)
+            paper = resolver.create(values | {"et_al": ref.et_al})
             counts.papers += 1
         else:
             fields = locked.get(paper.id, set())
@@ -218,6 +218,7 @@ def _papers(session: Session, x: Extraction, counts: WriteCounts, people: People
         resolver.remember(paper, ref)
         out.append(paper)
     resolver.flush()
+    out = [resolver.papers.get(p.id, p) if p is not None else None for p in out]  # session objects
     adopt_citekeys(session, zip(out, (ref.citekey for ref in x.papers)))  # a .bib key becomes the paper's key
     authored = _authors(session, x, out, people)
     counts.enriched += len(enriched | (authored & (set(resolver.papers) - {p.id for p in resolver.new.values()})))
