@@ -12,9 +12,9 @@ fields can be cut from the original string.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from itertools import groupby
+from typing import NamedTuple
 
 from kb.ingest.refparse import rules
 
@@ -65,8 +65,7 @@ EDITION = frozenset("edition edn 1st 2nd 3rd 4th 5th 6th 7th 8th 9th 10th second
 FUNCTION = frozenset("in and & et al of the for on a an to with by from der die und la le de".split())
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     text: str
     start: int
     end: int
@@ -99,6 +98,7 @@ def _core(token: str) -> str:
 
 # Bits of TokenInfo.bits: what the context pass needs to know about a token.
 Q_OPEN, Q_CLOSE, EM_OPEN, EM_CLOSE, YEAR, INITIAL, STOP, COLON = (1 << i for i in range(8))
+URL = 1 << 13
 _SEG_FLAGS = (
     ("s_year", YEAR), ("s_init", INITIAL), ("s_q", Q_OPEN), ("s_em", EM_OPEN),
     ("s_venue", 1 << 8), ("s_pub", 1 << 9), ("s_place", 1 << 10), ("s_digits", 1 << 11),
@@ -112,8 +112,7 @@ _LEXICONS = (
 _STOP_END = (".", ".”", ".\"", "?", "!", "?”", "!”", ".’")
 
 
-@dataclass(frozen=True, slots=True)
-class TokenInfo:
+class TokenInfo(NamedTuple):
     own: tuple[str, ...]  # features of the token itself
     shared: tuple[str, ...]  # the subset that neighbours see, as "-1:" + f etc.
     bits: int  # flags for the context pass
@@ -225,6 +224,10 @@ def _segments(infos: list[TokenInfo], texts: list[str]) -> list[tuple[str, ...]]
     return out
 
 
+_POS = tuple(f"pos={i}" for i in range(10))
+_STOPS = tuple(f"stops={i}" for i in range(5))
+
+
 def context_features(tokens: list[Token]) -> tuple[list[TokenInfo], list[tuple[str, ...]]]:
     """Token infos and, per token, the features that depend on the whole
     string: segment summary, position, quotes, emphasis, brackets, and what
@@ -251,8 +254,8 @@ def context_features(tokens: list[Token]) -> tuple[list[TokenInfo], list[tuple[s
             ctx.append("inem")
         if paren > 0 or texts[i].startswith("("):
             ctx.append("inparen")
-        ctx.append("pos=" + str(10 * i // n))
-        ctx.append("stops=" + str(min(stops, 4)))
+        ctx.append(_POS[10 * i // n])
+        ctx.append(_STOPS[min(stops, 4)])
         if seen_year:
             ctx.append("after_year")
         if seen_quote:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pycrfsuite
 
-from kb.ingest.refparse.features import OFFSETS, Token, context_features, sequence_features, token_features, tokenize
+from kb.ingest.refparse.features import OFFSETS, URL, Token, context_features, sequence_features, token_features, tokenize
 
 try:  # numpy makes tagging ~3x faster; without it crfsuite's own tagger is used.
     import numpy as np
@@ -47,15 +47,22 @@ class FastTagger:
             entries.append((row, index[label], w))
         # Window features "-1:w=of" looked up by their base name, per offset, so
         # the prefixed strings never need building at tagging time.
-        self.offset_rows = [
+        zero = len(self.rows)
+        per_offset = [
             {a[len(off) + 1 :]: r for a, r in self.rows.items() if a.startswith(off + ":")} for off in OFFSETS
         ]
+        # base feature -> its rows as seen from each offset (zero row where the model has none)
+        self.window_rows = {
+            f: tuple(d.get(f, zero) for d in per_offset) for f in set().union(*per_offset)
+        }
         self.matrix = np.zeros((len(self.rows) + 1, size))
         for row, col, w in entries:
             self.matrix[row, col] = w
         self.trans = np.zeros((size, size))
         for (a, b), w in info.transitions.items():
             self.trans[index[a], index[b]] = w
+        self.trans_t = np.ascontiguousarray(self.trans.T)
+        self.rows_index = np.arange(size)
         self.zero = np.zeros(size)
         self._tokens: dict[str, tuple] = {}
         self._contexts: dict[tuple[str, ...], "np.ndarray"] = {}
@@ -65,55 +72,58 @@ class FastTagger:
         idx = [rows[f] for f in feats if f in rows]
         return self.matrix[idx].sum(axis=0) if idx else self.zero
 
-    def _token(self, text: str, info) -> tuple:
-        cached = self._tokens.get(text)
-        if cached is None:
-            zero = len(self.rows)
-            idx: list[int] = []
-            starts: list[int] = []
-            for feats, rows in ((info.own, self.rows), *((info.shared, o) for o in self.offset_rows)):
-                starts.append(len(idx))
-                idx.extend([rows[f] for f in feats if f in rows])
-                idx.append(zero)  # the zero row keeps every group non-empty
-            sums = np.add.reduceat(self.matrix[idx], starts, axis=0)
-            cached = (sums[0], tuple(sums[1:]))
-            if len(self._tokens) < 500_000:  # bound memory on endless input
-                self._tokens[text] = cached
-        return cached
+    def _token(self, text: str, info) -> "np.ndarray":
+        """(5, labels): the token's own weights, then as seen from -2, -1, +1, +2."""
+        zero = len(self.rows)
+        rows, window_rows = self.rows, self.window_rows
+        own = [rows[f] for f in info.own if f in rows]
+        seen = [window_rows[f] for f in info.shared if f in window_rows]
+        # one gather: row 0 = own features, rows 1-4 = the token seen from -2, -1, +1, +2
+        idx = np.full((max(len(own), len(seen), 1), 5), zero)
+        idx[: len(own), 0] = own
+        if seen:
+            idx[: len(seen), 1:] = seen
+        sums = self.matrix[idx].sum(axis=0)
+        if len(self._tokens) < 500_000:  # bound memory on endless input
+            self._tokens[text] = sums
+        return sums
 
-    def emissions(self, tokens: list[Token]) -> "np.ndarray":
+    def emissions(self, tokens: list[Token]) -> tuple["np.ndarray", list]:
+        """Per-token label scores (n, labels), and the tokens' infos."""
         infos, contexts = context_features(tokens)
         n = len(infos)
-        per = [self._token(tok.text, info) for tok, info in zip(tokens, infos)]
-        ctxs = []
-        for ctx_feats in contexts:
-            ctx = self._contexts.get(ctx_feats)
-            if ctx is None:
-                ctx = self._sum(ctx_feats)
-                if len(self._contexts) < 500_000:
-                    self._contexts[ctx_feats] = ctx
-            ctxs.append(ctx)
-        scores = np.array([p[0] for p in per]) + np.array(ctxs)
+        cache, ctx_cache = self._tokens, self._contexts
+        per = [cache.get(tok.text) for tok in tokens]
+        for i, p in enumerate(per):
+            if p is None:
+                per[i] = self._token(tokens[i].text, infos[i])
+        ctxs = [ctx_cache.get(c) for c in contexts]
+        for i, c in enumerate(ctxs):
+            if c is None:
+                c = ctxs[i] = self._sum(contexts[i])
+                if len(ctx_cache) < 500_000:
+                    ctx_cache[contexts[i]] = c
+        win = np.array(per)  # (n, 5, labels)
+        scores = win[:, 0] + np.array(ctxs)
         if n > 1:
-            win = np.array([p[1] for p in per])  # (n, 4, labels): seen from -2, -1, +1, +2
-            scores[1:] += win[:-1, 1]
-            scores[:-1] += win[1:, 2]
+            scores[1:] += win[:-1, 2]
+            scores[:-1] += win[1:, 3]
             if n > 2:
-                scores[2:] += win[:-2, 0]
-                scores[:-2] += win[2:, 3]
-        return scores
+                scores[2:] += win[:-2, 1]
+                scores[:-2] += win[2:, 4]
+        return scores, infos
 
     def viterbi(self, scores: "np.ndarray") -> tuple[list[str], float]:
         """Best label path and its score."""
         delta = scores[0]
         back = []
-        cols = np.arange(len(self.labels))
-        trans = self.trans
+        rows = self.rows_index
+        trans_t = self.trans_t  # (to, from), so the reductions run over contiguous rows
         for t in range(1, scores.shape[0]):
-            cand = delta[:, None] + trans
-            b = cand.argmax(axis=0)
+            cand = trans_t + delta
+            b = cand.argmax(axis=1)
             back.append(b)
-            delta = cand[b, cols] + scores[t]
+            delta = cand[rows, b] + scores[t]
         best = int(delta.argmax())
         path = [best]
         for b in reversed(back):
@@ -154,12 +164,12 @@ def get_tagger(path: Path | None = None) -> pycrfsuite.Tagger:
     return _tagger
 
 
-def _apply_rules(tokens: list[Token], labels: list[str]) -> list[str]:
+def _apply_rules(infos: list, labels: list[str]) -> list[str]:
     """Overrides where a pattern is surer than the model: a bare URL token is
     a url unless the model put it in the doi field (AnyStyle labels
     ``DOI: http://dx.doi.org/…`` as doi)."""
-    for i, tok in enumerate(tokens):
-        if labels[i] not in ("url", "doi") and "kind=url" in token_features(tok.text).own:
+    for i, info in enumerate(infos):
+        if info.bits & URL and labels[i] not in ("url", "doi"):
             labels[i] = "url"
     return labels
 
@@ -186,15 +196,15 @@ def tag(tokens: list[Token], tagger: pycrfsuite.Tagger | None = None,
         return [], 1.0
     fast = get_fast_tagger() if tagger is None else None
     if fast is not None:
-        scores = fast.emissions(tokens)
+        scores, infos = fast.emissions(tokens)
         labels, best = fast.viterbi(scores)
         prob = math.exp(best - fast.log_partition(scores)) if confidence else 1.0
-        return _apply_rules(tokens, labels), prob
+        return _apply_rules(infos, labels), prob
     tagger = tagger or get_tagger()
     tagger.set(sequence_features(tokens))
     labels = tagger.tag()
     prob = tagger.probability(labels) if confidence else 1.0
-    return _apply_rules(tokens, list(labels)), prob
+    return _apply_rules([token_features(t.text) for t in tokens], list(labels)), prob
 
 
 def label_tokens(text: str, tagger: pycrfsuite.Tagger | None = None) -> list[tuple[str, Token]]:
