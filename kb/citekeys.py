@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from kb.ingest.text import ascii_fold
@@ -108,26 +108,26 @@ def key_is_free(session: Session, key: str, paper_id: int | None = None) -> bool
     return session.exec(query.limit(1)).first() is None
 
 
-def assign_citekeys(session: Session, papers: Iterable[Paper], first_family: dict[int, str]) -> int:
-    """Give every paper without a key its generated key; returns how many were assigned.
+def assign_citekeys(session: Session, papers: Iterable[tuple[int, str | None, int | None, str | None]]) -> dict[int, str]:
+    """Generate and store keys for papers that have none: ``(id, title, year, first author's family)``.
 
-    Papers are handled in id order, so the same library always gets the same
-    suffixes. ``first_family`` maps paper id → the first author's family name.
+    Handled in id order, so the same library always gets the same suffixes.
+    Returns ``{paper id: new key}``; written with one bulk UPDATE.
     """
-    missing = sorted((p for p in papers if not p.citekey), key=lambda p: p.id or 0)
+    missing = sorted(papers, key=lambda row: row[0])
     if not missing:
-        return 0
+        return {}
     taken = taken_keys(session)
-    for paper in missing:
-        base = make_citekey(first_family.get(paper.id, ""), paper.title, paper.year)
+    assigned: dict[int, str] = {}
+    for paper_id, title, year, family in missing:
+        base = make_citekey(family, title, year)
         if not _alnum(base.rstrip("0123456789")):
-            base = f"ref{paper.id}"  # nothing to build a key from but the row itself
+            base = f"ref{paper_id}"  # nothing to build a key from but the row itself
         key = suffixed(base, taken)
         taken.add(key.lower())
-        paper.citekey = key
-        session.add(paper)
-    session.flush()
-    return len(missing)
+        assigned[paper_id] = key
+    session.execute(update(Paper), [{"id": pid, "citekey": key} for pid, key in assigned.items()])
+    return assigned
 
 
 def adopt_citekeys(session: Session, pairs: Iterable[tuple[Paper | None, str | None]]) -> int:

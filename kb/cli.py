@@ -240,6 +240,44 @@ def list_cmd(ctx: Ctx, kind: str, as_json: bool, limit: int | None) -> None:
     out.print(table)
 
 
+@main.command("export")
+@click.option("--format", "fmt", type=click.Choice(["bibtex", "csl-json", "markdown"]), default="bibtex",
+              show_default=True, help="Output format.")
+@click.option("--conference", metavar="NAME", help='Only papers of this conference: "ICCV 2019", "iccv-2019", "ICCV".')
+@click.option("--talk", "talk_id", type=int, metavar="ID", help="Only papers cited by this talk (ids: kb list talks).")
+@click.option("--query", metavar="Q", help="Only papers found by this search (title, venue, authors).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE (default stdout).")
+@click.option("--unicode", is_flag=True, help="BibTeX: write non-ASCII as UTF-8 instead of LaTeX escapes.")
+@pass_ctx
+def export_cmd(ctx: Ctx, fmt: str, conference: str | None, talk_id: int | None, query: str | None,
+               output: Path | None, unicode: bool) -> None:
+    """Export papers as BibTeX, CSL-JSON (pandoc --citeproc) or a Markdown reading list.
+
+    \b
+    Filters combine (AND); none exports every paper. Papers get a stable
+    citekey (authorTitleWords2019) the first time they are exported.
+    \b
+    Examples:  kb export -o refs.bib
+               kb export --format csl-json --conference "ICCV 2019" -o iccv.json
+               kb export --format markdown --query saliency
+    """
+    from kb.export import Selection, SelectionError, run
+
+    selection = Selection(conference=conference, talk_id=talk_id, query=query)
+    try:
+        result = run(ctx.engine, fmt, selection, unicode=unicode, output=output)
+    except SelectionError as exc:
+        err.print(f"error: {exc}", markup=False)
+        sys.exit(2)
+    except OSError as exc:
+        err.print(f"error: {output}: {exc.strerror or exc}", markup=False)
+        sys.exit(1)
+    if output is None:
+        click.echo(result.text, nl=False)
+    else:
+        err.print(f"{result.papers} paper(s) written to {output} ({fmt}).", markup=False)
+
+
 @main.command()
 @pass_ctx
 def tui(ctx: Ctx) -> None:

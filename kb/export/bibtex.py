@@ -1,0 +1,158 @@
+r"""Papers → BibTeX, written by bibtexparser's writer from values we encode ourselves.
+
+Every value is built by :mod:`kb.export.latex` / :mod:`kb.export.titles` and
+handed to bibtexparser already enclosed, with an empty unparse stack: its
+``write_string`` only lays the entries out, it never re-escapes anything.
+
+>>> from kb.export.records import Author, PaperRecord
+>>> rec = PaperRecord(1, "fongUnderstandingDeepNetworks2019", "inproceedings",
+...                   "Understanding Deep Networks via Extremal Perturbations", 2019, "ICCV",
+...                   pages="2950-2958", authors=[Author("Fong", "Ruth"), Author("Vedaldi", "Andrea")])
+>>> print(format_bibtex([rec]), end="")
+@inproceedings{fongUnderstandingDeepNetworks2019,
+  author = {Fong, Ruth and Vedaldi, Andrea},
+  title = {Understanding Deep Networks via Extremal Perturbations},
+  booktitle = {ICCV},
+  year = {2019},
+  pages = {2950--2958},
+}
+"""
+
+from __future__ import annotations
+
+import re
+
+import bibtexparser
+from bibtexparser.model import Entry, Field
+from sqlmodel import Session
+
+from kb.citekeys import is_valid_citekey, suffixed
+from kb.export.latex import encode_latex, encode_verbatim
+from kb.export.records import Author, PaperRecord, Selection, load_selection
+from kb.export.titles import protect_title
+
+ENTRY_TYPES = ("inproceedings", "article", "misc", "book", "incollection", "phdthesis", "techreport")
+_VENUE_FIELD = {"inproceedings": "booktitle", "incollection": "booktitle", "article": "journal"}
+_PUBLISHER_FIELD = {"phdthesis": "school", "techreport": "institution"}
+_DASHES = re.compile(r"\s*[-‐‑‒–—]+\s*")
+_KEY_JUNK = re.compile(r"[^A-Za-z0-9_\-:./+]")
+
+
+def _format() -> bibtexparser.BibtexFormat:
+    fmt = bibtexparser.BibtexFormat()
+    fmt.indent = "  "
+    fmt.block_separator = "\n"
+    fmt.trailing_comma = True  # adding a field by hand never breaks the entry
+    return fmt
+
+
+_FORMAT = _format()
+
+
+def is_arxiv_preprint(rec: PaperRecord) -> bool:
+    """An arXiv paper with no other venue: ``@misc`` with ``eprint`` / ``archivePrefix``."""
+    return bool(rec.arxiv_id) and rec.type in ("article", "misc") and (
+        not rec.venue or "arxiv" in rec.venue.lower())
+
+
+def entry_type(rec: PaperRecord) -> str:
+    if is_arxiv_preprint(rec):
+        return "misc"
+    return rec.type if rec.type in ENTRY_TYPES else "misc"
+
+
+def _name_part(text: str, unicode: bool) -> str:
+    encoded = encode_latex(" ".join(text.split()), unicode)
+    # A comma, a word "and" or a bare "others" would split or end the name list: keep it one token.
+    if "," in text or "and" in text.lower().split() or text.strip().lower() == "others":
+        return "{" + encoded + "}"
+    return encoded
+
+
+def format_name(author: Author, unicode: bool = False) -> str:
+    """``Family, Given`` (BibTeX's unambiguous form), brace-guarded where needed.
+
+    >>> print(format_name(Author("van der Maaten", "Laurens")), format_name(Author("Ho")))
+    van der Maaten, Laurens Ho
+    """
+    family, given = author.family.strip(), author.given.strip()
+    if not family:
+        return "{" + encode_latex(given, unicode) + "}" if given else ""
+    if not given:
+        return _name_part(family, unicode)
+    return f"{_name_part(family, unicode)}, {_name_part(given, unicode)}"
+
+
+def format_authors(rec: PaperRecord, unicode: bool = False) -> str:
+    names = [n for n in (format_name(a, unicode) for a in rec.authors) if n]
+    if rec.et_al and names:
+        names.append("others")
+    return " and ".join(names)
+
+
+def format_pages(pages: str, unicode: bool = False) -> str:
+    """``123-145`` and ``123–145`` → ``123--145`` (BibTeX's range dash)."""
+    return "--".join(encode_latex(p, unicode) for p in _DASHES.split(pages.strip()))
+
+
+def entry_fields(rec: PaperRecord, unicode: bool = False) -> list[tuple[str, str]]:
+    """(field, encoded value) pairs of one entry, in the conventional order."""
+    etype = entry_type(rec)
+    out: list[tuple[str, str]] = []
+    authors = format_authors(rec, unicode)
+    if authors:
+        out.append(("author", authors))
+    if rec.title:
+        out.append(("title", protect_title(rec.title, unicode)))
+    if rec.venue:
+        out.append((_VENUE_FIELD.get(etype, "howpublished"), encode_latex(rec.venue, unicode)))
+    if rec.year is not None:
+        out.append(("year", str(rec.year)))
+    if rec.volume:
+        out.append(("volume", encode_latex(rec.volume, unicode)))
+    if rec.issue:
+        out.append(("number", encode_latex(rec.issue, unicode)))
+    if rec.pages:
+        out.append(("pages", format_pages(rec.pages, unicode)))
+    if rec.publisher:
+        out.append((_PUBLISHER_FIELD.get(etype, "publisher"), encode_latex(rec.publisher, unicode)))
+    if rec.doi:
+        out.append(("doi", encode_verbatim(rec.doi)))
+    if rec.url:
+        out.append(("url", encode_verbatim(rec.url)))
+    if rec.arxiv_id:
+        out.append(("eprint", encode_verbatim(rec.arxiv_id)))
+        out.append(("archivePrefix", "arXiv"))
+    return out
+
+
+def _safe_keys(records: list[PaperRecord]) -> list[str]:
+    """Keys as stored; one that could not be written (set by other code) is cleaned and de-duplicated."""
+    keys = [r.citekey for r in records]
+    if all(is_valid_citekey(k) for k in keys):
+        return keys
+    taken = {k.lower() for k in keys if is_valid_citekey(k)}
+    out = []
+    for rec, key in zip(records, keys):
+        if not is_valid_citekey(key):
+            key = suffixed(_KEY_JUNK.sub("", key or "")[:100] or f"ref{rec.id}", taken)
+            taken.add(key.lower())
+        out.append(key)
+    return out
+
+
+def to_entry(rec: PaperRecord, key: str, unicode: bool = False) -> Entry:
+    return Entry(entry_type(rec), key, [Field(k, "{" + v + "}") for k, v in entry_fields(rec, unicode)])
+
+
+def format_bibtex(records: list[PaperRecord], unicode: bool = False) -> str:
+    """The .bib text of these records (pure: no database)."""
+    library = bibtexparser.Library()
+    library.add([to_entry(rec, key, unicode) for rec, key in zip(records, _safe_keys(records))])
+    # Values are final: an empty unparse stack means no copying and no re-escaping.
+    return bibtexparser.write_string(library, unparse_stack=[], bibtex_format=_FORMAT)
+
+
+def export_bibtex(session: Session, selection: Selection = Selection(), unicode: bool = False) -> str:
+    """BibTeX of the selected papers; assigns (and stores) missing citekeys."""
+    return format_bibtex(load_selection(session, selection), unicode)

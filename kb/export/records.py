@@ -1,0 +1,194 @@
+"""Which papers an export holds (:class:`Selection`), loaded as plain records.
+
+Exporters never see ORM rows: :func:`load_records` reads papers and their
+authors with two queries (fast for 100k papers) and gives every paper a
+citekey first (:mod:`kb.citekeys`), so all formats name a paper the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
+
+from kb.citekeys import assign_citekeys
+from kb.models import Authorship, Citation, Conference, Link, Paper, Person, Post, Reference, Talk
+
+CHUNK = 900  # ids per IN (…): below SQLite's oldest bound-variable limit
+
+
+class SelectionError(ValueError):
+    """The selection names something that is not there (no such conference or talk)."""
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Filters combined with AND; all None means every paper.
+
+    >>> Selection(conference="ICCV 2019", query="saliency")
+    Selection(conference='ICCV 2019', talk_id=None, query='saliency')
+    """
+
+    conference: str | None = None
+    talk_id: int | None = None
+    query: str | None = None
+
+    @property
+    def everything(self) -> bool:
+        return self.conference is None and self.talk_id is None and not self.query
+
+
+@dataclass
+class Author:
+    family: str
+    given: str = ""
+
+
+@dataclass
+class PaperRecord:
+    id: int
+    citekey: str
+    type: str = "misc"
+    title: str | None = None
+    year: int | None = None
+    venue: str | None = None
+    doi: str | None = None
+    arxiv_id: str | None = None
+    url: str | None = None
+    publisher: str | None = None
+    pages: str | None = None
+    volume: str | None = None
+    issue: str | None = None
+    et_al: bool = False
+    authors: list[Author] = field(default_factory=list)
+
+
+_COLUMNS = (Paper.id, Paper.citekey, Paper.type, Paper.title, Paper.year, Paper.venue, Paper.doi, Paper.arxiv_id,
+            Paper.url, Paper.publisher, Paper.pages, Paper.volume, Paper.issue, Paper.et_al)
+
+
+def chunks(ids: list[int], size: int = CHUNK) -> Iterator[list[int]]:
+    for i in range(0, len(ids), size):
+        yield ids[i:i + size]
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "", text.lower())
+
+
+def find_conferences(session: Session, text: str) -> list[Conference]:
+    """Conferences named by ``text``: an id, ``ICCV``, ``ICCV 2019``, ``iccv-2019`` or ``iccv|2019``."""
+    rows = session.exec(select(Conference)).all()
+    if text.strip().isdigit():
+        hit = [c for c in rows if c.id == int(text)]
+        if hit:
+            return hit
+    want = _fold(text)
+    full = [c for c in rows if want in (_fold(c.key), _fold(f"{c.name}{c.year or ''}"))]
+    return full or [c for c in rows if _fold(c.name) == want]
+
+
+def _conference_paper_ids(session: Session, text: str) -> set[int]:
+    confs = find_conferences(session, text)
+    if not confs:
+        known = ", ".join(sorted(f"{c.name} {c.year or ''}".strip() for c in session.exec(select(Conference))))
+        raise SelectionError(f"no conference matches {text!r}" + (f"; known: {known}" if known else ""))
+    posts = select(Post.id).where(Post.conference_id.in_([c.id for c in confs]))
+    out: set[int] = set()
+    for table in (Reference, Citation, Link):
+        out.update(i for i in session.exec(select(table.paper_id).where(table.post_id.in_(posts))) if i is not None)
+    return out
+
+
+def _talk_paper_ids(session: Session, talk_id: int) -> set[int]:
+    if session.get(Talk, talk_id) is None:
+        raise SelectionError(f"no talk with id {talk_id}")
+    return set(session.exec(select(Citation.paper_id).where(Citation.talk_id == talk_id)))
+
+
+def _like(word: str) -> str:
+    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def like_paper_ids(session: Session, query: str) -> set[int]:
+    """Papers whose title, venue or an author's name contains every word of ``query``."""
+    out: set[int] | None = None
+    for word in query.lower().split()[:8]:
+        pattern = _like(word)
+        authored = (select(Authorship.paper_id).join(Person, Person.id == Authorship.person_id)
+                    .where(func.lower(Person.name).like(pattern, escape="\\")))
+        hits = set(session.exec(select(Paper.id).where(or_(
+            func.lower(Paper.title).like(pattern, escape="\\"),
+            func.lower(Paper.venue).like(pattern, escape="\\"),
+            Paper.id.in_(authored)))))
+        out = hits if out is None else out & hits
+    return out or set()
+
+
+def query_paper_ids(session: Session, query: str) -> set[int]:
+    """Papers a search finds: through :func:`kb.search.search` when it exists, else a LIKE filter.
+
+    Search hits on people bring their papers, hits on talks the papers they cite.
+    """
+    try:
+        from kb.search import search
+    except ImportError:
+        return like_paper_ids(session, query)
+    hits = list(search(session, query))
+    ids = {h.id for h in hits if h.kind == "paper"}
+    people = [h.id for h in hits if h.kind == "person"]
+    talks = [h.id for h in hits if h.kind == "talk"]
+    if people:
+        ids.update(session.exec(select(Authorship.paper_id).where(Authorship.person_id.in_(people))))
+    if talks:
+        ids.update(session.exec(select(Citation.paper_id).where(Citation.talk_id.in_(talks))))
+    return ids
+
+
+def select_paper_ids(session: Session, selection: Selection) -> list[int] | None:
+    """Sorted ids of the selected papers, or None for "every paper" (no filter to apply)."""
+    if selection.everything:
+        return None
+    sets: list[set[int]] = []
+    if selection.conference is not None:
+        sets.append(_conference_paper_ids(session, selection.conference))
+    if selection.talk_id is not None:
+        sets.append(_talk_paper_ids(session, selection.talk_id))
+    if selection.query:
+        sets.append(query_paper_ids(session, selection.query))
+    return sorted(set.intersection(*sets))
+
+
+def _rows(session: Session, query, ids: list[int] | None, column) -> Iterable:
+    if ids is None:
+        yield from session.exec(query)
+        return
+    for part in chunks(ids):
+        yield from session.exec(query.where(column.in_(part)))
+
+
+def load_records(session: Session, ids: list[int] | None) -> list[PaperRecord]:
+    """The papers (all when ``ids`` is None) with authors and citekeys, sorted by citekey.
+
+    Papers without a citekey get one here and it is stored: the caller's
+    session must be able to write (``session_scope(engine, write=True)``).
+    """
+    papers = {row[0]: PaperRecord(*row) for row in _rows(session, select(*_COLUMNS), ids, Paper.id)}
+    author_q = (select(Authorship.paper_id, Person.family, Person.given, Person.name)
+                .join(Person, Person.id == Authorship.person_id).order_by(Authorship.paper_id, Authorship.position))
+    for pid, family, given, name in _rows(session, author_q, ids, Authorship.paper_id):
+        rec = papers.get(pid)
+        if rec is not None:
+            rec.authors.append(Author(family or ("" if given else name or ""), given or ""))
+    missing = [(r.id, r.title, r.year, r.authors[0].family if r.authors else None)
+               for r in papers.values() if not r.citekey]
+    for pid, key in assign_citekeys(session, missing).items():
+        papers[pid].citekey = key
+    return sorted(papers.values(), key=lambda r: (r.citekey.lower(), r.id))
+
+
+def load_selection(session: Session, selection: Selection) -> list[PaperRecord]:
+    return load_records(session, select_paper_ids(session, selection))
