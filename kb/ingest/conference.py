@@ -27,11 +27,22 @@ KNOWN = {
 }
 ALIASES = {"nips": "NeurIPS", "neurips": "NeurIPS", "sigkdd": "KDD", "acm mm": "ACMMM", "the web conference": "WWW",
            "www": "WWW", "usenix security": "USENIX"}
-_CONF = re.compile(
-    r"(?<![\w/.])(" + "|".join(sorted((re.escape(k) for k in list(KNOWN) + list(ALIASES)), key=len, reverse=True)) +
-    r")(?:\s*['’]?\s*((?:19|20)\d{2}|\d{2})\b)?(?![\w])",
+_MULTI = {k: v for k, v in ALIASES.items() if " " in k}
+# Candidate tokens are found with one cheap pattern and looked up in the tables,
+# instead of one huge case-insensitive alternation per block of text.
+_TOKEN = re.compile(
+    r"(?<![\w/.@])((?:" + "|".join(re.escape(k) for k in _MULTI) + r")|[A-Za-z][A-Za-z0-9\-]*?)"
+    r"(?:\s*['’]?\s*((?:19|20)\d{2}|\d{2})\b)?(?![\w])",
     re.I,
 )
+_CONF = _TOKEN  # kept for callers that need the match positions
+
+
+def _lookup(token: str) -> str | None:
+    low = token.lower()
+    return ALIASES.get(low) or KNOWN.get(low)
+
+
 _PLACE_AFTER = re.compile(
     r"\b(?:in|at|@)\s+((?:[A-Z][\w\-]+)(?:[ \-](?:[A-Z][\w\-]+|de|di|du|do|la|le))*(?:,\s+[A-Z][\w\-]+)?)"
 )
@@ -57,11 +68,12 @@ def _year(raw: str | None) -> int | None:
 
 def _mentions(text: str, prose: bool = True) -> list[tuple[str, int | None, int]]:
     out = []
-    for m in _CONF.finditer(text):
+    for m in _TOKEN.finditer(text):
         tok = m.group(1)
-        if prose and tok.islower():
+        name = _lookup(tok)
+        if name is None or (prose and tok.islower()):
             continue  # "acl" in prose is rarely the venue there; tags are often lower-case
-        out.append((canonical_conference(tok), _year(m.group(2)), m.start()))
+        out.append((name, _year(m.group(2)), m.start()))
     return out
 
 
@@ -133,8 +145,8 @@ def _location(name: str, fm: dict[str, Any], blocks: list[Block]) -> str | None:
     title = str(fm.get("title") or "")
     headings = [b.text for b in blocks if b.kind == "heading"][:1]
     for text in [title, *headings]:
-        for m in _CONF.finditer(text):
-            if canonical_conference(m.group(1)) != name:
+        for m in _TOKEN.finditer(text):
+            if _lookup(m.group(1)) != name:
                 continue
             pm = _PLACE_AFTER.search(text[m.end():m.end() + 60])
             if pm and pm.group(1).split()[0] not in _NOT_PLACE:

@@ -15,6 +15,7 @@ link become link-only papers (identifier, no title until enriched).
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 
@@ -169,11 +170,26 @@ def link_only_reference(text: str) -> ParsedReference | None:
     return ref
 
 
+_PARSE_CACHE: dict[str, ParsedReference] = {}
+_PARSE_CACHE_MAX = 20_000
+
+
+def parse_cached(text: str) -> ParsedReference:
+    """The same reference string recurs across posts (famous papers): parse it once per process."""
+    from kb.ingest.refparse import parse_reference  # the trained model loads on first use
+
+    hit = _PARSE_CACHE.get(text)
+    if hit is None:
+        hit = parse_reference(text)
+        if len(_PARSE_CACHE) >= _PARSE_CACHE_MAX:
+            _PARSE_CACHE.clear()
+        _PARSE_CACHE[text] = hit
+    return copy.deepcopy(hit)
+
+
 def parse_entries(raw_refs: list[RawReference], bibtex_blocks: list[tuple[Block, str]], source: str,
                   ) -> tuple[list[ParsedReference], list[Problem]]:
     """Parse every found entry; never raises — a failure becomes a Problem and a raw-only reference."""
-    from kb.ingest.refparse import parse_reference  # the trained model loads on first use
-
     papers: list[ParsedReference] = []
     problems: list[Problem] = []
     for raw in raw_refs:
@@ -181,7 +197,7 @@ def parse_entries(raw_refs: list[RawReference], bibtex_blocks: list[tuple[Block,
         ref = link_only_reference(raw.text)
         if ref is None:
             try:
-                ref = parse_reference(raw.text, marker=marker)
+                ref = parse_cached(raw.text)
             except Exception as exc:  # noqa: BLE001 - one bad reference must not stop the post
                 problems.append(Problem(f"reference {marker or ''} could not be parsed: {exc}", line=raw.line))
                 ref = ParsedReference(raw=raw.text, confidence=0.0)
