@@ -101,13 +101,15 @@ def import_cmd(ctx: Ctx, paths: tuple[Path, ...], force: bool, as_json: bool) ->
             progress.advance(task)
             if result.error:
                 progress.console.print(f"[red]error:[/] {escape(result.error)}")
+            for note in result.notes:  # a .bib file: what merged, which entries were skipped
+                progress.console.print(escape(note))
 
         summary = import_paths(ctx.engine, targets, force=force, on_file=on_file)
     totals = summary.totals()
     data = {
         "new": summary.count("new"), "updated": summary.count("updated"), "unchanged": summary.count("unchanged"),
         "failed": summary.count("failed"), "talks": totals.talks, "people_added": totals.people,
-        "papers_added": totals.papers,
+        "papers_added": totals.papers, "papers_enriched": totals.enriched,
         "errors": [r.error for r in summary.failed],
         "warnings": {r.path: r.problems for r in summary.results if r.problems},
     }
@@ -116,7 +118,8 @@ def import_cmd(ctx: Ctx, paths: tuple[Path, ...], force: bool, as_json: bool) ->
     else:
         out.print(f"{data['new']} new, {data['updated']} updated, {data['unchanged']} unchanged, "
                   f"{data['failed']} failed post(s); {totals.talks} talks, {totals.people} people and "
-                  f"{totals.papers} papers added.", markup=False)
+                  f"{totals.papers} papers added" + (f", {totals.enriched} enriched." if totals.enriched else "."),
+                  markup=False)
     sys.exit(1 if summary.failed else 0)
 
 

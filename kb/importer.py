@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from kb.db import session_scope
-from kb.errors import BadInput, KbError
+from kb.errors import BadBibtex, BadInput, KbError
 from kb.ingest.bibtex import parse_bibtex
 from kb.ingest.pipeline import extract
 from kb.models import Post
@@ -35,6 +35,7 @@ class FileResult:
     error: str | None = None
     counts: WriteCounts = field(default_factory=WriteCounts)
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # shown to the user: what a .bib import merged or skipped
 
 
 @dataclass
@@ -54,6 +55,7 @@ class ImportSummary:
             total.talks += r.counts.talks
             total.people += r.counts.people
             total.papers += r.counts.papers
+            total.enriched += r.counts.enriched
         return total
 
 
@@ -114,10 +116,21 @@ def import_file(engine: Engine, path: Path, force: bool = False) -> FileResult:
             status = "updated" if existing else "new"
         if path.suffix.lower() in BIB_SUFFIXES:
             # A .bib file is stored like a post whose only content is its reference list.
+            from kb.export.roundtrip import undo_reference_commands  # reads kb's own exports back exactly
+
             refs, problems = parse_bibtex(text, key)
+            refs = [undo_reference_commands(r) for r in refs]
+            skipped = [f"{p.message} (line {p.line})" if p.line else p.message for p in problems]
+            if not refs:
+                first = problems[0].message.removeprefix(f"{key}: ") if problems else ""
+                raise BadBibtex(key, "no BibTeX entry could be read" + (f" ({first})" if first else ""),
+                                line=problems[0].line if problems else None)
             with session_scope(engine, write=True) as session:
                 counts = write_post(session, Extraction(source=key, title=path.name, papers=refs), key, sha)
-            return FileResult(key, status, counts=counts, problems=[p.message for p in problems])
+            known = len(refs) - counts.papers - counts.enriched
+            notes = [f"{key}: {len(refs)} entries: {counts.papers} new, {counts.enriched} enriched, "
+                     f"{known} already known" + (f"; {len(skipped)} skipped" if skipped else "")]
+            return FileResult(key, status, counts=counts, problems=skipped, notes=notes + skipped)
         extraction = extract(text, source=key)
         with session_scope(engine, write=True) as session:
             counts = write_post(session, extraction, key, sha)
