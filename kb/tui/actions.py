@@ -1,0 +1,72 @@
+"""What the UI does outside itself: open a browser, make BibTeX, run a search."""
+
+from __future__ import annotations
+
+import re
+import webbrowser
+from typing import Any
+
+from sqlmodel import Session
+
+try:  # kb.search is being written alongside the TUI; until it imports, a LIKE search stands in.
+    from kb.search import search as _search
+except Exception:  # noqa: BLE001 - any failure to import means "not there yet"
+    _search = None
+
+
+def search(session: Session, query: str, limit: int = 50) -> list[Any]:
+    """Hits with ``kind, id, title, snippet, score``, best first."""
+    if _search is not None:
+        return list(_search(session, query, limit))
+    from kb.queries import like_search
+
+    return like_search(session, query, limit)
+
+
+def in_terminal(browser: webbrowser.BaseBrowser) -> bool:
+    """Console browsers (lynx, w3m, www-browser…) would take over the terminal the app is drawing on."""
+    return isinstance(browser, webbrowser.GenericBrowser) and not isinstance(browser, webbrowser.BackgroundBrowser)
+
+
+def open_in_browser(url: str) -> bool:
+    """Open ``url`` in a graphical browser; False when there is none (the caller says so)."""
+    if not re.match(r"^(https?|ftp)://", url, re.I):
+        return False
+    try:
+        browser = webbrowser.get()
+    except webbrowser.Error:
+        return False
+    if in_terminal(browser):
+        return False
+    try:
+        return bool(browser.open(url, new=2))
+    except Exception:  # noqa: BLE001 - a broken browser setup must not crash the app
+        return False
+
+
+def bibtex_for(session: Session, paper_id: int) -> str:
+    """One paper as BibTeX, through kb.export when it is installed (assigns a citekey: write session)."""
+    try:
+        from kb.export.bibtex import format_bibtex
+        from kb.export.records import load_records
+    except Exception:  # noqa: BLE001
+        return _minimal_bibtex(session, paper_id)
+    return format_bibtex(load_records(session, [paper_id]))
+
+
+def _minimal_bibtex(session: Session, paper_id: int) -> str:
+    from kb.models import Paper
+    from kb.queries import authors_of
+
+    paper = session.get(Paper, paper_id)
+    if paper is None:
+        return ""
+    authors = authors_of(session, [paper_id])[paper_id]
+    first = re.sub(r"[^a-z]", "", (authors[0].family if authors else "anon").lower()) or "anon"
+    key = paper.citekey or f"{first}{paper.year or ''}{paper.id}"
+    names = " and ".join(f"{p.family}, {p.given}".strip(", ") for p in authors)
+    fields = [("title", paper.title), ("author", names), ("year", paper.year), ("booktitle" if paper.type ==
+              "inproceedings" else "journal", paper.venue), ("doi", paper.doi), ("eprint", paper.arxiv_id),
+              ("url", paper.url)]
+    body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields if v)
+    return f"@{paper.type or 'misc'}{{{key},\n{body}\n}}\n"
