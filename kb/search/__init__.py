@@ -1,0 +1,169 @@
+"""Search over talks, papers, people and posts: the API the CLI and the TUI share.
+
+    from kb.search import search
+    with session_scope(engine) as session:
+        for hit in search(session, 'speaker:vedaldi year:2019', limit=20):
+            print(hit.kind, hit.id, hit.title, hit.snippet, hit.score)
+
+``search(session, query, limit=20) -> list[Hit]`` is the whole contract:
+
+* ``Hit(kind, id, title, snippet, score)``: ``kind`` is "talk", "paper",
+  "person" or "post" and ``id`` the row's primary key in that table; the
+  snippet marks matches with « » (``Hit.parts()`` splits it for styling);
+  hits come best first.
+* The query language is described in :mod:`kb.search.query` (free text,
+  "phrases", ``speaker:`` ``author:`` ``year:2019`` ``year:2018..2020``
+  ``conf:ICCV`` ``type:talk|paper|person|post``). Any input is accepted: broken
+  syntax is read as words and never raises.
+* Every word is a prefix (search as you type); diacritics and case are ignored.
+  When the words as typed find fewer than ``limit`` hits, typo corrections
+  (``Veladi`` → ``vedaldi``, ``tranformer`` → ``transformer``) add more, ranked
+  below every exact hit.
+* On SQLite the FTS5 index of :mod:`kb.search.index` answers; elsewhere (or
+  while the index is being rebuilt) a portable LIKE search with the same
+  results shape does (:mod:`kb.search.fallback`).
+
+Maintenance is automatic (triggers); ``reindex(session)`` rebuilds from
+scratch and ``refresh(session)`` brings the typo vocabulary up to date.
+"""
+
+from __future__ import annotations
+
+from rapidfuzz.distance import OSA
+from sqlalchemy.engine import Connection
+from sqlmodel import Session
+
+from kb.db import is_sqlite, register_schema_hook
+from kb.search import fallback, index
+from kb.search.query import Query, Words, fts_expression, parse_query
+from kb.search.rank import MARK_CLOSE, MARK_OPEN, Candidate, Hit, rank, split_marks
+
+__all__ = ["Hit", "MARK_CLOSE", "MARK_OPEN", "Query", "parse_query", "refresh", "reindex", "search", "split_marks"]
+
+register_schema_hook(index.install)
+
+MAX_LIMIT = 500
+MAX_VARIANTS = 4  # corrections per word: more only adds noise and OR branches
+reindex = index.reindex
+refresh = index.refresh_vocabulary
+
+
+def search(session: Session, query: str, limit: int = 20) -> list[Hit]:
+    """Hits for ``query``, best first; never raises for any query text.
+
+    >>> search(session, "Veladi")[0].title            # doctest: +SKIP
+    'Andrea Vedaldi'
+    """
+    q = parse_query(query)
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    if not q.kinds:
+        return []
+    conn = session.connection()
+    if not is_sqlite(conn.engine) or not _index_live(conn):
+        return fallback.search(session, q, limit)
+    if not q.has_text:
+        return rank(_filtered(conn, q, limit), q, None, limit)
+    pool = max(3 * limit, 60)  # candidates handed to the re-ranker
+    found = _fts(conn, fts_expression(q), q, pool)
+    variants: dict[str, Words] = {}
+    if len(found) < limit:
+        variants = typo_variants(conn, q)
+        if variants:
+            seen = {c.id for c in found}
+            found += [c for c in _fts(conn, fts_expression(q, variants), q, pool, tier=1) if c.id not in seen]
+    return rank(_with_text(conn, found), q, variants, limit)
+
+
+def _index_live(conn: Connection) -> bool:
+    try:
+        row = conn.exec_driver_sql("SELECT value FROM search_meta WHERE key = 'state'").first()
+    except Exception:  # noqa: BLE001 - no index table yet: use the fallback
+        return False
+    return bool(row) and row[0] == "live"
+
+
+def _where(q: Query, params: list, id_col: str = "d.id") -> str:
+    """Kind and year conditions (on search_doc ``d``); values are bound, never formatted."""
+    conds = []
+    if set(q.kinds) != set(index.KIND_CODE):
+        codes = sorted(index.KIND_CODE[k] for k in q.kinds)
+        conds.append(f"{id_col} % 4 IN ({', '.join('?' * len(codes))})")
+        params += codes
+    if q.year_min is not None:
+        conds.append("d.year >= ?")
+        params.append(q.year_min)
+    if q.year_max is not None:
+        conds.append("d.year <= ?")
+        params.append(q.year_max)
+    return " AND ".join(conds) or "1"
+
+
+def _fts(conn: Connection, expr: str, q: Query, pool: int, tier: int = 0) -> list[Candidate]:
+    """Top ``pool`` documents by weighted bm25 (title, names, body, conf)."""
+    params: list = [expr]
+    where = _where(q, params, id_col="f.rowid")
+    weights = ", ".join(str(w) for w in index.BM25_WEIGHTS)
+    # The year lives in search_doc; join it only when a year filter needs it.
+    join = "JOIN search_doc d ON d.id = f.rowid" if q.year_min is not None or q.year_max is not None else ""
+    sql = (f"SELECT f.rowid, bm25(search_fts, {weights}) AS r FROM search_fts f {join}"
+           f" WHERE search_fts MATCH ? AND {where} ORDER BY r LIMIT ?")
+    rows = conn.exec_driver_sql(sql, (*params, pool)).all()
+    return [Candidate(kind=index.KIND_OF_CODE[rid % 4], id=rid, title="", bm25=r, tier=tier) for rid, r in rows]
+
+
+def _filtered(conn: Connection, q: Query, limit: int) -> list[Candidate]:
+    """Filters without words (``type:talk year:2019``): newest first, talks before papers, people, posts."""
+    params: list = []
+    where = _where(q, params)
+    rows = conn.exec_driver_sql(f"SELECT d.id FROM search_doc d WHERE {where} ORDER BY d.id % 4, d.year DESC, d.title"
+                                " LIMIT ?", (*params, limit)).all()
+    return _with_text(conn, [Candidate(kind=index.KIND_OF_CODE[i % 4], id=i, title="") for (i,) in rows])
+
+
+def _with_text(conn: Connection, found: list[Candidate]) -> list[Candidate]:
+    """Fill in the documents' text; ids become the entity's own id."""
+    if not found:
+        return []
+    ids = [c.id for c in found]
+    rows = conn.exec_driver_sql(f"SELECT id, title, names, body, conf, year FROM search_doc WHERE id IN"
+                                f" ({', '.join('?' * len(ids))})", tuple(ids)).all()
+    docs = {r[0]: r for r in rows}
+    out = []
+    for c in found:
+        if d := docs.get(c.id):
+            out.append(Candidate(kind=c.kind, id=c.id // 4, title=d[1], names=d[2], body=d[3], conf=d[4], year=d[5],
+                                 bm25=c.bm25, tier=c.tier))
+    return out
+
+
+def typo_variants(conn: Connection, q: Query) -> dict[str, Words]:
+    """Corrections for the query's words, from the indexed vocabulary.
+
+    Candidates come from two index range scans (same first two letters, or
+    same last two) within the edit budget's length band, never from a scan of
+    every word; rapidfuzz's optimal-string-alignment distance then decides
+    (1 edit up to 5 letters, 2 beyond; words under 4 letters are left alone).
+    """
+    pending = index.pending_terms(conn)
+    out: dict[str, Words] = {}
+    for w in dict.fromkeys(q.terms + tuple(x for p in q.speakers + q.authors for x in p)):
+        if len(w) < 4 or w.isdigit():
+            continue
+        budget = 1 if len(w) <= 5 else 2
+        lo, hi = len(w) - budget, len(w) + budget
+        pre, suf = w[:2], w[::-1][:2]
+        rows = conn.exec_driver_sql(
+            "SELECT term FROM search_term WHERE term >= ? AND term < ? AND length(term) BETWEEN ? AND ?"
+            " UNION SELECT term FROM search_term WHERE rev >= ? AND rev < ? AND length(term) BETWEEN ? AND ?",
+            (pre, _next(pre), lo, hi, suf, _next(suf), lo, hi)).all()
+        pool = {t for (t,) in rows} | {t for t in pending if lo <= len(t) <= hi and (t.startswith(pre) or t.endswith(suf[::-1]))}
+        scored = sorted((OSA.distance(w, t, score_cutoff=budget), t) for t in pool if not t.startswith(w))
+        best = tuple(t for d, t in scored if d <= budget)[:MAX_VARIANTS]
+        if best:
+            out[w] = best
+    return out
+
+
+def _next(prefix: str) -> str:
+    """The smallest string after every string starting with ``prefix``."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
