@@ -11,13 +11,16 @@ Matching rules (one-to-one, greedy, best score first):
   lower-case); the gold ``spelled_in_post`` spelling also counts;
 * **papers** match on title, or on arXiv id / DOI / URL when a side has no title;
 * **citations** are (talk, paper) pairs: the predicted talk and paper are first
-  mapped to their gold partners, then compared as sets;
+  mapped to their gold partners, then compared as sets; gold cite markers find
+  their paper through :func:`marker_key` (``[3]`` = ``3``, ``[@key]`` = ``key``,
+  ``(Devlin et al., 2019)`` = ``Devlin et al. (2019)``);
 * **events** match on name like titles; **links** are (kind, URL) pairs.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -127,15 +130,41 @@ def _paper_score(p: dict, g: dict) -> float:
     return 100.0 if _paper_ids(p) & _paper_ids(g) else 0.0
 
 
-def _citation_pairs(doc: dict, talk_map: dict[int, int] | None, paper_index: dict[str, int]) -> set[tuple[int, int]]:
+def marker_key(marker: str) -> str:
+    """One spelling per cite: ``[3]``/``3``/``(3)`` → ``3``; ``[@key]``/``[key]`` → ``key``;
+    ``(Devlin et al., 2019)``/``Devlin et al. (2019)`` → ``devlin|2019``; URLs without scheme/slash."""
+    m = marker.strip()
+    if re.match(r"^(?:https?://)?(?:www\.)?[\w.-]+\.[a-z]{2,}/", m, re.I):
+        return re.sub(r"^(?:https?://)?(?:www\.)?", "", m).rstrip("/").lower()
+    ay = re.search(r"([A-ZÀ-ÖØ-Þ][\w'’\-]+).*?\b((?:19|20)\d{2})", m)
+    if ay and not re.fullmatch(r"[\[(]?@?[A-Za-z]+\d{2,4}[a-z]?[\])]?", m):
+        return f"{normalise_title(ay.group(1))}|{ay.group(2)}"
+    return m.strip("[]() ").lstrip("@").lower()
+
+
+def _gold_citation_pairs(gold: dict) -> set[tuple[int, int]]:
+    refs = {marker_key(p["ref"]): j for j, p in enumerate(gold.get("papers", [])) if p.get("ref")}
     out = set()
-    for ti, talk in enumerate(doc.get("talks", [])):
-        t = talk_map.get(ti) if talk_map is not None else ti
-        if t is None:
-            t = -1 - ti  # unmatched predicted talk: can only be a false positive
+    for ti, talk in enumerate(gold.get("talks", [])):
         for marker in talk.get("cites", []):
-            paper = paper_index.get(marker)
-            out.add((t, paper if paper is not None else hash(marker)))
+            out.add((ti, refs.get(marker_key(marker), hash(marker_key(marker)))))
+    return out
+
+
+def _pred_citation_pairs(pred: dict, talk_map: dict[int, int], paper_map: dict[int, int]) -> set[tuple[int, int]]:
+    """Predicted (talk, paper) pairs via the citation records, mapped to gold indices."""
+    by_key = {}
+    for i, p in enumerate(pred.get("papers", [])):
+        for k in (p.get("ref"), p.get("key")):
+            if k:
+                by_key.setdefault(k, i)
+    out = set()
+    for c in pred.get("citations", []):
+        if c.get("talk") is None:
+            continue
+        talk = talk_map.get(c["talk"], -1 - c["talk"])
+        paper = by_key.get(c["paper"])
+        out.add((talk, paper_map.get(paper, -1000 - (paper or 0)) if paper is not None else hash(c["marker"])))
     return out
 
 
@@ -152,10 +181,8 @@ def compare(pred: dict, gold: dict) -> dict[str, Score]:
     paper_map = _match(pred.get("papers", []), gold.get("papers", []), _paper_score, TITLE_RATIO)
     scores["papers"] = _count(pred.get("papers", []), gold.get("papers", []), paper_map,
                               lambda p: f"paper {p.get('ref')} {p.get('title')!r}")
-    gold_papers = {p.get("ref"): j for j, p in enumerate(gold.get("papers", [])) if p.get("ref")}
-    pred_papers = {p.get("ref"): paper_map.get(i, -1000 - i) for i, p in enumerate(pred.get("papers", [])) if p.get("ref")}
-    pc = _citation_pairs(pred, talk_map, pred_papers)
-    gc = _citation_pairs(gold, None, gold_papers)
+    pc = _pred_citation_pairs(pred, talk_map, paper_map)
+    gc = _gold_citation_pairs(gold)
     scores["citations"] = Score(tp=len(pc & gc), fp=len(pc - gc), fn=len(gc - pc),
                                 misses=[f"citation pair {x} wrong" for x in sorted(pc ^ gc, key=str)])
     event_map = _match(pred.get("events", []), gold.get("events", []),

@@ -177,7 +177,7 @@ def _drop_none(d: dict[str, Any]) -> dict[str, Any]:
 
 
 def paper_to_json(p: ParsedReference) -> dict[str, Any]:
-    out: dict[str, Any] = {"ref": p.marker, "authors": [a.to_json() for a in p.authors]}
+    out: dict[str, Any] = {"ref": p.marker, "key": p.key, "authors": [a.to_json() for a in p.authors]}
     if p.et_al:
         out["et_al"] = True
     out.update(
