@@ -1,0 +1,93 @@
+"""SVG snapshots of every screen (pytest-textual-snapshot). Update with ``pytest --snapshot-update``.
+
+Search results come from a fixed list so the snapshot shows the UI, not kb.search's ranking.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from kb.db import open_db
+from kb.models import Conference, Event, Paper, Person, Post, Talk
+from kb.queries import SearchHit
+from kb.tui import make_app
+from kb.tui.history import Location
+from test_tui_helpers import SEED, entity_id, seed_db, settle
+
+SIZE = (110, 36)
+
+pytestmark = pytest.mark.skipif(not SEED.exists(), reason="seed post (../shared) not mounted")
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    eng = seed_db(tmp_path_factory.mktemp("snap") / "kb.sqlite")
+    yield eng
+    eng.dispose()
+
+
+def _app(engine, kind: str, model=None, **where):
+    start = Location(kind, entity_id(engine, model, **where) if model else where.get("id"))
+    return make_app(engine, start=start)
+
+
+async def _settle(pilot) -> None:
+    await settle(pilot)
+
+
+def test_home(snap_compare, engine):
+    assert snap_compare(make_app(engine), terminal_size=SIZE, run_before=_settle)
+
+
+def test_home_empty(snap_compare, tmp_path):
+    assert snap_compare(make_app(open_db(tmp_path / "empty.sqlite")), terminal_size=SIZE, run_before=_settle)
+
+
+@pytest.mark.parametrize("kind", ["conferences", "talks", "people", "papers", "links", "posts"])
+def test_list(snap_compare, engine, kind):
+    app = make_app(engine, start=Location("list", kind))
+    assert snap_compare(app, terminal_size=SIZE, run_before=_settle)
+
+
+def test_talk(snap_compare, engine):
+    app = _app(engine, "talk", Talk, title="Understanding models via visualizations and attribution")
+    assert snap_compare(app, terminal_size=SIZE, run_before=_settle)
+
+
+def test_person(snap_compare, engine):
+    assert snap_compare(_app(engine, "person", Person, name="Andrea Vedaldi"), terminal_size=SIZE,
+                        run_before=_settle)
+
+
+def test_paper(snap_compare, engine):
+    assert snap_compare(_app(engine, "paper", Paper, title="Deep image prior"), terminal_size=SIZE,
+                        run_before=_settle)
+
+
+def test_conference(snap_compare, engine):
+    assert snap_compare(_app(engine, "conference", Conference, name="ICCV"), terminal_size=SIZE,
+                        run_before=_settle)
+
+
+def test_event(snap_compare, engine):
+    assert snap_compare(_app(engine, "event", Event, name="Interpretation of Deep learning"), terminal_size=SIZE,
+                        run_before=_settle)
+
+
+def test_post(snap_compare, engine):
+    assert snap_compare(_app(engine, "post", Post, title="ICCV 2019 at Seoul"), terminal_size=SIZE,
+                        run_before=_settle)
+
+
+def test_search(snap_compare, engine, monkeypatch):
+    zoph = entity_id(engine, Person, name="Barret Zoph")
+    talk = entity_id(engine, Talk, title="Neural Archtecure and Beyond")
+    hits = [SearchHit("person", zoph, "Barret Zoph", "", 3.0),
+            SearchHit("talk", talk, "Neural Archtecure and Beyond", "…and Beyond by «Barret» «Zoph». This talk…", 2.0)]
+    monkeypatch.setattr("kb.tui.dialogs.search", lambda session, query, limit=50: hits)
+    assert snap_compare(make_app(engine), press=["slash", "z", "o", "p", "h"], terminal_size=SIZE,
+                        run_before=_settle)
+
+
+def test_help(snap_compare, engine):
+    assert snap_compare(make_app(engine), press=["question_mark"], terminal_size=SIZE, run_before=_settle)
