@@ -19,7 +19,8 @@ from kb.ingest.people import (canonical_name, has_honorific, looks_like_person, 
                               split_display, strip_honorific)
 from kb.ingest.records import Citation, Event, Extraction, Link, ParsedReference, Person, Problem, Talk
 from kb.ingest.references import find_references, parse_entries
-from kb.ingest.talks import TalkHit, find_events, heading_talks, item_talks, prose_talks, table_talks
+from kb.ingest.events import find_events
+from kb.ingest.talks import TalkHit, author_block_talks, heading_talks, item_talks, prose_talks, table_talks
 from kb.ingest.text import ascii_fold, normalise_title
 
 _HONORIFIC_NAME = re.compile(
@@ -43,6 +44,7 @@ def extract(text: str, source: str = "<post>") -> Extraction:
     event_hits = find_events(blocks, ref_blocks)
     x.events = _unique_events([h.event for h in event_hits])
     hits = _talk_hits(blocks, ref_blocks, event_hits)
+    _titles_from_cited_papers(hits, x.papers)
     _assign_events(hits, event_hits, blocks)
     regions = _regions(hits, blocks, ref_blocks)
     x.talks = [_talk_record(h, blocks, region) for h, region in zip(hits, regions)]
@@ -76,20 +78,41 @@ def _unique_events(events: list[Event]) -> list[Event]:
 
 
 def _talk_hits(blocks: list[Block], skip: set[int], event_hits) -> list[TalkHit]:
-    event_urls = {h.event.url for h in event_hits if h.event.url}
-    event_names = {h.event.name.lower() for h in event_hits}
-    event_labels = {b.text[h.offset:].split("\n")[0] for h in event_hits for b in [blocks[h.block]]}
-    hits = heading_talks(blocks, skip) + table_talks(blocks, skip) + item_talks(blocks, skip)
-    taken = {h.block for h in hits}
-    hits += [h for h in prose_talks(blocks, skip, event_urls, event_names | {e.lower() for e in event_labels})
-             if h.block not in taken or blocks[h.block].kind == "paragraph"]
+    exclude = {h.event.url for h in event_hits if h.event.url} | {h.event.name for h in event_hits}
+    exclude |= {blocks[h.block].text[h.offset:].split("\n")[0] for h in event_hits}
+    hits = heading_talks(blocks, skip) + author_block_talks(blocks, skip) + table_talks(blocks, skip) + item_talks(blocks, skip)
+    taken = {h.block for h in hits if h.layout != "heading"}
+    hits += prose_talks(blocks, skip, exclude, taken)
     hits.sort(key=lambda h: (h.block, h.offset))
     unique: list[TalkHit] = []
     for h in hits:
         if unique and unique[-1].block == h.block and unique[-1].offset == h.offset:
             continue
+        # A heading talk followed by prose naming the same speaker is one talk.
+        if unique and unique[-1].layout == "heading" and h.layout == "prose" and set(h.speakers) <= set(unique[-1].speakers) \
+                and not any(b.kind == "heading" for b in blocks[unique[-1].block + 1:h.block]):
+            unique[-1].title = unique[-1].title or h.title
+            unique[-1].links += [u for u in h.links if u not in unique[-1].links]
+            continue
         unique.append(h)
     return unique
+
+
+def _titles_from_cited_papers(hits: list[TalkHit], papers: list[ParsedReference]) -> None:
+    """"[Tianqi Chen](video) presented XGBoost [1]": an untitled talk by an author of a paper
+    cited in the introducing sentence is about that paper."""
+    by_marker = {p.marker: p for p in papers if p.marker}
+    for h in hits:
+        if h.title or not h.cited_in_intro:
+            continue
+        for marker in h.cited_in_intro:
+            paper = by_marker.get(marker)
+            if not paper or not paper.title:
+                continue
+            speaker = split_display(h.speakers[0]) if h.speakers else None
+            if speaker and resolve(speaker, paper.authors)[0] is not None:
+                h.title = paper.title
+                break
 
 
 def _assign_events(hits: list[TalkHit], event_hits, blocks: list[Block]) -> None:

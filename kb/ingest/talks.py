@@ -1,58 +1,46 @@
-"""Events and talks from the markdown walk, in every common layout.
+"""Talks from the markdown walk, in every common layout.
 
 Layouts, each a detector over blocks that yields :class:`TalkHit`:
 
-* headings: ``### Title — Speaker (Affiliation)``, ``## Keynote: Name``, ``### Name@Affiliation``;
+* headings: ``### Title — Speaker (Affiliation)``, ``## Keynote: Name`` (title in
+  the next paragraph), ``### Name@Affiliation``;
+* author blocks: a ``"Title"`` / ``**Title**`` line and a ``*A · B*`` author line,
+  or ``**Title** — presented by Name``;
 * table rows with a title column and a speaker column;
-* list items: ``Title - Name, Affiliation``, ``Invited talk: Name: Title``, ``[Keynote: Name - Title](video)``;
-* prose: "The first [talk](slides.pdf) was on X by [Prof. Y](home)", "X by Y",
-  "Y talked about X", "a keynote by Y on X".
+* list items: ``Title - Name, Affiliation``, ``Surname - Title``, ``Ratner, Re - Title``,
+  ``Panel: Title`` (panelists in the next item), ``Invited talk: Name: Title``;
+* prose, one sentence at a time (:mod:`kb.ingest.prose`).
 
 A talk owns the text from where it is introduced to where the next talk
-starts or a heading closes its section; its citations are those inside.
-Sentences about talks not attended ("couldn't make it to", "will be
-presented") yield nothing.
+starts or a heading closes its section. Sentences about talks not attended
+("couldn't make it to", "will be presented") yield nothing.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
-from kb.ingest.links import GENERIC_LABELS, classify_url, is_paper_url
-from kb.ingest.markdown import Block, Span
-from kb.ingest.people import canonical_name, looks_like_person, strip_honorific
-from kb.ingest.records import Event
+from kb.ingest.events import EVENT_WORDS, NOT_ATTENDED
+from kb.ingest.links import GENERIC_LABELS, classify_url
+from kb.ingest.markdown import Block
+from kb.ingest.people import canonical_name, looks_like_person, resolve, split_display, strip_honorific
+from kb.ingest.prose import (TALK_NOUN, Speakers, find_speakers, names_at, talk_links, title_candidates,
+                             topic_phrase, _surname_like)
 
-EVENT_WORDS = {
-    "workshop": "workshop", "workshops": "workshop", "symposium": "workshop", "tutorial": "tutorial",
-    "tutorials": "tutorial", "keynote": "keynote", "keynotes": "keynote", "plenary": "keynote",
-    "panel": "panel", "panels": "panel", "session": "session", "sessions": "session", "oral": "session",
-    "orals": "session", "poster": "session", "posters": "session", "spotlight": "session",
-    "main conference": "main", "main track": "main",
-}
-_EVENT_KIND = re.compile(r"\b(workshops?|symposium|tutorials?|keynotes?|plenary|panels?|sessions?|orals?|posters?|spotlights?)\b", re.I)
-_TALK_NOUN = re.compile(
-    r"\b(talks?|keynote|presentation|lecture|invited|spoke|speaks|speaker|presented|presenting|talked|"
-    r"gave|delivered|deliverd|discussed|panel(?:ists?)?|tutorial)\b", re.I
-)
-_NOT_ATTENDED = re.compile(
-    r"\b(?:couldn'?t|could not|can'?t|cannot|didn'?t|did not|unable to|missed|miss(?:ing)?|skipp?ed|"
-    r"will be (?:presented|given|talking)|will (?:present|give|talk|speak)|looking forward|next year|"
-    r"upcoming|plan(?:ning)? to|hope to|wish I)\b",
-    re.I,
-)
-_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
-             "eighth": 8, "last": -1, "final": -1}
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8}
 _ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth)\b", re.I)
 _SEPARATORS = re.compile(r"\s+[—–]\s+|\s+-{1,2}\s+|:\s+|\s+\|\s+|\s+by\s+|@")
 _AFFIL = re.compile(r"\s*[(\[]([^)\]]{2,80})[)\]]\s*$|,\s+([A-Z][^,]{1,60})$")
-_NAME_SEQ = re.compile(
-    r"((?:(?:Prof(?:essor)?|Dr)\.?\s+)?[A-ZÀ-ÖØ-Þ][\w'’\-]+(?:\s+(?:[A-Z]\.|(?:van|von|de|der|da|di|le)\b|"
-    r"[A-ZÀ-ÖØ-Þ][\w'’\-]+)){1,3})"
-)
+_KIND_PREFIX = re.compile(r"^((?:invited|keynote|plenary|opening|closing|award|contributed)?\s*(?:talk|keynote|speaker|lecture|"
+                          r"tutorial|panel)(?:\s+\d+)?)\s*(?:[:\-—–]|by)\s+(.*)$", re.I)
 _GROUP_HEADING = re.compile(r"^(?:day\s*\d|\w+day\b|workshops?\s+(?:and|&)|tutorials?\s+(?:and|&)|keynotes?$|"
-                            r"invited talks?$|talks?$|tutorials?$|workshops?$|panels?$|posters?$|orals?$|sessions?$)", re.I)
+                            r"invited talks?$|talks?$|tutorials?$|workshops?$|panels?$|posters?$|orals?$|sessions?$|"
+                            r"references?$)", re.I)
+_TALKISH_SECTION = re.compile(r"talk|keynote|speaker|invited|oral|spotlight|session|track|workshop|tutorial|programme|"
+                              r"program|schedule|panel", re.I)
+_AUTHOR_LINE = re.compile(r"^[*_]{1,2}([^*_\n]+(?:\s[·•|,]\s[^*_\n]+)+)[*_]{1,2}\s*$")
 
 
 @dataclass
@@ -68,14 +56,7 @@ class TalkHit:
     ordinal: int | None = None
     heading_level: int | None = None
     spelled_speakers: list[str] = field(default_factory=list)
-
-
-@dataclass
-class EventHit:
-    event: Event
-    block: int
-    offset: int
-    group: int = 0  # events introduced by the same sentence share a group id
+    cited_in_intro: list[str] = field(default_factory=list)  # markers cited in the introducing sentence
 
 
 # ------------------------------------------------------------------ helpers
@@ -92,15 +73,10 @@ def clean_title(text: str | None) -> str | None:
     return t[0].upper() + t[1:]
 
 
-def _event_name(text: str) -> str:
-    t = " ".join(text.split()).strip(" \"“”'‘’*_.,;:")
-    return t[0].upper() + t[1:] if t else t
-
-
 def sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence of a block's text."""
     out, start = [], 0
-    for m in re.finditer(r"(?<=[.!?])\s+(?=[\"“(\[]?[A-Z0-9])|\n\s*\n|\n(?=[-*•] )", text):
+    for m in re.finditer(r"(?<=[.!?])\s+(?=[\"“(\[*]?[A-Z0-9])|\n\s*\n|\n(?=[-*•] )|(?<=[。！？])", text):
         prev = text[max(0, m.start() - 6):m.start()]
         if re.search(r"\b(?:al|Dr|Prof|Mr|Ms|Mrs|vs|etc|e\.g|i\.e|St|[A-Z])\.$", prev):
             continue
@@ -108,43 +84,6 @@ def sentences(text: str) -> list[tuple[int, int]]:
         start = m.end()
     out.append((start, len(text)))
     return [(a, b) for a, b in out if text[a:b].strip()]
-
-
-def _person_spans(block: Block, a: int, b: int) -> list[Span]:
-    return [s for s in block.links if a <= s.start < b and not s.image and looks_like_person(s.label)]
-
-
-def split_title_speaker(text: str) -> tuple[str | None, list[str], str | None]:
-    """``Title — Name (Affiliation)`` / ``Name: Title`` / ``Keynote: Name`` → (title, [names], kind word)."""
-    text = " ".join(text.split()).strip(" *_")
-    kind = None
-    m = re.match(r"^((?:invited|keynote|plenary|opening|closing)?\s*(?:talk|keynote|speaker|lecture|tutorial|panel)"
-                 r"(?:\s+\d+)?)\s*(?:[:\-—–]|by)\s+(.*)$", text, re.I)
-    if m:
-        kind = EVENT_WORDS.get(m.group(1).split()[0].lower(), "keynote" if "keynote" in m.group(1).lower() else None)
-        if "invited" in m.group(1).lower() or m.group(1).lower().startswith("talk"):
-            kind = kind or "talk"
-        text = m.group(2)
-    parts = [p for p in _SEPARATORS.split(text) if p and p.strip()]
-    if len(parts) == 1:
-        name = _strip_affiliation(parts[0])
-        if looks_like_person(name):
-            return None, [canonical_name(name)], kind
-        return None, [], kind
-    # Try each separator position; keep the split where one side is people.
-    for m in _SEPARATORS.finditer(text):
-        left, right = text[:m.start()].strip(), text[m.end():].strip()
-        sep = m.group(0).strip()
-        for names_side, title_side in ((right, left), (left, right)):
-            names = _names_in(_strip_affiliation(names_side))
-            if names and sep != "@":
-                title = clean_title(title_side) if title_side else None
-                if title and looks_like_person(title):
-                    continue
-                return title, names, kind
-        if sep == "@" and looks_like_person(left):
-            return None, [canonical_name(left)], kind
-    return None, [], kind
 
 
 def _strip_affiliation(text: str) -> str:
@@ -155,190 +94,56 @@ def _strip_affiliation(text: str) -> str:
     return text
 
 
-def _names_in(text: str) -> list[str]:
-    """``A and B`` / ``A, B & C`` / ``A · B`` → canonical names, only if every piece is a name."""
-    text = text.strip(" *_.")
+def names_in(text: str, allow_surnames: bool = False) -> list[str]:
+    """``A and B`` / ``A, B & C`` / ``A · B`` / ``Ratner, Re`` → names, only if every piece is a name."""
+    text = _strip_affiliation(text.strip(" *_."))
     if not text:
         return []
-    pieces = [p.strip() for p in re.split(r"\s*(?:,|&|·|\band\b|;)\s*", text) if p.strip()]
+    pieces = [_strip_affiliation(p.strip()) for p in re.split(r"\s*(?:,|&|·|•|\band\b|;)\s*", text) if p.strip()]
     if pieces and all(looks_like_person(p) for p in pieces):
         return [canonical_name(p) for p in pieces]
+    if allow_surnames and pieces and len(pieces) <= 6 and all(_surname_like(p) for p in pieces):
+        return pieces
     return []
 
 
-# ------------------------------------------------------------------ events
-
-
-def _event_from_heading(text: str) -> Event | None:
-    if _GROUP_HEADING.match(text.strip()):
-        return None
-    m = _EVENT_KIND.search(text)
-    if not m:
-        return None
-    word = m.group(1).lower()
-    kind = EVENT_WORDS.get(word, "other")
-    if kind == "keynote":
-        return None  # "Keynote: Name" is a talk, not an event
-    name = re.sub(r"^\s*(?:workshop|tutorial|panel|session)\s*[:\-—–]\s*", "", text, flags=re.I)
-    name = _event_name(name if len(name) > 3 else text)
-    return Event(name=name, kind=kind)
-
-
-def find_events(blocks: list[Block], skip: set[int]) -> list[EventHit]:
-    """Events named in headings and in prose links ("the [X]() workshop", "tutorial on [Y](url)")."""
-    hits: list[EventHit] = []
-    group = 0
-    for i, block in enumerate(blocks):
-        if i in skip:
-            continue
-        if block.kind == "heading":
-            ev = _event_from_heading(block.text)
-            if ev:
-                link = next((s for s in block.links if not s.image and s.href), None)
-                ev.url = link.href if link else None
-                ev.line = block.line
-                group += 1
-                hits.append(EventHit(ev, i, 0, group))
-            continue
-        if block.kind not in ("paragraph", "item", "html"):
-            continue
-        for a, b in sentences(block.text):
-            sentence = block.text[a:b]
-            if not _EVENT_KIND.search(sentence) or _NOT_ATTENDED.search(sentence):
-                continue
-            group += 1
-            found: list[tuple[Span, str | None]] = []
-            for s in block.links:
-                if not (a <= s.start < b) or s.image or s.bracketed or looks_like_person(s.label):
-                    continue
-                if s.href and (is_paper_url(s.href) or classify_url(s.href, s.label) in ("slides", "video")):
-                    continue
-                before = block.text[max(a, s.start - 25):s.start].lower()
-                after = block.text[s.end:min(b, s.end + 15)].lower()
-                own = _EVENT_KIND.search(s.label)
-                near = re.search(r"(workshops?|tutorials?|symposium|panel|session)\s+(?:on|about|of)\s+(?:the\s+)?$", before) \
-                    or re.match(r"\s*(workshops?|tutorials?|symposium|panel|session)\b", after)
-                if own or near:
-                    word = (own or near).group(1).lower()
-                    found.append((s, EVENT_WORDS.get(word, "other")))
-                elif found and re.fullmatch(r"\s*(?:,|and|&|,\s*and)\s*", block.text[found[-1][0].end:s.start]):
-                    found.append((s, None))  # coordinated with an event: "[A]() and [B]()"
-            kinds = [k for _, k in found if k]
-            for s, kind in found:
-                kind = kind or (kinds[0] if kinds else "workshop")
-                ev = Event(name=_event_name(s.label), kind=kind, url=s.href or None, line=block.line)
-                hits.append(EventHit(ev, i, s.start, group))
-    return hits
-
-
-# ------------------------------------------------------------------ talks by layout
-
-
-def _talk_links(block: Block, a: int, b: int, exclude: set[str]) -> list[str]:
-    out = []
-    for s in block.links:
-        if not (a <= s.start < b) or s.image or not s.href or s.href in exclude:
-            continue
-        if looks_like_person(s.label):
-            kind = classify_url(s.href, s.label, person_label=True)
-            if kind in ("video", "slides"):
-                out.append(s.href)
-            continue
-        kind = classify_url(s.href, s.label)
-        if kind in ("slides", "video") or (kind == "other" and s.label.strip().lower() in ("talk", "slides", "video", "recording")):
-            out.append(s.href)
-    return out
-
-
-def prose_talks(blocks: list[Block], skip: set[int], event_urls: set[str], event_names: set[str]) -> list[TalkHit]:
-    hits: list[TalkHit] = []
-    for i, block in enumerate(blocks):
-        if i in skip or block.kind not in ("paragraph", "html") or block.quote:
-            continue
-        for a, b in sentences(block.text):
-            hit = _prose_talk(block, i, a, b, event_urls, event_names)
-            if hit:
-                hits.append(hit)
-    return hits
-
-
-def _prose_talk(block: Block, i: int, a: int, b: int, event_urls: set[str], event_names: set[str]) -> TalkHit | None:
-    sentence = block.text[a:b]
-    if not _TALK_NOUN.search(sentence) or _NOT_ATTENDED.search(sentence):
-        return None
-    people = [s for s in _person_spans(block, a, b) if s.href or s.bracketed]
-    speaker_span: Span | None = None
-    speaker: str | None = None
-    # "… by [Name](url)" / "… by Name"
-    by = re.search(r"\b(?:by|from)\s+(?:the\s+)?(?:(?:Prof(?:essor)?|Dr)\.?\s+)?", sentence)
-    for s in people:
-        pre = block.text[max(a, s.start - 12):s.start]
-        if re.search(r"\b(?:by|from|with)\s+$", pre) or re.search(r"\b(?:talk|keynote|lecture)\s+of\s+$", pre):
-            speaker_span = s
-            break
-    if speaker_span is None:
-        for s in people:
-            post = block.text[s.end:min(b, s.end + 40)]
-            if re.match(r"\s*(?:\([^)]*\)\s*)?(?:,[^,]{0,40},\s*)?(?:talked|spoke|presented|gave|discussed|delivered|"
-                        r"introduced|explained|showed|described|opened|closed)\b", post):
-                speaker_span = s
-                break
-    if speaker_span is not None:
-        speaker = speaker_span.label
-    else:
-        m = re.search(r"\b(?:by|from)\s+((?:(?:Prof(?:essor)?|Dr)\.?\s+)?[A-ZÀ-ÖØ-Þ][\w'’\-]+(?:\s+[A-ZÀ-ÖØ-Þ][\w'’\-.]*){1,3})",
-                      sentence)
-        if by and m and looks_like_person(m.group(1)):
-            speaker = m.group(1)
-        else:
-            m = re.search(r"((?:(?:Prof(?:essor)?|Dr)\.?\s+)?[A-ZÀ-ÖØ-Þ][\w'’\-]+(?:\s+[A-ZÀ-ÖØ-Þ][\w'’\-]+){1,3})\s+"
-                          r"(?:talked|spoke|presented|gave|discussed|delivered)\b", sentence)
-            if m and looks_like_person(m.group(1)):
-                speaker = m.group(1)
-    # Title: a non-person, non-generic link label; else the phrase after "on"/"about".
-    title = None
-    title_span: Span | None = None
-    for s in block.links:
-        if not (a <= s.start < b) or s.image or s is speaker_span or looks_like_person(s.label):
-            continue
-        label = s.label.strip()
-        if label.lower() in GENERIC_LABELS or s.href in event_urls or label in event_names or len(label) < 4:
-            continue
-        if s.href and is_paper_url(s.href):
-            continue
-        if s.href and classify_url(s.href, s.label) in ("slides", "video") or not _EVENT_KIND.search(label):
-            title_span = s
-            title = label
-            break
-    if speaker and title_span is None and title is None:
-        m = re.search(r"\b(?:was\s+on|was\s+about|talked\s+about|spoke\s+(?:about|on)|talk\s+(?:on|about)|"
-                      r"presented|titled|entitled|(?<=\S)\s+on)\s+(.+?)(?:\s+by\s+|\s+which\b|\s+where\b|,|\.\s|\.$|\s+\(|$)",
-                      sentence)
-        if m:
-            cand = m.group(1)
-            if speaker and speaker in cand:
-                cand = cand.split(speaker)[0]
-            title = cand
-    if speaker is None and title_span is not None:
-        # "[Title](slides) Andrea Veladi." — the name right after the title link
-        m = _NAME_SEQ.match(block.text[title_span.end:b].lstrip(" ,—–-:"))
-        if m and looks_like_person(m.group(1)):
-            speaker = m.group(1)
-    if not speaker:
-        return None
-    if title_span is None and title is None and not re.search(r"\b(?:talk|keynote|lecture|presentation)\b", sentence, re.I):
-        return None
-    links = _talk_links(block, a, b, event_urls)
-    ordinal = None
-    om = _ORDINAL.search(sentence)
-    if om and re.search(r"\b(?:talk|keynote|lecture|presentation|speaker)\b", sentence[om.start():], re.I):
-        ordinal = _ORDINALS[om.group(1).lower()]
+def split_title_speaker(text: str, allow_surnames: bool = False) -> tuple[str | None, list[str], str | None]:
+    """``Title — Name (Affiliation)`` / ``Name: Title`` / ``Keynote: Name`` → (title, [names], kind word)."""
+    text = unicodedata.normalize("NFKC", " ".join(text.split())).strip(" *_")
     kind = None
-    km = re.search(r"\b(keynote|panel|tutorial|invited)\b", sentence, re.I)
-    if km:
-        kind = {"invited": None}.get(km.group(1).lower(), km.group(1).lower())
-    return TalkHit(clean_title(title), [canonical_name(speaker)], i, a, kind=kind, links=links, layout="prose",
-                   ordinal=ordinal, spelled_speakers=[strip_honorific(speaker)])
+    m = _KIND_PREFIX.match(text)
+    if m:
+        word = m.group(1).lower()
+        kind = "keynote" if ("keynote" in word or "plenary" in word) else EVENT_WORDS.get(word.split()[-1])
+        text = m.group(2)
+    parts = [p for p in _SEPARATORS.split(text) if p and p.strip()]
+    if len(parts) == 1:
+        name = _strip_affiliation(parts[0])
+        return (None, [canonical_name(name)], kind) if looks_like_person(name) else (None, [], kind)
+    for sep in _SEPARATORS.finditer(text):
+        left, right = text[:sep.start()].strip(), text[sep.end():].strip()
+        if sep.group(0).strip() == "@":
+            return (None, [canonical_name(left)], kind) if looks_like_person(left) else (None, [], kind)
+        for names_side, title_side in ((right, left), (left, right)):
+            names = names_in(names_side, allow_surnames=allow_surnames and names_side is left)
+            if names:
+                title = clean_title(title_side)
+                if title and (looks_like_person(title) or len(title.split()) < 2 and not kind):
+                    continue
+                return title, names, kind
+    return None, [], kind
+
+
+def _hit(title, names: list[str], block: int, offset: int = 0, **kw) -> TalkHit:
+    spelled = kw.pop("spelled", None) or names
+    return TalkHit(clean_title(title), names, block, offset, spelled_speakers=[strip_honorific(s) for s in spelled], **kw)
+
+
+def _video_slides(block: Block) -> list[str]:
+    return [s.href for s in block.links if s.href and not s.image and classify_url(s.href, s.label) in ("video", "slides")]
+
+
+# ------------------------------------------------------------------ layouts
 
 
 def heading_talks(blocks: list[Block], skip: set[int]) -> list[TalkHit]:
@@ -346,34 +151,82 @@ def heading_talks(blocks: list[Block], skip: set[int]) -> list[TalkHit]:
     for i, block in enumerate(blocks):
         if i in skip or block.kind != "heading" or _GROUP_HEADING.match(block.text.strip()):
             continue
-        title, names, kind = split_title_speaker(block.text)
-        links = [s.href for s in block.links if s.href and classify_url(s.href, s.label) in ("video", "slides")]
+        label = next((s.label for s in block.links if s.label and not s.image), None)
+        title, names, kind = split_title_speaker(label if label and len(label) > len(block.text) * 0.8 else block.text)
         if not names:
-            # "[Keynote: Name - Title](video)" headings are covered above via the label text;
-            # a heading that is only a title stays a section, not a talk.
             continue
         if title is None:
             title = _title_from_next(blocks, i)
-        hits.append(TalkHit(title, names, i, 0, kind=kind, links=links, layout="heading", heading_level=block.level))
+        hits.append(_hit(title, names, i, kind=kind, links=_video_slides(block), layout="heading",
+                         heading_level=block.level))
     return hits
 
 
 def _title_from_next(blocks: list[Block], i: int) -> str | None:
-    """``### Name@Affiliation`` then a short (quoted/emphasised) line: that line is the title."""
-    if i + 1 >= len(blocks):
+    """After ``### Name@Affiliation`` or ``## Keynote: Name``: a short line, a quoted or emphasised phrase."""
+    if i + 1 >= len(blocks) or blocks[i + 1].kind != "paragraph":
         return None
     nxt = blocks[i + 1]
-    if nxt.kind != "paragraph":
-        return None
     first = nxt.text.split("\n")[0].strip()
-    quoted = re.match(r"^[\"“](.+?)[\"”]", first)
-    if quoted:
-        return clean_title(quoted.group(1))
-    if nxt.emphasis and nxt.emphasis[0][0] <= 1 and len(first) < 150:
+    quoted = re.search(r"[\"“]([^\"”]{4,200})[\"”]", first)
+    if nxt.emphasis and len(nxt.text[nxt.emphasis[0][0]:nxt.emphasis[0][1]].split()) >= 2:
         s, e = nxt.emphasis[0]
-        return clean_title(nxt.text[s:e])
+        if s < 80:
+            return clean_title(nxt.text[s:e])
+    if quoted and quoted.start() < 80:
+        return clean_title(quoted.group(1))
     m = re.match(r"^(?:title|talk)\s*:\s*(.+)$", first, re.I)
-    return clean_title(m.group(1)) if m else None
+    if m:
+        return clean_title(m.group(1))
+    if len(first) < 140 and first.endswith(".") and first.count(". ") == 0 and len(first.split()) <= 18:
+        return clean_title(first)
+    return None
+
+
+def author_block_talks(blocks: list[Block], skip: set[int]) -> list[TalkHit]:
+    """``"Title"`` + ``*A · B*`` (presenter: the author named again below, else the first);
+    ``**Title** — presented by Name (Affiliation)``."""
+    hits = []
+    for i, block in enumerate(blocks):
+        if i in skip or block.kind != "paragraph":
+            continue
+        lines = block.text.split("\n")
+        first = lines[0].strip()
+        quoted = re.fullmatch(r"[\"“](.{4,250})[\"”]", first)
+        bold = block.emphasis and block.emphasis[0][0] == 0 and block.emphasis[0][1] >= len(first) - 1
+        if (quoted or bold) and len(lines) >= 2:
+            authors = [n for n in re.split(r"\s*[·•|]\s*|\s*,\s*", lines[1].strip(" *_")) if n.strip()]
+            if len(authors) >= 1 and all(looks_like_person(a) for a in authors) and ("·" in lines[1] or "•" in lines[1]
+                                                                                    or lines[1].strip().startswith(("*", "_"))):
+                title = quoted.group(1) if quoted else first
+                section_text = " ".join(b.text for b in blocks[i + 1:i + 4] if b.kind in ("paragraph", "item"))
+                if NOT_ATTENDED.search(section_text[:300]):
+                    continue
+                presenters = _mentioned_again(authors, section_text) or [authors[0]]
+                hits.append(_hit(title, [canonical_name(p) for p in presenters], i, layout="authors",
+                                 links=_video_slides(block)))
+                continue
+        m = re.search(r"\s[—–-]+\s+(?:presented|given|talk)\s+by\s+", block.text)
+        if (quoted or bold) and m and m.start() <= len(first):
+            names, _ = names_at(block.text, m.end())
+            if names:
+                title = quoted.group(1) if quoted else block.text[block.emphasis[0][0]:block.emphasis[0][1]]
+                hits.append(_hit(title, [canonical_name(n) for n, _, _ in names], i, layout="authors",
+                                 spelled=[n for n, _, _ in names], links=_video_slides(block)))
+    return hits
+
+
+def _mentioned_again(authors: list[str], text: str) -> list[str]:
+    """Authors whose name (or a close spelling) appears in the text below the author line."""
+    out = []
+    for a in authors:
+        target = split_display(canonical_name(a))
+        for m in re.finditer(r"[A-ZÀ-ÖØ-Þ][\w'’\-]+(?:\s+[A-Z]\.)*(?:\s+[A-ZÀ-ÖØ-Þ][\w'’\-]+)+", text):
+            cand = m.group(0)
+            if looks_like_person(cand) and resolve(split_display(cand), [target])[0] == 0:
+                out.append(a)
+                break
+    return out
 
 
 def table_talks(blocks: list[Block], skip: set[int]) -> list[TalkHit]:
@@ -386,31 +239,128 @@ def table_talks(blocks: list[Block], skip: set[int]) -> list[TalkHit]:
         s_col = next((k for k, h in enumerate(header) if re.search(r"speaker|presenter|who|by|author|panelist", h)), None)
         if s_col is None or s_col >= len(block.cells):
             continue
-        names = _names_in(block.cells[s_col]) or (
-            [canonical_name(block.cells[s_col])] if looks_like_person(block.cells[s_col]) else [])
+        names = names_in(block.cells[s_col])
         if not names:
             continue
-        title = clean_title(block.cells[t_col]) if t_col is not None and t_col < len(block.cells) else None
-        links = [s.href for s in block.links if s.href and classify_url(s.href, s.label) in ("slides", "video")]
-        hits.append(TalkHit(title, names, i, 0, links=links, layout="table"))
+        title = block.cells[t_col] if t_col is not None and t_col < len(block.cells) else None
+        kind = None
+        k_col = next((k for k, h in enumerate(header) if re.search(r"type|kind|format|session", h)), None)
+        if k_col is not None and k_col < len(block.cells):
+            kind = EVENT_WORDS.get(block.cells[k_col].strip().lower().split(" ")[0] if block.cells[k_col].strip() else "")
+        hits.append(_hit(title, names, i, kind=kind, links=_video_slides(block), layout="table"))
     return hits
 
 
 def item_talks(blocks: list[Block], skip: set[int]) -> list[TalkHit]:
     hits = []
     for i, block in enumerate(blocks):
-        if i in skip or block.kind not in ("item", "html") or block.quote:
+        if i in skip or block.kind not in ("item", "html") or block.quote or not block.marker and block.kind == "item":
             continue
-        if any(re.search(r"\bposters?\b", h, re.I) for h in block.section[-1:]):
-            continue  # poster lists are not talks the author saw
+        section = " ".join(block.section[-1:])
+        if re.search(r"\bposters?\b|reading|references?|papers?\b", section, re.I):
+            continue  # poster and reading lists are not talks the author saw
         first = block.text.split("\n")[0]
-        if _NOT_ATTENDED.search(first) or len(first) > 250:
+        if NOT_ATTENDED.search(first) or len(first) > 300:
             continue
-        title, names, kind = split_title_speaker(first)
-        if not names:
+        panel = re.match(r"^\s*panel(?:\s+discussion)?\s*[:\-—–]\s*(.+)$", first, re.I)
+        if panel:
+            names = _panelists(blocks, i)
+            hits.append(_hit(panel.group(1), names, i, kind="panel", layout="item", links=_video_slides(block)))
             continue
-        if title is None and not kind and not re.search(r"talk|keynote|speaker|invited", " ".join(block.section), re.I):
-            continue
-        links = [s.href for s in block.links if s.href and classify_url(s.href, s.label) in ("slides", "video")]
-        hits.append(TalkHit(title, names, i, 0, kind=kind, links=links, layout="item"))
+        head = re.split(r"\s+\(\[|\s+\[(?=[^\]]*\]\()|\s+\((?=\[)", first)[0]  # drop trailing "([video](…))"
+        talkish = bool(_TALKISH_SECTION.search(section)) or bool(TALK_NOUN.search(first))
+        title, names, kind = split_title_speaker(head, allow_surnames=talkish)
+        if names and (title or kind or talkish):
+            hits.append(_hit(title, names, i, kind=kind, links=_video_slides(block), layout="item"))
     return hits
+
+
+def _panelists(blocks: list[Block], i: int) -> list[str]:
+    for b in blocks[i + 1:i + 4]:
+        if b.kind != "item" or b.level <= blocks[i].level:
+            break
+        m = re.match(r"^\s*(?:panelists?|with|speakers?)\s*:\s*", b.text, re.I)
+        if m:
+            names, _ = names_at(b.text, m.end())
+            return [canonical_name(n) for n, _, _ in names]
+    return []
+
+
+def prose_talks(blocks: list[Block], skip: set[int], exclude: set[str], taken: set[int]) -> list[TalkHit]:
+    """Sentence-level talks in paragraphs and items not already claimed by another layout."""
+    hits: list[TalkHit] = []
+    for i, block in enumerate(blocks):
+        if i in skip or i in taken or block.kind not in ("paragraph", "html", "item") or block.quote:
+            continue
+        bold_lead = bool(block.emphasis) and block.emphasis[0][0] == 0
+        for n, (a, b) in enumerate(sentences(block.text)):
+            hit = prose_talk(block, i, a, b, exclude, weak=bold_lead and n <= 2)
+            if hit:
+                hits.append(hit)
+    return _merge_same_speaker(hits)
+
+
+def prose_talk(block: Block, i: int, a: int, b: int, exclude: set[str], weak: bool = False) -> TalkHit | None:
+    sentence = block.text[a:b]
+    if NOT_ATTENDED.search(sentence) or (not TALK_NOUN.search(sentence) and not weak):
+        return None
+    m = _KIND_PREFIX.match(sentence.strip(" *"))
+    if m and re.match(r"(?:invited|keynote|contributed|plenary)", m.group(1), re.I):
+        title, names, kind = split_title_speaker(sentence.strip(" *").rstrip("."))
+        if names:
+            return _hit(title, names, i, a, kind=kind, links=talk_links(block, a, b, exclude), layout="prose")
+    speakers: Speakers | None = find_speakers(block, a, b, weak=weak)
+    if speakers is None:
+        speakers = _name_after_title_link(block, a, b, exclude)
+    if speakers is None:
+        return None
+    skip_titles = exclude | {speakers.link.label if speakers.link else ""}
+    cands = [c for c in title_candidates(block, a, b, skip_titles)
+             if not (speakers.start <= c[0] < speakers.end) and not any(n in c[1] for n in speakers.spelled)]
+    title = cands[0][1] if cands else None
+    if title is None:
+        after = re.match(r"\s*(?:\([^()]{1,80}\)\s*)?(?:on|about)\s+(.+)", block.text[speakers.end:b])
+        phrase = topic_phrase("talk on " + after.group(1)) if after else topic_phrase(block.text[a:b])
+        if phrase and not any(n in phrase for n in speakers.spelled):
+            title = phrase
+    ordinal = None
+    om = _ORDINAL.search(sentence)
+    if om and re.search(r"\b(?:talk|keynote|lecture|presentation|speaker|part)\b", sentence[om.start():], re.I):
+        ordinal = _ORDINALS[om.group(1).lower()]
+    kind = None
+    km = re.search(r"\b(keynote|panel|tutorial|award talk)\b", sentence, re.I)
+    if km:
+        kind = {"award talk": "main"}.get(km.group(1).lower(), km.group(1).lower())
+    cited = re.findall(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]", sentence)
+    return _hit(title, speakers.names, i, a, kind=kind, links=talk_links(block, a, b, exclude), layout="prose",
+                ordinal=ordinal, spelled=speakers.spelled,
+                cited_in_intro=[f"[{n.strip()}]" for group in cited for n in group.split(",")])
+
+
+def _name_after_title_link(block: Block, a: int, b: int, exclude: set[str]) -> Speakers | None:
+    """"The first talk was on [Title](slides) Andrea Veladi." — the name right after the title link."""
+    for _, label, span in title_candidates(block, a, b, exclude):
+        if span is None:
+            continue
+        rest = block.text[span.end:b]
+        lead = len(rest) - len(rest.lstrip(" ,—–-:"))
+        names, _ = names_at(block.text, span.end + lead)
+        if names and names[0][1] == span.end + lead:
+            return Speakers([canonical_name(n) for n, _, _ in names], [strip_honorific(n) for n, _, _ in names],
+                            names[0][1], names[-1][2])
+    return None
+
+
+def _merge_same_speaker(hits: list[TalkHit]) -> list[TalkHit]:
+    """"Susan Athey's tutorial on X. Susan Athey talked about X." is one talk."""
+    out: list[TalkHit] = []
+    for h in hits:
+        prev = out[-1] if out else None
+        if prev and prev.block == h.block and prev.speakers == h.speakers:
+            prev.title = prev.title or h.title
+            prev.links += [u for u in h.links if u not in prev.links]
+            prev.cited_in_intro += h.cited_in_intro
+            prev.kind = prev.kind or h.kind
+            continue
+        out.append(h)
+    return out

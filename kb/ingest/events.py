@@ -1,0 +1,154 @@
+"""Events (workshops, tutorials, sessions, panels) named in headings and prose.
+
+A heading names an event when it carries an event word and is not a
+grouping ("Workshops and Tutorials", "Monday — tutorials", "Posters I stopped
+at"); "Workshop: X" / "Session: X" name the event X. In prose, an event is a
+link or phrase next to an event word ("the [X]() workshop", "tutorial on
+[Y](url)", "Tutorial: *Z*", "the DiCOVA special session"); links coordinated
+with an event ("[A]() and [B]()") are events of the same kind.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from kb.ingest.links import classify_url, is_paper_url
+from kb.ingest.markdown import Block, Span
+from kb.ingest.people import looks_like_person
+from kb.ingest.records import Event
+
+EVENT_WORDS = {
+    "workshop": "workshop", "workshops": "workshop", "symposium": "workshop", "tutorial": "tutorial",
+    "tutorials": "tutorial", "keynote": "keynote", "keynotes": "keynote", "plenary": "keynote",
+    "panel": "panel", "panels": "panel", "session": "session", "sessions": "session", "oral": "session",
+    "orals": "session", "poster": "session", "posters": "session", "spotlight": "session", "track": "session",
+    "challenge": "session",
+}
+EVENT_KIND = re.compile(r"\b(workshops?|symposium|tutorials?|keynotes?|plenary|panels?|sessions?|orals?|posters?|"
+                        r"spotlights?|track)\b", re.I)
+NOT_ATTENDED = re.compile(
+    r"\b(?:couldn'?t|could not|can'?t|cannot|didn'?t|did not|unable to|missed|miss(?:ing)?|skipp?ed|"
+    r"will be (?:presented|given|talking|on)|will (?:present|give|talk|speak)|looking forward|next year|"
+    r"upcoming|plan(?:ning)? to|hope to|wish I|only saw the poster)\b",
+    re.I,
+)
+_DAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|day\s*\d|\d{1,2}\s+\w+|january|february|march|april|" \
+        r"may|june|july|august|september|october|november|december"
+_FIRST_PERSON = re.compile(r"\b(?:I|my|we|our|me)\b")
+_GROUP = re.compile(rf"^(?:{_DAYS})\b|\b(?:and|&)\b.*\b(?:workshops|tutorials|keynotes|talks|posters)\b|"
+                    r"^(?:keynotes?|invited talks?|talks?|tutorials?|workshops?|panels?|posters?|orals?)$", re.I)
+_PREFIX = re.compile(r"^\s*(workshop|tutorial|panel|session|oral session|special session|track)\s*[:\-—–]\s*(.+)$", re.I)
+_TRAILING = re.compile(r"\s*(?:highlights?|notes?|recap|summary)\s*$", re.I)
+_PHRASE = re.compile(
+    r"\b((?:[A-Z][\w\-]*\s+){1,5}(?:[Ww]orkshop|[Ss]pecial [Ss]ession|[Tt]utorial|[Ss]ymposium))\b"
+    r"|\b((?:[A-Z][\w\-]*\s+)?(?:morning\s+|afternoon\s+)?(?:oral|poster|special)\s+session\s+on\s+[\w\s\-]{3,50}?)(?=[.,;:]|$)"
+    r"|^\s*(?:\*\*[^*]{1,20}\*\*\s*)?(Tutorial|Workshop|Special session|Session|Panel)\s*:\s*\*?([^*.,;]{4,120})"
+)
+
+
+@dataclass
+class EventHit:
+    event: Event
+    block: int
+    offset: int
+    group: int = 0  # events introduced by the same sentence share a group id
+
+
+def _name(text: str) -> str:
+    t = " ".join(text.split()).strip(" \"“”'‘’*_.,;:")
+    return t[0].upper() + t[1:] if t else t
+
+
+def event_from_heading(text: str) -> Event | None:
+    """``## Workshop: Neural Compression`` → Event("Neural Compression", "workshop"); groupings → None."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    if _FIRST_PERSON.search(text) or _GROUP.search(text):
+        return None
+    m = _PREFIX.match(text)
+    if m:
+        kind = EVENT_WORDS.get(m.group(1).lower().split()[-1], "session")
+        if kind == "keynote":
+            return None
+        return Event(name=_name(m.group(2)), kind=kind)
+    km = EVENT_KIND.search(text)
+    if not km:
+        return None
+    kind = EVENT_WORDS.get(km.group(1).lower(), "other")
+    if kind == "keynote" or re.match(r"^(?:oral|poster|spotlight)s?\s*[:：]", text, re.I):
+        return None  # "Keynote: Name" and "Oral: RAFT" introduce a talk, not an event
+    if len(text.split()) > 12:
+        return None
+    return Event(name=_name(_TRAILING.sub("", text)), kind=kind)
+
+
+def _link_events(block: Block, a: int, b: int) -> list[tuple[Span, str | None]]:
+    found: list[tuple[Span, str | None]] = []
+    text = block.text
+    for s in block.links:
+        if not (a <= s.start < b) or s.image or s.bracketed or looks_like_person(s.label):
+            continue
+        if s.href and (is_paper_url(s.href) or classify_url(s.href, s.label) in ("slides", "video", "code")):
+            continue
+        before = text[max(a, s.start - 30):s.start].lower()
+        after = text[s.end:min(b, s.end + 20)].lower()
+        own = EVENT_KIND.search(s.label)
+        near = re.search(r"(workshops?|tutorials?|symposium|panel|session|track)\s+(?:on|about|of)\s+(?:the\s+)?$", before) \
+            or re.match(r"\s*(?:\([^)]*\)\s*)?(workshops?|tutorials?|symposium|panel|session|track)\b", after) \
+            or re.match(r",\s*the\s+(workshops?|tutorials?|symposium)\b", after)
+        if (own or near) and s.label.strip().lower() not in ("tutorial", "workshop", "session", "panel", "here"):
+            word = (own or near).group(1).lower()
+            found.append((s, EVENT_WORDS.get(word, "other")))
+        elif found and re.fullmatch(r"\s*(?:,|and|&|,\s*and)\s*", text[found[-1][0].end:s.start]):
+            found.append((s, None))  # coordinated with an event: "[A]() and [B]()"
+    return found
+
+
+def find_events(blocks: list[Block], skip: set[int]) -> list[EventHit]:
+    """Events named in headings and in prose, in reading order."""
+    from kb.ingest.talks import sentences
+
+    hits: list[EventHit] = []
+    group = 0
+    for i, block in enumerate(blocks):
+        if i in skip:
+            continue
+        if block.kind == "heading":
+            ev = event_from_heading(block.text)
+            if ev:
+                link = next((s for s in block.links if not s.image and s.href), None)
+                ev.url, ev.line = (link.href if link else None), block.line
+                group += 1
+                hits.append(EventHit(ev, i, 0, group))
+            continue
+        if block.kind not in ("paragraph", "item", "html"):
+            continue
+        for a, b in sentences(block.text):
+            sentence = block.text[a:b]
+            if not EVENT_KIND.search(sentence) or NOT_ATTENDED.search(sentence):
+                continue
+            group += 1
+            found = _link_events(block, a, b)
+            kinds = [k for _, k in found if k]
+            for s, kind in found:
+                ev = Event(name=_name(s.label), kind=kind or (kinds[0] if kinds else "workshop"), url=s.href or None,
+                           line=block.line)
+                hits.append(EventHit(ev, i, s.start, group))
+            if found:
+                continue
+            for m in _PHRASE.finditer(sentence):
+                name = m.group(1) or m.group(2) or m.group(4)
+                word = (m.group(3) or name).lower()
+                km = EVENT_KIND.search(word) or re.search(r"special session|challenge", word)
+                if not name or not km or looks_like_person(name):
+                    continue
+                kind = EVENT_WORDS.get(km.group(0).split()[-1].lower(), "session")
+                if kind == "keynote":
+                    continue
+                if m.group(1) and re.match(r"^(?:The|This|That|A|An|Our|My|Each|Every|First|Second|Last)\s", name):
+                    name = name.split(" ", 1)[1]
+                    if not EVENT_KIND.sub("", name).strip():
+                        continue
+                hits.append(EventHit(Event(name=_name(name), kind=kind, line=block.line), i, a + m.start(), group))
+    return hits
