@@ -82,8 +82,6 @@ def looks_like_person(text: str) -> bool:
     text = " ".join(text.split())
     if not text or len(text) > 60 or any(c.isdigit() for c in text):
         return False
-    if _CJK.match(text):
-        return True
     honorific = has_honorific(text)
     body = strip_honorific(text).rstrip(".,;:")
     if "," in body:  # "Vedaldi, Andrea"

@@ -88,14 +88,24 @@ def _talk_hits(blocks: list[Block], skip: set[int], event_hits) -> list[TalkHit]
     for h in hits:
         if unique and unique[-1].block == h.block and unique[-1].offset == h.offset:
             continue
-        # A heading talk followed by prose naming the same speaker is one talk.
-        if unique and unique[-1].layout == "heading" and h.layout == "prose" and set(h.speakers) <= set(unique[-1].speakers) \
-                and not any(b.kind == "heading" for b in blocks[unique[-1].block + 1:h.block]):
-            unique[-1].title = unique[-1].title or h.title
-            unique[-1].links += [u for u in h.links if u not in unique[-1].links]
+        # A talk introduced by a heading/author line/list item and then told in prose
+        # ("Petr Hrubý presented") is one talk.
+        prev = unique[-1] if unique else None
+        if prev and h.layout == "prose" and h.block - prev.block <= 3 and _same_people(h.speakers, prev.speakers) \
+                and not any(b.kind == "heading" for b in blocks[prev.block + 1:h.block + 1]):
+            prev.title = prev.title or h.title
+            prev.links += [u for u in h.links if u not in prev.links]
+            prev.cited_in_intro += h.cited_in_intro
             continue
         unique.append(h)
     return unique
+
+
+def _same_people(a: list[str], b: list[str]) -> bool:
+    if not a or not b:
+        return False
+    others = [split_display(n) for n in b]
+    return all(resolve(split_display(n), others)[0] is not None for n in a)
 
 
 def _titles_from_cited_papers(hits: list[TalkHit], papers: list[ParsedReference]) -> None:
@@ -103,12 +113,15 @@ def _titles_from_cited_papers(hits: list[TalkHit], papers: list[ParsedReference]
     cited in the introducing sentence is about that paper."""
     by_marker = {p.marker: p for p in papers if p.marker}
     for h in hits:
-        if h.title or not h.cited_in_intro:
+        if not h.cited_in_intro:
             continue
+        current = normalise_title(h.title) if h.title else ""
         for marker in h.cited_in_intro:
             paper = by_marker.get(marker)
             if not paper or not paper.title:
                 continue
+            if current and not normalise_title(paper.title).startswith(current):
+                continue  # the talk has a title of its own
             speaker = split_display(h.speakers[0]) if h.speakers else None
             if speaker and resolve(speaker, paper.authors)[0] is not None:
                 h.title = paper.title
@@ -320,7 +333,7 @@ def _people(x: Extraction, blocks: list[Block], ref_blocks: set[int], hits: list
         cand = split_display(name)
         idx, ambiguous = resolve(cand, authors)
         canonical = name
-        if idx is not None and authors[idx].given and len(authors[idx].given.rstrip(".")) > 1:
+        if idx is not None and re.search(r"[^\W\d_]{2}", authors[idx].given):
             canonical = authors[idx].full
         key = person_key(canonical)
         existing = people.get(key)

@@ -35,11 +35,11 @@ WEAK_VERBS = r"explained|showed|argued|discussed|described|framed|demonstrated|r
 _AFTER_NAME = re.compile(rf"^\s*(?:\([^()]{{1,80}}\)\s*)?(?:,[^,.]{{1,60}},\s*)?(?:also\s+|then\s+|first\s+)?({STRONG_VERBS})\b")
 _AFTER_NAME_WEAK = re.compile(rf"^\s*(?:\([^()]{{1,80}}\)\s*)?(?:,[^,.]{{1,60}},\s*)?({WEAK_VERBS}|{STRONG_VERBS})\b")
 _BY = re.compile(r"\b(?:(?:presented|given|delivered|deliverd|led|taught|run|moderated|chaired|was|were|talk|keynote|lecture|"
-                 r"tutorial|presentation|panel|session)\s+)?by\s+(?:the\s+)?$", re.I)
+                 r"tutorial|presentation|panel|session|address)\s+)?by\s+(?:the\s+)?$", re.I)
 _WITH = re.compile(r"\bwith\s+$", re.I)
 _POSSESSIVE = re.compile(r"^['’]s\s+(?:\w+\s+)?(talk|keynote|tutorial|lecture|presentation|invited talk|award talk)\b", re.I)
 TALK_NOUN = re.compile(r"\b(talks?|keynotes?|presentation|lecture|invited|tutorial|panel|session|spoke|speaks|speaker|"
-                       r"presented|presenting|talked|gave|delivered|deliverd|award)\b", re.I)
+                       r"presented|presenting|talked|gave|delivered|deliverd|award|address|opened)\b", re.I)
 _TOPIC = re.compile(r"\b(?:was\s+on|was\s+about|talked\s+about|spoke\s+(?:about|on)|(?:talk|keynote|tutorial|lecture|"
                     r"presentation|panel|session)\s+(?:was\s+)?(?:on|about)|titled|entitled|called)\s+(?:the\s+topic\s+of\s+)?(.+)",
                     re.I)
@@ -114,8 +114,8 @@ def find_speakers(block: Block, a: int, b: int, weak: bool = False) -> Speakers 
             continue
         before = text[max(a, span.start - 40):span.start]
         after = text[span.end:b]
-        if _BY.search(before) or _AFTER_NAME.match(after) or (weak and _AFTER_NAME_WEAK.match(after)) \
-                or _POSSESSIVE.match(after):
+        if _BY.search(before) or _AFTER_NAME.match(after) or _POSSESSIVE.match(after) or (
+                weak and (_AFTER_NAME_WEAK.match(after) or re.match(r"\s+on\s", after))):
             names, end = names_at(text, span.start)
             names = names or [(span.label, span.start, span.end)]
             return _speakers(names, span)

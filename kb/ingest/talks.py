@@ -99,6 +99,10 @@ def names_in(text: str, allow_surnames: bool = False) -> list[str]:
     text = _strip_affiliation(text.strip(" *_."))
     if not text:
         return []
+    if ";" in text:  # "Kai-Wei Chang, UCLA; Vinodkumar Prabhakaran, Google"
+        pieces = [_strip_affiliation(p.strip()) for p in text.split(";") if p.strip()]
+        if all(looks_like_person(p) for p in pieces):
+            return [canonical_name(p) for p in pieces]
     pieces = [_strip_affiliation(p.strip()) for p in re.split(r"\s*(?:,|&|·|•|\band\b|;)\s*", text) if p.strip()]
     if pieces and all(looks_like_person(p) for p in pieces):
         return [canonical_name(p) for p in pieces]
@@ -120,18 +124,23 @@ def split_title_speaker(text: str, allow_surnames: bool = False) -> tuple[str | 
     if len(parts) == 1:
         name = _strip_affiliation(parts[0])
         return (None, [canonical_name(name)], kind) if looks_like_person(name) else (None, [], kind)
-    for sep in _SEPARATORS.finditer(text):
-        left, right = text[:sep.start()].strip(), text[sep.end():].strip()
-        if sep.group(0).strip() == "@":
-            return (None, [canonical_name(left)], kind) if looks_like_person(left) else (None, [], kind)
-        for names_side, title_side in ((right, left), (left, right)):
-            names = names_in(names_side, allow_surnames=allow_surnames and names_side is left)
-            if names:
-                title = clean_title(title_side)
-                if title and (looks_like_person(title) or len(title.split()) < 2 and not kind):
-                    continue
-                return title, names, kind
+    seps = sorted(_SEPARATORS.finditer(text), key=lambda m: (_SEP_RANK.get(m.group(0).strip(), 5), m.start()))
+    for surnames in (False, True) if allow_surnames else (False,):
+        for sep in seps:
+            left, right = text[:sep.start()].strip(), text[sep.end():].strip()
+            if sep.group(0).strip() == "@":
+                return (None, [canonical_name(left)], kind) if looks_like_person(left) else (None, [], kind)
+            for names_side, title_side in ((right, left), (left, right)):
+                names = names_in(names_side, allow_surnames=surnames and names_side is left)
+                if names:
+                    title = clean_title(title_side)
+                    if title and (looks_like_person(title) or len(title.split()) < 2 and not kind):
+                        continue
+                    return title, names, kind
     return None, [], kind
+
+
+_SEP_RANK = {"—": 0, "–": 0, "-": 1, "--": 1, "|": 2, "by": 3, ":": 4}
 
 
 def _hit(title, names: list[str], block: int, offset: int = 0, **kw) -> TalkHit:
@@ -267,12 +276,21 @@ def item_talks(blocks: list[Block], skip: set[int]) -> list[TalkHit]:
             names = _panelists(blocks, i)
             hits.append(_hit(panel.group(1), names, i, kind="panel", layout="item", links=_video_slides(block)))
             continue
-        head = re.split(r"\s+\(\[|\s+\[(?=[^\]]*\]\()|\s+\((?=\[)", first)[0]  # drop trailing "([video](…))"
+        head = _without_generic_links(block, first)
         talkish = bool(_TALKISH_SECTION.search(section)) or bool(TALK_NOUN.search(first))
         title, names, kind = split_title_speaker(head, allow_surnames=talkish)
         if names and (title or kind or talkish):
             hits.append(_hit(title, names, i, kind=kind, links=_video_slides(block), layout="item"))
     return hits
+
+
+def _without_generic_links(block: Block, line: str) -> str:
+    """"Title ([OpenReview](…), [slides](…))" → "Title": generic link labels are not part of a title."""
+    for span in sorted(block.links, key=lambda s: -s.start):
+        if span.end <= len(line) and span.label.strip().lower() in GENERIC_LABELS:
+            line = line[:span.start] + line[span.end:]
+    line = re.sub(r"\s*\(\s*(?:,\s*)*\)", "", line)
+    return " ".join(line.split()).rstrip(" ,;")
 
 
 def _panelists(blocks: list[Block], i: int) -> list[str]:
