@@ -105,6 +105,32 @@ def _link_events(block: Block, a: int, b: int) -> list[tuple[Span, str | None]]:
     return found
 
 
+_ATTEND = re.compile(r"\b(?:went|go|going|headed|attended|attend|spent\b.{0,30}\bat|sat in|joined|took|chose)\s+(?:to\s+|in\s+|on\s+)?(?:the\s+)?$",
+                     re.I)
+
+
+def _section_kind(block: Block) -> str | None:
+    """"Monday — tutorials" makes the links a post goes to in that section tutorials."""
+    for heading in reversed(block.section):
+        km = EVENT_KIND.search(heading)
+        if km:
+            kind = EVENT_WORDS.get(km.group(1).lower())
+            return kind if kind in ("workshop", "tutorial") else None
+    return None
+
+
+def _attended_links(block: Block, a: int, b: int) -> list[Span]:
+    out = []
+    for s in block.links:
+        if not (a <= s.start < b) or s.image or s.bracketed or not s.href or looks_like_person(s.label):
+            continue
+        if len(s.label.split()) < 2 or is_paper_url(s.href) or classify_url(s.href, s.label) != "other":
+            continue
+        if _ATTEND.search(block.text[max(a, s.start - 40):s.start]):
+            out.append(s)
+    return out
+
+
 def find_events(blocks: list[Block], skip: set[int]) -> list[EventHit]:
     """Events named in headings and in prose, in reading order."""
     from kb.ingest.talks import sentences
@@ -124,9 +150,19 @@ def find_events(blocks: list[Block], skip: set[int]) -> list[EventHit]:
             continue
         if block.kind not in ("paragraph", "item", "html"):
             continue
+        section_kind = _section_kind(block)
         for a, b in sentences(block.text):
             sentence = block.text[a:b]
-            if not EVENT_KIND.search(sentence) or NOT_ATTENDED.search(sentence):
+            if NOT_ATTENDED.search(sentence):
+                continue
+            if not EVENT_KIND.search(sentence):
+                # "Two of us went to [Adversarial Robustness](url)" under a "— tutorials" heading
+                attended = _attended_links(block, a, b) if section_kind else []
+                if attended:
+                    group += 1
+                    for s in attended:
+                        hits.append(EventHit(Event(name=_name(s.label), kind=section_kind, url=s.href or None,
+                                                   line=block.line), i, s.start, group))
                 continue
             group += 1
             found = _link_events(block, a, b)

@@ -39,7 +39,8 @@ _BY = re.compile(r"\b(?:(?:presented|given|delivered|deliverd|led|taught|run|mod
 _WITH = re.compile(r"\bwith\s+$", re.I)
 _POSSESSIVE = re.compile(r"^['’]s\s+(?:\w+\s+)?(talk|keynote|tutorial|lecture|presentation|invited talk|award talk)\b", re.I)
 TALK_NOUN = re.compile(r"\b(talks?|keynotes?|presentation|lecture|invited|tutorial|panel|session|spoke|speaks|speaker|"
-                       r"presented|presenting|talked|gave|delivered|deliverd|award|address|opened)\b", re.I)
+                       r"presented|presenting|talked|gave|delivered|deliverd|award|address|opened|"
+                       r"(?:first|second|third|fourth|last|next|final)\s+part)\b", re.I)
 _TOPIC = re.compile(r"\b(?:was\s+on|was\s+about|talked\s+about|spoke\s+(?:about|on)|(?:talk|keynote|tutorial|lecture|"
                     r"presentation|panel|session)\s+(?:was\s+)?(?:on|about)|titled|entitled|called)\s+(?:the\s+topic\s+of\s+)?(.+)",
                     re.I)

@@ -337,8 +337,9 @@ def prose_talk(block: Block, i: int, a: int, b: int, exclude: set[str], weak: bo
              if not (speakers.start <= c[0] < speakers.end) and not any(n in c[1] for n in speakers.spelled)]
     title = cands[0][1] if cands else None
     if title is None:
-        after = re.match(r"\s*(?:\([^()]{1,80}\)\s*)?(?:on|about)\s+(.+)", block.text[speakers.end:b])
-        phrase = topic_phrase("talk on " + after.group(1)) if after else topic_phrase(block.text[a:b])
+        rest = block.text[speakers.end:b]
+        after = re.match(r"\s*(?:\([^()]{1,80}\)\s*)?(?:on|about)\s+(.+)", rest)
+        phrase = topic_phrase("talk on " + after.group(1)) if after else topic_phrase(rest) or topic_phrase(block.text[a:b])
         if phrase and not any(n in phrase for n in speakers.spelled):
             title = phrase
     ordinal = None
