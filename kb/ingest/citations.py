@@ -18,6 +18,8 @@ from kb.ingest.text import ascii_fold, normalise_title
 
 _NUMERIC = re.compile(r"(?<![!\]])\[(\d{1,3}(?:\s*[,–\-]\s*\d{1,3})*)\](?!\()")
 _FOOTNOTE = re.compile(r"\[\^([\w\-]{1,40})\]")
+_PANDOC = re.compile(r"\[((?:[^\[\]@]{0,40}@[\w:.#$%&\-+?<>~/]+[^\[\]@;]{0,40};?\s*)+)\]")
+_PANDOC_KEY = re.compile(r"-?@([\w:.#$%&\-+?<>~/]*[\w])")
 _KEY = re.compile(r"(?<![!\w\]])\[([A-Za-z][A-Za-z\-]*(?:\d{2}|\d{4})[a-z]?(?:[,;]\s*[A-Za-z][A-Za-z\-]*(?:\d{2}|\d{4})[a-z]?)*)\](?!\()")
 _SURNAME = r"(?:(?:van der|van|von|de|di|da|le|la|del|du)\s)?[A-ZÀ-ÖØ-Þ][\w'’\-]+"
 _AUTHORS = rf"({_SURNAME})(?:\s+(?:et\.?\s*al\.?|and\s+{_SURNAME}|&\s*{_SURNAME}))?"
@@ -65,6 +67,9 @@ def find_cites(text: str, base: int = 0) -> list[Cite]:
             out.append(Cite(f"[{n}]", base + m.start(), "numeric"))
     for m in _FOOTNOTE.finditer(text):
         out.append(Cite(f"[^{m.group(1)}]", base + m.start(), "footnote"))
+    for m in _PANDOC.finditer(text):
+        for key in _PANDOC_KEY.findall(m.group(1)):
+            out.append(Cite(f"[@{key}]", base + m.start(), "key"))
     for m in _KEY.finditer(text):
         for key in re.split(r"[,;]\s*", m.group(1)):
             out.append(Cite(f"[{key}]", base + m.start(), "key"))

@@ -26,7 +26,8 @@ _PAPER_HOSTS = ("arxiv.org", "doi.org", "dx.doi.org", "openreview.net", "aclanth
                 "medrxiv.org", "ecva.net", "nature.com", "science.org", "sciencedirect.com", "isca-speech.org",
                 "researchgate.net", "papers.ssrn.com", "pmlr.press", "usenix.org")
 _PROFILE_HOSTS = ("scholar.google.", "dblp.org/pid", "dblp.uni-trier.de/pers", "orcid.org", "linkedin.com/in",
-                  "semanticscholar.org/author", "twitter.com", "x.com", "mastodon", "bsky.app")
+                  "semanticscholar.org/author")
+_SOCIAL = re.compile(r"^https?://(?:www\.)?(?:twitter\.com|x\.com|bsky\.app|[\w.]*mastodon[\w.]*)/(@?[\w.]+)/?$", re.I)
 
 ARXIV_NEW = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5})(?:v\d+)?(?![\d])")
 ARXIV_OLD = re.compile(r"\b([a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?\b")
@@ -80,13 +81,26 @@ def paper_id_from_url(url: str) -> tuple[str, str] | None:
     return None
 
 
+# Hosts that serve conference pages as well as papers: only these paths are papers.
+_PAPER_PATHS = {
+    "aaai.org": r"/(?:ojs|papers|Papers|Library)/", "ijcai.org": r"/proceedings/", "vldb.org": r"/pvldb/.*\.pdf$",
+    "usenix.org": r"/(?:system/files|conference/.*/presentation)/", "isca-speech.org": r"/archive/",
+    "nature.com": r"/articles/", "science.org": r"/doi/", "sciencedirect.com": r"/science/article/",
+    "ecva.net": r"/papers/", "ieeexplore.ieee.org": r"/(?:document|abstract|stamp)", "link.springer.com": r"/(?:chapter|article)/",
+    "semanticscholar.org": r"/paper/", "researchgate.net": r"/publication/", "jmlr.org": r"/papers/",
+}
+
+
 def is_paper_url(url: str) -> bool:
     host = host_of(url)
     if paper_id_from_url(url):
         return True
     if not _host_in(host, _PAPER_HOSTS):
         return False
-    path = urlsplit(url if "://" in url else "http://" + url).path.lower()
+    path = urlsplit(url if "://" in url else "http://" + url).path
+    for h, pattern in _PAPER_PATHS.items():
+        if _host_in(host, (h,)):
+            return bool(re.search(pattern, path))
     if host in ("arxiv.org", "openreview.net", "aclanthology.org", "aclweb.org") and path in ("", "/"):
         return False
     return path not in ("", "/")
@@ -116,8 +130,8 @@ def classify_url(url: str, label: str = "", image: bool = False, person_label: b
         if host == "github.com" and path.count("/") == 0 and path:
             return "homepage"  # a user or organisation profile, not a repository
         return "code"
-    if any(p in low for p in _PROFILE_HOSTS):
-        return "homepage"
+    if any(p in low for p in _PROFILE_HOSTS) or _SOCIAL.match(url):
+        return "homepage"  # a profile page; a tweet or hashtag is "other"
     if person_label:
         return "homepage"
     if low.endswith(".pdf") and lab in ("talk", "slides", "presentation", "deck"):

@@ -246,6 +246,22 @@ def _bracketed_names(text: str, line: int, links: list[Span]) -> list[Span]:
     return out
 
 
+_BARE_URL = re.compile(r"(?<![\w(\[<\"'=/])(?:https?://|www\.)[^\s<>\"'\]\[]+[^\s<>\"'\]\[.,;:!?)]")
+
+
+def _bare_urls(text: str, line: int, links: list[Span]) -> list[Span]:
+    """``https://doi.org/…`` typed without Markdown link syntax is still a link."""
+    out = []
+    for m in _BARE_URL.finditer(text):
+        if any(s.start <= m.start() < s.end for s in links):
+            continue
+        url = m.group(0)
+        if url.count(")") > url.count("("):
+            url = url[: url.rfind(")")]
+        out.append(Span(m.start(), m.start() + len(url), url, url, line, raw_href=url))
+    return out
+
+
 # ---------------------------------------------------------------- raw HTML blocks
 
 
@@ -319,9 +335,22 @@ def _html_blocks(content: str, line: int, base: Block) -> list[Block]:
 # ---------------------------------------------------------------- the walk
 
 
-def walk(body: str, line_offset: int = 0) -> list[Block]:
+_TEXT_LANGS = {"", "text", "txt", "plain", "plaintext", "markdown", "md", "notes", "note"}
+
+
+def _notes_in_code(lang: str, content: str) -> bool:
+    """A code block that holds prose notes rather than code or BibTeX."""
+    if lang not in _TEXT_LANGS or re.search(r"^\s*@\w+\s*\{", content, re.M):
+        return False
+    words = re.findall(r"[A-Za-z]{3,}", content)
+    symbols = len(re.findall(r"[{};=<>()$]", content))
+    return len(words) >= 5 and symbols < len(words) / 2
+
+
+def walk(body: str, line_offset: int = 0, _depth: int = 0) -> list[Block]:
     """Blocks of a post body in reading order; ``line_offset`` = lines of front matter."""
-    tokens = _md.parse(repair(preprocess(body)))
+    depth = _depth
+    tokens = _md.parse(repair(preprocess(body)) if depth == 0 else body)
     blocks: list[Block] = []
     section: list[tuple[int, str]] = []  # (level, text)
     quote = 0
@@ -373,10 +402,18 @@ def walk(body: str, line_offset: int = 0) -> list[Block]:
             if not in_thead and row_cells:
                 blocks.append(_row_block(row_cells, table_header, quote, sect()))
         elif t in ("fence", "code_block"):
+            lang = (tok.info or "").strip().split(" ")[0].lower()
             blocks.append(
                 Block("code", tok.content, line or 0, (tok.map[1] + line_offset) if tok.map else 0,
-                      quote=quote, section=sect(), lang=(tok.info or "").strip().split(" ")[0].lower())
+                      quote=quote, section=sect(), lang=lang)
             )
+            if _notes_in_code(lang, tok.content) and depth < 2:
+                # People type notes into ```text blocks: read them as Markdown too.
+                start = (line or 1) + (1 if t == "fence" else -1)
+                for inner in walk(tok.content, start, _depth=depth + 1):
+                    inner.section = sect() + inner.section
+                    inner.quote += quote
+                    blocks.append(inner)
         elif t == "html_block":
             blocks.extend(_html_blocks(tok.content, line or 0, Block("html", "", 0, 0, quote=quote, section=sect())))
         elif t == "inline":
@@ -410,7 +447,7 @@ def walk(body: str, line_offset: int = 0) -> list[Block]:
 def _text_block(r: _InlineRenderer, tok: Token, line, line_offset, quote, section, list_depth,
                 item_markers, item_first_para, in_footnote) -> Block:
     text = r.text
-    links = r.links + _bracketed_names(text, line or 0, r.links)
+    links = r.links + _bracketed_names(text, line or 0, r.links) + _bare_urls(text, line or 0, r.links)
     links.sort(key=lambda s: s.start)
     end_line = (tok.map[1] + line_offset) if tok.map else (line or 0)
     stripped = text.strip()

@@ -199,12 +199,15 @@ def _talk_record(h: TalkHit, blocks: list[Block], region) -> Talk:
 
 
 def _paper_index(papers: list[ParsedReference]) -> dict[str, int]:
+    """Every marker a paper answers to: ``[3]`` (also ``(3)``), ``[^n]``, ``[key]`` and ``[@key]``."""
     index: dict[str, int] = {}
     for i, p in enumerate(papers):
         if p.marker:
             index.setdefault(p.marker, i)
+            index.setdefault("[@" + p.marker.strip("[]").lstrip("@") + "]", i)
         if p.citekey:
             index.setdefault(f"[{p.citekey}]", i)
+            index.setdefault(f"[@{p.citekey}]", i)
     return index
 
 

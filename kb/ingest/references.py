@@ -28,7 +28,9 @@ from kb.ingest.text import squash
 REF_HEADING = re.compile(
     r"^\W*(?:\d+[.)]?\s*)?(?:references?|bibliography|citations?|cited (?:papers|works)|works cited|"
     r"(?:related |relevant |mentioned |cited |some |interesting |key )?papers?(?: (?:mentioned|cited|referenced|discussed|to read))?|"
-    r"further reading|reading list|sources|literature|endnotes|notes and references)\W*$",
+    r"further reading|reading list|sources|literature|endnotes|notes and references|"
+    r"参考文献|参考资料|引用|文献|références|referencias|bibliografía|bibliografia|literatur|literaturverzeichnis|"
+    r"quellen|riferimenti|referências)\W*$",
     re.I,
 )
 _MARKER = re.compile(r"^\s*(?:\[(\^?[\w:\-]{1,40})\]:?|\(?(\d{1,3})[.)](?=\s)|\^(\d{1,3}))\s*")
