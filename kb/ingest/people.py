@@ -178,3 +178,73 @@ def resolve(name: Name, candidates: list[Name]) -> tuple[int | None, list[int]]:
     if rivals:
         return None, [best.index] + [m.index for m in rivals]
     return best.index, []
+
+
+# ---------------------------------------------------------------- people named in prose
+
+_GIVEN_NAMES: frozenset[str] | None = None
+_PROSE_NAME = re.compile(
+    r"(?<![\w.@/#-])((?:[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’\-]+|[A-Z]\.)(?:\s+(?:[A-Z]\.(?:\s?[A-Z]\.)*|(?:van|von|de|der|den|da|di|le|la|du)"
+    r"(?=\s+[A-ZÀ-ÖØ-Þ])|[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’\-]+|III|II|Jr\.)){1,3})"
+)
+_BEFORE_CUE = re.compile(r"(?:\bwith|\bby|co-?authored with|\bProf\.?|\bDr\.?|\bmet|\bthanks to)\s+$", re.I)
+_AFTER_CUE = re.compile(
+    r"^(?:['’]s\b|\s*,\s*(?:a|an|the|who|our|my|his|her)\s+\w+(?:\s+\w+)?,|\s+(?:said|says|asked|answered|argued|noted|"
+    r"explained|showed|joked|pointed|mentioned|moderated|moderating|chaired|hosted|led|organi[sz]ed|presented|talked|"
+    r"spoke|gave|took|told|described|reminded|wanted))"
+)
+_TITLE_RUN = re.compile(r"(?:[A-Z][\w\-]*|of|and|for|the|in|on|with|to|a|an|via|through)\s+$")
+
+
+def given_names() -> frozenset[str]:
+    """Given names seen in labelled author lists (kb/ingest/data/given_names.txt)."""
+    global _GIVEN_NAMES
+    if _GIVEN_NAMES is None:
+        from pathlib import Path
+
+        path = Path(__file__).with_name("data") / "given_names.txt"
+        words = path.read_text(encoding="utf-8").split() if path.exists() else []
+        _GIVEN_NAMES = frozenset(words)
+    return _GIVEN_NAMES
+
+
+def names_in_prose(text: str, authors: list[Name], skip: list[tuple[int, int]] = ()) -> list[tuple[str, int]]:
+    """People named in running text, with where: "Jessica Hullman, a co-author, took …".
+
+    A capitalised name-shaped phrase counts when it is an author of a paper in
+    the post, when its context says person ("with A, B and C", "A's", "A
+    answered"), or when its first word is a known given name.
+    """
+    out: list[tuple[str, int]] = []
+    accepted_end = -10
+    for m in _PROSE_NAME.finditer(text):
+        name = m.group(1)
+        start, end = m.start(1), m.end(1)
+        if any(a <= start < b for a, b in skip):
+            continue
+        possessive = re.search(r"['’]s\b", name)
+        if possessive:  # "Alberto Cairo's Datasaurus"
+            name = name[: possessive.start()]
+            end = start + len(name)
+        words = name.split()
+        while len(words) > 2 and words[0].lower() in NOT_NAME_WORDS:
+            words.pop(0)
+            start = text.index(words[0], start)
+        name = " ".join(words)
+        if not looks_like_person(name) or re.match(r"\s+et\.?\s*al", text[end:end + 8]):
+            continue
+        before = text[max(0, start - 20):start]
+        after = text[end:end + 40]
+        is_author = bool(authors) and resolve(split_display(name), authors)[0] is not None
+        # Inside a Title Case run ("Creation with Weak Supervision") a cue word is part of a title.
+        in_title = bool(_TITLE_RUN.search(before)) and not before.rstrip().endswith((".", ",", ";", ":")) \
+            and bool(re.search(r"[A-Z][\w\-]*\s+(?:\w+\s+)?$", before))
+        context = (bool(_BEFORE_CUE.search(before)) and not in_title) or bool(possessive) or bool(_AFTER_CUE.match(after))
+        given = words[0].rstrip(".") in given_names() and not in_title and not re.match(r"\s+[A-Z]", after)
+        glue = text[accepted_end:start] if 0 <= start - accepted_end <= 6 else None
+        coordinated = glue is not None and (re.fullmatch(r"\s*(?:and|&|,\s*and)\s*", glue) or
+                                            (re.fullmatch(r"\s*,\s*", glue) and given))
+        if is_author or context or given or coordinated:
+            out.append((name, start))
+            accepted_end = end
+    return out

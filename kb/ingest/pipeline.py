@@ -15,7 +15,7 @@ from kb.ingest.conference import detect_conference
 from kb.ingest.frontmatter import front_matter_date, is_draft, split_front_matter
 from kb.ingest.links import GENERIC_LABELS, classify_url, normalise_url, paper_id_from_url
 from kb.ingest.markdown import Block, walk
-from kb.ingest.people import (canonical_name, has_honorific, looks_like_person, person_key, resolve,
+from kb.ingest.people import (canonical_name, has_honorific, looks_like_person, names_in_prose, person_key, resolve,
                               split_display, strip_honorific)
 from kb.ingest.records import Citation, Event, Extraction, Link, ParsedReference, Person, Problem, Talk
 from kb.ingest.references import find_references, parse_entries
@@ -376,6 +376,12 @@ def _people(x: Extraction, blocks: list[Block], ref_blocks: set[int], hits: list
         for m in _HONORIFIC_NAME.finditer(block.text):
             if looks_like_person(m.group(0)):
                 add(canonical_name(m.group(0)), m.group(0), "mentioned", None)
+        if block.kind in ("paragraph", "item", "html", "row"):
+            # Names inside links to papers ("[Song and Ermon](arxiv)") are authors, not mentions.
+            skip = [(s.start, s.end) for s in block.links if s.href and classify_url(s.href, s.label) == "paper"]
+            skip += block.emphasis  # emphasised phrases are titles and author lines, not mentions
+            for name, _ in names_in_prose(block.text, authors, skip):
+                add(canonical_name(name), name, "mentioned", None)
     x.people = list(people.values())
 
 

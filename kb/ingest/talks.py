@@ -208,7 +208,7 @@ def author_block_talks(blocks: list[Block], skip: set[int]) -> list[TalkHit]:
             if len(authors) >= 1 and all(looks_like_person(a) for a in authors) and ("·" in lines[1] or "•" in lines[1]
                                                                                     or lines[1].strip().startswith(("*", "_"))):
                 title = quoted.group(1) if quoted else first
-                section_text = " ".join(b.text for b in blocks[i + 1:i + 4] if b.kind in ("paragraph", "item"))
+                section_text = " ".join(b.text for b in _until_next_title(blocks, i + 1))
                 if NOT_ATTENDED.search(section_text[:300]):
                     continue
                 presenters = _mentioned_again(authors, section_text) or [authors[0]]
@@ -223,6 +223,18 @@ def author_block_talks(blocks: list[Block], skip: set[int]) -> list[TalkHit]:
                 hits.append(_hit(title, [canonical_name(n) for n, _, _ in names], i, layout="authors",
                                  spelled=[n for n, _, _ in names], links=_video_slides(block)))
     return hits
+
+
+def _until_next_title(blocks: list[Block], start: int) -> list[Block]:
+    """The paragraphs after an author block, up to the next heading or title line."""
+    out = []
+    for b in blocks[start:start + 4]:
+        if b.kind == "heading" or (b.kind == "paragraph" and (re.match(r"^[\"“]", b.text) or
+                                                              (b.emphasis and b.emphasis[0][0] == 0 and "\n" in b.text))):
+            break
+        if b.kind in ("paragraph", "item"):
+            out.append(b)
+    return out
 
 
 def _mentioned_again(authors: list[str], text: str) -> list[str]:
