@@ -21,6 +21,7 @@ handed to bibtexparser already enclosed, with an empty unparse stack: its
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import bibtexparser
 from bibtexparser.model import Entry, Field
@@ -61,26 +62,33 @@ def entry_type(rec: PaperRecord) -> str:
     return rec.type if rec.type in ENTRY_TYPES else "misc"
 
 
+_NAME_GUARD = re.compile(r",|\band\b|^\s*others\s*$", re.I)
+
+
 def _name_part(text: str, unicode: bool) -> str:
     encoded = encode_latex(" ".join(text.split()), unicode)
     # A comma, a word "and" or a bare "others" would split or end the name list: keep it one token.
-    if "," in text or "and" in text.lower().split() or text.strip().lower() == "others":
-        return "{" + encoded + "}"
-    return encoded
+    return "{" + encoded + "}" if _NAME_GUARD.search(text) else encoded
+
+
+@lru_cache(maxsize=65536)  # the same authors recur across a library
+def _format_name(family: str, given: str, unicode: bool) -> str:
+    family, given = family.strip(), given.strip()
+    if not family:
+        return "{" + encode_latex(given, unicode) + "}" if given else ""
+    if not given:
+        # Without a comma bibtex would read "García Márquez" as given + family: keep it one family name.
+        return "{" + encode_latex(" ".join(family.split()), unicode) + "}" if " " in family else _name_part(family, unicode)
+    return f"{_name_part(family, unicode)}, {_name_part(given, unicode)}"
 
 
 def format_name(author: Author, unicode: bool = False) -> str:
     """``Family, Given`` (BibTeX's unambiguous form), brace-guarded where needed.
 
-    >>> print(format_name(Author("van der Maaten", "Laurens")), format_name(Author("Ho")))
-    van der Maaten, Laurens Ho
+    >>> print(format_name(Author("van der Maaten", "Laurens")), format_name(Author("Gates and Co")))
+    van der Maaten, Laurens {Gates and Co}
     """
-    family, given = author.family.strip(), author.given.strip()
-    if not family:
-        return "{" + encode_latex(given, unicode) + "}" if given else ""
-    if not given:
-        return _name_part(family, unicode)
-    return f"{_name_part(family, unicode)}, {_name_part(given, unicode)}"
+    return _format_name(author.family, author.given, unicode)
 
 
 def format_authors(rec: PaperRecord, unicode: bool = False) -> str:

@@ -50,8 +50,10 @@ _ACCENTS = {
     "\u0331": "b",
 }
 _MARKS = {v: k for k, v in _ACCENTS.items()}
+# Anything outside printable ASCII (control characters included) or a special.
 _NEEDS_WORK = re.compile(r"[^ -~]|[&%$#_{}~^\\]")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+# Control characters and line breaks: a value is one logical line.
+_CONTROL = {c: " " for c in (*range(0x20), 0x7F, 0x2028, 0x2029)}
 
 
 def _accented(ch: str) -> str | None:
@@ -88,8 +90,8 @@ def latex_char(ch: str) -> str:
 class _Table(dict):
     """``str.translate`` table: fixed entries for ASCII, computed (and cached) for the rest."""
 
-    def __init__(self, unicode: bool):
-        super().__init__({ord(k): v for k, v in _SPECIALS.items()})
+    def __init__(self, unicode: bool, braces: dict[int, str] | None = None):
+        super().__init__({ord(k): v for k, v in _SPECIALS.items()} | _CONTROL | (braces or {}))
         self.unicode = unicode
 
     def __missing__(self, code: int) -> str:
@@ -99,27 +101,35 @@ class _Table(dict):
 
 
 _TABLES = {False: _Table(False), True: _Table(True)}
+# \x01 and \x02 become grouping braces: how titles.py marks protected words
+# (any control character in the text itself was already turned into a space).
+BRACE_MARKERS = {1: "{", 2: "}"}
+_MARKED_TABLES = {False: _Table(False, BRACE_MARKERS), True: _Table(True, BRACE_MARKERS)}
 
 
 def clean_text(text: str) -> str:
-    """Control characters and line breaks become single spaces (a value is one logical line)."""
-    if _CONTROL.search(text):
-        text = _CONTROL.sub(" ", text)
-    return text
+    """Control characters and line breaks become spaces (a value is one logical line)."""
+    return text.translate(_CONTROL)
 
 
 def encode_latex(text: str, unicode: bool = False) -> str:
-    """Escape BibTeX/LaTeX specials; non-ASCII as LaTeX escapes unless ``unicode``.
+    r"""Escape BibTeX/LaTeX specials; non-ASCII as LaTeX escapes unless ``unicode``.
 
-    >>> encode_latex("Grégoire ~ 100%", unicode=True)
-    'Grégoire {\\\\textasciitilde} 100\\\\%'
+    >>> print(encode_latex("Grégoire ~ 100%", unicode=True))
+    Grégoire {\textasciitilde} 100\%
     """
-    text = clean_text(text)
     if not _NEEDS_WORK.search(text):  # the common case: plain ASCII words
         return text
-    if not unicode:
+    if not unicode and not text.isascii():
         text = unicodedata.normalize("NFC", text)
     return text.translate(_TABLES[unicode])
+
+
+def encode_marked(text: str, unicode: bool = False) -> str:
+    """:func:`encode_latex` for text whose ``\\x01``/``\\x02`` mark groups to brace (other control characters must be gone)."""
+    if not unicode and not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    return text.translate(_MARKED_TABLES[unicode])
 
 
 def encode_verbatim(text: str) -> str:

@@ -129,15 +129,17 @@ def like_paper_ids(session: Session, query: str) -> set[int]:
 
 
 def query_paper_ids(session: Session, query: str) -> set[int]:
-    """Papers a search finds: through :func:`kb.search.search` when it exists, else a LIKE filter.
+    """Papers a search finds: through :func:`kb.search.search` when it exists, else :func:`like_paper_ids`.
 
-    Search hits on people bring their papers, hits on talks the papers they cite.
+    Search hits on people bring their papers, hits on talks the papers they cite
+    (so ``--query "author:vedaldi"`` and ``--query saliency`` both make sense).
     """
     try:
-        from kb.search import search
+        from kb import search as engine
     except ImportError:
         return like_paper_ids(session, query)
-    hits = list(search(session, query))
+    # An export wants every match, not the first page: ask for as many hits as search allows.
+    hits = list(engine.search(session, query, limit=getattr(engine, "MAX_LIMIT", 500)))
     ids = {h.id for h in hits if h.kind == "paper"}
     people = [h.id for h in hits if h.kind == "person"]
     talks = [h.id for h in hits if h.kind == "talk"]

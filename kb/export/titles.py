@@ -23,24 +23,26 @@ from __future__ import annotations
 import re
 
 from kb.citekeys import STOPWORDS
-from kb.export.latex import encode_latex
+from kb.export.latex import clean_text, encode_latex, encode_marked
 
-_TOKEN = re.compile(r"(\s+)")
 # Leading and trailing punctuation stays outside the braces: ({GAN}), {T-Net}:
 _CORE = re.compile(r"^([^\w]*)(.*?)([^\w]*)$", re.S)
 _SEGMENTS = re.compile(r"[-/]")
+_DIGIT = re.compile(r"\d")
+# Protection is marked with two control characters (which encode_latex never
+# sees in its input: it turns control characters into spaces) and the title is
+# then encoded in one pass, the markers becoming the braces.
+_OPEN, _CLOSE = "\x01", "\x02"
 
 
 def _acronym_like(core: str) -> bool:
-    """``GAN``, ``ImageNet``, ``T-Net``, ``3D``, ``iPhone``, ``X`` (but not ``A``)."""
-    for seg in _SEGMENTS.split(core):
-        if not seg:
-            continue
-        if any(c.isupper() for c in seg[1:]):
-            return True
-        if seg[0].isupper() and (len(seg) == 1 and seg != "A" or any(c.isdigit() for c in seg)):
-            return True
-    return False
+    """``GAN``, ``ImageNet``, ``T-Net``, ``3D``, ``L2``, ``iPhone``, ``X`` (but not ``A``)."""
+    if "-" in core or "/" in core:
+        return any(_acronym_like(seg) for seg in _SEGMENTS.split(core) if seg)
+    rest = core[1:]
+    if rest != rest.lower():
+        return True
+    return core[:1].isupper() and ((len(core) == 1 and core != "A") or bool(_DIGIT.search(core)))
 
 
 def _starts_clause(prev: str) -> bool:
@@ -56,10 +58,10 @@ def is_sentence_case(words: list[str]) -> bool:
     False
     """
     capital = total = 0
-    for i, word in enumerate(words):
-        if i == 0 or _starts_clause(words[i - 1]):
+    for i in range(1, len(words)):
+        if _starts_clause(words[i - 1]):
             continue
-        core = _CORE.match(word).group(2)
+        core = _CORE.match(words[i]).group(2)
         if not core[:1].isalpha() or core.lower() in STOPWORDS or _acronym_like(core):
             continue
         total += 1
@@ -69,19 +71,22 @@ def is_sentence_case(words: list[str]) -> bool:
 
 def protect_title(title: str, unicode: bool = False) -> str:
     """LaTeX-encoded title with case-sensitive words braced (see the module docstring)."""
-    parts = _TOKEN.split(" ".join(title.split()))
-    words = parts[::2]
-    if not any(c.isupper() for c in title[1:]):  # nothing a style could lower-case wrongly
-        return encode_latex(" ".join(words), unicode)
-    sentence = is_sentence_case(words)
-    out: list[str] = []
+    words = clean_text(title).split()
+    text = " ".join(words)
+    if text[1:] == text[1:].lower():  # no capital after the first letter: nothing a style could break
+        return encode_latex(text, unicode)
+    sentence = None
     for i, word in enumerate(words):
+        if word == word.lower():
+            continue
         lead, core, trail = _CORE.match(word).groups()
-        keep_first = i == 0 or words[i - 1].endswith(":")  # styles keep these capitals themselves
-        protect = bool(core) and (_acronym_like(core) or (sentence and not keep_first and core[0].isupper()))
+        if not core:
+            continue
+        protect = _acronym_like(core)
+        if not protect and i > 0 and core[0].isupper() and not words[i - 1].endswith(":"):
+            if sentence is None:
+                sentence = is_sentence_case(words)
+            protect = sentence  # a capital that a sentence-case title meant: a proper noun
         if protect:
-            out.append(encode_latex(lead, unicode) + "{" + encode_latex(core, unicode) + "}"
-                       + encode_latex(trail, unicode))
-        else:
-            out.append(encode_latex(word, unicode))
-    return " ".join(out)
+            words[i] = lead + _OPEN + core + _CLOSE + trail
+    return encode_marked(" ".join(words), unicode)
