@@ -8,19 +8,24 @@ from typing import Any
 
 from sqlmodel import Session
 
-try:  # kb.search is being written alongside the TUI; until it imports, a LIKE search stands in.
-    from kb.search import search as _search
-except Exception:  # noqa: BLE001 - any failure to import means "not there yet"
-    _search = None
+_search: Any = None
+
+
+def _search_function() -> Any:
+    """kb.search.search, or a LIKE search while kb.search is not there (imported on first use: startup speed)."""
+    global _search
+    if _search is None:
+        try:
+            from kb.search import search as found
+        except ImportError:
+            from kb.queries import like_search as found
+        _search = found
+    return _search
 
 
 def search(session: Session, query: str, limit: int = 50) -> list[Any]:
     """Hits with ``kind, id, title, snippet, score``, best first."""
-    if _search is not None:
-        return list(_search(session, query, limit))
-    from kb.queries import like_search
-
-    return like_search(session, query, limit)
+    return list(_search_function()(session, query, limit))
 
 
 def in_terminal(browser: webbrowser.BaseBrowser) -> bool:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 from typing import Any
 
 from rich.text import Text
 from textual import work
+from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -13,7 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from kb import curation, queries
+from kb import queries
 from kb.db import session_scope
 from kb.tui import pages
 from kb.tui.actions import search
@@ -83,6 +86,10 @@ class SearchScreen(ModalScreen[tuple[str, Any] | None]):
 
     @work(thread=True, exclusive=True, group="search")
     def run_search(self, text: str) -> None:
+        worker = get_current_worker()
+        time.sleep(0.08)  # let a burst of keystrokes settle: only the last query runs
+        if worker.is_cancelled:
+            return
         if not text.strip():
             blocks = pages.para("Type to search.", "hint")
         else:
@@ -92,7 +99,8 @@ class SearchScreen(ModalScreen[tuple[str, Any] | None]):
                 blocks = hit_blocks(hits) or pages.para(f"Nothing matches “{clean(text)}”.", "hint")
             except Exception as exc:  # noqa: BLE001 - show the problem, keep the box usable
                 blocks = pages.para(f"Search failed: {clean(exc)}", "warn")
-        self.app.call_from_thread(self.query_one(DocView).set_blocks, blocks)
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self.query_one(DocView).set_blocks, blocks)
 
     def action_move(self, step: int) -> None:
         self.query_one(DocView).action_cursor(step)
@@ -240,6 +248,8 @@ class PickScreen(ModalScreen[int | None]):
 # --- flows started from a detail screen ------------------------------------------------------
 
 def start_edit(screen) -> None:
+    from kb import curation
+
     kind, row_id = screen.kind, screen.location.id
     if kind not in curation.EDITABLE:
         screen.notify(f"A {kind} has no editable fields.", severity="warning")
@@ -267,6 +277,8 @@ def start_edit(screen) -> None:
 
 
 def start_merge(screen) -> None:
+    from kb import curation
+
     kind, into_id = screen.kind, screen.location.id
     if kind not in ("person", "paper"):
         return

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import time
+
 from typing import Any
 
+from rich.text import Text
 from textual import work
+from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Input, Static
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.widgets import Input
 
 from kb import queries
 from kb.tui.messages import Open
@@ -33,6 +39,15 @@ COLUMNS: dict[str, list[Column]] = {
     "posts": [Column("title", "Title", 0, sort="title"), Column("date", "Date", 10, sort="date"),
               Column("conference", "Conference", 14), Column("talks", "Talks", 6, "right")],
 }
+
+
+class StatusLine(Widget):
+    """One line of text that repaints without a layout pass (it changes on every cursor move)."""
+
+    text: reactive[str] = reactive("", layout=False)
+
+    def render(self) -> Text:
+        return Text(self.text)
 
 
 def _open_row(row: dict[str, Any]) -> Open:
@@ -72,7 +87,7 @@ class ListScreen(KbScreen):
                              id="table")
         table.sort_key, table.descending = self.sort_key, self.descending
         yield table
-        yield Static(id="status")
+        yield StatusLine(id="status")
 
     def on_mount(self) -> None:
         self.query_one(Input).cursor_blink = not self.app.is_headless
@@ -81,10 +96,16 @@ class ListScreen(KbScreen):
         self.load_ids(self.query_one(Input).value, restore=self.location.state)
 
     @work(thread=True, exclusive=True, group="list-ids")
-    def load_ids(self, text: str, restore: dict[str, Any] | None = None) -> None:
+    def load_ids(self, text: str, restore: dict[str, Any] | None = None, debounce: float = 0.0) -> None:
+        worker = get_current_worker()
+        if debounce:
+            time.sleep(debounce)  # typing: only the query for the last keystroke runs
+        if worker.is_cancelled:
+            return
         with self.session() as s:
             ids = queries.list_ids(s, self.list_kind, text, self.sort_key, self.descending)
-        self.app.call_from_thread(self._show_ids, ids, text, restore or {})
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._show_ids, ids, text, restore or {})
 
     def _show_ids(self, ids: list[int], text: str, restore: dict[str, Any]) -> None:
         table = self.query_one(VirtualTable)
@@ -99,7 +120,7 @@ class ListScreen(KbScreen):
         n = len(self.source)
         direction = "descending" if self.descending else "ascending"
         where = f"{table.cursor + 1 if n else 0} of {n:,}"
-        self.query_one("#status", Static).update(
+        self.query_one(StatusLine).text = (
             f" {where} {self.list_kind} · sorted by {self.sort_key} ({direction}) · f filter · s sort · r reverse")
 
     def on_virtual_table_header_clicked(self, message: VirtualTable.HeaderClicked) -> None:
@@ -110,7 +131,7 @@ class ListScreen(KbScreen):
         self.load_ids(self.query_one(Input).value)
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        self.load_ids(event.value)
+        self.load_ids(event.value, debounce=0.12)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.query_one(VirtualTable).focus()

@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.events import Click
 from textual.screen import Screen
-from textual.widgets import Footer, Markdown, Static
+from textual.widgets import Footer, Static
 
 from kb import queries
 from kb.db import session_scope
@@ -220,6 +220,8 @@ class PostScreen(PageScreen):
     BINDINGS = [Binding("tab", "app.focus_next", "Switch pane", show=True)]
 
     def compose_body(self) -> ComposeResult:
+        from textual.widgets import Markdown
+
         with Horizontal(id="post"):
             yield DocView(id="page")
             with VerticalScroll(id="post-body"):
@@ -228,9 +230,9 @@ class PostScreen(PageScreen):
     def reload(self, state: dict[str, Any] | None = None) -> None:
         super().reload(state)
         if self.data is not None:
-            self.query_one(Markdown).update(clean(self.data["body"], newlines=True))
+            self.query_one("#markdown").update(clean(self.data["body"], newlines=True))
 
-    def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
+    def on_markdown_link_clicked(self, event) -> None:
         """A link in the post opens the person, paper or talk it points to, else the browser."""
         event.stop()
         href = event.href

@@ -64,6 +64,10 @@ class RowSource:
         page = self._pages.get(number)
         if page is None:
             page = self.fetch(self.ids[number * self.page_size:(number + 1) * self.page_size])
+            for row in page.values():  # clean untrusted text once per fetch, not once per frame
+                for key, value in row.items():
+                    if isinstance(value, str):
+                        row[key] = clean(value)
             self._pages[number] = page
             if len(self._pages) > self.max_pages:
                 self._pages.popitem(last=False)
@@ -135,7 +139,21 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        self._style_cache = {}
         self.refresh()
+
+    def _style(self, *names: str) -> Style:
+        """The widget's style plus component styles, cached until the theme or CSS changes."""
+        key = names
+        cache = getattr(self, "_style_cache", None)
+        if cache is None:  # notify_style_update can run before __init__ finishes
+            cache = self._style_cache = {}
+        if key not in cache:
+            style = self.rich_style
+            for name in names:
+                style = style + self.get_component_rich_style(name)
+            cache[key] = style
+        return cache[key]
 
     def watch_has_focus(self, _focused: bool) -> None:
         self.refresh()
@@ -144,7 +162,6 @@ class VirtualTable(ScrollView, can_focus=True):
     def _cells(self, values: list[str], style: Style, styles: list[Style] | None = None) -> Strip:
         segments: list[Segment] = []
         for n, (col, width, value) in enumerate(zip(self.columns, self._widths, values)):
-            value = clean(value)
             text = value.rjust(width) if col.align == "right" and cell_len(value) < width else value
             segments.append(Segment(" ", style))
             segments.append(Segment(set_cell_size(text, width), styles[n] if styles else style))
@@ -152,29 +169,29 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        base = self.rich_style
+        base = self._style()
         if not self._widths:
             self._layout_columns(self.scrollable_content_region.width)
-        get = self.get_component_rich_style
         if y == 0:
-            header = base + get("table--header")
+            header = self._style("table--header")
             labels, styles = [], []
             for col in self.columns:
                 arrow = (" ▼" if self.descending else " ▲") if col.sort and col.sort == self.sort_key else ""
                 labels.append(col.label + arrow)
-                styles.append(header + get("table--sorted") if arrow else header)
+                styles.append(self._style("table--header", "table--sorted") if arrow else header)
             return self._cells(labels, header, styles).adjust_cell_length(width, header)
         index = y - 1 + int(self.scroll_y)
         if not len(self.source):
             if y == 1:
-                return Strip([Segment(" " + self.empty_text, base + get("table--empty"))]).adjust_cell_length(width, base)
+                return Strip([Segment(" " + self.empty_text, self._style("table--empty"))]).adjust_cell_length(width, base)
             return Strip.blank(width, base)
         row = self.source.row(index)
         if row is None:
             return Strip.blank(width, base)
-        style = base + get("table--odd") if index % 2 else base
+        names = ["table--odd"] if index % 2 else []
         if index == self.cursor:
-            style = style + get("table--cursor" if self.has_focus else "table--cursor-blur")
+            names.append("table--cursor" if self.has_focus else "table--cursor-blur")
+        style = self._style(*names)
         values = ["" if row.get(c.key) is None else str(row.get(c.key)) for c in self.columns]
         return self._cells(values, style).adjust_cell_length(width, style)
 
