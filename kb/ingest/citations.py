@@ -59,9 +59,20 @@ def _surnames(match_authors: str) -> tuple[str, str | None]:
     return m.group(1), m.group(2)
 
 
-def find_cites(text: str, base: int = 0) -> list[Cite]:
-    """Every citation in ``text``; offsets are relative to ``text`` plus ``base``."""
+_PAREN_NUMBERS = re.compile(r"\((\d{1,3}(?:\s*[,–\-]\s*\d{1,3})*)\)")
+
+
+def find_cites(text: str, base: int = 0, paren_numbers: bool = False) -> list[Cite]:
+    """Every citation in ``text``; offsets are relative to ``text`` plus ``base``.
+
+    ``paren_numbers``: also read Vancouver-style ``(1, 2)`` as cites — only when
+    the post's references are numbered and it never uses ``[n]`` (else "(2)" is prose).
+    """
     out: list[Cite] = []
+    if paren_numbers:
+        for m in _PAREN_NUMBERS.finditer(text):
+            for n in _expand(m.group(1)):
+                out.append(Cite(f"[{n}]", base + m.start(), "numeric"))
     for m in _NUMERIC.finditer(text):
         for n in _expand(m.group(1)):
             out.append(Cite(f"[{n}]", base + m.start(), "numeric"))

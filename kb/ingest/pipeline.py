@@ -252,11 +252,16 @@ def _link_citations(x: Extraction, blocks: list[Block], ref_blocks: set[int], hi
             by_title.setdefault(normalise_title(p.title), i)
     dangling: set[str] = set()
     titles = [normalise_title(p.title) if p.title else "" for p in x.papers]
+    numbered = any(p.marker and p.marker.strip("[]").isdigit() for p in x.papers)
+    paren_style = numbered and not any(
+        c.kind == "numeric" for bi, b in enumerate(blocks) if bi not in ref_blocks and b.kind != "code"
+        for c in find_cites(b.text))
     for bi, block in enumerate(blocks):
         if bi in ref_blocks or block.kind in ("code", "heading"):
             continue
-        for c in find_cites(block.text):
-            talk = _talk_at(regions, bi, c.start)
+        lead = _lead_talk(block, x.talks)
+        for c in find_cites(block.text, paren_numbers=paren_style):
+            talk = lead if lead is not None else _talk_at(regions, bi, c.start)
             paper = index.get(c.marker)
             if paper is None and c.kind == "author_year" and c.surname and c.year:
                 paper = _author_year(x.papers, c.surname, c.year, c.second)
@@ -286,15 +291,31 @@ def _link_citations(x: Extraction, blocks: list[Block], ref_blocks: set[int], hi
                     by_title.setdefault(normalise_title(ref.title), paper)
             if paper is not None:
                 marker = span.href if kind == "paper" else x.papers[paper].marker or span.href
-                add(marker, paper, _talk_at(regions, bi, span.start), block, span.start)
+                add(marker, paper, lead if lead is not None else _talk_at(regions, bi, span.start), block, span.start)
         # A paper named by its title in the prose.
         norm = normalise_title(block.text)
         for i, p in enumerate(x.papers):
             if p.title and p.marker and title_in_text(titles[i], norm):
                 pos = ascii_fold(block.text).lower().find(p.title.lower()[:20])
-                add(p.marker, i, _talk_at(regions, bi, max(pos, 0)), block, max(pos, 0))
+                add(p.marker, i, lead if lead is not None else _talk_at(regions, bi, max(pos, 0)), block, max(pos, 0))
     for marker in sorted(dangling):
         x.problems.append(Problem(f"citation {marker} has no matching reference"))
+
+
+def _lead_talk(block: Block, talks: list[Talk]) -> int | None:
+    """"**Tenney.** Tenney et al. (2019) run …": a bold lead-in naming a talk's speaker or
+    title makes the paragraph part of that talk, wherever the talk was listed."""
+    if block.kind != "paragraph" or not block.emphasis or block.emphasis[0][0] != 0:
+        return None
+    s, e = block.emphasis[0]
+    lead = block.text[s:e].strip(" .:—–-")
+    if not lead or len(lead) > 120 or e >= len(block.text.rstrip()) - 1:
+        return None
+    key = normalise_title(lead)
+    found = [k for k, t in enumerate(talks)
+             if (t.title and normalise_title(t.title).startswith(key) and len(key) >= 4)
+             or any(key in (normalise_title(sp), normalise_title(split_display(sp).family)) for sp in t.speakers)]
+    return found[0] if len(found) == 1 else None
 
 
 def _paper_from_link(url: str, label: str, ident) -> ParsedReference:
