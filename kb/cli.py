@@ -317,6 +317,59 @@ def search_cmd(ctx: Ctx, query: tuple[str, ...], as_json: bool, limit: int, rein
         out.print(f"[dim]{h.kind:<6} {h.id:>6}[/]  [bold]{escape(h.title)}[/]" + (f"\n{'':15}{snippet}" if snippet else ""))
 
 
+@main.command("dump")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE (default stdout).")
+@click.option("--no-body", is_flag=True, help="Replace post bodies by their sha256 (a much smaller dump).")
+@pass_ctx
+def dump_cmd(ctx: Ctx, output: Path | None, no_body: bool) -> None:
+    """The whole knowledge base as deterministic JSON: natural keys, sorted, no row ids or timestamps.
+
+    \b
+    Two databases holding the same knowledge dump byte for byte the same.
+    Example:  kb dump -o before.json && kb import && kb dump | diff before.json -
+    """
+    from kb.maintenance import dump_json
+
+    with session_scope(ctx.engine) as session:
+        text = dump_json(session, body=not no_body)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+@main.command("check")
+@click.option("--fix", "do_fix", is_flag=True, help="Repair dangling rows and garbage-collect orphans.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def check_cmd(ctx: Ctx, do_fix: bool, as_json: bool) -> None:
+    """Check the database: integrity_check, dangling and orphan rows, posts whose file changed.
+
+    \b
+    Exit code 0 when all is well, 1 when something needs attention.
+    Example:  kb check --fix
+    """
+    from kb.maintenance import check, fix
+
+    report = fix(ctx.engine) if do_fix else check(ctx.engine)
+    if as_json:
+        _print_json(report.to_json())
+    else:
+        for msg in report.integrity:
+            out.print(f"integrity: {msg}", markup=False)
+        for label, n in sorted(report.dangling.items()):
+            out.print(f"dangling: {n} {label} row(s) point at nothing", markup=False)
+        for table, n in sorted(report.orphans.items()):
+            out.print(f"orphan: {n} {table} row(s) nothing refers to", markup=False)
+        for path, why in report.stale_posts:
+            out.print(f"stale post: {path} ({why}; run kb import)", markup=False)
+        if report.ok:
+            out.print("ok", markup=False)
+        elif report.fixable and not do_fix:
+            out.print("run `kb check --fix` to repair dangling and orphan rows", markup=False)
+    sys.exit(0 if report.ok else 1)
+
+
 @main.command()
 @pass_ctx
 def tui(ctx: Ctx) -> None:

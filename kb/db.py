@@ -47,6 +47,20 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+# SQLSTATEs of a transaction that lost a race and may simply be run again (PostgreSQL):
+# unique_violation (two posts inserting the same new person/paper key), serialization_failure, deadlock.
+_RETRY_SQLSTATES = {"23505", "40001", "40P01"}
+
+
+def is_transient_error(exc: BaseException) -> bool:
+    """True when a failed write transaction lost a race to another writer and may be retried whole."""
+    orig = getattr(exc, "orig", exc)
+    if getattr(orig, "sqlstate", None) in _RETRY_SQLSTATES:
+        return True
+    # SQLite: only a lock wait that outlasted busy_timeout; its IntegrityErrors are real bugs (writers are serial).
+    return "database is locked" in str(orig) or "database table is locked" in str(orig)
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # pragma: no cover - trivial
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
@@ -79,13 +93,20 @@ def make_engine(db: str | os.PathLike[str] | None = None) -> Engine:
 
 
 def init_schema(engine: Engine) -> None:
-    SQLModel.metadata.create_all(engine)
+    """Bring the core tables to the newest migration, then let hooks (the search index) build theirs.
+
+    A fresh database gets ``create_all`` + ``alembic stamp head``; an older one
+    ``alembic upgrade head``, under the write lock (see :mod:`kb.migrations`).
+    """
+    from kb.migrations import ensure_schema
+
+    ensure_schema(engine)
     for hook in _schema_hooks:
         hook(engine)
 
 
 def open_db(db: str | os.PathLike[str] | None = None) -> Engine:
-    """Engine with the schema created (idempotent)."""
+    """Engine with the schema created or migrated to the newest revision (idempotent)."""
     engine = make_engine(db)
     init_schema(engine)
     return engine

@@ -8,14 +8,18 @@ other files still import.
 from __future__ import annotations
 
 import hashlib
+import random
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session, select
 
-from kb.db import session_scope
+from kb.db import is_transient_error, session_scope
 from kb.errors import BadBibtex, BadInput, KbError
 from kb.ingest.bibtex import parse_bibtex
 from kb.ingest.pipeline import extract
@@ -26,6 +30,7 @@ from kb.store import WriteCounts, write_post
 POST_SUFFIXES = (".md", ".markdown")
 BIB_SUFFIXES = (".bib",)
 MAX_POST_BYTES = 20 * 1024 * 1024
+MAX_ATTEMPTS = 5  # write transactions per post that lost a race to a concurrent importer
 
 
 @dataclass
@@ -125,15 +130,25 @@ def import_file(engine: Engine, path: Path, force: bool = False) -> FileResult:
                 first = problems[0].message.removeprefix(f"{key}: ") if problems else ""
                 raise BadBibtex(key, "no BibTeX entry could be read" + (f" ({first})" if first else ""),
                                 line=problems[0].line if problems else None)
-            with session_scope(engine, write=True) as session:
-                counts = write_post(session, Extraction(source=key, title=path.name, papers=refs), key, sha)
+            counts = _write(engine, key, sha, force,
+                            lambda s: write_post(s, Extraction(source=key, title=path.name, papers=refs), key, sha))
+            if counts is None:
+                return FileResult(key, "unchanged")
             known = len(refs) - counts.papers - counts.enriched
             notes = [f"{key}: {len(refs)} entries: {counts.papers} new, {counts.enriched} enriched, "
                      f"{known} already known" + (f"; {len(skipped)} skipped" if skipped else "")]
             return FileResult(key, status, counts=counts, problems=skipped, notes=notes + skipped)
         extraction = extract(text, source=key)
-        with session_scope(engine, write=True) as session:
+        head = text[: len(text) - len(extraction.text)] if text.endswith(extraction.text) else ""
+
+        def write(session: Session) -> WriteCounts:
             counts = write_post(session, extraction, key, sha)
+            session.exec(update(Post).where(Post.path == key).values(front_matter=head))  # head + body = the file
+            return counts
+
+        counts = _write(engine, key, sha, force, write)
+        if counts is None:
+            return FileResult(key, "unchanged")
         return FileResult(key, status, counts=counts,
                           problems=[p.message for p in extraction.problems if p.severity == "warning"])
     except KbError as exc:
@@ -142,6 +157,28 @@ def import_file(engine: Engine, path: Path, force: bool = False) -> FileResult:
         return FileResult(key, "failed", error=f"{key}: too deeply nested to parse")
     except Exception as exc:  # noqa: BLE001 - one post must never stop the import
         return FileResult(key, "failed", error=f"{key}: internal error while importing: {type(exc).__name__}: {exc}")
+
+
+def _write(engine: Engine, key: str, sha: str, force: bool, write: Callable[[Session], WriteCounts]) -> WriteCounts | None:
+    """Run ``write`` in one write transaction; None when the post is already stored as it is now.
+
+    The sha is checked again under the write lock: another ``kb import`` may
+    have stored the same file since our first look. A transaction that lost a
+    race to a concurrent writer (PostgreSQL: two posts introducing the same new
+    person or paper → unique violation; serialization failure; deadlock) is
+    rolled back whole and retried, so the retry sees the winner's rows.
+    """
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            with session_scope(engine, write=True) as session:
+                if not force and session.exec(select(Post.sha256).where(Post.path == key)).first() == sha:
+                    return None
+                return write(session)
+        except DBAPIError as exc:
+            if attempt == MAX_ATTEMPTS or not is_transient_error(exc):
+                raise
+            time.sleep(random.uniform(0, 0.02 * 2 ** attempt))  # jitter: the racers should not collide again
+    raise AssertionError("unreachable")
 
 
 def import_paths(engine: Engine, paths: Iterable[str | Path], force: bool = False,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import Column, DateTime, Text, UniqueConstraint
+from sqlalchemy import Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -42,6 +42,9 @@ class Post(SQLModel, table=True):
     conference_id: int | None = Field(default=None, foreign_key="conference.id", index=True, ondelete="SET NULL")
     body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     problems: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))  # JSON list
+    # The file's text before ``body`` (its front matter block), so head + body is the file again and a
+    # post can be re-extracted from the database alone (kb sync, a better extractor). Migration 0002.
+    front_matter: str = Field(default="", sa_column=Column(Text, nullable=False, default="", server_default=""))
     imported_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 
@@ -210,11 +213,16 @@ class UserEdit(SQLModel, table=True):
 class Merge(SQLModel, table=True):
     """A user's decision that two people (or papers) are one; kept as history."""
 
+    # (entity, from_id): where a merged-away id went (kb.queries.merged_into). Migration 0002.
+    __table_args__ = (Index("ix_merge_entity_from_id", "entity", "from_id"),)
     id: int | None = Field(default=None, primary_key=True)
     entity: str  # "person" | "paper"
     from_id: int
     into_id: int = Field(index=True)
     from_name: str = ""
+    # The merged-away row's natural key (person key, or the paper's smallest identity key): ids mean
+    # nothing in another database, so kb sync replays merges by it. None for merges made before 0002.
+    from_key: str | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 
