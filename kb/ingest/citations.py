@@ -23,9 +23,10 @@ _PANDOC_KEY = re.compile(r"-?@([\w:.#$%&\-+?<>~/]*[\w])")
 _KEY = re.compile(r"(?<![!\w\]])\[([A-Za-z][A-Za-z\-]*(?:\d{2}|\d{4})[a-z]?(?:[,;]\s*[A-Za-z][A-Za-z\-]*(?:\d{2}|\d{4})[a-z]?)*)\](?!\()")
 _SURNAME = r"(?:(?:van der|van|von|de|di|da|le|la|del|du)\s)?[A-ZÀ-ÖØ-Þ][\w'’\-]+"
 _AUTHORS = rf"({_SURNAME})(?:\s+(?:et\.?\s*al\.?|and\s+{_SURNAME}|&\s*{_SURNAME}))?"
-_PAREN = re.compile(r"\(([^()]{0,300}?\b(?:19|20)\d{2}[a-z]?)\)")
-_PAREN_PART = re.compile(rf"^\s*(?:e\.g\.,?\s*|see\s+|cf\.\s*)?{_AUTHORS},?\s+((?:19|20)\d{{2}})[a-z]?\s*$")
-_NARRATIVE = re.compile(rf"\b{_AUTHORS}\s+\(((?:19|20)\d{{2}})[a-z]?\)")
+_YEAR = r"(?:1[7-9]|20)\d{2}"
+_PAREN = re.compile(rf"\(([^()]{{0,300}}?\b{_YEAR}[a-z]?)\)")
+_PAREN_PART = re.compile(rf"^\s*(?:e\.g\.,?\s*|see\s+|cf\.\s*)?{_AUTHORS},?\s+({_YEAR})[a-z]?\s*$")
+_NARRATIVE = re.compile(rf"\b{_AUTHORS}\s+\(({_YEAR})[a-z]?\)")
 _ABBREV = re.compile(r"\b(?:et al|e\.g|i\.e|vs|cf|Dr|Prof|Mr|Mrs|Ms|Fig|Eq|Sec|No|Vol|pp|al|St|Jr|approx|resp)\.$", re.I)
 
 

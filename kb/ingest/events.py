@@ -44,7 +44,7 @@ _TRAILING = re.compile(r"\s*(?:highlights?|notes?|recap|summary)\s*$", re.I)
 _PHRASE = re.compile(
     r"\b((?:[A-Z][\w\-]*\s+){1,5}(?:[Ww]orkshop|[Ss]pecial [Ss]ession|[Tt]utorial|[Ss]ymposium))\b"
     r"|\b((?:[A-Z][\w\-]*\s+)?(?:morning\s+|afternoon\s+)?(?:oral|poster|special)\s+session\s+on\s+[\w\s\-]{3,50}?)(?=[.,;:]|$)"
-    r"|^\s*(?:\*\*[^*]{1,20}\*\*\s*)?(Tutorial|Workshop|Special session|Session|Panel)\s*:\s*\*?([^*.,;]{4,120})"
+    r"|^\s*(?:\*\*[^*]{1,20}\*\*\s*)?(Tutorial|Workshop|Special session|Session)\s*:\s*\*?([^*.,;]{4,120})"
 )
 
 

@@ -61,8 +61,13 @@ NOT_NAME_WORDS = frozenset(
     barcelona venice stockholm lisbon dublin florence brussels copenhagen vienna prague hong kong
     part chapter section appendix figure table slides video code demo link here this home homepage website blog
     happy thanks thank welcome hello hi also however finally overall summary conclusion notes note references
+    panelist panelists speaker speakers moderator moderators chair chairs host hosts organizer organizers author authors
+    keynoter presenter presenters audience everyone nobody somebody someone
     """.split()
 )
+# Endings of common nouns and adjectives that person names (almost) never have.
+_NOUN_ENDING = re.compile(r"(?:tion|tions|sion|ness|ment|ments|ities|ity|ences|ance|ances|ics|isms?|ology|ologies|"
+                          r"graphy|ship|ware|able|ible|ive|ives|ized|ised|izing|ising)$", re.I)
 
 
 def strip_honorific(text: str) -> str:
@@ -94,6 +99,9 @@ def looks_like_person(text: str) -> bool:
         return honorific and bool(_NAME_TOKEN.match(words[0]))
     if any(w.lower().strip(".'’") in NOT_NAME_WORDS for w in words if w.lower() not in _PARTICLE):
         return False
+    if any(len(w) >= 6 and _NOUN_ENDING.search(w) and w not in given_names() for w in words) or (
+            len(words[0]) >= 6 and words[0].lower().endswith("ing") and words[0] not in given_names()):
+        return False  # "Certified Defences", "Seeing Things", "Cryptography Today" (but "Alan Turing")
     if not all(_NAME_TOKEN.match(w) for w in words):
         return False
     if words[-1].lower() in _PARTICLE or words[-1].isupper() and len(words[-1]) > 3:

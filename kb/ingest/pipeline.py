@@ -150,7 +150,7 @@ def _assign_events(hits: list[TalkHit], event_hits, blocks: list[Block]) -> None
         else:
             chosen = last
         h.event = chosen.event.name
-        if not h.kind or h.kind in ("talk", "tutorial", "panel") and chosen.event.kind not in ("session", "other"):
+        if not h.kind or h.kind == "talk":
             h.kind = chosen.event.kind
 
 
@@ -321,7 +321,8 @@ def _lead_talk(block: Block, talks: list[Talk]) -> int | None:
 def _paper_from_link(url: str, label: str, ident) -> ParsedReference:
     label = label.strip()
     title = None
-    if label and label.lower() not in GENERIC_LABELS and not re.search(r"\bet al\b|^https?://|^\[?\d+\]?$", label) \
+    bare = re.sub(r"^(?:this|the|that|our|their|his|her|a|an|original|full)\s+", "", label.lower())
+    if label and bare not in GENERIC_LABELS and not re.search(r"\bet al\b|^https?://|^\[?\d+\]?$", label) \
             and len(label.split()) >= 2 and not looks_like_person(label):
         title = label.rstrip(".")
     ref = ParsedReference(raw=f"[{label}]({url})", marker=url, url=url, title=title, confidence=0.5, origin="link")

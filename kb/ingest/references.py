@@ -34,7 +34,7 @@ REF_HEADING = re.compile(
     re.I,
 )
 _MARKER = re.compile(r"^\s*(?:\[(\^?[\w:\-]{1,40})\]:?|\(?(\d{1,3})[.)](?=\s)|\^(\d{1,3}))\s*")
-_YEAR = re.compile(r"(?<!\d)(?:19[5-9]\d|20[0-4]\d)(?!\d)")
+_YEAR = re.compile(r"(?<!\d)(?:1[7-9]\d\d|20[0-4]\d)(?!\d)")
 _BIBTEX_START = re.compile(r"^\s*@\w+\s*\{", re.M)
 
 
@@ -134,12 +134,13 @@ def find_references(blocks: list[Block]) -> tuple[list[RawReference], list[tuple
         if block.kind == "footnote" and looks_like_reference(block.text):
             refs.extend(_entries_of_block(block))
             used.add(i)
-    # Numbered entries outside any heading: a run of 2+ "[n] … year" blocks.
+    # Entries outside any heading: a run of 2+ "[n] … year" / "[Key2019] … year" blocks.
     run: list[int] = []
     for i, block in enumerate(blocks + [Block("paragraph", "", 0, 0)]):
         numbered = (
             i not in used and block.kind in ("paragraph", "item")
-            and bool(re.match(r"^\s*\[\d{1,3}\]\s+\S", block.text)) and looks_like_reference(block.text)
+            and bool(re.match(r"^\s*\[(?:\d{1,3}|[A-Za-z][\w\-]*\d{4}[a-z]?)\]\s+\S", block.text))
+            and looks_like_reference(block.text)
         )
         if numbered:
             run.append(i)

@@ -268,8 +268,25 @@ def table_talks(blocks: list[Block], skip: set[int]) -> list[TalkHit]:
         k_col = next((k for k, h in enumerate(header) if re.search(r"type|kind|format|session", h)), None)
         if k_col is not None and k_col < len(block.cells):
             kind = EVENT_WORDS.get(block.cells[k_col].strip().lower().split(" ")[0] if block.cells[k_col].strip() else "")
-        hits.append(_hit(title, names, i, kind=kind, links=_video_slides(block), layout="table"))
+        hits.append(_hit(title, names, i, kind=kind, links=_row_media(block, header), layout="table"))
     return hits
+
+
+def _row_media(block: Block, header: list[str]) -> list[str]:
+    """Links of a talk row: slides/video by URL, or any link in a Slides/Video/Recording column."""
+    starts, pos = [], 0
+    for cell in block.cells:
+        starts.append(pos)
+        pos += len(cell) + 3
+    out = []
+    for s in block.links:
+        if not s.href or s.image:
+            continue
+        col = max((k for k, st in enumerate(starts) if st <= s.start), default=0)
+        column = header[col] if col < len(header) else ""
+        if classify_url(s.href, s.label) in ("video", "slides") or re.search(r"slides?|video|recording|deck", column):
+            out.append(s.href)
+    return out
 
 
 def item_talks(blocks: list[Block], skip: set[int]) -> list[TalkHit]:
