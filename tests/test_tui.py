@@ -32,7 +32,7 @@ async def test_vedaldi_to_his_talk_to_deep_image_prior_and_back_to_the_talk(engi
         assert "ICCV 2019" in screen_text(app)
         await press(pilot, "3", "f")  # People, then the filter box
         await type_text(pilot, "vedaldi")
-        await press(pilot, "enter", "enter")  # leave the filter, open the row
+        await press(pilot, "enter")  # Enter in the filter opens the highlighted row
         text = screen_text(app)
         assert type(app.screen).__name__ == "PersonScreen"
         assert "Andrea Vedaldi" in text and "also written Andrea Veladi" in text

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from textual.app import App
 from textual.binding import Binding
+from textual.widgets import Input
 
 from kb.tui.actions import open_in_browser
 from kb.tui.dialogs import HelpScreen, SearchScreen
@@ -18,6 +19,8 @@ from kb.tui.pages import LIST_TITLES
 from kb.tui.safe import clean
 from kb.tui.screens import PAGE_SCREENS, KbScreen
 
+_GENERIC_ACTIONS = {"scroll_left", "scroll_right", "page_left", "page_right", "focus_next", "focus_previous",
+                    "copy_text", "command_palette", "maximize", "minimize"}
 LIST_KEYS = {str(n): kind for n, kind in enumerate(LIST_TITLES, start=1)}
 
 
@@ -128,11 +131,19 @@ class KbApp(App):
 
         self.push_screen(SearchScreen(), chosen)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # In a text box "/" types a slash: don't advertise it as Search there.
+        if action == "search" and isinstance(self.focused, Input):
+            return False
+        return True
+
     def action_help(self) -> None:
         keys: list[tuple[str, str]] = []
         seen = set()
         for key, active in self.screen.active_bindings.items():
             binding = active.binding
+            if binding.action.split(".")[-1] in _GENERIC_ACTIONS:
+                continue
             if not binding.description or binding.description in seen:
                 continue
             seen.add(binding.description)

@@ -63,7 +63,7 @@ class ListScreen(KbScreen):
         Binding("f", "focus_filter", "Filter"),
         Binding("s", "next_sort", "Sort"),
         Binding("r", "reverse", "Reverse"),
-        Binding("o", "browse", "Open link"),
+        Binding("o", "browse", "Browser"),
         Binding("escape", "leave_filter", "Back", show=False),
     ]
 
@@ -81,7 +81,7 @@ class ListScreen(KbScreen):
         self.source = RowSource(fetch)
 
     def compose_body(self) -> ComposeResult:
-        yield Input(value=self.location.state.get("filter", ""), placeholder="f  filter: type words from the names",
+        yield Input(value=self.location.state.get("filter", ""), placeholder="f  filter: type words from the names · ↓↑ move · Enter open · Esc back to the list",
                     id="filter")
         table = VirtualTable(COLUMNS[self.list_kind], self.source, open_row=_open_row, empty_text="Loading…",
                              id="table")
@@ -134,7 +134,12 @@ class ListScreen(KbScreen):
         self.load_ids(event.value, debounce=0.12)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.query_one(VirtualTable).focus()
+        """Enter in the filter opens the highlighted row, like a picker."""
+        table = self.query_one(VirtualTable)
+        table.focus()
+        row = table.current_row
+        if row is not None:  # posted by the screen: a message sent from inside a handler stops at its sender
+            self.post_message(_open_row(row))
 
     def on_key(self, event) -> None:
         # Arrow keys in the filter box move the list cursor, like a picker.

@@ -17,6 +17,10 @@ LIST_TITLES = {"conferences": "Conferences", "talks": "Talks", "people": "People
                "links": "Links", "posts": "Posts"}
 
 
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
 def _t(value: Any, meta: Any = None) -> Text:
     text = Text(clean(value))
     if meta not in (None, ""):
@@ -89,8 +93,8 @@ def home_page(data: dict[str, Any]) -> list[Block]:
         blocks.append(Block(text, "link", ("list", kind), 2))
     blocks += section("Conferences", data["conferences"], lambda c: link(
         {"kind": "conference", "id": c["id"], "name": f"{c['name']} {c['year'] or ''}".strip()},
-        f"{c['location'] + ' · ' if c['location'] else ''}{c['events']} events · {c['talks']} talks · "
-        f"{c['papers']} papers"))
+        f"{c['location'] + ' · ' if c['location'] else ''}{plural(c['events'], 'event')} · "
+        f"{plural(c['talks'], 'talk')} · {plural(c['papers'], 'paper')}"))
     blocks += section("Recent posts", data["posts"], lambda p: link(
         {"kind": "post", "id": p["id"], "name": p["title"] or p["path"].rsplit("/", 1)[-1]}, p["date"]))
     return blocks + heading("Keys") + para("/ search · ctrl+p jump to any name · 1–6 lists · ? help · t theme", "hint")
@@ -117,8 +121,8 @@ def person_page(d: dict[str, Any]) -> list[Block]:
         blocks += url(u, "Homepage" if n == 0 else "")
     blocks += section("Talks given", d["talks"], lambda t: link(t, " · ".join(x for x in (t["event"], t["conference"]) if x)))
     blocks += section("Papers authored", d["papers"], lambda p: link(p, p["year"]))
-    blocks += section("Co-speakers", d["co_speakers"], lambda p: link(p, f"{p['n']} talk(s)"))
-    blocks += section("Co-authors", d["co_authors"], lambda p: link(p, f"{p['n']} paper(s)"))
+    blocks += section("Co-speakers", d["co_speakers"], lambda p: link(p, plural(p["n"], "talk")))
+    blocks += section("Co-authors", d["co_authors"], lambda p: link(p, plural(p["n"], "paper")))
     blocks += section("Posts", d["posts"], lambda p: link(p, p["role"]))
     return blocks
 
@@ -127,9 +131,10 @@ def paper_page(d: dict[str, Any]) -> list[Block]:
     blocks = title(d["title"], " · ".join(str(x) for x in (d["type"], d["year"]) if x))
     blocks += field("Venue", d["venue"]) + field("Year", d["year"]) + field("Publisher", d["publisher"])
     blocks += field("Volume", d["volume"]) + field("Pages", d["pages"])
-    blocks += url(f"https://doi.org/{d['doi']}" if d["doi"] else None, "DOI")
-    blocks += url(f"https://arxiv.org/abs/{d['arxiv_id']}" if d["arxiv_id"] else None, "arXiv")
-    blocks += url(d["url"], "URL") + field("Cite key", d["citekey"])
+    doi = f"https://doi.org/{d['doi']}" if d["doi"] else None
+    arxiv = f"https://arxiv.org/abs/{d['arxiv_id']}" if d["arxiv_id"] else None
+    blocks += url(doi, "DOI") + url(arxiv, "arXiv")
+    blocks += url(d["url"] if d["url"] not in (doi, arxiv) else None, "URL") + field("Cite key", d["citekey"])
     authors = d["authors"]
     blocks += section("Authors", authors, link, empty="no authors known")
     if d["et_al"] and authors:
@@ -156,8 +161,8 @@ def post_side(d: dict[str, Any]) -> list[Block]:
 
 def conference_page(d: dict[str, Any]) -> list[Block]:
     c = d["counts"]
-    blocks = title(d["name"], " · ".join(x for x in (d["location"], f"{c['events']} events · {c['talks']} talks · "
-                                                      f"{c['papers']} papers") if x))
+    counts = f"{plural(c['events'], 'event')} · {plural(c['talks'], 'talk')} · {plural(c['papers'], 'paper')}"
+    blocks = title(d["name"], " · ".join(x for x in (d["location"], counts) if x))
     blocks += url(d["url"], "Website")
     blocks += section("Events", d["events"], lambda e: link(e, e["type"]))
     blocks += section("Talks", d["talks"], lambda t: link(t, " · ".join(x for x in (t["speakers"], t["event"]) if x)))

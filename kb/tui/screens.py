@@ -171,7 +171,7 @@ class TalkScreen(PageScreen):
     kind = "talk"
     load = staticmethod(queries.talk_detail)
     build = staticmethod(pages.talk_page)
-    BINDINGS = [Binding("o", "browse", "Open link"), Binding("e", "edit", "Edit")]
+    BINDINGS = [Binding("o", "browse", "Browser"), Binding("e", "edit", "Edit")]
 
 
 class PersonScreen(PageScreen):
@@ -185,7 +185,7 @@ class PaperScreen(PageScreen):
     kind = "paper"
     load = staticmethod(queries.paper_detail)
     build = staticmethod(pages.paper_page)
-    BINDINGS = [Binding("o", "browse", "Open"), Binding("b", "bibtex", "Copy BibTeX"), Binding("e", "edit", "Edit"),
+    BINDINGS = [Binding("o", "browse", "Browser"), Binding("b", "bibtex", "Copy BibTeX"), Binding("e", "edit", "Edit"),
                 Binding("m", "merge", "Merge…")]
 
     def action_bibtex(self) -> None:

@@ -162,7 +162,11 @@ class VirtualTable(ScrollView, can_focus=True):
     def _cells(self, values: list[str], style: Style, styles: list[Style] | None = None) -> Strip:
         segments: list[Segment] = []
         for n, (col, width, value) in enumerate(zip(self.columns, self._widths, values)):
-            text = value.rjust(width) if col.align == "right" and cell_len(value) < width else value
+            size = cell_len(value)
+            if size > width:
+                text = set_cell_size(value, max(width - 1, 0)) + "…"
+            else:
+                text = value.rjust(width) if col.align == "right" else value
             segments.append(Segment(" ", style))
             segments.append(Segment(set_cell_size(text, width), styles[n] if styles else style))
         return Strip(segments)
