@@ -13,8 +13,10 @@ fields, and fields become a `ParsedReference`.
 
 from __future__ import annotations
 
+import re
+
+from kb.ingest.bibtex import parse_bibtex
 from kb.ingest.records import ParsedReference
-from kb.ingest.refparse import bibtex
 from kb.ingest.refparse.features import tokenize
 from kb.ingest.refparse.markup import prepare
 from kb.ingest.refparse.model import tag, to_fields
@@ -49,9 +51,13 @@ def parse_reference(text: str, marker: str | None = None) -> ParsedReference:
     >>> ref.arxiv_id, ref.type
     ('1409.1556', 'article')
     """
-    entry = bibtex.parse_entry(text, marker)
-    if entry is not None:
-        return entry
+    if re.match(r"\s*@\w+\s*[{(]", text):  # a BibTeX entry pasted as a reference: read, don't tag
+        entries, _ = parse_bibtex(text)
+        if entries:
+            entry = entries[0]
+            entry.raw, entry.origin = text, "list"
+            entry.marker = marker if marker is not None else entry.marker
+            return entry
     body, found, urls = prepare(text)
     tokens = tokenize(body)
     labels, prob = tag(tokens, confidence=True)
