@@ -31,26 +31,24 @@ def stats(session: Session) -> dict[str, int]:
     }
 
 
-def speakers_of(session: Session, talk_ids: list[int]) -> dict[int, list[Person]]:
-    out: dict[int, list[Person]] = {t: [] for t in talk_ids}
-    if not talk_ids:
+def _people_by(session: Session, link, owner_column, ids: list[int]) -> dict[int, list[Person]]:
+    """{owner id: people in position order} through a link table (TalkSpeaker, Authorship)."""
+    out: dict[int, list[Person]] = {i: [] for i in ids}
+    if not ids:
         return out
-    rows = session.exec(select(TalkSpeaker, Person).join(Person, Person.id == TalkSpeaker.person_id)
-                        .where(TalkSpeaker.talk_id.in_(talk_ids)).order_by(TalkSpeaker.position))
-    for ts, person in rows:
-        out[ts.talk_id].append(person)
+    rows = session.exec(select(owner_column, Person).join(Person, Person.id == link.person_id)
+                        .where(owner_column.in_(ids)).order_by(link.position))
+    for owner, person in rows:
+        out[owner].append(person)
     return out
+
+
+def speakers_of(session: Session, talk_ids: list[int]) -> dict[int, list[Person]]:
+    return _people_by(session, TalkSpeaker, TalkSpeaker.talk_id, talk_ids)
 
 
 def authors_of(session: Session, paper_ids: list[int]) -> dict[int, list[Person]]:
-    out: dict[int, list[Person]] = {p: [] for p in paper_ids}
-    if not paper_ids:
-        return out
-    rows = session.exec(select(Authorship, Person).join(Person, Person.id == Authorship.person_id)
-                        .where(Authorship.paper_id.in_(paper_ids)).order_by(Authorship.position))
-    for a, person in rows:
-        out[a.paper_id].append(person)
-    return out
+    return _people_by(session, Authorship, Authorship.paper_id, paper_ids)
 
 
 def list_rows(session: Session, kind: str, limit: int | None = None) -> list[dict[str, Any]]:
