@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
-from kb.identity import new_person
-from kb.ingest.people import person_key
+from kb import identity
+from kb.ingest.people import person_key, split_display
 from kb.models import (Authorship, Citation, IdentityCandidate, Link, Mention, Merge, Paper, PaperKey, Person,
                        PersonAlias, Reference, Talk, TalkSpeaker, UserEdit)
 
@@ -68,10 +68,14 @@ def edit_field(session: Session, entity: str, entity_id: int, field: str, value:
     setattr(row, field, new)
     if entity == "person" and field == "name":
         # Keep the identity key (re-imports find the person by it) and teach the new spelling as an alias.
-        fresh = new_person(new)
-        for col in ("family", "given", "family_key", "family_block"):
-            if hasattr(fresh, col):
-                setattr(row, col, getattr(fresh, col))
+        parsed = split_display(new)
+        fam = identity.family_key(parsed)
+        derived = {"family": parsed.family_full, "given": parsed.given, "family_key": fam, "family_block": fam[:2]}
+        if hasattr(identity, "given_key"):
+            derived["given_key"] = identity.given_key(parsed)
+        for col, value in derived.items():  # the blocking columns the importer uses, whichever exist
+            if hasattr(row, col):
+                setattr(row, col, value)
         _add_alias(session, row.id, new)
     session.add(row)
     edit = session.exec(select(UserEdit).where(UserEdit.entity == entity, UserEdit.entity_id == entity_id,
@@ -163,6 +167,8 @@ def merge_people(session: Session, from_id: int, into_id: int) -> Merge:
     _move_edits(session, "person", from_id, into_id)
     _forget_candidates(session, "person", from_id)
     merge = Merge(entity="person", from_id=from_id, into_id=into_id, from_name=src.name)
+    if hasattr(Merge, "from_key"):  # ids mean nothing in another database: kb sync replays by key
+        merge.from_key = src.key
     session.add(merge)
     session.flush()
     session.delete(src)
@@ -176,6 +182,7 @@ _PAPER_FIELDS = ("title", "year", "venue", "doi", "arxiv_id", "url", "publisher"
 def merge_papers(session: Session, from_id: int, into_id: int) -> Merge:
     """Make paper ``from_id`` part of ``into_id``: citations, references, links and identity keys move over."""
     src, dst = _check_pair(session, Paper, from_id, into_id)
+    from_key = session.exec(select(PaperKey.key).where(PaperKey.paper_id == from_id).order_by(PaperKey.key)).first()
     for table in (Citation, Reference, Link):
         session.exec(update(table).where(table.paper_id == from_id).values(paper_id=into_id))
     session.exec(update(PaperKey).where(PaperKey.paper_id == from_id).values(paper_id=into_id))
@@ -196,6 +203,8 @@ def merge_papers(session: Session, from_id: int, into_id: int) -> Merge:
     _move_edits(session, "paper", from_id, into_id)
     _forget_candidates(session, "paper", from_id)
     merge = Merge(entity="paper", from_id=from_id, into_id=into_id, from_name=src.title or "")
+    if hasattr(Merge, "from_key"):
+        merge.from_key = from_key
     session.add(merge)
     session.flush()
     session.delete(src)

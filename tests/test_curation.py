@@ -86,6 +86,7 @@ def test_merge_people_moves_talks_papers_and_aliases(seeded, seed_path):
         assert {"Bolei Zhou", "Andrea Veladi"} <= aliases
         m = s.exec(select(Merge)).one()
         assert (m.entity, m.from_id, m.into_id, m.from_name) == ("person", z_id, v_id, "Bolei Zhou")
+        assert getattr(m, "from_key", "bolei zhou") == "bolei zhou"
     import_paths(seeded, [seed_path], force=True)
     with session_scope(seeded) as s:  # the importer resolves the old name to the survivor
         assert _speakers(s, "Understanding latent semantics") == ["Andrea Vedaldi"]
@@ -102,6 +103,8 @@ def test_merge_papers_moves_citations_and_keys(seeded, seed_path):
         assert s.exec(select(Citation).where(Citation.paper_id == i_id)).first() is None
         assert s.exec(select(PaperKey).where(PaperKey.paper_id == i_id)).first() is None
         assert len(s.exec(select(PaperKey).where(PaperKey.paper_id == p_id)).all()) >= 2
+        m = s.exec(select(Merge)).one()
+        assert getattr(m, "from_key", "title:x") and m.from_name.startswith("Understanding deep image")
     import_paths(seeded, [seed_path], force=True)
     with session_scope(seeded) as s:
         assert s.exec(select(Paper).where(Paper.title.like("Understanding deep image representations%"))).first() is None

@@ -225,6 +225,7 @@ class PickScreen(ModalScreen[int | None]):
     def on_mount(self) -> None:
         self.query_one(Input).cursor_blink = not self.app.is_headless
         self.query_one(Input).focus()
+        self.query_one(DocView).set_blocks(pages.para(f"Type part of the other {self.kind}'s name.", "hint"))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         with session_scope(self.app.engine) as s:
