@@ -24,6 +24,7 @@ from kb.errors import BadBibtex, BadInput, KbError
 from kb.ingest.bibtex import parse_bibtex
 from kb.ingest.pipeline import extract
 from kb.models import Post
+from kb.search import bulk_import
 from kb.ingest.records import Extraction
 from kb.store import WriteCounts, write_post
 
@@ -185,11 +186,12 @@ def import_paths(engine: Engine, paths: Iterable[str | Path], force: bool = Fals
                  on_file: Callable[[Path, FileResult | None], None] | None = None) -> ImportSummary:
     summary = ImportSummary()
     files = list(discover(paths))
-    for path in files:
-        if on_file:
-            on_file(path, None)
-        result = import_file(engine, path, force=force)
-        summary.results.append(result)
-        if on_file:
-            on_file(path, result)
+    with bulk_import(engine, len(files)):  # search index: per-row triggers, or one rebuild when cheaper
+        for path in files:
+            if on_file:
+                on_file(path, None)
+            result = import_file(engine, path, force=force)
+            summary.results.append(result)
+            if on_file:
+                on_file(path, result)
     return summary

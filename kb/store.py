@@ -23,7 +23,6 @@ from kb.identity import PaperResolver, PeopleResolver, PersonRef
 from kb.ingest.people import person_key
 from kb.ingest.records import Extraction, ParsedReference
 from kb.ingest.text import normalise_title
-from kb.search import refresh as refresh_search
 from kb.models import (Authorship, Citation, Conference, Event, Link, Mention, Paper, PaperKey, Person,
                        PersonAlias, Post, PostEvent, Reference, Talk, TalkSpeaker, UserEdit)
 
@@ -113,7 +112,6 @@ def write_post(session: Session, x: Extraction, path: str, sha256: str) -> Write
             orphans = orphans or Orphans()
             orphans.people |= people.replaced_authors
             garbage_collect(session, orphans)
-    refresh_search(session)  # the search index follows by triggers; this adds new words for typo correction
     return counts
 
 

@@ -205,6 +205,27 @@ def test_reimport_unchanged_and_forced_changes_nothing(tmp_path):
     engine.dispose()
 
 
+def test_a_big_import_into_a_small_kb_rebuilds_once(tmp_path, monkeypatch):
+    from kb.search import index
+
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    for i in range(index.BULK_MIN_FILES):
+        text = NEURIPS.replace("zebrafish", f"zebrafish{i}").replace("NeurIPS 2018", f"NeurIPS {2000 + i}")
+        (posts / f"p{i:02d}.md").write_text(text, encoding="utf-8")
+    rebuilds = []
+    real = index.rebuild
+    monkeypatch.setattr(index, "rebuild", lambda conn: (rebuilds.append(1), real(conn)))
+    engine = open_db(tmp_path / "kb.sqlite")
+    rebuilds.clear()  # the empty index built by open_db
+    assert not import_paths(engine, [posts]).failed
+    assert len(rebuilds) == 1
+    assert [h.kind for h in run(engine, "zebrafish7") if not h.corrected] == ["talk", "post"]
+    assert run(engine, "year:2007 zebrafish")[0].title == "Attention everywhere"
+    _assert_index_exact(engine)
+    engine.dispose()
+
+
 # --- hostile input -----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("query", HOSTILE)

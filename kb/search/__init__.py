@@ -23,8 +23,12 @@
   while the index is being rebuilt) a portable LIKE search with the same
   results shape does (:mod:`kb.search.fallback`).
 
-Maintenance is automatic (triggers); ``reindex(session)`` rebuilds from
-scratch and ``refresh(session)`` brings the typo vocabulary up to date.
+Maintenance is automatic: triggers keep the index right after any write;
+``kb.importer.import_paths`` wraps big imports in ``bulk_import(engine,
+files)`` (no triggers, one rebuild: cheaper then); ``reindex(session)``
+rebuilds from scratch and ``refresh(session)`` brings the typo vocabulary up
+to date (``bulk_import`` calls it after every import; words of documents
+changed since are still used for corrections, read on the fly).
 """
 
 from __future__ import annotations
@@ -38,14 +42,19 @@ from kb.search import fallback, index
 from kb.search.query import Query, Words, fts_expression, parse_query
 from kb.search.rank import MARK_CLOSE, MARK_OPEN, Candidate, Hit, rank, split_marks
 
-__all__ = ["Hit", "MARK_CLOSE", "MARK_OPEN", "Query", "parse_query", "refresh", "reindex", "search", "split_marks"]
+__all__ = ["Hit", "MARK_CLOSE", "MARK_OPEN", "Query", "bulk_import", "parse_query", "refresh", "reindex", "search",
+           "split_marks"]
 
 register_schema_hook(index.install)
 
 MAX_LIMIT = 500
 MAX_VARIANTS = 4  # corrections per word: more only adds noise and OR branches
+COMMON = 8_000  # matches beyond which ranking all of them by bm25 takes longer than a keystroke allows
+SAMPLE = 200  # newest title/name matches re-ranked instead, for such common words
+MAX_YEAR_TERMS = 200  # a year range wider than this is filtered by a join, not by OR-ing year tags
 reindex = index.reindex
 refresh = index.refresh_vocabulary
+bulk_import = index.bulk_import
 
 
 def search(session: Session, query: str, limit: int = 20) -> list[Hit]:
@@ -64,14 +73,48 @@ def search(session: Session, query: str, limit: int = 20) -> list[Hit]:
     if not q.has_text:
         return rank(_filtered(conn, q, limit), q, None, limit)
     pool = max(3 * limit, 60)  # candidates handed to the re-ranker
-    found = _fts(conn, fts_expression(q), q, pool)
+    years = _year_terms(conn, q)
+    found = _candidates(conn, q, None, years, pool, tier=0)
     variants: dict[str, Words] = {}
     if len(found) < limit:
         variants = typo_variants(conn, q)
         if variants:
             seen = {c.id for c in found}
-            found += [c for c in _fts(conn, fts_expression(q, variants), q, pool, tier=1) if c.id not in seen]
+            found += [c for c in _candidates(conn, q, variants, years, pool, tier=1) if c.id not in seen]
     return rank(_with_text(conn, found), q, variants, limit)
+
+
+def _year_terms(conn: Connection, q: Query) -> tuple[int, ...] | None:
+    """The years a year filter allows, clamped to the years in the index; None: filter by a join instead."""
+    if q.year_min is None and q.year_max is None:
+        return ()
+    lo = q.year_min if q.year_min is not None else conn.exec_driver_sql("SELECT min(year) FROM search_doc").scalar()
+    hi = q.year_max if q.year_max is not None else conn.exec_driver_sql("SELECT max(year) FROM search_doc").scalar()
+    if lo is None or hi is None:
+        return None
+    return tuple(range(lo, hi + 1)) if hi - lo < MAX_YEAR_TERMS else None
+
+
+def _candidates(conn: Connection, q: Query, variants: dict[str, Words] | None, years: tuple[int, ...] | None,
+                pool: int, tier: int) -> list[Candidate]:
+    """The best ``pool`` documents by bm25, unless the words are too common to rank every match.
+
+    FTS5 computes bm25 for every match before it can sort (~0.8 µs each): a
+    word in 30,000 documents costs ~30 ms, too slow per keystroke. A capped
+    count (~1 ms) tells us; then we take the newest matches in titles and
+    names (FTS5 walks rowids in order and stops at the LIMIT) and let the
+    re-ranker order them.
+    """
+    join = years is None  # a year range too wide for tags: filter through search_doc instead
+    expr = fts_expression(q, variants, years=years or ())
+    if _fts(conn, expr, q, COMMON, tier, order="count", join=join)[0].id < COMMON:
+        return _fts(conn, expr, q, pool, tier, join=join)
+    narrow = fts_expression(q, variants, text_columns="title names", years=years or ())
+    found = _fts(conn, narrow, q, SAMPLE, tier, order="rowid", join=join)
+    if len(found) < SAMPLE:
+        seen = {c.id for c in found}
+        found += [c for c in _fts(conn, expr, q, SAMPLE, tier, order="rowid", join=join) if c.id not in seen]
+    return found
 
 
 def _index_live(conn: Connection) -> bool:
@@ -82,32 +125,38 @@ def _index_live(conn: Connection) -> bool:
     return bool(row) and row[0] == "live"
 
 
-def _where(q: Query, params: list, id_col: str = "d.id") -> str:
+def _where(q: Query, params: list, id_col: str = "d.id", years: bool = True) -> str:
     """Kind and year conditions (on search_doc ``d``); values are bound, never formatted."""
     conds = []
     if set(q.kinds) != set(index.KIND_CODE):
         codes = sorted(index.KIND_CODE[k] for k in q.kinds)
         conds.append(f"{id_col} % 4 IN ({', '.join('?' * len(codes))})")
         params += codes
-    if q.year_min is not None:
+    if q.year_min is not None and years:
         conds.append("d.year >= ?")
         params.append(q.year_min)
-    if q.year_max is not None:
+    if q.year_max is not None and years:
         conds.append("d.year <= ?")
         params.append(q.year_max)
     return " AND ".join(conds) or "1"
 
 
-def _fts(conn: Connection, expr: str, q: Query, pool: int, tier: int = 0) -> list[Candidate]:
-    """Top ``pool`` documents by weighted bm25 (title, names, body, conf)."""
+def _fts(conn: Connection, expr: str, q: Query, limit: int, tier: int = 0, order: str = "rank",
+         join: bool = False) -> list[Candidate]:
+    """Matching documents with the query's kind/year filters: the top ``limit`` by weighted bm25
+    (``order="rank"``), the newest ``limit`` (``"rowid"``), or, for ``"count"``, one pseudo
+    candidate whose id is the number of matches, counted up to ``limit``."""
     params: list = [expr]
-    where = _where(q, params, id_col="f.rowid")
+    where = _where(q, params, id_col="f.rowid", years=join)
     weights = ", ".join(str(w) for w in index.BM25_WEIGHTS)
-    # The year lives in search_doc; join it only when a year filter needs it.
-    join = "JOIN search_doc d ON d.id = f.rowid" if q.year_min is not None or q.year_max is not None else ""
-    sql = (f"SELECT f.rowid, bm25(search_fts, {weights}) AS r FROM search_fts f {join}"
-           f" WHERE search_fts MATCH ? AND {where} ORDER BY r LIMIT ?")
-    rows = conn.exec_driver_sql(sql, (*params, pool)).all()
+    join_sql = "JOIN search_doc d ON d.id = f.rowid" if join else ""
+    if order == "count":
+        sql = f"SELECT count(*) FROM (SELECT f.rowid FROM search_fts f {join_sql} WHERE search_fts MATCH ? AND {where} LIMIT ?)"
+        return [Candidate(kind="", id=conn.exec_driver_sql(sql, (*params, limit)).scalar() or 0, title="")]
+    rank_sql, order_sql = (f"bm25(search_fts, {weights})", "r") if order == "rank" else ("0.0", "f.rowid DESC")
+    sql = (f"SELECT f.rowid, {rank_sql} AS r FROM search_fts f {join_sql}"
+           f" WHERE search_fts MATCH ? AND {where} ORDER BY {order_sql} LIMIT ?")
+    rows = conn.exec_driver_sql(sql, (*params, limit)).all()
     return [Candidate(kind=index.KIND_OF_CODE[rid % 4], id=rid, title="", bm25=r, tier=tier) for rid, r in rows]
 
 

@@ -208,10 +208,13 @@ def _group(ws: Words, variants: dict[str, Words]) -> str:
     return " AND ".join(_term(w, variants) for w in ws)
 
 
-def fts_expression(q: Query, variants: dict[str, Words] | None = None) -> str:
+def fts_expression(q: Query, variants: dict[str, Words] | None = None, text_columns: str = "",
+                   years: tuple[int, ...] = ()) -> str:
     """The FTS5 MATCH expression for ``q`` ('' when it has no text).
 
-    ``variants`` maps a word to typo corrections that may stand in for it.
+    ``variants`` maps a word to typo corrections that may stand in for it;
+    ``text_columns`` (e.g. ``"title names"``) limits the free-text words to those columns;
+    ``years`` become ``tags : ("y2018" OR "y2019")`` (the index's year tags).
 
     >>> fts_expression(parse_query('speaker:zoph nas'))
     '"nas"* AND names : ("zoph"*)'
@@ -221,6 +224,10 @@ def fts_expression(q: Query, variants: dict[str, Words] | None = None) -> str:
     variants = variants or {}
     parts = [_term(t, variants) for t in q.terms]
     parts += [_phrase(p) for p in q.phrases]
+    if text_columns and parts:
+        parts = [f"{{{text_columns}}} : ({' AND '.join(parts)})"]
     parts += [f"names : ({_group(s, variants)})" for s in q.speakers + q.authors]
     parts += [f"conf : ({_phrase(c) if len(c) > 1 else fts_string(c[0])})" for c in q.confs]
+    if years and parts:
+        parts.append(f"tags : ({' OR '.join(fts_string(f'y{y}') for y in years)})")
     return " AND ".join(parts)
