@@ -10,7 +10,6 @@ from textual.binding import Binding
 from textual.widgets import Input
 
 from kb.tui.actions import open_in_browser
-from kb.tui.dialogs import HelpScreen, SearchScreen
 from kb.tui.history import History, Location
 from kb.tui.lists import ListScreen
 from kb.tui.messages import Open
@@ -125,6 +124,8 @@ class KbApp(App):
 
     # --- modal screens and actions ----------------------------------------------------------
     def action_search(self) -> None:
+        from kb.tui.dialogs import SearchScreen  # modal screens load on first use: faster start
+
         def chosen(target: tuple[str, Any] | None) -> None:
             if target is not None:
                 self.post_message(Open(*target))
@@ -138,6 +139,8 @@ class KbApp(App):
         return True
 
     def action_help(self) -> None:
+        from kb.tui.dialogs import HelpScreen
+
         keys: list[tuple[str, str]] = []
         seen = set()
         for key, active in self.screen.active_bindings.items():
