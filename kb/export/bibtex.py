@@ -92,7 +92,9 @@ def format_name(author: Author, unicode: bool = False) -> str:
 
 
 def format_authors(rec: PaperRecord, unicode: bool = False) -> str:
-    names = [n for n in (format_name(a, unicode) for a in rec.authors) if n]
+    names = [_format_name(a.family, a.given, unicode) for a in rec.authors]
+    if "" in names:
+        names = [n for n in names if n]
     if rec.et_al and names:
         names.append("others")
     return " and ".join(names)

@@ -41,13 +41,13 @@ class Selection:
         return self.conference is None and self.talk_id is None and not self.query
 
 
-@dataclass
+@dataclass(slots=True)
 class Author:
     family: str
     given: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class PaperRecord:
     id: int
     citekey: str
@@ -165,11 +165,13 @@ def select_paper_ids(session: Session, selection: Selection) -> list[int] | None
 
 
 def _rows(session: Session, query, ids: list[int] | None, column) -> Iterable:
+    # Core rows through the session's connection: no ORM row processing for 100k papers.
+    conn = session.connection()
     if ids is None:
-        yield from session.exec(query)
+        yield from conn.execute(query)
         return
     for part in chunks(ids):
-        yield from session.exec(query.where(column.in_(part)))
+        yield from conn.execute(query.where(column.in_(part)))
 
 
 def load_records(session: Session, ids: list[int] | None) -> list[PaperRecord]:
@@ -181,10 +183,13 @@ def load_records(session: Session, ids: list[int] | None) -> list[PaperRecord]:
     papers = {row[0]: PaperRecord(*row) for row in _rows(session, select(*_COLUMNS), ids, Paper.id)}
     author_q = (select(Authorship.paper_id, Person.family, Person.given, Person.name)
                 .join(Person, Person.id == Authorship.person_id).order_by(Authorship.paper_id, Authorship.position))
+    rec: PaperRecord | None = None
     for pid, family, given, name in _rows(session, author_q, ids, Authorship.paper_id):
-        rec = papers.get(pid)
-        if rec is not None:
-            rec.authors.append(Author(family or ("" if given else name or ""), given or ""))
+        if rec is None or rec.id != pid:
+            rec = papers.get(pid)
+            if rec is None:
+                continue
+        rec.authors.append(Author(family or ("" if given else name or ""), given or ""))
     missing = [(r.id, r.title, r.year, r.authors[0].family if r.authors else None)
                for r in papers.values() if not r.citekey]
     for pid, key in assign_citekeys(session, missing).items():
