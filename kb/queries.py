@@ -549,11 +549,11 @@ def merged_into(session: Session, entity: str, entity_id: int) -> int | None:
     return target
 
 
-# --- Finding entities by name (command palette, merge picker, search fallback) -------------
+# --- Finding entities by name (command palette, merge picker) ------------------------------
 
 @dataclass
 class SearchHit:
-    """Same shape as ``kb.search.Hit``."""
+    """An entity found by name; the same shape as ``kb.search.Hit``."""
 
     kind: str
     id: int
@@ -591,19 +591,3 @@ def find_by_name(session: Session, text: str, kinds: tuple[str, ...] = ("person"
             name = name or ""
             hits.append(SearchHit(kind, i, name, "", len(text) / max(len(name), 1)))
     return hits
-
-
-def like_search(session: Session, query: str, limit: int = 50) -> list[SearchHit]:
-    """Fallback for ``kb.search.search`` while it does not exist: names, plus summaries of talks."""
-    hits = find_by_name(session, query, limit=limit)
-    found = {(h.kind, h.id) for h in hits}
-    if _words(query):
-        rows = session.exec(select(Talk.id, Talk.title, Talk.summary).where(_all_words(Talk.summary, query))
-                            .limit(limit)).all()
-        for i, title, summary in rows:
-            if ("talk", i) not in found:
-                pos = summary.lower().find(_words(query)[0])
-                hits.append(SearchHit("talk", i, title or "(untitled talk)",
-                                      summary[max(0, pos - 40): pos + 80], 0.01))
-    hits.sort(key=lambda h: -h.score)
-    return hits[:limit]

@@ -84,5 +84,6 @@ def test_list_queries_filter_sort_and_window(seeded):
         assert [queries.list_window(s, "people", people)[i]["name"] for i in people] == ["Andrea Vedaldi"]
         assert queries.list_ids(s, "people", "veladi") == people  # aliases match too
         assert queries.list_ids(s, "papers", "100%_") == []  # LIKE wildcards in input are literal
-        hits = queries.like_search(s, "zoph")
-        assert hits[0].kind == "person" and hits[0].title == "Barret Zoph"
+        hits = queries.find_by_name(s, "zoph")
+        assert (hits[0].kind, hits[0].title) == ("person", "Barret Zoph")
+        assert {h.kind for h in hits} == {"person"}  # names only: no talk or paper title says zoph

@@ -8,24 +8,11 @@ from typing import Any
 
 from sqlmodel import Session
 
-_search: Any = None
-
-
-def _search_function() -> Any:
-    """kb.search.search, or a LIKE search while kb.search is not there (imported on first use: startup speed)."""
-    global _search
-    if _search is None:
-        try:
-            from kb.search import search as found
-        except ImportError:
-            from kb.queries import like_search as found
-        _search = found
-    return _search
-
-
 def search(session: Session, query: str, limit: int = 50) -> list[Any]:
-    """Hits with ``kind, id, title, snippet, score``, best first."""
-    return list(_search_function()(session, query, limit))
+    """kb.search hits (``kind, id, title, snippet, score``), best first; imported on first use (startup speed)."""
+    from kb.search import search as run_search
+
+    return list(run_search(session, query, limit))
 
 
 def in_terminal(browser: webbrowser.BaseBrowser) -> bool:
