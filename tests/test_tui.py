@@ -150,7 +150,7 @@ async def test_open_link_in_browser_and_copy_bibtex(engine, monkeypatch):
         await press(pilot, "enter")
         assert type(app.screen).__name__ == "PaperScreen"
         await press(pilot, "b")
-        assert "Deep image prior" in app.clipboard and app.clipboard.lstrip().startswith("@")
+        assert app.clipboard.startswith("@inproceedings{") and "title = {Deep image prior}" in app.clipboard
 
 
 async def test_mouse_click_on_a_name_opens_it(engine):

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+
 def search(session: Session, query: str, limit: int = 50) -> list[Any]:
     """kb.search hits (``kind, id, title, snippet, score``), best first; imported on first use (startup speed)."""
     from kb.search import search as run_search
@@ -37,28 +38,8 @@ def open_in_browser(url: str) -> bool:
 
 
 def bibtex_for(session: Session, paper_id: int) -> str:
-    """One paper as BibTeX, through kb.export when it is installed (assigns a citekey: write session)."""
-    try:
-        from kb.export.bibtex import format_bibtex
-        from kb.export.records import load_records
-    except Exception:  # noqa: BLE001
-        return _minimal_bibtex(session, paper_id)
+    """One paper as BibTeX through kb.export (which assigns and stores a citekey: use a write session)."""
+    from kb.export.bibtex import format_bibtex
+    from kb.export.records import load_records
+
     return format_bibtex(load_records(session, [paper_id]))
-
-
-def _minimal_bibtex(session: Session, paper_id: int) -> str:
-    from kb.models import Paper
-    from kb.queries import authors_of
-
-    paper = session.get(Paper, paper_id)
-    if paper is None:
-        return ""
-    authors = authors_of(session, [paper_id])[paper_id]
-    first = re.sub(r"[^a-z]", "", (authors[0].family if authors else "anon").lower()) or "anon"
-    key = paper.citekey or f"{first}{paper.year or ''}{paper.id}"
-    names = " and ".join(f"{p.family}, {p.given}".strip(", ") for p in authors)
-    fields = [("title", paper.title), ("author", names), ("year", paper.year), ("booktitle" if paper.type ==
-              "inproceedings" else "journal", paper.venue), ("doi", paper.doi), ("eprint", paper.arxiv_id),
-              ("url", paper.url)]
-    body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields if v)
-    return f"@{paper.type or 'misc'}{{{key},\n{body}\n}}\n"
