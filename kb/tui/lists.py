@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from rich.text import Text
+from sqlalchemy.exc import SQLAlchemyError
 from textual import work
 from textual.worker import get_current_worker
 from textual.app import ComposeResult
@@ -75,8 +76,12 @@ class ListScreen(KbScreen):
         self.descending: bool = state.get("descending", False)
 
         def fetch(ids: list[int]) -> dict[int, dict[str, Any]]:
-            with self.session() as s:
-                return queries.list_window(s, self.list_kind, ids)
+            try:
+                with self.session() as s:
+                    return queries.list_window(s, self.list_kind, ids)
+            except SQLAlchemyError as exc:  # a locked or changed database: say so, keep the app alive
+                self.notify(f"Could not read {self.list_kind}: {clean(exc)[:200]}", severity="error")
+                return {}
 
         self.source = RowSource(fetch)
 

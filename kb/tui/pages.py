@@ -106,7 +106,7 @@ def talk_page(d: dict[str, Any]) -> list[Block]:
     blocks += link(d["conference"], None, 0, "Conference") + link(d["post"], None, 0, "Post")
     blocks += section("Speakers", d["speakers"], link, empty="no speaker named")
     blocks += section("Links", d["links"], lambda l: url(l["url"], indent=2, meta=f"{l['type']} · {l['label']}"
-                                                          if l["label"] else l["type"]))
+                                                          if l["label"] not in ("", l["type"]) else l["type"]))
     blocks += section("Cited papers", d["cited"], lambda p: link(
         {**p, "name": f"{' '.join(p['markers'])} {p['name']}"},
         " · ".join(str(x) for x in (p["authors"], p["year"]) if x)))

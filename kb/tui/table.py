@@ -119,10 +119,15 @@ class VirtualTable(ScrollView, can_focus=True):
         return max(self.size.height - 1, 1)
 
     def _layout_columns(self, width: int) -> None:
-        fixed = sum(c.width for c in self.columns if c.width) + len(self.columns)
+        """Fixed columns keep their width while the flexible ones (titles) get at least half the line."""
         flexible = [c for c in self.columns if not c.width] or [self.columns[0]]
-        share = max((width - fixed) // len(flexible), 8)
-        self._widths = [c.width or share for c in self.columns]
+        fixed_cols = [c for c in self.columns if c.width and c not in flexible]
+        room = width - len(self.columns)
+        fixed = sum(c.width for c in fixed_cols)
+        scale = min(1.0, (room // 2) / fixed) if fixed else 1.0
+        widths = {id(c): max(int(c.width * scale), min(c.width, 4)) for c in fixed_cols}
+        share = max((room - sum(widths.values())) // len(flexible), 8)
+        self._widths = [widths.get(id(c), share) for c in self.columns]
 
     def reset(self, cursor: int = 0, scroll_y: float = 0) -> None:
         """Call after the source's ids changed."""
