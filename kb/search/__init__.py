@@ -50,8 +50,8 @@ register_schema_hook(index.install)
 
 MAX_LIMIT = 500
 MAX_VARIANTS = 4  # corrections per word: more only adds noise and OR branches
-COMMON = 8_000  # matches beyond which ranking all of them by bm25 takes longer than a keystroke allows
-SAMPLE = 200  # newest title/name matches re-ranked instead, for such common words
+COMMON = 5_000  # matches beyond which ranking all of them by bm25 takes longer than a keystroke allows
+SAMPLE = 100  # newest title/name matches re-ranked instead, for such common words
 MAX_YEAR_TERMS = 200  # a year range wider than this is filtered by a join, not by OR-ing year tags
 reindex = index.reindex
 refresh = index.refresh_vocabulary

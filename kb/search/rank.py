@@ -116,11 +116,11 @@ class Matcher:
         return [m.span() for m in self.pattern.finditer(folded, start, len(text) if end is None else end)]
 
     def strength(self, ws: Words, title: str, names: str) -> float:
-        """How well the title and names cover ``ws``, 0..1: per word 1 in the title, 0.9 in the names,
-        0.3 elsewhere (the index matched it somewhere); a typo correction counts 0.8 of that."""
+        """How well the (folded) title and names cover ``ws``, 0..1: per word 1 in the title, 0.9 in
+        the names, 0.3 elsewhere (the index matched it somewhere); a typo correction counts 0.8 of that."""
         if not ws:
             return 0.0
-        fields = (set(_TOKEN.findall(fold(title))), 1.0), (set(_TOKEN.findall(fold(names))), 0.9)
+        fields = (set(_TOKEN.findall(title)), 1.0), (set(_TOKEN.findall(names)), 0.9)
         total = 0.0
         for w in ws:
             best = 0.3
@@ -137,10 +137,11 @@ def score(c: Candidate, q: Query, m: Matcher, best_bm25: float) -> float:
     """Higher is better. Typo-free hits always beat corrected ones; then how much of the query the
     title and names cover; then kind (person, talk, paper, post), rapidfuzz title similarity and bm25."""
     bm25n = c.bm25 / best_bm25 if best_bm25 < 0 and c.bm25 < 0 else 0.5
-    names = f"{c.title}; {c.names}" if c.kind == "person" else c.names
-    strength = m.strength(q.all_words, c.title, names)
+    title = fold(c.title)
+    names = fold(f"{c.title}; {c.names}" if c.kind == "person" else c.names)
+    strength = m.strength(q.all_words, title, names)
     # Title similarity only counts when close (the query *is* the title): below that it is noise.
-    similarity = fuzz.token_set_ratio(" ".join(q.all_words), fold(c.title)) / 100 if q.all_words else 0.0
+    similarity = fuzz.token_set_ratio(" ".join(q.all_words), title) / 100 if q.all_words else 0.0
     similarity = similarity if similarity >= 0.8 else 0.0
     return round((2.0 if c.tier == 0 else 0.0) + strength + KIND_BONUS.get(c.kind, 0.0) + 0.2 * similarity
                  + 0.1 * bm25n, 4)
