@@ -30,7 +30,10 @@ from kb.store import WriteCounts, write_post
 
 POST_SUFFIXES = (".md", ".markdown")
 BIB_SUFFIXES = (".bib",)
-MAX_POST_BYTES = 20 * 1024 * 1024
+# Extraction cost grows faster than linearly with post size (people × authors, blocks × papers): a
+# 256 KiB post (20× the usual 4-15 KiB) extracts in < 1 s, 10 MB would take minutes. Refuse, clearly.
+MAX_POST_BYTES = 256 * 1024
+MAX_BIB_BYTES = 20 * 1024 * 1024  # .bib files are parsed entry by entry: linear, big exports are normal
 MAX_ATTEMPTS = 5  # write transactions per post that lost a race to a concurrent importer
 
 
@@ -77,19 +80,22 @@ def discover(paths: Iterable[str | Path]) -> Iterator[Path]:
             yield path
 
 
-def read_text(path: Path) -> tuple[str, str]:
+def read_text(path: Path, limit: int = MAX_POST_BYTES) -> tuple[str, str]:
     """(text, sha256) of a post file, or :class:`BadInput` saying what is wrong with it."""
     name = str(path)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as f:
+            data = f.read(limit + 1)  # never more than the limit in memory, whatever the file's size
     except FileNotFoundError:
         raise BadInput(name, "no such file") from None
     except IsADirectoryError:
         raise BadInput(name, "is a directory") from None
     except OSError as exc:
         raise BadInput(name, f"cannot read: {exc.strerror or exc}") from None
-    if len(data) > MAX_POST_BYTES:
-        raise BadInput(name, f"file is larger than {MAX_POST_BYTES // (1024 * 1024)} MiB")
+    if len(data) > limit:
+        size = f"{limit // (1024 * 1024)} MiB" if limit >= 1024 * 1024 else f"{limit // 1024} KiB"
+        raise BadInput(name, f"file is larger than {size}, too big for a conference-notes post (split it)"
+                       if limit == MAX_POST_BYTES else f"file is larger than {size}")
     if b"\x00" in data[:8192] or b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise BadInput(name, "binary file (contains NUL bytes), not a Markdown post", line=line)
@@ -114,7 +120,7 @@ def import_file(engine: Engine, path: Path, force: bool = False) -> FileResult:
     """Import one file in its own transaction; never raises for bad input."""
     key = _store_path(path)
     try:
-        text, sha = read_text(path)
+        text, sha = read_text(path, MAX_BIB_BYTES if path.suffix.lower() in BIB_SUFFIXES else MAX_POST_BYTES)
         with session_scope(engine) as session:
             existing = session.exec(select(Post).where(Post.path == key)).first()
             if existing and existing.sha256 == sha and not force:

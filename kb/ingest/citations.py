@@ -27,6 +27,9 @@ _YEAR = r"(?:1[7-9]|20)\d{2}"
 _PAREN = re.compile(rf"\(([^()]{{0,300}}?\b{_YEAR}[a-z]?)\)")
 _PAREN_PART = re.compile(rf"^\s*(?:e\.g\.,?\s*|see\s+|cf\.\s*)?{_AUTHORS},?\s+({_YEAR})[a-z]?\s*$")
 _NARRATIVE = re.compile(rf"\b{_AUTHORS}\s+\(({_YEAR})[a-z]?\)")
+# Work bounds for hostile text: "[1-50,1-50,…]" would otherwise turn 250 KB into millions of cites.
+MAX_GROUP = 100  # numbers one bracket can cite
+MAX_CITES = 10_000  # numeric cites read from one block of text
 _ABBREV = re.compile(r"\b(?:et al|e\.g|i\.e|vs|cf|Dr|Prof|Mr|Mrs|Ms|Fig|Eq|Sec|No|Vol|pp|al|St|Jr|approx|resp)\.$", re.I)
 
 
@@ -50,7 +53,9 @@ def _expand(numbers: str) -> list[int]:
                 out.extend(range(a, b + 1))
         elif part.strip().isdigit():
             out.append(int(part))
-    return out
+        if len(out) >= MAX_GROUP:
+            break
+    return out[:MAX_GROUP]
 
 
 def _surnames(match_authors: str) -> tuple[str, str | None]:
@@ -74,9 +79,13 @@ def find_cites(text: str, base: int = 0, paren_numbers: bool = False) -> list[Ci
         for m in _PAREN_NUMBERS.finditer(text):
             for n in _expand(m.group(1)):
                 out.append(Cite(f"[{n}]", base + m.start(), "numeric"))
+            if len(out) >= MAX_CITES:
+                break
     for m in _NUMERIC.finditer(text):
         for n in _expand(m.group(1)):
             out.append(Cite(f"[{n}]", base + m.start(), "numeric"))
+        if len(out) >= 2 * MAX_CITES:
+            break
     for m in _FOOTNOTE.finditer(text):
         out.append(Cite(f"[^{m.group(1)}]", base + m.start(), "footnote"))
     for m in _PANDOC.finditer(text):

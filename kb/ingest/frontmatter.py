@@ -70,12 +70,16 @@ def split_front_matter(text: str, path: str = "<post>") -> tuple[dict[str, Any],
     if delim == "+++":
         try:
             data: Any = tomllib.loads(raw)
+        except RecursionError:
+            raise BadFrontMatter(path, "TOML front matter is nested too deeply", line=1) from None
         except tomllib.TOMLDecodeError as exc:
             line = _toml_line(str(exc))
             raise BadFrontMatter(path, f"TOML front matter: {exc}", line=line + 1 if line else 1) from None
     else:
         try:
             data = yaml.load(raw, Loader=_NoAliasLoader)  # noqa: S506 - safe loader subclass
+        except RecursionError:  # "[[[[…" thousands deep: PyYAML recurses per level
+            raise BadFrontMatter(path, "YAML front matter is nested too deeply", line=1) from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
             line = mark.line + 2 if mark is not None else 1

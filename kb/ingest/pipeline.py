@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from kb.errors import BadInput
 from kb.ingest.citations import find_cites, sentence_at, title_in_text
 from kb.ingest.conference import detect_conference
 from kb.ingest.frontmatter import front_matter_date, is_draft, split_front_matter
@@ -28,8 +29,13 @@ _HONORIFIC_NAME = re.compile(
 )
 
 
+MAX_TEXT = 256 * 1024  # characters: some stages grow faster than linearly with size (kb.importer.MAX_POST_BYTES)
+
+
 def extract(text: str, source: str = "<post>") -> Extraction:
-    """Extract everything from one post's text. Raises only :class:`kb.errors.BadFrontMatter`."""
+    """Extract everything from one post's text. Raises only :class:`kb.errors.BadInput` (too long, broken front matter)."""
+    if len(text) > MAX_TEXT:
+        raise BadInput(source, f"post is longer than {MAX_TEXT // 1024} Ki characters, too big to extract (split it)")
     fm, body, offset = split_front_matter(text, source)
     blocks = walk(body, offset)
     x = Extraction(source=source, front_matter=fm, text=body)
