@@ -116,6 +116,8 @@ def test_year_and_conference_filters(kb_engine):
     assert {h.title for h in run(kb_engine, "year:2018..2018 type:talk")} == {"Causal inference and learning",
                                                                             "Attention everywhere"}
     assert {h.title for h in run(kb_engine, "type:talk year:2017..2019", limit=50)} >= ICCV_TALKS
+    assert {h.title for h in run(kb_engine, "year:1000..3000 conf:iccv type:talk", limit=50)} == ICCV_TALKS
+    assert not run(kb_engine, "year:2500.. zoph") and not run(kb_engine, "year:1000..1001 zoph")
     papers = run(kb_engine, "type:paper year:..2014", limit=50)
     assert papers and all(h.kind == "paper" for h in papers)
 

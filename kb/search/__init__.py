@@ -89,10 +89,14 @@ def _year_terms(conn: Connection, q: Query) -> tuple[int, ...] | None:
     """The years a year filter allows, clamped to the years in the index; None: filter by a join instead."""
     if q.year_min is None and q.year_max is None:
         return ()
-    lo = q.year_min if q.year_min is not None else _rows(conn, "SELECT min(year) FROM search_doc")[0][0]
-    hi = q.year_max if q.year_max is not None else _rows(conn, "SELECT max(year) FROM search_doc")[0][0]
-    if lo is None or hi is None:
+    first = _rows(conn, "SELECT min(year) FROM search_doc")[0][0]  # two index lookups
+    last = _rows(conn, "SELECT max(year) FROM search_doc")[0][0]
+    if first is None or last is None:
         return None
+    lo = first if q.year_min is None else max(q.year_min, first)
+    hi = last if q.year_max is None else min(q.year_max, last)
+    if lo > hi:
+        return (lo,)  # no document can match; one tag keeps the expression valid
     return tuple(range(lo, hi + 1)) if hi - lo < MAX_YEAR_TERMS else None
 
 
