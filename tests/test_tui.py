@@ -253,3 +253,17 @@ def test_cli_tui_uses_make_app(monkeypatch, tmp_path):
     result = CliRunner().invoke(main, ["--db", str(db)])
     assert result.exit_code == 0, result.output
     assert ran == [True] and db.exists()
+
+
+async def test_light_theme_text_is_dark_on_light(engine):
+    from kb.tui.docview import DocView
+
+    app = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "t")
+        view = app.screen.query_one(DocView)
+        for role in ("text", "link", "meta", "title", "heading"):
+            style = view._style(role)
+            fg, bg = style.color.get_truecolor(), style.bgcolor.get_truecolor()
+            assert sum(fg) < sum(bg), (role, style)  # darker ink than paper

@@ -91,3 +91,9 @@ def test_search(snap_compare, engine, monkeypatch):
 
 def test_help(snap_compare, engine):
     assert snap_compare(make_app(engine), press=["question_mark"], terminal_size=SIZE, run_before=_settle)
+
+
+def test_person_light_theme(snap_compare, engine):
+    """Light theme (``t``): every role of the page must stay readable on the light background."""
+    assert snap_compare(_app(engine, "person", Person, name="Andrea Vedaldi"), press=["t"], terminal_size=SIZE,
+                        run_before=_settle)

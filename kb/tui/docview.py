@@ -147,7 +147,8 @@ class DocView(ScrollView, can_focus=True):
 
     # --- drawing ---------------------------------------------------------------------------
     def _style(self, role: str) -> Style:
-        return self.get_component_rich_style(f"doc--{role}", partial=True, default=Style())
+        # The full style: a partial one cannot resolve "auto" colours such as $text against the background.
+        return self.get_component_rich_style(f"doc--{role}", default=Style())
 
     def render_line(self, y: int) -> Strip:
         index = y + int(self.scroll_y)
