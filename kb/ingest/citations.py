@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from kb.ingest.text import ascii_fold, normalise_title
 
 _NUMERIC = re.compile(r"(?<![!\]])\[(\d{1,3}(?:\s*[,–\-]\s*\d{1,3})*)\](?!\()")
+_IEEE_RANGE = re.compile(r"\[(\d{1,3})\]\s*[–\-]\s*\[(\d{1,3})\]")
 _FOOTNOTE = re.compile(r"\[\^([\w\-]{1,40})\]")
 _PANDOC = re.compile(r"\[((?:[^\[\]@]{0,40}@[\w:.#$%&\-+?<>~/]+[^\[\]@;]{0,40};?\s*)+)\]")
 _PANDOC_KEY = re.compile(r"-?@([\w:.#$%&\-+?<>~/]*[\w])")
@@ -83,6 +84,9 @@ def find_cites(text: str, base: int = 0, paren_numbers: bool = False) -> list[Ci
                 break
     for m in _NUMERIC.finditer(text):
         for n in _expand(m.group(1)):
+            out.append(Cite(f"[{n}]", base + m.start(), "numeric"))
+    for m in _IEEE_RANGE.finditer(text):  # "[8]–[10]": the ends are found above, add what lies between
+        for n in range(int(m.group(1)) + 1, min(int(m.group(2)), int(m.group(1)) + 50)):
             out.append(Cite(f"[{n}]", base + m.start(), "numeric"))
         if len(out) >= 2 * MAX_CITES:
             break

@@ -69,9 +69,11 @@ def event_from_heading(text: str) -> Event | None:
     m = _PREFIX.match(text)
     if m:
         kind = EVENT_WORDS.get(m.group(1).lower().split()[-1], "session")
-        if kind == "keynote":
-            return None
-        return Event(name=_name(m.group(2)), kind=kind)
+        if kind in ("keynote", "panel") or re.search(r"\s[—–]\s|\s-\s|@", m.group(2)):
+            return None  # "Tutorial: Name — Title" and "Panel: …" introduce a talk
+        # Keep a short remainder with its prefix: "Oral session: transformers".
+        name = m.group(2) if len(m.group(2).split()) > 2 else text
+        return Event(name=_name(_TRAILING.sub("", name)), kind=kind)
     km = EVENT_KIND.search(text)
     if not km:
         return None
@@ -97,7 +99,8 @@ def _link_events(block: Block, a: int, b: int) -> list[tuple[Span, str | None]]:
         near = re.search(r"(workshops?|tutorials?|symposium|panel|session|track)\s+(?:on|about|of)\s+(?:the\s+)?$", before) \
             or re.match(r"\s*(?:\([^)]*\)\s*)?(workshops?|tutorials?|symposium|panel|session|track)\b", after) \
             or re.match(r",\s*the\s+(workshops?|tutorials?|symposium)\b", after)
-        if (own or near) and s.label.strip().lower() not in ("tutorial", "workshop", "session", "panel", "here"):
+        generic = re.search(r"\b(?:page|website|site|slides|program(?:me)?|schedule|link|recording|video)\b", s.label, re.I)
+        if (own or near) and not generic and s.label.strip().lower() not in ("tutorial", "workshop", "session", "panel", "here"):
             word = (own or near).group(1).lower()
             found.append((s, EVENT_WORDS.get(word, "other")))
         elif found and re.fullmatch(r"\s*(?:,|and|&|,\s*and)\s*", text[found[-1][0].end:s.start]):

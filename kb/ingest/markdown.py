@@ -266,40 +266,86 @@ def _bare_urls(text: str, line: int, links: list[Span]) -> list[Span]:
 
 
 class _HtmlText(HTMLParser):
-    """Plain text and links of a raw HTML block; list items become separate lines."""
+    """Plain text and links of a raw HTML block; list items become separate lines and
+    table rows become rows (a placeholder line stands where each row was)."""
 
-    BREAKS = {"li", "p", "br", "div", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "dt", "dd"}
+    BREAKS = {"li", "p", "br", "div", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "dt", "dd",
+              "summary", "details"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.text = ""
         self.links: list[tuple[int, int, str]] = []
+        self.rows: list[tuple[list[tuple[str, list[tuple[int, int, str]]]], bool]] = []  # (cells, header?)
         self._open: list[tuple[int, str]] = []
         self._skip = 0
+        self._cells: list[tuple[str, list[tuple[int, int, str]]]] | None = None
+        self._cell: list[str] | None = None
+        self._cell_links: list[tuple[int, int, str]] = []
+        self._header = False
+
+    def _pos(self) -> int:
+        return len("".join(self._cell)) if self._cell is not None else len(self.text)
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag in ("script", "style"):
             self._skip += 1
-        elif tag in self.BREAKS:
+        elif tag == "tr":
+            self._cells, self._header = [], False
+        elif tag in ("td", "th") and self._cells is not None:
+            self._cell, self._cell_links = [], []
+            self._header = self._header or tag == "th"
+        elif tag in self.BREAKS and self._cell is None:
             self.text += "\n"
         if tag == "a":
-            self._open.append((len(self.text), a.get("href") or ""))
+            self._open.append((self._pos(), a.get("href") or ""))
         elif tag == "img" and a.get("src"):
-            self.links.append((len(self.text), len(self.text), "!" + (a.get("src") or "")))
+            target = self._cell_links if self._cell is not None else self.links
+            target.append((self._pos(), self._pos(), "!" + (a.get("src") or "")))
 
     def handle_endtag(self, tag):
         if tag in ("script", "style"):
             self._skip = max(0, self._skip - 1)
         elif tag == "a" and self._open:
             start, href = self._open.pop()
-            self.links.append((start, len(self.text), href))
-        elif tag in self.BREAKS:
+            target = self._cell_links if self._cell is not None else self.links
+            target.append((start, self._pos(), href))
+        elif tag in ("td", "th") and self._cell is not None and self._cells is not None:
+            self._cells.append(("".join(self._cell), self._cell_links))
+            self._cell = None
+        elif tag == "tr" and self._cells is not None:
+            if self._cells:
+                self.text += f"\n\x00ROW{len(self.rows)}\x00\n"
+                self.rows.append((self._cells, self._header))
+            self._cells = None
+        elif tag in self.BREAKS and self._cell is None:
             self.text += "\n"
 
     def handle_data(self, data):
-        if not self._skip:
+        if self._skip:
+            return
+        if self._cell is not None:
+            self._cell.append(data)
+        elif self._cells is None:
             self.text += data
+
+
+def _html_row(cells, header: list[str], line: int, base: Block) -> Block:
+    texts, spans, offset = [], [], 0
+    for raw, links in cells:
+        cell = " ".join(raw.split())
+        lead = len(raw) - len(raw.lstrip())
+        for s, e, href in links:
+            image = href.startswith("!")
+            label = " ".join(raw[s:e].split())
+            start = offset + max(0, s - lead)
+            spans.append(Span(start, start + len(label), href[1:] if image else href, label, line, image=image,
+                              raw_href=href))
+        texts.append(cell)
+        offset += len(cell) + 3
+    return Block("row", " | ".join(texts), line, line, spans, quote=base.quote, section=base.section, cells=texts,
+                 header=list(header))
 
 
 def _html_blocks(content: str, line: int, base: Block) -> list[Block]:
@@ -313,11 +359,20 @@ def _html_blocks(content: str, line: int, base: Block) -> list[Block]:
         pass
     blocks: list[Block] = []
     offset = 0
+    header: list[str] = []
     for piece in parser.text.split("\n"):
         start, end = offset, offset + len(piece)
         offset = end + 1
         stripped = piece.strip()
         if not stripped:
+            continue
+        row = re.fullmatch(r"\x00ROW(\d+)\x00", stripped)
+        if row:
+            cells, is_header = parser.rows[int(row.group(1))]
+            if is_header:
+                header = [" ".join(c.split()) for c, _ in cells]
+            else:
+                blocks.append(_html_row(cells, header, line, base))
             continue
         lead = len(piece) - len(piece.lstrip())
         spans = []

@@ -32,13 +32,14 @@ _LIST_SEP = re.compile(r"\s*(?:,\s*and|,|and|&)\s+")
 
 STRONG_VERBS = r"talked|spoke|presented|gave|delivered|deliverd|keynoted|lectured|opened|closed|introduced|walked"
 WEAK_VERBS = r"explained|showed|argued|discussed|described|framed|demonstrated|reviewed|motivated|covered|went"
-_AFTER_NAME = re.compile(rf"^\s*(?:\([^()]{{1,80}}\)\s*)?(?:,[^,.]{{1,60}},\s*)?(?:also\s+|then\s+|first\s+)?({STRONG_VERBS})\b")
+_AFTER_NAME = re.compile(rf"^\s*(?:\([^()]{{1,80}}\)\s*)?(?:,[^,.]{{1,60}},\s*)?(?:also\s+|then\s+|first\s+)?({STRONG_VERBS})\b"
+                         r"|^\s*(?:\([^()]{1,80}\)\s*)?,\s*talking\b|^\s+(?:from|of|at)\s+[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,4}\s+on\s")
 _AFTER_NAME_WEAK = re.compile(rf"^\s*(?:\([^()]{{1,80}}\)\s*)?(?:,[^,.]{{1,60}},\s*)?({WEAK_VERBS}|{STRONG_VERBS})\b")
 _BY = re.compile(r"\b(?:(?:presented|given|delivered|deliverd|led|taught|run|moderated|chaired|was|were|talk|keynote|lecture|"
                  r"tutorial|presentation|panel|session|address)\s+)?by\s+(?:the\s+)?$", re.I)
 _WITH = re.compile(r"\bwith\s+$", re.I)
 _POSSESSIVE = re.compile(r"^['’]s\s+(?:\w+\s+)?(talk|keynote|tutorial|lecture|presentation|invited talk|award talk)\b", re.I)
-TALK_NOUN = re.compile(r"\b(talks?|keynotes?|presentation|lecture|invited|tutorial|panel|session|spoke|speaks|speaker|"
+TALK_NOUN = re.compile(r"\b(talks?|keynotes?|plenary|presentation|lecture|invited|tutorial|panel|session|spoke|speaks|speaker|"
                        r"presented|presenting|talked|gave|delivered|deliverd|award|address|opened|"
                        r"(?:first|second|third|fourth|last|next|final)\s+part)\b", re.I)
 _TOPIC = re.compile(r"\b(?:was\s+on|was\s+about|talked\s+about|spoke\s+(?:about|on)|(?:talk|keynote|tutorial|lecture|"
@@ -120,9 +121,11 @@ def find_speakers(block: Block, a: int, b: int, weak: bool = False) -> Speakers 
             names, end = names_at(text, span.start)
             names = names or [(span.label, span.start, span.end)]
             return _speakers(names, span)
-    for m in re.finditer(r"\bby\s+(?:the\s+)?", text[a:b]):
+    for m in re.finditer(r"\bby\s+(?:(?:its|the|one of the|their)\s+(?:first\s+|lead\s+|last\s+)?(?:author|authors|"
+                         r"organi[sz]ers?)\s*,\s*|the\s+)?", text[a:b]):
         start = a + m.end()
-        if not _BY.search(text[max(a, start - 40):start]):
+        if not _BY.search(re.sub(r"(?:its|the|one of the|their)\s+(?:first\s+|lead\s+|last\s+)?(?:author|authors|"
+                                 r"organi[sz]ers?)\s*,\s*$", "", text[max(a, start - 60):start])):
             continue
         names, _ = names_at(text, start)
         if names:
@@ -203,3 +206,35 @@ def talk_links(block: Block, a: int, b: int, skip: set[str]) -> list[str]:
         elif not person and kind == "other" and s.label.strip().lower() in ("talk", "slides", "video", "recording", "part"):
             out.append(s.href)
     return out
+
+
+_DASH_AFTER = re.compile(r"^\s*[)\]]?\s*[—–:-]+\s*")
+_DASH_BEFORE = re.compile(r"(?:\([^()]{1,80}\))?\s*(?:[—–:-]+|\bon)\s*$")
+
+
+def title_span_talk(block: Block, a: int, b: int, exclude: set[str]) -> tuple[str, Speakers] | None:
+    """A quoted/emphasised/linked title joined to a name by a dash or colon:
+    "Asia J. Biega — *Fairness of exposure*", "**Title** — Arpan Gujarati (MPI-SWS)",
+    "Ansor, by Lianmin Zheng (UC Berkeley): *Ansor: …*", "Mahesh Balakrishnan on **Delos**"."""
+    text = block.text
+    for start, title, span in title_candidates(block, a, b, exclude):
+        end = span.end if span else start + len(title)
+        while end < b and text[end] in "\"”*_’'":
+            end += 1
+        after = _DASH_AFTER.match(text, end)
+        if after:
+            names, _ = names_at(text, after.end())
+            if names and names[0][1] == after.end():
+                return title, _speakers(names, None)
+        head = text[a:start].rstrip(" \"“*_‘'")
+        before = _DASH_BEFORE.search(head)
+        if before:
+            lead = head[: before.start()].rstrip()
+            lead = re.sub(r"^.*?,\s*by\s+", "", lead) if re.search(r",\s*by\s+", lead) else lead
+            hit = name_before(lead + " x", len(lead) + 1)
+            if hit and looks_like_person(lead[hit[1]:].strip()):
+                names, _ = names_at(lead, hit[1])
+                if names:
+                    return title, Speakers([canonical_name(n) for n, _, _ in names],
+                                           [strip_honorific(n) for n, _, _ in names], a + hit[1], a + len(lead))
+    return None

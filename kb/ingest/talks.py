@@ -26,8 +26,8 @@ from kb.ingest.events import EVENT_WORDS, NOT_ATTENDED
 from kb.ingest.links import GENERIC_LABELS, classify_url
 from kb.ingest.markdown import Block
 from kb.ingest.people import canonical_name, looks_like_person, resolve, split_display, strip_honorific
-from kb.ingest.prose import (TALK_NOUN, Speakers, find_speakers, names_at, talk_links, title_candidates,
-                             topic_phrase, _surname_like)
+from kb.ingest.prose import (TALK_NOUN, Speakers, _speakers, _surname_like, find_speakers, names_at, talk_links,
+                             title_candidates, title_span_talk, topic_phrase)
 
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8}
 _ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth)\b", re.I)
@@ -162,6 +162,12 @@ def heading_talks(blocks: list[Block], skip: set[int]) -> list[TalkHit]:
             continue
         label = next((s.label for s in block.links if s.label and not s.image), None)
         title, names, kind = split_title_speaker(label if label and len(label) > len(block.text) * 0.8 else block.text)
+        panel = re.match(r"^\s*panel(?:\s+discussion)?\s*[:\-—–]\s*(.+)$", unicodedata.normalize("NFKC", block.text), re.I)
+        if panel and not names:
+            title, names, kind = panel.group(1), _names_leading_next(blocks, i), "panel"
+        elif not names:
+            names = _speaker_line_after(blocks, i)
+            title = block.text.strip(" \"“”") if names else None
         if not names:
             continue
         if title is None:
@@ -169,6 +175,25 @@ def heading_talks(blocks: list[Block], skip: set[int]) -> list[TalkHit]:
         hits.append(_hit(title, names, i, kind=kind, links=_video_slides(block), layout="heading",
                          heading_level=block.level))
     return hits
+
+
+def _names_leading_next(blocks: list[Block], i: int) -> list[str]:
+    """Panelists listed at the start of the paragraph after a panel heading (or in a list under it)."""
+    found = _panelists(blocks, i)
+    if found or i + 1 >= len(blocks) or blocks[i + 1].kind != "paragraph":
+        return found
+    text = blocks[i + 1].text
+    m = re.match(r"^\s*(?:panelists?|with|speakers?)\s*:\s*", text, re.I)
+    names, _ = names_at(text, m.end() if m else 0)
+    return [canonical_name(n) for n, _, _ in names] if len(names) >= 2 else []
+
+
+def _speaker_line_after(blocks: list[Block], i: int) -> list[str]:
+    """A title heading followed by a line that is just a name (and affiliation)."""
+    if i + 1 >= len(blocks) or blocks[i + 1].kind not in ("paragraph", "html"):
+        return []
+    first = blocks[i + 1].text.split("\n")[0].strip()
+    return names_in(first) if len(first) < 120 else []
 
 
 def _title_from_next(blocks: list[Block], i: int) -> str | None:
@@ -258,6 +283,12 @@ def table_talks(blocks: list[Block], skip: set[int]) -> list[TalkHit]:
         header = [h.lower() for h in block.header]
         t_col = next((k for k, h in enumerate(header) if re.search(r"title|talk|topic|paper", h)), None)
         s_col = next((k for k, h in enumerate(header) if re.search(r"speaker|presenter|who|by|author|panelist", h)), None)
+        wide = len(block.cells) < len(header) and re.search(r"\bpanel\b", block.text, re.I)
+        if wide:
+            hit = _panel_line(block, i)
+            if hit:
+                hits.append(hit)
+            continue
         if s_col is None or s_col >= len(block.cells):
             continue
         names = names_in(block.cells[s_col])
@@ -270,6 +301,17 @@ def table_talks(blocks: list[Block], skip: set[int]) -> list[TalkHit]:
             kind = EVENT_WORDS.get(block.cells[k_col].strip().lower().split(" ")[0] if block.cells[k_col].strip() else "")
         hits.append(_hit(title, names, i, kind=kind, links=_row_media(block, header), layout="table"))
     return hits
+
+
+def _panel_line(block: Block, i: int) -> TalkHit | None:
+    """"Panel — “Is SLAM solved?” Cadena, Carlone, Tardós; moderated by X" in one wide table cell."""
+    text = block.cells[-1] if block.cells else block.text
+    m = re.search(r"[\"“]([^\"”]{4,200})[\"”]\s*(.*)$", text)
+    if not m:
+        return None
+    people = re.split(r";|\bmoderated\b|\bchaired\b", m.group(2))[0]
+    names = names_in(people, allow_surnames=True)
+    return _hit(m.group(1), names, i, kind="panel", layout="table") if names else None
 
 
 def _row_media(block: Block, header: list[str]) -> list[str]:
@@ -305,12 +347,29 @@ def item_talks(blocks: list[Block], skip: set[int]) -> list[TalkHit]:
             names = _panelists(blocks, i)
             hits.append(_hit(panel.group(1), names, i, kind="panel", layout="item", links=_video_slides(block)))
             continue
-        head = _without_generic_links(block, first)
+        if _intro_says_not_attended(blocks, i):
+            continue
+        a, b = sentences(block.text)[0] if block.text.strip() else (0, 0)
+        pair = title_span_talk(block, a, b, set())
+        if pair:
+            hits.append(_hit(pair[0], pair[1].names, i, kind=None, links=_video_slides(block), layout="item",
+                             spelled=pair[1].spelled))
+            continue
+        head = _without_generic_links(block, block.text[a:b].split("\n")[0])
         talkish = bool(_TALKISH_SECTION.search(section)) or bool(TALK_NOUN.search(first))
         title, names, kind = split_title_speaker(head, allow_surnames=talkish)
         if names and (title or kind or talkish):
             hits.append(_hit(title, names, i, kind=kind, links=_video_slides(block), layout="item"))
     return hits
+
+
+def _intro_says_not_attended(blocks: list[Block], i: int) -> bool:
+    """A list introduced by "What I had circled and missed:" holds no talks."""
+    j = i
+    while j > 0 and blocks[j - 1].kind == "item":
+        j -= 1
+    intro = blocks[j - 1] if j > 0 else None
+    return bool(intro and intro.kind == "paragraph" and intro.text.rstrip().endswith(":") and NOT_ATTENDED.search(intro.text))
 
 
 def _without_generic_links(block: Block, line: str) -> str:
@@ -347,9 +406,20 @@ def prose_talks(blocks: list[Block], skip: set[int], exclude: set[str], taken: s
     return _merge_same_speaker(hits)
 
 
+_GIVEN_BY = re.compile(r"\b(?:given|presented|delivered|taught|led|run)\s+by\s", re.I)
+
+
 def prose_talk(block: Block, i: int, a: int, b: int, exclude: set[str], weak: bool = False) -> TalkHit | None:
     sentence = block.text[a:b]
-    if NOT_ATTENDED.search(sentence) or (not TALK_NOUN.search(sentence) and not weak):
+    if NOT_ATTENDED.search(sentence):
+        return None
+    pair = title_span_talk(block, a, b, exclude)
+    if pair:
+        title, speakers = pair
+        km = re.search(r"\b(keynote|panel|tutorial)\b", sentence, re.I)
+        return _hit(title, speakers.names, i, a, kind=km.group(1).lower() if km else None,
+                    links=talk_links(block, a, b, exclude), layout="prose", spelled=speakers.spelled)
+    if not TALK_NOUN.search(sentence) and not weak and not _GIVEN_BY.search(sentence):
         return None
     m = _KIND_PREFIX.match(sentence.strip(" *"))
     if m and re.match(r"(?:invited|keynote|contributed|plenary)", m.group(1), re.I):
