@@ -71,8 +71,8 @@ def event_from_heading(text: str) -> Event | None:
         kind = EVENT_WORDS.get(m.group(1).lower().split()[-1], "session")
         if kind in ("keynote", "panel") or re.search(r"\s[—–]\s|\s-\s|@", m.group(2)):
             return None  # "Tutorial: Name — Title" and "Panel: …" introduce a talk
-        # Keep a short remainder with its prefix: "Oral session: transformers".
-        name = m.group(2) if len(m.group(2).split()) > 2 else text
+        # A lower-case remainder is a topic, not a name: keep "Oral session: transformers" whole.
+        name = text if m.group(2)[:1].islower() else m.group(2)
         return Event(name=_name(_TRAILING.sub("", name)), kind=kind)
     km = EVENT_KIND.search(text)
     if not km:
