@@ -42,8 +42,9 @@ _GROUP = re.compile(rf"^(?:{_DAYS})\b|\b(?:and|&)\b.*\b(?:workshops|tutorials|ke
 _PREFIX = re.compile(r"^\s*(workshop|tutorial|panel|session|oral session|special session|track)\s*[:\-—–]\s*(.+)$", re.I)
 _TRAILING = re.compile(r"\s*(?:highlights?|notes?|recap|summary)\s*$", re.I)
 _PHRASE = re.compile(
-    r"\b((?:[A-Z][\w\-]*\s+){1,5}(?:[Ww]orkshop|[Ss]pecial [Ss]ession|[Tt]utorial|[Ss]ymposium))\b"
-    r"|\b((?:[A-Z][\w\-]*\s+)?(?:morning\s+|afternoon\s+)?(?:oral|poster|special)\s+session\s+on\s+[\w\s\-]{3,50}?)(?=[.,;:]|$)"
+    r"\b((?:[A-Z][\w\-]*\s+){1,5}(?:[Ww]orkshop|[Ss]pecial [Ss]ession|[Tt]utorial|[Ss]ymposium|[Ss]ession))\b"
+    r"|\b((?:[A-Z][\w\-]*\s+)?(?:morning\s+|afternoon\s+)?(?:oral|poster|special|paper)\s+session\s+on\s+[\w\-]+"
+    r"(?:\s+(?!had\b|has\b|was\b|is\b|were\b|with\b|where\b|which\b|and\b|in\b|at\b|on\b|that\b)[\w\-]+){0,3})"
     r"|^\s*(?:\*\*[^*]{1,20}\*\*\s*)?(Tutorial|Workshop|Special session|Session)\s*:\s*\*?([^*.,;]{4,120})"
 )
 
@@ -64,6 +65,9 @@ def _name(text: str) -> str:
 def event_from_heading(text: str) -> Event | None:
     """``## Workshop: Neural Compression`` → Event("Neural Compression", "workshop"); groupings → None."""
     text = unicodedata.normalize("NFKC", text).strip()
+    day = re.match(rf"^(?:{_DAYS})\w*(?:,?\s+\w+\s+\d{{1,2}})?\s*[—–:-]+\s*(.+)$", text, re.I)
+    if day:
+        text = day.group(1)  # "Monday — Workshop on X": the day is not part of the name
     if _FIRST_PERSON.search(text) or _GROUP.search(text):
         return None
     m = _PREFIX.match(text)
@@ -185,7 +189,8 @@ def find_events(blocks: list[Block], skip: set[int]) -> list[EventHit]:
                 kind = EVENT_WORDS.get(km.group(0).split()[-1].lower(), "session")
                 if kind == "keynote":
                     continue
-                if m.group(1) and re.match(r"^(?:The|This|That|A|An|Our|My|Each|Every|First|Second|Last)\s", name):
+                if m.group(1) and re.match(r"^(?:The|This|That|A|An|Our|My|Each|Every|First|Second|Last|Same|Next|"
+                                           r"Another|Other|One|Its|Their)\s", name):
                     name = name.split(" ", 1)[1]
                     if not EVENT_KIND.sub("", name).strip():
                         continue

@@ -36,7 +36,7 @@ _PARTICLE = {"van", "von", "der", "den", "de", "del", "della", "di", "da", "du",
 NOT_NAME_WORDS = frozenset(
     """
     a an the and or of on in at for to from with by via about into over under new our my his her their this that
-    these those what how why when where which who is are was were be been being do does did can could will would
+    these those what how why when where which who is are was were be been being do does did can could would
     should may might must shall not no yes all any some more most many much few first second third last next final
     learning deep neural network networks model models modeling modelling machine intelligence artificial data
     vision language languages speech image images video videos visual text graph graphs representation representations

@@ -135,6 +135,10 @@ def find_speakers(block: Block, a: int, b: int, weak: bool = False) -> Speakers 
             names, _ = names_at(text, a + m.end())
             if len(names) >= 2:
                 return _speakers(names, None)
+    for m in re.finditer(r"\s+(?:from|of|at)\s+[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,4}\s+on\s", text[a:b]):
+        hit = name_before(text, a + m.start())  # "Tobias Johannink from Siemens on [residual RL](…)"
+        if hit and hit[1] >= a:
+            return _speakers([(hit[0], hit[1], a + m.start())], None)
     for m in re.finditer(rf"\b(?:{STRONG_VERBS}|{WEAK_VERBS})\b|['’]s\s", text[a:b]):
         pos = a + m.start()
         verb = m.group(0)
@@ -208,7 +212,7 @@ def talk_links(block: Block, a: int, b: int, skip: set[str]) -> list[str]:
     return out
 
 
-_DASH_AFTER = re.compile(r"^\s*[)\]]?\s*[—–:-]+\s*")
+_DASH_AFTER = re.compile(r"\s*[)\]]?\s*[—–:-]+\s*")  # used with .match(text, pos): no "^"
 _DASH_BEFORE = re.compile(r"(?:\([^()]{1,80}\))?\s*(?:[—–:-]+|\bon)\s*$")
 
 

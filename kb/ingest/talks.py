@@ -398,6 +398,8 @@ def prose_talks(blocks: list[Block], skip: set[int], exclude: set[str], taken: s
     for i, block in enumerate(blocks):
         if i in skip or i in taken or block.kind not in ("paragraph", "html", "item") or block.quote:
             continue
+        if block.kind == "item" and _intro_says_not_attended(blocks, i):
+            continue
         bold_lead = bool(block.emphasis) and block.emphasis[0][0] == 0
         for n, (a, b) in enumerate(sentences(block.text)):
             hit = prose_talk(block, i, a, b, exclude, weak=bold_lead and n <= 2)
