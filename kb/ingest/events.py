@@ -68,7 +68,7 @@ def event_from_heading(text: str) -> Event | None:
     day = re.match(rf"^(?:{_DAYS})\w*(?:,?\s+\w+\s+\d{{1,2}})?\s*[—–:-]+\s*(.+)$", text, re.I)
     if day:
         text = day.group(1)  # "Monday — Workshop on X": the day is not part of the name
-    if _FIRST_PERSON.search(text) or _GROUP.search(text):
+    if _FIRST_PERSON.search(text) or _GROUP.search(text) or (day and re.search(r",|\band\b", text)):
         return None
     m = _PREFIX.match(text)
     if m:
@@ -195,4 +195,27 @@ def find_events(blocks: list[Block], skip: set[int]) -> list[EventHit]:
                     if not EVENT_KIND.sub("", name).strip():
                         continue
                 hits.append(EventHit(Event(name=_name(name), kind=kind, line=block.line), i, a + m.start(), group))
+    return _merge_into_headings(hits, blocks)
+
+
+def _merge_into_headings(hits: list[EventHit], blocks: list[Block]) -> list[EventHit]:
+    """Under "## Workshop: Neural Compression", "the [neural compression workshop](url)" is that
+    workshop: a prose event of the same kind inside an event heading's section is the heading's event."""
+    heading_of: dict[int, EventHit] = {}
+    current: EventHit | None = None
+    level = 0
+    by_block = {h.block: h for h in hits if blocks[h.block].kind == "heading"}
+    for i, block in enumerate(blocks):
+        if block.kind == "heading":
+            if current is None or block.level <= level:
+                current, level = by_block.get(i), block.level
+        heading_of[i] = current
+    for h in hits:
+        owner = heading_of.get(h.block)
+        if owner is None or owner is h or blocks[h.block].kind == "heading" or owner.event.kind != h.event.kind:
+            continue
+        owner.event.url = owner.event.url or h.event.url
+        if not owner.event.spelled_in_post and owner.event.name != h.event.name:
+            owner.event.spelled_in_post = h.event.name
+        h.event = owner.event
     return hits

@@ -71,7 +71,7 @@ def _first_heading(blocks: list[Block]) -> str | None:
 
 def _unique_events(events: list[Event]) -> list[Event]:
     seen: dict[str, Event] = {}
-    for ev in events:
+    for ev in {id(e): e for e in events}.values():
         key = normalise_title(ev.name)
         if key and key not in seen:
             seen[key] = ev
