@@ -5,8 +5,8 @@ posts is escaped (``*``, ``_``, ``[``, ``<``, ``@`` …) and squashed to one
 line, and only http(s) links are written, so a hostile title can neither
 start a heading nor inject a link or HTML.
 
->>> escape_md("*Deep* [learning](javascript:x) <b>")
-'\\*Deep\\* \\[learning\\]\\(javascript:x\\) \\<b\\>'
+>>> print(escape_md("*Deep* [learning](javascript:x) <b>"))
+\*Deep\* \[learning\](javascript:x) \<b\>
 """
 
 from __future__ import annotations
@@ -23,8 +23,10 @@ from kb.models import Citation, Conference, Event, Post, Talk
 from kb.queries import speakers_of
 
 # CommonMark lets any ASCII punctuation be backslash-escaped; these are the
-# ones that mean something in CommonMark, GFM or pandoc Markdown.
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~^$@&])")
+# ones that mean something in CommonMark, GFM or pandoc Markdown mid-line.
+# ( ) ! + need none: with every [ escaped no link or image can open, and no
+# line of ours starts with text from a post.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~^$@&])")
 _SAFE_URL = re.compile(r"^https?://", re.I)
 
 
@@ -55,11 +57,15 @@ def paper_line(rec: PaperRecord) -> str:
     """``- Authors (2019). *Title*. Venue. [doi](…) · `key` ``"""
     parts = []
     who = _authors(rec)
-    parts.append(f"{who} ({rec.year})." if rec.year and who else f"{who}." if who else
-                 f"({rec.year})." if rec.year else "")
-    parts.append(f"*{escape_md(rec.title)}*." if rec.title else "*(untitled)*.")
+    if who and rec.year:
+        parts.append(f"{who} ({rec.year}).")
+    elif who or rec.year:
+        parts.append(who if who.endswith(".") else f"{who}." if who else f"({rec.year}).")
+    title = escape_md(rec.title) if rec.title else "(untitled)"
+    parts.append(f"*{title}*" + ("" if title.endswith(("?", "!", ".")) else "."))
     if rec.venue and not is_arxiv_preprint(rec):
-        parts.append(escape_md(rec.venue) + ".")
+        venue = escape_md(rec.venue)
+        parts.append(venue if venue.endswith(".") else venue + ".")
     links = []
     if rec.doi:
         links.append(md_link(f"doi:{rec.doi}", f"https://doi.org/{rec.doi}"))
