@@ -141,9 +141,11 @@ def import_file(engine: Engine, path: Path, force: bool = False) -> FileResult:
                             lambda s: write_post(s, Extraction(source=key, title=path.name, papers=refs), key, sha))
             if counts is None:
                 return FileResult(key, "unchanged")
-            known = len(refs) - counts.papers - counts.enriched
+            unnamed = sum(not (r.doi or r.arxiv_id or r.title) for r in refs)  # kept as raw references only
+            known = len(refs) - unnamed - counts.papers - counts.enriched
             notes = [f"{key}: {len(refs)} entries: {counts.papers} new, {counts.enriched} enriched, "
-                     f"{known} already known" + (f"; {len(skipped)} skipped" if skipped else "")]
+                     f"{known} already known" + (f", {unnamed} without title or identifier" if unnamed else "")
+                     + (f"; {len(skipped)} skipped" if skipped else "")]
             return FileResult(key, status, counts=counts, problems=skipped, notes=notes + skipped)
         extraction = extract(text, source=key)
         head = text[: len(text) - len(extraction.text)] if text.endswith(extraction.text) else ""

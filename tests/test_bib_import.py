@@ -152,3 +152,9 @@ def test_reimporting_a_bib_keeps_every_key(tmp_path, engine):
     import_paths(engine, [path], force=True)
     with session_scope(engine) as session:
         assert dict(session.exec(select(Paper.id, Paper.citekey)).all()) == keys
+
+
+def test_entries_without_title_or_identifier_are_counted_apart(tmp_path, engine):
+    text = "@misc{named, title={Has a title}, year=2020}\n@misc{bare, note={nothing to identify}, year=2020}\n"
+    result = import_paths(engine, [write(tmp_path, "mixed.bib", text)]).results[0]
+    assert "1 new, 0 enriched, 0 already known, 1 without title or identifier" in result.notes[0]
