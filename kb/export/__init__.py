@@ -26,6 +26,8 @@ from kb.export.bibtex import export_bibtex
 from kb.export.csl import export_csl_json
 from kb.export.markdown import export_markdown
 from kb.export.records import Selection, SelectionError, select_paper_ids
+from kb.models import Paper
+from kb.queries import count as count_rows
 
 
 class Exporter(Protocol):
@@ -38,9 +40,6 @@ formats: dict[str, Exporter] = {
     "markdown": export_markdown,
 }
 """Format name → exporter; add an entry to add a format (the CLI lists these)."""
-
-SUFFIXES = {"bibtex": ".bib", "csl-json": ".json", "markdown": ".md"}
-
 
 @dataclass
 class Exported:
@@ -59,20 +58,13 @@ def run(engine: Engine, fmt: str, selection: Selection = Selection(), unicode: b
     with session_scope(engine, write=True) as session:
         ids = select_paper_ids(session, selection)
         text = exporter(session, selection, unicode=unicode)
-        count = len(ids) if ids is not None else _count_papers(session)
+        count = len(ids) if ids is not None else count_rows(session, Paper)
     if output is not None:
         # Write next to the target then rename: a failed export never leaves half a file.
         tmp = output.with_name(output.name + ".tmp")
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(output)
     return Exported(text, count, fmt)
-
-
-def _count_papers(session: Session) -> int:
-    from kb.queries import count
-    from kb.models import Paper
-
-    return count(session, Paper)
 
 
 __all__ = ["Exported", "Exporter", "Selection", "SelectionError", "formats", "run"]
