@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
-from sqlalchemy import delete, exists, func, insert
+from sqlalchemy import delete, exists, func, insert, or_
 from sqlmodel import Session, select
 
 from kb.citekeys import adopt_citekeys
@@ -23,8 +23,8 @@ from kb.identity import PaperResolver, PeopleResolver, PersonRef
 from kb.ingest.people import person_key
 from kb.ingest.records import Extraction, ParsedReference
 from kb.ingest.text import normalise_title
-from kb.models import (Authorship, Citation, Conference, Event, Link, Mention, Paper, PaperKey, Person,
-                       PersonAlias, Post, PostEvent, Reference, Talk, TalkSpeaker, UserEdit)
+from kb.models import (Authorship, Citation, Conference, Event, IdentityCandidate, Link, Mention, Paper, PaperKey,
+                       Person, PersonAlias, Post, PostEvent, Reference, Talk, TalkSpeaker, UserEdit)
 
 
 @dataclass
@@ -360,6 +360,7 @@ def garbage_collect(session: Session, only: Orphans | None = None) -> None:
                             PaperKey.paper_id, only.papers if only else None))
         session.exec(scoped(delete(Authorship).where(~exists().where(Paper.id == Authorship.paper_id)),
                             Authorship.paper_id, only.papers if only else None))
+        _forget_candidates(session, "paper", Paper, only.papers if only else None)
     person_edited = select(UserEdit.entity_id).where(UserEdit.entity == "person")
     stmt = scoped(delete(Person).where(
         ~exists().where(TalkSpeaker.person_id == Person.id),
@@ -371,6 +372,7 @@ def garbage_collect(session: Session, only: Orphans | None = None) -> None:
         session.exec(stmt)
         session.exec(scoped(delete(PersonAlias).where(~exists().where(Person.id == PersonAlias.person_id)),
                             PersonAlias.person_id, only.people if only else None))
+        _forget_candidates(session, "person", Person, only.people if only else None)
     stmt = scoped(delete(Event).where(~exists().where(Talk.event_id == Event.id),
                                       ~exists().where(PostEvent.event_id == Event.id)),
                   Event.id, only.events if only else None)
@@ -381,3 +383,14 @@ def garbage_collect(session: Session, only: Orphans | None = None) -> None:
                   Conference.id, only.conferences if only else None)
     if stmt is not None:
         session.exec(stmt)
+    # Edits of talks that left their post (UserEdit is small: a full check is cheap).
+    session.exec(delete(UserEdit).where(UserEdit.entity == "talk", ~exists().where(Talk.id == UserEdit.entity_id)))
+
+
+def _forget_candidates(session: Session, entity: str, model, ids: set[int] | None) -> None:
+    """Drop identity candidates naming a deleted row: SQLite reuses ids, so a stale pair would name a stranger."""
+    gone = or_(~exists().where(model.id == IdentityCandidate.a_id), ~exists().where(model.id == IdentityCandidate.b_id))
+    stmt = delete(IdentityCandidate).where(IdentityCandidate.entity == entity, gone)
+    if ids is not None:
+        stmt = stmt.where(or_(IdentityCandidate.a_id.in_(ids), IdentityCandidate.b_id.in_(ids)))
+    session.exec(stmt)

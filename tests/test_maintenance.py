@@ -132,3 +132,24 @@ def test_dump_and_check_commands(tmp_path, seed_path):
     assert r.exit_code == 0 and r.output.strip() == "ok"
     r = runner.invoke(main, ["--db", str(db), "check", "--json"])
     assert json.loads(r.output)["ok"] is True
+
+
+def test_garbage_collection_forgets_candidates_and_talk_edits_of_deleted_rows(seeded):
+    """Found by fuzzing: SQLite reuses ids, so a pair or an edit naming a deleted row would name a stranger."""
+    from kb.models import IdentityCandidate, Talk
+    from kb.store import garbage_collect
+
+    with session_scope(seeded, write=True) as s:
+        kept = s.exec(select(Person).where(Person.key == "andrea vedaldi")).one()
+        gone = Person(key="andrea vedaldy", name="Andrea Vedaldy")
+        s.add(gone)
+        s.flush()
+        s.add(IdentityCandidate(entity="person", a_id=kept.id, b_id=gone.id, score=90.0))
+        s.add(UserEdit(entity="talk", entity_id=10_000, field="title", value="a talk that left its post"))
+        s.add(UserEdit(entity="talk", entity_id=s.exec(select(Talk.id)).first(), field="kind", value="keynote"))
+    with session_scope(seeded, write=True) as s:
+        garbage_collect(s)
+    with session_scope(seeded) as s:
+        assert s.exec(select(IdentityCandidate)).all() == []
+        assert [e.value for e in s.exec(select(UserEdit)).all()] == ["keynote"]
+    assert check(seeded).ok

@@ -17,6 +17,7 @@ import yaml
 from kb.errors import BadFrontMatter
 
 MAX_FRONT_MATTER = 64 * 1024
+MAX_FLOW_NESTING = 50  # "[[[[…" thousands deep costs PyYAML seconds before it gives up: refuse up front
 _KEY_LINE = re.compile(r"^\s*[A-Za-z_][\w-]*\s*[:=]")
 
 
@@ -76,6 +77,8 @@ def split_front_matter(text: str, path: str = "<post>") -> tuple[dict[str, Any],
             line = _toml_line(str(exc))
             raise BadFrontMatter(path, f"TOML front matter: {exc}", line=line + 1 if line else 1) from None
     else:
+        if _flow_depth(raw) > MAX_FLOW_NESTING:
+            raise BadFrontMatter(path, "YAML front matter is nested too deeply", line=1)
         try:
             data = yaml.load(raw, Loader=_NoAliasLoader)  # noqa: S506 - safe loader subclass
         except RecursionError:  # "[[[[…" thousands deep: PyYAML recurses per level
@@ -92,6 +95,15 @@ def split_front_matter(text: str, path: str = "<post>") -> tuple[dict[str, Any],
             raise BadFrontMatter(path, "front matter is not a mapping of keys to values", line=2)
         return {}, text, 0
     return _jsonable(data), body, offset
+
+
+def _flow_depth(raw: str) -> int:
+    """Deepest nesting of [ and { (an upper bound: brackets inside quotes count too)."""
+    depth = deepest = 0
+    for ch in re.sub(r"[^\[\]{}]+", "", raw):
+        depth = depth + 1 if ch in "[{" else max(depth - 1, 0)
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def _toml_line(message: str) -> int | None:
