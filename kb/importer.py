@@ -128,10 +128,7 @@ def import_file(engine: Engine, path: Path, force: bool = False) -> FileResult:
             status = "updated" if existing else "new"
         if path.suffix.lower() in BIB_SUFFIXES:
             # A .bib file is stored like a post whose only content is its reference list.
-            from kb.export.roundtrip import undo_reference_commands  # reads kb's own exports back exactly
-
             refs, problems = parse_bibtex(text, key)
-            refs = [undo_reference_commands(r) for r in refs]
             skipped = [f"{p.message} (line {p.line})" if p.line else p.message for p in problems]
             if not refs:
                 first = problems[0].message.removeprefix(f"{key}: ") if problems else ""

@@ -17,7 +17,7 @@ from sqlmodel import select
 from kb.db import open_db, session_scope
 from kb.export import Selection, formats, run
 from kb.export.bibtex import entry_type, format_bibtex
-from kb.export.latex import braces_balanced, decode_latex_value
+from kb.latex import braces_balanced, decode_latex_value
 from kb.export.records import PaperRecord, load_records
 from kb.importer import import_paths
 from kb.models import Authorship, Paper, PaperKey, Person

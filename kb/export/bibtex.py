@@ -1,6 +1,6 @@
 r"""Papers → BibTeX, written by bibtexparser's writer from values we encode ourselves.
 
-Every value is built by :mod:`kb.export.latex` / :mod:`kb.export.titles` and
+Every value is built by :mod:`kb.latex` / :mod:`kb.export.titles` and
 handed to bibtexparser already enclosed, with an empty unparse stack: its
 ``write_string`` only lays the entries out, it never re-escapes anything.
 
@@ -28,7 +28,7 @@ from bibtexparser.model import Entry, Field
 from sqlmodel import Session
 
 from kb.citekeys import is_valid_citekey, suffixed
-from kb.export.latex import encode_latex, encode_verbatim
+from kb.latex import encode_latex, encode_verbatim
 from kb.export.records import Author, PaperRecord, Selection, load_selection
 from kb.export.titles import protect_title
 

@@ -24,7 +24,7 @@ import re
 import string
 
 from kb.citekeys import STOPWORDS
-from kb.export.latex import clean_text, encode_latex, encode_marked
+from kb.latex import clean_text, encode_latex, encode_marked
 
 # Leading and trailing punctuation stays outside the braces: ({GAN}), {T-Net}:
 _PUNCT = string.punctuation + "‘’‚“”„«»‹›–—…¡¿·•"

@@ -1,7 +1,7 @@
 """BibTeX text (a ```bibtex block in a post, or a .bib file) → ParsedReference records.
 
 bibtexparser v2 splits entries and names; LaTeX is decoded by our own
-:func:`kb.ingest.text.decode_latex` (bibtexparser's decoding middleware also
+:func:`kb.latex.decode_latex_value`, the inverse of our own encoder (bibtexparser's decoding middleware also
 rewrites ``--`` and drops braces we want to control).
 
 >>> refs, problems = parse_bibtex("@misc{k, title={A {GAN}}, year=2019, author={Doe, J.}}")
@@ -19,7 +19,8 @@ from bibtexparser import middlewares
 
 from kb.ingest.links import ARXIV_NEW, ARXIV_OLD, DOI
 from kb.ingest.records import Name, ParsedReference, Problem
-from kb.ingest.text import decode_latex, squash
+from kb.ingest.text import squash
+from kb.latex import decode_latex_value
 
 # bibtexparser logs every failed block itself; we report them as Problems instead.
 logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
@@ -43,11 +44,13 @@ _TYPES = {
 
 
 def clean_value(value: str) -> str:
-    """LaTeX-decoded, brace-free, single-spaced field text."""
-    text = decode_latex(str(value))
-    text = text.replace("~", " ").replace("\\\\", " ")
-    text = re.sub(r"(?<!\\)[{}]", "", text)
-    return squash(text)
+    """LaTeX-decoded, brace-free, single-spaced field text (the inverse of :func:`kb.latex.encode_latex`).
+
+    >>> clean_value(r"{T-Net} {\\textquoteright}s Sch{\\"o}lkopf")
+    'T-Net ’s Schölkopf'
+    """
+    text = decode_latex_value(str(value).replace("\\\\", " "))
+    return squash(text.replace("\u00a0", " "))
 
 
 def _names(parts_list) -> tuple[list[Name], bool]:
