@@ -246,6 +246,12 @@ def test_any_text_is_a_valid_query(kb_engine, query):
     assert isinstance(run(kb_engine, query, limit=5), list)
 
 
+def test_nothing_to_search_for_finds_nothing_but_filters_alone_list(kb_engine):
+    for q in ("", "   ", '"', "🙂", "\x00", "*", "-"):
+        assert run(kb_engine, q) == [], q
+    assert {h.kind for h in run(kb_engine, "type:person")} == {"person"}
+
+
 def test_parse_query_reads_filters_and_treats_junk_as_words():
     q = parse_query('speaker:"Andrea Vedaldi" author:zoph year:2020..2018 conf:ICCV type:talks|papers "grad cam" x')
     assert q.speakers == (("andrea", "vedaldi"),) and q.authors == (("zoph",),)

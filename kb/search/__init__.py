@@ -66,7 +66,7 @@ def search(session: Session, query: str, limit: int = 20) -> list[Hit]:
     """
     q = parse_query(query)
     limit = max(1, min(int(limit), MAX_LIMIT))
-    if not q.kinds:
+    if not q.kinds or q.is_empty:
         return []
     conn = session.connection()
     if not is_sqlite(conn.engine) or not _index_live(conn):

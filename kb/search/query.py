@@ -82,6 +82,11 @@ class Query:
         """True when the query needs the full-text index (not filters on kind/year alone)."""
         return bool(self.terms or self.phrases or self.speakers or self.authors or self.confs)
 
+    @property
+    def is_empty(self) -> bool:
+        """Nothing to search for (no words, no filters): search returns no hits."""
+        return not self.has_text and set(self.kinds) == set(KINDS) and self.year_min is None and self.year_max is None
+
     @cached_property
     def text_words(self) -> Words:
         """Free-text words (terms and phrase words): what snippets mark and titles are compared with."""
