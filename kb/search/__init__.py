@@ -7,10 +7,15 @@
 
 ``search(session, query, limit=20) -> list[Hit]`` is the whole contract:
 
-* ``Hit(kind, id, title, snippet, score)``: ``kind`` is "talk", "paper",
-  "person" or "post" and ``id`` the row's primary key in that table; the
-  snippet marks matches with « » (``Hit.parts()`` splits it for styling);
-  hits come best first.
+* ``Hit(kind, id, title, snippet, score, corrected=False)``: ``kind`` is
+  "talk", "paper", "person" or "post" and ``id`` the row's primary key in that
+  table; ``snippet`` is plain text (no Rich markup: escape it like any data)
+  with matches between ``MARK_OPEN`` « and ``MARK_CLOSE`` » — ``Hit.parts()``
+  gives ``[(text, is_match), …]`` for styling; ``corrected`` says the hit was
+  found only through typo corrections. Hits come best first; ``score`` is only
+  comparable within one list. ``limit`` is capped at ``MAX_LIMIT`` (500).
+* Nothing to search for (blank, or only punctuation/emoji) gives ``[]``; filters
+  alone (``type:talk year:2019``) list matching rows, talks first.
 * The query language is described in :mod:`kb.search.query` (free text,
   "phrases", ``speaker:`` ``author:`` ``year:2019`` ``year:2018..2020``
   ``conf:ICCV`` ``type:talk|paper|person|post``). Any input is accepted: broken
