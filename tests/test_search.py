@@ -196,6 +196,28 @@ def test_reimport_edit_merge_and_gc_keep_the_index_in_sync(tmp_path):
     engine.dispose()
 
 
+def test_curation_edits_and_merges_keep_the_index_in_sync(tmp_path):
+    from kb.curation import edit_field, merge
+
+    engine = open_db(tmp_path / "kb.sqlite")
+    import_paths(engine, [SEED])
+    with session_scope(engine, write=True) as s:
+        talk = s.exec(select(Talk).where(Talk.title == "Understanding latent semantics")).one()
+        edit_field(s, "talk", talk.id, "title", "GAN latent spaces, dissected")
+        zoph, zhou = (s.exec(select(Person).where(Person.name == n)).one() for n in ("Barret Zoph", "Bolei Zhou"))
+        merge(s, "person", zoph.id, zhou.id)
+    assert run(engine, "dissected")[0].title == "GAN latent spaces, dissected"
+    assert not any(h.title == "Barret Zoph" for h in run(engine, "zoph"))
+    assert run(engine, "speaker:zhou archtecure")[0].title == "Neural Archtecure and Beyond"
+    _assert_index_exact(engine)
+    with session_scope(engine, write=True) as s:
+        ids = [h.id for h in search(s, "author:vedaldi type:paper")][:2]
+        merge(s, "paper", ids[1], ids[0])
+    assert ids[1] not in {h.id for h in run(engine, "author:vedaldi")}
+    _assert_index_exact(engine)
+    engine.dispose()
+
+
 def test_reimport_unchanged_and_forced_changes_nothing(tmp_path):
     shutil.copy(SEED, tmp_path / "seed.md")
     engine = open_db(tmp_path / "kb.sqlite")
