@@ -26,7 +26,6 @@ import json
 import random
 import resource
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
