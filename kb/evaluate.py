@@ -72,7 +72,7 @@ def title_score(a: str | None, b: str | None) -> float:
 
 
 def _gold_titles(g: dict) -> list[str]:
-    return [t for t in (g.get("title"), g.get("spelled_in_post"), g.get("name")) if t]
+    return [t for t in (g.get("title"), g.get("spelled_in_post"), g.get("name")) if isinstance(t, str) and t]
 
 
 def _match(pred: list, gold: list, score_fn, threshold: float) -> dict[int, int]:
@@ -102,7 +102,7 @@ def _count(pred: list, gold: list, mapping: dict[int, int], label) -> Score:
 
 
 def _person_keys(g: dict) -> set[str]:
-    return {person_key(n) for n in (g.get("name"), g.get("spelled_in_post")) if n}
+    return {person_key(n) for n in (g.get("name"), g.get("spelled_in_post")) if isinstance(n, str) and n}
 
 
 def _talk_score(p: dict, g: dict) -> float:
