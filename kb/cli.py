@@ -328,14 +328,16 @@ def dump_cmd(ctx: Ctx, output: Path | None, no_body: bool) -> None:
     Two databases holding the same knowledge dump byte for byte the same.
     Example:  kb dump -o before.json && kb import && kb dump | diff before.json -
     """
-    from kb.maintenance import dump_json
+    from kb.maintenance import write_dump
 
     with session_scope(ctx.engine) as session:
-        text = dump_json(session, body=not no_body)
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        output.write_text(text, encoding="utf-8")
+        if output is None:
+            write_dump(session, click.get_text_stream("stdout"), body=not no_body)
+        else:  # streamed to a temporary file, renamed when complete: never half a dump under the name
+            tmp = output.with_name(output.name + ".tmp")
+            with tmp.open("w", encoding="utf-8") as f:
+                write_dump(session, f, body=not no_body)
+            tmp.replace(output)
 
 
 @main.command("check")

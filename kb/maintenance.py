@@ -20,11 +20,13 @@ changed or vanished) and ``fix(engine)`` repairs what can be repaired.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from sqlalchemy import DateTime, Table, delete, func, update
 from sqlalchemy.engine import Connection, Engine
@@ -39,12 +41,12 @@ DUMP_FORMAT = "kb-dump/1"
 
 # ---------------------------------------------------------------- dump
 
+SECTIONS = ("conferences", "events", "format", "identity_candidates", "merges", "papers", "people", "posts",
+            "user_edits")  # the dump's keys, in the (sorted) order they are written
+_BATCH = 500  # rows fetched per IN (…) query: memory stays flat whatever the size of the KB
 
-def _rows(conn: Connection, model) -> list[dict[str, Any]]:
-    return [dict(r) for r in conn.execute(select(model.__table__)).mappings()]
 
-
-def _plain(row: dict[str, Any], table: Table, refs: dict[str, dict[int, Any]], skip: tuple[str, ...] = ()) -> dict:
+def _plain(row, table: Table, refs: dict[str, dict[int, Any]], skip: tuple[str, ...] = ()) -> dict:
     """A row without its surrogate id and timestamps, foreign keys replaced by natural references.
 
     Generic over the columns, so a column added by a migration shows up in
@@ -65,100 +67,174 @@ def _plain(row: dict[str, Any], table: Table, refs: dict[str, dict[int, Any]], s
     return out
 
 
+def _key(item: Any) -> str:
+    return json.dumps(item, sort_keys=True, ensure_ascii=False, default=str)
+
+
 def _sorted(items: list[dict], *keys: str) -> list[dict]:
-    return sorted(items, key=lambda d: tuple(json.dumps(d.get(k), sort_keys=True, default=str) for k in keys)
-                  + (json.dumps(d, sort_keys=True, default=str),))
+    # Sorted in Python, never by ORDER BY: PostgreSQL's collation would order text differently from SQLite's.
+    return sorted(items, key=lambda d: tuple(_key(d.get(k)) for k in keys) + (_key(d),))
 
 
-def dump(session: Session, body: bool = True) -> dict[str, Any]:
-    """The whole knowledge base by natural keys (see the module docstring); ``body=False`` hashes post bodies."""
+def _batches(ids: list[int]) -> Iterator[list[int]]:
+    for i in range(0, len(ids), _BATCH):
+        yield ids[i:i + _BATCH]
+
+
+def _fetch(conn: Connection, model, column: str, ids: list[int]) -> list:
+    table = model.__table__
+    return conn.execute(select(table).where(table.c[column].in_(ids))).mappings().all()
+
+
+def _refs(conn: Connection) -> dict[str, dict[int, Any]]:
+    """id → natural reference, per table (a paper's is its smallest identity key)."""
+    refs: dict[str, dict[int, Any]] = {
+        name: dict(conn.execute(select(model.id, getattr(model, col))).all())
+        for name, model, col in (("conference", Conference, "key"), ("event", Event, "key"), ("person", Person, "key"),
+                                 ("post", Post, "path"))}
+    first: dict[int, str] = {}
+    for pid, key in conn.execute(select(PaperKey.paper_id, PaperKey.key)):
+        if pid not in first or key < first[pid]:
+            first[pid] = key
+    refs["paper"] = {}
+    for pid, title, year, doi, arxiv, url in conn.execute(select(Paper.id, Paper.title, Paper.year, Paper.doi,
+                                                                  Paper.arxiv_id, Paper.url)):
+        refs["paper"][pid] = first.get(pid) or "fields:" + json.dumps([title, year, doi, arxiv, url], ensure_ascii=False)
+    return refs
+
+
+def _papers(conn: Connection, refs) -> Iterator[dict]:
+    ids = sorted(refs["paper"], key=lambda i: (refs["paper"][i], i))
+    for batch in _batches(ids):
+        keys: dict[int, list[str]] = defaultdict(list)
+        for r in _fetch(conn, PaperKey, "paper_id", batch):
+            keys[r["paper_id"]].append(r["key"])
+        authors: dict[int, list] = defaultdict(list)
+        for r in _fetch(conn, Authorship, "paper_id", batch):
+            authors[r["paper_id"]].append((r["position"], refs["person"].get(r["person_id"])))
+        rows = {r["id"]: r for r in _fetch(conn, Paper, "id", batch)}
+        for pid in batch:
+            yield _plain(rows[pid], Paper.__table__, refs) | {
+                "ref": refs["paper"][pid], "keys": sorted(keys[pid]), "authors": [n for _, n in sorted(authors[pid])]}
+
+
+def _people(conn: Connection, refs) -> Iterator[dict]:
+    ids = sorted(refs["person"], key=lambda i: (refs["person"][i], i))
+    for batch in _batches(ids):
+        aliases: dict[int, list[str]] = defaultdict(list)
+        for r in _fetch(conn, PersonAlias, "person_id", batch):
+            aliases[r["person_id"]].append(r["alias"])
+        rows = {r["id"]: r for r in _fetch(conn, Person, "id", batch)}
+        for pid in batch:
+            yield _plain(rows[pid], Person.__table__, refs) | {"aliases": sorted(aliases[pid])}
+
+
+def _posts(conn: Connection, refs, body: bool) -> Iterator[dict]:
+    ids = sorted(refs["post"], key=lambda i: (refs["post"][i], i))
+    for batch in _batches(ids):
+        talks = _fetch(conn, Talk, "post_id", batch)
+        refs["talk"] = {t["id"]: t["key"] for t in talks}  # within its post a talk is named by its key
+        speakers: dict[int, list] = defaultdict(list)
+        for r in _fetch(conn, TalkSpeaker, "talk_id", list(refs["talk"])):
+            speakers[r["talk_id"]].append((r["position"], refs["person"].get(r["person_id"])))
+        owned: dict[str, dict[int, list]] = {}
+        for model in (Reference, Citation, Link, Mention, PostEvent, Talk):
+            grouped: dict[int, list] = defaultdict(list)
+            for r in talks if model is Talk else _fetch(conn, model, "post_id", batch):
+                item = _plain(r, model.__table__, refs, skip=("post_id",))
+                if model is Talk:
+                    item["speakers"] = [n for _, n in sorted(speakers[r["id"]])]
+                grouped[r["post_id"]].append(item)
+            owned[model.__tablename__] = grouped
+        rows = {r["id"]: r for r in _fetch(conn, Post, "id", batch)}
+        for pid in batch:
+            p = rows[pid]
+            item = _plain(p, Post.__table__, refs, skip=("body", "problems"))
+            item["body"] = p["body"] if body else "sha256:" + hashlib.sha256(p["body"].encode()).hexdigest()
+            item["problems"] = json.loads(p["problems"] or "[]")
+            item["talks"] = sorted(owned["talk"][pid], key=lambda t: (t["position"], t["key"]))
+            for name in ("reference", "citation", "link"):
+                item[name + "s"] = sorted(owned[name][pid], key=lambda r: r["position"])
+            item["mentions"] = _sorted(owned["mention"][pid], "person")
+            item["events"] = sorted(e["event"] for e in owned["postevent"][pid])
+            yield item
+    refs.pop("talk", None)
+
+
+def _curation(conn: Connection, refs) -> dict[str, list[dict]]:
+    edits, merges, candidates = (conn.execute(select(m.__table__)).mappings().all()
+                                 for m in (UserEdit, Merge, IdentityCandidate))
+    talk_ids = [e["entity_id"] for e in edits if e["entity"] == "talk"]
+    talk_refs = {}
+    for batch in _batches(talk_ids):
+        for tid, post_id, key in conn.execute(select(Talk.id, Talk.post_id, Talk.key).where(Talk.id.in_(batch))):
+            talk_refs[tid] = [refs["post"].get(post_id), key]
+
+    def of(entity: str, entity_id: int) -> Any:
+        known = talk_refs if entity == "talk" else refs.get(entity, {})
+        return known.get(entity_id, f"<missing {entity} {entity_id}>")
+
+    return {
+        "user_edits": _sorted([{"entity": e["entity"], "of": of(e["entity"], e["entity_id"]), "field": e["field"],
+                                "value": e["value"]} for e in edits], "entity", "of", "field"),
+        "merges": _sorted([{"entity": m["entity"], "from_name": m["from_name"], "into": of(m["entity"], m["into_id"])}
+                           | ({"from_key": m["from_key"]} if "from_key" in m else {}) for m in merges],
+                          "entity", "into", "from_name"),
+        "identity_candidates": _sorted([{"entity": c["entity"], "pair": sorted([of(c["entity"], c["a_id"]),
+                                                                                of(c["entity"], c["b_id"])], key=str),
+                                         "score": round(c["score"], 3), "reason": c["reason"]} for c in candidates],
+                                       "entity", "pair"),
+    }
+
+
+def iter_dump(session: Session, body: bool = True) -> Iterator[tuple[str, Any]]:
+    """(section, items) pairs in :data:`SECTIONS` order; big sections are generators (bounded memory)."""
     session.flush()
     conn = session.connection()
-    conferences, events, people, papers = (_rows(conn, m) for m in (Conference, Event, Person, Paper))
-    posts, talks = _rows(conn, Post), _rows(conn, Talk)
-    keys: dict[int, list[str]] = defaultdict(list)
-    for k in _rows(conn, PaperKey):
-        keys[k["paper_id"]].append(k["key"])
-    refs: dict[str, dict[int, Any]] = {
-        "conference": {r["id"]: r["key"] for r in conferences},
-        "event": {r["id"]: r["key"] for r in events},
-        "person": {r["id"]: r["key"] for r in people},
-        # A paper is named by its smallest identity key; keyless papers (should not exist) by their fields.
-        "paper": {r["id"]: min(keys[r["id"]]) if keys[r["id"]] else
-                  "fields:" + json.dumps([r["title"], r["year"], r["doi"], r["arxiv_id"], r["url"]]) for r in papers},
-        "post": {r["id"]: r["path"] for r in posts},
-    }
-    refs["talk"] = {t["id"]: [refs["post"].get(t["post_id"]), t["key"]] for t in talks}
-    by_post: dict[str, dict[int, list]] = {}
-    for model in (Reference, Citation, Link, Mention, PostEvent):
-        grouped: dict[int, list] = defaultdict(list)
-        for r in _rows(conn, model):
-            grouped[r["post_id"]].append(_plain(r, model.__table__, refs, skip=("post_id",)))
-        by_post[model.__tablename__] = grouped
-    speakers: dict[int, list] = defaultdict(list)
-    for r in _rows(conn, TalkSpeaker):
-        speakers[r["talk_id"]].append(r)
-    talks_of: dict[int, list] = defaultdict(list)
-    for t in talks:
-        item = _plain(t, Talk.__table__, refs, skip=("post_id",))
-        item["speakers"] = [refs["person"].get(s["person_id"]) for s in sorted(speakers[t["id"]], key=lambda s: s["position"])]
-        talks_of[t["post_id"]].append(item)
-    for rows in by_post["citation"].values():
-        for c in rows:  # within its post a talk is named by its key alone
-            c["talk"] = c["talk"][1] if c["talk"] else None
-    for rows in by_post["link"].values():
-        for link in rows:
-            link["talk"] = link["talk"][1] if link["talk"] else None
+    refs = _refs(conn)
+    curation = _curation(conn, refs)
+    for name in SECTIONS:
+        if name == "format":
+            yield name, DUMP_FORMAT
+        elif name in ("conferences", "events"):
+            model = Conference if name == "conferences" else Event
+            yield name, _sorted([_plain(r, model.__table__, refs) for r in conn.execute(select(model.__table__)).mappings()],
+                                "key")
+        elif name == "papers":
+            yield name, _papers(conn, refs)
+        elif name == "people":
+            yield name, _people(conn, refs)
+        elif name == "posts":
+            yield name, _posts(conn, refs, body)
+        else:
+            yield name, curation[name]
 
-    post_items = []
-    for p in posts:
-        item = _plain(p, Post.__table__, refs, skip=("body", "problems"))
-        item["body"] = p["body"] if body else "sha256:" + hashlib.sha256(p["body"].encode()).hexdigest()
-        item["problems"] = json.loads(p["problems"] or "[]")
-        item["talks"] = sorted(talks_of[p["id"]], key=lambda t: (t["position"], t["key"]))
-        for name in ("reference", "citation", "link"):
-            item[name + "s"] = sorted(by_post[name][p["id"]], key=lambda r: r["position"])
-        item["mentions"] = _sorted(by_post["mention"][p["id"]], "person")
-        item["events"] = sorted(e["event"] for e in by_post["postevent"][p["id"]])
-        post_items.append(item)
 
-    aliases: dict[int, list[str]] = defaultdict(list)
-    for a in _rows(conn, PersonAlias):
-        aliases[a["person_id"]].append(a["alias"])
-    authors: dict[int, list] = defaultdict(list)
-    for a in _rows(conn, Authorship):
-        authors[a["paper_id"]].append((a["position"], refs["person"].get(a["person_id"])))
-    person_items = [_plain(p, Person.__table__, refs) | {"aliases": sorted(aliases[p["id"]])} for p in people]
-    paper_items = [_plain(p, Paper.__table__, refs) | {"ref": refs["paper"][p["id"]], "keys": sorted(keys[p["id"]]),
-                                                        "authors": [name for _, name in sorted(authors[p["id"]])]}
-                   for p in papers]
-
-    def entity_ref(entity: str, entity_id: int) -> Any:
-        return refs.get(entity, {}).get(entity_id, f"<missing {entity} {entity_id}>")
-
-    edits = [{"entity": e["entity"], "of": entity_ref(e["entity"], e["entity_id"]), "field": e["field"],
-              "value": e["value"]} for e in _rows(conn, UserEdit)]
-    merges = [{"entity": m["entity"], "from_name": m["from_name"], "into": entity_ref(m["entity"], m["into_id"])}
-              for m in _rows(conn, Merge)]
-    candidates = [{"entity": c["entity"], "pair": sorted([entity_ref(c["entity"], c["a_id"]), entity_ref(c["entity"], c["b_id"])],
-                                                         key=str), "score": round(c["score"], 3), "reason": c["reason"]}
-                  for c in _rows(conn, IdentityCandidate)]
-    return {
-        "format": DUMP_FORMAT,
-        "conferences": _sorted([_plain(c, Conference.__table__, refs) for c in conferences], "key"),
-        "events": _sorted([_plain(e, Event.__table__, refs) for e in events], "key"),
-        "people": _sorted(person_items, "key"),
-        "papers": _sorted(paper_items, "ref"),
-        "posts": _sorted(post_items, "path"),
-        "user_edits": _sorted(edits, "entity", "of", "field"),
-        "merges": _sorted(merges, "entity", "into", "from_name"),
-        "identity_candidates": _sorted(candidates, "entity", "pair"),
-    }
+def write_dump(session: Session, out: TextIO, body: bool = True) -> None:
+    """Write the dump as JSON: one entity per line (``diff``-friendly), sections in sorted order."""
+    out.write("{\n")
+    for i, (name, value) in enumerate(iter_dump(session, body)):
+        out.write((",\n" if i else "") + json.dumps(name) + ": ")
+        if isinstance(value, str):
+            out.write(json.dumps(value))
+            continue
+        out.write("[")
+        for j, item in enumerate(value):
+            out.write(("," if j else "") + "\n" + _key(item))
+        out.write("\n]")
+    out.write("\n}\n")
 
 
 def dump_json(session: Session, body: bool = True) -> str:
-    """:func:`dump` as canonical JSON text (sorted keys, UTF-8, one trailing newline)."""
-    return json.dumps(dump(session, body=body), sort_keys=True, ensure_ascii=False, indent=1, default=str) + "\n"
+    """:func:`write_dump` into a string (fine for small KBs; ``kb dump -o FILE`` streams)."""
+    buf = io.StringIO()
+    write_dump(session, buf, body=body)
+    return buf.getvalue()
+
+
+def dump(session: Session, body: bool = True) -> dict[str, Any]:
+    """The whole knowledge base by natural keys as one dict (see the module docstring)."""
+    return json.loads(dump_json(session, body=body))
 
 
 # ---------------------------------------------------------------- check
