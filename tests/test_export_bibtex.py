@@ -287,15 +287,3 @@ def test_cli_export_to_file_and_errors(tmp_path, seeded):
     assert r.exit_code == 2 and "no conference matches" in r.stderr
     r = runner.invoke(main, ["--db", db, "export", "--unicode"])
     assert r.exit_code == 0 and "Sch{\\" not in r.stdout
-
-
-def test_like_fallback_for_query(corpus):
-    """--query without kb.search: every word must match a title, venue or author name; wildcards are literal."""
-    from kb.export.records import like_paper_ids
-
-    with session_scope(corpus) as session:
-        ids = like_paper_ids(session, "vedaldi extremal")
-        titles = {session.get(Paper, i).title for i in ids}
-        assert titles == {"Understanding Deep Networks via Extremal Perturbations and Smooth Masks"}
-        assert like_paper_ids(session, "%") == set() and like_paper_ids(session, "_") == set()
-        assert like_paper_ids(session, "") == set()

@@ -11,7 +11,6 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from kb.citekeys import assign_citekeys
@@ -109,37 +108,17 @@ def _talk_paper_ids(session: Session, talk_id: int) -> set[int]:
     return set(session.exec(select(Citation.paper_id).where(Citation.talk_id == talk_id)))
 
 
-def _like(word: str) -> str:
-    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-def like_paper_ids(session: Session, query: str) -> set[int]:
-    """Papers whose title, venue or an author's name contains every word of ``query``."""
-    out: set[int] | None = None
-    for word in query.lower().split()[:8]:
-        pattern = _like(word)
-        authored = (select(Authorship.paper_id).join(Person, Person.id == Authorship.person_id)
-                    .where(func.lower(Person.name).like(pattern, escape="\\")))
-        hits = set(session.exec(select(Paper.id).where(or_(
-            func.lower(Paper.title).like(pattern, escape="\\"),
-            func.lower(Paper.venue).like(pattern, escape="\\"),
-            Paper.id.in_(authored)))))
-        out = hits if out is None else out & hits
-    return out or set()
-
-
 def query_paper_ids(session: Session, query: str) -> set[int]:
-    """Papers a search finds: through :func:`kb.search.search` when it exists, else :func:`like_paper_ids`.
+    """Papers :func:`kb.search.search` finds (it has its own portable fallback off SQLite).
 
     Search hits on people bring their papers, hits on talks the papers they cite
     (so ``--query "author:vedaldi"`` and ``--query saliency`` both make sense).
     """
-    try:
-        from kb import search as engine
-    except ImportError:
-        return like_paper_ids(session, query)
-    # An export wants every match, not the first page: ask for as many hits as search allows.
-    hits = list(engine.search(session, query, limit=getattr(engine, "MAX_LIMIT", 500)))
+    from kb import search as engine
+
+    # An export wants every match, not the first page: ask for as many hits as search allows,
+    # and only what the user typed — typo-corrected guesses belong in a UI, not in a bibliography.
+    hits = [h for h in engine.search(session, query, limit=engine.MAX_LIMIT) if not h.corrected]
     ids = {h.id for h in hits if h.kind == "paper"}
     people = [h.id for h in hits if h.kind == "person"]
     talks = [h.id for h in hits if h.kind == "talk"]
