@@ -166,8 +166,17 @@ class _InlineRenderer:
         self.len += len(text)
 
     def render(self, tokens: list[Token]) -> None:
+        struck = 0
         for tok in tokens:
             t = tok.type
+            if t == "s_open":
+                struck += 1  # ~~Yonatan Bisk~~ **Yonatan Belinkov**: struck-out text was corrected away
+                continue
+            if t == "s_close":
+                struck = max(0, struck - 1)
+                continue
+            if struck and t in ("text", "code_inline"):
+                continue
             if t == "text":
                 self.add(tok.content)
             elif t in ("softbreak", "hardbreak"):
@@ -270,7 +279,8 @@ class _HtmlText(HTMLParser):
     table rows become rows (a placeholder line stands where each row was)."""
 
     BREAKS = {"li", "p", "br", "div", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "dt", "dd",
-              "summary", "details"}
+              "summary", "details", "figcaption"}
+    HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -298,6 +308,8 @@ class _HtmlText(HTMLParser):
             self._header = self._header or tag == "th"
         elif tag in self.BREAKS and self._cell is None:
             self.text += "\n"
+            if tag in self.HEADINGS:
+                self.text += f"\x00H{tag[1]}\x00"
         if tag == "a":
             self._open.append((self._pos(), a.get("href") or ""))
         elif tag == "img" and a.get("src"):
@@ -374,6 +386,14 @@ def _html_blocks(content: str, line: int, base: Block) -> list[Block]:
             else:
                 blocks.append(_html_row(cells, header, line, base))
             continue
+        level = 0
+        hm = re.match(r"\s*\x00H(\d)\x00", piece)
+        if hm:  # <h3>…</h3>: a heading, like ### …
+            level = int(hm.group(1))
+            piece = piece[: hm.start()] + " " * (hm.end() - hm.start()) + piece[hm.end():]
+            stripped = piece.strip()
+            if not stripped:
+                continue
         lead = len(piece) - len(piece.lstrip())
         spans = []
         for s, e, href in parser.links:
@@ -383,7 +403,8 @@ def _html_blocks(content: str, line: int, base: Block) -> list[Block]:
                 label = piece[s - start:e - start].strip() if not image else ""
                 rel = s - start - lead
                 spans.append(Span(max(rel, 0), max(rel, 0) + len(label), href, label, line, image=image, raw_href=href))
-        blocks.append(Block("html", stripped, line, line, spans, quote=base.quote, section=base.section))
+        blocks.append(Block("heading" if level else "html", stripped, line, line, spans, level=level, quote=base.quote,
+                            section=base.section))
     return blocks
 
 
@@ -470,7 +491,15 @@ def walk(body: str, line_offset: int = 0, _depth: int = 0) -> list[Block]:
                     inner.quote += quote
                     blocks.append(inner)
         elif t == "html_block":
-            blocks.extend(_html_blocks(tok.content, line or 0, Block("html", "", 0, 0, quote=quote, section=sect())))
+            for hb in _html_blocks(tok.content, line or 0, Block("html", "", 0, 0, quote=quote, section=sect())):
+                if hb.kind == "heading":  # <h3> in raw HTML opens a section like ###
+                    while section and section[-1][0] >= hb.level:
+                        section.pop()
+                    hb.section = sect()
+                    section.append((hb.level, hb.text))
+                else:
+                    hb.section = sect()
+                blocks.append(hb)
         elif t == "inline":
             r = _InlineRenderer(line or 0)
             r.render(tok.children or [])

@@ -104,15 +104,22 @@ def looks_like_person(text: str) -> bool:
         return False  # "Certified Defences", "Seeing Things", "Cryptography Today" (but "Alan Turing")
     if not all(_NAME_TOKEN.match(w) for w in words):
         return False
-    if words[-1].lower() in _PARTICLE or words[-1].isupper() and len(words[-1]) > 3:
-        return False  # "AlexNet VGG" style acronyms are not names
+    if words[-1].lower() in _PARTICLE:
+        return False
+    if words[-1].isupper() and len(words[-1]) > 3 and not (honorific or words[0] in given_names()
+                                                           or (len(words) == 2 and words[0][1:].islower())):
+        return False  # "AlexNet VGG" style acronyms are not names, "Xinlei CHEN" is
     capitals = [w for w in words if w[0].isupper()]
     return len(capitals) >= 2
 
 
 def canonical_name(text: str) -> str:
-    """Display form: no honorific, "Given Family", NFC.  ``Dr. Ping Luo`` → ``Ping Luo``."""
+    """Display form: no honorific, "Given Family", NFC.  ``Dr. Ping Luo`` → ``Ping Luo``,
+    ``Xinlei CHEN`` → ``Xinlei Chen``."""
     text = strip_honorific(" ".join(text.split())).rstrip(".,;:")
+    words = text.split()
+    if len(words) > 1 and any(w[1:].islower() for w in words):
+        text = " ".join(w.title() if w.isupper() and len(w) > 2 and w.isalpha() else w for w in words)
     if _CJK.match(text):
         return text
     if "," not in text and " " in text:

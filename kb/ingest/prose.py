@@ -213,7 +213,8 @@ def talk_links(block: Block, a: int, b: int, skip: set[str]) -> list[str]:
 
 
 _DASH_AFTER = re.compile(r"\s*[)\]]?\s*[—–:-]+\s*")  # used with .match(text, pos): no "^"
-_DASH_BEFORE = re.compile(r"(?:\([^()]{1,80}\))?\s*(?:[—–:-]+|\bon)\s*$")
+_DASH_BEFORE = re.compile(r"(?:\([^()]{1,80}\))?\s*(?:[—–:-]+|\bon|,)\s*$")
+_PAREN_NAME = re.compile(r"\s*\(((?:(?:van|von|de|der|den|da|di|le|la|du)\s+)*[A-Z][\w'’\-]+(?:\s+[A-Z][\w'’\-]+)?)\)")
 
 
 def title_span_talk(block: Block, a: int, b: int, exclude: set[str]) -> tuple[str, Speakers] | None:
@@ -230,6 +231,12 @@ def title_span_talk(block: Block, a: int, b: int, exclude: set[str]) -> tuple[st
             names, _ = names_at(text, after.end())
             if names and names[0][1] == after.end():
                 return title, _speakers(names, None)
+        paren = _PAREN_NAME.match(text, end)  # '"Sylvester Normalizing Flows" (van den Berg)'
+        if paren and span is None and TALK_NOUN.search(text[a:b]) is None and re.search(r"\b(?:next|then|first|last)\b",
+                                                                                          text[a:start], re.I):
+            name = paren.group(1)
+            if looks_like_person(name) or _surname_like(name.split()[-1]):
+                return title, Speakers([name], [name], paren.start(1), paren.end(1))
         head = text[a:start].rstrip(" \"“*_‘'")
         before = _DASH_BEFORE.search(head)
         if before:

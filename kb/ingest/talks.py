@@ -155,13 +155,19 @@ def _video_slides(block: Block) -> list[str]:
 # ------------------------------------------------------------------ layouts
 
 
+def _pseudo_heading(block: Block) -> bool:
+    """A paragraph that is one bold line ("**1) Dr. Xinlei CHEN (Meta AI) - "Title"**") reads as a heading."""
+    return block.kind == "paragraph" and block.bold and "\n" not in block.text.strip()
+
+
 def heading_talks(blocks: list[Block], skip: set[int]) -> list[TalkHit]:
     hits = []
     for i, block in enumerate(blocks):
-        if i in skip or block.kind != "heading" or _GROUP_HEADING.match(block.text.strip()):
+        if i in skip or not (block.kind == "heading" or _pseudo_heading(block)) or _GROUP_HEADING.match(block.text.strip()):
             continue
+        text = re.sub(r"^\s*(?:\d{1,2}[.)]|[IVX]{1,4}\.)\s+", "", block.text)  # "1) …", "II. …"
         label = next((s.label for s in block.links if s.label and not s.image), None)
-        title, names, kind = split_title_speaker(label if label and len(label) > len(block.text) * 0.8 else block.text)
+        title, names, kind = split_title_speaker(label if label and len(label) > len(text) * 0.8 else text)
         panel = re.match(r"^\s*panel(?:\s+discussion)?\s*[:\-—–]\s*(.+)$", unicodedata.normalize("NFKC", block.text), re.I)
         if panel and not names:
             title, names, kind = panel.group(1), _names_leading_next(blocks, i), "panel"
@@ -173,7 +179,7 @@ def heading_talks(blocks: list[Block], skip: set[int]) -> list[TalkHit]:
         if title is None:
             title = _title_from_next(blocks, i)
         hits.append(_hit(title, names, i, kind=kind, links=_video_slides(block), layout="heading",
-                         heading_level=block.level))
+                         heading_level=block.level if block.kind == "heading" else None))
     return hits
 
 
@@ -189,11 +195,20 @@ def _names_leading_next(blocks: list[Block], i: int) -> list[str]:
 
 
 def _speaker_line_after(blocks: list[Block], i: int) -> list[str]:
-    """A title heading followed by a line that is just a name (and affiliation)."""
+    """A title heading followed by a byline: "Ashis Pati (Georgia Tech)", "Chelsea Finn · Stanford · recording",
+    "Dorsa Sadigh, Shuran Song — moderated by …"."""
     if i + 1 >= len(blocks) or blocks[i + 1].kind not in ("paragraph", "html"):
         return []
     first = blocks[i + 1].text.split("\n")[0].strip()
-    return names_in(first) if len(first) < 120 else []
+    if len(first) > 200:
+        return []
+    names: list[str] = []
+    for piece in re.split(r"\s+[·•|—–]\s+|\s+-\s+", first):
+        found = names_in(piece)
+        if not found:
+            break
+        names += found
+    return names
 
 
 def _title_from_next(blocks: list[Block], i: int) -> str | None:
