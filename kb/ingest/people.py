@@ -26,7 +26,7 @@ FAMILY_RATIO = 80  # rapidfuzz ratio between folded family names for a typo matc
 FAMILY_EDITS = 2  # … or at most this many edits (OSA distance) between names of 5+ letters
 FULL_RATIO = 90  # ratio between whole folded names when the split is unknown
 
-HONORIFIC = re.compile(r"^(?:(?:prof(?:essor)?|dr|mr|mrs|ms|mx|sir|dame)\.?\s+)+", re.I)
+HONORIFIC = re.compile(r"^(?:(?:prof(?:essor)?|dr|mr|mrs|ms|mx|sir|dame|herr|frau|mme|mlle|sr|sra)\.?\s+)+", re.I)
 _NAME_TOKEN = re.compile(r"^(?:[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’\-]*\.?|[A-Z]\.(?:-?[A-Z]\.)*|(?:van|von|der|den|de|del|della|di|da|du|le|la|dos|bin|al|el)|Jr\.?|II|III)$")
 _CJK = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
 _PARTICLE = {"van", "von", "der", "den", "de", "del", "della", "di", "da", "du", "le", "la", "dos", "bin", "al", "el"}
@@ -63,6 +63,7 @@ NOT_NAME_WORDS = frozenset(
     happy thanks thank welcome hello hi also however finally overall summary conclusion notes note references
     panelist panelists speaker speakers moderator moderators chair chairs host hosts organizer organizers author authors
     keynoter presenter presenters audience everyone nobody somebody someone
+    vortrag vorträge sitzung tagung konferenz thema folien exposé conférence séance charla ponencia sesión
     """.split()
 )
 # Endings of common nouns and adjectives that person names (almost) never have.

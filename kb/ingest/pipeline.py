@@ -51,6 +51,7 @@ def extract(text: str, source: str = "<post>") -> Extraction:
     x.events = _unique_events([h.event for h in event_hits])
     hits = _talk_hits(blocks, ref_blocks, event_hits)
     _titles_from_cited_papers(hits, x.papers)
+    _titles_announced_later(hits, blocks)
     _assign_events(hits, event_hits, blocks)
     regions = _regions(hits, blocks, ref_blocks)
     x.talks = [_talk_record(h, blocks, region) for h, region in zip(hits, regions)]
@@ -105,6 +106,25 @@ def _talk_hits(blocks: list[Block], skip: set[int], event_hits) -> list[TalkHit]
             continue
         unique.append(h)
     return unique
+
+
+_TITLE_WAS = re.compile(r"\b(?:the\s+)?(?:title|talk title)\s+(?:was|is|:)\s*[\"“]([^\"”]{4,200})[\"”]", re.I)
+
+
+def _titles_announced_later(hits: list[TalkHit], blocks: list[Block]) -> None:
+    """'… a panel with A, B and C. Title was "Is SSL solved?"' — an untitled talk takes a title
+    announced in the next sentences of its own paragraph (or the paragraph after a heading)."""
+    for k, h in enumerate(hits):
+        if h.title:
+            continue
+        nxt = (hits[k + 1].block, hits[k + 1].offset) if k + 1 < len(hits) else (len(blocks), 0)
+        for j in (h.block, h.block + 1):
+            if j >= len(blocks) or (j, 0) >= nxt or blocks[j].kind not in ("paragraph", "html", "item"):
+                continue
+            m = _TITLE_WAS.search(blocks[j].text, h.offset if j == h.block else 0)
+            if m:
+                h.title = m.group(1).strip()
+                break
 
 
 def _same_people(a: list[str], b: list[str]) -> bool:

@@ -66,7 +66,7 @@ def names_at(text: str, pos: int, allow_single: bool = False) -> tuple[list[tupl
         m = NAME_RE.match(text, i)
         if not m:
             break
-        raw = m.group(0)
+        raw = re.sub(r"['’]s$", "", m.group(0))  # "Finn's keynote": the possessive is not part of the name
         # Trim trailing words that are not part of a name ("Zhou on understanding" is cut by the regex already;
         # "Kunle Olukotun I" is not).
         words = raw.split()
@@ -97,7 +97,7 @@ def name_before(text: str, pos: int) -> tuple[str, int] | None:
     m = re.search(rf"({_NAME})\s*(?:\([^()]{{1,80}}\))?\s*(?:,[^,.]{{1,60}},)?\s*$", head)
     if not m:
         return None
-    words = m.group(1).split()
+    words = re.sub(r"['’]s$", "", m.group(1)).split()
     # Drop sentence-initial capitalised words that are not names ("Then Susan Athey").
     while len(words) > 2 and words[0].lower() in NOT_NAME_WORDS:
         words.pop(0)

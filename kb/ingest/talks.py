@@ -168,12 +168,16 @@ def heading_talks(blocks: list[Block], skip: set[int]) -> list[TalkHit]:
         text = re.sub(r"^\s*(?:\d{1,2}[.)]|[IVX]{1,4}\.)\s+", "", block.text)  # "1) …", "II. …"
         label = next((s.label for s in block.links if s.label and not s.image), None)
         title, names, kind = split_title_speaker(label if label and len(label) > len(text) * 0.8 else text)
-        panel = re.match(r"^\s*panel(?:\s+discussion)?\s*[:\-—–]\s*(.+)$", unicodedata.normalize("NFKC", block.text), re.I)
+        panel = re.match(r"^\s*panel(?:\s+discussion)?\s*[:\-—–]\s*(.+)$", unicodedata.normalize("NFKC", text), re.I)
         if panel and not names:
-            title, names, kind = panel.group(1), _names_leading_next(blocks, i), "panel"
+            title, names, kind = panel.group(1), _names_leading_next(blocks, i) or _speaker_line_after(blocks, i), "panel"
         elif not names:
             names = _speaker_line_after(blocks, i)
-            title = block.text.strip(" \"“”") if names else None
+            prefix = _KIND_PREFIX.match(unicodedata.normalize("NFKC", text).strip(" *"))
+            title = (prefix.group(2) if prefix else text) if names else None
+            if prefix and names:
+                word = prefix.group(1).lower()
+                kind = "keynote" if "keynote" in word else EVENT_WORDS.get(word.split()[-1])
         if not names:
             continue
         if title is None:
@@ -186,7 +190,7 @@ def heading_talks(blocks: list[Block], skip: set[int]) -> list[TalkHit]:
 def _names_leading_next(blocks: list[Block], i: int) -> list[str]:
     """Panelists listed at the start of the paragraph after a panel heading (or in a list under it)."""
     found = _panelists(blocks, i)
-    if found or i + 1 >= len(blocks) or blocks[i + 1].kind != "paragraph":
+    if found or i + 1 >= len(blocks) or blocks[i + 1].kind not in ("paragraph", "html"):
         return found
     text = blocks[i + 1].text
     m = re.match(r"^\s*(?:panelists?|with|speakers?)\s*:\s*", text, re.I)
