@@ -31,11 +31,12 @@ _MULTI = {k: v for k, v in ALIASES.items() if " " in k}
 # Candidate tokens are found with one cheap pattern and looked up in the tables,
 # instead of one huge case-insensitive alternation per block of text.
 _TOKEN = re.compile(
-    r"(?<![\w/.@])((?:" + "|".join(re.escape(k) for k in _MULTI) + r")|[A-Za-z][A-Za-z0-9\-]*?)"
+    r"(?<![\w/.@])((?:" + "|".join(re.escape(k) for k in _MULTI) + r")|[A-Za-z]+)"
     r"(?:\s*['’]?\s*((?:19|20)\d{2}|\d{2})\b)?(?![\w])",
     re.I,
 )
 _CONF = _TOKEN  # kept for callers that need the match positions
+_PROSE_BLOCKS = 60  # a post names its conference early; scanning every block of a long post buys nothing
 
 
 def _lookup(token: str) -> str | None:
@@ -97,7 +98,7 @@ def detect_conference(fm: dict[str, Any], blocks: list[Block], post_year: int | 
     votes: Counter[str] = Counter()
     years: dict[str, int] = {}
     for weight, texts in ((10, _fm_text(fm)), (3, [b.text for b in blocks if b.kind == "heading"]),
-                          (1, [b.text for b in blocks if b.kind != "code"])):
+                          (1, [b.text for b in blocks[:_PROSE_BLOCKS] if b.kind not in ("code", "heading")])):
         for text in texts:
             for name, year, _ in _mentions(text, prose=weight < 10):
                 votes[name] += weight
