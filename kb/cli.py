@@ -372,6 +372,38 @@ def check_cmd(ctx: Ctx, do_fix: bool, as_json: bool) -> None:
     sys.exit(0 if report.ok else 1)
 
 
+@main.group()
+def refs() -> None:
+    """Reference strings: parse them into fields with the trained model.  Example:  kb refs parse refs.txt"""
+
+
+@refs.command("parse")
+@click.argument("file", type=click.File("r", encoding="utf-8"), default="-")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per reference (authors split into family/given).")
+def refs_parse(file, as_json: bool) -> None:
+    """Parse references, one per line, from FILE or standard input.
+
+    \b
+    Example:  echo 'He, K., Zhang, X., & Sun, J. (2016). Deep residual learning. CVPR.' | kb refs parse --json
+    """
+    from kb.ingest.records import paper_to_json
+    from kb.ingest.refparse import parse_reference
+
+    for line in file:
+        if not line.strip():
+            continue
+        data = paper_to_json(parse_reference(line.strip()))
+        if as_json:
+            click.echo(json.dumps(data, ensure_ascii=False))
+            continue
+        authors = "; ".join(f"{a['family']}, {a['given']}".strip(", ") for a in data["authors"])
+        out.print(f"[bold]{escape(data.get('title') or '(no title)')}[/]")
+        for key in ("authors", "venue", "year", "type", "volume", "issue", "pages", "publisher", "doi", "arxiv", "url"):
+            value = authors + (" et al." if data.get("et_al") else "") if key == "authors" else data.get(key)
+            if value:
+                out.print(f"  {key:<9} {escape(str(value))}")
+
+
 @main.command()
 @pass_ctx
 def tui(ctx: Ctx) -> None:

@@ -23,7 +23,9 @@ _CONFERENCE = re.compile(
     re.IGNORECASE,
 )
 # Journals whose name starts like a proceedings volume.
-_JOURNAL_PROC = re.compile(r"^proc(?:eedings|\.)? (?:of )?the (?:ieee|national academy|royal society)\b(?!.*conf)", re.I)
+# "Proceedings of the IEEE" (a journal), but not "Proceedings of the IEEE CVPR / … Conference on …".
+_JOURNAL_PROC = re.compile(r"^proc(?:eedings|\.)? (?:of )?the (?:ieee|national academy|royal society)\b"
+                           r"(?!.*(?:conf|symposium|workshop|cvpr|iccv|icassp|icra|iros|infocom|\d{4}))", re.I)
 _PREPRINT = re.compile(r"^(?:arxiv|corr|preprint|biorxiv|e-?print)", re.IGNORECASE)
 _IN = re.compile(r"^(?:in:?|in\s+proc(?:eedings|\.)?\s+of:?)\s+", re.IGNORECASE)
 _REPEATED_AUTHOR = re.compile(r"^[\s—–―-]+\.?$")
