@@ -158,8 +158,11 @@ def find_events(blocks: list[Block], skip: set[int]) -> list[EventHit]:
         if block.kind not in ("paragraph", "item", "html"):
             continue
         section_kind = _section_kind(block)
+        images = [(s.start, s.end) for s in block.links if s.image]
         for a, b in sentences(block.text):
             sentence = block.text[a:b]
+            if any(s <= a and b <= e + 1 for s, e in images):
+                continue  # an image caption ("Poster session 4, from my avatar") names no event
             if NOT_ATTENDED.search(sentence):
                 continue
             if not EVENT_KIND.search(sentence):

@@ -65,7 +65,9 @@ class TalkHit:
 def clean_title(text: str | None) -> str | None:
     if not text:
         return None
-    t = " ".join(text.split()).strip(" \"“”'‘’*_`.,;:-—–")
+    t = " ".join(text.split())
+    t = re.sub(r"(?:\s*\[(?:\^?[\w@:\-]+(?:\s*[,;–-]\s*\^?[\w@:\-]+)*)\])+\s*[.,;:]?$", "", t)  # "… equations [11]"
+    t = t.strip(" \"“”'‘’*_`.,;:-—–")
     t = re.sub(r"^(?:the\s+(?:talk|topic)\s+(?:of|on)\s+|a\s+talk\s+(?:on|about)\s+|titled\s+|entitled\s+)", "", t, flags=re.I)
     t = t.strip(" \"“”'‘’")
     if len(t) < 3 or t.lower() in GENERIC_LABELS:
