@@ -157,4 +157,29 @@ def _location(name: str, fm: dict[str, Any], blocks: list[Block]) -> str | None:
             m = _HELD.search(block.text)
             if m and m.group(2).split()[0] not in _NOT_PLACE:
                 return m.group(2)
+    # Last resort: a well-known host city named early in the post ("… filled the convention centre in New Orleans").
+    m = _CITY_ANYWHERE.search(title)  # "ACL 2019, Florence: probing …"
+    early = " ".join(b.text for b in blocks[:12] if b.kind in ("paragraph", "heading", "html"))
+    m = m or _CITY.search(early)
+    if m:
+        return next(c for c in HOST_CITIES if c.lower() == m.group(1).lower())
     return None
+
+
+# Cities that have hosted the big CS conferences (a gazetteer is more reliable than guessing from capitals).
+HOST_CITIES = """
+Amsterdam|Anchorage|Atlanta|Auckland|Austin|Baltimore|Bangkok|Barcelona|Beijing|Berlin|Bologna|Boston|Brisbane|Brno|
+Brussels|Budapest|Buenos Aires|Busan|Cambridge|Chicago|Copenhagen|Dallas|Delft|Denver|Doha|Dublin|Dubrovnik|Edinburgh|
+Florence|Glasgow|Gothenburg|Hamburg|Helsinki|Hong Kong|Honolulu|Istanbul|Jeju|Kyoto|Las Vegas|Lisbon|Lyon|London|
+Long Beach|Los Angeles|Macau|Madrid|Marseille|Melbourne|Miami|Milan|Montreal|Montréal|Munich|Nashville|New Orleans|
+New York|Nice|Osaka|Paris|Philadelphia|Phoenix|Pittsburgh|Portland|Prague|Punta Cana|Québec City|Quebec City|
+Rio de Janeiro|Rome|Salt Lake City|San Diego|San Francisco|San Jose|Santa Clara|Santiago|Seattle|Seoul|Shanghai|
+Singapore|Sorrento|Stockholm|Strasbourg|Sydney|Taipei|Tel Aviv|Tokyo|Toronto|Toulouse|Turin|Valencia|Vancouver|Venice|
+Vienna|Waikoloa|Washington|Zurich|Zürich|Hyderabad|Bangalore|Mumbai|Delhi|Abu Dhabi|Dubai|Cape Town|Nairobi|Kigali|
+Addis Ababa|Ljubljana|Bilbao|Porto|Seville|Geneva|Lausanne|Montpellier|Grenoble|Monterey|Stanford|Ann Arbor|Orlando|
+Hawaii|Maui|Calgary|Ottawa|Halifax|Banff|Whistler|Minneapolis|Houston|Baton Rouge|Palo Alto|Snowbird|Tampa|Tucson
+""".replace("\n", "").split("|")
+_CITY_NAMES = "|".join(re.escape(c) for c in sorted(HOST_CITIES, key=len, reverse=True))
+_CITY = re.compile(r"(?:\b(?:in|at|to|from)\s+(?:beautiful\s+|sunny\s+|rainy\s+|downtown\s+)?|(?:^|[.!?]\s+))("
+                   + _CITY_NAMES + r")\b")
+_CITY_ANYWHERE = re.compile(r"\b(" + _CITY_NAMES + r")\b")
