@@ -183,3 +183,13 @@ def test_conference_from_front_matter_title_and_prose():
 def test_co_located_workshop_reports_the_titled_conference():
     blocks = walk("CoNLL 2019 was co-located with EMNLP 2019. EMNLP EMNLP EMNLP.")
     assert detect_conference({"title": "CoNLL 2019 notes"}, blocks, None).name == "CoNLL"
+
+
+@pytest.mark.parametrize("title,prose,location", [
+    ("ACL 2019, Florence: probing and gelato", "Notes.", "Florence"),
+    ("CVPR 2022 notes", "CVPR filled the convention centre in New Orleans for a week.", "New Orleans"),
+    ("ICML 2019", "Long Beach in June is a strange place for a conference.", "Long Beach"),
+    ("EMNLP 2020", "It was fully virtual this year.", None),
+])
+def test_conference_location(title, prose, location):
+    assert detect_conference({"title": title}, walk(prose), None).location == location
