@@ -7,8 +7,9 @@ SQLite gets WAL, a busy timeout and foreign keys; everything SQLite-specific
 
 from __future__ import annotations
 
+import hashlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -49,7 +50,27 @@ def is_sqlite(engine: Engine) -> bool:
 
 # SQLSTATEs of a transaction that lost a race and may simply be run again (PostgreSQL):
 # unique_violation (two posts inserting the same new person/paper key), serialization_failure, deadlock.
-_RETRY_SQLSTATES = {"23505", "40001", "40P01"}
+_RETRY_SQLSTATES = {"23505", "23503", "40001", "40P01"}
+
+
+def lock_keys(session: Session, keys: Iterable[str]) -> None:
+    """Serialise this write transaction with concurrent ones that touch any of the same natural ``keys``.
+
+    SQLite: nothing to do, ``BEGIN IMMEDIATE`` already lets one writer in at a
+    time. PostgreSQL: transaction-scoped advisory locks on the keys' hashes,
+    taken in sorted order (so two importers can never deadlock on them) before
+    anything is read: two posts introducing the same author, paper, event or
+    conference resolve it one after the other, exactly as a sequential import
+    would; posts that share nothing still write in parallel. Unique constraints
+    and the importer's retry loop remain the backstop.
+    """
+    conn = session.connection()
+    if is_sqlite(conn.engine):
+        return
+    hashes = sorted({int.from_bytes(hashlib.blake2b(k.encode(), digest_size=8).digest(), "big", signed=True)
+                     for k in keys if k})
+    if hashes:  # a function scan over unnest() takes them in array order: sorted, the same in every process
+        conn.exec_driver_sql("SELECT count(pg_advisory_xact_lock(h)) FROM unnest(%(h)s::bigint[]) AS h", {"h": hashes})
 
 
 def is_transient_error(exc: BaseException) -> bool:

@@ -7,10 +7,14 @@ other files still import.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import multiprocessing
+import os
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +23,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
-from kb.db import is_transient_error, session_scope
+from kb.db import is_transient_error, lock_keys, session_scope
+from kb.identity import paper_keys, person_row
 from kb.errors import BadBibtex, BadInput, KbError
 from kb.ingest.bibtex import parse_bibtex
 from kb.ingest.pipeline import extract
@@ -34,7 +39,7 @@ BIB_SUFFIXES = (".bib",)
 # 256 KiB post (20× the usual 4-15 KiB) extracts in < 1 s, 10 MB would take minutes. Refuse, clearly.
 MAX_POST_BYTES = 256 * 1024
 MAX_BIB_BYTES = 20 * 1024 * 1024  # .bib files are parsed entry by entry: linear, big exports are normal
-MAX_ATTEMPTS = 5  # write transactions per post that lost a race to a concurrent importer
+MAX_ATTEMPTS = 12  # write transactions per post that lost a race to a concurrent importer
 
 
 @dataclass
@@ -45,6 +50,7 @@ class FileResult:
     counts: WriteCounts = field(default_factory=WriteCounts)
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # shown to the user: what a .bib import merged or skipped
+    retries: int = 0  # write transactions rolled back and run again after losing a race to another importer
 
 
 @dataclass
@@ -116,11 +122,37 @@ def _store_path(path: Path) -> str:
         return str(path.resolve())
 
 
-def import_file(engine: Engine, path: Path, force: bool = False) -> FileResult:
+@dataclass
+class Prepared:
+    """A post read and extracted ahead of its transaction (possibly in a worker process)."""
+
+    text: str
+    sha: str
+    extraction: Extraction | None = None
+
+
+def prepare_file(path: Path) -> Prepared | BaseException:
+    """Read and extract one post without touching the database: the CPU-heavy half of an import."""
+    try:
+        text, sha = read_text(path, MAX_BIB_BYTES if path.suffix.lower() in BIB_SUFFIXES else MAX_POST_BYTES)
+        if path.suffix.lower() in BIB_SUFFIXES:
+            return Prepared(text, sha)
+        return Prepared(text, sha, extract(text, source=_store_path(path)))
+    except BaseException as exc:  # noqa: BLE001 - reported by import_file, in order, like any other failure
+        return exc
+
+
+def import_file(engine: Engine, path: Path, force: bool = False,
+                prepared: Prepared | BaseException | None = None) -> FileResult:
     """Import one file in its own transaction; never raises for bad input."""
     key = _store_path(path)
     try:
-        text, sha = read_text(path, MAX_BIB_BYTES if path.suffix.lower() in BIB_SUFFIXES else MAX_POST_BYTES)
+        if isinstance(prepared, BaseException):
+            raise prepared
+        if prepared is not None:
+            text, sha = prepared.text, prepared.sha
+        else:
+            text, sha = read_text(path, MAX_BIB_BYTES if path.suffix.lower() in BIB_SUFFIXES else MAX_POST_BYTES)
         with session_scope(engine) as session:
             existing = session.exec(select(Post).where(Post.path == key)).first()
             if existing and existing.sha256 == sha and not force:
@@ -134,28 +166,34 @@ def import_file(engine: Engine, path: Path, force: bool = False) -> FileResult:
                 first = problems[0].message.removeprefix(f"{key}: ") if problems else ""
                 raise BadBibtex(key, "no BibTeX entry could be read" + (f" ({first})" if first else ""),
                                 line=problems[0].line if problems else None)
-            counts = _write(engine, key, sha, force,
-                            lambda s: write_post(s, Extraction(source=key, title=path.name, papers=refs), key, sha))
+            bib = Extraction(source=key, title=path.name, papers=refs)
+
+            def write_bib(session: Session) -> WriteCounts:
+                lock_keys(session, identity_keys(bib))
+                return write_post(session, bib, key, sha)
+
+            counts, retries = _write(engine, key, sha, force, write_bib)
             if counts is None:
-                return FileResult(key, "unchanged")
+                return FileResult(key, "unchanged", retries=retries)
             unnamed = sum(not (r.doi or r.arxiv_id or r.title) for r in refs)  # kept as raw references only
             known = len(refs) - unnamed - counts.papers - counts.enriched
             notes = [f"{key}: {len(refs)} entries: {counts.papers} new, {counts.enriched} enriched, "
                      f"{known} already known" + (f", {unnamed} without title or identifier" if unnamed else "")
                      + (f"; {len(skipped)} skipped" if skipped else "")]
-            return FileResult(key, status, counts=counts, problems=skipped, notes=notes + skipped)
-        extraction = extract(text, source=key)
+            return FileResult(key, status, counts=counts, problems=skipped, notes=notes + skipped, retries=retries)
+        extraction = prepared.extraction if prepared is not None and prepared.extraction else extract(text, source=key)
         head = text[: len(text) - len(extraction.text)] if text.endswith(extraction.text) else ""
 
         def write(session: Session) -> WriteCounts:
+            lock_keys(session, identity_keys(extraction))  # before any read: see kb.db.lock_keys
             counts = write_post(session, extraction, key, sha)
             session.exec(update(Post).where(Post.path == key).values(front_matter=head))  # head + body = the file
             return counts
 
-        counts = _write(engine, key, sha, force, write)
+        counts, retries = _write(engine, key, sha, force, write)
         if counts is None:
-            return FileResult(key, "unchanged")
-        return FileResult(key, status, counts=counts,
+            return FileResult(key, "unchanged", retries=retries)
+        return FileResult(key, status, counts=counts, retries=retries,
                           problems=[p.message for p in extraction.problems if p.severity == "warning"])
     except KbError as exc:
         return FileResult(key, "failed", error=str(exc))
@@ -165,8 +203,28 @@ def import_file(engine: Engine, path: Path, force: bool = False) -> FileResult:
         return FileResult(key, "failed", error=f"{key}: internal error while importing: {type(exc).__name__}: {exc}")
 
 
-def _write(engine: Engine, key: str, sha: str, force: bool, write: Callable[[Session], WriteCounts]) -> WriteCounts | None:
-    """Run ``write`` in one write transaction; None when the post is already stored as it is now.
+def identity_keys(x: Extraction) -> set[str]:
+    """The shared rows a post may create or change, as lock names: its conference, the name blocks of its
+    people (what :class:`kb.identity.PeopleResolver` compares a name with) and its papers' identities."""
+    keys = set()
+    if x.conference:
+        keys.add(f"conference:{x.conference.name.lower()}|{x.conference.year or ''}")
+    names = [p.name for p in x.people] + [s for t in x.talks for s in t.speakers]
+    names += [a.full if a.given else a.family_full for ref in x.papers for a in ref.authors]
+    for name in names:
+        if name and name.strip():
+            ref = person_row(" ".join(name.split()))
+            keys.add("person:" + (ref.family_key[:2] or ref.key))
+    for ref in x.papers:
+        for k in paper_keys(ref):  # a title key without its year and surname: years ±1 meet too
+            keys.add("paper:" + (k.split("|", 1)[0] if k.startswith("title:") else k))
+    return keys
+
+
+def _write(engine: Engine, key: str, sha: str, force: bool,
+           write: Callable[[Session], WriteCounts]) -> tuple[WriteCounts | None, int]:
+    """Run ``write`` in one write transaction: (its counts, or None when the post is already stored as it
+    is now; how many times the transaction was retried).
 
     The sha is checked again under the write lock: another ``kb import`` may
     have stored the same file since our first look. A transaction that lost a
@@ -174,28 +232,67 @@ def _write(engine: Engine, key: str, sha: str, force: bool, write: Callable[[Ses
     person or paper → unique violation; serialization failure; deadlock) is
     rolled back whole and retried, so the retry sees the winner's rows.
     """
-    for attempt in range(1, MAX_ATTEMPTS + 1):
+    for attempt in range(MAX_ATTEMPTS):
         try:
             with session_scope(engine, write=True) as session:
                 if not force and session.exec(select(Post.sha256).where(Post.path == key)).first() == sha:
-                    return None
-                return write(session)
+                    return None, attempt
+                return write(session), attempt
         except DBAPIError as exc:
-            if attempt == MAX_ATTEMPTS or not is_transient_error(exc):
+            if attempt == MAX_ATTEMPTS - 1 or not is_transient_error(exc):
                 raise
-            time.sleep(random.uniform(0, 0.02 * 2 ** attempt))  # jitter: the racers should not collide again
+            # Jittered, growing, capped: the racers should not collide again, nor wait long.
+            time.sleep(random.uniform(0, min(0.5, 0.01 * 2 ** attempt)))
     raise AssertionError("unreachable")
 
 
+PARALLEL_MIN_FILES = 16  # below this, starting worker processes costs more than it saves
+
+
+def _changed(engine: Engine, files: list[Path], force: bool) -> set[Path]:
+    """Files whose content differs from what is stored (all of them with ``force``)."""
+    if force:
+        return set(files)
+    stored: dict[str, str] = {}
+    with session_scope(engine) as session:
+        for post_path, sha in session.exec(select(Post.path, Post.sha256)):
+            stored[post_path] = sha
+    changed = set()
+    for path in files:
+        try:
+            if stored.get(_store_path(path)) != hashlib.sha256(path.read_bytes()).hexdigest():
+                changed.add(path)
+        except OSError:
+            changed.add(path)  # import_file reports it
+    return changed
+
+
 def import_paths(engine: Engine, paths: Iterable[str | Path], force: bool = False,
-                 on_file: Callable[[Path, FileResult | None], None] | None = None) -> ImportSummary:
+                 on_file: Callable[[Path, FileResult | None], None] | None = None,
+                 workers: int | None = None) -> ImportSummary:
+    """Import files in order, one transaction each. Extraction is pure, so with many changed
+    files it runs ahead in ``workers`` processes while this process writes."""
     summary = ImportSummary()
     files = list(discover(paths))
-    with bulk_import(engine, len(files)):  # search index: per-row triggers, or one rebuild when cheaper
+    changed = _changed(engine, files, force) if len(files) >= PARALLEL_MIN_FILES else set()
+    todo = [p for p in files if p in changed]
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 4) if len(todo) >= PARALLEL_MIN_FILES else 1
+    with contextlib.ExitStack() as stack:
+        prepared: dict[Path, Prepared | BaseException] = {}
+        ahead = iter(())
+        if workers > 1:
+            pool = stack.enter_context(ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")))
+            ahead = zip(todo, pool.map(prepare_file, todo, chunksize=4))
+        stack.enter_context(bulk_import(engine, len(files)))  # search index: per-row triggers, or one rebuild
         for path in files:
             if on_file:
                 on_file(path, None)
-            result = import_file(engine, path, force=force)
+            if workers > 1 and path in changed:
+                while path not in prepared:
+                    done_path, prep = next(ahead)
+                    prepared[done_path] = prep
+            result = import_file(engine, path, force=force, prepared=prepared.pop(path, None))
             summary.results.append(result)
             if on_file:
                 on_file(path, result)

@@ -355,6 +355,7 @@ def garbage_collect(session: Session, only: Orphans | None = None) -> None:
     if stmt is not None:
         if only is not None:
             only.people |= set(session.exec(select(Authorship.person_id).where(Authorship.paper_id.in_(only.papers))).all())
+        _lock_candidates(session, Paper, stmt)
         session.exec(stmt)
         session.exec(scoped(delete(PaperKey).where(~exists().where(Paper.id == PaperKey.paper_id)),
                             PaperKey.paper_id, only.papers if only else None))
@@ -369,6 +370,7 @@ def garbage_collect(session: Session, only: Orphans | None = None) -> None:
         Person.id.not_in(person_edited),
     ), Person.id, only.people if only else None)
     if stmt is not None:
+        _lock_candidates(session, Person, stmt)
         session.exec(stmt)
         session.exec(scoped(delete(PersonAlias).where(~exists().where(Person.id == PersonAlias.person_id)),
                             PersonAlias.person_id, only.people if only else None))
@@ -377,14 +379,29 @@ def garbage_collect(session: Session, only: Orphans | None = None) -> None:
                                       ~exists().where(PostEvent.event_id == Event.id)),
                   Event.id, only.events if only else None)
     if stmt is not None:
+        _lock_candidates(session, Event, stmt)
         session.exec(stmt)
     stmt = scoped(delete(Conference).where(~exists().where(Post.conference_id == Conference.id),
                                            ~exists().where(Event.conference_id == Conference.id)),
                   Conference.id, only.conferences if only else None)
     if stmt is not None:
+        _lock_candidates(session, Conference, stmt)
         session.exec(stmt)
     # Edits of talks that left their post (UserEdit is small: a full check is cheap).
     session.exec(delete(UserEdit).where(UserEdit.entity == "talk", ~exists().where(Talk.id == UserEdit.entity_id)))
+
+
+def _lock_candidates(session: Session, model, stmt) -> None:
+    """Lock the rows ``stmt`` (a DELETE) is about to remove, then let it re-check them in a fresh statement.
+
+    Under PostgreSQL's READ COMMITTED a concurrent importer may have just linked
+    one of them (its foreign key holds a share lock): FOR UPDATE waits for it to
+    commit, and the DELETE then sees the new reference and keeps the row instead
+    of cascading it away. One that links after us waits, gets a foreign-key
+    error and retries its post (kb.importer). SQLite ignores FOR UPDATE: its
+    writers are serial already.
+    """
+    session.exec(select(model.id).where(stmt.whereclause).with_for_update()).all()
 
 
 def _forget_candidates(session: Session, entity: str, model, ids: set[int] | None) -> None:

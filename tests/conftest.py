@@ -55,3 +55,38 @@ def seeded(engine, seed_path):
     summary = import_paths(engine, [seed_path])
     assert summary.count("new") == 1, summary.results
     return engine
+
+
+# ---------------------------------------------------------------- PostgreSQL (tests/test_postgres*.py)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A private PostgreSQL server for the whole session (initdb + pg_ctl on a free port, see tests/pg_server.py).
+
+    Skipped with the reason when none can be started here; on CI (``CI=true``) that is a failure instead.
+    """
+    import os
+
+    from tests.pg_server import PgServer, PgUnavailable
+
+    try:
+        server = PgServer.start()
+    except PgUnavailable as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true but PostgreSQL could not be started: {exc}")
+        pytest.skip(f"PostgreSQL tests skipped: no local server could be started ({exc})")
+    yield server
+    server.stop()
+
+
+_pg_databases = iter(range(1, 1_000_000))
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """URL of a fresh, empty PostgreSQL database for one test (dropped afterwards)."""
+    name = f"kb_test_{next(_pg_databases)}"
+    url = pg_server.create_database(name)
+    yield url
+    pg_server.drop_database(name)

@@ -38,13 +38,16 @@ changed since are still used for corrections, read on the fly).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from kb.db import is_sqlite, register_schema_hook
-from kb.search import fallback, index
+from kb.search import fallback, index, pg
 from kb.search.query import Query, Words, fts_expression, parse_query
 from kb.search.rank import MARK_CLOSE, MARK_OPEN, Candidate, Hit, rank, split_marks
 
@@ -52,15 +55,41 @@ __all__ = ["Hit", "MARK_CLOSE", "MARK_OPEN", "Query", "bulk_import", "parse_quer
            "split_marks"]
 
 register_schema_hook(index.install)
+register_schema_hook(pg.install)  # PostgreSQL: tsvector + GIN, unaccent, pg_trgm (kb/search/pg.py)
 
 MAX_LIMIT = 500
 MAX_VARIANTS = 4  # corrections per word: more only adds noise and OR branches
 COMMON = 5_000  # matches beyond which ranking all of them by bm25 takes longer than a keystroke allows
 SAMPLE = 100  # newest title/name matches re-ranked instead, for such common words
 MAX_YEAR_TERMS = 200  # a year range wider than this is filtered by a join, not by OR-ing year tags
-reindex = index.reindex
-refresh = index.refresh_vocabulary
-bulk_import = index.bulk_import
+
+
+def _is_pg(engine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+def reindex(session: Session) -> None:
+    """Rebuild the whole index in the caller's (write) transaction.  ``kb search --reindex``"""
+    (pg.reindex if _is_pg(session.connection().engine) else index.reindex)(session)
+
+
+def refresh(session: Session) -> int:
+    """Bring the typo vocabulary up to date with the documents changed since the last call."""
+    return (pg.refresh_vocabulary if _is_pg(session.connection().engine) else index.refresh_vocabulary)(session)
+
+
+@contextmanager
+def bulk_import(engine, files: int) -> Iterator[None]:
+    """Around ``import_paths``: SQLite picks triggers or one rebuild; PostgreSQL refreshes the vocabulary after."""
+    if not _is_pg(engine):
+        with index.bulk_import(engine, files):
+            yield
+        return
+    yield
+    from kb.db import session_scope
+
+    with session_scope(engine, write=True) as session:
+        pg.refresh_vocabulary(session)
 
 
 def search(session: Session, query: str, limit: int = 20) -> list[Hit]:
@@ -74,6 +103,8 @@ def search(session: Session, query: str, limit: int = 20) -> list[Hit]:
     if not q.kinds or q.is_empty:
         return []
     conn = session.connection()
+    if _is_pg(conn.engine) and pg.is_live(conn):
+        return pg.search(session, q, limit)
     if not is_sqlite(conn.engine) or not _index_live(conn):
         return fallback.search(session, q, limit)
     if not q.has_text:
