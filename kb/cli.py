@@ -404,6 +404,31 @@ def refs_parse(file, as_json: bool) -> None:
                 out.print(f"  {key:<9} {escape(str(value))}")
 
 
+@main.command("sync")
+@click.option("--from", "source", required=True, metavar="PATH|URL", help="The knowledge base to copy from.")
+@click.option("--to", "target", required=True, metavar="PATH|URL", help="The knowledge base to copy into.")
+@click.option("--json", "as_json", is_flag=True)
+def sync_cmd(source: str, target: str, as_json: bool) -> None:
+    """Copy a knowledge base into another: posts replayed with identity resolution, edits and merges too.
+
+    \b
+    Either side may be SQLite or PostgreSQL; running it again copies only what changed.
+    Example:  kb sync --from data/kb.sqlite --to postgresql://kb@team.example.org/kb
+    """
+    from dataclasses import asdict
+
+    from kb.sync import sync
+
+    report = sync(open_db(source), open_db(target))
+    if as_json:
+        _print_json(asdict(report))
+    else:
+        out.print(f"{report.posts_written} post(s) written, {report.posts_unchanged} unchanged; {report.merges} "
+                  f"merge(s), {report.edits} edit(s), {report.citekeys} citekey(s) carried over.", markup=False)
+        for line in report.skipped:
+            err.print(f"skipped: {line}", markup=False)
+
+
 @main.command()
 @pass_ctx
 def tui(ctx: Ctx) -> None:
