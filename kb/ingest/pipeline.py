@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rapidfuzz.distance import OSA
+
 from kb.errors import BadInput
 from kb.ingest.citations import find_cites, sentence_at, title_in_text
 from kb.ingest.conference import detect_conference
@@ -191,8 +193,20 @@ def _regions(hits: list[TalkHit], blocks: list[Block], ref_blocks: set[int]) -> 
             if j in ref_blocks or (b.kind == "heading" and (anchor is None or b.level <= anchor)):
                 end = (j, 0)
                 break
+            if h.layout in ("prose", "authors", "heading") and _agenda_item(b):
+                end = (j, 0)  # "**14:00** Posters …": the next item of the day, not more of this talk
+                break
         out.append(((h.block, h.offset), end))
     return out
+
+
+def _agenda_item(block: Block) -> bool:
+    """A paragraph led by a bold time or label ("**14:00**", "**Tuesday.**") starts a new agenda item."""
+    if block.kind != "paragraph" or not block.emphasis or block.emphasis[0][0] != 0 or block.bold:
+        return False
+    lead = block.text[: block.emphasis[0][1]].strip()
+    return bool(re.fullmatch(r"\d{1,2}[:.h]\d{2}(?:\s*[-–]\s*\d{1,2}[:.h]\d{2})?|\d{1,2}\s*(?:am|pm)|"
+                             r"(?:mon|tue|wed|thu|fri|sat|sun)\w*\.?|day\s*\d+\.?", lead, re.I))
 
 
 def _section_level(blocks: list[Block], i: int) -> int | None:
@@ -338,9 +352,14 @@ def _lead_talk(block: Block, talks: list[Talk]) -> int | None:
     if not lead or len(lead) > 120 or e >= len(block.text.rstrip()) - 1:
         return None
     key = normalise_title(lead)
+
+    def names_speaker(sp: str) -> bool:
+        family = normalise_title(split_display(sp).family)
+        return key in (normalise_title(sp), family) or (len(key) >= 5 and OSA.distance(key, family) <= 1)
+
     found = [k for k, t in enumerate(talks)
              if (t.title and normalise_title(t.title).startswith(key) and len(key) >= 4)
-             or any(key in (normalise_title(sp), normalise_title(split_display(sp).family)) for sp in t.speakers)]
+             or any(names_speaker(sp) for sp in t.speakers)]
     return found[0] if len(found) == 1 else None
 
 

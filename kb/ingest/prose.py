@@ -30,13 +30,20 @@ NAME_RE = re.compile(_NAME)
 _AFFIL = re.compile(r"\s*\([^()]{1,80}\)")
 _LIST_SEP = re.compile(r"\s*(?:,\s*and|,|and|&)\s+")
 
-STRONG_VERBS = r"talked|spoke|presented|gave|delivered|deliverd|keynoted|lectured|opened|closed|introduced|walked"
+STRONG_VERBS = (r"talked|spoke|presented|co-presented|copresented|gave|delivered|deliverd|keynoted|lectured|opened|"
+                r"closed|introduced|walked")
 WEAK_VERBS = r"explained|showed|argued|discussed|described|framed|demonstrated|reviewed|motivated|covered|went"
 _AFTER_NAME = re.compile(rf"^\s*(?:\([^()]{{1,80}}\)\s*)?(?:,[^,.]{{1,60}},\s*)?(?:also\s+|then\s+|first\s+)?({STRONG_VERBS})\b"
                          r"|^\s*(?:\([^()]{1,80}\)\s*)?,\s*talking\b|^\s+(?:from|of|at)\s+[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,4}\s+on\s")
 _AFTER_NAME_WEAK = re.compile(rf"^\s*(?:\([^()]{{1,80}}\)\s*)?(?:,[^,.]{{1,60}},\s*)?({WEAK_VERBS}|{STRONG_VERBS})\b")
-_BY = re.compile(r"\b(?:(?:presented|given|delivered|deliverd|led|taught|run|moderated|chaired|was|were|talk|keynote|lecture|"
-                 r"tutorial|presentation|panel|session|address)\s+)?by\s+(?:the\s+)?$", re.I)
+_BY = re.compile(r"(?<!moderated )(?<!chaired )(?<!hosted )\b(?:(?:presented|given|delivered|deliverd|led|taught|run|was|"
+                 r"were|talk|keynote|lecture|tutorial|presentation|panel|session|address)\s+)?by\s+(?:the\s+)?$", re.I)
+# "The first invited speaker was NAME", "Wednesday's keynote was NAME on …", "the talk I remember best was NAME"
+_WAS_NAME = re.compile(r"\b(?:speaker|keynote|talk|oral|presentation|lecture|plenary|tutorial)\b[^.;:]{0,40}?\b(?:was|is)\s+"
+                       r"(?:by\s+)?(?=[A-Z])", re.I)
+# "Next was NAME with a talk titled …", "NAME, with a keynote on …"
+_WITH_TALK = re.compile(r"^\s*(?:\([^()]{1,80}\)\s*)?,?\s+with\s+(?:a|an|his|her|their|the)\s+(?:\w+\s+)?"
+                        r"(?:talk|keynote|presentation|lecture)\b", re.I)
 _WITH = re.compile(r"\bwith\s+$", re.I)
 _POSSESSIVE = re.compile(r"^['’]s\s+(?:\w+\s+)?(talk|keynote|tutorial|lecture|presentation|invited talk|award talk)\b", re.I)
 TALK_NOUN = re.compile(r"\b(talks?|keynotes?|plenary|presentation|lecture|invited|tutorial|panel|session|spoke|speaks|speaker|"
@@ -45,7 +52,10 @@ TALK_NOUN = re.compile(r"\b(talks?|keynotes?|plenary|presentation|lecture|invite
 _TOPIC = re.compile(r"\b(?:was\s+on|was\s+about|talked\s+about|spoke\s+(?:about|on)|(?:talk|keynote|tutorial|lecture|"
                     r"presentation|panel|session)\s+(?:was\s+)?(?:on|about)|titled|entitled|called)\s+(?:the\s+topic\s+of\s+)?(.+)",
                     re.I)
-_TOPIC_END = re.compile(r"\s+by\s+|\s+which\b|\s+where\b|\s+that\s+(?:was|is)\b|,|;|\.\s|\.$|\s+\(|\s+[—–]\s+|:|$")
+_TOPIC_END = re.compile(r"\s+by\s+|\s+which\b|\s+where\b|\s+that\s+(?:was|is)\b|\s+with\s+(?:a|an|the)\b|,|;|\.\s|\.$|"
+                        r"\s+\(|\s+\[|\s+[—–]\s+|:|$")
+# After "NAME talked about …" the topic also stops where an explanation starts ("… and how they close the gap").
+_CLAUSE_END = re.compile(r"\s+and\s+(?:how|why|what|whether|when)\b")
 _QUOTED = re.compile(r"[\"“]([^\"“”]{6,200})[\"”]")
 
 
@@ -116,11 +126,16 @@ def find_speakers(block: Block, a: int, b: int, weak: bool = False) -> Speakers 
             continue
         before = text[max(a, span.start - 40):span.start]
         after = text[span.end:b]
-        if _BY.search(before) or _AFTER_NAME.match(after) or _POSSESSIVE.match(after) or (
+        if _BY.search(before) or _AFTER_NAME.match(after) or _POSSESSIVE.match(after) or _WITH_TALK.match(after) or (
                 weak and (_AFTER_NAME_WEAK.match(after) or re.match(r"\s+on\s", after))):
             names, end = names_at(text, span.start)
             names = names or [(span.label, span.start, span.end)]
             return _speakers(names, span)
+    if re.search(r"\bpanel", text[a:b], re.I):
+        for m in re.finditer(r"\bwith\s+", text[a:b]):
+            names, _ = names_at(text, a + m.end())
+            if len(names) >= 2:
+                return _speakers(names, None)
     for m in re.finditer(r"\bby\s+(?:(?:its|the|one of the|their)\s+(?:first\s+|lead\s+|last\s+)?(?:author|authors|"
                          r"organi[sz]ers?)\s*,\s*|the\s+)?", text[a:b]):
         start = a + m.end()
@@ -130,13 +145,13 @@ def find_speakers(block: Block, a: int, b: int, weak: bool = False) -> Speakers 
         names, _ = names_at(text, start)
         if names:
             return _speakers(names, None)
-    if re.search(r"\bpanel", text[a:b], re.I):
-        for m in re.finditer(r"\bwith\s+", text[a:b]):
-            names, _ = names_at(text, a + m.end())
-            if len(names) >= 2:
-                return _speakers(names, None)
     for m in re.finditer(r"\s+(?:from|of|at)\s+[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,4}\s+on\s", text[a:b]):
         hit = name_before(text, a + m.start())  # "Tobias Johannink from Siemens on [residual RL](…)"
+        if hit and hit[1] >= a:
+            return _speakers([(hit[0], hit[1], a + m.start())], None)
+    for m in re.finditer(r"\s+with\s+(?:a|an|his|her|their|the)\s+(?:\w+\s+)?(?:talk|keynote|presentation|lecture)\b",
+                         text[a:b], re.I):
+        hit = name_before(text, a + m.start())  # "Next was Lerrel Pinto with a talk titled …"
         if hit and hit[1] >= a:
             return _speakers([(hit[0], hit[1], a + m.start())], None)
     for m in re.finditer(rf"\b(?:{STRONG_VERBS}|{WEAK_VERBS})\b|['’]s\s", text[a:b]):
@@ -183,14 +198,16 @@ def title_candidates(block: Block, a: int, b: int, skip: set[str]) -> list[tuple
     return out
 
 
-def topic_phrase(sentence: str) -> str | None:
-    """"… was on X by Y" / "talked about X, …" → X."""
+def topic_phrase(sentence: str, cut_clauses: bool = False) -> str | None:
+    """"… was on X by Y" / "talked about X, …" → X; ``cut_clauses`` also stops at "and how/why …"."""
     m = _TOPIC.search(sentence)
     if not m:
         return None
     rest = m.group(1)
     end = _TOPIC_END.search(rest)
     phrase = rest[: end.start()] if end else rest
+    clause = _CLAUSE_END.search(phrase) if cut_clauses else None
+    phrase = phrase[: clause.start()] if clause else phrase
     if phrase.split() and phrase.split()[0].lower() in ("how", "why", "what", "whether", "his", "her", "their", "a", "an"):
         if not re.match(r"^(?:a|an)\s+\w+", phrase):
             return None
@@ -212,7 +229,7 @@ def talk_links(block: Block, a: int, b: int, skip: set[str]) -> list[str]:
     return out
 
 
-_DASH_AFTER = re.compile(r"\s*[)\]]?\s*[—–:-]+\s*")  # used with .match(text, pos): no "^"
+_DASH_AFTER = re.compile(r"\s*[)\]]?\s*(?:[—–:-]+|,)\s*")  # used with .match(text, pos): no "^"
 _DASH_BEFORE = re.compile(r"(?:\([^()]{1,80}\))?\s*(?:[—–:-]+|\bon|,)\s*$")
 _PAREN_NAME = re.compile(r"\s*\(((?:(?:van|von|de|der|den|da|di|le|la|du)\s+)*[A-Z][\w'’\-]+(?:\s+[A-Z][\w'’\-]+)?)\)")
 
@@ -243,6 +260,9 @@ def title_span_talk(block: Block, a: int, b: int, exclude: set[str]) -> tuple[st
             lead = head[: before.start()].rstrip()
             lead = re.sub(r"^.*?,\s*by\s+", "", lead) if re.search(r",\s*by\s+", lead) else lead
             hit = name_before(lead + " x", len(lead) + 1)
+            single = re.search(r"(?:^|[\s,])([A-Z][\w'’\-]+)\s*\([^()]{2,60}\)$", lead)  # "Kolesnikov (Google Brain):"
+            if not hit and single and _surname_like(single.group(1)) and head.rstrip().endswith(":"):
+                return title, Speakers([single.group(1)], [single.group(1)], a + single.start(1), a + single.end(1))
             if hit and looks_like_person(lead[hit[1]:].strip()):
                 names, _ = names_at(lead, hit[1])
                 if names:

@@ -461,7 +461,8 @@ def prose_talk(block: Block, i: int, a: int, b: int, exclude: set[str], weak: bo
     if title is None:
         rest = block.text[speakers.end:b]
         after = re.match(r"\s*(?:\([^()]{1,80}\)\s*)?(?:on|about)\s+(.+)", rest)
-        phrase = topic_phrase("talk on " + after.group(1)) if after else topic_phrase(rest) or topic_phrase(block.text[a:b])
+        phrase = (topic_phrase("talk on " + after.group(1), cut_clauses=True) if after
+                  else topic_phrase(rest, cut_clauses=True) or topic_phrase(block.text[a:b]))
         if phrase and not any(n in phrase for n in speakers.spelled):
             title = phrase
     ordinal = None
