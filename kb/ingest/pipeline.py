@@ -55,11 +55,20 @@ def extract(text: str, source: str = "<post>") -> Extraction:
     _titles_from_cited_papers(hits, x.papers)
     _titles_announced_later(hits, blocks)
     _assign_events(hits, event_hits, blocks)
-    regions = _regions(hits, blocks, ref_blocks)
-    x.talks = [_talk_record(h, blocks, region) for h, region in zip(hits, regions)]
+    _mark_continuations(hits)
+    spans = _regions(hits, blocks, ref_blocks)
+    owner, main = _owners(hits)
+    x.talks = [_talk_record(hits[k], blocks, spans[k]) for k in main]
+    for k, h in enumerate(hits):
+        if h.continues is not None:  # its text and links belong to the talk it goes on about
+            more = _talk_record(h, blocks, spans[k])
+            talk = x.talks[owner[k]]
+            talk.summary = "\n\n".join(p for p in (talk.summary, more.summary) if p)
+            talk.links += [u for u in more.links if u not in talk.links]
+    regions = [(span, owner[k]) for k, span in enumerate(spans)]
 
     _link_citations(x, blocks, ref_blocks, hits, regions)
-    _people(x, blocks, ref_blocks, hits)
+    _people(x, blocks, ref_blocks, [hits[k] for k in main])
     _links(x, blocks, ref_blocks, hits, regions)
     year = int(x.date[:4]) if x.date else None
     x.conference = detect_conference(fm, blocks, year)
@@ -262,10 +271,32 @@ def _author_year(papers: list[ParsedReference], surname: str, year: int, second:
 
 
 def _talk_at(regions, block: int, offset: int) -> int | None:
-    for k, region in enumerate(regions):
+    """The talk whose text contains (block, offset): regions are (span, talk index) pairs."""
+    for region, talk in regions:
         if _in_region(region, block, offset):
-            return k
+            return talk
     return None
+
+
+def _mark_continuations(hits: list[TalkHit]) -> None:
+    """"| Keynote: *Why AI Is Harder* | Melanie Mitchell |" then "Melanie Mitchell's keynote was about …":
+    prose about the speakers of a talk listed earlier (table, list, heading) goes on about that talk."""
+    for k, h in enumerate(hits):
+        if h.layout != "prose" or h.continues is not None:
+            continue
+        for j in range(k):
+            g = hits[j]
+            if g.layout != "prose" and g.continues is None and g.title and _same_people(h.speakers, g.speakers) \
+                    and (h.kind is None or g.kind is None or h.kind == g.kind or h.kind in ("talk", "keynote")):
+                h.continues = j
+                break
+
+
+def _owners(hits: list[TalkHit]) -> tuple[list[int], list[int]]:
+    """(talk index of every hit, hit indices that are talks of their own)."""
+    main = [k for k, h in enumerate(hits) if h.continues is None]
+    index = {k: n for n, k in enumerate(main)}
+    return [index[h.continues] if h.continues is not None else index[k] for k, h in enumerate(hits)], main
 
 
 def _link_citations(x: Extraction, blocks: list[Block], ref_blocks: set[int], hits, regions) -> None:

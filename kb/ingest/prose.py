@@ -136,6 +136,10 @@ def find_speakers(block: Block, a: int, b: int, weak: bool = False) -> Speakers 
             names, _ = names_at(text, a + m.end())
             if len(names) >= 2:
                 return _speakers(names, None)
+    for m in _WAS_NAME.finditer(text, a, b):
+        names, _ = names_at(text, m.end())
+        if names and names[0][1] == m.end():
+            return _speakers(names, None)
     for m in re.finditer(r"\bby\s+(?:(?:its|the|one of the|their)\s+(?:first\s+|lead\s+|last\s+)?(?:author|authors|"
                          r"organi[sz]ers?)\s*,\s*|the\s+)?", text[a:b]):
         start = a + m.end()

@@ -57,6 +57,7 @@ class TalkHit:
     heading_level: int | None = None
     spelled_speakers: list[str] = field(default_factory=list)
     cited_in_intro: list[str] = field(default_factory=list)  # markers cited in the introducing sentence
+    continues: int | None = None  # prose that goes on about a talk listed earlier (index of that hit)
 
 
 # ------------------------------------------------------------------ helpers
@@ -315,13 +316,30 @@ def table_talks(blocks: list[Block], skip: set[int]) -> list[TalkHit]:
         names = names_in(block.cells[s_col])
         if not names:
             continue
-        title = block.cells[t_col] if t_col is not None and t_col < len(block.cells) else None
-        kind = None
+        title, kind = _title_cell(block, t_col) if t_col is not None and t_col < len(block.cells) else (None, None)
         k_col = next((k for k, h in enumerate(header) if re.search(r"type|kind|format|session", h)), None)
-        if k_col is not None and k_col < len(block.cells):
+        if k_col is not None and k_col < len(block.cells) and not kind:
             kind = EVENT_WORDS.get(block.cells[k_col].strip().lower().split(" ")[0] if block.cells[k_col].strip() else "")
         hits.append(_hit(title, names, i, kind=kind, links=_row_media(block, header), layout="table"))
     return hits
+
+
+def _title_cell(block: Block, col: int) -> tuple[str | None, str | None]:
+    """"Keynote: *Why AI Is Harder*" / "Session 2B: Title" → (title, kind): an emphasised title wins,
+    else a "Kind …:" prefix is cut off."""
+    start = sum(len(c) + 3 for c in block.cells[:col])
+    cell = block.cells[col]
+    kind = None
+    m = re.match(r"^(.{0,40}?\b(keynote|invited talk|panel|tutorial|workshop|session|oral|poster|spotlight)\b[^:]{0,20}):\s*(.+)$",
+                 cell, re.I)
+    if m:
+        word = m.group(2).lower()
+        kind = "keynote" if word in ("keynote", "invited talk") and "workshop" not in m.group(1).lower() \
+            else EVENT_WORDS.get(word.split()[-1])
+    for s, e in block.emphasis:
+        if start <= s and e <= start + len(cell) and len(block.text[s:e].split()) >= 2:
+            return block.text[s:e], kind
+    return (m.group(3) if m else cell), kind
 
 
 def _panel_line(block: Block, i: int) -> TalkHit | None:
@@ -365,8 +383,13 @@ def item_talks(blocks: list[Block], skip: set[int]) -> list[TalkHit]:
             continue
         panel = re.match(r"^\s*panel(?:\s+discussion)?\s*[:\-—–]\s*(.+)$", first, re.I)
         if panel:
-            names = _panelists(blocks, i)
-            hits.append(_hit(panel.group(1), names, i, kind="panel", layout="item", links=_video_slides(block)))
+            title, names = panel.group(1), _panelists(blocks, i)
+            em = next(((s, e) for s, e in block.emphasis if s >= panel.start(1) and e <= len(first)), None)
+            if em:  # "Panel: *Do We Still Need Labels?* A, B, C; moderated by X"
+                title = block.text[em[0]:em[1]]
+                rest = re.split(r";|\bmoderated\b|\bchaired\b", first[em[1]:].strip(" *_.,:—–-"))[0]
+                names = names or names_in(rest)
+            hits.append(_hit(title, names, i, kind="panel", layout="item", links=_video_slides(block)))
             continue
         if _intro_says_not_attended(blocks, i):
             continue
