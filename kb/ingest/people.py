@@ -101,7 +101,7 @@ def looks_like_person(text: str) -> bool:
     if any(w.lower().strip(".'’") in NOT_NAME_WORDS for w in words if w.lower() not in _PARTICLE):
         return False
     if any(len(w) >= 6 and _NOUN_ENDING.search(w) and w not in given_names() for w in words) or (
-            len(words[0]) >= 6 and words[0].lower().endswith("ing") and words[0] not in given_names()):
+            not honorific and len(words[0]) >= 6 and words[0].lower().endswith("ing") and words[0] not in given_names()):
         return False  # "Certified Defences", "Seeing Things", "Cryptography Today" (but "Alan Turing")
     if not all(_NAME_TOKEN.match(w) for w in words):
         return False

@@ -131,10 +131,10 @@ def find_speakers(block: Block, a: int, b: int, weak: bool = False) -> Speakers 
             names, end = names_at(text, span.start)
             names = names or [(span.label, span.start, span.end)]
             return _speakers(names, span)
-    if re.search(r"\bpanel", text[a:b], re.I):
+    if re.search(r"\bpanel", text[max(0, a - 120):b], re.I):  # "Panel time. "Title" with A, B and C, …"
         for m in re.finditer(r"\bwith\s+", text[a:b]):
-            names, _ = names_at(text, a + m.end())
-            if len(names) >= 2:
+            names, _ = names_at(text, a + m.end(), allow_single=True)
+            if len(names) >= 2 and looks_like_person(names[0][0]):
                 return _speakers(names, None)
     for m in _WAS_NAME.finditer(text, a, b):
         names, _ = names_at(text, m.end())
