@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-from sqlalchemy import and_, insert, or_, update
+from sqlalchemy import and_, or_, update
 from sqlmodel import Session, select
 
 from kb.ingest.people import person_key, resolve, split_display

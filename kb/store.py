@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
-from sqlalchemy import delete, exists, func, insert, or_
+from sqlalchemy import delete, exists, func, or_
 from sqlmodel import Session, select
 
 from kb.citekeys import adopt_citekeys
@@ -43,19 +43,19 @@ def edited_fields(session: Session, entity: str, ids: list[int]) -> dict[int, se
         return out
     rows = session.exec(select(UserEdit.entity_id, UserEdit.field).where(UserEdit.entity == entity,
                                                                         UserEdit.entity_id.in_(ids)))
-    for eid, field in rows:
-        out.setdefault(eid, set()).add(field)
+    for eid, name in rows:
+        out.setdefault(eid, set()).add(name)
     return out
 
 
 def _update(obj, values: dict, locked: set[str], only_missing: bool = False) -> None:
-    for field, value in values.items():
-        if field in locked or value is None:
+    for name, value in values.items():
+        if name in locked or value is None:
             continue
-        if only_missing and getattr(obj, field) not in (None, ""):
+        if only_missing and getattr(obj, name) not in (None, ""):
             continue
-        if getattr(obj, field) != value:
-            setattr(obj, field, value)
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
 
 
 def _bulk(session: Session, model, rows: list[dict]) -> None:

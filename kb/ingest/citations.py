@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kb.ingest.text import ascii_fold, normalise_title
+from kb.ingest.text import ascii_fold
 
 _NUMERIC = re.compile(r"(?<![!\]])\[(\d{1,3}(?:\s*[,–\-]\s*\d{1,3})*)\](?!\()")
 _IEEE_RANGE = re.compile(r"\[(\d{1,3})\]\s*[–\-]\s*\[(\d{1,3})\]")

@@ -26,7 +26,7 @@ from kb.ingest.events import EVENT_WORDS, NOT_ATTENDED
 from kb.ingest.links import GENERIC_LABELS, classify_url
 from kb.ingest.markdown import Block
 from kb.ingest.people import canonical_name, looks_like_person, resolve, split_display, strip_honorific
-from kb.ingest.prose import (TALK_NOUN, Speakers, _speakers, _surname_like, find_speakers, names_at, talk_links,
+from kb.ingest.prose import (TALK_NOUN, Speakers, _surname_like, find_speakers, names_at, talk_links,
                              title_candidates, title_span_talk, topic_phrase)
 
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8}
