@@ -1,0 +1,198 @@
+"""Citation linking and link records: which talk cites which paper, and where every link belongs.
+
+A cite is attached to the talk whose text contains it (regions computed in
+:mod:`kb.ingest.pipeline`), or to the talk a bold lead-in names; numbered,
+footnote, key, pandoc and author-year cites find their paper by marker; paper
+links and titles named in prose are cites too.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rapidfuzz.distance import OSA
+
+from kb.ingest.blocks import Block
+from kb.ingest.citations import find_cites, sentence_at, title_in_text
+from kb.ingest.links import GENERIC_LABELS, classify_url, normalise_url, paper_id_from_url
+from kb.ingest.people import canonical_name, looks_like_person, person_key, split_display
+from kb.ingest.records import Citation, Extraction, Link, ParsedReference, Problem, Talk
+from kb.ingest.text import ascii_fold, normalise_title
+
+Region = tuple[tuple[tuple[int, int], tuple[int, int]], int]  # ((start, end) in (block, offset)), talk index
+
+
+def _in_region(region, block: int, offset: int) -> bool:
+    (sb, so), (eb, eo) = region
+    return (sb, so) <= (block, offset) < (eb, eo)
+
+
+def _talk_at(regions, block: int, offset: int) -> int | None:
+    """The talk whose text contains (block, offset): regions are (span, talk index) pairs."""
+    for region, talk in regions:
+        if _in_region(region, block, offset):
+            return talk
+    return None
+
+
+def _paper_index(papers: list[ParsedReference]) -> dict[str, int]:
+    """Every marker a paper answers to: ``[3]`` (also ``(3)``), ``[^n]``, ``[key]`` and ``[@key]``."""
+    index: dict[str, int] = {}
+    for i, p in enumerate(papers):
+        if p.marker:
+            index.setdefault(p.marker, i)
+            index.setdefault("[@" + p.marker.strip("[]").lstrip("@") + "]", i)
+        if p.citekey:
+            index.setdefault(f"[{p.citekey}]", i)
+            index.setdefault(f"[@{p.citekey}]", i)
+    return index
+
+
+def _author_year(papers: list[ParsedReference], surname: str, year: int, second: str | None) -> int | None:
+    fold = ascii_fold(surname).lower()
+    hits = [i for i, p in enumerate(papers) if p.authors and p.year is not None and abs(p.year - year) <= 0
+            and ascii_fold(p.authors[0].family).lower() == fold]
+    if len(hits) > 1 and second:
+        fold2 = ascii_fold(second).lower()
+        hits = [i for i in hits if len(papers[i].authors) > 1 and ascii_fold(papers[i].authors[1].family).lower() == fold2]
+    return hits[0] if len(hits) == 1 else None
+
+
+def link_citations(x: Extraction, blocks: list[Block], ref_blocks: set[int], hits, regions) -> None:
+    index = _paper_index(x.papers)
+    seen: set[tuple[int | None, str, int]] = set()
+
+    def add(marker: str, paper: int, talk: int | None, block: Block, offset: int) -> None:
+        key = (talk, marker, paper)
+        if key in seen:
+            return
+        seen.add(key)
+        x.citations.append(Citation(marker, x.papers[paper].key, talk, sentence_at(block.text, offset), block.line))
+        if talk is not None and marker not in x.talks[talk].cites:
+            x.talks[talk].cites.append(marker)
+
+    by_id: dict[str, int] = {}
+    by_title: dict[str, int] = {}
+    for i, p in enumerate(x.papers):
+        if p.arxiv_id:
+            by_id[f"arxiv:{p.arxiv_id}"] = i
+        if p.doi:
+            by_id[f"doi:{p.doi.lower()}"] = i
+        if p.title:
+            by_title.setdefault(normalise_title(p.title), i)
+    dangling: set[str] = set()
+    titles = [normalise_title(p.title) if p.title else "" for p in x.papers]
+    numbered = any(p.marker and p.marker.strip("[]").isdigit() for p in x.papers)
+    paren_style = numbered and not any(
+        c.kind == "numeric" for bi, b in enumerate(blocks) if bi not in ref_blocks and b.kind != "code"
+        for c in find_cites(b.text))
+    for bi, block in enumerate(blocks):
+        if bi in ref_blocks or block.kind in ("code", "heading"):
+            continue
+        lead = _lead_talk(block, x.talks)
+        for c in find_cites(block.text, paren_numbers=paren_style):
+            talk = lead if lead is not None else _talk_at(regions, bi, c.start)
+            paper = index.get(c.marker)
+            if paper is None and c.kind == "author_year" and c.surname and c.year:
+                paper = _author_year(x.papers, c.surname, c.year, c.second)
+            if paper is not None:
+                add(c.marker, paper, talk, block, c.start)
+            elif c.kind in ("numeric", "footnote") and x.papers:
+                dangling.add(c.marker)
+        for span in block.links:
+            if span.image or not span.href:
+                continue
+            ident = paper_id_from_url(span.href)
+            kind = classify_url(span.href, span.label)
+            title_key = normalise_title(span.label) if len(span.label.split()) >= 3 else ""
+            paper = None
+            if ident:
+                paper = by_id.get(f"{ident[0]}:{ident[1].lower() if ident[0] == 'doi' else ident[1]}")
+            if paper is None and title_key in by_title:
+                paper = by_title[title_key]
+            if paper is None and kind == "paper":
+                ref = _paper_from_link(span.href, span.label, ident)
+                x.papers.append(ref)
+                titles.append(normalise_title(ref.title) if ref.title else "")
+                paper = len(x.papers) - 1
+                if ident:
+                    by_id[f"{ident[0]}:{ident[1].lower() if ident[0] == 'doi' else ident[1]}"] = paper
+                if ref.title:
+                    by_title.setdefault(normalise_title(ref.title), paper)
+            if paper is not None:
+                marker = span.href if kind == "paper" else x.papers[paper].marker or span.href
+                add(marker, paper, lead if lead is not None else _talk_at(regions, bi, span.start), block, span.start)
+        # A paper named by its title in the prose.
+        norm = normalise_title(block.text)
+        for i, p in enumerate(x.papers):
+            if p.title and p.marker and title_in_text(titles[i], norm):
+                pos = ascii_fold(block.text).lower().find(p.title.lower()[:20])
+                add(p.marker, i, lead if lead is not None else _talk_at(regions, bi, max(pos, 0)), block, max(pos, 0))
+    for marker in sorted(dangling):
+        x.problems.append(Problem(f"citation {marker} has no matching reference"))
+
+
+def _lead_talk(block: Block, talks: list[Talk]) -> int | None:
+    """"**Tenney.** Tenney et al. (2019) run …": a bold lead-in naming a talk's speaker or
+    title makes the paragraph part of that talk, wherever the talk was listed."""
+    if block.kind != "paragraph" or not block.emphasis or block.emphasis[0][0] != 0:
+        return None
+    s, e = block.emphasis[0]
+    lead = block.text[s:e].strip(" .:—–-")
+    if not lead or len(lead) > 120 or e >= len(block.text.rstrip()) - 1:
+        return None
+    key = normalise_title(lead)
+
+    def names_speaker(sp: str) -> bool:
+        family = normalise_title(split_display(sp).family)
+        return key in (normalise_title(sp), family) or (len(key) >= 5 and OSA.distance(key, family) <= 1)
+
+    found = [k for k, t in enumerate(talks)
+             if (t.title and normalise_title(t.title).startswith(key) and len(key) >= 4)
+             or any(names_speaker(sp) for sp in t.speakers)]
+    return found[0] if len(found) == 1 else None
+
+
+def _paper_from_link(url: str, label: str, ident) -> ParsedReference:
+    label = label.strip()
+    title = None
+    bare = re.sub(r"^(?:this|the|that|our|their|his|her|a|an|original|full)\s+", "", label.lower())
+    if label and bare not in GENERIC_LABELS and not re.search(r"\bet al\b|^https?://|^\[?\d+\]?$", label) \
+            and len(label.split()) >= 2 and not looks_like_person(label):
+        title = label.rstrip(".")
+    ref = ParsedReference(raw=f"[{label}]({url})", marker=url, url=url, title=title, confidence=0.5, origin="link")
+    if ident and ident[0] == "arxiv":
+        ref.arxiv_id, ref.type, ref.venue = ident[1], "article", f"arXiv preprint arXiv:{ident[1]}"
+    elif ident and ident[0] == "doi":
+        ref.doi = ident[1]
+    m = re.search(r"\b([A-Z][\w'’\-]+) et al\.?", label)
+    if m:
+        from kb.ingest.records import Name
+
+        ref.authors, ref.et_al = [Name(family=m.group(1))], True
+    return ref
+
+
+def link_records(x: Extraction, blocks: list[Block], ref_blocks: set[int], hits, regions) -> None:
+    people_keys = {person_key(a) for p in x.people for a in [p.name, *p.aliases]}
+    event_urls = {e.url: e.name for e in x.events if e.url}
+    for bi, block in enumerate(blocks):
+        for span in block.links:
+            if span.bracketed:
+                continue
+            url, schemeless = normalise_url(span.href)
+            malformed = span.raw_href != span.href and ("%5B" in span.raw_href or "](" in span.raw_href)
+            person = looks_like_person(span.label) and person_key(canonical_name(span.label)) in people_keys
+            kind = classify_url(url, span.label, image=span.image, person_label=person) if url else "other"
+            owner = "post"
+            talk = _talk_at(regions, bi, span.start)
+            if bi in ref_blocks:
+                owner = "paper"
+            elif person:
+                owner = f"person:{canonical_name(span.label)}"
+            elif url in event_urls:
+                owner = f"event:{event_urls[url]}"
+            elif talk is not None and kind in ("slides", "video", "code"):
+                owner = f"talk:{talk}"
+            x.links.append(Link(url=url, label=span.label, kind=kind, line=span.line, empty=not url,
+                                malformed=malformed, schemeless=schemeless, owner=owner))

@@ -1,0 +1,99 @@
+"""People a post names: speakers, and people mentioned (linked, bracketed, with an honorific, or in prose),
+resolved within the post and against the authors of its papers."""
+
+from __future__ import annotations
+
+import re
+
+from kb.ingest.blocks import Block
+from kb.ingest.links import classify_url
+from kb.ingest.people import (canonical_name, has_honorific, looks_like_person, names_in_prose, person_key, resolve,
+                              split_display, strip_honorific)
+from kb.ingest.records import Extraction, Person
+from kb.ingest.talks import TalkHit
+
+_HONORIFIC_NAME = re.compile(
+    r"\b(?:Prof(?:essor)?|Dr)\.?\s+([A-ZÀ-ÖØ-Þ][\w'’\-]+(?:\s+(?:[A-Z]\.|[A-ZÀ-ÖØ-Þ][\w'’\-]+)){0,3})"
+)
+
+
+
+
+def find_people(x: Extraction, blocks: list[Block], ref_blocks: set[int], hits: list[TalkHit]) -> None:
+    """Speakers and mentioned people, resolved against the papers' authors."""
+    authors = [a for p in x.papers for a in p.authors]
+    people: dict[str, Person] = {}
+
+    def add(name: str, spelled: str, role: str, url: str | None) -> str:
+        cand = split_display(name)
+        idx, ambiguous = resolve(cand, authors)
+        canonical = name
+        if idx is not None and re.search(r"[^\W\d_]{2}", authors[idx].given):
+            canonical = authors[idx].full
+        key = person_key(canonical)
+        existing = people.get(key)
+        if existing is None:
+            for k, p in people.items():
+                j, _ = resolve(cand, [split_display(p.name)])
+                if j is not None:
+                    key, existing = k, p
+                    break
+        if existing is None:
+            existing = people[key] = Person(name=canonical, role=role, url=url)
+        if role == "speaker":
+            existing.role = "speaker"
+        existing.url = existing.url or url
+        if spelled and spelled != existing.name and spelled not in existing.aliases:
+            existing.aliases.append(spelled)
+            if existing.spelled_in_post is None:
+                existing.spelled_in_post = spelled
+        if ambiguous:
+            existing.candidates = sorted({authors[i].full for i in ambiguous})
+        return existing.name
+
+    speaker_urls = _speaker_urls(blocks, hits)
+    for h, talk in zip(hits, x.talks):
+        spelled = h.spelled_speakers or h.speakers
+        talk.speakers = [add(n, s, "speaker", speaker_urls.get(person_key(n))) for n, s in zip(h.speakers, spelled)]
+    for bi, block in enumerate(blocks):
+        if bi in ref_blocks or block.kind == "code":
+            continue
+        for span in block.links:
+            if span.image or not looks_like_person(span.label):
+                continue
+            if not (span.bracketed or has_honorific(span.label) or (span.href and _homepage_like(span))):
+                continue
+            add(canonical_name(span.label), strip_honorific(span.label) if not has_honorific(span.label)
+                else span.label.strip(), "mentioned", span.href or None)
+        for m in _HONORIFIC_NAME.finditer(block.text):
+            if looks_like_person(m.group(0)):
+                add(canonical_name(m.group(0)), m.group(0), "mentioned", None)
+        if block.kind in ("paragraph", "item", "html", "row"):
+            # Names inside links to papers ("[Song and Ermon](arxiv)") are authors, not mentions.
+            skip = [(s.start, s.end) for s in block.links if s.href and classify_url(s.href, s.label) == "paper"]
+            skip += block.emphasis  # emphasised phrases are titles and author lines, not mentions
+            for name, _ in names_in_prose(block.text, authors, skip):
+                add(canonical_name(name), name, "mentioned", None)
+    x.people = list(people.values())
+
+
+def _homepage_like(span) -> bool:
+    return classify_url(span.href, span.label, person_label=True) == "homepage"
+
+
+def _speaker_urls(blocks: list[Block], hits: list[TalkHit]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for h in hits:
+        block = blocks[h.block]
+        for span in block.links:
+            if span.image or not span.href or not looks_like_person(span.label):
+                continue
+            if classify_url(span.href, span.label, person_label=True) != "homepage":
+                continue
+            key = person_key(canonical_name(span.label))
+            if any(person_key(s) == key for s in h.speakers) or any(
+                    person_key(canonical_name(s)) == key for s in h.spelled_speakers):
+                out.setdefault(person_key(h.speakers[0]) if len(h.speakers) == 1 else key, span.href)
+    return out
+
+
