@@ -20,7 +20,8 @@ from kb.ingest.mentions import find_people
 from kb.ingest.people import resolve, split_display
 from kb.ingest.records import Event, Extraction, ParsedReference, Problem, Talk
 from kb.ingest.references import find_references, parse_entries
-from kb.ingest.talks import TalkHit, author_block_talks, heading_talks, item_talks, prose_talks, table_talks
+from kb.ingest.layouts import author_block_talks, heading_talks, item_talks, table_talks
+from kb.ingest.talks import TalkHit, prose_talks
 from kb.ingest.text import normalise_title
 
 MAX_TEXT = 256 * 1024  # characters: some stages grow faster than linearly with size (kb.importer.MAX_POST_BYTES)
