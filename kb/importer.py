@@ -12,6 +12,7 @@ import hashlib
 import multiprocessing
 import os
 import random
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -249,6 +250,20 @@ def _write(engine: Engine, key: str, sha: str, force: bool,
 PARALLEL_MIN_FILES = 16  # below this, starting worker processes costs more than it saves
 
 
+def _exit_with_parent(parent: int) -> None:
+    """Worker initializer: exit when the importer is gone (SIGKILL, OOM killer, closed terminal).
+
+    Forked workers hold the task pipe's write end themselves, so they never see
+    EOF and would otherwise sleep forever, ~90 MB each (found by the crash test).
+    """
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
+
+
 def _changed(engine: Engine, files: list[Path], force: bool) -> set[Path]:
     """Files whose content differs from what is stored (all of them with ``force``)."""
     if force:
@@ -282,7 +297,8 @@ def import_paths(engine: Engine, paths: Iterable[str | Path], force: bool = Fals
         prepared: dict[Path, Prepared | BaseException] = {}
         ahead = iter(())
         if workers > 1:
-            pool = stack.enter_context(ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")))
+            pool = stack.enter_context(ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                                           initializer=_exit_with_parent, initargs=(os.getpid(),)))
             ahead = zip(todo, pool.map(prepare_file, todo, chunksize=4))
         stack.enter_context(bulk_import(engine, len(files)))  # search index: per-row triggers, or one rebuild
         for path in files:

@@ -83,8 +83,21 @@ TRIALS = 20
 
 def _kb(*args: str, cwd: Path) -> subprocess.Popen:
     env = os.environ | {"PYTHONPATH": str(REPO)}
-    return subprocess.Popen([sys.executable, "-m", "kb.cli", *args], cwd=cwd, env=env,
+    return subprocess.Popen([sys.executable, "-m", "kb.cli", *args], cwd=cwd, env=env, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def _group_gone(pgid: int, timeout: float = 5.0) -> bool:
+    """True once no process of the group is left: the importer's extraction workers exit with it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    os.killpg(pgid, signal.SIGKILL)  # do not leave them behind either way
+    return False
 
 
 def _post_rows(db: Path) -> dict[str, dict]:
@@ -174,8 +187,9 @@ def test_sigkill_during_import_never_leaves_half_a_post(tmp_path, monkeypatch):
                 time.sleep(0.005)
             time.sleep(rng.uniform(0, 0.08))
         finished = proc.poll() is not None
-        proc.send_signal(signal.SIGKILL)
+        proc.send_signal(signal.SIGKILL)  # the importer only, as a crash would: its workers must follow
         proc.wait()
+        assert _group_gone(proc.pid), f"trial {trial}: extraction workers outlived the killed importer"
         if finished:
             assert proc.returncode == 0, proc.stderr.read()
         if not db.exists():
