@@ -146,6 +146,9 @@ def main() -> None:
     from benchmarks.gen_corpus import generate
     from tests.pg_server import PgServer
 
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # `timeout` / kill: still stop the server below
     server = PgServer(url=args.url) if args.url else PgServer.start()
     out: dict = {}
     try:

@@ -110,6 +110,9 @@ def make_engine(db: str | os.PathLike[str] | None = None) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
     else:
         engine = create_engine(url, pool_pre_ping=True)
+        # executemany INSERTs (kb.store's bulk rows) as multi-row VALUES pages, not one statement per row:
+        # a round trip each, and the search index's statement triggers would fire once per row.
+        engine.dialect.use_insertmanyvalues_wo_returning = True
     return engine
 
 

@@ -201,7 +201,9 @@ def import_file(engine: Engine, path: Path, force: bool = False,
     except RecursionError:
         return FileResult(key, "failed", error=f"{key}: too deeply nested to parse")
     except Exception as exc:  # noqa: BLE001 - one post must never stop the import
-        return FileResult(key, "failed", error=f"{key}: internal error while importing: {type(exc).__name__}: {exc}")
+        # One line: a database error's str() carries the whole SQL statement and its parameters.
+        detail = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0][:300]
+        return FileResult(key, "failed", error=f"{key}: internal error while importing: {type(exc).__name__}: {detail}")
 
 
 def identity_keys(x: Extraction) -> set[str]:

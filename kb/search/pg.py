@@ -30,7 +30,7 @@ from sqlmodel import Session
 from kb.search.query import Query, Words
 from kb.search.rank import Candidate, Hit, rank
 
-VERSION = "pg-1"
+VERSION = "pg-2"
 KIND_CODE = {"talk": 0, "paper": 1, "person": 2, "post": 3}
 KIND_OF_CODE = {v: k for k, v in KIND_CODE.items()}
 WEIGHTS = "{0.1, 0.2, 0.6, 1.0}"  # D body, C conf, B names, A title: SQLite's bm25 weights 1, 2, 6, 10
@@ -40,58 +40,56 @@ MAX_VARIANTS = 4
 TRGM_THRESHOLD = "0.2"  # "veladi" ~ "vedaldi" is 0.25: pg_trgm's default 0.3 would miss it
 
 _DATE_YEAR = "CASE WHEN po.date ~ '^[12][0-9]{3}' THEN substr(po.date, 1, 4)::int END"
-_SET = ("ON CONFLICT (id) DO UPDATE SET title = excluded.title, names = excluded.names, body = excluded.body, "
-        "conf = excluded.conf, year = excluded.year WHERE (search_doc.title, search_doc.names, search_doc.body, "
-        "search_doc.conf, search_doc.year) IS DISTINCT FROM (excluded.title, excluded.names, excluded.body, "
-        "excluded.conf, excluded.year)")
-_INSERT = "INSERT INTO search_doc (id, kind, entity_id, title, names, body, conf, year) "
+_COLS = "id, kind, entity_id, title, names, body, conf, year"
 
-# One SQL function per document kind: bring the documents of these entity ids up to date (delete gone ones).
-DOC_FUNCTIONS = {
-    "talks": ("talk", f"""{_INSERT}
-SELECT t.id::bigint * 4, 'talk', t.id, coalesce(t.title, ''),
+# One SELECT per document kind, of the documents of the entity ids ``ids`` (columns as _COLS).
+DOC_SELECTS = {
+    "talks": ("talk", f"""SELECT t.id::bigint * 4, 'talk', t.id, coalesce(t.title, ''),
   coalesce((SELECT string_agg(p.name, '; ' ORDER BY ts.position) FROM talkspeaker ts JOIN person p ON p.id = ts.person_id
             WHERE ts.talk_id = t.id), ''),
   trim(both E'\\n' from coalesce(e.name, '') || E'\\n' || coalesce(t.summary, '')),
   coalesce(c.name, ''), coalesce(c.year, {_DATE_YEAR})
 FROM talk t LEFT JOIN event e ON e.id = t.event_id LEFT JOIN post po ON po.id = t.post_id
   LEFT JOIN conference c ON c.id = coalesce(e.conference_id, po.conference_id)
-WHERE t.id = ANY(ids) {_SET}"""),
-    "papers": ("paper", f"""{_INSERT}
-SELECT pa.id::bigint * 4 + 1, 'paper', pa.id, coalesce(pa.title, ''),
+WHERE t.id = ANY(ids)"""),
+    "papers": ("paper", """SELECT pa.id::bigint * 4 + 1, 'paper', pa.id, coalesce(pa.title, ''),
   coalesce((SELECT string_agg(p.name, '; ' ORDER BY a.position) FROM authorship a JOIN person p ON p.id = a.person_id
             WHERE a.paper_id = pa.id), ''),
   '', coalesce(pa.venue, ''), pa.year
-FROM paper pa WHERE pa.id = ANY(ids) {_SET}"""),
-    "people": ("person", f"""{_INSERT}
-SELECT p.id::bigint * 4 + 2, 'person', p.id, p.name,
+FROM paper pa WHERE pa.id = ANY(ids)"""),
+    "people": ("person", """SELECT p.id::bigint * 4 + 2, 'person', p.id, p.name,
   coalesce((SELECT string_agg(DISTINCT al.alias, '; ' ORDER BY al.alias) FROM personalias al
             WHERE al.person_id = p.id AND al.alias <> p.name), ''),
-  '', '', NULL
-FROM person p WHERE p.id = ANY(ids) {_SET}"""),
-    "posts": ("post", f"""{_INSERT}
-SELECT po.id::bigint * 4 + 3, 'post', po.id, coalesce(po.title, po.path), '', po.body, coalesce(c.name, ''),
-  coalesce(c.year, {_DATE_YEAR})
-FROM post po LEFT JOIN conference c ON c.id = po.conference_id WHERE po.id = ANY(ids) {_SET}"""),
+  '', '', NULL::int
+FROM person p WHERE p.id = ANY(ids)"""),
+    "posts": ("post", f"""SELECT po.id::bigint * 4 + 3, 'post', po.id, coalesce(po.title, po.path), '', po.body,
+  coalesce(c.name, ''), coalesce(c.year, {_DATE_YEAR})
+FROM post po LEFT JOIN conference c ON c.id = po.conference_id WHERE po.id = ANY(ids)"""),
 }
 
-# (table, event, [(doc function, SQL selecting the entity ids from the transition table "r")]).
+# (table, event, the columns a document depends on, [(doc function, SQL of entity ids from the rows "r")]).
+# An UPDATE only counts when one of those columns changed: the importer's second UPDATE of a post
+# (its front matter) must not re-tokenise the body.
 _UPD = "UPDATE"
-TRIGGERS: list[tuple[str, str, list[tuple[str, str]]]] = [
-    *[(t, ev, [("talks", f"SELECT {col} FROM r")]) for t, col in (("talk", "id"), ("talkspeaker", "talk_id"))
-      for ev in ("INSERT", _UPD, "DELETE")],
-    *[(t, ev, [("papers", f"SELECT {col} FROM r")]) for t, col in (("paper", "id"), ("authorship", "paper_id"))
-      for ev in ("INSERT", _UPD, "DELETE")],
-    *[(t, ev, [("people", f"SELECT {col} FROM r")]) for t, col in (("person", "id"), ("personalias", "person_id"))
-      for ev in ("INSERT", _UPD, "DELETE")],
-    ("person", _UPD, [("talks", "SELECT ts.talk_id FROM talkspeaker ts JOIN r ON r.id = ts.person_id"),
-                      ("papers", "SELECT a.paper_id FROM authorship a JOIN r ON r.id = a.person_id")]),
-    *[("post", ev, [("posts", "SELECT id FROM r")]) for ev in ("INSERT", _UPD, "DELETE")],
-    ("post", _UPD, [("talks", "SELECT t.id FROM talk t JOIN r ON r.id = t.post_id")]),
-    ("event", _UPD, [("talks", "SELECT t.id FROM talk t JOIN r ON r.id = t.event_id")]),
-    ("conference", _UPD, [("talks", "SELECT t.id FROM talk t JOIN event e ON e.id = t.event_id JOIN r ON r.id = e.conference_id"
-                                    " UNION SELECT t.id FROM talk t JOIN post po ON po.id = t.post_id JOIN r ON r.id = po.conference_id"),
-                          ("posts", "SELECT po.id FROM post po JOIN r ON r.id = po.conference_id")]),
+_EVENTS = ("INSERT", _UPD, "DELETE")
+TRIGGERS: list[tuple[str, str, str, list[tuple[str, str]]]] = [
+    *[("talk", ev, "id, title, summary, event_id, post_id", [("talks", "SELECT id FROM r")]) for ev in _EVENTS],
+    *[("talkspeaker", ev, "talk_id, person_id, position", [("talks", "SELECT talk_id FROM r")]) for ev in _EVENTS],
+    *[("paper", ev, "id, title, venue, year", [("papers", "SELECT id FROM r")]) for ev in _EVENTS],
+    *[("authorship", ev, "paper_id, person_id, position", [("papers", "SELECT paper_id FROM r")]) for ev in _EVENTS],
+    *[("person", ev, "id, name", [("people", "SELECT id FROM r")]) for ev in ("INSERT", "DELETE")],
+    ("person", _UPD, "id, name", [("people", "SELECT id FROM r"),
+                                  ("talks", "SELECT ts.talk_id FROM talkspeaker ts JOIN r ON r.id = ts.person_id"),
+                                  ("papers", "SELECT a.paper_id FROM authorship a JOIN r ON r.id = a.person_id")]),
+    *[("personalias", ev, "person_id, alias", [("people", "SELECT person_id FROM r")]) for ev in _EVENTS],
+    *[("post", ev, "id, title, body, path, conference_id", [("posts", "SELECT id FROM r")]) for ev in ("INSERT", "DELETE")],
+    ("post", _UPD, "id, title, body, path, conference_id, date", [("posts", "SELECT id FROM r")]),
+    ("post", _UPD, "id, conference_id, date", [("talks", "SELECT t.id FROM talk t JOIN r ON r.id = t.post_id")]),
+    ("event", _UPD, "id, name, conference_id", [("talks", "SELECT t.id FROM talk t JOIN r ON r.id = t.event_id")]),
+    ("conference", _UPD, "id, name, year",
+     [("talks", "SELECT t.id FROM talk t JOIN event e ON e.id = t.event_id JOIN r ON r.id = e.conference_id"
+                " UNION SELECT t.id FROM talk t JOIN post po ON po.id = t.post_id JOIN r ON r.id = po.conference_id"),
+      ("posts", "SELECT po.id FROM post po JOIN r ON r.id = po.conference_id")]),
 ]
 
 SCHEMA = [
@@ -122,15 +120,22 @@ OBJECTS = ["search_dirty", "search_term", "search_doc", "search_meta"]
 
 def _function_ddl() -> list[str]:
     out = []
-    for name, (kind, upsert) in DOC_FUNCTIONS.items():
+    for name, (kind, select) in DOC_SELECTS.items():
+        # UPDATE only what changed, INSERT only what is new: an unchanged document is never re-tokenised
+        # (INSERT … ON CONFLICT would compute the generated tsvector before finding the conflict).
         out.append(f"""CREATE OR REPLACE FUNCTION kb_search_{name}(ids integer[]) RETURNS void LANGUAGE sql AS $f$
 DELETE FROM search_doc WHERE kind = '{kind}' AND entity_id = ANY(ids)
   AND NOT EXISTS (SELECT 1 FROM {kind} x WHERE x.id = search_doc.entity_id);
-{upsert};
+WITH n({_COLS}) AS ({select}),
+  changed AS (UPDATE search_doc s SET title = n.title, names = n.names, body = n.body, conf = n.conf, year = n.year
+    FROM n WHERE s.id = n.id AND (s.title, s.names, s.body, s.conf, s.year) IS DISTINCT FROM
+                                 (n.title, n.names, n.body, n.conf, n.year) RETURNING s.id)
+INSERT INTO search_doc ({_COLS}) SELECT * FROM n WHERE NOT EXISTS (SELECT 1 FROM search_doc s WHERE s.id = n.id);
 $f$""")
-    for i, (table, event, calls) in enumerate(TRIGGERS):
-        rows = {"INSERT": "SELECT * FROM new_rows", "DELETE": "SELECT * FROM old_rows",
-                _UPD: "SELECT * FROM new_rows UNION ALL SELECT * FROM old_rows"}[event]
+    for i, (table, event, cols, calls) in enumerate(TRIGGERS):
+        rows = {"INSERT": f"SELECT {cols} FROM new_rows", "DELETE": f"SELECT {cols} FROM old_rows",
+                _UPD: f"(SELECT {cols} FROM new_rows EXCEPT SELECT {cols} FROM old_rows) UNION "
+                      f"(SELECT {cols} FROM old_rows EXCEPT SELECT {cols} FROM new_rows)"}[event]
         body = "".join(f"  PERFORM kb_search_{fn}(ARRAY(WITH r AS ({rows}) {sql}));\n" for fn, sql in calls)
         out.append(f"""CREATE OR REPLACE FUNCTION kb_search_trg_{i}() RETURNS trigger LANGUAGE plpgsql AS $f$
 BEGIN
@@ -141,7 +146,7 @@ END $f$""")
 
 def _trigger_ddl() -> list[str]:
     out = []
-    for i, (table, event, _calls) in enumerate(TRIGGERS):
+    for i, (table, event, _cols, _calls) in enumerate(TRIGGERS):
         ref = {"INSERT": "NEW TABLE AS new_rows", "DELETE": "OLD TABLE AS old_rows",
                _UPD: "OLD TABLE AS old_rows NEW TABLE AS new_rows"}[event]
         out.append(f"DROP TRIGGER IF EXISTS kb_search_{i} ON {table}")
@@ -179,7 +184,7 @@ def rebuild(conn: Connection) -> None:
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name} CASCADE")
     for ddl in SCHEMA + _function_ddl() + _trigger_ddl():
         conn.exec_driver_sql(ddl)
-    for name, (kind, _) in DOC_FUNCTIONS.items():
+    for name, (kind, _) in DOC_SELECTS.items():
         conn.exec_driver_sql(f"SELECT kb_search_{name}(ARRAY(SELECT id FROM {kind}))")
     _refresh(conn)
     conn.exec_driver_sql("INSERT INTO search_meta VALUES ('version', %(v)s), ('state', 'live') "
