@@ -31,7 +31,7 @@ _AFFIL = re.compile(r"\s*\([^()]{1,80}\)")
 _LIST_SEP = re.compile(r"\s*(?:,\s*and|,|and|&)\s+")
 
 STRONG_VERBS = (r"talked|spoke|presented|co-presented|copresented|gave|delivered|deliverd|keynoted|lectured|opened|"
-                r"closed|introduced|walked")
+                r"closed|introduced|walked|talking(?=\s+(?:about|on)\b)|speaking(?=\s+(?:about|on)\b)|presenting")
 WEAK_VERBS = r"explained|showed|argued|discussed|described|framed|demonstrated|reviewed|motivated|covered|went"
 _AFTER_NAME = re.compile(rf"^\s*(?:\([^()]{{1,80}}\)\s*)?(?:,[^,.]{{1,60}},\s*)?(?:also\s+|then\s+|first\s+)?({STRONG_VERBS})\b"
                          r"|^\s*(?:\([^()]{1,80}\)\s*)?,\s*talking\b|^\s+(?:from|of|at)\s+[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,4}\s+on\s")
@@ -164,7 +164,7 @@ def find_speakers(block: Block, a: int, b: int, weak: bool = False) -> Speakers 
         if verb.startswith(("'", "’")):
             if not _POSSESSIVE.match(text[pos:b]):
                 continue
-        elif not re.fullmatch(STRONG_VERBS, verb) and not weak:
+        elif not re.match(rf"(?:{STRONG_VERBS})\b", text[pos:b]) and not weak:
             continue
         hit = name_before(text, pos)
         if hit and hit[1] >= a:
@@ -176,6 +176,11 @@ def find_speakers(block: Block, a: int, b: int, weak: bool = False) -> Speakers 
 def _speakers(names: list[tuple[str, int, int]], link: Span | None) -> Speakers:
     return Speakers([canonical_name(n) for n, _, _ in names], [strip_honorific(n) for n, _, _ in names],
                     names[0][1], names[-1][2], link)
+
+
+# "The first oral session, *Variational Inference*, opened with …": that emphasis names the session.
+# (A tutorial's or panel's name is its talk's title; a session's or workshop's is not.)
+_NAMES_AN_EVENT = re.compile(r"\b(?:session|workshop|track|symposium)s?\s*(?:on|about|called|named)?\s*[,:(]?\s*$", re.I)
 
 
 def title_candidates(block: Block, a: int, b: int, skip: set[str]) -> list[tuple[int, str, Span | None]]:
@@ -193,7 +198,8 @@ def title_candidates(block: Block, a: int, b: int, skip: set[str]) -> list[tuple
         out.append((span.start, label, span))
     for s, e in block.emphasis:
         phrase = text[s:e].strip()
-        if a <= s < b and len(phrase.split()) >= 2 and not looks_like_person(phrase) and phrase not in skip:
+        if a <= s < b and len(phrase.split()) >= 2 and not looks_like_person(phrase) and phrase not in skip \
+                and not _NAMES_AN_EVENT.search(text[max(a, s - 30):s]):
             out.append((s, phrase, None))
     for m in _QUOTED.finditer(text, a, b):
         if len(m.group(1).split()) >= 2:
