@@ -30,7 +30,7 @@ from sqlmodel import Session
 from kb.search.query import Query, Words
 from kb.search.rank import Candidate, Hit, rank
 
-VERSION = "pg-2"
+VERSION = "pg-3"
 KIND_CODE = {"talk": 0, "paper": 1, "person": 2, "post": 3}
 KIND_OF_CODE = {v: k for k, v in KIND_CODE.items()}
 WEIGHTS = "{0.1, 0.2, 0.6, 1.0}"  # D body, C conf, B names, A title: SQLite's bm25 weights 1, 2, 6, 10
@@ -42,7 +42,9 @@ TRGM_THRESHOLD = "0.2"  # "veladi" ~ "vedaldi" is 0.25: pg_trgm's default 0.3 wo
 _DATE_YEAR = "CASE WHEN po.date ~ '^[12][0-9]{3}' THEN substr(po.date, 1, 4)::int END"
 _COLS = "id, kind, entity_id, title, names, body, conf, year"
 
-# One SELECT per document kind, of the documents of the entity ids ``ids`` (columns as _COLS).
+# One SELECT per document kind, of the documents of the entity ids ``ids`` (columns as _COLS). Ids are
+# joined through unnest() (a semi-join on the primary key), never "= ANY(ids)": a bulk INSERT hands over
+# 20,000 ids, and an array search per row would make a 100k-paper load quadratic.
 DOC_SELECTS = {
     "talks": ("talk", f"""SELECT t.id::bigint * 4, 'talk', t.id, coalesce(t.title, ''),
   coalesce((SELECT string_agg(p.name, '; ' ORDER BY ts.position) FROM talkspeaker ts JOIN person p ON p.id = ts.person_id
@@ -51,20 +53,20 @@ DOC_SELECTS = {
   coalesce(c.name, ''), coalesce(c.year, {_DATE_YEAR})
 FROM talk t LEFT JOIN event e ON e.id = t.event_id LEFT JOIN post po ON po.id = t.post_id
   LEFT JOIN conference c ON c.id = coalesce(e.conference_id, po.conference_id)
-WHERE t.id = ANY(ids)"""),
+WHERE t.id IN (SELECT unnest(ids))"""),
     "papers": ("paper", """SELECT pa.id::bigint * 4 + 1, 'paper', pa.id, coalesce(pa.title, ''),
   coalesce((SELECT string_agg(p.name, '; ' ORDER BY a.position) FROM authorship a JOIN person p ON p.id = a.person_id
             WHERE a.paper_id = pa.id), ''),
   '', coalesce(pa.venue, ''), pa.year
-FROM paper pa WHERE pa.id = ANY(ids)"""),
+FROM paper pa WHERE pa.id IN (SELECT unnest(ids))"""),
     "people": ("person", """SELECT p.id::bigint * 4 + 2, 'person', p.id, p.name,
   coalesce((SELECT string_agg(DISTINCT al.alias, '; ' ORDER BY al.alias) FROM personalias al
             WHERE al.person_id = p.id AND al.alias <> p.name), ''),
   '', '', NULL::int
-FROM person p WHERE p.id = ANY(ids)"""),
+FROM person p WHERE p.id IN (SELECT unnest(ids))"""),
     "posts": ("post", f"""SELECT po.id::bigint * 4 + 3, 'post', po.id, coalesce(po.title, po.path), '', po.body,
   coalesce(c.name, ''), coalesce(c.year, {_DATE_YEAR})
-FROM post po LEFT JOIN conference c ON c.id = po.conference_id WHERE po.id = ANY(ids)"""),
+FROM post po LEFT JOIN conference c ON c.id = po.conference_id WHERE po.id IN (SELECT unnest(ids))"""),
 }
 
 # (table, event, the columns a document depends on, [(doc function, SQL of entity ids from the rows "r")]).
@@ -124,7 +126,7 @@ def _function_ddl() -> list[str]:
         # UPDATE only what changed, INSERT only what is new: an unchanged document is never re-tokenised
         # (INSERT … ON CONFLICT would compute the generated tsvector before finding the conflict).
         out.append(f"""CREATE OR REPLACE FUNCTION kb_search_{name}(ids integer[]) RETURNS void LANGUAGE sql AS $f$
-DELETE FROM search_doc WHERE kind = '{kind}' AND entity_id = ANY(ids)
+DELETE FROM search_doc WHERE id IN (SELECT x::bigint * 4 + {KIND_CODE[kind]} FROM unnest(ids) x)
   AND NOT EXISTS (SELECT 1 FROM {kind} x WHERE x.id = search_doc.entity_id);
 WITH n({_COLS}) AS ({select}),
   changed AS (UPDATE search_doc s SET title = n.title, names = n.names, body = n.body, conf = n.conf, year = n.year
