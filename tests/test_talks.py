@@ -214,3 +214,61 @@ def test_mentioned_people_in_prose():
     people = {p.name: p.role for p in extract(md).people}
     assert people == {"Geoffrey Hinton": "mentioned", "Yann LeCun": "mentioned", "Yoshua Bengio": "mentioned",
                       "Ping Luo": "mentioned", "Sung-Ho Bae": "mentioned"}
+
+
+# ---------------------------------------------------------------- more phrasings seen in real notes
+
+@pytest.mark.parametrize("md,title,speakers", [
+    ("Wednesday's keynote was Cynthia Dwork on recent developments in algorithmic fairness.\n",
+     "Recent developments in algorithmic fairness", ["Cynthia Dwork"]),
+    ("Next was Lerrel Pinto with a talk titled *Data, Not Algorithms*. He revisited grasping.\n",
+     "Data, Not Algorithms", ["Lerrel Pinto"]),
+    ("The first oral session, *Variational Inference*, opened with Adji Bousso Dieng talking about mass-covering "
+     "divergences for VI.\n", "Mass-covering divergences for VI", ["Adji Bousso Dieng"]),
+    ("**[Medical Transformer: Gated Axial-Attention](https://arxiv.org/abs/2102.10662)** was presented by its first "
+     "author, Jeya Maria Jose Valanarasu (JHU).\n", "Medical Transformer: Gated Axial-Attention", ["Jeya Maria Jose Valanarasu"]),
+    ("Same session, Tobias Johannink from Siemens on [residual reinforcement learning](https://arxiv.org/abs/1812.03201).\n",
+     "Residual reinforcement learning", ["Tobias Johannink"]),
+    ("**14:05** — First invited talk of the day: ~~Yonatan Bisk~~ **Yonatan Belinkov**, \"What do probes tell us?\".\n",
+     "What do probes tell us?", ["Yonatan Belinkov"]),
+])
+def test_more_prose_phrasings(md, title, speakers):
+    assert talks(md) == [(title, speakers)]
+
+
+def test_bold_pseudo_heading_with_numbering_and_all_caps_surname():
+    md = '**1) Dr. Xinlei CHEN (Meta AI) - "Self-supervised learning: what is next?"**\n\nHe explained MoCo.\n'
+    assert talks(md) == [("Self-supervised learning: what is next?", ["Xinlei Chen"])]
+
+
+def test_html_heading_and_byline():
+    md = ('<h3>Keynote: "Robots should learn from the world"</h3>\n'
+          '<p class="byline">Chelsea Finn · Stanford University · <a href="https://www.youtube.com/watch?v=x">recording</a></p>\n\n'
+          "Prof. Finn's keynote started from a provocation.\n")
+    x = extract(md)
+    assert [(t.title, t.speakers, t.kind) for t in x.talks] == [("Robots should learn from the world", ["Chelsea Finn"], "keynote")]
+    assert [p.name for p in x.people] == ["Chelsea Finn"]
+
+
+def test_panel_title_then_panelists_in_the_next_sentence():
+    md = '**15:40** — Panel time. "Are we measuring anything?" with Ellie Pavlick, Anna Rogers and Jacob, moderated by Afra Alishahi.\n'
+    [t] = extract(md).talks
+    assert t.kind == "panel" and t.speakers == ["Ellie Pavlick", "Anna Rogers", "Jacob"]
+
+
+def test_table_title_cells_with_kind_prefixes():
+    md = ("| Day | What | Speaker |\n|---|---|---|\n| Tue | Keynote: *Why AI Is Harder Than We Think* | Melanie Mitchell |\n"
+          "| Tue | Session 2B: *AdapterFusion* | Jonas Pfeiffer |\n\n"
+          "Melanie Mitchell's keynote was about the fallacies of AI (Mitchell, 2021).\n\n"
+          "## References\n\nMitchell, M. (2021). Why AI is harder than we think. arXiv.\n")
+    x = extract(md)
+    assert [(t.title, t.speakers, t.kind) for t in x.talks] == [
+        ("Why AI Is Harder Than We Think", ["Melanie Mitchell"], "keynote"), ("AdapterFusion", ["Jonas Pfeiffer"], "session")]
+    assert x.talks[0].cites == ["(Mitchell, 2021)"]  # the prose goes on about the keynote listed in the table
+
+
+def test_agenda_items_end_a_talk():
+    md = ("**10:00** Jane Roe presented *Tiny Models* [1].\n\n**14:00** Posters on compression [2].\n\n"
+          "## References\n\n[1] Roe, Jane. \"Tiny models.\" 2019.\n\n[2] Doe, John. \"Compression.\" 2018.\n")
+    x = extract(md)
+    assert [t.cites for t in x.talks] == [["[1]"]]

@@ -174,8 +174,13 @@ def table_talks(blocks: list[Block], skip: set[int]) -> list[TalkHit]:
         if i in skip or block.kind != "row" or not block.header:
             continue
         header = [h.lower() for h in block.header]
-        t_col = next((k for k, h in enumerate(header) if re.search(r"title|talk|topic|paper", h)), None)
         s_col = next((k for k, h in enumerate(header) if re.search(r"speaker|presenter|who|by|author|panelist", h)), None)
+        t_col = next((k for k, h in enumerate(header) if re.search(r"title|talk|topic|paper|what|session", h)
+                      and k != s_col), None)
+        if t_col is None:  # no title column named: the longest cell that is not the speaker, a date or a link
+            others = [k for k in range(len(block.cells)) if k != s_col
+                      and not re.search(r"date|day|time|when|slides|video|link", header[k] if k < len(header) else "")]
+            t_col = max(others, key=lambda k: len(block.cells[k]), default=None)
         wide = len(block.cells) < len(header) and re.search(r"\bpanel\b", block.text, re.I)
         if wide:
             hit = _panel_line(block, i)

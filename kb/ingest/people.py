@@ -117,7 +117,7 @@ def looks_like_person(text: str) -> bool:
 def canonical_name(text: str) -> str:
     """Display form: no honorific, "Given Family", NFC.  ``Dr. Ping Luo`` → ``Ping Luo``,
     ``Xinlei CHEN`` → ``Xinlei Chen``."""
-    text = strip_honorific(" ".join(text.split())).rstrip(".,;:")
+    text = re.sub(r"['’]s$", "", strip_honorific(" ".join(text.split())).rstrip(".,;:"))  # "Finn's" → "Finn"
     words = text.split()
     if len(words) > 1 and any(w[1:].islower() for w in words):
         text = " ".join(w.title() if w.isupper() and len(w) > 2 and w.isalpha() else w for w in words)

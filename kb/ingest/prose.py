@@ -49,7 +49,7 @@ _POSSESSIVE = re.compile(r"^['’]s\s+(?:\w+\s+)?(talk|keynote|tutorial|lecture|
 TALK_NOUN = re.compile(r"\b(talks?|keynotes?|plenary|presentation|lecture|invited|tutorial|panel|session|spoke|speaks|speaker|"
                        r"presented|presenting|talked|gave|delivered|deliverd|award|address|opened|"
                        r"(?:first|second|third|fourth|last|next|final)\s+part)\b", re.I)
-_TOPIC = re.compile(r"\b(?:was\s+on|was\s+about|talked\s+about|spoke\s+(?:about|on)|(?:talk|keynote|tutorial|lecture|"
+_TOPIC = re.compile(r"\b(?:was\s+on|was\s+about|talked\s+about|talking\s+(?:about|on)|speaking\s+(?:about|on)|spoke\s+(?:about|on)|(?:talk|keynote|tutorial|lecture|"
                     r"presentation|panel|session)\s+(?:was\s+)?(?:on|about)|titled|entitled|called)\s+(?:the\s+topic\s+of\s+)?(.+)",
                     re.I)
 _TOPIC_END = re.compile(r"\s+by\s+|\s+which\b|\s+where\b|\s+that\s+(?:was|is)\b|\s+with\s+(?:a|an|the)\b|,|;|\.\s|\.$|"
@@ -66,6 +66,7 @@ class Speakers:
     start: int
     end: int
     link: Span | None = None
+    panel: bool = False  # found as the panelists of a panel
 
 
 def names_at(text: str, pos: int, allow_single: bool = False) -> tuple[list[tuple[str, int, int]], int]:
@@ -135,7 +136,9 @@ def find_speakers(block: Block, a: int, b: int, weak: bool = False) -> Speakers 
         for m in re.finditer(r"\bwith\s+", text[a:b]):
             names, _ = names_at(text, a + m.end(), allow_single=True)
             if len(names) >= 2 and looks_like_person(names[0][0]):
-                return _speakers(names, None)
+                found = _speakers(names, None)
+                found.panel = True
+                return found
     for m in _WAS_NAME.finditer(text, a, b):
         names, _ = names_at(text, m.end())
         if names and names[0][1] == m.end():
@@ -217,7 +220,8 @@ def topic_phrase(sentence: str, cut_clauses: bool = False) -> str | None:
     end = _TOPIC_END.search(rest)
     phrase = rest[: end.start()] if end else rest
     clause = _CLAUSE_END.search(phrase) if cut_clauses else None
-    phrase = phrase[: clause.start()] if clause else phrase
+    if clause and len(phrase[: clause.start()].split()) >= 3:  # never cut a topic down to a generic stub
+        phrase = phrase[: clause.start()]
     if phrase.split() and phrase.split()[0].lower() in ("how", "why", "what", "whether", "his", "her", "their", "a", "an"):
         if not re.match(r"^(?:a|an)\s+\w+", phrase):
             return None

@@ -207,9 +207,9 @@ def prose_talk(block: Block, i: int, a: int, b: int, exclude: set[str], weak: bo
     om = _ORDINAL.search(sentence)
     if om and re.search(r"\b(?:talk|keynote|lecture|presentation|speaker|part)\b", sentence[om.start():], re.I):
         ordinal = _ORDINALS[om.group(1).lower()]
-    kind = None
+    kind = "panel" if speakers.panel else None
     km = re.search(r"\b(keynote|panel|tutorial|award talk)\b", sentence, re.I)
-    if km:
+    if km and not kind:
         kind = {"award talk": "main"}.get(km.group(1).lower(), km.group(1).lower())
     cited = re.findall(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]", sentence)
     return make_hit(title, speakers.names, i, a, kind=kind, links=talk_links(block, a, b, exclude), layout="prose",
