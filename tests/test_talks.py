@@ -272,3 +272,14 @@ def test_agenda_items_end_a_talk():
           "## References\n\n[1] Roe, Jane. \"Tiny models.\" 2019.\n\n[2] Doe, John. \"Compression.\" 2018.\n")
     x = extract(md)
     assert [t.cites for t in x.talks] == [["[1]"]]
+
+
+@pytest.mark.parametrize("md,title,speakers", [
+    ("- 2nd keynote: Cordelia Schmid (Inria / Google), on learning from video\n", "Learning from video", ["Cordelia Schmid"]),
+    ("I went to *What Equalized Odds Can't Tell You*, facilitated by Solon Barocas and Moritz Hardt.\n",
+     "What Equalized Odds Can't Tell You", ["Solon Barocas", "Moritz Hardt"]),
+    ("The oral I will remember longest was Robert Geirhos on texture bias ([paper](https://arxiv.org/abs/1811.12231)).\n",
+     "Texture bias", ["Robert Geirhos"]),
+])
+def test_titles_are_not_read_as_the_writers_words(md, title, speakers):
+    assert talks(md) == [(title, speakers)]

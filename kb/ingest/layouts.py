@@ -278,6 +278,9 @@ def item_talks(blocks: list[Block], skip: set[int]) -> list[TalkHit]:
         head = _without_generic_links(block, block.text[a:b].split("\n")[0])
         talkish = bool(_TALKISH_SECTION.search(section)) or bool(TALK_NOUN.search(first))
         title, names, kind = split_title_speaker(head, allow_surnames=talkish)
+        topic = re.search(r"\)?,?\s+on\s+(.{4,120})$", head) if names and not title else None
+        if topic:  # "2nd keynote: Cordelia Schmid (Inria / Google), on learning from video"
+            title = clean_title(topic.group(1))
         if names and (title or kind or talkish):
             hits.append(make_hit(title, names, i, kind=kind, links=video_slides(block), layout="item"))
     return hits

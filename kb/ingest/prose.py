@@ -36,7 +36,7 @@ WEAK_VERBS = r"explained|showed|argued|discussed|described|framed|demonstrated|r
 _AFTER_NAME = re.compile(rf"^\s*(?:\([^()]{{1,80}}\)\s*)?(?:,[^,.]{{1,60}},\s*)?(?:also\s+|then\s+|first\s+)?({STRONG_VERBS})\b"
                          r"|^\s*(?:\([^()]{1,80}\)\s*)?,\s*talking\b|^\s+(?:from|of|at)\s+[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,4}\s+on\s")
 _AFTER_NAME_WEAK = re.compile(rf"^\s*(?:\([^()]{{1,80}}\)\s*)?(?:,[^,.]{{1,60}},\s*)?({WEAK_VERBS}|{STRONG_VERBS})\b")
-_BY = re.compile(r"(?<!moderated )(?<!chaired )(?<!hosted )\b(?:(?:presented|given|delivered|deliverd|led|taught|run|was|"
+_BY = re.compile(r"(?<!moderated )(?<!chaired )(?<!hosted )\b(?:(?:presented|given|delivered|deliverd|led|taught|run|facilitated|was|"
                  r"were|talk|keynote|lecture|tutorial|presentation|panel|session|address)\s+)?by\s+(?:the\s+)?$", re.I)
 # "The first invited speaker was NAME", "Wednesday's keynote was NAME on …", "the talk I remember best was NAME"
 _WAS_NAME = re.compile(r"\b(?:speaker|keynote|talk|oral|presentation|lecture|plenary|tutorial)\b[^.;:]{0,40}?\b(?:was|is)\s+"
@@ -46,7 +46,8 @@ _WITH_TALK = re.compile(r"^\s*(?:\([^()]{1,80}\)\s*)?,?\s+with\s+(?:a|an|his|her
                         r"(?:talk|keynote|presentation|lecture)\b", re.I)
 _WITH = re.compile(r"\bwith\s+$", re.I)
 _POSSESSIVE = re.compile(r"^['’]s\s+(?:\w+\s+)?(talk|keynote|tutorial|lecture|presentation|invited talk|award talk)\b", re.I)
-TALK_NOUN = re.compile(r"\b(talks?|keynotes?|plenary|presentation|lecture|invited|tutorial|panel|session|spoke|speaks|speaker|"
+TALK_NOUN = re.compile(r"\b(talks?|keynotes?|plenary|presentation|lecture|invited|tutorial|panel|session|orals?|spotlight|"
+                       r"spoke|speaks|speaker|"
                        r"presented|presenting|talked|gave|delivered|deliverd|award|address|opened|"
                        r"(?:first|second|third|fourth|last|next|final)\s+part)\b", re.I)
 _TOPIC = re.compile(r"\b(?:was\s+on|was\s+about|talked\s+about|talking\s+(?:about|on)|speaking\s+(?:about|on)|spoke\s+(?:about|on)|(?:talk|keynote|tutorial|lecture|"
@@ -152,6 +153,11 @@ def find_speakers(block: Block, a: int, b: int, weak: bool = False) -> Speakers 
         names, _ = names_at(text, start)
         if names:
             return _speakers(names, None)
+    if TALK_NOUN.search(text[a:b]):
+        for m in re.finditer(r"\s*\([^()]{1,80}\),?\s+on\s", text[a:b]):  # "Cordelia Schmid (Inria), on video"
+            hit = name_before(text, a + m.start())
+            if hit and hit[1] >= a:
+                return _speakers([(hit[0], hit[1], a + m.start())], None)
     for m in re.finditer(r"\s+(?:from|of|at)\s+[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,4}\s+on\s", text[a:b]):
         hit = name_before(text, a + m.start())  # "Tobias Johannink from Siemens on [residual RL](…)"
         if hit and hit[1] >= a:

@@ -26,7 +26,8 @@ _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixt
 _ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth)\b", re.I)
 _SEPARATORS = re.compile(r"\s+[—–]\s+|\s+-{1,2}\s+|:\s+|\s+\|\s+|\s+by\s+|@")
 _AFFIL = re.compile(r"\s*[(\[]([^)\]]{2,80})[)\]]\s*$|,\s+([A-Z][^,]{1,60})$")
-KIND_PREFIX = re.compile(r"^((?:invited|keynote|plenary|opening|closing|award|contributed)?\s*(?:talk|keynote|speaker|lecture|"
+KIND_PREFIX = re.compile(r"^((?:(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|last|closing|opening)\s+)?"
+                         r"(?:invited|keynote|plenary|opening|closing|award|contributed)?\s*(?:talk|keynote|speaker|lecture|"
                           r"tutorial|panel)(?:\s+\d+)?)\s*(?:[:\-—–]|by)\s+(.*)$", re.I)
 
 
@@ -110,6 +111,9 @@ def split_title_speaker(text: str, allow_surnames: bool = False) -> tuple[str | 
         word = m.group(1).lower()
         kind = "keynote" if ("keynote" in word or "plenary" in word) else EVENT_WORDS.get(word.split()[-1])
         text = m.group(2)
+    on_topic = re.match(r"^(.{3,80}?)\s*(?:\([^()]{1,80}\))?,?\s+on\s+(.{4,120})$", text)
+    if on_topic and looks_like_person(on_topic.group(1).strip()):  # "Cordelia Schmid (Inria), on learning from video"
+        return clean_title(on_topic.group(2)), [canonical_name(on_topic.group(1).strip())], kind
     parts = [p for p in _SEPARATORS.split(text) if p and p.strip()]
     if len(parts) == 1:
         name = _strip_affiliation(parts[0])
@@ -167,12 +171,22 @@ def prose_talks(blocks: list[Block], skip: set[int], exclude: set[str], taken: s
     return _merge_same_speaker(hits)
 
 
-_GIVEN_BY = re.compile(r"\b(?:given|presented|delivered|taught|led|run)\s+by\s", re.I)
+_GIVEN_BY = re.compile(r"\b(?:given|presented|delivered|taught|led|run|facilitated)\s+by\s", re.I)
+
+
+def _plain(block: Block, a: int, b: int) -> str:
+    """The sentence with emphasised, quoted and linked phrases blanked: "*What Equalized Odds Can't Tell You*"
+    is a title, not the writer saying they can't."""
+    chars = list(block.text[a:b])
+    for s, e in list(block.emphasis) + [(span.start, span.end) for span in block.links]:
+        for k in range(max(s, a), min(e, b)):
+            chars[k - a] = " "
+    return re.sub(r"[\"“][^\"“”]{3,200}[\"”]", lambda m: " " * len(m.group(0)), "".join(chars))
 
 
 def prose_talk(block: Block, i: int, a: int, b: int, exclude: set[str], weak: bool = False) -> TalkHit | None:
     sentence = block.text[a:b]
-    if NOT_ATTENDED.search(sentence):
+    if NOT_ATTENDED.search(_plain(block, a, b)):
         return None
     pair = title_span_talk(block, a, b, exclude)
     if pair:
@@ -198,7 +212,7 @@ def prose_talk(block: Block, i: int, a: int, b: int, exclude: set[str], weak: bo
     title = cands[0][1] if cands else None
     if title is None:
         rest = block.text[speakers.end:b]
-        after = re.match(r"\s*(?:\([^()]{1,80}\)\s*)?(?:on|about)\s+(.+)", rest)
+        after = re.match(r"\s*(?:\([^()]{1,80}\)\s*)?,?\s*(?:on|about)\s+(.+)", rest)
         phrase = (topic_phrase("talk on " + after.group(1), cut_clauses=True) if after
                   else topic_phrase(rest, cut_clauses=True) or topic_phrase(block.text[a:b]))
         if phrase and not any(n in phrase for n in speakers.spelled):
