@@ -3,6 +3,13 @@
 ``open_db("data/kb.sqlite")`` or ``open_db("postgresql://user@host/kb")``.
 SQLite gets WAL, a busy timeout and foreign keys; everything SQLite-specific
 (pragmas, FTS5) lives here and in :mod:`kb.search`.
+
+Writers: on SQLite ``session_scope(engine, write=True)`` takes the write lock
+at BEGIN, so writers queue and readers never block. On PostgreSQL (READ
+COMMITTED) writers run in parallel; :func:`lock_keys` serialises the ones that
+touch the same natural keys, unique constraints back that up, and
+:func:`is_transient_error` tells callers which failures to retry whole.
+The schema is Alembic's (:mod:`kb.migrations`), brought to head by :func:`open_db`.
 """
 
 from __future__ import annotations
