@@ -29,7 +29,7 @@ from sqlmodel import Session
 
 from kb.citekeys import is_valid_citekey, suffixed
 from kb.latex import encode_latex, encode_verbatim
-from kb.export.records import Author, PaperRecord, Selection, load_selection
+from kb.export.records import Author, PaperRecord, Selection, ordered_batches
 from kb.export.titles import protect_title
 
 ENTRY_TYPES = ("inproceedings", "article", "misc", "book", "incollection", "phdthesis", "techreport")
@@ -155,14 +155,23 @@ def to_entry(rec: PaperRecord, key: str, unicode: bool = False) -> Entry:
     return Entry(entry_type(rec), key, [Field(k, "{" + v + "}") for k, v in entry_fields(rec, unicode)])
 
 
+CHUNK = 2_000  # entries per bibtexparser Library: 100k entries in one model cost ~300 MB more
+
+
 def format_bibtex(records: list[PaperRecord], unicode: bool = False) -> str:
     """The .bib text of these records (pure: no database)."""
-    library = bibtexparser.Library()
-    library.add([to_entry(rec, key, unicode) for rec, key in zip(records, _safe_keys(records))])
-    # Values are final: an empty unparse stack means no copying and no re-escaping.
-    return bibtexparser.write_string(library, unparse_stack=[], bibtex_format=_FORMAT)
+    keys = _safe_keys(records)  # over the whole list: keys are unique across the file
+    parts = []
+    for start in range(0, len(records), CHUNK):
+        library = bibtexparser.Library()
+        library.add([to_entry(rec, key, unicode)
+                     for rec, key in zip(records[start:start + CHUNK], keys[start:start + CHUNK])])
+        # Values are final: an empty unparse stack means no copying and no re-escaping.
+        parts.append(bibtexparser.write_string(library, unparse_stack=[], bibtex_format=_FORMAT).strip("\n"))
+    return "\n\n".join(parts) + ("\n" if parts else "")
 
 
 def export_bibtex(session: Session, selection: Selection = Selection(), unicode: bool = False) -> str:
-    """BibTeX of the selected papers; assigns (and stores) missing citekeys."""
-    return format_bibtex(load_selection(session, selection), unicode)
+    """BibTeX of the selected papers; assigns (and stores) missing citekeys. Formatted a batch at a time."""
+    parts = [format_bibtex(batch, unicode).strip("\n") for batch in ordered_batches(session, selection)]
+    return "\n\n".join(p for p in parts if p) + ("\n" if any(parts) else "")
