@@ -105,6 +105,8 @@ def _post_rows(db: Path) -> dict[str, dict]:
     conn = sqlite3.connect(db)
     try:
         out = {}
+        if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'post'").fetchone():
+            return out  # killed while creating the schema: that transaction left nothing behind either
         for pid, path in conn.execute("SELECT id, path FROM post"):
             out[path] = {
                 "talks": conn.execute("SELECT key, title, kind, position FROM talk WHERE post_id = ? ORDER BY position",
