@@ -81,6 +81,7 @@ def link_citations(x: Extraction, blocks: list[Block], ref_blocks: set[int], hit
         if p.title:
             by_title.setdefault(normalise_title(p.title), i)
     dangling: set[str] = set()
+    talk_keys = _talk_keys(x.talks)
     titles = [normalise_title(p.title) if p.title else "" for p in x.papers]
     numbered = any(p.marker and p.marker.strip("[]").isdigit() for p in x.papers)
     paren_style = numbered and not any(
@@ -89,7 +90,7 @@ def link_citations(x: Extraction, blocks: list[Block], ref_blocks: set[int], hit
     for bi, block in enumerate(blocks):
         if bi in ref_blocks or block.kind in ("code", "heading"):
             continue
-        lead = _lead_talk(block, x.talks)
+        lead = _lead_talk(block, talk_keys)
         for c in find_cites(block.text, paren_numbers=paren_style):
             talk = lead if lead is not None else _talk_at(regions, bi, c.start)
             paper = index.get(c.marker)
@@ -132,7 +133,13 @@ def link_citations(x: Extraction, blocks: list[Block], ref_blocks: set[int], hit
         x.problems.append(Problem(f"citation {marker} has no matching reference"))
 
 
-def _lead_talk(block: Block, talks: list[Talk]) -> int | None:
+def _talk_keys(talks: list[Talk]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Per talk: normalised title, and (normalised name, normalised family) of each speaker."""
+    return [(normalise_title(t.title) if t.title else "",
+             [(normalise_title(sp), normalise_title(split_display(sp).family)) for sp in t.speakers]) for t in talks]
+
+
+def _lead_talk(block: Block, keys: list[tuple[str, list[tuple[str, str]]]]) -> int | None:
     """"**Tenney.** Tenney et al. (2019) run …": a bold lead-in naming a talk's speaker or
     title makes the paragraph part of that talk, wherever the talk was listed."""
     if block.kind != "paragraph" or not block.emphasis or block.emphasis[0][0] != 0:
@@ -143,13 +150,11 @@ def _lead_talk(block: Block, talks: list[Talk]) -> int | None:
         return None
     key = normalise_title(lead)
 
-    def names_speaker(sp: str) -> bool:
-        family = normalise_title(split_display(sp).family)
-        return key in (normalise_title(sp), family) or (len(key) >= 5 and OSA.distance(key, family) <= 1)
+    def names_speaker(name: str, family: str) -> bool:
+        return key in (name, family) or (len(key) >= 5 and OSA.distance(key, family) <= 1)
 
-    found = [k for k, t in enumerate(talks)
-             if (t.title and normalise_title(t.title).startswith(key) and len(key) >= 4)
-             or any(names_speaker(sp) for sp in t.speakers)]
+    found = [k for k, (title, speakers) in enumerate(keys)
+             if (title and title.startswith(key) and len(key) >= 4) or any(names_speaker(*sp) for sp in speakers)]
     return found[0] if len(found) == 1 else None
 
 

@@ -7,8 +7,8 @@ import re
 
 from kb.ingest.blocks import Block
 from kb.ingest.links import classify_url
-from kb.ingest.people import (canonical_name, has_honorific, looks_like_person, names_in_prose, person_key, resolve,
-                              split_display, strip_honorific)
+from kb.ingest.people import (NameIndex, canonical_name, has_honorific, looks_like_person, names_in_prose, person_key,
+                              resolve, split_display, strip_honorific)
 from kb.ingest.records import Extraction, Person
 from kb.ingest.talks import TalkHit
 
@@ -21,25 +21,29 @@ _HONORIFIC_NAME = re.compile(
 
 def find_people(x: Extraction, blocks: list[Block], ref_blocks: set[int], hits: list[TalkHit]) -> None:
     """Speakers and mentioned people, resolved against the papers' authors."""
-    authors = [a for p in x.papers for a in p.authors]
+    authors = NameIndex(a for p in x.papers for a in p.authors)
     people: dict[str, Person] = {}
+    known = NameIndex()  # the people found so far, by their display name
+    by_name: dict[str, str] = {}  # display name → key in ``people``
 
     def add(name: str, spelled: str, role: str, url: str | None) -> str:
         cand = split_display(name)
-        idx, ambiguous = resolve(cand, authors)
+        author, ambiguous = authors.resolve(cand)
         canonical = name
-        if idx is not None and re.search(r"[^\W\d_]{2}", authors[idx].given):
-            canonical = authors[idx].full
+        if author is not None and re.search(r"[^\W\d_]{2}", author.given):
+            canonical = author.full
         key = person_key(canonical)
         existing = people.get(key)
         if existing is None:
-            for k, p in people.items():
-                j, _ = resolve(cand, [split_display(p.name)])
-                if j is not None:
-                    key, existing = k, p
+            for other in known.candidates(cand):  # in the order they were found: the first match wins
+                if resolve(cand, [other])[0] is not None:
+                    key = by_name[other.full]
+                    existing = people[key]
                     break
         if existing is None:
             existing = people[key] = Person(name=canonical, role=role, url=url)
+            known.add(split_display(canonical))
+            by_name[split_display(canonical).full] = key
         if role == "speaker":
             existing.role = "speaker"
         existing.url = existing.url or url
@@ -48,7 +52,7 @@ def find_people(x: Extraction, blocks: list[Block], ref_blocks: set[int], hits: 
             if existing.spelled_in_post is None:
                 existing.spelled_in_post = spelled
         if ambiguous:
-            existing.candidates = sorted({authors[i].full for i in ambiguous})
+            existing.candidates = sorted({a.full for a in ambiguous})
         return existing.name
 
     speaker_urls = _speaker_urls(blocks, hits)

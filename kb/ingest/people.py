@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
@@ -147,7 +150,13 @@ def _given_compatible(a: str, b: str) -> bool:
 
 
 def split_display(name: str) -> Name:
-    """``Andrea Vedaldi`` → Name(family="Vedaldi", given="Andrea")."""
+    """``Andrea Vedaldi`` → Name(family="Vedaldi", given="Andrea") (a fresh copy: callers may change it)."""
+    return replace(_split_display(name))
+
+
+@lru_cache(maxsize=8192)
+def _split_display(name: str) -> Name:
+    # The same few names are split again and again while a post's people are resolved.
     if _CJK.match(name):
         return Name(family=name)
     return parse_name(name)
@@ -196,6 +205,54 @@ def resolve(name: Name, candidates: list[Name]) -> tuple[int | None, list[int]]:
     return best.index, []
 
 
+class NameIndex:
+    """Names blocked the way :func:`match_person` can accept them — the same folded family name, or the
+    same first given name and the family name's first two letters — so that resolving a name looks at a
+    handful of candidates instead of every author of every reference in the post.
+
+    >>> index = NameIndex([parse_name("Vedaldi, Andrea"), parse_name("Zisserman, Andrew")])
+    >>> index.resolve(split_display("Andrea Veladi"))[0].family
+    'Vedaldi'
+    """
+
+    def __init__(self, names: Iterable[Name] = ()):
+        self.names: list[Name] = []
+        self._keys: set[str] = set()
+        self._by_family: dict[str, list[Name]] = defaultdict(list)
+        self._by_given: dict[tuple[str, str], list[Name]] = defaultdict(list)
+        for name in names:
+            self.add(name)
+
+    @staticmethod
+    def _blocks(name: Name) -> tuple[str, tuple[str, str]]:
+        family = ascii_fold(name.family_full).lower()
+        given = ascii_fold(name.given).lower().replace(".", " ").split()
+        return family, (given[0] if given else "", family[:2])
+
+    def add(self, name: Name) -> None:
+        key = person_key(name.full)
+        if key in self._keys:
+            return
+        self._keys.add(key)
+        self.names.append(name)
+        family, given = self._blocks(name)
+        self._by_family[family].append(name)
+        if len(given[0]) > 1:
+            self._by_given[given].append(name)
+
+    def candidates(self, name: Name) -> list[Name]:
+        family, given = self._blocks(name)
+        out = {id(n): n for n in self._by_family.get(family, [])}
+        out.update({id(n): n for n in self._by_given.get(given, [])})
+        return sorted(out.values(), key=self.names.index) if len(out) > 1 else list(out.values())
+
+    def resolve(self, name: Name) -> tuple[Name | None, list[Name]]:
+        """(the one name this is, or None; ambiguous candidates)."""
+        cands = self.candidates(name)
+        idx, ambiguous = resolve(name, cands)
+        return (cands[idx] if idx is not None else None), [cands[i] for i in ambiguous]
+
+
 # ---------------------------------------------------------------- people named in prose
 
 _GIVEN_NAMES: frozenset[str] | None = None
@@ -224,7 +281,7 @@ def given_names() -> frozenset[str]:
     return _GIVEN_NAMES
 
 
-def names_in_prose(text: str, authors: list[Name], skip: list[tuple[int, int]] = ()) -> list[tuple[str, int]]:
+def names_in_prose(text: str, authors: NameIndex, skip: list[tuple[int, int]] = ()) -> list[tuple[str, int]]:
     """People named in running text, with where: "Jessica Hullman, a co-author, took …".
 
     A capitalised name-shaped phrase counts when it is an author of a paper in
@@ -251,7 +308,7 @@ def names_in_prose(text: str, authors: list[Name], skip: list[tuple[int, int]] =
             continue
         before = text[max(0, start - 20):start]
         after = text[end:end + 40]
-        is_author = bool(authors) and resolve(split_display(name), authors)[0] is not None
+        is_author = authors.resolve(split_display(name))[0] is not None
         # Inside a Title Case run ("Creation with Weak Supervision") a cue word is part of a title.
         in_title = bool(_TITLE_RUN.search(before)) and not before.rstrip().endswith((".", ",", ";", ":")) \
             and bool(re.search(r"[A-Z][\w\-]*\s+(?:\w+\s+)?$", before))
