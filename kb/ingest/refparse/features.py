@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from itertools import groupby
+from pathlib import Path
 from typing import NamedTuple
 
 from kb.ingest.refparse import rules
@@ -26,10 +27,17 @@ _SHAPE_MAP = str.maketrans(
     "A" * 26 + "a" * 26 + "0" * 10,
 )
 
-# Lexicons: small, hand-written word lists (lower case, edge punctuation removed).
+# Lexicons: small, hand-written word lists (lower case, edge punctuation removed),
+# with the French, German, Spanish, Italian and Portuguese forms references use.
 MONTHS = frozenset(
     "jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july "
-    "august september october november december spring summer autumn fall winter".split()
+    "august september october november december spring summer autumn fall winter "
+    "janvier février fevrier mars avril mai juin juillet août aout septembre octobre novembre décembre "
+    "decembre januar februar märz maerz juni juli oktober dezember enero febrero marzo abril mayo junio "
+    "julio agosto septiembre setiembre octubre noviembre diciembre gennaio febbraio aprile maggio giugno "
+    "luglio settembre ottobre dicembre janeiro fevereiro março maio junho julho setembro outubro novembro "
+    "dezembro januari februari maart mei augustus juin-juillet printemps été automne hiver frühjahr herbst "
+    "jan. febr févr avr juil déc sommer".split()
 )
 VENUE = frozenset(
     "proceedings proc conference conf journal j jour transactions trans symposium symp workshop "
@@ -42,7 +50,17 @@ PUBLISHER = frozenset(
     "press springer elsevier wiley publishers publishing publisher verlag university univ "
     "mit cambridge oxford routledge pearson mcgraw-hill academic kluwer sage taylor francis "
     "jmlr pmlr curran associates morgan kaufmann o'reilly addison-wesley prentice birkhäuser "
-    "institute inc ltd co company books".split()
+    "institute inc ltd co company books "
+    "éditions editions édition editora editorial editore editori edições ediciones presses universitaires "
+    "universitaria universitat universität université universidad universidade università gmbh ag sa llc "
+    "corp corporation group media house hall pub publ pubs blackwell palgrave macmillan penguin norton harper "
+    "basic random vintage bloomsbury brill gruyter mohr siebeck suhrkamp gallimard seuil puf fayard flammarion "
+    "armand colin dunod hachette karthala harmattan l'harmattan laterza einaudi mulino feltrinelli "
+    "center centre agency association society institut instituto istituto foundation council ministry "
+    "department bureau office organization organisation service survey museum library laboratory "
+    "commission government ieee acm siam ams crc thieme karger lippincott williams wilkins saunders "
+    "mosby churchill livingstone humana lawrence erlbaum guilford jossey-bass greenwood praeger "
+    "westview rowman littlefield beck".split()
 )
 PLACE = frozenset(
     "new york london berlin heidelberg cham boston amsterdam paris oxford cambridge chicago "
@@ -51,18 +69,48 @@ PLACE = frozenset(
     "usa uk ma ca ny nj germany france italy japan china canada australia switzerland".split()
 )
 EDITOR = frozenset("ed eds editor editors edited hrsg hg dir".split())
-PAGES = frozenset("pp p pages page s".split())
-VOLUME = frozenset("vol volume vols no nr issue number num iss".split())
+PAGES = frozenset("pp p pages page s str blz pág pag págs pgs sp col cols".split())
+VOLUME = frozenset(
+    "vol volume vols no nr issue number num iss v t tome tomo bd band heft jg jahrgang fasc fascicule "
+    "cahier suppl supplement pt part numéro numero núm nº n° vol. série serie no°".split()
+)
 NOTE = frozenset(
     "retrieved available accessed online submitted appear forthcoming preprint unpublished "
     "manuscript from at via cited".split()
 )
 GENRE = frozenset(
     "thesis phd ph.d dissertation report technical tech tr master's masters msc diss "
-    "habilitation memo memorandum white paper".split()
+    "habilitation memo memorandum white paper thèse these doctorat doctoral tesi tesis dissertação "
+    "diplomarbeit manuscript rep working personal communication mémoire memoire motion picture "
+    "film web blog podcast".split()
 )
-EDITION = frozenset("edition edn 1st 2nd 3rd 4th 5th 6th 7th 8th 9th 10th second third fourth fifth".split())
+EDITION = frozenset(
+    "edition edn 1st 2nd 3rd 4th 5th 6th 7th 8th 9th 10th second third fourth fifth revised rev auflage "
+    "aufl éd édition edición edizione ed reprint reprinted expanded enlarged 11th 12th 13th 14th 15th 20th "
+    "sixth seventh eighth ninth tenth 1ère 2ème 2e 3e 4e 2nd. ª".split()
+)
 FUNCTION = frozenset("in and & et al of the for on a an to with by from der die und la le de".split())
+_ROMAN = re.compile(r"^(?=[ivxlcdm]+$)m{0,3}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$")
+# Numeric dates other than a bare year: 2010/06/01, 2017.6, 09/2013.
+_DATELIKE = re.compile(
+    r"^[(\[]?(?:(?:1[5-9]|20)\d\d[-/.]\d{1,2}(?:[-/.]\d{1,2})?|\d{1,2}[-/.](?:\d{1,2}[-/.])?(?:1[5-9]|20)\d\d)"
+    r"[)\]]?[,.;:)]*$"
+)
+
+
+def _load_places() -> tuple[frozenset[str], frozenset[str]]:
+    """Place names from GeoNames (``data/places.txt``, see NOTICE.md): one-word
+    names of cities with 15,000+ people, countries and US states (tier 1), and
+    the words of their longer names ("francisco", "horizonte"; tier 2)."""
+    full, parts = set(), set()
+    path = Path(__file__).with_name("data") / "places.txt"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        word, _, tier = line.partition("\t")
+        (full if tier == "1" else parts).add(word)
+    return frozenset(full), frozenset(parts)
+
+
+GAZETTEER, GAZETTEER_PARTS = _load_places()
 
 
 class Token(NamedTuple):
@@ -144,6 +192,7 @@ def token_features(token: str) -> TokenInfo:
         "len=" + str(min(len(core), 8)),
     ]
     bits = 0
+    has_digit = False
     if core[:1].isupper():
         feats.append("cap")
         if core.isupper() and len(core) > 1:
@@ -155,10 +204,19 @@ def token_features(token: str) -> TokenInfo:
         bits |= 1 << 11
     elif not core.isalpha() and any(c.isdigit() for c in core):
         feats.append("hasdigit")
+        has_digit = True
     for name, lexicon, bit in _LEXICONS:
         if low in lexicon:
             feats.append(name)
             bits |= bit
+    if low and not low.strip("ivxlcdm") and _ROMAN.match(low):
+        feats.append("roman")
+    if has_digit and _DATELIKE.match(token):
+        feats.append("datelike")
+    if low in GAZETTEER:
+        feats.append("gaz")
+    elif low in GAZETTEER_PARTS:
+        feats.append("gazp")
     kind = rules.token_kind(token)
     if kind:
         feats.append("kind=" + kind)

@@ -12,7 +12,8 @@ deterministic: two runs write byte-identical model files.
 Options: ``--refdata PATH`` (default ``<repo>/../shared/refdata``),
 ``--out PATH``, ``--dev`` (also keep back a seeded 15 % of the training
 portion and report its micro-F1: for choosing features without ever looking
-at the held-out set), ``--c1 --c2 --iterations``.
+at the held-out set; ``--fold N`` draws another seeded dev split, so a change
+can be checked on several), ``--c1 --c2 --iterations``.
 """
 
 from __future__ import annotations
@@ -81,8 +82,9 @@ def token_labels(record: dict) -> tuple[list, list[str]]:
     return tokens, labels
 
 
-def training_records(refdata: Path, dev: bool = False) -> tuple[list[dict], list[dict]]:
-    """(train, dev) records; dev is empty unless asked for. Never the held-out ids."""
+def training_records(refdata: Path, dev: bool = False, fold: int = 0) -> tuple[list[dict], list[dict]]:
+    """(train, dev) records; dev is empty unless asked for (``fold`` picks one of
+    several seeded dev splits). Never the held-out ids."""
     split = heldout_split(refdata)
     train: list[dict] = []
     devset: list[dict] = []
@@ -90,7 +92,7 @@ def training_records(refdata: Path, dev: bool = False) -> tuple[list[dict], list
         held = set(split[name])
         rest = [r for r in load_jsonl(refdata / f"{name}.jsonl") if r["id"] not in held]
         if dev:
-            rng = random.Random(SEED + 100 + offset)
+            rng = random.Random(SEED + 100 + offset + 1000 * fold)
             dev_ids = set(rng.sample([r["id"] for r in rest], round(DEV_FRACTION * len(rest))))
             devset += [r for r in rest if r["id"] in dev_ids]
             rest = [r for r in rest if r["id"] not in dev_ids]
@@ -138,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--refdata", type=Path, default=DEFAULT_REFDATA)
     ap.add_argument("--out", type=Path, default=PACKAGE / "model.crfsuite")
     ap.add_argument("--dev", action="store_true", help="hold back a dev set and report its F1")
+    ap.add_argument("--fold", type=int, default=0, help="which seeded dev split (with --dev)")
     ap.add_argument("--c1", type=float, default=PARAMS["c1"])
     ap.add_argument("--c2", type=float, default=PARAMS["c2"])
     ap.add_argument("--iterations", type=int, default=PARAMS["max_iterations"])
@@ -146,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no refdata at {a.refdata} (use --refdata)", file=sys.stderr)
         return 2
     params = PARAMS | {"c1": a.c1, "c2": a.c2, "max_iterations": a.iterations}
-    records, devset = training_records(a.refdata, a.dev)
+    records, devset = training_records(a.refdata, a.dev, a.fold)
     t0 = time.perf_counter()
     train(records, a.out, params)
     digest = hashlib.sha256(a.out.read_bytes()).hexdigest()
