@@ -12,12 +12,10 @@ model is loaded.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import sys
 import time
 from pathlib import Path
-from types import ModuleType
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -25,7 +23,7 @@ sys.path.insert(0, str(REPO))
 from kb.ingest.refparse import label_reference  # noqa: E402
 from kb.ingest.refparse import model as refmodel  # noqa: E402
 from kb.ingest.refparse.features import token_features, window_features  # noqa: E402
-from kb.ingest.refparse.train import SPLIT_FILE, load_jsonl  # noqa: E402
+from kb.ingest.refparse.train import SPLIT_FILE, load_jsonl, load_scorer  # noqa: E402
 
 # refextract's output keys -> AnyStyle labels. "misc" (everything it could
 # not place) has no AnyStyle counterpart and is left out; journal fields are
@@ -37,14 +35,6 @@ REFEXTRACT_MAP = {
     "reportnumber": "note", "collaboration": "author",
 }
 COMMON = ("author", "title", "date")  # what both systems always attempt
-
-
-def load_scorer(refdata: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location("refdata_score", refdata / "score.py")
-    module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    spec.loader.exec_module(module)
-    return module
 
 
 def run_ours(texts: dict[str, str]) -> tuple[dict, float]:
