@@ -58,12 +58,6 @@ def person_row(name: str, url: str | None = None) -> PersonRef:
                      family_key=family_key(parsed), given_key=given_key(parsed), url=url)
 
 
-def new_person(name: str, url: str | None = None) -> Person:
-    """A Person row for a display name, with its identity keys filled in (not yet added)."""
-    ref = person_row(name, url)
-    return Person(key=ref.key, name=ref.name, family=ref.family, given=ref.given, family_key=ref.family_key,
-                  family_block=ref.family_key[:2], given_key=ref.given_key, url=url)
-
 
 _PERSON_COLUMNS = (Person.id, Person.key, Person.name, Person.family, Person.given, Person.family_key,
                    Person.given_key, Person.url)

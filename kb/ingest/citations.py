@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kb.ingest.text import ascii_fold
 
 _NUMERIC = re.compile(r"(?<![!\]])\[(\d{1,3}(?:\s*[,–\-]\s*\d{1,3})*)\](?!\()")
 _IEEE_RANGE = re.compile(r"\[(\d{1,3})\]\s*[–\-]\s*\[(\d{1,3})\]")
@@ -127,9 +126,6 @@ def sentence_at(text: str, offset: int) -> str:
             return " ".join(text[a:b].split())
     return " ".join(text.split())
 
-
-def folded_surname(name: str) -> str:
-    return ascii_fold(name).lower().replace("’", "'")
 
 
 def title_in_text(title_norm: str, text_norm: str) -> bool:

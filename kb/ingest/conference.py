@@ -55,10 +55,6 @@ _NOT_PLACE = {"The", "This", "That", "Our", "My", "Day", "January", "February", 
               "July", "August", "September", "October", "November", "December", "Workshop", "Tutorial", "Session"}
 
 
-def canonical_conference(token: str) -> str:
-    low = token.lower()
-    return ALIASES.get(low) or KNOWN.get(low) or token
-
 
 def _year(raw: str | None) -> int | None:
     if not raw:
