@@ -160,23 +160,40 @@ def extract(file: Path, as_json: bool) -> None:
 
 
 @main.command("eval")
-@click.argument("gold", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("gold", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--posts", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Folder holding the posts named by each gold file's 'source'.")
+@click.option("--corpus", "corpus_split", type=click.Choice(["train", "dev", "test", "all"]), default=None,
+              help="Score the annotated real corpus (corpus/annotations over ../shared/realcorpus) of one split.")
+@click.option("--shared", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="The shared folder holding realcorpus/ (default $KB_SHARED or ../shared).")
 @click.option("--json", "as_json", is_flag=True)
 @click.option("-v", "--verbose", is_flag=True, help="List every missed and extra item.")
-def eval_cmd(gold: tuple[Path, ...], posts: Path | None, as_json: bool, verbose: bool) -> None:
+def eval_cmd(gold: tuple[Path, ...], posts: Path | None, corpus_split: str | None, shared: Path | None,
+             as_json: bool, verbose: bool) -> None:
     """Score the extractor against gold JSON files: precision / recall / F1 per entity type.
 
     \b
     Matching: titles at rapidfuzz ratio >= 90 after normalisation; people by
     canonical name; citations as (talk, paper) pairs. See kb/evaluate.py.
-    Example:  kb eval ../shared/corpus/*.gold.json tests/fixtures/*.gold.json --posts imports
+    With --corpus SPLIT, scores our annotations of the real corpus, also by format and field.
+    Examples:  kb eval ../shared/corpus/*.gold.json tests/fixtures/*.gold.json --posts imports
+               kb eval --corpus dev
     """
-    from kb.evaluate import ENTITY_TYPES, evaluate
+    from kb.evaluate import ENTITY_TYPES, evaluate, evaluate_corpus
 
     try:
-        result = evaluate(list(gold), posts)
+        if corpus_split:
+            from kb.corpus import SPLITS, shared_dir
+
+            root = shared or shared_dir()
+            if root is None:
+                raise FileNotFoundError("no shared/realcorpus found (set KB_SHARED or pass --shared)")
+            result = evaluate_corpus(root, SPLITS if corpus_split == "all" else (corpus_split,))
+        elif gold:
+            result = evaluate(list(gold), posts)
+        else:
+            raise ValueError("give gold files or --corpus SPLIT")
     except (FileNotFoundError, ValueError) as exc:
         err.print(f"error: {exc}", markup=False)
         sys.exit(2)
@@ -195,6 +212,14 @@ def eval_cmd(gold: tuple[Path, ...], posts: Path | None, as_json: bool, verbose:
     o = result["overall"]
     detail.add_row("[bold]overall[/]", f"{o['precision']:.3f}", f"{o['recall']:.3f}", f"{o['f1']:.3f}", str(o["tp"]), str(o["fp"]), str(o["fn"]))
     out.print(detail)
+    for dim, values in result.get("groups", {}).items():
+        if dim == "split" and len(values) < 2:
+            continue
+        by = Table(dim, "docs", *ENTITY_TYPES, title=f"F1 by {dim}")
+        for value, scores in values.items():
+            n = sum(1 for f in result["files"] if f.get(dim) == value)
+            by.add_row(escape(value), str(n), *(f"{scores[k]['f1']:.2f}" for k in ENTITY_TYPES))
+        out.print(by)
     if verbose:
         for f in result["files"]:
             for e in f["errors"]:

@@ -214,21 +214,46 @@ def find_post(gold_path: Path, posts_dir: Path | None) -> Path:
 
 def evaluate(gold_paths: list[Path], posts_dir: Path | None = None) -> dict[str, Any]:
     """Score every gold file; returns per-file and total scores (JSON-ready)."""
+    items = []
+    for gold_path in gold_paths:
+        post = find_post(gold_path, posts_dir)
+        items.append((str(gold_path), post, post.read_text(encoding="utf-8"),
+                      json.loads(gold_path.read_text(encoding="utf-8")), {}))
+    return score_items(items)
+
+
+def evaluate_corpus(root: Path, splits: tuple[str, ...], folder: Path | None = None) -> dict[str, Any]:
+    """Score the annotated real corpus (``kb.corpus``): totals, and totals by format, field and split."""
+    from kb.corpus import ANNOTATIONS, annotated
+
+    items = [(f"{doc.sha}.gold.json", doc.file, doc.text(), gold,
+              {"format": doc.format, "field": doc.field, "split": doc.split, "kind": doc.kind})
+             for doc, gold in annotated(root, splits, folder or ANNOTATIONS)]
+    return score_items(items)
+
+
+def score_items(items: list[tuple[str, Path, str, dict, dict[str, str]]]) -> dict[str, Any]:
+    """(gold name, post path, post text, gold record, groups) → per-file, total and per-group scores."""
     from kb.ingest.pipeline import extract
 
     totals = {k: Score() for k in ENTITY_TYPES}
+    groups: dict[str, dict[str, dict[str, Score]]] = {}
     files = []
-    for gold_path in gold_paths:
-        gold = json.loads(gold_path.read_text(encoding="utf-8"))
-        post = find_post(gold_path, posts_dir)
-        pred = extract(post.read_text(encoding="utf-8"), source=post.name).to_json()
+    for name, post, text, gold, tags in items:
+        pred = extract(text, source=post.name).to_json()
         scores = compare(pred, gold)
         for k, s in scores.items():
             totals[k].add(s)
-        files.append({"gold": str(gold_path), "post": str(post),
+            for dim, value in tags.items():
+                groups.setdefault(dim, {}).setdefault(value, {t: Score() for t in ENTITY_TYPES})[k].add(s)
+        files.append({"gold": name, "post": str(post), **tags,
                       "scores": {k: s.to_json() for k, s in scores.items()},
                       "errors": [m for s in scores.values() for m in s.misses]})
     overall = Score()
     for s in totals.values():
         overall.add(s)
-    return {"files": files, "totals": {k: s.to_json() for k, s in totals.items()}, "overall": overall.to_json()}
+    result = {"files": files, "totals": {k: s.to_json() for k, s in totals.items()}, "overall": overall.to_json()}
+    if groups:
+        result["groups"] = {dim: {v: {k: s.to_json() for k, s in by.items()} for v, by in sorted(vals.items())}
+                            for dim, vals in groups.items()}
+    return result

@@ -1,0 +1,76 @@
+"""The annotated real corpus: our gold files (standoff, keyed by blob sha) over third-party posts.
+
+The posts themselves are never in this repository (their licences mostly say nothing): they live in
+``../shared/realcorpus/`` with a ``MANIFEST.tsv`` (file, repo, path, commit, blob_sha, bytes,
+license, kind, event, field, format) and ``splits.tsv`` (train/dev/test by repository). Our
+annotations live in ``corpus/annotations/<blob_sha>.gold.json`` (second annotators' files in
+``corpus/annotations/second/``), so a post is found again by the sha of its exact bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ANNOTATIONS = REPO_ROOT / "corpus" / "annotations"
+SPLITS = ("train", "dev", "test")
+
+
+def shared_dir() -> Path | None:
+    """``$KB_SHARED`` or the ``shared/`` folder beside this checkout; None when absent."""
+    for cand in (os.environ.get("KB_SHARED"), REPO_ROOT.parent / "shared"):
+        if cand and (Path(cand) / "realcorpus" / "MANIFEST.tsv").is_file():
+            return Path(cand)
+    return None
+
+
+@dataclass(frozen=True)
+class Doc:
+    sha: str
+    file: Path  # absolute path of the post under realcorpus/
+    repo: str
+    split: str
+    kind: str  # multi | single
+    format: str  # plain-md, rst, jekyll, hugo, txt, other
+    field: str
+
+    def text(self) -> str:
+        data = self.file.read_bytes()
+        if git_blob_sha(data) != self.sha:
+            raise ValueError(f"{self.file}: bytes do not match blob {self.sha} (the corpus changed)")
+        return data.decode("utf-8", errors="replace")
+
+
+def git_blob_sha(data: bytes) -> str:
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def manifest(root: Path) -> dict[str, Doc]:
+    """blob sha → :class:`Doc` for every post of ``root/realcorpus``."""
+    base = root / "realcorpus"
+    with open(base / "splits.tsv", encoding="utf-8") as f:
+        split = {r["repo"]: r["split"] for r in csv.DictReader(f, delimiter="\t")}
+    out = {}
+    with open(base / "MANIFEST.tsv", encoding="utf-8") as f:
+        for r in csv.DictReader(f, delimiter="\t"):
+            out[r["blob_sha"]] = Doc(r["blob_sha"], base / r["file"], r["repo"], split[r["repo"]], r["kind"],
+                                     r["format"], r["field"])
+    return out
+
+
+def annotated(root: Path, splits: tuple[str, ...] = SPLITS, folder: Path = ANNOTATIONS) -> Iterator[tuple[Doc, dict]]:
+    """(document, gold record) for every annotation in ``folder`` whose post is in ``splits``, by sha."""
+    docs = manifest(root)
+    for path in sorted(folder.glob("*.gold.json")):
+        sha = path.name.split(".")[0]
+        doc = docs.get(sha)
+        if doc is None:
+            raise ValueError(f"{path}: no post with blob sha {sha} in {root / 'realcorpus' / 'MANIFEST.tsv'}")
+        if doc.split in splits:
+            yield doc, json.loads(path.read_text(encoding="utf-8"))
