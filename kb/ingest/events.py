@@ -140,7 +140,7 @@ def _attended_links(block: Block, a: int, b: int) -> list[Span]:
 
 def find_events(blocks: list[Block], skip: set[int]) -> list[EventHit]:
     """Events named in headings and in prose, in reading order."""
-    from kb.ingest.talks import sentences
+    from kb.ingest.talks.hits import sentences
 
     hits: list[EventHit] = []
     group = 0

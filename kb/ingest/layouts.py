@@ -19,7 +19,7 @@ from kb.ingest.events import EVENT_WORDS, NOT_ATTENDED
 from kb.ingest.links import GENERIC_LABELS, classify_url
 from kb.ingest.people import canonical_name, looks_like_person, resolve, split_display
 from kb.ingest.prose import TALK_NOUN, names_at, title_span_talk
-from kb.ingest.talks import (KIND_PREFIX, TalkHit, clean_title, intro_says_not_attended, make_hit, names_in,
+from kb.ingest.talks.hits import (KIND_PREFIX, TalkHit, clean_title, intro_says_not_attended, make_hit, names_in,
                              sentences, split_title_speaker, video_slides)
 
 _GROUP_HEADING = re.compile(r"^(?:day\s*\d|\w+day\b|workshops?\s+(?:and|&)|tutorials?\s+(?:and|&)|keynotes?$|"

@@ -10,7 +10,7 @@ from kb.ingest.links import classify_url
 from kb.ingest.people import (NameIndex, canonical_name, has_honorific, looks_like_person, names_in_prose, person_key,
                               resolve, split_display, strip_honorific)
 from kb.ingest.records import Extraction, Person
-from kb.ingest.talks import TalkHit
+from kb.ingest.talks.hits import TalkHit
 
 _HONORIFIC_NAME = re.compile(
     r"\b(?:Prof(?:essor)?|Dr)\.?\s+([A-ZÀ-ÖØ-Þ][\w'’\-]+(?:\s+(?:[A-Z]\.|[A-ZÀ-ÖØ-Þ][\w'’\-]+)){0,3})"

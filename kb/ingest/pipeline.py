@@ -9,6 +9,7 @@ regions of text) → citations and links (linking) → people (mentions) → con
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from kb.errors import BadInput
 from kb.ingest.conference import detect_conference
@@ -20,8 +21,10 @@ from kb.ingest.mentions import find_people
 from kb.ingest.people import resolve, split_display
 from kb.ingest.records import Event, Extraction, ParsedReference, Problem, Talk
 from kb.ingest.references import find_references, parse_entries
+from kb.ingest.rst import looks_like_rst, rst_to_markdown
 from kb.ingest.layouts import author_block_talks, heading_talks, item_talks, table_talks
-from kb.ingest.talks import TalkHit, prose_talks
+from kb.ingest.talks.assemble import learned_hits
+from kb.ingest.talks.hits import TalkHit, prose_talks
 from kb.ingest.text import normalise_title
 
 MAX_TEXT = 256 * 1024  # characters: some stages grow faster than linearly with size (kb.importer.MAX_POST_BYTES)
@@ -31,20 +34,20 @@ def extract(text: str, source: str = "<post>") -> Extraction:
     """Extract everything from one post's text. Raises only :class:`kb.errors.BadInput` (too long, broken front matter)."""
     if len(text) > MAX_TEXT:
         raise BadInput(source, f"post is longer than {MAX_TEXT // 1024} Ki characters, too big to extract (split it)")
-    fm, body, offset = split_front_matter(text, source)
-    blocks = walk(body, offset)
-    x = Extraction(source=source, front_matter=fm, text=body)
+    p = prepare(text, source)
+    fm, blocks, ref_blocks, event_hits = p.front_matter, p.blocks, p.ref_blocks, p.event_hits
+    x = Extraction(source=source, front_matter=fm, text=p.body)
     x.title = str(fm.get("title")).strip() if fm.get("title") else _first_heading(blocks)
     x.date = front_matter_date(fm)
     x.draft = is_draft(fm)
 
-    raw_refs, bibtex_blocks, ref_blocks = find_references(blocks)
-    x.papers, problems = parse_entries(raw_refs, bibtex_blocks, source)
+    x.papers, problems = parse_entries(p.raw_refs, p.bibtex_blocks, source)
     x.problems.extend(problems)
 
-    event_hits = find_events(blocks, ref_blocks)
     x.events = _unique_events([h.event for h in event_hits])
-    hits = _talk_hits(blocks, ref_blocks, event_hits)
+    hits = learned_hits(blocks, ref_blocks, p.rule_hits, x.problems)
+    if hits is None:  # no trained model installed: the rule detectors alone
+        hits = p.rule_hits
     _titles_from_cited_papers(hits, x.papers)
     _titles_announced_later(hits, blocks)
     _assign_events(hits, event_hits, blocks)
@@ -68,6 +71,31 @@ def extract(text: str, source: str = "<post>") -> Extraction:
     if not x.talks:
         x.problems.append(Problem("no talks found in this post", severity="info"))
     return x
+
+
+@dataclass
+class Prepared:
+    """A post up to talk detection: what the learned labellers train and run on."""
+
+    front_matter: dict
+    body: str
+    blocks: list[Block]
+    raw_refs: list
+    bibtex_blocks: list
+    ref_blocks: set[int]
+    event_hits: list
+    rule_hits: list[TalkHit]
+
+
+def prepare(text: str, source: str = "<post>") -> Prepared:
+    fm, body, offset = split_front_matter(text, source)
+    if looks_like_rst(body, source):
+        body = rst_to_markdown(body)
+    blocks = walk(body, offset)
+    raw_refs, bibtex_blocks, ref_blocks = find_references(blocks)
+    event_hits = find_events(blocks, ref_blocks)
+    return Prepared(fm, body, blocks, raw_refs, bibtex_blocks, ref_blocks, event_hits,
+                    _talk_hits(blocks, ref_blocks, event_hits))
 
 
 def _first_heading(blocks: list[Block]) -> str | None:

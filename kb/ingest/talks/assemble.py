@@ -1,0 +1,98 @@
+"""Labels → talks (small rules): one talk per head, its title from the TITLE tokens, its speakers
+from the SPEAKER runs, its kind from kind words in the head or the section above it, and one talk
+for a title named twice (a schedule row and then its own heading).
+"""
+
+from __future__ import annotations
+
+import re
+
+from kb.ingest.links import classify_url
+from kb.ingest.markdown import Block
+from kb.ingest.people import canonical_name
+from kb.ingest.records import Problem
+from kb.ingest.talks.hits import TalkHit, clean_title
+from kb.ingest.talks.model import Head, analyse, label_post
+from kb.ingest.text import normalise_title
+
+LOW_CONFIDENCE = 0.6
+_KINDS = (("keynote", "keynote"), ("plenary", "plenary"), ("tutorial", "tutorial"), ("panel", "panel"),
+          ("lightning", "session"), ("invited", "invited"), ("spotlight", "spotlight"), ("oral", "oral"),
+          ("workshop", "workshop"))
+_NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|/|\+)\s*")
+
+
+def learned_hits(blocks: list[Block], skip: set[int], rule_hits: list[TalkHit], problems: list[Problem]) -> list[TalkHit] | None:
+    """Talks found by the trained labellers (None when no model is installed)."""
+    a = analyse(blocks, skip, rule_hits)
+    heads = label_post(blocks, a)
+    if heads is None:
+        return None
+    hits: list[TalkHit] = []
+    for h in heads:
+        hit = _hit(blocks, h)
+        if hit is None:
+            continue
+        key = normalise_title(hit.title) if hit.title else None
+        twin = next((g for g in hits if key and g.title and normalise_title(g.title) == key), None)
+        if twin is not None:
+            twin.speakers += [s for s in hit.speakers if s not in twin.speakers]
+            continue
+        hits.append(hit)
+        if h.confidence < LOW_CONFIDENCE:
+            problems.append(Problem(f"low confidence ({h.confidence:.2f}) that a talk starts here: "
+                                    f"{hit.title or ', '.join(hit.speakers)}", line=blocks[hit.block].line, severity="info"))
+    return hits
+
+
+def _runs(h: Head, label: str) -> list[tuple[int, int, int]]:
+    """(block, start, end) of each run of ``label`` tokens on one line."""
+    out: list[tuple[int, int, int]] = []
+    prev = None
+    k = 0
+    for n, u, toks in h.window:
+        for t in toks:
+            lab = h.labels[k] if k < len(h.labels) else "O"
+            k += 1
+            if lab == label:
+                if prev is not None and prev[0] == n and out:
+                    out[-1] = (out[-1][0], out[-1][1], t.end)
+                else:
+                    out.append((u.block, t.start, t.end))
+                prev = (n, k)
+            else:
+                prev = None
+    return out
+
+
+def _hit(blocks: list[Block], h: Head) -> TalkHit | None:
+    head = h.window[0][1] if h.window else None
+    if head is None:
+        return None
+    titles = _runs(h, "TITLE")
+    title = None
+    if titles:
+        b, s, e = titles[0]
+        title = clean_title(blocks[b].text[s:e])
+    speakers: list[str] = []
+    spelled: list[str] = []
+    for b, s, e in _runs(h, "SPEAKER"):
+        for part in _NAME_SPLIT.split(blocks[b].text[s:e]):
+            part = part.strip(" .:-–—()[]*_\"'")
+            if len(part) < 2 or not any(c.isalpha() for c in part):
+                continue
+            name = canonical_name(part)
+            if name and name not in speakers:
+                speakers.append(name)
+                spelled.append(part)
+    if not title and not speakers:
+        return None
+    window_text = " ".join(u.text for _, u, _ in h.window[:2]).lower()
+    section = " ".join(blocks[head.block].section[-2:]).lower()
+    kind = next((k for w, k in _KINDS if w in window_text), None) or next((k for w, k in _KINDS if w in section), "talk")
+    links = [s.href for s in blocks[head.block].links
+             if head.start <= s.start < head.end and not s.image and s.href
+             and classify_url(s.href, s.label) in ("slides", "video")]
+    return TalkHit(title=title, speakers=speakers, block=head.block, offset=head.start, kind=kind, links=links,
+                   layout="learned", heading_level=head.level if head.kind == "heading" else None,
+                   spelled_speakers=spelled)

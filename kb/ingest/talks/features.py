@@ -1,0 +1,198 @@
+"""Features of units (for the line labeller) and of tokens (for the span tagger).
+
+Everything a hand-written detector used to decide on is here as a feature with a learned weight:
+heading level and nesting, emphasis and link wrapping, kind words, time prefixes, separators,
+name-likeness, position, how often the line's shape repeats in the post (talk lists repeat), the
+section it sits in, and what the old rule detectors said about the line.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+
+from kb.ingest.markdown import Block
+from kb.ingest.people import given_names
+from kb.ingest.talks.units import Token, Unit, tokens
+
+_TIME = re.compile(r"^\W*(?:\d{1,2}[:.h]\d{2}|\d{1,2}\s*(?:am|pm)\b)", re.I)
+_TIME_ANY = re.compile(r"\b\d{1,2}[:.h]\d{2}\b|\b\d{1,2}\s*(?:am|pm)\b", re.I)
+_ENUM = re.compile(r"^\W*(?:\d{1,2}|[A-Za-z]|[ivx]{1,4})[.)]\s")
+_SEP = re.compile(r"\s[—–-]{1,2}\s|:\s|\s\|\s|\s@\s|,\s")
+_QUOTED = re.compile(r"[\"“”‘’']")
+_DATE = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b|\b(?:19|20)\d{2}\b|"
+                   r"\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*day\b|\bday\s*\d\b", re.I)
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> dict[str, frozenset[str]]:
+    data = json.loads((Path(__file__).with_name("lexicon.json")).read_text(encoding="utf-8"))
+    return {k: frozenset(v) for k, v in data.items() if not k.startswith("_")}
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[^\W\d_]+(?:['’][^\W\d_]+)?", text)
+
+
+def _bucket(n: int, edges=(0, 1, 2, 3, 5, 8, 13, 21, 40)) -> str:
+    for e in edges:
+        if n <= e:
+            return str(e)
+    return "more"
+
+
+def _name_pairs(words: list[str]) -> int:
+    """Capitalised pairs that look like a name: a known given name first, or a word rare in
+    ordinary English ("Jane Doe", "Raymond Hettinger")."""
+    names = given_names()
+    return sum(1 for a, b in zip(words, words[1:]) if a[:1].isupper() and b[:1].isupper()
+               and (a in names or rarity(b) >= 2) and not a.isupper())
+
+
+@lru_cache(maxsize=65536)
+def rarity(word: str) -> int:
+    """0 (everyday English word) … 3 (rare or unknown: names, products), from wordfreq's Zipf scale."""
+    z = _zipf()(word.lower(), "en")
+    return 0 if z >= 4.5 else 1 if z >= 3.5 else 2 if z >= 2.5 else 3
+
+
+@lru_cache(maxsize=1)
+def _zipf():
+    from wordfreq import zipf_frequency  # ~0.25 s to load its tables: only when extraction runs
+
+    return zipf_frequency
+
+
+def shape(u: Unit) -> str:
+    lead = re.sub(r"[A-Za-z]+", "a", re.sub(r"\d+", "0", u.text.strip()[:3]))
+    return f"{u.kind}{u.level}|{int(u.bold)}{int(u.lead_emph)}|{lead}"
+
+
+def unit_features(units: list[Unit], rule_heads: dict[tuple[int, int], str]) -> list[list[str]]:
+    """One feature list per unit. ``rule_heads``: (block, start of unit) → layout of an old detector hit."""
+    lex = lexicon()
+    shapes = Counter(shape(u) for u in units)
+    level_count = Counter(u.level for u in units if u.kind == "heading")
+    levels = sorted(level_count)
+    base: list[list[str]] = []
+    for k, u in enumerate(units):
+        text = u.text.strip()
+        words = _words(text)
+        low = [w.lower() for w in words]
+        caps = sum(1 for w in words if w[:1].isupper())
+        f = [
+            f"kind={u.kind}", f"kl={u.kind}{u.level if u.kind in ('heading', 'item') else ''}",
+            f"first={u.first}", f"bold={u.bold}", f"lead_emph={u.lead_emph}",
+            f"words={_bucket(len(words))}", f"caps={_bucket(round(10 * caps / len(words)) if words else 0)}",
+            f"link={_bucket(round(4 * u.link_cover))}", f"nlinks={_bucket(u.n_links)}",
+            f"depth={min(u.depth, 4)}", f"end={text[-1] if not text[-1].isalnum() else 'a'}",
+            f"repeat={_bucket(shapes[shape(u)])}", f"pos={_bucket(k)}",
+            f"time={bool(_TIME.match(text))}", f"time_any={bool(_TIME_ANY.search(text))}",
+            f"enum={bool(_ENUM.match(text))}", f"sep={bool(_SEP.search(text))}",
+            f"quoted={bool(_QUOTED.search(text))}", f"date={bool(_DATE.search(text))}",
+            f"names={_bucket(_name_pairs(words))}", f"rule={rule_heads.get((u.block, u.start), 'none')}",
+            f"q={text.endswith('?')}",
+        ]
+        if low and any(low[0] in lex[g] for g in ("kind", "speaker_cue", "non_talk_section", "title_cue")):
+            f.append(f"w0={low[0]}")
+        if u.kind == "heading":
+            f.append(f"hrank={levels.index(u.level)}")
+            f.append(f"hcount={_bucket(level_count[u.level])}")
+        for group in ("kind", "speaker_cue", "not_attended", "affiliation"):
+            hits = [w for w in low if w in lex[group]]
+            if hits:
+                f.append(f"{group}")
+                f.extend(f"{group}:{w}" for w in hits[:3])
+        if low and low[0] in lex["kind"]:
+            f.append("kind_first")
+        if len(low) <= 4 and " ".join(low) in lex["non_talk_section"] or (low and low[0] in lex["non_talk_section"] and len(low) <= 2):
+            f.append("section_word")
+        if re.search(r"\bby\s+[A-Z]", text):
+            f.append("by_Name")
+        if re.match(r"^\W*(?:speakers?|presenters?|panelists?|moderator|host|by)\s*[:\-]", text, re.I):
+            f.append("speaker_label")
+        base.append(f)
+    spk = [any(x in ("speaker_label", "by_Name") or x.startswith("names=") and x != "names=0" for x in f) for f in base]
+    near: dict[str, list[bool]] = {}
+    for k, u in enumerate(units):
+        near.setdefault(shape(u), []).append(any(spk[k:k + 3]))
+    out = []
+    for k, f in enumerate(base):
+        row = list(f)
+        votes = near[shape(units[k])]
+        row.append(f"shape_spk={round(4 * sum(votes) / len(votes))}")
+        for d in (-2, -1, 1, 2):
+            if 0 <= k + d < len(base):
+                row.extend(f"{d}:{x}" for x in base[k + d] if x.startswith(("kl=", "bold=", "speaker_label", "by_Name",
+                                                                            "names=", "rule=", "kind_first", "time=",
+                                                                            "link=", "section_word", "words=", "hrank=")))
+            else:
+                row.append(f"{d}:edge")
+        out.append(row)
+    return out
+
+
+# ---------------------------------------------------------------- span tagger
+
+
+def token_features(window: list[tuple[int, Unit, list[Token]]], rule_spans: dict[tuple[int, int], str]) -> list[list[str]]:
+    """Features for the tokens of a talk head and the lines after it.
+
+    ``window``: (line index in the window, unit, its tokens); ``rule_spans``: (block, token start) →
+    TITLE/SPEAKER from an old detector's hit on these lines.
+    """
+    lex = lexicon()
+    names = given_names()
+    flat: list[tuple[int, Unit, Token, int]] = []
+    for n, u, toks in window:
+        for j, t in enumerate(toks):
+            flat.append((n, u, t, j))
+    base = []
+    for n, u, t, j in flat:
+        w = t.text
+        lw = w.lower().rstrip(".")
+        f = [f"w={lw}", f"line={min(n, 3)}", f"ukind={u.kind}{u.level if u.kind == 'heading' else ''}",
+             f"shape={_tok_shape(w)}", f"emph={t.emph}", f"link={t.link}", f"pos={_bucket(j, (0, 1, 2, 3, 5, 8))}",
+             f"ubold={u.bold}", f"rule={rule_spans.get((u.block, t.start), 'O')}"]
+        if w in names:
+            f.append("given")
+        if w[:1].isalpha():
+            f.append(f"rare={rarity(w)}")
+        for group in ("kind", "speaker_cue", "affiliation", "honorific", "particle", "title_cue"):
+            if lw in lex[group]:
+                f.append(group)
+        if len(w) > 3:
+            f.append(f"suf={lw[-3:]}")
+        base.append(f)
+    out = []
+    for k, f in enumerate(base):
+        row = list(f)
+        for d in (-2, -1, 1, 2):
+            if 0 <= k + d < len(base) and flat[k + d][0] == flat[k][0]:
+                row.extend(f"{d}:{x}" for x in base[k + d] if x.startswith(("w=", "shape=", "given", "speaker_cue",
+                                                                            "kind", "emph=", "link=", "rule=")))
+            else:
+                row.append(f"{d}:bol" if d < 0 else f"{d}:eol")
+        out.append(row)
+    return out
+
+
+def _tok_shape(w: str) -> str:
+    s = re.sub(r"[A-ZÀ-ÖØ-Þ]", "X", w)
+    s = re.sub(r"[a-zß-öø-ÿ]", "x", s)
+    s = re.sub(r"\d", "d", s)
+    return re.sub(r"(.)\1+", r"\1\1", s)[:5]
+
+
+def window_tokens(blocks: list[Block], units: list[Unit], head: int, stop: int, size: int = 3) -> list[tuple[int, Unit, list[Token]]]:
+    """The head unit and up to ``size`` lines after it, not past ``stop`` (the next head)."""
+    out = []
+    for n, k in enumerate(range(head, min(head + size + 1, stop, len(units)))):
+        u = units[k]
+        if n and u.kind == "heading" and (units[head].kind != "heading" or u.level <= units[head].level):
+            break
+        out.append((n, u, tokens(blocks[u.block], u.start, u.end)))
+    return out

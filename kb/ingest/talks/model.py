@@ -1,0 +1,112 @@
+"""The two trained labellers: lines (H = a talk starts here, I = inside a talk, O = outside), then
+tokens of each talk head and the lines after it (TITLE, SPEAKER, O).
+
+Both are CRFs (python-crfsuite) trained by ``python -m training.train_talks`` on our annotations of
+the real corpus; the model files ship beside this module. :func:`label_post` returns, per talk, the
+head unit and the labelled tokens; :mod:`kb.ingest.talks.assemble` makes talks of them.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pycrfsuite
+
+from kb.ingest.markdown import Block
+from kb.ingest.talks.features import token_features, unit_features, window_tokens
+from kb.ingest.talks.hits import TalkHit
+from kb.ingest.talks.units import TOKEN, Token, Unit, units
+
+HERE = Path(__file__).parent
+LINES_MODEL = HERE / "lines.crfsuite"
+SPANS_MODEL = HERE / "spans.crfsuite"
+
+_lock = threading.Lock()
+_taggers: dict[Path, pycrfsuite.Tagger] = {}
+
+
+def tagger(path: Path) -> pycrfsuite.Tagger | None:
+    """The process-wide tagger over a shipped model; None when the model is not there."""
+    t = _taggers.get(path)
+    if t is None and path.exists():
+        with _lock:
+            t = _taggers.get(path)
+            if t is None:
+                t = pycrfsuite.Tagger()
+                t.open(str(path))
+                _taggers[path] = t
+    return t
+
+
+def models_present() -> bool:
+    return LINES_MODEL.exists() and SPANS_MODEL.exists()
+
+
+@dataclass
+class Analysis:
+    """What both labellers read: the units, their features, and the old detectors' hits located."""
+
+    units: list[Unit]
+    line_features: list[list[str]]
+    rule_heads: dict[tuple[int, int], str]
+    rule_spans: dict[tuple[int, int], str]
+
+
+def analyse(blocks: list[Block], skip: set[int], rule_hits: list[TalkHit]) -> Analysis:
+    us = units(blocks, skip)
+    rule_heads: dict[tuple[int, int], str] = {}
+    rule_spans: dict[tuple[int, int], str] = {}
+    by_block: dict[int, list[Unit]] = {}
+    for u in us:
+        by_block.setdefault(u.block, []).append(u)
+    for h in rule_hits:
+        for u in by_block.get(h.block, []):
+            if u.start <= h.offset <= u.end or (h.offset < u.start and u.first):
+                rule_heads[(u.block, u.start)] = h.layout
+                break
+        _mark(blocks, h.block, h.title, "TITLE", rule_spans)
+        for name in (h.spelled_speakers or h.speakers):
+            _mark(blocks, h.block, name, "SPEAKER", rule_spans)
+    return Analysis(us, unit_features(us, rule_heads), rule_heads, rule_spans)
+
+
+def _mark(blocks: list[Block], block: int, phrase: str | None, label: str, out: dict[tuple[int, int], str]) -> None:
+    if not phrase:
+        return
+    for b in range(block, min(block + 3, len(blocks))):
+        at = blocks[b].text.find(phrase)
+        if at >= 0:
+            for m in TOKEN.finditer(blocks[b].text, at, at + len(phrase)):
+                out.setdefault((b, m.start()), label)
+            return
+
+
+@dataclass
+class Head:
+    unit: int
+    window: list[tuple[int, Unit, list[Token]]]
+    labels: list[str]  # one per token of the window, in order
+    confidence: float
+
+
+def head_windows(blocks: list[Block], a: Analysis, heads: list[int]) -> list[list[tuple[int, Unit, list[Token]]]]:
+    return [window_tokens(blocks, a.units, k, heads[n + 1] if n + 1 < len(heads) else len(a.units))
+            for n, k in enumerate(heads)]
+
+
+def label_post(blocks: list[Block], a: Analysis) -> list[Head] | None:
+    """Talk heads with their labelled tokens; None when the models are not installed."""
+    lines, spans = tagger(LINES_MODEL), tagger(SPANS_MODEL)
+    if lines is None or spans is None or not a.units:
+        return None
+    labels = lines.tag(a.line_features)
+    heads = [k for k, lab in enumerate(labels) if lab == "H"]
+    out = []
+    for k, window in zip(heads, head_windows(blocks, a, heads)):
+        conf = lines.marginal("H", k)
+        feats = token_features(window, a.rule_spans)
+        tok_labels = spans.tag(feats) if feats else []
+        out.append(Head(k, window, tok_labels, conf))
+    return out

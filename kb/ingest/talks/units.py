@@ -1,0 +1,78 @@
+"""A post cut into units, the things the line labeller labels: one per line of each text block.
+
+A unit keeps its coordinates in the markdown walk (block index, offsets in the block's text) so the
+labels map back to :class:`~kb.ingest.markdown.Block` positions that the later stages (regions,
+citations, people, links) already understand. Code blocks are not units; the notes the walk found
+inside a code block are.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kb.ingest.markdown import Block
+
+TOKEN = re.compile(r"[^\W_]+(?:['’.\-][^\W_]+)*\.?|[^\w\s]|_", re.U)
+
+
+@dataclass
+class Unit:
+    block: int
+    start: int  # offsets into blocks[block].text
+    end: int
+    text: str
+    line: int
+    kind: str  # heading, paragraph, item, row, html, footnote
+    level: int  # heading level or list depth
+    first: bool  # first line of its block
+    bold: bool  # the whole line is emphasised
+    lead_emph: bool  # the line starts with an emphasised or linked phrase
+    link_cover: float  # share of the line's letters inside links
+    n_links: int
+    depth: int  # headings above it
+
+
+@dataclass
+class Token:
+    text: str
+    start: int  # offsets into the unit's block text
+    end: int
+    emph: bool
+    link: bool
+
+
+def units(blocks: list[Block], skip: set[int] = frozenset()) -> list[Unit]:
+    out: list[Unit] = []
+    for i, b in enumerate(blocks):
+        if b.kind == "code" or i in skip:
+            continue
+        pos = 0
+        for n, line in enumerate(b.text.split("\n")):
+            start, end = pos, pos + len(line)
+            pos = end + 1
+            stripped = line.strip()
+            if not stripped or not any(c.isalnum() for c in stripped):
+                continue
+            lead = start + len(line) - len(line.lstrip())
+            letters = sum(1 for c in line if c.isalnum()) or 1
+            in_link = sum(sum(1 for c in b.text[max(s.start, start):min(s.end, end)] if c.isalnum())
+                          for s in b.links if s.end > start and s.start < end and not s.image)
+            emph_cover = sum(max(0, min(e, end) - max(s, start)) for s, e in b.emphasis)
+            out.append(Unit(
+                block=i, start=start, end=end, text=line, line=b.line + n, kind=b.kind, level=b.level,
+                first=n == 0, bold=b.bold or emph_cover >= len(stripped) - 2,
+                lead_emph=any(s <= lead < e for s, e in b.emphasis) or any(s.start <= lead < s.end for s in b.links),
+                link_cover=in_link / letters, n_links=sum(1 for s in b.links if start <= s.start < end and not s.image),
+                depth=len(b.section)))
+    return out
+
+
+def tokens(block: Block, start: int, end: int) -> list[Token]:
+    text = block.text
+    out = []
+    for m in TOKEN.finditer(text, start, end):
+        a, b = m.start(), m.end()
+        out.append(Token(m.group(), a, b, any(s <= a < e for s, e in block.emphasis),
+                         any(s.start <= a < s.end for s in block.links if not s.image)))
+    return out

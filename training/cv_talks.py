@@ -1,0 +1,67 @@
+"""Cross-validation of the talk labellers by repository: ``python -m training.cv_talks [--folds 5]``.
+
+For choosing features and parameters without touching the test split: the train and dev
+annotations are cut into folds by repository (a repository's documents stay together, as in the
+corpus split), each fold is scored with models trained on the others, and the summed counts are
+printed per entity type. Never reads the test split.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import zlib
+from pathlib import Path
+
+from kb.corpus import annotated, shared_dir
+from kb.evaluate import ENTITY_TYPES, Score, score_items
+from kb.ingest.talks import model as talk_model
+from training.talks_data import example
+from training.train_talks import LINE_PARAMS, SPAN_PARAMS, train
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--shared", type=Path, default=None)
+    ap.add_argument("-v", "--verbose", action="store_true")
+    ap.add_argument("--rules", action="store_true", help="also score the rule detectors alone on the same documents")
+    args = ap.parse_args(argv)
+    root = args.shared or shared_dir()
+    docs = [(doc, gold) for doc, gold in annotated(root, ("train", "dev"))]
+    fold_of = {doc.sha: zlib.crc32(doc.repo.encode()) % args.folds for doc, _ in docs}
+    examples = {doc.sha: example(doc.text(), doc.file.name, gold)[0] for doc, gold in docs}
+    totals = {k: Score() for k in ENTITY_TYPES}
+    with tempfile.TemporaryDirectory() as tmp:
+        talk_model.LINES_MODEL, talk_model.SPANS_MODEL = Path(tmp) / "l.crfsuite", Path(tmp) / "s.crfsuite"
+        for f in range(args.folds):
+            tr = [examples[d.sha] for d, _ in docs if fold_of[d.sha] != f]
+            te = [(d, g) for d, g in docs if fold_of[d.sha] == f]
+            if not te:
+                continue
+            train([(e.line_features, e.line_labels) for e in tr], LINE_PARAMS, talk_model.LINES_MODEL)
+            train([s for e in tr for s in zip(e.span_features, e.span_labels)], SPAN_PARAMS, talk_model.SPANS_MODEL)
+            talk_model._taggers.clear()
+            res = score_items([(d.sha, d.file, d.text(), g, {}) for d, g in te])
+            for k in ENTITY_TYPES:
+                t = res["totals"][k]
+                totals[k].add(Score(t["tp"], t["fp"], t["fn"]))
+            if args.verbose:
+                for fr in res["files"]:
+                    for e in fr["errors"]:
+                        if "talk" in e:
+                            print(f"  {Path(fr['post']).name[:40]}: {e}")
+        if args.rules:
+            talk_model.LINES_MODEL = Path(tmp) / "none.crfsuite"
+            talk_model._taggers.clear()
+            res = score_items([(d.sha, d.file, d.text(), g, {}) for d, g in docs])
+            print(json.dumps({"rules": True, **{k: v["f1"] for k, v in res["totals"].items()}}))
+    print(json.dumps({"documents": len(docs), **{k: round(s.f1, 4) for k, s in totals.items()},
+                      "talks_pr": [round(totals["talks"].precision, 3), round(totals["talks"].recall, 3)]}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""Train the talk labellers: ``python -m training.train_talks [--splits train] [--eval dev]``.
+
+Reads our annotations (``corpus/annotations``) over ``../shared/realcorpus`` (or ``$KB_SHARED``),
+builds line and token examples (:mod:`training.talks_data`), trains both CRFs with fixed
+parameters (crfsuite's L-BFGS is deterministic: the same data gives byte-identical models) and
+writes them beside :mod:`kb.ingest.talks.model`, with their sha256 in ``models.json``.
+``--eval dev`` then scores the whole extractor on the dev split; ``--limit N`` trains on the first
+N training documents only (for the learning curve); ``--out DIR`` writes the models elsewhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+from pathlib import Path
+
+import pycrfsuite
+
+from kb.corpus import annotated, shared_dir
+from kb.ingest.talks import model as talk_model
+from training.talks_data import example
+
+LINE_PARAMS = {"c1": 0.1, "c2": 0.01, "max_iterations": 200, "feature.possible_transitions": True}
+SPAN_PARAMS = {"c1": 0.05, "c2": 0.01, "max_iterations": 200, "feature.possible_transitions": True}
+
+
+def build(root: Path, splits: tuple[str, ...], limit: int | None = None):
+    lines, spans, unmatched, n = [], [], 0, 0
+    for doc, gold in annotated(root, splits):
+        if doc.kind != "multi" and not gold.get("talks"):
+            continue
+        if limit is not None and n >= limit:
+            break
+        n += 1
+        ex, _ = example(doc.text(), doc.file.name, gold)
+        lines.append((ex.line_features, ex.line_labels))
+        spans += list(zip(ex.span_features, ex.span_labels))
+        unmatched += len(ex.unmatched)
+    return lines, spans, unmatched, n
+
+
+def train(seqs, params: dict, path: Path) -> None:
+    t = pycrfsuite.Trainer(verbose=False)
+    for x, y in seqs:
+        if x:
+            t.append(x, y)
+    t.set_params(params)
+    t.train(str(path))
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--shared", type=Path, default=None)
+    ap.add_argument("--splits", default="train", help="comma-separated splits to train on")
+    ap.add_argument("--eval", default=None, help="split to score afterwards (dev; test only for reporting)")
+    ap.add_argument("--limit", type=int, default=None)
+    ap.add_argument("--out", type=Path, default=talk_model.HERE)
+    args = ap.parse_args(argv)
+    root = args.shared or shared_dir()
+    if root is None:
+        print("no shared/realcorpus found (set KB_SHARED or --shared)", file=sys.stderr)
+        return 2
+    t0 = time.perf_counter()
+    lines, spans, unmatched, n = build(root, tuple(args.splits.split(",")), args.limit)
+    heads = sum(y.count("H") for _, y in lines)
+    print(f"{n} documents, {heads} talk heads, {len(spans)} head windows, {unmatched} gold talks not located "
+          f"({time.perf_counter() - t0:.1f} s)")
+    args.out.mkdir(parents=True, exist_ok=True)
+    line_path, span_path = args.out / talk_model.LINES_MODEL.name, args.out / talk_model.SPANS_MODEL.name
+    train(lines, LINE_PARAMS, line_path)
+    train(spans, SPAN_PARAMS, span_path)
+    meta = {"documents": n, "talk_heads": heads, "splits": args.splits, "limit": args.limit,
+            "models": {p.name: {"sha256": sha256(p), "bytes": p.stat().st_size} for p in (line_path, span_path)}}
+    (args.out / "models.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+    print(f"trained in {time.perf_counter() - t0:.1f} s: " +
+          ", ".join(f"{k} {v['bytes'] // 1024} KiB" for k, v in meta["models"].items()))
+    if args.eval:
+        if args.out != talk_model.HERE:
+            talk_model.LINES_MODEL, talk_model.SPANS_MODEL = line_path, span_path
+            talk_model._taggers.clear()
+        from kb.evaluate import evaluate_corpus
+
+        result = evaluate_corpus(root, (args.eval,))
+        print(json.dumps({"eval": args.eval, "documents": len(result["files"]),
+                          **{k: v["f1"] for k, v in result["totals"].items()}}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
