@@ -134,7 +134,7 @@ def marker_key(marker: str) -> str:
     """One spelling per cite: ``[3]``/``3``/``(3)`` → ``3``; ``[@key]``/``[key]`` → ``key``;
     ``(Devlin et al., 2019)``/``Devlin et al. (2019)`` → ``devlin|2019``; URLs without scheme/slash."""
     m = marker.strip()
-    if re.match(r"^(?:https?://)?(?:www\.)?[\w.-]+\.[a-z]{2,}/", m, re.I):
+    if re.match(r"^(?:https?://)?(?:www\.)?[\w.-]+\.[a-z]{2,}/", m, re.IGNORECASE):
         return re.sub(r"^(?:https?://)?(?:www\.)?", "", m).rstrip("/").lower()
     ay = re.search(r"([A-ZÀ-ÖØ-Þ][\w'’\-]+).*?\b((?:19|20)\d{2})", m)
     if ay and not re.fullmatch(r"[\[(]?@?[A-Za-z]+\d{2,4}[a-z]?[\])]?", m):

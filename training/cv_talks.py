@@ -19,7 +19,7 @@ from kb.corpus import annotated, shared_dir
 from kb.evaluate import ENTITY_TYPES, Score, score_items
 from kb.ingest.talks import model as talk_model
 from training.talks_data import example
-from training.train_talks import LINE_PARAMS, SPAN_PARAMS, train
+from training.train_talks import fit, sample_examples
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,17 +32,20 @@ def main(argv: list[str] | None = None) -> int:
     root = args.shared or shared_dir()
     docs = [(doc, gold) for doc, gold in annotated(root, ("train", "dev"))]
     fold_of = {doc.sha: zlib.crc32(doc.repo.encode()) % args.folds for doc, _ in docs}
-    examples = {doc.sha: example(doc.text(), doc.file.name, gold)[0] for doc, gold in docs}
+    examples = {}
+    for doc, gold in docs:
+        examples[doc.sha] = example(doc.text(), doc.file.name, gold)[0]
+        examples[doc.sha].group = doc.repo
+    ours = sample_examples(root)
     totals = {k: Score() for k in ENTITY_TYPES}
     with tempfile.TemporaryDirectory() as tmp:
-        talk_model.LINES_MODEL, talk_model.SPANS_MODEL = Path(tmp) / "l.crfsuite", Path(tmp) / "s.crfsuite"
+        paths = {k: Path(tmp) / f"{k}.crfsuite" for k in ("lines", "spans")}
+        talk_model.LINES_MODEL, talk_model.SPANS_MODEL = paths["lines"], paths["spans"]
         for f in range(args.folds):
-            tr = [examples[d.sha] for d, _ in docs if fold_of[d.sha] != f]
             te = [(d, g) for d, g in docs if fold_of[d.sha] == f]
             if not te:
                 continue
-            train([(e.line_features, e.line_labels) for e in tr], LINE_PARAMS, talk_model.LINES_MODEL)
-            train([s for e in tr for s in zip(e.span_features, e.span_labels)], SPAN_PARAMS, talk_model.SPANS_MODEL)
+            fit([examples[d.sha] for d, _ in docs if fold_of[d.sha] != f] + ours, paths)
             talk_model._taggers.clear()
             res = score_items([(d.sha, d.file, d.text(), g, {}) for d, g in te])
             for k in ENTITY_TYPES:

@@ -45,6 +45,8 @@ class Example:
     span_features: list[list[list[str]]]
     span_labels: list[list[str]]
     unmatched: list[str]  # gold talks no line was found for
+    units: list = None  # the analysis's units (the second pass reads their shapes)
+    group: str = ""  # repository (cross-validation keeps a repository's documents together)
 
 
 def speaker_forms(gold: dict, name: str) -> list[list[str]]:
@@ -77,10 +79,13 @@ def example(text: str, source: str, gold: dict) -> tuple[Example, Analysis]:
         if k < 0:
             unmatched.append(talk.get("title") or "")
             continue
-        used.add(k)
+        if k not in {h for h, _ in heads}:
+            used.add(k)  # a paragraph telling several talks is one head line; its later talks find it again
         heads.append((k, talk))
         last = k
     heads.sort(key=lambda x: x[0])
+    seen: set[int] = set()
+    heads = [(k, t) for k, t in heads if not (k in seen or seen.add(k))]
     labels = ["O"] * len(a.units)
     for n, (k, _) in enumerate(heads):
         labels[k] = "H"
@@ -96,13 +101,13 @@ def example(text: str, source: str, gold: dict) -> tuple[Example, Analysis]:
     for (k, talk), window in zip(heads, windows):
         sf.append(token_features(window, a.rule_spans))
         sl.append(_token_labels(window, talk, gold))
-    return Example(a.line_features, labels, sf, sl, unmatched), a
+    return Example(a.line_features, labels, sf, sl, unmatched, a.units), a
 
 
 def _locate(unit_toks: list[list[str]], target: list[str], last: int, used: set[int]) -> int:
     if not target:
         return -1
-    cands = [k for k, toks in enumerate(unit_toks) if k not in used and find(toks, target) >= 0]
+    cands = [k for k, toks in enumerate(unit_toks) if (k not in used or k == last) and find(toks, target) >= 0]
     if not cands:
         return -1
     after = [k for k in cands if k > last] or cands

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urlsplit
 
-_IMAGE_EXT = re.compile(r"\.(?:png|jpe?g|gif|svg|webp|bmp|tiff?)(?:[?#].*)?$", re.I)
-_SLIDES_EXT = re.compile(r"\.(?:pptx?|key|odp)(?:[?#].*)?$", re.I)
+_IMAGE_EXT = re.compile(r"\.(?:png|jpe?g|gif|svg|webp|bmp|tiff?)(?:[?#].*)?$", re.IGNORECASE)
+_SLIDES_EXT = re.compile(r"\.(?:pptx?|key|odp)(?:[?#].*)?$", re.IGNORECASE)
 _VIDEO_HOSTS = ("youtube.com", "youtu.be", "vimeo.com", "slideslive.com", "slideslive.de", "videolectures.net",
                 "bilibili.com", "twitch.tv", "underline.io", "crowdcast.io", "media.neurips.cc", "loom.com",
                 "dailymotion.com", "ted.com")
@@ -24,26 +24,29 @@ _PAPER_HOSTS = ("arxiv.org", "doi.org", "dx.doi.org", "openreview.net", "aclanth
                 "proceedings.mlr.press", "jmlr.org", "ieeexplore.ieee.org", "link.springer.com",
                 "semanticscholar.org", "ojs.aaai.org", "aaai.org", "ijcai.org", "vldb.org", "biorxiv.org",
                 "medrxiv.org", "ecva.net", "nature.com", "science.org", "sciencedirect.com", "isca-speech.org",
-                "researchgate.net", "papers.ssrn.com", "pmlr.press", "usenix.org")
+                "researchgate.net", "papers.ssrn.com", "pmlr.press", "usenix.org", "nber.org", "ncbi.nlm.nih.gov",
+                "europepmc.org", "jstor.org", "dl.acm.org", "academic.oup.com", "onlinelibrary.wiley.com",
+                "tandfonline.com", "journals.plos.org", "pnas.org", "cell.com", "frontiersin.org", "mdpi.com",
+                "ssrn.com", "eprint.iacr.org", "hal.science", "hal.archives-ouvertes.fr", "aeaweb.org",
+                "journals.sagepub.com", "royalsocietypublishing.org", "elifesciences.org", "peerj.com")
 _PROFILE_HOSTS = ("scholar.google.", "dblp.org/pid", "dblp.uni-trier.de/pers", "orcid.org", "linkedin.com/in",
                   "semanticscholar.org/author")
-_SOCIAL = re.compile(r"^https?://(?:www\.)?(?:twitter\.com|x\.com|bsky\.app|[\w.]*mastodon[\w.]*)/(@?[\w.]+)/?$", re.I)
+_SOCIAL = re.compile(r"^https?://(?:www\.)?(?:twitter\.com|x\.com|bsky\.app|[\w.]*mastodon[\w.]*)/(@?[\w.]+)/?$", re.IGNORECASE)
 
 ARXIV_NEW = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5})(?:v\d+)?(?![\d])")
 ARXIV_OLD = re.compile(r"\b([a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?\b")
 DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>\]\[]+[^\s\"<>\]\[.,;:)])")
-_SCHEMELESS = re.compile(r"^(?:www\.)?[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.[a-z]{2,}(?:[/?#].*)?$", re.I)
+_SCHEMELESS = re.compile(r"^(?:www\.)?[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.[a-z]{2,}(?:[/?#].*)?$", re.IGNORECASE)
 
 GENERIC_LABELS = frozenset(
-    "here this link paper slides slide video talk pdf code arxiv website homepage page site url project "
-    "demo blog post poster abstract recording youtube github repo source openreview doi".split()
+    ["here", "this", "link", "paper", "slides", "slide", "video", "talk", "pdf", "code", "arxiv", "website", "homepage", "page", "site", "url", "project", "demo", "blog", "post", "poster", "abstract", "recording", "youtube", "github", "repo", "source", "openreview", "doi"]
 )
 
 
 def normalise_url(url: str) -> tuple[str, bool]:
     """Return (url, schemeless?). ``ganpaint.io`` stays as written but is flagged."""
     url = url.strip().strip("<>")
-    if not url or re.match(r"^[a-z][a-z0-9+.\-]*:", url, re.I) or url.startswith(("/", "#", "./", "../")):
+    if not url or re.match(r"^[a-z][a-z0-9+.\-]*:", url, re.IGNORECASE) or url.startswith(("/", "#", "./", "../")):
         return url, False
     return url, bool(_SCHEMELESS.match(url))
 
@@ -88,7 +91,23 @@ _PAPER_PATHS = {
     "nature.com": r"/articles/", "science.org": r"/doi/", "sciencedirect.com": r"/science/article/",
     "ecva.net": r"/papers/", "ieeexplore.ieee.org": r"/(?:document|abstract|stamp)", "link.springer.com": r"/(?:chapter|article)/",
     "semanticscholar.org": r"/paper/", "researchgate.net": r"/publication/", "jmlr.org": r"/papers/",
+    "nber.org": r"/papers/w\d+", "ncbi.nlm.nih.gov": r"/pmc/articles/|/pubmed/\d", "europepmc.org": r"/article/",
+    "jstor.org": r"/stable/", "dl.acm.org": r"/doi/", "academic.oup.com": r"/article", "onlinelibrary.wiley.com": r"/doi/",
+    "tandfonline.com": r"/doi/", "journals.plos.org": r"/article", "pnas.org": r"/doi/", "cell.com": r"/(?:fulltext|abstract|pdf)/",
+    "frontiersin.org": r"/articles/", "mdpi.com": r"/\d{4}-\d{4}/", "ssrn.com": r"abstract", "aeaweb.org": r"/articles|retrieve\.php",
+    "journals.sagepub.com": r"/doi/", "royalsocietypublishing.org": r"/doi/", "elifesciences.org": r"/articles/",
+    "peerj.com": r"/articles/",
 }
+_SLIDE_WORDS = re.compile(r"slide|deck|talk|present|keynote|handout|poster|lecture|tutorial|workshop", re.IGNORECASE)
+
+
+def titled_pdf(url: str, label: str) -> bool:
+    """A PDF whose link text reads as a title ("[Interest Rate Uncertainty and Economic Fluctuations](…pdf)")
+    and nothing says slides: real posts link most papers they cite this way."""
+    path = urlsplit(url if "://" in url else "http://" + url).path.lower()
+    words = re.findall(r"[^\W\d_]+", label)
+    return (path.endswith(".pdf") and len(words) >= 3 and label.strip().lower() not in GENERIC_LABELS
+            and not _SLIDE_WORDS.search(url) and not _SLIDE_WORDS.search(label))
 
 
 def is_paper_url(url: str) -> bool:
@@ -136,6 +155,8 @@ def classify_url(url: str, label: str = "", image: bool = False, person_label: b
         return "homepage"
     if low.endswith(".pdf") and lab in ("talk", "slides", "presentation", "deck"):
         return "slides"
+    if titled_pdf(url, label):
+        return "paper"
     if re.search(r"/~[\w.\-]+/?$|/(?:people|homes?|staff|faculty|members|users)/[\w.\-]+/?$", low):
         return "homepage"
     return "other"

@@ -19,6 +19,9 @@ LOW_CONFIDENCE = 0.6
 _KINDS = (("keynote", "keynote"), ("plenary", "plenary"), ("tutorial", "tutorial"), ("panel", "panel"),
           ("lightning", "session"), ("invited", "invited"), ("spotlight", "spotlight"), ("oral", "oral"),
           ("workshop", "workshop"))
+# "A. Title", "3) Title", "10:30 - 11:00 : Title", "B1.D Title": list labels and time slots, not title words.
+_LEAD = re.compile(r"^(?:(?:\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?m\.?)?\s*(?:[-–—]\s*\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?m\.?)?)?|"
+                   r"[A-Z]\d?(?:\.[A-Z\d])?[.)]|\d{1,2}[.)]|[ivx]{1,4}[.)])\s*[:\-–—|]?\s+)+", re.IGNORECASE)
 _NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|/|\+)\s*")
 
 
@@ -30,19 +33,37 @@ def learned_hits(blocks: list[Block], skip: set[int], rule_hits: list[TalkHit], 
         return None
     hits: list[TalkHit] = []
     for h in heads:
-        hit = _hit(blocks, h)
-        if hit is None:
-            continue
-        key = normalise_title(hit.title) if hit.title else None
-        twin = next((g for g in hits if key and g.title and normalise_title(g.title) == key), None)
-        if twin is not None:
-            twin.speakers += [s for s in hit.speakers if s not in twin.speakers]
-            continue
-        hits.append(hit)
-        if h.confidence < LOW_CONFIDENCE:
-            problems.append(Problem(f"low confidence ({h.confidence:.2f}) that a talk starts here: "
-                                    f"{hit.title or ', '.join(hit.speakers)}", line=blocks[hit.block].line, severity="info"))
+        if len(h.rules) > 1:  # a paragraph telling several talks: the sentence detectors split it
+            found = h.rules
+        else:
+            hit = _hit(blocks, h)
+            found = [hit] if hit is not None else []
+        for hit in found:
+            _add(hits, hit, h, blocks, problems)
+    # Talks told in running prose ("Tianqi Chen presented XGBoost [1]") sit mid-paragraph, where a
+    # line labeller cannot see them: the sentence detector's hits with a title and a speaker stay.
+    covered = {(u.block, u.start) for h in heads for _, u, _ in h.window[:1]}
+    for k, rules in a.rule_hits.items():
+        u = a.units[k]
+        if (u.block, u.start) not in covered:
+            for r in rules:
+                if r.layout == "prose" and r.title and r.speakers:
+                    _add(hits, r, Head(k, rules, [], [], 1.0), blocks, problems)
+    hits.sort(key=lambda t: (t.block, t.offset))
     return hits
+
+
+def _add(hits: list[TalkHit], hit: TalkHit, h: Head, blocks: list[Block], problems: list[Problem]) -> None:
+    """One talk per title: a title named again (schedule row, then its heading) adds its speakers."""
+    key = normalise_title(hit.title) if hit.title else None
+    twin = next((g for g in hits if key and g.title and normalise_title(g.title) == key), None)
+    if twin is not None:
+        twin.speakers += [s for s in hit.speakers if s not in twin.speakers]
+        return
+    hits.append(hit)
+    if h.confidence < LOW_CONFIDENCE:
+        problems.append(Problem(f"low confidence ({h.confidence:.2f}) that a talk starts here: "
+                                f"{hit.title or ', '.join(hit.speakers)}", line=blocks[hit.block].line, severity="info"))
 
 
 def _runs(h: Head, label: str) -> list[tuple[int, int, int]]:
@@ -73,7 +94,7 @@ def _hit(blocks: list[Block], h: Head) -> TalkHit | None:
     title = None
     if titles:
         b, s, e = titles[0]
-        title = clean_title(blocks[b].text[s:e])
+        title = clean_title(_LEAD.sub("", blocks[b].text[s:e].strip()))
     speakers: list[str] = []
     spelled: list[str] = []
     for b, s, e in _runs(h, "SPEAKER"):
@@ -85,6 +106,11 @@ def _hit(blocks: list[Block], h: Head) -> TalkHit | None:
             if name and name not in speakers:
                 speakers.append(name)
                 spelled.append(part)
+    rule = h.rules[0] if h.rules else None
+    if rule is not None:  # what the span tagger left empty, the detector that fired here may know
+        title = title or rule.title
+        if not speakers:
+            speakers, spelled = list(rule.speakers), list(rule.spelled_speakers)
     if not title and not speakers:
         return None
     window_text = " ".join(u.text for _, u, _ in h.window[:2]).lower()

@@ -12,19 +12,20 @@ import json
 import re
 from collections import Counter
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 
 from kb.ingest.markdown import Block
 from kb.ingest.people import given_names
 from kb.ingest.talks.units import Token, Unit, tokens
 
-_TIME = re.compile(r"^\W*(?:\d{1,2}[:.h]\d{2}|\d{1,2}\s*(?:am|pm)\b)", re.I)
-_TIME_ANY = re.compile(r"\b\d{1,2}[:.h]\d{2}\b|\b\d{1,2}\s*(?:am|pm)\b", re.I)
+_TIME = re.compile(r"^\W*(?:\d{1,2}[:.h]\d{2}|\d{1,2}\s*(?:am|pm)\b)", re.IGNORECASE)
+_TIME_ANY = re.compile(r"\b\d{1,2}[:.h]\d{2}\b|\b\d{1,2}\s*(?:am|pm)\b", re.IGNORECASE)
 _ENUM = re.compile(r"^\W*(?:\d{1,2}|[A-Za-z]|[ivx]{1,4})[.)]\s")
 _SEP = re.compile(r"\s[—–-]{1,2}\s|:\s|\s\|\s|\s@\s|,\s")
 _QUOTED = re.compile(r"[\"“”‘’']")
 _DATE = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b|\b(?:19|20)\d{2}\b|"
-                   r"\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*day\b|\bday\s*\d\b", re.I)
+                   r"\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*day\b|\bday\s*\d\b", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
@@ -48,7 +49,7 @@ def _name_pairs(words: list[str]) -> int:
     """Capitalised pairs that look like a name: a known given name first, or a word rare in
     ordinary English ("Jane Doe", "Raymond Hettinger")."""
     names = given_names()
-    return sum(1 for a, b in zip(words, words[1:]) if a[:1].isupper() and b[:1].isupper()
+    return sum(1 for a, b in pairwise(words) if a[:1].isupper() and b[:1].isupper()
                and (a in names or rarity(b) >= 2) and not a.isupper())
 
 
@@ -61,7 +62,9 @@ def rarity(word: str) -> int:
 
 @lru_cache(maxsize=1)
 def _zipf():
-    from wordfreq import zipf_frequency  # ~0.25 s to load its tables: only when extraction runs
+    from wordfreq import (
+        zipf_frequency,  # ~0.25 s to load its tables: only when extraction runs
+    )
 
     return zipf_frequency
 
@@ -112,8 +115,14 @@ def unit_features(units: list[Unit], rule_heads: dict[tuple[int, int], str]) -> 
             f.append("section_word")
         if re.search(r"\bby\s+[A-Z]", text):
             f.append("by_Name")
-        if re.match(r"^\W*(?:speakers?|presenters?|panelists?|moderator|host|by)\s*[:\-]", text, re.I):
+        if re.match(r"^\W*(?:speakers?|presenters?|panelists?|moderator|host|by)\s*[:\-]", text, re.IGNORECASE):
             f.append("speaker_label")
+        if text.startswith("#"):
+            f.append("hash_heading")  # "###Title" (no space): a heading to its writer, a paragraph to CommonMark
+        stop = {"a", "an", "the", "of", "and", "or", "in", "on", "for", "to", "with", "at", "by", "from", "vs"}
+        content = [w for w in words if w.lower() not in stop]
+        if content:
+            f.append(f"titlecase={round(4 * sum(1 for w in content if w[:1].isupper()) / len(content))}")
         base.append(f)
     spk = [any(x in ("speaker_label", "by_Name") or x.startswith("names=") and x != "names=0" for x in f) for f in base]
     near: dict[str, list[bool]] = {}
@@ -124,6 +133,14 @@ def unit_features(units: list[Unit], rule_heads: dict[tuple[int, int], str]) -> 
         row = list(f)
         votes = near[shape(units[k])]
         row.append(f"shape_spk={round(4 * sum(votes) / len(votes))}")
+        u = units[k]
+        prominent = u.kind == "heading" or u.bold or u.lead_emph or "hash_heading" in f or "enum=True" in f
+        after = any(spk[k + 1:k + 3])
+        row.append(f"prominent={prominent}&next_spk={after}")
+        kl = next(x for x in f if x.startswith("kl="))
+        rep = next(x for x in f if x.startswith("repeat="))
+        row.append(f"{kl}&next_spk={after}")
+        row.append(f"{kl}&{rep}")
         for d in (-2, -1, 1, 2):
             if 0 <= k + d < len(base):
                 row.extend(f"{d}:{x}" for x in base[k + d] if x.startswith(("kl=", "bold=", "speaker_label", "by_Name",

@@ -19,16 +19,25 @@ from kb.ingest.events import EVENT_WORDS, NOT_ATTENDED
 from kb.ingest.links import GENERIC_LABELS, classify_url
 from kb.ingest.markdown import Block
 from kb.ingest.people import canonical_name, looks_like_person, strip_honorific
-from kb.ingest.prose import (TALK_NOUN, Speakers, _surname_like, find_speakers, names_at, talk_links,
-                             title_candidates, title_span_talk, topic_phrase)
+from kb.ingest.prose import (
+    TALK_NOUN,
+    Speakers,
+    _surname_like,
+    find_speakers,
+    names_at,
+    talk_links,
+    title_candidates,
+    title_span_talk,
+    topic_phrase,
+)
 
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8}
-_ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth)\b", re.I)
+_ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth)\b", re.IGNORECASE)
 _SEPARATORS = re.compile(r"\s+[—–]\s+|\s+-{1,2}\s+|:\s+|\s+\|\s+|\s+by\s+|@")
 _AFFIL = re.compile(r"\s*[(\[]([^)\]]{2,80})[)\]]\s*$|,\s+([A-Z][^,]{1,60})$")
 KIND_PREFIX = re.compile(r"^((?:(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|last|closing|opening)\s+)?"
                          r"(?:invited|keynote|plenary|opening|closing|award|contributed)?\s*(?:talk|keynote|speaker|lecture|"
-                          r"tutorial|panel)(?:\s+\d+)?)\s*(?:[:\-—–]|by)\s+(.*)$", re.I)
+                          r"tutorial|panel)(?:\s+\d+)?)\s*(?:[:\-—–]|by)\s+(.*)$", re.IGNORECASE)
 
 
 @dataclass
@@ -57,7 +66,7 @@ def clean_title(text: str | None) -> str | None:
     t = " ".join(text.split())
     t = re.sub(r"(?:\s*\[(?:\^?[\w@:\-]+(?:\s*[,;–-]\s*\^?[\w@:\-]+)*)\])+\s*[.,;:]?$", "", t)  # "… equations [11]"
     t = t.strip(" \"“”'‘’*_`.,;:-—–")
-    t = re.sub(r"^(?:the\s+(?:talk|topic)\s+(?:of|on)\s+|a\s+talk\s+(?:on|about)\s+|titled\s+|entitled\s+)", "", t, flags=re.I)
+    t = re.sub(r"^(?:the\s+(?:talk|topic)\s+(?:of|on)\s+|a\s+talk\s+(?:on|about)\s+|titled\s+|entitled\s+)", "", t, flags=re.IGNORECASE)
     t = t.strip(" \"“”'‘’")
     if len(t) < 3 or t.lower() in GENERIC_LABELS:
         return None
@@ -171,7 +180,7 @@ def prose_talks(blocks: list[Block], skip: set[int], exclude: set[str], taken: s
     return _merge_same_speaker(hits)
 
 
-_GIVEN_BY = re.compile(r"\b(?:given|presented|delivered|taught|led|run|facilitated)\s+by\s", re.I)
+_GIVEN_BY = re.compile(r"\b(?:given|presented|delivered|taught|led|run|facilitated)\s+by\s", re.IGNORECASE)
 
 
 def _plain(block: Block, a: int, b: int) -> str:
@@ -191,13 +200,13 @@ def prose_talk(block: Block, i: int, a: int, b: int, exclude: set[str], weak: bo
     pair = title_span_talk(block, a, b, exclude)
     if pair:
         title, speakers = pair
-        km = re.search(r"\b(keynote|panel|tutorial)\b", sentence, re.I)
+        km = re.search(r"\b(keynote|panel|tutorial)\b", sentence, re.IGNORECASE)
         return make_hit(title, speakers.names, i, a, kind=km.group(1).lower() if km else None,
                     links=talk_links(block, a, b, exclude), layout="prose", spelled=speakers.spelled)
     if not TALK_NOUN.search(sentence) and not weak and not _GIVEN_BY.search(sentence):
         return None
     m = KIND_PREFIX.match(sentence.strip(" *"))
-    if m and re.match(r"(?:invited|keynote|contributed|plenary)", m.group(1), re.I):
+    if m and re.match(r"(?:invited|keynote|contributed|plenary)", m.group(1), re.IGNORECASE):
         title, names, kind = split_title_speaker(sentence.strip(" *").rstrip("."))
         if names:
             return make_hit(title, names, i, a, kind=kind, links=talk_links(block, a, b, exclude), layout="prose")
@@ -219,10 +228,10 @@ def prose_talk(block: Block, i: int, a: int, b: int, exclude: set[str], weak: bo
             title = phrase
     ordinal = None
     om = _ORDINAL.search(sentence)
-    if om and re.search(r"\b(?:talk|keynote|lecture|presentation|speaker|part)\b", sentence[om.start():], re.I):
+    if om and re.search(r"\b(?:talk|keynote|lecture|presentation|speaker|part)\b", sentence[om.start():], re.IGNORECASE):
         ordinal = _ORDINALS[om.group(1).lower()]
     kind = "panel" if speakers.panel else None
-    km = re.search(r"\b(keynote|panel|tutorial|award talk)\b", sentence, re.I)
+    km = re.search(r"\b(keynote|panel|tutorial|award talk)\b", sentence, re.IGNORECASE)
     if km and not kind:
         kind = {"award talk": "main"}.get(km.group(1).lower(), km.group(1).lower())
     cited = re.findall(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]", sentence)

@@ -40,10 +40,6 @@ def tagger(path: Path) -> pycrfsuite.Tagger | None:
     return t
 
 
-def models_present() -> bool:
-    return LINES_MODEL.exists() and SPANS_MODEL.exists()
-
-
 @dataclass
 class Analysis:
     """What both labellers read: the units, their features, and the old detectors' hits located."""
@@ -52,24 +48,28 @@ class Analysis:
     line_features: list[list[str]]
     rule_heads: dict[tuple[int, int], str]
     rule_spans: dict[tuple[int, int], str]
+    rule_hits: dict[int, list[TalkHit]]  # unit index → the old detectors' hits that start in it
 
 
 def analyse(blocks: list[Block], skip: set[int], rule_hits: list[TalkHit]) -> Analysis:
     us = units(blocks, skip)
     rule_heads: dict[tuple[int, int], str] = {}
     rule_spans: dict[tuple[int, int], str] = {}
-    by_block: dict[int, list[Unit]] = {}
-    for u in us:
-        by_block.setdefault(u.block, []).append(u)
+    rule_by_unit: dict[int, list[TalkHit]] = {}
+    by_block: dict[int, list[int]] = {}
+    for k, u in enumerate(us):
+        by_block.setdefault(u.block, []).append(k)
     for h in rule_hits:
-        for u in by_block.get(h.block, []):
+        for k in by_block.get(h.block, []):
+            u = us[k]
             if u.start <= h.offset <= u.end or (h.offset < u.start and u.first):
                 rule_heads[(u.block, u.start)] = h.layout
+                rule_by_unit.setdefault(k, []).append(h)
                 break
         _mark(blocks, h.block, h.title, "TITLE", rule_spans)
         for name in (h.spelled_speakers or h.speakers):
             _mark(blocks, h.block, name, "SPEAKER", rule_spans)
-    return Analysis(us, unit_features(us, rule_heads), rule_heads, rule_spans)
+    return Analysis(us, unit_features(us, rule_heads), rule_heads, rule_spans, rule_by_unit)
 
 
 def _mark(blocks: list[Block], block: int, phrase: str | None, label: str, out: dict[tuple[int, int], str]) -> None:
@@ -86,6 +86,7 @@ def _mark(blocks: list[Block], block: int, phrase: str | None, label: str, out: 
 @dataclass
 class Head:
     unit: int
+    rules: list[TalkHit]  # the old detectors' hits in the head line
     window: list[tuple[int, Unit, list[Token]]]
     labels: list[str]  # one per token of the window, in order
     confidence: float
@@ -99,8 +100,10 @@ def head_windows(blocks: list[Block], a: Analysis, heads: list[int]) -> list[lis
 def label_post(blocks: list[Block], a: Analysis) -> list[Head] | None:
     """Talk heads with their labelled tokens; None when the models are not installed."""
     lines, spans = tagger(LINES_MODEL), tagger(SPANS_MODEL)
-    if lines is None or spans is None or not a.units:
+    if lines is None or spans is None:
         return None
+    if not a.units:
+        return []
     labels = lines.tag(a.line_features)
     heads = [k for k, lab in enumerate(labels) if lab == "H"]
     out = []
@@ -108,5 +111,5 @@ def label_post(blocks: list[Block], a: Analysis) -> list[Head] | None:
         conf = lines.marginal("H", k)
         feats = token_features(window, a.rule_spans)
         tok_labels = spans.tag(feats) if feats else []
-        out.append(Head(k, window, tok_labels, conf))
+        out.append(Head(k, a.rule_hits.get(k, []), window, tok_labels, conf))
     return out

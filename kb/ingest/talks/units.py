@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from kb.ingest.markdown import Block
 
-TOKEN = re.compile(r"[^\W_]+(?:['’.\-][^\W_]+)*\.?|[^\w\s]|_", re.U)
+TOKEN = re.compile(r"[^\W_]+(?:['’.\-][^\W_]+)*\.?|[^\w\s]|_", re.UNICODE)
 
 
 @dataclass
