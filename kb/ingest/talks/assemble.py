@@ -33,7 +33,8 @@ def learned_hits(blocks: list[Block], skip: set[int], rule_hits: list[TalkHit], 
         return None
     hits: list[TalkHit] = []
     for h in heads:
-        if len(h.rules) > 1:  # a paragraph telling several talks: the sentence detectors split it
+        if len(h.rules) > 1 or (h.rules and h.rules[0].layout == "prose"):
+            # a sentence detector read this paragraph: it splits several talks, and it reads prose
             found = h.rules
         else:
             hit = _hit(blocks, h)

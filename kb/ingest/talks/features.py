@@ -136,6 +136,11 @@ def unit_features(units: list[Unit], rule_heads: dict[tuple[int, int], str]) -> 
         u = units[k]
         prominent = u.kind == "heading" or u.bold or u.lead_emph or "hash_heading" in f or "enum=True" in f
         after = any(spk[k + 1:k + 3])
+        prev = units[k - 1] if k else None
+        outdent = prev is not None and ((u.kind != "item" and prev.kind == "item")
+                                        or (u.kind == prev.kind == "item" and u.level < prev.level))
+        row.append(f"outdent={outdent}")
+        row.append(f"outdent={outdent}&prominent={prominent}&next_spk={after}")
         row.append(f"prominent={prominent}&next_spk={after}")
         kl = next(x for x in f if x.startswith("kl="))
         rep = next(x for x in f if x.startswith("repeat="))

@@ -15,7 +15,7 @@ from pathlib import Path
 import pycrfsuite
 
 from kb.ingest.markdown import Block
-from kb.ingest.talks.features import token_features, unit_features, window_tokens
+from kb.ingest.talks.features import shape, token_features, unit_features, window_tokens
 from kb.ingest.talks.hits import TalkHit
 from kb.ingest.talks.units import TOKEN, Token, Unit, units
 
@@ -97,6 +97,30 @@ def head_windows(blocks: list[Block], a: Analysis, heads: list[int]) -> list[lis
             for n, k in enumerate(heads)]
 
 
+SPEAKER_NEXT = "prominent=True&next_spk=True"
+
+
+def siblings(a: Analysis, labels: list[str]) -> list[str]:
+    """A post's talk heads share a template, and the line labeller, reading one line at a time,
+    misses some of them. Two document-level passes:
+
+    * a head that is a prominent line followed by a speaker line ("**B. Title**" then "speaker: Jane
+      Doe") makes every line of the same shape followed by a speaker line a head;
+    * a shape of heading or bold line whose lines are at least half heads (two or more) makes the
+      rest of them heads.
+    """
+    shapes = [shape(u) for u in a.units]
+    strong = {shapes[k] for k, lab in enumerate(labels) if lab == "H" and SPEAKER_NEXT in a.line_features[k]}
+    out = ["H" if shapes[k] in strong and SPEAKER_NEXT in a.line_features[k] else lab for k, lab in enumerate(labels)]
+    total: dict[str, int] = {}
+    heads: dict[str, int] = {}
+    for k, sh in enumerate(shapes):
+        total[sh] = total.get(sh, 0) + 1
+        heads[sh] = heads.get(sh, 0) + (out[k] == "H")
+    return ["H" if heads[sh] >= 2 and 2 * heads[sh] >= total[sh] and (a.units[k].kind == "heading" or a.units[k].bold)
+            else out[k] for k, sh in enumerate(shapes)]
+
+
 def label_post(blocks: list[Block], a: Analysis) -> list[Head] | None:
     """Talk heads with their labelled tokens; None when the models are not installed."""
     lines, spans = tagger(LINES_MODEL), tagger(SPANS_MODEL)
@@ -104,7 +128,7 @@ def label_post(blocks: list[Block], a: Analysis) -> list[Head] | None:
         return None
     if not a.units:
         return []
-    labels = lines.tag(a.line_features)
+    labels = siblings(a, lines.tag(a.line_features))
     heads = [k for k, lab in enumerate(labels) if lab == "H"]
     out = []
     for k, window in zip(heads, head_windows(blocks, a, heads)):
