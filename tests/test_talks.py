@@ -1,10 +1,19 @@
-"""Talk layouts, cite forms and identity rules, each on a small post written for the test."""
+"""Talk layouts, cite forms and identity rules, each on a small post written for the test.
+
+These exercise the hand-written layout and sentence detectors, which the learned labellers read as
+features (and which extract alone when no model is installed): ``rules_only=True``. The learned
+extractor has its own tests in ``test_talk_labellers.py``.
+"""
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
-from kb.ingest.pipeline import extract
+from kb.ingest import pipeline
+
+extract = partial(pipeline.extract, rules_only=True)
 
 
 def talks(md: str) -> list[tuple[str | None, list[str]]]:

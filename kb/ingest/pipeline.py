@@ -15,6 +15,7 @@ from kb.errors import BadInput
 from kb.ingest.conference import detect_conference
 from kb.ingest.events import find_events
 from kb.ingest.frontmatter import front_matter_date, is_draft, split_front_matter
+from kb.ingest.layouts import author_block_talks, heading_talks, item_talks, table_talks
 from kb.ingest.linking import link_citations, link_records
 from kb.ingest.markdown import Block, walk
 from kb.ingest.mentions import find_people
@@ -22,7 +23,6 @@ from kb.ingest.people import resolve, split_display
 from kb.ingest.records import Event, Extraction, ParsedReference, Problem, Talk
 from kb.ingest.references import find_references, parse_entries
 from kb.ingest.rst import looks_like_rst, rst_to_markdown
-from kb.ingest.layouts import author_block_talks, heading_talks, item_talks, table_talks
 from kb.ingest.talks.assemble import learned_hits
 from kb.ingest.talks.hits import TalkHit, prose_talks
 from kb.ingest.text import normalise_title
@@ -30,8 +30,12 @@ from kb.ingest.text import normalise_title
 MAX_TEXT = 256 * 1024  # characters: some stages grow faster than linearly with size (kb.importer.MAX_POST_BYTES)
 
 
-def extract(text: str, source: str = "<post>") -> Extraction:
-    """Extract everything from one post's text. Raises only :class:`kb.errors.BadInput` (too long, broken front matter)."""
+def extract(text: str, source: str = "<post>", rules_only: bool = False) -> Extraction:
+    """Extract everything from one post's text. Raises only :class:`kb.errors.BadInput` (too long, broken front matter).
+
+    Talks come from the trained labellers (:mod:`kb.ingest.talks`); ``rules_only`` (or no installed
+    model) uses the hand-written layout and sentence detectors alone, which the labellers read as features.
+    """
     if len(text) > MAX_TEXT:
         raise BadInput(source, f"post is longer than {MAX_TEXT // 1024} Ki characters, too big to extract (split it)")
     p = prepare(text, source)
@@ -45,8 +49,8 @@ def extract(text: str, source: str = "<post>") -> Extraction:
     x.problems.extend(problems)
 
     x.events = _unique_events([h.event for h in event_hits])
-    hits = learned_hits(blocks, ref_blocks, p.rule_hits, x.problems)
-    if hits is None:  # no trained model installed: the rule detectors alone
+    hits = None if rules_only else learned_hits(blocks, ref_blocks, p.rule_hits, x.problems)
+    if hits is None:
         hits = p.rule_hits
     _titles_from_cited_papers(hits, x.papers)
     _titles_announced_later(hits, blocks)
