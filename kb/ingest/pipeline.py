@@ -24,7 +24,8 @@ from kb.ingest.records import Event, Extraction, ParsedReference, Problem, Talk
 from kb.ingest.references import find_references, parse_entries
 from kb.ingest.rst import looks_like_rst, rst_to_markdown
 from kb.ingest.talks.assemble import learned_hits
-from kb.ingest.talks.hits import TalkHit, prose_talks
+from kb.ingest.talks.features import DATE
+from kb.ingest.talks.hits import KIND_PREFIX, TalkHit, clean_title, prose_talks
 from kb.ingest.text import normalise_title
 
 MAX_TEXT = 256 * 1024  # characters: some stages grow faster than linearly with size (kb.importer.MAX_POST_BYTES)
@@ -52,6 +53,7 @@ def extract(text: str, source: str = "<post>", rules_only: bool = False) -> Extr
     hits = None if rules_only else learned_hits(blocks, ref_blocks, p.rule_hits, x.problems)
     if hits is None:
         hits = p.rule_hits
+    _titles_from_heading_above(hits, blocks)
     _titles_from_cited_papers(hits, x.papers)
     _titles_announced_later(hits, blocks)
     _assign_events(hits, event_hits, blocks)
@@ -163,6 +165,23 @@ def _talk_hits(blocks: list[Block], skip: set[int], event_hits) -> list[TalkHit]
             continue
         unique.append(h)
     return unique
+
+
+def _titles_from_heading_above(hits: list[TalkHit], blocks: list[Block]) -> None:
+    """"## Keynote: Can Models Forget?" then "Delivered by Jane Doe.": an untitled talk introduced in
+    the first line under a heading takes the heading (kind prefix off) as its title, unless the
+    heading introduces talks of its own."""
+    at = {h.block for h in hits}
+    for h in hits:
+        j = h.block - 1
+        if h.title or h.offset > 0 or j < 0 or j in at or blocks[j].kind != "heading" or DATE.search(blocks[j].text):
+            continue  # ("## Thursday" is a day, not a talk)
+        end = next((i for i in range(j + 1, len(blocks)) if blocks[i].kind == "heading" and blocks[i].level <= blocks[j].level),
+                   len(blocks))
+        if sum(1 for g in hits if j < g.block < end) > 1:
+            continue  # a section holding several talks: its heading names the section, not this talk
+        m = KIND_PREFIX.match(blocks[j].text.strip())
+        h.title = clean_title(m.group(2) if m else blocks[j].text)
 
 
 _TITLE_WAS = re.compile(r"\b(?:the\s+)?(?:title|talk title)\s+(?:was|is|:)\s*[\"“]([^\"”]{4,200})[\"”]", re.I)

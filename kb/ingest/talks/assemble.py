@@ -11,7 +11,7 @@ from kb.ingest.links import classify_url
 from kb.ingest.markdown import Block
 from kb.ingest.people import canonical_name
 from kb.ingest.records import Problem
-from kb.ingest.talks.hits import TalkHit, clean_title
+from kb.ingest.talks.hits import KIND_PREFIX, TalkHit, clean_title
 from kb.ingest.talks.model import Head, analyse, label_post
 from kb.ingest.text import normalise_title
 
@@ -63,7 +63,7 @@ def learned_hits(blocks: list[Block], skip: set[int], rule_hits: list[TalkHit], 
             _add(hits, hit, h, blocks, problems)
     # Talks told in running prose ("Tianqi Chen presented XGBoost [1]") sit mid-paragraph, where a
     # line labeller cannot see them: the sentence detector's hits with a title and a speaker stay.
-    covered = {(u.block, u.start) for h in heads for _, u, _ in h.window[:1]}
+    covered = {(u.block, u.start) for h in heads for _, u, _ in h.window}
     for k, rules in a.rule_hits.items():
         u = a.units[k]
         if (u.block, u.start) not in covered:
@@ -107,6 +107,11 @@ def _runs(h: Head, label: str) -> list[tuple[int, int, int]]:
     return out
 
 
+def _kind_prefix(text: str) -> str:
+    m = KIND_PREFIX.match(text)
+    return m.group(2) if m else text
+
+
 def _hit(blocks: list[Block], h: Head) -> TalkHit | None:
     head = h.window[0][1] if h.window else None
     if head is None:
@@ -127,6 +132,11 @@ def _hit(blocks: list[Block], h: Head) -> TalkHit | None:
             if name and name not in speakers:
                 speakers.append(name)
                 spelled.append(part)
+    if not title and speakers and h.unit > 0:
+        # "## Keynote: Can Models Forget?" then "delivered by Jane Doe": the heading just above names the talk
+        above = h.above
+        if above is not None and above.kind == "heading":
+            title = clean_title(_LEAD.sub("", _kind_prefix(above.text.strip())))
     rule = h.rules[0] if h.rules else None
     if rule is not None:  # what the span tagger left empty, the detector that fired here may know
         title = title or rule.title

@@ -24,7 +24,7 @@ _TIME_ANY = re.compile(r"\b\d{1,2}[:.h]\d{2}\b|\b\d{1,2}\s*(?:am|pm)\b", re.IGNO
 _ENUM = re.compile(r"^\W*(?:\d{1,2}|[A-Za-z]|[ivx]{1,4})[.)]\s")
 _SEP = re.compile(r"\s[—–-]{1,2}\s|:\s|\s\|\s|\s@\s|,\s")
 _QUOTED = re.compile(r"[\"“”‘’']")
-_DATE = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b|\b(?:19|20)\d{2}\b|"
+DATE = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b|\b(?:19|20)\d{2}\b|"
                    r"\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*day\b|\bday\s*\d\b", re.IGNORECASE)
 
 
@@ -95,7 +95,7 @@ def unit_features(units: list[Unit], rule_heads: dict[tuple[int, int], str]) -> 
             f"repeat={_bucket(shapes[shape(u)])}", f"pos={_bucket(k)}",
             f"time={bool(_TIME.match(text))}", f"time_any={bool(_TIME_ANY.search(text))}",
             f"enum={bool(_ENUM.match(text))}", f"sep={bool(_SEP.search(text))}",
-            f"quoted={bool(_QUOTED.search(text))}", f"date={bool(_DATE.search(text))}",
+            f"quoted={bool(_QUOTED.search(text))}", f"date={bool(DATE.search(text))}",
             f"names={_bucket(_name_pairs(words))}", f"rule={rule_heads.get((u.block, u.start), 'none')}",
             f"q={text.endswith('?')}",
         ]

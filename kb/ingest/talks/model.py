@@ -90,6 +90,7 @@ class Head:
     window: list[tuple[int, Unit, list[Token]]]
     labels: list[str]  # one per token of the window, in order
     confidence: float
+    above: Unit | None = None  # the line before the head
 
 
 def head_windows(blocks: list[Block], a: Analysis, heads: list[int]) -> list[list[tuple[int, Unit, list[Token]]]]:
@@ -135,5 +136,5 @@ def label_post(blocks: list[Block], a: Analysis) -> list[Head] | None:
         conf = lines.marginal("H", k)
         feats = token_features(window, a.rule_spans)
         tok_labels = spans.tag(feats) if feats else []
-        out.append(Head(k, a.rule_hits.get(k, []), window, tok_labels, conf))
+        out.append(Head(k, a.rule_hits.get(k, []), window, tok_labels, conf, a.units[k - 1] if k else None))
     return out
