@@ -1,0 +1,269 @@
+"""The learned talk extractor, stage by stage: reST reading, units, features, the sibling passes,
+title cleaning, and end to end on notes written for these tests; then the shipped models and our
+annotations of the real corpus (those need ../shared and skip without it)."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+
+import pytest
+
+from kb.corpus import ANNOTATIONS, annotated, manifest, shared_dir
+from kb.ingest.markdown import walk
+from kb.ingest.pipeline import extract, prepare
+from kb.ingest.rst import looks_like_rst, rst_to_markdown
+from kb.ingest.talks import model as talk_model
+from kb.ingest.talks.assemble import _LEAD, told_in_prose
+from kb.ingest.talks.features import shape, unit_features
+from kb.ingest.talks.hits import TalkHit
+from kb.ingest.talks.model import SPEAKER_NEXT, analyse, siblings
+from kb.ingest.talks.units import units
+
+# ---------------------------------------------------------------- reST
+
+
+RST = """=================
+Sprint notes 2031
+=================
+
+Opening
+-------
+
+Fast builds
+===========
+
+See `the slides <https://example.org/s.pdf>`_ and :ref:`intro`.
+
+.. image:: https://example.org/p.png
+
+Later
+~~~~~
+"""
+
+
+def test_rst_headings_links_and_images_become_markdown_line_for_line():
+    md = rst_to_markdown(RST)
+    assert md.count("\n") == RST.count("\n")
+    lines = md.split("\n")
+    assert lines[1] == "# Sprint notes 2031"
+    assert lines[4] == "## Opening"
+    assert lines[7] == "### Fast builds"
+    assert lines[10] == "See [the slides](https://example.org/s.pdf) and intro."
+    assert lines[12] == "![](https://example.org/p.png)"
+    assert lines[14] == "#### Later"
+
+
+def test_rst_is_recognised_by_name_or_by_adornments():
+    assert looks_like_rst("x", "notes.rst")
+    assert looks_like_rst(RST, "notes.md")
+    assert not looks_like_rst("# Title\n\nSome text\n\nSub\n---\n", "post.md")
+
+
+def test_rst_talk_is_extracted():
+    text = ("Boulder meetup\n==============\n\nPlotting at scale\n-----------------\n\n"
+            "**Presenter:** Dana Scully\n\n* datashader\n* bokeh\n")
+    talks = [(t.title, t.speakers) for t in extract(text, "meetup.rst").talks]
+    assert talks == [("Plotting at scale", ["Dana Scully"])]
+
+
+# ---------------------------------------------------------------- units and features
+
+
+def test_units_are_lines_with_their_block_coordinates():
+    body = "## Talk one\n\n**Bold line**\nsecond line\n\n- item\n  - nested\n\n```python\nx = 1\n```\n"
+    blocks = walk(body)
+    us = units(blocks)
+    assert [(u.kind, u.level, u.text, u.line, u.bold) for u in us] == [
+        ("heading", 2, "Talk one", 1, False),
+        ("paragraph", 0, "Bold line", 3, True),
+        ("paragraph", 0, "second line", 4, False),
+        ("item", 1, "item", 6, False),
+        ("item", 2, "nested", 7, False),
+    ]
+    for u in us:
+        assert blocks[u.block].text[u.start:u.end] == u.text
+
+
+def test_line_features_see_speaker_lines_below_a_prominent_line():
+    blocks = walk("**A. Streaming tables**\n\n- speaker: Jane Doe\n- notes\n")
+    us = units(blocks)
+    feats = unit_features(us, {})
+    assert "enum=True" in feats[0] and "bold=True" in feats[0]
+    assert SPEAKER_NEXT in feats[0]
+    assert "speaker_label" in feats[1]
+    assert SPEAKER_NEXT not in feats[2]
+
+
+def test_shape_abstracts_letters_and_digits():
+    blocks = walk("**A. One**\n\n**B. Two**\n\n## 10:30 Three\n")
+    us = units(blocks)
+    assert shape(us[0]) == shape(us[1]) != shape(us[2])
+
+
+# ---------------------------------------------------------------- document-level passes
+
+
+def test_siblings_extend_a_talk_template_to_every_line_of_its_shape():
+    md = "".join(f"**{c}. Title {c}**\n\n- speaker: Jane Doe{c.lower()}\n- a note\n\n" for c in "ABCD")
+    p = prepare(md)
+    a = analyse(p.blocks, p.ref_blocks, [])
+    heads = [k for k, u in enumerate(a.units) if u.bold]
+    labels = ["I"] * len(a.units)
+    labels[heads[0]] = "H"
+    assert [k for k, lab in enumerate(siblings(a, labels)) if lab == "H"] == heads
+
+
+def test_siblings_leave_a_lone_doubtful_head_alone():
+    md = "## Day 1\n\nsome notes\n\n## Day 2\n\nmore notes\n\n## Summary\n\nthe end\n"
+    p = prepare(md)
+    a = analyse(p.blocks, p.ref_blocks, [])
+    labels = ["H"] + ["O"] * (len(a.units) - 1)
+    assert siblings(a, labels) == labels
+
+
+@pytest.mark.parametrize("raw,title", [
+    ("A. Real-time dashboards", "Real-time dashboards"),
+    ("10:30 - 11:00 : Graph databases", "Graph databases"),
+    ("3) Testing in production", "Testing in production"),
+    ("Apache Kafka at scale", "Apache Kafka at scale"),
+])
+def test_list_labels_and_time_slots_leave_titles(raw, title):
+    assert _LEAD.sub("", raw) == title
+
+
+def test_posts_told_in_sentences_go_to_the_sentence_detectors():
+    prose = [TalkHit("T", ["A B"], 1, layout="prose"), TalkHit("U", ["C D"], 2, layout="prose"),
+             TalkHit("V", ["E F"], 3, layout="heading")]
+    assert told_in_prose(prose)
+    assert not told_in_prose(prose[1:] + [TalkHit("W", [], 4, layout="item")])
+    assert not told_in_prose(prose[:1])
+
+
+# ---------------------------------------------------------------- end to end (shipped models)
+
+needs_model = pytest.mark.skipif(not (talk_model.LINES_MODEL.exists() and talk_model.SPANS_MODEL.exists()),
+                                 reason="talk models not built (python -m training.train_talks)")
+
+NOTES = """# Data Conf 2030
+
+Notes from the two days in Lisbon.
+
+## Day 1
+
+**A. Streaming tables for everyone**
+
+- speaker: Jane Doe, CEO, Acme Analytics
+- tables that update themselves
+- the demo crashed twice, still good
+
+**B. Shipping models on Fridays**
+
+- speaker: Rob Roe
+- deploy small, deploy often
+
+**C. Graphs all the way down**
+
+- speaker: Ann Smith, Graphly
+- knowledge graphs for search
+
+## Day 2
+
+### Lunch
+
+- tacos
+"""
+
+
+@needs_model
+def test_notes_with_bold_titles_and_speaker_lines():
+    x = extract(NOTES)
+    assert [(t.title, t.speakers) for t in x.talks] == [
+        ("Streaming tables for everyone", ["Jane Doe"]),
+        ("Shipping models on Fridays", ["Rob Roe"]),
+        ("Graphs all the way down", ["Ann Smith"]),
+    ]
+    assert [t.line for t in x.talks] == [7, 13, 18]
+
+
+@needs_model
+def test_heading_title_and_speaker_in_the_next_sentence():
+    md = ("# RustFest notes\n\n## Keynote: The borrow checker is your friend\n\nGiven by Mara Bos.\n\n"
+          "- lifetimes are documentation\n\n## Fearless concurrency in practice\n\nGiven by Niko Matsakis.\n\n- channels\n")
+    assert [(t.title, t.speakers) for t in extract(md).talks] == [
+        ("The borrow checker is your friend", ["Mara Bos"]), ("Fearless concurrency in practice", ["Niko Matsakis"])]
+
+
+@needs_model
+def test_rules_only_is_the_fallback_without_models(monkeypatch, tmp_path):
+    monkeypatch.setattr(talk_model, "LINES_MODEL", tmp_path / "missing.crfsuite")
+    assert [t.title for t in extract(NOTES).talks] == [t.title for t in extract(NOTES, rules_only=True).talks]
+
+
+def test_shipped_models_match_their_record_and_stay_small():
+    meta = json.loads((talk_model.HERE / "models.json").read_text(encoding="utf-8"))
+    for name, info in meta["models"].items():
+        path = talk_model.HERE / name
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == info["sha256"], f"{name} differs from models.json"
+        assert info["bytes"] <= 5 * 1024 * 1024
+    assert meta["splits"] == "train,dev"
+
+
+# ---------------------------------------------------------------- the annotated real corpus
+
+SHARED = shared_dir()
+needs_corpus = pytest.mark.skipif(SHARED is None, reason="../shared/realcorpus not mounted (set KB_SHARED)")
+
+
+def _loose(text: str) -> str:
+    """The post as read: links as their text, HTML unescaped, emphasis marks, case and spacing ignored."""
+    text = re.sub(r"!?\[([^\]\n]*)\]\([^)\s]*\)(?:\{[^}\n]*\})?", r"\1", html.unescape(text))
+    return re.sub(r"\s+", " ", re.sub(r"[*_`]", "", text)).strip().lower()
+
+
+@needs_corpus
+def test_every_annotation_names_a_corpus_post_and_its_text_is_verbatim():
+    docs = manifest(SHARED)
+    files = sorted(ANNOTATIONS.glob("*.gold.json")) + sorted((ANNOTATIONS / "second").glob("*.gold.json"))
+    assert len(files) >= 160
+    for path in files:
+        sha = path.name.split(".")[0]
+        assert sha in docs, f"{path.name}: no corpus post has blob {sha}"
+        gold = json.loads(path.read_text(encoding="utf-8"))
+        assert list(gold) == ["source", "front_matter", "conference", "events", "talks", "people", "papers",
+                              "links", "non_entities", "edge_cases"], path.name
+        post = _loose(docs[sha].text())
+        refs = {p["ref"] for p in gold["papers"]}
+        people = {p["name"] for p in gold["people"]}
+        for talk in gold["talks"]:
+            if not talk.get("title_inferred"):
+                assert _loose(talk["title"]) in post, f"{path.name}: title {talk['title']!r} not in the post"
+            assert set(talk["speakers"]) <= people, f"{path.name}: a speaker of {talk['title']!r} is not in people"
+            assert set(talk["cites"]) <= refs, f"{path.name}: a cite of {talk['title']!r} is not a paper ref"
+
+
+@needs_corpus
+def test_annotation_counts_by_split():
+    counts: dict[str, int] = {}
+    for doc, _ in annotated(SHARED):
+        counts[doc.split] = counts.get(doc.split, 0) + 1
+    docs = manifest(SHARED)
+    multi = {s: sum(1 for d in docs.values() if d.kind == "multi" and d.split == s) for s in ("dev", "test")}
+    assert counts["dev"] == multi["dev"] and counts["test"] == multi["test"]  # every multi-talk post of dev and test
+    assert counts["train"] >= 80
+
+
+@needs_corpus
+@needs_model
+@pytest.mark.slow
+def test_learned_extractor_beats_the_rule_detectors_on_dev(monkeypatch, tmp_path):
+    """A guard, not the measurement (dev trains the shipped models; README has the fold and test figures)."""
+    from kb.evaluate import evaluate_corpus
+
+    learned = evaluate_corpus(SHARED, ("dev",))["totals"]
+    monkeypatch.setattr(talk_model, "LINES_MODEL", tmp_path / "missing.crfsuite")
+    rules = evaluate_corpus(SHARED, ("dev",))["totals"]
+    assert learned["talks"]["f1"] >= rules["talks"]["f1"] + 0.15
+    assert learned["talks"]["f1"] >= 0.75
