@@ -77,7 +77,8 @@ def shape(u: Unit) -> str:
 def unit_features(units: list[Unit], rule_heads: dict[tuple[int, int], str]) -> list[list[str]]:
     """One feature list per unit. ``rule_heads``: (block, start of unit) → layout of an old detector hit."""
     lex = lexicon()
-    shapes = Counter(shape(u) for u in units)
+    unit_shapes = [shape(u) for u in units]
+    shapes = Counter(unit_shapes)
     level_count = Counter(u.level for u in units if u.kind == "heading")
     levels = sorted(level_count)
     base: list[list[str]] = []
@@ -92,7 +93,7 @@ def unit_features(units: list[Unit], rule_heads: dict[tuple[int, int], str]) -> 
             f"words={_bucket(len(words))}", f"caps={_bucket(round(10 * caps / len(words)) if words else 0)}",
             f"link={_bucket(round(4 * u.link_cover))}", f"nlinks={_bucket(u.n_links)}",
             f"depth={min(u.depth, 4)}", f"end={text[-1] if not text[-1].isalnum() else 'a'}",
-            f"repeat={_bucket(shapes[shape(u)])}", f"pos={_bucket(k)}",
+            f"repeat={_bucket(shapes[unit_shapes[k]])}", f"pos={_bucket(k)}",
             f"time={bool(_TIME.match(text))}", f"time_any={bool(_TIME_ANY.search(text))}",
             f"enum={bool(_ENUM.match(text))}", f"sep={bool(_SEP.search(text))}",
             f"quoted={bool(_QUOTED.search(text))}", f"date={bool(DATE.search(text))}",
@@ -126,12 +127,13 @@ def unit_features(units: list[Unit], rule_heads: dict[tuple[int, int], str]) -> 
         base.append(f)
     spk = [any(x in ("speaker_label", "by_Name") or x.startswith("names=") and x != "names=0" for x in f) for f in base]
     near: dict[str, list[bool]] = {}
-    for k, u in enumerate(units):
-        near.setdefault(shape(u), []).append(any(spk[k:k + 3]))
+    for k, sh in enumerate(unit_shapes):
+        near.setdefault(sh, []).append(any(spk[k:k + 3]))
+    context = [[x for x in f if x.startswith(_CONTEXT)] for f in base]  # what neighbours see of a line
     out = []
     for k, f in enumerate(base):
         row = list(f)
-        votes = near[shape(units[k])]
+        votes = near[unit_shapes[k]]
         row.append(f"shape_spk={round(4 * sum(votes) / len(votes))}")
         u = units[k]
         prominent = u.kind == "heading" or u.bold or u.lead_emph or "hash_heading" in f or "enum=True" in f
@@ -142,19 +144,19 @@ def unit_features(units: list[Unit], rule_heads: dict[tuple[int, int], str]) -> 
         row.append(f"outdent={outdent}")
         row.append(f"outdent={outdent}&prominent={prominent}&next_spk={after}")
         row.append(f"prominent={prominent}&next_spk={after}")
-        kl = next(x for x in f if x.startswith("kl="))
-        rep = next(x for x in f if x.startswith("repeat="))
-        row.append(f"{kl}&next_spk={after}")
-        row.append(f"{kl}&{rep}")
+        row.append(f"{f[1]}&next_spk={after}")  # f[1] is kl=, f[11] repeat=
+        row.append(f"{f[1]}&{f[11]}")
         for d in (-2, -1, 1, 2):
             if 0 <= k + d < len(base):
-                row.extend(f"{d}:{x}" for x in base[k + d] if x.startswith(("kl=", "bold=", "speaker_label", "by_Name",
-                                                                            "names=", "rule=", "kind_first", "time=",
-                                                                            "link=", "section_word", "words=", "hrank=")))
+                row.extend(f"{d}:{x}" for x in context[k + d])
             else:
                 row.append(f"{d}:edge")
         out.append(row)
     return out
+
+
+_CONTEXT = ("kl=", "bold=", "speaker_label", "by_Name", "names=", "rule=", "kind_first", "time=", "link=",
+            "section_word", "words=", "hrank=")
 
 
 # ---------------------------------------------------------------- span tagger
@@ -189,17 +191,20 @@ def token_features(window: list[tuple[int, Unit, list[Token]]], rule_spans: dict
         if len(w) > 3:
             f.append(f"suf={lw[-3:]}")
         base.append(f)
+    context = [[x for x in f if x.startswith(_TOKEN_CONTEXT)] for f in base]
     out = []
     for k, f in enumerate(base):
         row = list(f)
         for d in (-2, -1, 1, 2):
             if 0 <= k + d < len(base) and flat[k + d][0] == flat[k][0]:
-                row.extend(f"{d}:{x}" for x in base[k + d] if x.startswith(("w=", "shape=", "given", "speaker_cue",
-                                                                            "kind", "emph=", "link=", "rule=")))
+                row.extend(f"{d}:{x}" for x in context[k + d])
             else:
                 row.append(f"{d}:bol" if d < 0 else f"{d}:eol")
         out.append(row)
     return out
+
+
+_TOKEN_CONTEXT = ("w=", "shape=", "given", "speaker_cue", "kind", "emph=", "link=", "rule=")
 
 
 def _tok_shape(w: str) -> str:
