@@ -9,7 +9,7 @@ import re
 
 from kb.ingest.links import classify_url
 from kb.ingest.markdown import Block
-from kb.ingest.people import canonical_name
+from kb.ingest.people import canonical_name, given_names, looks_like_person
 from kb.ingest.records import Problem
 from kb.ingest.talks.hits import KIND_PREFIX, TalkHit, clean_title
 from kb.ingest.talks.model import Head, analyse, label_post
@@ -107,6 +107,16 @@ def _runs(h: Head, label: str) -> list[tuple[int, int, int]]:
     return out
 
 
+def _name_like(part: str) -> bool:
+    """What the span tagger calls a speaker is one if it reads as a name ("axel donath" too: notes are
+    typed fast), or is a lone given name ("David") as the post wrote it."""
+    if len(part) < 2 or not any(c.isalpha() for c in part):
+        return False
+    if " " not in part:
+        return part[:1].isupper() and part in given_names()
+    return looks_like_person(part) or (part.islower() and looks_like_person(part.title()))
+
+
 def _kind_prefix(text: str) -> str:
     m = KIND_PREFIX.match(text)
     return m.group(2) if m else text
@@ -126,9 +136,9 @@ def _hit(blocks: list[Block], h: Head) -> TalkHit | None:
     for b, s, e in _runs(h, "SPEAKER"):
         for part in _NAME_SPLIT.split(blocks[b].text[s:e]):
             part = part.strip(" .:-–—()[]*_\"'")
-            if len(part) < 2 or not any(c.isalpha() for c in part):
+            if not _name_like(part):
                 continue
-            name = canonical_name(part)
+            name = canonical_name(part if any(c.isupper() for c in part) else part.title())
             if name and name not in speakers:
                 speakers.append(name)
                 spelled.append(part)
