@@ -150,9 +150,10 @@ def extract(file: Path, as_json: bool) -> None:
     conf = data["conference"]
     out.print(f"[bold]{escape(x.title or file.name)}[/]  "
               f"{escape(conf['name'] + ' ' + str(conf['year'] or '')) if conf else '(no conference)'}")
-    for t in data["talks"]:
+    for t, talk in zip(data["talks"], x.talks):
+        sure = "" if talk.confidence >= 0.6 else f" [yellow]confidence {talk.confidence:.2f}[/]"
         out.print(f"  • {escape(t['title'] or '(untitled)')} — {escape(', '.join(t['speakers']))}"
-                  f"  [dim]{escape(t['event'] or '')} {' '.join(escape(c) for c in t['cites'])}[/]")
+                  f"  [dim]line {talk.line} {escape(t['event'] or '')} {' '.join(escape(c) for c in t['cites'])}[/]{sure}")
     out.print(f"{len(data['talks'])} talks, {len(data['people'])} people, {len(data['papers'])} papers, "
               f"{len(data['citations'])} citations", markup=False)
     for p in x.problems:

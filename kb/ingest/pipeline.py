@@ -301,6 +301,7 @@ def _talk_record(h: TalkHit, blocks: list[Block], region) -> Talk:
         if text and any(c.isalpha() for c in text):
             parts.append(text)
     return Talk(title=h.title, speakers=list(h.speakers), kind=h.kind or "other", event=h.event,
-                links=list(dict.fromkeys(h.links)), summary="\n\n".join(parts), line=blocks[h.block].line)
+                links=list(dict.fromkeys(h.links)), summary="\n\n".join(parts), line=blocks[h.block].line,
+                confidence=round(h.confidence, 2))
 
 

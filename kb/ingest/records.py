@@ -131,6 +131,7 @@ class Talk:
     summary: str = ""
     line: int | None = None
     spelled_in_post: str | None = None
+    confidence: float = 1.0  # the line labeller's belief that the talk starts on its line (1.0 from the rules)
 
 
 @dataclass

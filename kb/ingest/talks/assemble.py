@@ -82,6 +82,8 @@ def _add(hits: list[TalkHit], hit: TalkHit, h: Head, blocks: list[Block], proble
         twin.speakers += [s for s in hit.speakers if s not in twin.speakers]
         return
     hits.append(hit)
+    if hit.layout == "learned":
+        hit.confidence = h.confidence
     if h.confidence < LOW_CONFIDENCE:
         problems.append(Problem(f"low confidence ({h.confidence:.2f}) that a talk starts here: "
                                 f"{hit.title or ', '.join(hit.speakers)}", line=blocks[hit.block].line, severity="info"))

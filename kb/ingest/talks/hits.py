@@ -55,6 +55,7 @@ class TalkHit:
     spelled_speakers: list[str] = field(default_factory=list)
     cited_in_intro: list[str] = field(default_factory=list)  # markers cited in the introducing sentence
     continues: int | None = None  # prose that goes on about a talk listed earlier (index of that hit)
+    confidence: float = 1.0  # the line labeller's marginal for its head line (rules: 1.0)
 
 
 # ------------------------------------------------------------------ helpers
