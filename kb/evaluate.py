@@ -127,7 +127,12 @@ def _paper_score(p: dict, g: dict) -> float:
         s = max(title_score(p["title"], t) for t in _gold_titles(g))
         if s >= TITLE_RATIO:
             return s
-    return 100.0 if _paper_ids(p) & _paper_ids(g) else 0.0
+    if _paper_ids(p) & _paper_ids(g):
+        return 100.0
+    # a paper known only by its cite ("(Doe et al., 2019)"): the same cite, spelling-blind
+    if not p.get("title") and p.get("ref") and g.get("ref") and marker_key(p["ref"]) == marker_key(g["ref"]):
+        return 100.0
+    return 0.0
 
 
 def marker_key(marker: str) -> str:

@@ -96,6 +96,9 @@ def link_citations(x: Extraction, blocks: list[Block], ref_blocks: set[int], hit
             paper = index.get(c.marker)
             if paper is None and c.kind == "author_year" and c.surname and c.year:
                 paper = _author_year(x.papers, c.surname, c.year, c.second)
+            if paper is None and c.kind == "author_year" and c.surname and c.year:
+                paper = _cited_only(x, c, index)  # real notes cite "(Doe et al., 2019)" with no reference list
+                titles.append("")
             if paper is not None:
                 add(c.marker, paper, talk, block, c.start)
             elif c.kind in ("numeric", "footnote") and x.papers:
@@ -156,6 +159,19 @@ def _lead_talk(block: Block, keys: list[tuple[str, list[tuple[str, str]]]]) -> i
     found = [k for k, (title, speakers) in enumerate(keys)
              if (title and title.startswith(key) and len(key) >= 4) or any(names_speaker(*sp) for sp in speakers)]
     return found[0] if len(found) == 1 else None
+
+
+def _cited_only(x: Extraction, c, index: dict[str, int]) -> int:
+    """A paper known only from an author-year cite: its first author's family name and year (the
+    same cite again finds it); the cite text is its ref, as the conventions write it."""
+    from kb.ingest.records import Name
+
+    authors = [Name(family=c.surname)] + ([Name(family=c.second)] if c.second else [])
+    ref = ParsedReference(raw=c.marker, marker=c.marker, authors=authors, et_al="et al" in c.marker,
+                          year=c.year, confidence=0.5, origin="cite")
+    x.papers.append(ref)
+    index[c.marker] = len(x.papers) - 1
+    return len(x.papers) - 1
 
 
 def _paper_from_link(url: str, label: str, ident) -> ParsedReference:
