@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         examples[doc.sha].group = doc.repo
     ours = sample_examples(root)
     totals = {k: Score() for k in ENTITY_TYPES}
+    by_format: dict[str, dict[str, Score]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         paths = {k: Path(tmp) / f"{k}.crfsuite" for k in ("lines", "spans")}
         talk_model.LINES_MODEL, talk_model.SPANS_MODEL = paths["lines"], paths["spans"]
@@ -47,10 +48,14 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             fit([examples[d.sha] for d, _ in docs if fold_of[d.sha] != f] + ours, paths)
             talk_model._taggers.clear()
-            res = score_items([(d.sha, d.file, d.text(), g, {}) for d, g in te])
+            res = score_items([(d.sha, d.file, d.text(), g, {"format": d.format}) for d, g in te])
             for k in ENTITY_TYPES:
                 t = res["totals"][k]
                 totals[k].add(Score(t["tp"], t["fp"], t["fn"]))
+            for fmt, scores in res.get("groups", {}).get("format", {}).items():
+                for k in ENTITY_TYPES:
+                    t = scores[k]
+                    by_format.setdefault(fmt, {e: Score() for e in ENTITY_TYPES})[k].add(Score(t["tp"], t["fp"], t["fn"]))
             if args.verbose:
                 for fr in res["files"]:
                     for e in fr["errors"]:
@@ -61,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
             talk_model._taggers.clear()
             res = score_items([(d.sha, d.file, d.text(), g, {}) for d, g in docs])
             print(json.dumps({"rules": True, **{k: v["f1"] for k, v in res["totals"].items()}}))
+    for fmt, scores in sorted(by_format.items()):
+        n = sum(1 for d, _ in docs if d.format == fmt)
+        print(json.dumps({"format": fmt, "documents": n, **{k: round(s.f1, 4) for k, s in scores.items()}}))
     print(json.dumps({"documents": len(docs), **{k: round(s.f1, 4) for k, s in totals.items()},
                       "talks_pr": [round(totals["talks"].precision, 3), round(totals["talks"].recall, 3)]}))
     return 0
