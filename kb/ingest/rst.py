@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-_ADORN = re.compile(r"^([=\-~^*+#`:'\"._])\1{2,}\s*$")
+_ADORN = re.compile(r"^([=\-~^*+#:'\"._])\1{2,}\s*$")  # not ``` (a Markdown fence)
 _LINK = re.compile(r"`([^`<>\n]*?)\s*<([^`<>\s]+)>`__?")
 _BARE_REF = re.compile(r"`([^`\n]+?)`__?(?!\w)")
 _ROLE = re.compile(r":[\w:+-]+:`([^`\n]+)`")
@@ -28,9 +28,9 @@ def looks_like_rst(text: str, source: str = "") -> bool:
         return True
     lines = text.splitlines()
     over = sum(1 for i in range(1, len(lines) - 1)
-               if _ADORN.match(lines[i - 1]) and lines[i].strip() and _ADORN.match(lines[i + 1]))
-    odd = sum(1 for i in range(1, len(lines)) if _ADORN.match(lines[i]) and lines[i][0] in "~^*+#'\"`:._"
-              and lines[i - 1].strip() and not _ADORN.match(lines[i - 1]))
+               if lines[i - 1].strip() == lines[i + 1].strip() and _titled(lines[i], lines[i + 1]))
+    odd = sum(1 for i in range(1, len(lines)) if _ADORN.match(lines[i]) and lines[i][0] in "~^*+#'\":._"
+              and _titled(lines[i - 1], lines[i]))
     return over > 0 or odd > 0 or len(_LINK.findall(text)) >= 2
 
 
@@ -45,8 +45,7 @@ def rst_to_markdown(text: str) -> str:
         if _ADORN.match(line) and i + 2 < len(lines) and lines[i + 1].strip() and _ADORN.match(lines[i + 2]) \
                 and lines[i + 2].strip()[0] == line.strip()[0]:
             title, overline, char, end = lines[i + 1].strip(), True, line.strip()[0], i + 2
-        elif i + 1 < len(lines) and line.strip() and not _ADORN.match(line) and not line.startswith((" ", "\t")) \
-                and _ADORN.match(lines[i + 1]) and len(lines[i + 1].strip()) >= max(3, len(line.strip()) - 3):
+        elif i + 1 < len(lines) and not line.startswith((" ", "\t")) and _titled(line, lines[i + 1]):
             title, char, end = line.strip(), lines[i + 1].strip()[0], i + 1
         if title is not None:
             style = (char, overline)
@@ -61,6 +60,14 @@ def rst_to_markdown(text: str) -> str:
         out[i] = _line(line)
         i += 1
     return "\n".join(out)
+
+
+def _titled(title: str, adornment: str) -> bool:
+    """``title`` over ``adornment`` is a section title: words, underlined about as long as they are
+    (not "}" over a closing ``~~~`` fence)."""
+    t = title.strip()
+    return (sum(c.isalnum() for c in t) >= 2 and not _ADORN.match(title) and bool(_ADORN.match(adornment))
+            and len(adornment.strip()) >= max(3, len(t) - 3))
 
 
 def _line(line: str) -> str:
