@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from kb.ingest.lexicon import honorific_prefix, lexicon
 from kb.ingest.records import Name
 from kb.ingest.text import repair, squash
 
@@ -25,11 +26,9 @@ PARTICLES = frozenset(
 )
 # Capitalised forms that, in natural order, still start a multi-word family name
 # ("Luc Van Gool", "Nando De Freitas").
-_CAP_PARTICLES = frozenset("Van Von De Del Della Di Da Du Le La Dos Das Ter Ten Mac".split())
+_CAP_PARTICLES = lexicon()["family_prefix"]
 _SUFFIXES = {"jr": "Jr.", "jr.": "Jr.", "sr": "Sr.", "sr.": "Sr.", "ii": "II", "iii": "III", "iv": "IV"}
-_HONORIFICS = re.compile(
-    r"^(?:(?:prof(?:essor)?|dr|mr|mrs|ms|mx|sir|dame)\.?\s+)+", re.IGNORECASE
-)
+_HONORIFICS = honorific_prefix()
 _DEGREES = re.compile(r",?\s+(?:ph\.?\s?d|m\.?d|m\.?sc|b\.?sc)\.?$", re.IGNORECASE)
 _ET_AL = re.compile(r"[,;]?\s*(?:\bet\.?\s*al\b\.?|\bet\s+alii\b|\band\s+others\b|…|\.\.\.)\s*\.?", re.IGNORECASE)
 _ROLE = re.compile(

@@ -21,6 +21,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
+from kb.ingest.lexicon import honorific_prefix, lexicon
 from kb.ingest.names import normalise_person_name, parse_name
 from kb.ingest.records import Name
 from kb.ingest.text import ascii_fold
@@ -29,10 +30,10 @@ FAMILY_RATIO = 80  # rapidfuzz ratio between folded family names for a typo matc
 FAMILY_EDITS = 2  # … or at most this many edits (OSA distance) between names of 5+ letters
 FULL_RATIO = 90  # ratio between whole folded names when the split is unknown
 
-HONORIFIC = re.compile(r"^(?:(?:prof(?:essor)?|dr|mr|mrs|ms|mx|sir|dame|herr|frau|mme|mlle|sr|sra)\.?\s+)+", re.I)
+HONORIFIC = honorific_prefix()
 _NAME_TOKEN = re.compile(r"^(?:[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’\-]*\.?|[A-Z]\.(?:-?[A-Z]\.)*|(?:van|von|der|den|de|del|della|di|da|du|le|la|dos|bin|al|el)|Jr\.?|II|III)$")
 _CJK = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
-_PARTICLE = {"van", "von", "der", "den", "de", "del", "della", "di", "da", "du", "le", "la", "dos", "bin", "al", "el"}
+_PARTICLE = lexicon()["particle"]
 
 # Capitalised words that start or fill titles, events and places, never names.
 # Kept small and general on purpose: it is a filter, not a dictionary.

@@ -8,13 +8,12 @@ section it sits in, and what the old rule detectors said about the line.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from functools import lru_cache
 from itertools import pairwise
-from pathlib import Path
 
+from kb.ingest.lexicon import lexicon
 from kb.ingest.markdown import Block
 from kb.ingest.people import given_names
 from kb.ingest.talks.units import Token, Unit, tokens
@@ -26,12 +25,6 @@ _SEP = re.compile(r"\s[—–-]{1,2}\s|:\s|\s\|\s|\s@\s|,\s")
 _QUOTED = re.compile(r"[\"“”‘’']")
 DATE = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b|\b(?:19|20)\d{2}\b|"
                    r"\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*day\b|\bday\s*\d\b", re.IGNORECASE)
-
-
-@lru_cache(maxsize=1)
-def lexicon() -> dict[str, frozenset[str]]:
-    data = json.loads((Path(__file__).with_name("lexicon.json")).read_text(encoding="utf-8"))
-    return {k: frozenset(v) for k, v in data.items() if not k.startswith("_")}
 
 
 def _words(text: str) -> list[str]:

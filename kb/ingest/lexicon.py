@@ -1,0 +1,23 @@
+"""The word lists kb reads (``data/lexicon.json``), loaded once: one place for honorifics, name
+particles, kind words and the talk labellers' cue words, so no module keeps a copy of its own."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+PATH = Path(__file__).parent / "data" / "lexicon.json"
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> dict[str, frozenset[str]]:
+    data = json.loads(PATH.read_text(encoding="utf-8"))
+    return {k: frozenset(v) for k, v in data.items() if not k.startswith("_")}
+
+
+def honorific_prefix() -> re.Pattern[str]:
+    """"Prof. Dr. " and the like at the start of a name (any case, period optional)."""
+    words = sorted(lexicon()["honorific"], key=len, reverse=True)
+    return re.compile(r"^(?:(?:" + "|".join(map(re.escape, words)) + r")\.?\s+)+", re.IGNORECASE)
