@@ -303,11 +303,14 @@ def find_orphans(engine: Engine) -> dict[str, int]:
     """Rows a full :func:`kb.store.garbage_collect` would remove, per table.
 
     Runs the real collector and rolls it back, so the report always agrees
-    with what ``--fix`` does even when the collection rules change.
+    with what ``--fix`` does even when the collection rules change. Its
+    DELETEs make it a writer: it takes the write lock at BEGIN (``BEGIN
+    IMMEDIATE``), so it waits for a running import instead of failing with
+    "database is locked" when its read snapshot went stale.
     """
     from kb.store import garbage_collect
 
-    with engine.connect() as conn:
+    with engine.execution_options(kb_write=True).connect() as conn:
         trans = conn.begin()
         try:
             with Session(conn) as session:

@@ -21,3 +21,19 @@ def honorific_prefix() -> re.Pattern[str]:
     """"Prof. Dr. " and the like at the start of a name (any case, period optional)."""
     words = sorted(lexicon()["honorific"], key=len, reverse=True)
     return re.compile(r"^(?:(?:" + "|".join(map(re.escape, words)) + r")\.?\s+)+", re.IGNORECASE)
+
+
+@lru_cache(maxsize=65536)
+def rarity(word: str) -> int:
+    """0 (everyday English word) … 3 (rare or unknown: names, products), from wordfreq's Zipf scale."""
+    z = _zipf()(word.lower(), "en")
+    return 0 if z >= 4.5 else 1 if z >= 3.5 else 2 if z >= 2.5 else 3
+
+
+@lru_cache(maxsize=1)
+def _zipf():
+    from wordfreq import (
+        zipf_frequency,  # ~0.25 s to load its tables: only when extraction runs
+    )
+
+    return zipf_frequency

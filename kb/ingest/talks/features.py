@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from functools import lru_cache
 from itertools import pairwise
 
-from kb.ingest.lexicon import lexicon
+from kb.ingest.lexicon import lexicon, rarity
 from kb.ingest.markdown import Block
 from kb.ingest.people import given_names
 from kb.ingest.talks.units import Token, Unit, tokens
@@ -44,22 +43,6 @@ def _name_pairs(words: list[str]) -> int:
     names = given_names()
     return sum(1 for a, b in pairwise(words) if a[:1].isupper() and b[:1].isupper()
                and (a in names or rarity(b) >= 2) and not a.isupper())
-
-
-@lru_cache(maxsize=65536)
-def rarity(word: str) -> int:
-    """0 (everyday English word) … 3 (rare or unknown: names, products), from wordfreq's Zipf scale."""
-    z = _zipf()(word.lower(), "en")
-    return 0 if z >= 4.5 else 1 if z >= 3.5 else 2 if z >= 2.5 else 3
-
-
-@lru_cache(maxsize=1)
-def _zipf():
-    from wordfreq import (
-        zipf_frequency,  # ~0.25 s to load its tables: only when extraction runs
-    )
-
-    return zipf_frequency
 
 
 def shape(u: Unit) -> str:
