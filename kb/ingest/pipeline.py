@@ -174,7 +174,8 @@ def _titles_from_heading_above(hits: list[TalkHit], blocks: list[Block]) -> None
     at = {h.block for h in hits}
     for h in hits:
         j = h.block - 1
-        if h.title or h.offset > 0 or j < 0 or j in at or blocks[j].kind != "heading" or DATE.search(blocks[j].text):
+        if h.title or "\n" in blocks[h.block].text[:h.offset] or j < 0 or j in at or blocks[j].kind != "heading" \
+                or DATE.search(blocks[j].text):
             continue  # ("## Thursday" is a day, not a talk)
         end = next((i for i in range(j + 1, len(blocks)) if blocks[i].kind == "heading" and blocks[i].level <= blocks[j].level),
                    len(blocks))

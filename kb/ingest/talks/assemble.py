@@ -11,6 +11,7 @@ from kb.ingest.links import classify_url
 from kb.ingest.markdown import Block
 from kb.ingest.people import canonical_name, given_names, looks_like_person
 from kb.ingest.records import Problem
+from kb.ingest.talks.features import DATE
 from kb.ingest.talks.hits import KIND_PREFIX, TalkHit, clean_title
 from kb.ingest.talks.model import Head, analyse, label_post
 from kb.ingest.text import normalise_title
@@ -144,11 +145,12 @@ def _hit(blocks: list[Block], h: Head) -> TalkHit | None:
             if name and name not in speakers:
                 speakers.append(name)
                 spelled.append(part)
-    if not title and speakers and h.unit > 0:
-        # "## Keynote: Can Models Forget?" then "delivered by Jane Doe": the heading just above names the talk
-        above = h.above
-        if above is not None and above.kind == "heading":
-            title = clean_title(_LEAD.sub("", _kind_prefix(above.text.strip())))
+    if not title and speakers:
+        # "## Keynote: Can Models Forget?" then "delivered by Jane Doe": the heading (the head itself, or
+        # the line just above it) names the talk
+        named = head if head.kind == "heading" else h.above
+        if named is not None and named.kind == "heading" and not DATE.search(named.text):
+            title = clean_title(_LEAD.sub("", _kind_prefix(named.text.strip())))
     rule = h.rules[0] if h.rules else None
     if rule is not None:  # what the span tagger left empty, the detector that fired here may know
         title = title or rule.title
