@@ -136,8 +136,12 @@ def _hit(blocks: list[Block], h: Head) -> TalkHit | None:
         title = clean_title(_LEAD.sub("", blocks[b].text[s:e].strip()))
     speakers: list[str] = []
     spelled: list[str] = []
+    line_starts = {(u.block, u.start + len(u.text) - len(u.text.lstrip())) for _, u, _ in h.window}
     for b, s, e in _runs(h, "SPEAKER"):
-        for part in _NAME_SPLIT.split(blocks[b].text[s:e]):
+        run = blocks[b].text[s:e]
+        if (b, s) in line_starts:  # "G. Owen Zhang - …": a list label, not an initial
+            run = _LEAD.sub("", run)
+        for part in _NAME_SPLIT.split(run):
             part = part.strip(" .:-–—()[]*_\"'")
             if not _name_like(part):
                 continue
