@@ -6,23 +6,40 @@ Every command calls a library function (``kb.importer.import_paths``,
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as _markup_escape
 from rich.table import Table
 
 from kb.db import DEFAULT_DB, open_db, resolve_db_url, session_scope
+from kb.terminal import clean, json_text, redact_url
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+class SafeConsole(Console):
+    """A Console that never passes a terminal control sequence through: every string printed is cleaned.
+
+    Post data (titles, names, paths, error messages quoting them) is untrusted;
+    kb's own markup holds no control characters, so cleaning every string is safe.
+    """
+
+    def print(self, *objects, **kw) -> None:
+        super().print(*(clean(o, newlines=True) if isinstance(o, str) else o for o in objects), **kw)
+
+
+def escape(text: str) -> str:
+    """Post data for a Rich markup string: control characters out, markup escaped (table cells too)."""
+    return _markup_escape(clean(text))
+
+
+out = SafeConsole(highlight=False, soft_wrap=True)
+err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _print_json(data) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    click.echo(json_text(data, indent=2, default=str))
 
 
 class Ctx:
@@ -239,7 +256,7 @@ def stats(ctx: Ctx, as_json: bool) -> None:
     if as_json:
         _print_json(data)
         return
-    table = Table("what", "count", title=escape(resolve_db_url(ctx.db)))
+    table = Table("what", "count", title=escape(redact_url(resolve_db_url(ctx.db))))
     for k, v in data.items():
         table.add_row(k, str(v))
     out.print(table)
@@ -303,7 +320,7 @@ def export_cmd(ctx: Ctx, fmt: str, conference: str | None, talk_id: int | None, 
         err.print(f"error: {output}: {exc.strerror or exc}", markup=False)
         sys.exit(1)
     if output is None:
-        click.echo(result.text, nl=False)
+        click.echo(clean(result.text, newlines=True), nl=False)  # a file (-o) keeps the text as exported
     else:
         err.print(f"{result.papers} paper(s) written to {output} ({fmt}).", markup=False)
 
@@ -359,11 +376,11 @@ def dump_cmd(ctx: Ctx, output: Path | None, no_body: bool) -> None:
     with session_scope(ctx.engine) as session:
         if output is None:
             write_dump(session, click.get_text_stream("stdout"), body=not no_body)
-        else:  # streamed to a temporary file, renamed when complete: never half a dump under the name
-            tmp = output.with_name(output.name + ".tmp")
-            with tmp.open("w", encoding="utf-8") as f:
+        else:  # streamed to a private temporary file, renamed when complete: never half a dump under the name
+            from kb.files import replace_atomically
+
+            with replace_atomically(output) as f:
                 write_dump(session, f, body=not no_body)
-            tmp.replace(output)
 
 
 @main.command("check")
@@ -420,7 +437,7 @@ def refs_parse(file, as_json: bool) -> None:
             continue
         data = paper_to_json(parse_reference(line.strip()))
         if as_json:
-            click.echo(json.dumps(data, ensure_ascii=False))
+            click.echo(json_text(data))
             continue
         authors = "; ".join(f"{a['family']}, {a['given']}".strip(", ") for a in data["authors"])
         out.print(f"[bold]{escape(data.get('title') or '(no title)')}[/]")

@@ -35,6 +35,7 @@ from sqlmodel import Session, SQLModel, select
 from kb.db import is_sqlite, session_scope
 from kb.models import (Authorship, Citation, Conference, Event, IdentityCandidate, Link, Mention, Merge, Paper,
                        PaperKey, Person, PersonAlias, Post, PostEvent, Reference, Talk, TalkSpeaker, UserEdit)
+from kb.terminal import json_text
 
 DUMP_FORMAT = "kb-dump/1"
 
@@ -68,7 +69,8 @@ def _plain(row, table: Table, refs: dict[str, dict[int, Any]], skip: tuple[str, 
 
 
 def _key(item: Any) -> str:
-    return json.dumps(item, sort_keys=True, ensure_ascii=False, default=str)
+    # Control characters escaped (json_text): a dump printed on a terminal cannot drive it, and loses nothing.
+    return json_text(item, sort_keys=True, default=str)
 
 
 def _sorted(items: list[dict], *keys: str) -> list[dict]:

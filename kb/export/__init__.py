@@ -26,6 +26,7 @@ from kb.export.bibtex import export_bibtex
 from kb.export.csl import export_csl_json
 from kb.export.markdown import export_markdown
 from kb.export.records import Selection, SelectionError, select_paper_ids
+from kb.files import write_text_atomically
 from kb.models import Paper
 from kb.queries import count as count_rows
 
@@ -60,10 +61,8 @@ def run(engine: Engine, fmt: str, selection: Selection = Selection(), unicode: b
         text = exporter(session, selection, unicode=unicode)
         count = len(ids) if ids is not None else count_rows(session, Paper)
     if output is not None:
-        # Write next to the target then rename: a failed export never leaves half a file.
-        tmp = output.with_name(output.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(output)
+        # A private temporary file next to the target, then renamed: never half a file, never through a symlink.
+        write_text_atomically(output, text)
     return Exported(text, count, fmt)
 
 
