@@ -133,7 +133,7 @@ def _hit(blocks: list[Block], h: Head) -> TalkHit | None:
     title = None
     if titles:
         b, s, e = titles[0]
-        title = clean_title(_LEAD.sub("", blocks[b].text[s:e].strip()))
+        title = clean_title(_kind_prefix(_LEAD.sub("", blocks[b].text[s:e].strip())))
     speakers: list[str] = []
     spelled: list[str] = []
     line_starts = {(u.block, u.start + len(u.text) - len(u.text.lstrip())) for _, u, _ in h.window}
