@@ -120,6 +120,19 @@ def _name_like(part: str) -> bool:
     return looks_like_person(part) or (part.islower() and looks_like_person(part.title()))
 
 
+_TITLE_DASH_NAME = re.compile(r"^(?P<title>.*\S)\s+[-–—]\s+(?P<name>[^-–—()]+?)\s*(?:\((?P<affil>[^()]*)\))?$")
+
+
+def _trailing_speaker(title: str) -> tuple[str, list[str], list[str]]:
+    """"Test flakiness - jason palmer (spotify)": a name after the last dash is the speaker, however
+    it is typed (the tagger learned capitalised names best)."""
+    m = _TITLE_DASH_NAME.match(title)
+    if m and _name_like(m.group("name")):
+        name = m.group("name")
+        return m.group("title"), [canonical_name(name if any(c.isupper() for c in name) else name.title())], [name]
+    return title, [], []
+
+
 def _kind_prefix(text: str) -> str:
     m = KIND_PREFIX.match(text)
     return m.group(2) if m else text
@@ -155,6 +168,8 @@ def _hit(blocks: list[Block], h: Head) -> TalkHit | None:
         named = head if head.kind == "heading" else h.above
         if named is not None and named.kind == "heading" and not DATE.search(named.text):
             title = clean_title(_LEAD.sub("", _kind_prefix(named.text.strip())))
+    if title and not speakers:
+        title, speakers, spelled = _trailing_speaker(title)
     rule = h.rules[0] if h.rules else None
     if rule is not None:  # what the span tagger left empty, the detector that fired here may know
         title = title or rule.title
