@@ -16,7 +16,8 @@ from kb.ingest.markdown import walk
 from kb.ingest.pipeline import extract, prepare
 from kb.ingest.rst import looks_like_rst, rst_to_markdown
 from kb.ingest.talks import model as talk_model
-from kb.ingest.talks.assemble import _LEAD, told_in_prose
+from kb.ingest.dialects import loose_headings
+from kb.ingest.talks.assemble import _LEAD, _is_byline, _trailing_speaker, told_in_prose
 from kb.ingest.talks.features import shape, unit_features
 from kb.ingest.talks.hits import TalkHit
 from kb.ingest.talks.model import SPEAKER_NEXT, analyse, siblings
@@ -132,6 +133,25 @@ def test_siblings_leave_a_lone_doubtful_head_alone():
 ])
 def test_list_labels_and_time_slots_leave_titles(raw, title):
     assert _LEAD.sub("", raw) == title
+
+
+@pytest.mark.parametrize("title,split", [
+    ("Test flakiness - jason palmer (spotify)", ("Test flakiness", ["Jason Palmer"])),
+    ("Rust at scale — Jane Doe", ("Rust at scale", ["Jane Doe"])),
+    ("Design - the hard parts", ("Design - the hard parts", [])),
+])
+def test_a_name_after_the_last_dash_is_the_speaker(title, split):
+    assert _trailing_speaker(title)[:2] == split
+
+
+def test_a_speaker_with_an_affiliation_is_not_a_title():
+    assert _is_byline("Arash Vahdat@NVIDIA", ["Arash Vahdat"])
+    assert _is_byline("Jane Doe (Acme)", ["Jane Doe"])
+    assert not _is_byline("Jane Doe on streaming tables", ["Jane Doe"])
+
+
+def test_tight_hash_headings_become_headings_outside_code():
+    assert loose_headings("###NYC Subway\n#hashtag\n```\n##not\n```\n") == "### NYC Subway\n#hashtag\n```\n##not\n```\n"
 
 
 def test_posts_told_in_sentences_go_to_the_sentence_detectors():

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from kb.errors import BadInput
 from kb.ingest.conference import detect_conference
+from kb.ingest.dialects import loose_headings
 from kb.ingest.events import find_events
 from kb.ingest.frontmatter import front_matter_date, is_draft, split_front_matter
 from kb.ingest.layouts import author_block_talks, heading_talks, item_talks, table_talks
@@ -95,8 +96,7 @@ class Prepared:
 
 def prepare(text: str, source: str = "<post>") -> Prepared:
     fm, body, offset = split_front_matter(text, source)
-    if looks_like_rst(body, source):
-        body = rst_to_markdown(body)
+    body = rst_to_markdown(body) if looks_like_rst(body, source) else loose_headings(body)
     blocks = walk(body, offset)
     raw_refs, bibtex_blocks, ref_blocks = find_references(blocks)
     event_hits = find_events(blocks, ref_blocks)

@@ -133,6 +133,13 @@ def _trailing_speaker(title: str) -> tuple[str, list[str], list[str]]:
     return title, [], []
 
 
+def _is_byline(title: str, names: list[str]) -> bool:
+    """The title is a speaker's name with at most an affiliation after it ("Jane Doe@Acme",
+    "Jane Doe (Acme)", "Jane Doe, Acme")."""
+    low = title.lower()
+    return any(low.startswith(n.lower()) and re.fullmatch(r"\s*(?:[@,(|–—-].*)?", low[len(n):]) for n in names if n)
+
+
 def _kind_prefix(text: str) -> str:
     m = KIND_PREFIX.match(text)
     return m.group(2) if m else text
@@ -162,11 +169,14 @@ def _hit(blocks: list[Block], h: Head) -> TalkHit | None:
             if name and name not in speakers:
                 speakers.append(name)
                 spelled.append(part)
+    if title and speakers and _is_byline(title, spelled):
+        title = None  # "Arash Vahdat@NVIDIA" is who spoke, not what about
     if not title and speakers:
         # "## Keynote: Can Models Forget?" then "delivered by Jane Doe": the heading (the head itself, or
         # the line just above it) names the talk
         named = head if head.kind == "heading" else h.above
-        if named is not None and named.kind == "heading" and not DATE.search(named.text):
+        if named is not None and named.kind == "heading" and not DATE.search(named.text) \
+                and not _is_byline(named.text.strip(), spelled):
             title = clean_title(_LEAD.sub("", _kind_prefix(named.text.strip())))
     if title and not speakers:
         title, speakers, spelled = _trailing_speaker(title)
