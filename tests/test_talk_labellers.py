@@ -12,11 +12,11 @@ import re
 import pytest
 
 from kb.corpus import ANNOTATIONS, annotated, manifest, shared_dir
+from kb.ingest.dialects import loose_headings
 from kb.ingest.markdown import walk
 from kb.ingest.pipeline import extract, prepare
 from kb.ingest.rst import looks_like_rst, rst_to_markdown
 from kb.ingest.talks import model as talk_model
-from kb.ingest.dialects import loose_headings
 from kb.ingest.talks.assemble import _LEAD, _is_byline, _trailing_speaker, told_in_prose
 from kb.ingest.talks.features import shape, unit_features
 from kb.ingest.talks.hits import TalkHit
