@@ -19,6 +19,9 @@ class BadInput(KbError):
         self.message = message
         super().__init__(self.one_line())
 
+    def __reduce__(self):  # rebuilt from its fields: a worker process hands it to the importer by pickle
+        return type(self), (self.path, self.message, self.line)
+
     def one_line(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
         return f"{where}: {self.message}"

@@ -1,8 +1,9 @@
 """``kb import``: find post files, read them safely, one transaction per post.
 
-A bad file (binary, not UTF-8, empty, broken front matter) becomes one
-:class:`BadInput` naming the file and line; nothing of it is written and the
-other files still import.
+A bad file (binary, not UTF-8, empty, broken front matter, unreadable, gone,
+not a regular file, a link out of the folder, too slow to read) becomes one
+error line naming the file; nothing of it is written and the other files still
+import, whether they are extracted here or in worker processes.
 """
 
 from __future__ import annotations
@@ -14,10 +15,14 @@ import itertools
 import multiprocessing
 import os
 import random
+import re
+import signal
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,7 +39,7 @@ from kb.ingest.pipeline import extract
 from kb.models import Post
 from kb.search import bulk_import
 from kb.ingest.records import Extraction
-from kb.store import WriteCounts, write_post
+from kb.store import MAX_AUTHORS, WriteCounts, write_post
 
 POST_SUFFIXES = (".md", ".markdown")
 BIB_SUFFIXES = (".bib",)
@@ -43,6 +48,9 @@ BIB_SUFFIXES = (".bib",)
 MAX_POST_BYTES = 256 * 1024
 MAX_BIB_BYTES = 20 * 1024 * 1024  # .bib files are parsed entry by entry: linear, big exports are normal
 MAX_ATTEMPTS = 12  # write transactions per post that lost a race to a concurrent importer
+# Seconds one file may spend being read (extraction, .bib parsing) before it fails with one line. Posts under
+# the size cap extract in well under a second; the budget is the backstop for what the regexes still miss.
+POST_TIME_BUDGET = 20.0
 
 
 @dataclass
@@ -77,24 +85,56 @@ class ImportSummary:
         return total
 
 
-def discover(paths: Iterable[str | Path]) -> Iterator[Path]:
-    """Files to import, in a stable order: folders are searched recursively."""
+def scan(paths: Iterable[str | Path], follow_symlinks: bool = False) -> Iterator[tuple[Path, str | None]]:
+    """(file, why it is refused or None) for each file to import, in a stable order; folders recursively.
+
+    Inside a folder, a symbolic link to a file is followed only when it stays inside that folder (any
+    link with ``follow_symlinks``), linked folders are never entered, hidden files and folders skipped.
+    """
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            found = [p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in POST_SUFFIXES + BIB_SUFFIXES
-                     and not any(part.startswith(".") for part in p.relative_to(path).parts)]
-            yield from sorted(found)
-        else:
-            yield path
+        if not path.is_dir():
+            yield path, None  # named by the user: read_text still refuses anything but a regular file
+            continue
+        root, found = path.resolve(), []
+        for folder, subfolders, names in os.walk(path):  # does not descend into linked folders
+            subfolders[:] = [d for d in subfolders if not d.startswith(".")]
+            found += [Path(folder, n) for n in names
+                      if not n.startswith(".") and Path(n).suffix.lower() in POST_SUFFIXES + BIB_SUFFIXES]
+        for file in sorted(found):
+            yield file, None if follow_symlinks else _leaves(file, root)
+
+
+def _leaves(file: Path, root: Path) -> str | None:
+    """Why ``file`` is not imported from the folder ``root``: a symbolic link leading out of it."""
+    if file.is_symlink() and not file.resolve().is_relative_to(root):
+        return "symbolic link to a file outside the folder being imported: not followed"
+    return None
+
+
+def discover(paths: Iterable[str | Path], follow_symlinks: bool = False) -> Iterator[Path]:
+    """Files to import (or to report as refused), in a stable order: folders are searched recursively."""
+    return (path for path, _ in scan(paths, follow_symlinks))
+
+
+def _read_bytes(path: Path, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes of a regular file. Anything else is never read: a FIFO would block
+    forever, a device never end (opened non-blocking, so that opening a FIFO does not block either)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as f:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(path)
+        if not stat.S_ISREG(mode):
+            raise BadInput(str(path), "not a regular file (a FIFO, socket or device): not read")
+        return f.read(limit + 1)
 
 
 def read_text(path: Path, limit: int = MAX_POST_BYTES) -> tuple[str, str]:
     """(text, sha256) of a post file, or :class:`BadInput` saying what is wrong with it."""
     name = str(path)
     try:
-        with path.open("rb") as f:
-            data = f.read(limit + 1)  # never more than the limit in memory, whatever the file's size
+        data = _read_bytes(path, limit)  # never more than the limit in memory, whatever the file's size
     except FileNotFoundError:
         raise BadInput(name, "no such file") from None
     except IsADirectoryError:
@@ -125,6 +165,48 @@ def _store_path(path: Path) -> str:
         return str(path.resolve())
 
 
+class OverBudget(BaseException):
+    """The time budget of one file ran out. Not an ``Exception``: no ``except Exception`` in the stages may
+    swallow it and carry on with the next stage."""
+
+
+@contextlib.contextmanager
+def time_budget(seconds: float) -> Iterator[None]:
+    """Interrupt the block with :class:`OverBudget` after ``seconds`` (0: no limit).
+
+    SIGALRM, so a stalled regex is interrupted too (``re`` checks for signals while it matches). Signals
+    reach only a process's main thread: run from another thread (the TUI), the block is not bounded.
+    """
+    if not seconds or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(signum, frame):
+        raise OverBudget()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _failure(key: str, exc: BaseException, budget: float = 0) -> str:
+    """The one line that reports ``exc``, met while importing the file stored as ``key``."""
+    if isinstance(exc, KbError):
+        line = str(exc)
+    elif isinstance(exc, OverBudget):
+        line = f"{key}: gave up after {budget:g} s: reading this post takes too long (pathological text?); nothing stored"
+    elif isinstance(exc, RecursionError):
+        line = f"{key}: too deeply nested to parse"
+    else:  # a database error's str() carries the whole SQL statement and its parameters: its first line only
+        detail = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0][:300]
+        line = f"{key}: internal error while importing: {type(exc).__name__}: {detail}"
+    return re.sub(r"\s*[\r\n]+\s*", " ", line)
+
+
 @dataclass
 class Prepared:
     """A post read and extracted ahead of its transaction (possibly in a worker process)."""
@@ -134,24 +216,48 @@ class Prepared:
     extraction: Extraction | None = None
 
 
-def prepare_file(path: Path) -> Prepared | BaseException:
-    """Read and extract one post without touching the database: the CPU-heavy half of an import."""
+@dataclass
+class Failed:
+    """A file that could not be read or extracted ahead: its error line (plain text, so it always pickles)."""
+
+    error: str
+
+
+def _budget(seconds: float | None) -> float:
+    return POST_TIME_BUDGET if seconds is None else seconds
+
+
+def prepare_file(path: Path, budget: float | None = None) -> Prepared | Failed:
+    """Read and extract one post without touching the database: the CPU-heavy half of an import.
+
+    Runs in worker processes: whatever goes wrong comes back as a :class:`Failed` line, never as an
+    exception object (one that does not survive pickling would break the whole pool).
+    """
+    budget = _budget(budget)
     try:
         text, sha = read_text(path, MAX_BIB_BYTES if path.suffix.lower() in BIB_SUFFIXES else MAX_POST_BYTES)
         if path.suffix.lower() in BIB_SUFFIXES:
             return Prepared(text, sha)
-        return Prepared(text, sha, extract(text, source=_store_path(path)))
+        with time_budget(budget):
+            return Prepared(text, sha, extract(text, source=_store_path(path)))
     except BaseException as exc:  # noqa: BLE001 - reported by import_file, in order, like any other failure
-        return exc
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        return Failed(_failure(_store_path(path), exc, budget))
 
 
 def import_file(engine: Engine, path: Path, force: bool = False,
-                prepared: Prepared | BaseException | None = None) -> FileResult:
-    """Import one file in its own transaction; never raises for bad input."""
+                prepared: Prepared | Failed | None = None, budget: float | None = None) -> FileResult:
+    """Import one file in its own transaction; never raises for bad input.
+
+    Reading the file (extraction, .bib parsing) may take ``budget`` seconds (default
+    :data:`POST_TIME_BUDGET`, 0: unbounded); past that the file fails with one line.
+    """
     key = _store_path(path)
+    budget = _budget(budget)
+    if isinstance(prepared, Failed):
+        return FileResult(key, "failed", error=prepared.error)
     try:
-        if isinstance(prepared, BaseException):
-            raise prepared
         if prepared is not None:
             text, sha = prepared.text, prepared.sha
         else:
@@ -163,7 +269,8 @@ def import_file(engine: Engine, path: Path, force: bool = False,
             status = "updated" if existing else "new"
         if path.suffix.lower() in BIB_SUFFIXES:
             # A .bib file is stored like a post whose only content is its reference list.
-            refs, problems = parse_bibtex(text, key)
+            with time_budget(budget):
+                refs, problems = parse_bibtex(text, key)
             skipped = [f"{p.message} (line {p.line})" if p.line else p.message for p in problems]
             if not refs:
                 first = problems[0].message.removeprefix(f"{key}: ") if problems else ""
@@ -184,7 +291,11 @@ def import_file(engine: Engine, path: Path, force: bool = False,
                      f"{known} already known" + (f", {unnamed} without title or identifier" if unnamed else "")
                      + (f"; {len(skipped)} skipped" if skipped else "")]
             return FileResult(key, status, counts=counts, problems=skipped, notes=notes + skipped, retries=retries)
-        extraction = prepared.extraction if prepared is not None and prepared.extraction else extract(text, source=key)
+        if prepared is not None and prepared.extraction:
+            extraction = prepared.extraction
+        else:
+            with time_budget(budget):
+                extraction = extract(text, source=key)
         head = text[: len(text) - len(extraction.text)] if text.endswith(extraction.text) else ""
 
         def write(session: Session) -> WriteCounts:
@@ -198,14 +309,8 @@ def import_file(engine: Engine, path: Path, force: bool = False,
             return FileResult(key, "unchanged", retries=retries)
         return FileResult(key, status, counts=counts, retries=retries,
                           problems=[p.message for p in extraction.problems if p.severity == "warning"])
-    except KbError as exc:
-        return FileResult(key, "failed", error=str(exc))
-    except RecursionError:
-        return FileResult(key, "failed", error=f"{key}: too deeply nested to parse")
-    except Exception as exc:  # noqa: BLE001 - one post must never stop the import
-        # One line: a database error's str() carries the whole SQL statement and its parameters.
-        detail = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0][:300]
-        return FileResult(key, "failed", error=f"{key}: internal error while importing: {type(exc).__name__}: {detail}")
+    except (Exception, OverBudget) as exc:  # noqa: BLE001 - one post must never stop the import
+        return FileResult(key, "failed", error=_failure(key, exc, budget))
 
 
 def identity_keys(x: Extraction) -> set[str]:
@@ -215,7 +320,7 @@ def identity_keys(x: Extraction) -> set[str]:
     if x.conference:
         keys.add(f"conference:{x.conference.name.lower()}|{x.conference.year or ''}")
     names = [p.name for p in x.people] + [s for t in x.talks for s in t.speakers]
-    names += [a.full if a.given else a.family_full for ref in x.papers for a in ref.authors]
+    names += [a.full if a.given else a.family_full for ref in x.papers for a in ref.authors[:MAX_AUTHORS]]
     for name in names:
         if name and name.strip():
             ref = person_row(" ".join(name.split()))
@@ -257,21 +362,44 @@ PARALLEL_MIN_FILES = 16  # below this, starting worker processes costs more than
 AHEAD_PER_WORKER = 8  # extracted posts allowed to wait for the writer, per worker
 
 
-def _bounded_map(pool: ProcessPoolExecutor, paths: list[Path], window: int) -> Iterator[tuple[Path, Prepared | BaseException]]:
+def _bounded_map(pool: ProcessPoolExecutor, paths: list[Path], window: int,
+                 budget: float) -> Iterator[tuple[Path, Prepared | Failed | None]]:
     """(path, prepare_file(path)) in order, with at most ``window`` extractions submitted ahead.
 
     ``pool.map`` would submit every file at once, and when extraction outruns
     the writer the finished Extractions pile up: 5,000 posts peaked at 306 MiB.
+    None for a file means "read it in this process": once a worker has died
+    (killed, out of memory) the pool is unusable, and the rest is read here.
     """
     pending: collections.deque = collections.deque()
     queue = iter(paths)
+    broken = False
+
+    def submit(path: Path) -> None:
+        nonlocal broken
+        future = None
+        if not broken:
+            try:
+                future = pool.submit(prepare_file, path, budget)
+            except BrokenProcessPool:
+                broken = True
+        pending.append((path, future))
+
     for path in itertools.islice(queue, window):
-        pending.append((path, pool.submit(prepare_file, path)))
+        submit(path)
     while pending:
         path, future = pending.popleft()
+        result = None
+        if future is not None:
+            try:
+                result = future.result()
+            except BrokenProcessPool:
+                broken = True
+            except Exception as exc:  # noqa: BLE001 - this result could not travel back: this file fails alone
+                result = Failed(_failure(_store_path(path), exc))
         if (following := next(queue, None)) is not None:
-            pending.append((following, pool.submit(prepare_file, following)))
-        yield path, future.result()
+            submit(following)
+        yield path, result
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -299,40 +427,53 @@ def _changed(engine: Engine, files: list[Path], force: bool) -> set[Path]:
     changed = set()
     for path in files:
         try:
-            if stored.get(_store_path(path)) != hashlib.sha256(path.read_bytes()).hexdigest():
+            if stored.get(_store_path(path)) != hashlib.sha256(_read_bytes(path, MAX_BIB_BYTES)).hexdigest():
                 changed.add(path)
-        except OSError:
+        except (OSError, BadInput):
             changed.add(path)  # import_file reports it
     return changed
 
 
 def import_paths(engine: Engine, paths: Iterable[str | Path], force: bool = False,
                  on_file: Callable[[Path, FileResult | None], None] | None = None,
-                 workers: int | None = None) -> ImportSummary:
+                 workers: int | None = None, follow_symlinks: bool = False,
+                 budget: float | None = None) -> ImportSummary:
     """Import files in order, one transaction each. Extraction is pure, so with many changed
-    files it runs ahead in ``workers`` processes while this process writes."""
+    files it runs ahead in ``workers`` processes while this process writes.
+
+    Every file gets a result: a bad one fails with one line, whatever process met the error.
+    ``follow_symlinks``: also follow links that lead out of a folder being imported.
+    ``budget``: seconds each file may take to read (default :data:`POST_TIME_BUDGET`).
+    """
     summary = ImportSummary()
-    files = list(discover(paths))
-    changed = _changed(engine, files, force) if len(files) >= PARALLEL_MIN_FILES else set()
+    budget = _budget(budget)
+    found = list(scan(paths, follow_symlinks))
+    files = [path for path, _ in found]
+    refused = {path: why for path, why in found if why}
+    readable = [path for path in files if path not in refused]
+    changed = _changed(engine, readable, force) if len(readable) >= PARALLEL_MIN_FILES else set()
     todo = [p for p in files if p in changed]
     if workers is None:
         workers = min(os.cpu_count() or 1, 4) if len(todo) >= PARALLEL_MIN_FILES else 1
     with contextlib.ExitStack() as stack:
-        prepared: dict[Path, Prepared | BaseException] = {}
+        prepared: dict[Path, Prepared | Failed | None] = {}
         ahead = iter(())
         if workers > 1:
             pool = stack.enter_context(ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                                            initializer=_exit_with_parent, initargs=(os.getpid(),)))
-            ahead = _bounded_map(pool, todo, AHEAD_PER_WORKER * workers)
+            ahead = _bounded_map(pool, todo, AHEAD_PER_WORKER * workers, budget)
         stack.enter_context(bulk_import(engine, len(files)))  # search index: per-row triggers, or one rebuild
         for path in files:
             if on_file:
                 on_file(path, None)
-            if workers > 1 and path in changed:
-                while path not in prepared:
-                    done_path, prep = next(ahead)
-                    prepared[done_path] = prep
-            result = import_file(engine, path, force=force, prepared=prepared.pop(path, None))
+            if path in refused:
+                result = FileResult(str(path), "failed", error=f"{path}: {refused[path]}")
+            else:
+                if workers > 1 and path in changed:
+                    while path not in prepared:
+                        done_path, prep = next(ahead)
+                        prepared[done_path] = prep
+                result = import_file(engine, path, force=force, prepared=prepared.pop(path, None), budget=budget)
             summary.results.append(result)
             if on_file:
                 on_file(path, result)

@@ -27,6 +27,11 @@ from kb.models import (Authorship, Citation, Conference, Event, IdentityCandidat
                        Person, PersonAlias, Post, PostEvent, Reference, Talk, TalkSpeaker, UserEdit)
 
 
+# Authors stored per paper; the rest is "et al." Each authorship row refreshes the paper's search document,
+# so a 4,000-author .bib entry (a physics collaboration) took 17 s to store; its first 300 name it well enough.
+MAX_AUTHORS = 300
+
+
 @dataclass
 class WriteCounts:
     talks: int = 0
@@ -232,15 +237,15 @@ def _authors(session: Session, x: Extraction, papers: list[Paper | None], people
                              .group_by(Authorship.paper_id)).all()) if ids else {}
     plan: dict[int, tuple[Paper, ParsedReference]] = {}
     for ref, paper in zip(x.papers, papers):
-        if paper is None or not ref.authors or have.get(paper.id, 0) >= len(ref.authors):
+        if paper is None or not ref.authors or have.get(paper.id, 0) >= len(ref.authors[:MAX_AUTHORS]):
             continue
         if paper.id not in plan or len(plan[paper.id][1].authors) < len(ref.authors):
             plan[paper.id] = (paper, ref)
     rows = []
     for paper, ref in plan.values():
-        persons = [people.get(a.full if a.given else a.family_full) for a in ref.authors]
+        persons = [people.get(a.full if a.given else a.family_full) for a in ref.authors[:MAX_AUTHORS]]
         rows.append((paper, persons))
-        paper.et_al = ref.et_al
+        paper.et_al = ref.et_al or len(ref.authors) > MAX_AUTHORS
     people.flush()
     if plan:
         people.replaced_authors |= set(session.exec(select(Authorship.person_id)
