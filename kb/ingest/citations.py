@@ -18,15 +18,19 @@ from dataclasses import dataclass
 _NUMERIC = re.compile(r"(?<![!\]])\[(\d{1,3}(?:\s*[,–\-]\s*\d{1,3})*)\](?!\()")
 _IEEE_RANGE = re.compile(r"\[(\d{1,3})\]\s*[–\-]\s*\[(\d{1,3})\]")
 _FOOTNOTE = re.compile(r"\[\^([\w\-]{1,40})\]")
-_PANDOC = re.compile(r"\[((?:[^\[\]@]{0,40}@[\w:.#$%&\-+?<>~/]+[^\[\]@;]{0,40};?\s*)+)\]")
+# Each key's surroundings are possessive: the text between two keys could otherwise be split between the
+# tail of one and the head of the next in every way, and an unclosed "[@a a @a a …" took minutes.
+_PANDOC = re.compile(r"\[((?:[^\[\]@]{0,40}+@[\w:.#$%&\-+?<>~/]++[^\[\]@;]{0,40}+;?\s*+)++)\]")
 _PANDOC_KEY = re.compile(r"-?@([\w:.#$%&\-+?<>~/]*[\w])")
 _KEY = re.compile(r"(?<![!\w\]])\[([A-Za-z][A-Za-z\-]*(?:\d{2}|\d{4})[a-z]?(?:[,;]\s*[A-Za-z][A-Za-z\-]*(?:\d{2}|\d{4})[a-z]?)*)\](?!\()")
-_SURNAME = r"(?:(?:van der|van|von|de|di|da|le|la|del|du)\s)?[A-ZÀ-ÖØ-Þ][\w'’\-]+"
-_AUTHORS = rf"({_SURNAME})(?:\s+(?:et\.?\s*al\.?|and\s+{_SURNAME}|&\s*{_SURNAME}))?"
+# Possessive, and a narrative cite starts where a name starts: "Jean-Jean-…" would otherwise be read
+# from every "Jean" to the end of the run and back (quadratic).
+_SURNAME = r"(?:(?:van der|van|von|de|di|da|le|la|del|du)\s)?[A-ZÀ-ÖØ-Þ][\w'’\-]++"
+_AUTHORS = rf"({_SURNAME})(?:\s++(?:et\.?\s*al\.?|and\s++{_SURNAME}|&\s*+{_SURNAME}))?"
 _YEAR = r"(?:1[7-9]|20)\d{2}"
 _PAREN = re.compile(rf"\(([^()]{{0,300}}?\b{_YEAR}[a-z]?)\)")
 _PAREN_PART = re.compile(rf"^\s*(?:e\.g\.,?\s*|see\s+|cf\.\s*)?{_AUTHORS},?\s+({_YEAR})[a-z]?\s*$")
-_NARRATIVE = re.compile(rf"\b{_AUTHORS}\s+\(({_YEAR})[a-z]?\)")
+_NARRATIVE = re.compile(rf"(?<![\w'’\-]){_AUTHORS}\s++\(({_YEAR})[a-z]?\)")
 # Work bounds for hostile text: "[1-50,1-50,…]" would otherwise turn 250 KB into millions of cites.
 MAX_GROUP = 100  # numbers one bracket can cite
 MAX_CITES = 10_000  # numeric cites read from one block of text

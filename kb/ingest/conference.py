@@ -29,10 +29,11 @@ ALIASES = {"nips": "NeurIPS", "neurips": "NeurIPS", "sigkdd": "KDD", "acm mm": "
            "www": "WWW", "usenix security": "USENIX"}
 _MULTI = {k: v for k, v in ALIASES.items() if " " in k}
 # Candidate tokens are found with one cheap pattern and looked up in the tables,
-# instead of one huge case-insensitive alternation per block of text.
+# instead of one huge case-insensitive alternation per block of text. The space before a year is
+# possessive: two plain ``\s*`` around the apostrophe split a long run of spaces every possible way.
 _TOKEN = re.compile(
     r"(?<![\w/.@])((?:" + "|".join(re.escape(k) for k in _MULTI) + r")|[A-Za-z]+)"
-    r"(?:\s*['’]?\s*((?:19|20)\d{2}|\d{2})\b)?(?![\w])",
+    r"(?:\s*+['’]?\s*+((?:19|20)\d{2}|\d{2})\b)?(?![\w])",
     re.I,
 )
 _CONF = _TOKEN  # kept for callers that need the match positions

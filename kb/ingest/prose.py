@@ -154,15 +154,16 @@ def find_speakers(block: Block, a: int, b: int, weak: bool = False) -> Speakers 
         if names:
             return _speakers(names, None)
     if TALK_NOUN.search(text[a:b]):
-        for m in re.finditer(r"\s*\([^()]{1,80}\),?\s+on\s", text[a:b]):  # "Cordelia Schmid (Inria), on video"
+        # (?<!\s) and possessive spaces: a match starts where a run of spaces starts, or a long run costs n².
+        for m in re.finditer(r"(?<!\s)\s*+\([^()]{1,80}\),?\s+on\s", text[a:b]):  # "Cordelia Schmid (Inria), on video"
             hit = name_before(text, a + m.start())
             if hit and hit[1] >= a:
                 return _speakers([(hit[0], hit[1], a + m.start())], None)
-    for m in re.finditer(r"\s+(?:from|of|at)\s+[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,4}\s+on\s", text[a:b]):
+    for m in re.finditer(r"(?<!\s)\s++(?:from|of|at)\s+[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,4}\s+on\s", text[a:b]):
         hit = name_before(text, a + m.start())  # "Tobias Johannink from Siemens on [residual RL](…)"
         if hit and hit[1] >= a:
             return _speakers([(hit[0], hit[1], a + m.start())], None)
-    for m in re.finditer(r"\s+with\s+(?:a|an|his|her|their|the)\s+(?:\w+\s+)?(?:talk|keynote|presentation|lecture)\b",
+    for m in re.finditer(r"(?<!\s)\s++with\s+(?:a|an|his|her|their|the)\s+(?:\w+\s+)?(?:talk|keynote|presentation|lecture)\b",
                          text[a:b], re.I):
         hit = name_before(text, a + m.start())  # "Next was Lerrel Pinto with a talk titled …"
         if hit and hit[1] >= a:
