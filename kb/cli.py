@@ -55,6 +55,26 @@ class Ctx:
 
 
 pass_ctx = click.make_pass_decorator(Ctx)
+ROW_ID_MAX = 2 ** 63 - 1  # SQLite's and PostgreSQL's largest integer: beyond it, an OverflowError
+
+
+class KbGroup(click.Group):
+    """Database trouble (not kb's, damaged, unreachable, read-only…) is one line and exit code 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        from sqlalchemy.exc import DBAPIError
+
+        from kb.db import DatabaseUnusable, describe_db_error
+        from kb.terminal import redact
+
+        try:
+            return super().invoke(ctx)
+        except DatabaseUnusable as exc:
+            err.print(f"error: {exc}", markup=False)
+        except DBAPIError as exc:
+            db = ctx.obj.db if isinstance(ctx.obj, Ctx) else None
+            err.print(f"error: database: {redact(describe_db_error(exc), resolve_db_url(db))}", markup=False)
+        sys.exit(1)
 
 EPILOG = """\b
 Examples:
@@ -69,7 +89,7 @@ Examples:
 """
 
 
-@click.group(invoke_without_command=True, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=KbGroup, invoke_without_command=True, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", envvar="KB_DB", default=None, metavar="PATH|URL",
               help=f"Database file or URL (default {DEFAULT_DB}; env KB_DB).")
 @click.version_option(package_name="kb")
@@ -98,6 +118,7 @@ def import_cmd(ctx: Ctx, paths: tuple[Path, ...], force: bool, as_json: bool) ->
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from kb.db import require_writable
     from kb.importer import discover, import_paths
 
     targets = list(paths) or [Path("imports")]
@@ -105,6 +126,7 @@ def import_cmd(ctx: Ctx, paths: tuple[Path, ...], force: bool, as_json: bool) ->
         if not p.exists():
             err.print(f"[red]error:[/] {escape(str(p))}: no such file or directory")
             sys.exit(2)
+    require_writable(ctx.engine)  # a damaged database: one line now, not one per post
     total = len(list(discover(targets)))
     progress = Progress(TextColumn("[bold]importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         TextColumn("{task.description}"), console=err, transient=True,

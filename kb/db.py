@@ -21,7 +21,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, SQLModel, create_engine
 
 from kb import models  # noqa: F401  (registers the tables)
@@ -39,6 +40,16 @@ def register_schema_hook(hook: Callable[[Engine], None]) -> None:
         _schema_hooks.append(hook)
 
 
+class DatabaseUnusable(Exception):
+    """A database kb cannot or must not use (unreadable, not kb's, corrupted, unreachable); one line for the user."""
+
+
+def describe_db_error(exc: BaseException) -> str:
+    """The first line of a driver error (SQLAlchemy's str() adds the statement and a link)."""
+    orig = getattr(exc, "orig", None) or exc
+    return (str(orig).strip().splitlines() or [type(orig).__name__])[0][:300]
+
+
 def resolve_db_url(db: str | os.PathLike[str] | None = None) -> str:
     """``--db`` beats ``KB_DB`` beats ``data/kb.sqlite``; plain paths become sqlite URLs."""
     value = str(db) if db else os.environ.get("KB_DB") or DEFAULT_DB
@@ -49,6 +60,22 @@ def resolve_db_url(db: str | os.PathLike[str] | None = None) -> str:
             value = "postgresql+psycopg://" + value[len("postgresql://"):]
         return value
     return f"sqlite:///{Path(value).expanduser()}"
+
+
+def _engine_url(db: str | os.PathLike[str] | None) -> tuple[str | URL, str | None]:
+    """(what ``create_engine`` gets, the SQLite file path or None).
+
+    A plain path is a path, never parsed as a URL: ``copy #1?.sqlite`` is that
+    file, not ``copy `` with a fragment and a query.
+    """
+    value = str(db) if db else os.environ.get("KB_DB") or DEFAULT_DB
+    if "://" not in value:
+        path = str(Path(value).expanduser())
+        return URL.create("sqlite", database=path), path
+    url = resolve_db_url(value)
+    if url.startswith("sqlite:"):
+        return url, make_url(url).database
+    return url, None
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -91,7 +118,9 @@ def is_transient_error(exc: BaseException) -> bool:
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # pragma: no cover - trivial
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
+    tables = {r[0] for r in cur.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not tables or "post" in tables:  # kb's own or new: WAL (persistent); a foreign file is left as it is
+        cur.execute("PRAGMA journal_mode=WAL")
     cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
@@ -104,14 +133,46 @@ def _sqlite_begin(conn) -> None:
     # transaction tries to upgrade; readers stay deferred and never block.
     write = conn.get_execution_options().get("kb_write", False)
     conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+    if write:
+        try:
+            _refuse_corrupt(conn)
+        except BaseException:
+            conn.exec_driver_sql("ROLLBACK")
+            raise
+
+
+def _refuse_corrupt(conn) -> None:
+    """Before the first write on a connection: ``PRAGMA quick_check``; a damaged file is never written to.
+
+    Writing into a database with corrupted pages spreads the damage (and
+    ``kb import`` used to report success). The result is kept per connection.
+    """
+    info = conn.connection.info
+    if "kb_quick_check" not in info:
+        rows = [r[0] for r in conn.exec_driver_sql("PRAGMA quick_check(3)").all()]
+        info["kb_quick_check"] = None if rows == ["ok"] else " ".join("; ".join(rows).split())
+    if info["kb_quick_check"]:
+        raise DatabaseUnusable(f"{conn.engine.url.database}: the database is damaged "
+                               f"(quick_check: {info['kb_quick_check'][:200]}); "
+                               "refusing to write to it: restore a backup, or `kb dump` what can still be read")
+
+
+def require_writable(engine: Engine) -> None:
+    """Raise :class:`DatabaseUnusable` now (not post by post) when writes to ``engine`` would be refused."""
+    if is_sqlite(engine):
+        with engine.execution_options(kb_write=True).begin():
+            pass
 
 
 def make_engine(db: str | os.PathLike[str] | None = None) -> Engine:
-    url = resolve_db_url(db)
-    if url.startswith("sqlite:///"):
-        path = url[len("sqlite:///"):]
+    url, path = _engine_url(db)
+    if path is not None:
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                why = "not a folder" if isinstance(exc, FileExistsError) else exc.strerror or exc
+                raise DatabaseUnusable(f"{path}: cannot create the database's folder: {why}") from exc
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "isolation_level": None})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
@@ -137,9 +198,27 @@ def init_schema(engine: Engine) -> None:
 
 
 def open_db(db: str | os.PathLike[str] | None = None) -> Engine:
-    """Engine with the schema created or migrated to the newest revision (idempotent)."""
+    """Engine with the schema created or migrated to the newest revision (idempotent).
+
+    Raises :class:`DatabaseUnusable` (one line, password redacted) for a file
+    that is not a database or is damaged, a folder it cannot write, a server it
+    cannot reach, or a database that is neither empty nor kb's own.
+    """
     engine = make_engine(db)
-    init_schema(engine)
+    try:
+        init_schema(engine)
+    except DBAPIError as exc:
+        engine.dispose()
+        from kb.terminal import redact, redact_url
+
+        where = redact_url(str(db) if db else os.environ.get("KB_DB") or DEFAULT_DB)
+        raise DatabaseUnusable(f"{where}: cannot open the database: "
+                               f"{redact(describe_db_error(exc), resolve_db_url(db))}") from exc
+    except DatabaseUnusable as exc:
+        engine.dispose()
+        from kb.terminal import redact_url
+
+        raise DatabaseUnusable(f"{redact_url(str(db) if db else os.environ.get('KB_DB') or DEFAULT_DB)}: {exc}") from exc
     return engine
 
 

@@ -79,6 +79,19 @@ def has_kb_tables(conn: Connection) -> bool:
     return inspect(conn).has_table("post")
 
 
+def refuse_foreign(conn: Connection) -> None:
+    """Raise unless the database is empty or kb's own: kb never adds its tables to someone else's database."""
+    if has_kb_tables(conn):
+        return
+    tables = sorted(inspect(conn).get_table_names())
+    if tables:
+        from kb.db import DatabaseUnusable
+
+        shown = ", ".join(tables[:5]) + (", …" if len(tables) > 5 else "")
+        raise DatabaseUnusable(f"not a kb database (it holds other tables: {shown}); "
+                               "kb opens only an empty database or its own")
+
+
 def upgrade(conn: Connection, revision: str = "head") -> None:
     """Run migrations up to ``revision`` in the caller's transaction."""
     from alembic import command
@@ -112,11 +125,13 @@ def ensure_schema(engine: Engine) -> str:
     'created'
     """
     with engine.connect() as conn:
-        if current_revision(conn) == HEAD:
+        if current_revision(conn) == HEAD and has_kb_tables(conn):
             return "current"
+        refuse_foreign(conn)
     with _locked_begin(engine) as conn:
         if engine.dialect.name == "postgresql":
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})")
+        refuse_foreign(conn)
         rev = current_revision(conn)  # again: another process may have migrated while we waited
         if rev == HEAD:
             return "current"
