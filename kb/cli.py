@@ -287,7 +287,7 @@ def stats(ctx: Ctx, as_json: bool) -> None:
 @main.command("list")
 @click.argument("kind", type=click.Choice(["talks", "people", "papers", "conferences", "events", "posts"]))
 @click.option("--json", "as_json", is_flag=True)
-@click.option("--limit", type=int, default=None, help="At most this many rows.")
+@click.option("--limit", type=click.IntRange(0, ROW_ID_MAX), default=None, help="At most this many rows.")
 @pass_ctx
 def list_cmd(ctx: Ctx, kind: str, as_json: bool, limit: int | None) -> None:
     """List talks, people, papers, conferences, events or posts.  Example:  kb list papers --json"""
@@ -299,7 +299,8 @@ def list_cmd(ctx: Ctx, kind: str, as_json: bool, limit: int | None) -> None:
         _print_json(rows)
         return
     if not rows:
-        out.print(f"No {kind} yet. Import some posts first:  kb import imports/", markup=False)
+        if limit != 0:
+            out.print(f"No {kind} yet. Import some posts first:  kb import imports/", markup=False)
         return
     columns = [k for k in rows[0] if k not in ("url", "doi", "citekey", "et_al")]
     table = Table(*columns)
@@ -313,7 +314,7 @@ def list_cmd(ctx: Ctx, kind: str, as_json: bool, limit: int | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(["bibtex", "csl-json", "markdown"]), default="bibtex",
               show_default=True, help="Output format.")
 @click.option("--conference", metavar="NAME", help='Only papers of this conference: "ICCV 2019", "iccv-2019", "ICCV".')
-@click.option("--talk", "talk_id", type=int, metavar="ID", help="Only papers cited by this talk (ids: kb list talks).")
+@click.option("--talk", "talk_id", type=click.IntRange(1, ROW_ID_MAX), metavar="ID", help="Only papers cited by this talk (ids: kb list talks).")
 @click.option("--query", metavar="Q", help="Only papers found by this search (title, venue, authors).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE (default stdout).")
 @click.option("--unicode", is_flag=True, help="BibTeX: write non-ASCII as UTF-8 instead of LaTeX escapes.")

@@ -11,6 +11,7 @@ The caller owns the transaction: ``with session_scope(engine, write=True) as s: 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import delete, update
@@ -39,9 +40,14 @@ _MODELS = {"talk": Talk, "paper": Paper, "person": Person}
 _REQUIRED = {"name", "kind", "type", "summary"}
 
 
+# Control characters a hand edit never means (NUL cannot even be stored by PostgreSQL); newlines and tabs stay.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _coerce(entity: str, field: str, value: str | None) -> Any:
-    """User input → column value: whitespace collapsed, blank → None (or "" for required text)."""
-    text = (value or "").strip() if field == "summary" else " ".join((value or "").split())
+    """User input → column value: control characters out, whitespace collapsed, blank → None (or "" for required text)."""
+    value = _CONTROL.sub("", value or "")
+    text = value.strip() if field == "summary" else " ".join(value.split())
     if not text:
         return "" if field in _REQUIRED else None
     if EDITABLE[entity][field] is int:

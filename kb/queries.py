@@ -52,7 +52,9 @@ def authors_of(session: Session, paper_ids: list[int]) -> dict[int, list[Person]
 
 
 def list_rows(session: Session, kind: str, limit: int | None = None) -> list[dict[str, Any]]:
-    """Rows for ``kb list KIND``: plain dicts, JSON-ready."""
+    """Rows for ``kb list KIND``: plain dicts, JSON-ready; at most ``limit`` (None: all) of them."""
+    if limit is not None and limit < 0:
+        raise ValueError(f"limit must be 0 or more, not {limit}")  # SQL's LIMIT -1 would mean "no limit"
     if kind == "talks":
         talks = session.exec(select(Talk, Post, Event).join(Post, Post.id == Talk.post_id)
                              .join(Event, Event.id == Talk.event_id, isouter=True)

@@ -205,14 +205,15 @@ def _sync_curation(source: Engine, target: Engine, report: SyncReport) -> None:
                 report.skipped.append(f"edit {e.entity}.{e.field}: its row is not in the target")
                 continue
             row = t.get(model, row_id)
-            value = _coerce(model, e.field, e.value)
+            stored = None if e.value is None else e.value.replace("\x00", "")  # PostgreSQL cannot store a NUL
+            value = _coerce(model, e.field, stored)
             edit = t.exec(select(UserEdit).where(UserEdit.entity == e.entity, UserEdit.entity_id == row_id,
                                                  UserEdit.field == e.field)).first()
-            if edit is not None and edit.value == e.value and getattr(row, e.field) == value:
+            if edit is not None and edit.value == stored and getattr(row, e.field) == value:
                 continue  # carried over by an earlier sync
             setattr(row, e.field, value)
             edit = edit or UserEdit(entity=e.entity, entity_id=row_id, field=e.field)
-            edit.value = e.value
+            edit.value = stored
             t.add(row)
             t.add(edit)
             report.edits += 1

@@ -103,7 +103,7 @@ def _conference_paper_ids(session: Session, text: str) -> set[int]:
 
 
 def _talk_paper_ids(session: Session, talk_id: int) -> set[int]:
-    if session.get(Talk, talk_id) is None:
+    if not 0 < talk_id < 2 ** 63 or session.get(Talk, talk_id) is None:  # out of range: no such row (no OverflowError)
         raise SelectionError(f"no talk with id {talk_id}")
     return set(session.exec(select(Citation.paper_id).where(Citation.talk_id == talk_id)))
 
