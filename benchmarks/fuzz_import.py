@@ -121,6 +121,11 @@ def _seed_like(size: int) -> bytes:
     return ("---\ntitle: big\n---\n" + (body * (size // max(len(body), 1) + 1)))[:size].encode("utf-8", "ignore")
 
 
+def _bib_authors(n: int) -> bytes:
+    names = " and ".join(f"Author{i}, First{i}" for i in range(n))
+    return ("@article{big,\n  title={Many Authors},\n  author={" + names + "},\n  year={2019}\n}\n").encode()
+
+
 HOSTILE: dict[str, Callable[[], bytes]] = {
     "10 MB post": lambda: _seed_like(10_000_000),
     "1 MB single line": lambda: ("word [1] (Smith, 2019) " * (1_000_000 // 23)).encode(),
@@ -143,6 +148,18 @@ HOSTILE: dict[str, Callable[[], bytes]] = {
                                 "## References\n\n[1] Smith, J. \"T.\" 2019.\n").encode(),
     "20,000 references": lambda: ("## References\n\n" + "".join(f"[{i}] Smith, J. \"Title {i}.\" 2019.\n"
                                                                for i in range(20_000)))[:250_000].encode(),
+    # Backtracking (issue 19): long runs of spaces, separators, brackets, repeated names, unclosed tags.
+    "'Talk by ' + 200,000 spaces": lambda: ("Talk by " + " " * 200_000 + "x\n").encode(),
+    "12,000 hyphenated names": lambda: ("-".join(["Jean"] * 12_000) + "\n").encode(),
+    "20,000 names and 'and'": lambda: ("Jean and " * 20_000 + "(2019\n").encode(),
+    "60,000 Liquid openers": lambda: ("{% " * 60_000 + "\n").encode(),
+    "60,000 Liquid outputs": lambda: ("{{ " * 60_000 + "\n").encode(),
+    "20,000 Hugo figures unclosed": lambda: ("{{< figure " * 20_000 + "\n").encode(),
+    "unclosed pandoc cite, 3,000 keys": lambda: ("[" + "@a a " * 3_000 + "\n").encode(),
+    "60,000 open brackets and parens": lambda: ("[(" * 60_000 + "\n").encode(),
+    "30,000 ' with ' after a talk": lambda: ("A talk" + " with " * 30_000 + "x\n").encode(),
+    "bib entry, 4,000 authors": lambda: _bib_authors(4_000),
+    "bib entry, 20,000 authors": lambda: _bib_authors(20_000),
     "empty file": lambda: b"",
     "only whitespace": lambda: b" \n\t\n" * 100,
     "BOM + CRLF": lambda: b"\xef\xbb\xbf---\r\ntitle: x\r\n---\r\n# ICCV 2019\r\n\r\nA talk by Jane Roe [1].\r\n",
@@ -163,7 +180,8 @@ def run_hostile(engine, tmp: Path, measure_memory: bool = True) -> list[dict]:
 
     rows = []
     for name, make in HOSTILE.items():
-        path = tmp / ("hostile-" + "".join(c if c.isalnum() else "-" for c in name) + ".md")
+        suffix = ".bib" if name.startswith("bib ") else ".md"
+        path = tmp / ("hostile-" + "".join(c if c.isalnum() else "-" for c in name) + suffix)
         path.write_bytes(make())
         if measure_memory:
             tracemalloc.start()
