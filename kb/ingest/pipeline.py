@@ -26,7 +26,7 @@ from kb.ingest.references import find_references, parse_entries
 from kb.ingest.rst import looks_like_rst, rst_to_markdown
 from kb.ingest.talks.assemble import learned_hits
 from kb.ingest.talks.features import DATE
-from kb.ingest.talks.hits import KIND_PREFIX, TalkHit, clean_title, prose_talks
+from kb.ingest.talks.hits import TalkHit, clean_title, prose_talks, strip_kind_prefix
 from kb.ingest.text import normalise_title
 
 MAX_TEXT = 256 * 1024  # characters: some stages grow faster than linearly with size (kb.importer.MAX_POST_BYTES)
@@ -181,8 +181,7 @@ def _titles_from_heading_above(hits: list[TalkHit], blocks: list[Block]) -> None
                    len(blocks))
         if sum(1 for g in hits if j < g.block < end) > 1:
             continue  # a section holding several talks: its heading names the section, not this talk
-        m = KIND_PREFIX.match(blocks[j].text.strip())
-        h.title = clean_title(m.group(2) if m else blocks[j].text)
+        h.title = clean_title(strip_kind_prefix(blocks[j].text.strip()))
 
 
 _TITLE_WAS = re.compile(r"\b(?:the\s+)?(?:title|talk title)\s+(?:was|is|:)\s*[\"“]([^\"”]{4,200})[\"”]", re.I)

@@ -12,7 +12,7 @@ from kb.ingest.markdown import Block
 from kb.ingest.people import canonical_name, given_names, looks_like_person
 from kb.ingest.records import Problem
 from kb.ingest.talks.features import DATE
-from kb.ingest.talks.hits import KIND_PREFIX, TalkHit, clean_title
+from kb.ingest.talks.hits import TalkHit, clean_title, strip_kind_prefix
 from kb.ingest.talks.model import Head, analyse, label_post
 from kb.ingest.text import normalise_title
 
@@ -25,8 +25,6 @@ _KINDS = (("keynote", "keynote"), ("plenary", "plenary"), ("tutorial", "tutorial
 _LEAD = re.compile(r"^(?:(?:\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?m\.?)?\s*(?:[-–—]\s*\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?m\.?)?)?|"
                    r"[A-Z]\d?(?:\.[A-Z\d])?[.)]|\d{1,2}[.)]|[ivx]{1,4}[.)])\s*[:\-–—|]?\s+)+", re.IGNORECASE)
 _NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|/|\+)\s*")
-
-
 PROSE_SHARE = 0.5  # posts where at least this share of detector hits are sentences are told in prose
 
 
@@ -129,7 +127,7 @@ def _trailing_speaker(title: str) -> tuple[str, list[str], list[str]]:
     m = _TITLE_DASH_NAME.match(title)
     if m and _name_like(m.group("name")):
         name = m.group("name")
-        return m.group("title"), [canonical_name(name if any(c.isupper() for c in name) else name.title())], [name]
+        return m.group("title"), [_canonical(name)], [name]
     return title, [], []
 
 
@@ -140,20 +138,17 @@ def _is_byline(title: str, names: list[str]) -> bool:
     return any(low.startswith(n.lower()) and re.fullmatch(r"\s*(?:[@,(|–—-].*)?", low[len(n):]) for n in names if n)
 
 
-def _kind_prefix(text: str) -> str:
-    m = KIND_PREFIX.match(text)
-    return m.group(2) if m else text
+def _canonical(name: str) -> str:
+    return canonical_name(name if any(c.isupper() for c in name) else name.title())
 
 
-def _hit(blocks: list[Block], h: Head) -> TalkHit | None:
-    head = h.window[0][1] if h.window else None
-    if head is None:
-        return None
-    titles = _runs(h, "TITLE")
-    title = None
-    if titles:
-        b, s, e = titles[0]
-        title = clean_title(_kind_prefix(_LEAD.sub("", blocks[b].text[s:e].strip())))
+def _title_text(text: str) -> str | None:
+    """A title as the post typed it, without list label, time slot or kind prefix."""
+    return clean_title(_LEAD.sub("", strip_kind_prefix(_LEAD.sub("", text.strip()))))
+
+
+def _speakers(blocks: list[Block], h: Head) -> tuple[list[str], list[str]]:
+    """(canonical names, the post's spellings) of the SPEAKER runs of a head's window."""
     speakers: list[str] = []
     spelled: list[str] = []
     line_starts = {(u.block, u.start + len(u.text) - len(u.text.lstrip())) for _, u, _ in h.window}
@@ -163,12 +158,19 @@ def _hit(blocks: list[Block], h: Head) -> TalkHit | None:
             run = _LEAD.sub("", run)
         for part in _NAME_SPLIT.split(run):
             part = part.strip(" .:-–—()[]*_\"'")
-            if not _name_like(part):
-                continue
-            name = canonical_name(part if any(c.isupper() for c in part) else part.title())
-            if name and name not in speakers:
-                speakers.append(name)
+            if _name_like(part) and _canonical(part) not in speakers:
+                speakers.append(_canonical(part))
                 spelled.append(part)
+    return speakers, spelled
+
+
+def _hit(blocks: list[Block], h: Head) -> TalkHit | None:
+    head = h.window[0][1] if h.window else None
+    if head is None:
+        return None
+    titles = _runs(h, "TITLE")
+    title = _title_text(blocks[titles[0][0]].text[titles[0][1]:titles[0][2]]) if titles else None
+    speakers, spelled = _speakers(blocks, h)
     if title and speakers and _is_byline(title, spelled):
         title = None  # "Arash Vahdat@NVIDIA" is who spoke, not what about
     if not title and speakers:
@@ -177,7 +179,7 @@ def _hit(blocks: list[Block], h: Head) -> TalkHit | None:
         named = head if head.kind == "heading" else h.above
         if named is not None and named.kind == "heading" and not DATE.search(named.text) \
                 and not _is_byline(named.text.strip(), spelled):
-            title = clean_title(_LEAD.sub("", _kind_prefix(named.text.strip())))
+            title = _title_text(named.text)
     if title and not speakers:
         title, speakers, spelled = _trailing_speaker(title)
     rule = h.rules[0] if h.rules else None

@@ -112,6 +112,12 @@ def names_in(text: str, allow_surnames: bool = False) -> list[str]:
     return []
 
 
+def strip_kind_prefix(text: str) -> str:
+    """``Keynote: Can Models Forget?`` → ``Can Models Forget?``; other text unchanged."""
+    m = KIND_PREFIX.match(text)
+    return m.group(2) if m else text
+
+
 def split_title_speaker(text: str, allow_surnames: bool = False) -> tuple[str | None, list[str], str | None]:
     """``Title — Name (Affiliation)`` / ``Name: Title`` / ``Keynote: Name`` → (title, [names], kind word)."""
     text = unicodedata.normalize("NFKC", " ".join(text.split())).strip(" *_")
