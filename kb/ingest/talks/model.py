@@ -46,8 +46,7 @@ class Analysis:
 
     units: list[Unit]
     line_features: list[list[str]]
-    rule_heads: dict[tuple[int, int], str]
-    rule_spans: dict[tuple[int, int], str]
+    rule_spans: dict[tuple[int, int], str]  # (block, token start) → TITLE / SPEAKER in a detector's hit
     rule_hits: dict[int, list[TalkHit]]  # unit index → the old detectors' hits that start in it
 
 
@@ -69,7 +68,7 @@ def analyse(blocks: list[Block], skip: set[int], rule_hits: list[TalkHit]) -> An
         _mark(blocks, h.block, h.title, "TITLE", rule_spans)
         for name in (h.spelled_speakers or h.speakers):
             _mark(blocks, h.block, name, "SPEAKER", rule_spans)
-    return Analysis(us, unit_features(us, rule_heads), rule_heads, rule_spans, rule_by_unit)
+    return Analysis(us, unit_features(us, rule_heads), rule_spans, rule_by_unit)
 
 
 def _mark(blocks: list[Block], block: int, phrase: str | None, label: str, out: dict[tuple[int, int], str]) -> None:
