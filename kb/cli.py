@@ -38,6 +38,14 @@ out = SafeConsole(highlight=False, soft_wrap=True)
 err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)
 
 
+def _utf8_stdout():
+    """Standard output as UTF-8 text whatever the locale (click.get_text_stream is deprecated in Click 8.3)."""
+    stream = sys.stdout
+    if (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "") != "utf8" and hasattr(stream, "reconfigure"):
+        stream.reconfigure(encoding="utf-8")
+    return stream
+
+
 def _print_json(data) -> None:
     click.echo(json_text(data, indent=2, default=str))
 
@@ -398,7 +406,7 @@ def dump_cmd(ctx: Ctx, output: Path | None, no_body: bool) -> None:
 
     with session_scope(ctx.engine) as session:
         if output is None:
-            write_dump(session, click.get_text_stream("stdout"), body=not no_body)
+            write_dump(session, _utf8_stdout(), body=not no_body)
         else:  # streamed to a private temporary file, renamed when complete: never half a dump under the name
             from kb.files import replace_atomically
 
