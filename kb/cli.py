@@ -115,7 +115,7 @@ def main(ctx: click.Context, db: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @pass_ctx
 def import_cmd(ctx: Ctx, paths: tuple[Path, ...], force: bool, as_json: bool) -> None:
-    """Import posts (*.md, *.markdown) and BibTeX files (*.bib); folders are searched recursively.
+    """Import posts (*.md, *.markdown, *.rst) and BibTeX files (*.bib); folders are searched recursively.
 
     \b
     No PATH imports the inbox, imports/. Unchanged posts are skipped; a changed

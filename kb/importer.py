@@ -41,7 +41,7 @@ from kb.search import bulk_import
 from kb.ingest.records import Extraction
 from kb.store import MAX_AUTHORS, WriteCounts, write_post
 
-POST_SUFFIXES = (".md", ".markdown")
+POST_SUFFIXES = (".md", ".markdown", ".rst")  # reST notes are read as Markdown (kb.ingest.rst)
 BIB_SUFFIXES = (".bib",)
 # Extraction cost grows faster than linearly with post size (people × authors, blocks × papers): a
 # 256 KiB post (20× the usual 4-15 KiB) extracts in < 1 s, 10 MB would take minutes. Refuse, clearly.

@@ -287,3 +287,21 @@ def test_learned_extractor_beats_the_rule_detectors_on_dev(monkeypatch, tmp_path
     rules = evaluate_corpus(SHARED, ("dev",))["totals"]
     assert learned["talks"]["f1"] >= rules["talks"]["f1"] + 0.15
     assert learned["talks"]["f1"] >= 0.75
+
+
+def test_rst_notes_import_from_a_folder(tmp_path):
+    from kb.db import open_db, session_scope
+    from kb.importer import import_paths
+    from kb.queries import stats
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "meetup.rst").write_text("Boulder meetup\n==============\n\nPlotting at scale\n-----------------\n\n"
+                                      "**Presenter:** Dana Scully\n\n* datashader\n* bokeh\n", encoding="utf-8")
+    (notes / "conf.py").write_text("project = 'x'\n", encoding="utf-8")
+    engine = open_db(tmp_path / "kb.sqlite")
+    result = import_paths(engine, [notes])
+    assert not result.failed
+    with session_scope(engine) as s:
+        counts = stats(s)
+    assert counts["posts"] == 1 and counts["talks"] == 1
