@@ -40,7 +40,7 @@ _FIRST_PERSON = re.compile(r"\b(?:I|my|we|our|me)\b")
 _GROUP = re.compile(rf"^(?:{_DAYS})\b|\b(?:and|&)\b.*\b(?:workshops|tutorials|keynotes|talks|posters)\b|"
                     r"^(?:keynotes?|invited talks?|talks?|tutorials?|workshops?|panels?|posters?|orals?)$", re.I)
 _PREFIX = re.compile(r"^\s*(workshop|tutorial|panel|session|oral session|special session|track)"
-                     r"(?:\s+(?:\d{1,2}[A-Za-z]?|[IVX]{1,4}|[A-H]\d?))?\s*[:\-—–]\s*(.+)$", re.I)  # "Session 2B: Name"
+                     r"(?:\s+(?:\d{1,2}[A-Za-z]?|[IVX]{1,4}|[A-H]\d?))?\s*[:\-—–]\s*(.+)$", re.IGNORECASE)  # "Session 2B: Name"
 _TRAILING = re.compile(r"\s*(?:highlights?|notes?|recap|summary)\s*$", re.I)
 _PHRASE = re.compile(
     r"\b((?:[A-Z][\w\-]*\s+){1,5}(?:[Ww]orkshop|[Ss]pecial [Ss]ession|[Tt]utorial|[Ss]ymposium|[Ss]ession))\b"
@@ -71,7 +71,7 @@ def event_from_heading(text: str) -> Event | None:
         text = day.group(1)  # "Monday — Workshop on X": the day is not part of the name
     if _FIRST_PERSON.search(text) or _GROUP.search(text) or (day and re.search(r",|\band\b", text)):
         return None
-    if re.search(r"\(\s*posters?\s*\)", text, re.I):
+    if re.search(r"\(\s*posters?\s*\)", text, re.IGNORECASE):
         return None  # "(Poster) Title": a paper shown at a poster session, not an event
     m = _PREFIX.match(text)
     if m:
