@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from kb.models import (Authorship, Citation, Conference, Event, Link, Mention, Paper, Person, Post, Reference,
-                       Talk, TalkSpeaker)
+from kb.models import (Authorship, Citation, Conference, Event, IdentityCandidate, Link, Mention, Paper, Person,
+                       Post, Reference, Talk, TalkSpeaker)
 
 LIST_KINDS = ("talks", "people", "papers", "conferences", "events", "posts")
 
@@ -407,7 +407,22 @@ def person_detail(session: Session, person_id: int) -> dict[str, Any] | None:
         "co_speakers": _co_people(session, TalkSpeaker, "talk_id", person_id),
         "co_authors": _co_people(session, Authorship, "paper_id", person_id),
         "posts": [_ref("post", p.id, p.title or p.path.rsplit("/", 1)[-1], role=role) for p, role in posts],
+        "maybe_same": identity_candidates(session, "person", person_id),
     }
+
+
+def identity_candidates(session: Session, entity: str, entity_id: int) -> list[dict[str, Any]]:
+    """Rows the importer found too alike to keep apart for sure, but did not merge ("K. Zhang" vs
+    "Kai Zhang" and "Kaiming Zhang"): the user decides, with the merge action."""
+    pairs = session.exec(select(IdentityCandidate.a_id, IdentityCandidate.b_id, IdentityCandidate.reason)
+                         .where(IdentityCandidate.entity == entity,
+                                or_(IdentityCandidate.a_id == entity_id, IdentityCandidate.b_id == entity_id))).all()
+    others = {(b if a == entity_id else a): reason for a, b, reason in pairs}
+    if not others or entity not in ("person", "paper"):
+        return []
+    model, col = (Person, Person.name) if entity == "person" else (Paper, Paper.title)
+    rows = session.exec(select(model.id, col).where(model.id.in_(list(others))).order_by(col)).all()
+    return [_ref(entity, i, name, reason=others[i]) for i, name in rows]
 
 
 def paper_urls(paper: Paper) -> list[str]:

@@ -267,3 +267,23 @@ async def test_light_theme_text_is_dark_on_light(engine):
             style = view._style(role)
             fg, bg = style.color.get_truecolor(), style.bgcolor.get_truecolor()
             assert sum(fg) < sum(bg), (role, style)  # darker ink than paper
+
+
+async def test_identity_candidates_show_on_the_person_and_first_in_the_merge_dialog(engine):
+    from kb.models import IdentityCandidate
+
+    vedaldi = entity_id(engine, Person, name="Andrea Vedaldi")
+    zhou = entity_id(engine, Person, name="Bolei Zhou")
+    with session_scope(engine, write=True) as s:
+        s.add(IdentityCandidate(entity="person", a_id=min(vedaldi, zhou), b_id=max(vedaldi, zhou),
+                                reason="same talk slot"))
+    app = make_app(engine, start=Location("person", vedaldi))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Maybe the same person" in text and "Bolei Zhou" in text and "same talk slot" in text
+        await press(pilot, "m")  # the merge dialog suggests the candidate before anything is typed
+        text = screen_text(app)
+        assert "Possibly the same, found on import" in text and "Bolei Zhou" in text
+        await press(pilot, "tab", "enter")
+        assert "Merge “Bolei Zhou” into “Andrea Vedaldi”?" in screen_text(app)

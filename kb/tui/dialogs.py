@@ -225,9 +225,22 @@ class PickScreen(ModalScreen[int | None]):
     def on_mount(self) -> None:
         self.query_one(Input).cursor_blink = not self.app.is_headless
         self.query_one(Input).focus()
-        self.query_one(DocView).set_blocks(pages.para(f"Type part of the other {self.kind}'s name.", "hint"))
+        self._suggest()
+
+    def _suggest(self) -> None:
+        """Before anything is typed: the rows the importer thought might be the same one."""
+        with session_scope(self.app.engine) as s:
+            maybe = queries.identity_candidates(s, self.kind, self.exclude)
+        blocks = pages.para(f"Type part of the other {self.kind}'s name.", "hint")
+        if maybe:
+            blocks += pages.para("Possibly the same, found on import:", "hint")
+            blocks += [Block(Text(clean(m["name"])), "link", (m["kind"], m["id"]), 2) for m in maybe]
+        self.query_one(DocView).set_blocks(blocks)
 
     def on_input_changed(self, event: Input.Changed) -> None:
+        if not event.value.strip():
+            self._suggest()
+            return
         with session_scope(self.app.engine) as s:
             hits = [h for h in queries.find_by_name(s, event.value, (self.kind,), 30) if h.id != self.exclude]
         blocks = [Block(Text(clean(h.title)), "link", (h.kind, h.id), 2) for h in hits]

@@ -124,6 +124,7 @@ def person_page(d: dict[str, Any]) -> list[Block]:
     blocks += section("Co-speakers", d["co_speakers"], lambda p: link(p, plural(p["n"], "talk")))
     blocks += section("Co-authors", d["co_authors"], lambda p: link(p, plural(p["n"], "paper")))
     blocks += section("Posts", d["posts"], lambda p: link(p, p["role"]))
+    blocks += section("Maybe the same person (m to merge)", d.get("maybe_same", []), lambda p: link(p, p["reason"]))
     return blocks
 
 
