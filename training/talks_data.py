@@ -79,8 +79,7 @@ def example(text: str, source: str, gold: dict) -> tuple[Example, Analysis]:
         if k < 0:
             unmatched.append(talk.get("title") or "")
             continue
-        if k not in {h for h, _ in heads}:
-            used.add(k)  # a paragraph telling several talks is one head line; its later talks find it again
+        used.add(k)  # taken; but the line just taken stays open: a paragraph may tell several talks
         heads.append((k, talk))
         last = k
     heads.sort(key=lambda x: x[0])
