@@ -164,6 +164,20 @@ def _speakers(blocks: list[Block], h: Head) -> tuple[list[str], list[str]]:
     return speakers, spelled
 
 
+def _rule_speakers(rule: TalkHit, title: str | None) -> tuple[list[str], list[str]]:
+    """A detector's speakers that read as names once a list label is off and are not the title
+    ("B. Tools Plenary" over "Tools Plenary" is neither)."""
+    speakers: list[str] = []
+    spelled: list[str] = []
+    for name, as_written in zip(rule.speakers, rule.spelled_speakers or rule.speakers):
+        bare = _LEAD.sub("", as_written)
+        if bare != as_written and (not _name_like(bare) or (title and normalise_title(bare) == normalise_title(title))):
+            continue
+        speakers.append(name if bare == as_written else _canonical(bare))
+        spelled.append(bare)
+    return speakers, spelled
+
+
 def _hit(blocks: list[Block], h: Head) -> TalkHit | None:
     head = h.window[0][1] if h.window else None
     if head is None:
@@ -186,7 +200,7 @@ def _hit(blocks: list[Block], h: Head) -> TalkHit | None:
     if rule is not None:  # what the span tagger left empty, the detector that fired here may know
         title = title or rule.title
         if not speakers:
-            speakers, spelled = list(rule.speakers), list(rule.spelled_speakers)
+            speakers, spelled = _rule_speakers(rule, title)
     if not title and not speakers:
         return None
     window_text = " ".join(u.text for _, u, _ in h.window[:2]).lower()
