@@ -18,7 +18,7 @@ from kb.ingest.pipeline import extract, prepare
 from kb.ingest.rst import looks_like_rst, rst_to_markdown
 from kb.ingest.talks import model as talk_model
 from kb.ingest.talks.assemble import _LEAD, _is_byline, _trailing_speaker, told_in_prose
-from kb.ingest.talks.features import shape, unit_features
+from kb.ingest.talks.features import unit_features
 from kb.ingest.talks.hits import TalkHit
 from kb.ingest.talks.model import SPEAKER_NEXT, analyse, siblings
 from kb.ingest.talks.units import units
@@ -101,7 +101,7 @@ def test_line_features_see_speaker_lines_below_a_prominent_line():
 def test_shape_abstracts_letters_and_digits():
     blocks = walk("**A. One**\n\n**B. Two**\n\n## 10:30 Three\n")
     us = units(blocks)
-    assert shape(us[0]) == shape(us[1]) != shape(us[2])
+    assert us[0].shape == us[1].shape != us[2].shape
 
 
 # ---------------------------------------------------------------- document-level passes

@@ -45,15 +45,10 @@ def _name_pairs(words: list[str]) -> int:
                and (a in names or rarity(b) >= 2) and not a.isupper())
 
 
-def shape(u: Unit) -> str:
-    lead = re.sub(r"[A-Za-z]+", "a", re.sub(r"\d+", "0", u.text.strip()[:3]))
-    return f"{u.kind}{u.level}|{int(u.bold)}{int(u.lead_emph)}|{lead}"
-
-
 def unit_features(units: list[Unit], rule_heads: dict[tuple[int, int], str]) -> list[list[str]]:
     """One feature list per unit. ``rule_heads``: (block, start of unit) → layout of an old detector hit."""
     lex = lexicon()
-    unit_shapes = [shape(u) for u in units]
+    unit_shapes = [u.shape for u in units]
     shapes = Counter(unit_shapes)
     level_count = Counter(u.level for u in units if u.kind == "heading")
     levels = sorted(level_count)
@@ -96,8 +91,7 @@ def unit_features(units: list[Unit], rule_heads: dict[tuple[int, int], str]) -> 
             f.append("speaker_label")
         if text.startswith("#"):
             f.append("hash_heading")  # "###Title" (no space): a heading to its writer, a paragraph to CommonMark
-        stop = {"a", "an", "the", "of", "and", "or", "in", "on", "for", "to", "with", "at", "by", "from", "vs"}
-        content = [w for w in words if w.lower() not in stop]
+        content = [w for w in words if w.lower() not in _STOP]
         if content:
             f.append(f"titlecase={round(4 * sum(1 for w in content if w[:1].isupper()) / len(content))}")
         base.append(f)
@@ -131,6 +125,7 @@ def unit_features(units: list[Unit], rule_heads: dict[tuple[int, int], str]) -> 
     return out
 
 
+_STOP = frozenset({"a", "an", "the", "of", "and", "or", "in", "on", "for", "to", "with", "at", "by", "from", "vs"})  # not title words
 _CONTEXT = ("kl=", "bold=", "speaker_label", "by_Name", "names=", "rule=", "kind_first", "time=", "link=",
             "section_word", "words=", "hrank=")
 

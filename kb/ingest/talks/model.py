@@ -15,7 +15,7 @@ from pathlib import Path
 import pycrfsuite
 
 from kb.ingest.markdown import Block
-from kb.ingest.talks.features import shape, token_features, unit_features, window_tokens
+from kb.ingest.talks.features import token_features, unit_features, window_tokens
 from kb.ingest.talks.hits import TalkHit
 from kb.ingest.talks.units import TOKEN, Token, Unit, units
 
@@ -109,7 +109,7 @@ def siblings(a: Analysis, labels: list[str]) -> list[str]:
     * a shape of heading or bold line whose lines are at least half heads (two or more) makes the
       rest of them heads.
     """
-    shapes = [shape(u) for u in a.units]
+    shapes = [u.shape for u in a.units]
     strong = {shapes[k] for k, lab in enumerate(labels) if lab == "H" and SPEAKER_NEXT in a.line_features[k]}
     out = ["H" if shapes[k] in strong and SPEAKER_NEXT in a.line_features[k] else lab for k, lab in enumerate(labels)]
     total: dict[str, int] = {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from kb.ingest.markdown import Block
 
@@ -31,6 +32,13 @@ class Unit:
     link_cover: float  # share of the line's letters inside links
     n_links: int
     depth: int  # headings above it
+
+    @cached_property
+    def shape(self) -> str:
+        """How the line looks, words aside: kind, level, emphasis, and its first characters with letters
+        and digits abstracted ("**B. Title**" and "**C. Other**" share one). Talk lists repeat a shape."""
+        lead = re.sub(r"[A-Za-z]+", "a", re.sub(r"\d+", "0", self.text.strip()[:3]))
+        return f"{self.kind}{self.level}|{int(self.bold)}{int(self.lead_emph)}|{lead}"
 
 
 @dataclass
