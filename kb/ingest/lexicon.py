@@ -37,3 +37,21 @@ def _zipf():
     )
 
     return zipf_frequency
+
+
+@lru_cache(maxsize=1)
+def title_words() -> dict[str, float]:
+    """How much likelier a word is in a paper title than in English at large (data/title_words.tsv)."""
+    path = PATH.parent / "title_words.tsv"
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        word, score = line.split("\t")
+        out[word] = float(score)
+    return out
+
+
+def titleness(words: list[str]) -> float:
+    """Mean title score of the words (unknown words count as 0)."""
+    table = title_words()
+    scores = [table.get(w.lower(), 0.0) for w in words if w[:1].isalpha()]
+    return sum(scores) / len(scores) if scores else 0.0

@@ -20,6 +20,7 @@ from kb.ingest.layouts import author_block_talks, heading_talks, item_talks, tab
 from kb.ingest.linking import link_citations, link_records
 from kb.ingest.markdown import Block, walk
 from kb.ingest.mentions import find_people
+from kb.ingest.papers.link import link_mentions
 from kb.ingest.people import resolve, split_display
 from kb.ingest.records import Event, Extraction, ParsedReference, Problem, Talk
 from kb.ingest.references import find_references, parse_entries
@@ -71,6 +72,10 @@ def extract(text: str, source: str = "<post>", rules_only: bool = False) -> Extr
     regions = [(span, owner[k]) for k, span in enumerate(spans)]
 
     link_citations(x, blocks, ref_blocks, hits, regions)
+    if not rules_only:
+        bylines = link_mentions(x, blocks, ref_blocks, lambda b, o: next((t for (s, e), t in regions if s <= (b, o) < e), None))
+        for n, names in bylines.items():
+            _drop_speakers(x.talks[n], hits[main[n]], names)
     find_people(x, blocks, ref_blocks, [hits[k] for k in main])
     link_records(x, blocks, ref_blocks, hits, regions)
     year = int(x.date[:4]) if x.date else None
@@ -78,6 +83,16 @@ def extract(text: str, source: str = "<post>", rules_only: bool = False) -> Extr
     if not x.talks:
         x.problems.append(Problem("no talks found in this post", severity="info"))
     return x
+
+
+def _drop_speakers(talk: Talk, hit: TalkHit, names: set[str]) -> None:
+    keep = [k for k, name in enumerate(hit.speakers) if name not in names]
+    if len(keep) == len(hit.speakers):
+        return
+    if hit.spelled_speakers and len(hit.spelled_speakers) == len(hit.speakers):
+        hit.spelled_speakers = [hit.spelled_speakers[k] for k in keep]
+    hit.speakers = [hit.speakers[k] for k in keep]
+    talk.speakers = [s for s in talk.speakers if s not in names]
 
 
 @dataclass

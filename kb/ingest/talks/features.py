@@ -30,7 +30,7 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[^\W\d_]+(?:['’][^\W\d_]+)?", text)
 
 
-def _bucket(n: int, edges=(0, 1, 2, 3, 5, 8, 13, 21, 40)) -> str:
+def bucket(n: int, edges=(0, 1, 2, 3, 5, 8, 13, 21, 40)) -> str:
     for e in edges:
         if n <= e:
             return str(e)
@@ -61,21 +61,21 @@ def unit_features(units: list[Unit], rule_heads: dict[tuple[int, int], str]) -> 
         f = [
             f"kind={u.kind}", f"kl={u.kind}{u.level if u.kind in ('heading', 'item') else ''}",
             f"first={u.first}", f"bold={u.bold}", f"lead_emph={u.lead_emph}",
-            f"words={_bucket(len(words))}", f"caps={_bucket(round(10 * caps / len(words)) if words else 0)}",
-            f"link={_bucket(round(4 * u.link_cover))}", f"nlinks={_bucket(u.n_links)}",
+            f"words={bucket(len(words))}", f"caps={bucket(round(10 * caps / len(words)) if words else 0)}",
+            f"link={bucket(round(4 * u.link_cover))}", f"nlinks={bucket(u.n_links)}",
             f"depth={min(u.depth, 4)}", f"end={text[-1] if not text[-1].isalnum() else 'a'}",
-            f"repeat={_bucket(shapes[unit_shapes[k]])}", f"pos={_bucket(k)}",
+            f"repeat={bucket(shapes[unit_shapes[k]])}", f"pos={bucket(k)}",
             f"time={bool(_TIME.match(text))}", f"time_any={bool(_TIME_ANY.search(text))}",
             f"enum={bool(_ENUM.match(text))}", f"sep={bool(_SEP.search(text))}",
             f"quoted={bool(_QUOTED.search(text))}", f"date={bool(DATE.search(text))}",
-            f"names={_bucket(_name_pairs(words))}", f"rule={rule_heads.get((u.block, u.start), 'none')}",
+            f"names={bucket(_name_pairs(words))}", f"rule={rule_heads.get((u.block, u.start), 'none')}",
             f"q={text.endswith('?')}",
         ]
         if low and any(low[0] in lex[g] for g in ("kind", "speaker_cue", "non_talk_section", "title_cue")):
             f.append(f"w0={low[0]}")
         if u.kind == "heading":
             f.append(f"hrank={levels.index(u.level)}")
-            f.append(f"hcount={_bucket(level_count[u.level])}")
+            f.append(f"hcount={bucket(level_count[u.level])}")
         for group in ("kind", "speaker_cue", "not_attended", "affiliation"):
             hits = [w for w in low if w in lex[group]]
             if hits:
@@ -150,7 +150,7 @@ def token_features(window: list[tuple[int, Unit, list[Token]]], rule_spans: dict
         w = t.text
         lw = w.lower().rstrip(".")
         f = [f"w={lw}", f"line={min(n, 3)}", f"ukind={u.kind}{u.level if u.kind == 'heading' else ''}",
-             f"shape={_tok_shape(w)}", f"emph={t.emph}", f"link={t.link}", f"pos={_bucket(j, (0, 1, 2, 3, 5, 8))}",
+             f"shape={token_shape(w)}", f"emph={t.emph}", f"link={t.link}", f"pos={bucket(j, (0, 1, 2, 3, 5, 8))}",
              f"ubold={u.bold}", f"rule={rule_spans.get((u.block, t.start), 'O')}"]
         if w in names:
             f.append("given")
@@ -178,7 +178,7 @@ def token_features(window: list[tuple[int, Unit, list[Token]]], rule_spans: dict
 _TOKEN_CONTEXT = ("w=", "shape=", "given", "speaker_cue", "kind", "emph=", "link=", "rule=")
 
 
-def _tok_shape(w: str) -> str:
+def token_shape(w: str) -> str:
     s = re.sub(r"[A-ZÀ-ÖØ-Þ]", "X", w)
     s = re.sub(r"[a-zß-öø-ÿ]", "x", s)
     s = re.sub(r"\d", "d", s)

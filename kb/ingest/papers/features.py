@@ -1,0 +1,104 @@
+"""Features of a candidate span (:mod:`kb.ingest.papers.candidates`) for the mention classifier.
+
+What tells a paper or book title from other words is mostly local: quotes and emphasis around it,
+title case, a byline or "et al." next to it, cue words on the line or in the section heading
+("paper", "book", "read"), the shape of the line, whether the span is a person's name. Word
+identities at the edges and rarity let the classifier learn the vocabulary of titles.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kb.ingest.lexicon import lexicon, rarity, titleness
+from kb.ingest.markdown import Block
+from kb.ingest.papers.candidates import Candidate
+from kb.ingest.people import given_names, looks_like_person
+from kb.ingest.talks.features import bucket
+from kb.ingest.talks.units import TOKEN, Unit
+
+YEAR = re.compile(r"\b(?:19|20)\d{2}[a-z]?\b")
+_STOP = frozenset({"a", "an", "the", "of", "and", "or", "in", "on", "for", "to", "with", "at", "by", "from", "via", "is",
+                   "are", "not", "do", "does", "what", "how", "when", "why", "we", "you", "it", "this", "that", "i"})
+_VERB = frozenset({"is", "are", "was", "were", "be", "been", "have", "has", "had", "do", "did", "can", "will", "would",
+                   "should", "i", "we", "you", "they", "he", "she", "my", "our"})
+
+
+def _words(text: str) -> list[str]:
+    return [m.group() for m in TOKEN.finditer(text) if m.group()[:1].isalnum()]
+
+
+def line_context(block: Block, unit: Unit) -> list[str]:
+    """Features every candidate of the line shares."""
+    lex = lexicon()
+    line = block.text[unit.start:unit.end]
+    words = [w.lower().rstrip(".") for w in _words(line)]
+    f = [f"ukind={unit.kind}{unit.level if unit.kind in ('heading', 'item') else ''}", f"lwords={bucket(len(words))}",
+         f"ubold={unit.bold}"]
+    if any(w in lex["paper_cue"] for w in words):
+        f.append("line_cue")
+    if any(w in lex["kind"] for w in words):
+        f.append("line_kind")
+    if YEAR.search(line):
+        f.append("line_year")
+    if re.search(r"\bet\.?\s*al\b", line):
+        f.append("line_etal")
+    section = " ".join(block.section[-2:]).lower()
+    for w in set(_words(section)):
+        if w in lex["paper_cue"] or w in ("reading", "references", "bibliography", "papers", "books", "resources"):
+            f.append(f"sec={w}")
+    if section and any(w in lex["kind"] for w in _words(section)):
+        f.append("sec_kind")
+    return f
+
+
+def candidate_features(block: Block, unit: Unit, c: Candidate, shared: list[str]) -> list[str]:
+    lex = lexicon()
+    names = given_names()
+    text = c.text
+    words = _words(text)
+    lower = [w.lower().rstrip(".") for w in words]
+    content = [w for w in words if w.lower() not in _STOP] or words or [""]
+    caps = sum(1 for w in content if w[:1].isupper())
+    before = block.text[max(unit.start, c.start - 40):c.start]
+    after = block.text[c.end:min(unit.end, c.end + 40)]
+    bw = [w.lower() for w in _words(before)][-2:]
+    aw = [w.lower() for w in _words(after)][:2]
+    f = [f"src={c.source}", f"piece={min(c.index, 3)}", f"last={c.index == c.pieces - 1}",
+         f"n={bucket(len(words), (0, 1, 2, 3, 4, 6, 9, 14, 20))}", f"caps={round(4 * caps / len(content))}",
+         f"stop={round(4 * (len(words) - len(content)) / max(len(words), 1))}",
+         f"whole={c.start <= unit.start + 8 and c.end >= unit.end - 3}",
+         f"first={lower[0] if lower else ''}", f"lastw={lower[-1] if lower else ''}",
+         f"rare={round(sum(rarity(w) for w in content) / len(content))}",
+         f"titleness={max(-2, min(4, round(titleness(content))))}"]
+    f += [f"b={w}" for w in bw] + [f"a={w}" for w in aw]
+    f += [f"b1={bw[-1]}" if bw else "b1=BOL", f"a1={aw[0]}" if aw else "a1=EOL"]
+    f.append(f"bchar={before.rstrip()[-1:] or 'BOL'}")
+    f.append(f"achar={after.lstrip()[:1] or 'EOL'}")
+    if ":" in text:
+        f.append("colon")
+    if text.rstrip().endswith("?"):
+        f.append("question")
+    if any(w.lower() in _VERB for w in words):
+        f.append("pronoun_or_verb")
+    if looks_like_person(text):
+        f.append("person")
+    if words and all(w in names or (w[:1].isupper() and len(w) <= 2) for w in words[:-1]) and 1 < len(words) <= 3:
+        f.append("name_shape")
+    if any(w in lex["paper_cue"] for w in lower):
+        f.append("cue_inside")
+    if any(w in lex["kind"] for w in lower):
+        f.append("kind_inside")
+    if re.search(r"https?://|www\.", text):
+        f.append("url")
+    if YEAR.search(text):
+        f.append("year_inside")
+    if re.search(r"\bet\.?\s*al\b", after[:25]) or re.match(r"\s*[(,]\s*[A-Z][\w'’-]+(?: et al| and| &|,|\))", after):
+        f.append("byline_after")
+    if re.match(r"\s*(?:by|[-–—]{1,2})\s+[A-Z]", after):
+        f.append("by_after")
+    if re.search(r"(?:[A-Z][\w'’-]+(?: et al\.?)?,?|\bby)\s*$", before) and c.index:
+        f.append("name_before")
+    if any(block.text.startswith(("*", "_"), s) for s, _ in block.emphasis if s == c.start):
+        f.append("emph_start")
+    return f + shared
