@@ -9,7 +9,9 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
+
+from kb.ingest.identifiers import identifiers_from_url
 
 _IMAGE_EXT = re.compile(r"\.(?:png|jpe?g|gif|svg|webp|bmp|tiff?)(?:[?#].*)?$", re.IGNORECASE)
 _SLIDES_EXT = re.compile(r"\.(?:pptx?|key|odp)(?:[?#].*)?$", re.IGNORECASE)
@@ -66,22 +68,10 @@ def _host_in(host: str, hosts: tuple[str, ...]) -> bool:
 
 
 def paper_id_from_url(url: str) -> tuple[str, str] | None:
-    """("arxiv", id) / ("doi", doi) / ("openreview", id) / ("acl", id) / None."""
-    host = host_of(url)
-    path = unquote(url.split(host, 1)[-1]) if host else url
-    if host.endswith("arxiv.org"):
-        m = ARXIV_NEW.search(path) or ARXIV_OLD.search(path)
-        return ("arxiv", m.group(1)) if m else None
-    if host in ("doi.org", "dx.doi.org") or "/doi/" in path:
-        m = DOI.search(path)
-        return ("doi", m.group(1)) if m else None
-    if host == "openreview.net":
-        m = re.search(r"[?&]id=([\w\-]+)", path)
-        return ("openreview", m.group(1)) if m else None
-    if host in ("aclanthology.org", "aclweb.org"):
-        m = re.search(r"([A-Z]\d{2}-\d{4}|\d{4}\.[a-z\-]+\.\d+)", path)
-        return ("acl", m.group(1)) if m else None
-    return None
+    """The strongest identifier in the URL as (scheme, value): ("arxiv", id), ("doi", doi), ("acl", id),
+    ("openreview", id), ("pmlr", "v97/kim19a") … (:mod:`kb.ingest.identifiers`), or None."""
+    ids = identifiers_from_url(url)
+    return (ids[0].scheme, ids[0].value) if ids else None
 
 
 # Hosts that serve conference pages as well as papers: only these paths are papers.
