@@ -137,3 +137,40 @@ def test_extract_json_carries_identifiers_and_offline_fields(tmp_path):
     pmlr = papers["https://proceedings.mlr.press/v97/tong19a.html"]
     assert (pmlr["title"], pmlr["year"], pmlr["venue"], pmlr["authors"], pmlr["et_al"], pmlr["ids"]) == (
         None, 2019, "ICML", [{"family": "Tong", "given": ""}], True, {"pmlr": "v97/tong19a"})
+
+
+# ------------------------------------------------------------------ export (issue 15, item 5)
+
+LINKS_ONLY = """# ACL 2019 notes
+
+## Talk by Rotem Dror
+
+Rotem Dror presented [this work](https://www.aclweb.org/anthology/P19-1266.pdf), building on
+[Tong et al.](https://proceedings.mlr.press/v97/tong19a.html) and
+[Attention is all you need](https://arxiv.org/abs/1706.03762v5).
+"""
+
+
+def test_bibtex_export_uses_identifiers_and_real_keys(engine, tmp_path):
+    from kb.export import formats
+    from kb.export.records import Selection
+
+    _import(engine, tmp_path, {"p.md": LINKS_ONLY})
+    with session_scope(engine, write=True) as s:
+        bib = formats["bibtex"](s, Selection(), unicode=False)
+        csl = json.loads(formats["csl-json"](s, Selection(), unicode=True))
+    entries = {e.split(",", 1)[0]: e for e in bib.split("\n\n")}
+    assert set(entries) == {"@inproceedings{aclP19-1266", "@inproceedings{tong2019", "@misc{AttentionAllYou2017"}
+    assert "booktitle = {ACL}" in entries["@inproceedings{aclP19-1266"]
+    assert "year = {2019}" in entries["@inproceedings{aclP19-1266"]
+    assert "url = {https://www.aclweb.org/anthology/P19-1266.pdf}" in entries["@inproceedings{aclP19-1266"]
+    assert "author = {Tong and others}" in entries["@inproceedings{tong2019"]
+    assert "booktitle = {ICML}" in entries["@inproceedings{tong2019"]
+    arxiv = entries["@misc{AttentionAllYou2017"]
+    for field in ("eprint = {1706.03762}", "eprinttype = {arxiv}", "archivePrefix = {arXiv}", "year = {2017}"):
+        assert field in arxiv
+    assert not any(k.split("{", 1)[1].startswith("ref") for k in entries)
+    assert {c["id"] for c in csl} == {"aclP19-1266", "tong2019", "AttentionAllYou2017"}
+    acl = next(c for c in csl if c["id"] == "aclP19-1266")
+    assert (acl["type"], acl["container-title"], acl["issued"], acl["URL"]) == (
+        "paper-conference", "ACL", {"date-parts": [[2019]]}, "https://www.aclweb.org/anthology/P19-1266.pdf")
