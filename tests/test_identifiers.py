@@ -237,3 +237,29 @@ def test_apply_identifiers_fills_only_what_the_post_did_not_say():
     stated = apply_identifiers(ParsedReference(raw="x", url="https://arxiv.org/abs/1706.03762", year=2018,
                                                venue="NeurIPS", type="inproceedings"))
     assert (stated.arxiv_id, stated.year, stated.venue, stated.type) == ("1706.03762", 2018, "NeurIPS", "inproceedings")
+
+
+# Link classification around identifiers (labels and URLs from train/dev posts).
+KINDS = [
+    ("https://aclweb.org/anthology/events/naacl-2019/", "NAACL 2019", "other"),  # an event page, no paper id
+    ("https://openaccess.thecvf.com/CVPR2019", "CVPR 2019 papers", "other"),
+    ("https://assets.amazon.science/f7/d5/1c452719458b8803d1e397afd535/autoknow.pdf", "The paper", "paper"),
+    ("https://csun.at/draftvol12", "research paper related to this presentation", "paper"),
+    ("https://example.org/cfp", "call for papers", "other"),
+    ("https://example.org/awards", "best paper award", "other"),
+    ("http://www.greenteapress.com/thinkbayes/thinkbayes.pdf", '"Think Bayes"', "paper"),
+    ("https://cran.r-project.org/web/packages/data.table/data.table.pdf", '"data.table"', "other"),
+]
+
+
+@pytest.mark.parametrize(("url", "label", "kind"), KINDS, ids=[u for u, _, _ in KINDS])
+def test_link_kinds_near_papers(url, label, kind):
+    assert classify_url(url, label) == kind
+
+
+def test_a_venue_in_parentheses_is_not_an_author_year_paper():
+    from kb.ingest.pipeline import extract
+
+    x = extract("# Notes\n\n## Talk by Jane Doe\n\nJane Doe presented her work (NeurIPS 2019), "
+                "building on (Kleinberg, 2016) and (JMLR, 2016).\n")
+    assert [(p.authors[0].family, p.year) for p in x.papers] == [("Kleinberg", 2016)]

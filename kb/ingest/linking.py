@@ -20,6 +20,7 @@ from kb.ingest.paper_meta import (
     clean_label,
     id_keys,
     looks_like_reference,
+    not_a_surname,
     title_from_label,
 )
 from kb.ingest.people import (
@@ -107,7 +108,7 @@ def link_citations(x: Extraction, blocks: list[Block], ref_blocks: set[int], hit
             paper = index.get(c.marker)
             if paper is None and c.kind == "author_year" and c.surname and c.year:
                 paper = _author_year(x.papers, c.surname, c.year, c.second)
-            if paper is None and c.kind == "author_year" and c.surname and c.year:
+            if paper is None and c.kind == "author_year" and c.surname and c.year and not not_a_surname(c.surname):
                 paper = _cited_only(x, c, index)  # real notes cite "(Doe et al., 2019)" with no reference list
                 titles.append("")
             if paper is not None:

@@ -88,6 +88,12 @@ _PAPER_PATHS = {
     "journals.sagepub.com": r"/doi/", "royalsocietypublishing.org": r"/doi/", "elifesciences.org": r"/articles/",
     "peerj.com": r"/articles/",
 }
+# Sites whose every paper URL carries an identifier (kb.ingest.identifiers): a page there without one is no paper.
+_ID_HOSTS = ("arxiv.org", "openreview.net", "aclanthology.org", "aclweb.org", "proceedings.mlr.press",
+             "proceedings.neurips.cc", "papers.nips.cc", "papers.neurips.cc", "openaccess.thecvf.com", "doi.org")
+_PAPER_LABEL = re.compile(r"\bpaper\b(?!s)", re.IGNORECASE)
+_NOT_PAPER_LABEL = re.compile(r"call for|paper session|paper track|paper award|best paper|accepted paper|paper list",
+                              re.IGNORECASE)
 _SLIDE_WORDS = re.compile(r"slide|deck|talk|present|keynote|handout|poster|lecture|tutorial|workshop", re.IGNORECASE)
 
 
@@ -96,7 +102,9 @@ def titled_pdf(url: str, label: str) -> bool:
     and nothing says slides: real posts link most papers they cite this way."""
     path = urlsplit(url if "://" in url else "http://" + url).path.lower()
     words = re.findall(r"[^\W\d_]+", label)
-    return (path.endswith(".pdf") and len(words) >= 3 and label.strip().lower() not in GENERIC_LABELS
+    bare = label.strip(" *_")
+    quoted = len(bare) > 2 and bare[0] in "\"“«" and bare[-1] in "\"”»" and len(bare.split()) >= 2  # "Think Bayes"
+    return (path.endswith(".pdf") and len(words) >= (2 if quoted else 3) and label.strip().lower() not in GENERIC_LABELS
             and not _SLIDE_WORDS.search(url) and not _SLIDE_WORDS.search(label))
 
 
@@ -110,8 +118,8 @@ def is_paper_url(url: str) -> bool:
     for h, pattern in _PAPER_PATHS.items():
         if _host_in(host, (h,)):
             return bool(re.search(pattern, path))
-    if host in ("arxiv.org", "openreview.net", "aclanthology.org", "aclweb.org") and path in ("", "/"):
-        return False
+    if _host_in(host, _ID_HOSTS):
+        return False  # a listing, event or author page of a site whose papers all have identifiers
     return path not in ("", "/")
 
 
@@ -145,8 +153,8 @@ def classify_url(url: str, label: str = "", image: bool = False, person_label: b
         return "homepage"
     if low.endswith(".pdf") and lab in ("talk", "slides", "presentation", "deck"):
         return "slides"
-    if titled_pdf(url, label):
-        return "paper"
+    if titled_pdf(url, label) or (_PAPER_LABEL.search(lab) and len(lab.split()) <= 8 and not _NOT_PAPER_LABEL.search(lab)):
+        return "paper"  # "[The paper](…)", "[research paper related to this presentation](…)"
     if re.search(r"/~[\w.\-]+/?$|/(?:people|homes?|staff|faculty|members|users)/[\w.\-]+/?$", low):
         return "homepage"
     return "other"

@@ -159,6 +159,19 @@ def describe(ids: list[PaperId]) -> Meta:
     return out
 
 
+_NOT_SURNAME_TEXT = (
+    "NeurIPS NIPS ICLR ICML AAAI IJCAI KDD WWW SIGIR CHI JMLR CVPR ICCV ECCV ACL EMNLP NAACL EACL COLING CoNLL "
+    "Interspeech ICASSP SIGGRAPH NeurIPS'19 Year Summer Spring Fall Autumn Winter January February March April May "
+    "June July August September October November December Version Release Edition Issue Volume Vol")
+_NOT_SURNAMES = frozenset(_NOT_SURNAME_TEXT.split())
+
+
+def not_a_surname(word: str) -> bool:
+    """"(NeurIPS 2019)", "(JMLR, 2016)", "(Spring 2020)": a venue, an acronym or a date, not an author-year cite."""
+    word = word.strip(".,;:'’")
+    return word in _NOT_SURNAMES or (len(word) >= 2 and word.isupper())
+
+
 # ------------------------------------------------------------------ link text
 
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(.+?)\1")
