@@ -18,6 +18,7 @@ from kb.ingest.identifiers import (
     clean_doi,
     identifiers_from_text,
     identifiers_from_url,
+    isbn13,
 )
 from kb.ingest.links import classify_url, paper_id_from_url
 from kb.ingest.paper_meta import (
@@ -113,6 +114,12 @@ URLS = [
     ("site", ("https://www.semanticscholar.org/paper/Attention-is-All-you-Need-Vaswani-Shazeer/"
               "204e3073870fae3d05bcbc2f6a8e263d9b72e776"), ["s2:204e3073870fae3d05bcbc2f6a8e263d9b72e776"]),
     ("site", "https://api.semanticscholar.org/CorpusID:13756489", ["s2corpus:13756489"]),
+    # books by ISBN (Amazon's ASIN of a book is its ISBN-10)
+    ("corpus", "https://www.amazon.com/Computer-Architecture-Fifth-Quantitative-Approach/dp/012383872X",
+     ["isbn:9780123838728"]),
+    ("corpus", "http://shop.oreilly.com/product/9780596516499.do", ["isbn:9780596516499"]),
+    ("corpus", "http://shop.oreilly.com/product/0636920023784.do", []),  # a product code, not an ISBN
+    ("site", "https://www.amazon.com/dp/B07XYZ1234", []),
     # not papers
     ("corpus", "https://github.com/umnlibraries/simpledoi-ruby", []),
     ("corpus", "https://doi.org", []),
@@ -144,6 +151,12 @@ def test_doi_values_keep_their_case_but_keys_fold_it():
     ident = identifiers_from_url("https://doi.org/10.1162/TACL_a_00287")[0]
     assert ident.value == "10.1162/TACL_a_00287" and ident.key == "doi:10.1162/tacl_a_00287"
     assert clean_doi("see https://doi.org/10.1145/3292500.3330701).") == "10.1145/3292500.3330701"
+
+
+def test_isbn_checksums():
+    assert isbn13("012383872X") == "9780123838728"
+    assert isbn13("978-0-596-51649-9") == "9780596516499"
+    assert isbn13("0123838721") is None and isbn13("9780596516490") is None
 
 
 def test_identifiers_in_reference_text():
@@ -182,6 +195,7 @@ META = [
     (PaperId("aaai", "AAAI17/14806"), 2017, None, "AAAI", "inproceedings"),
     (PaperId("jmlr", "v15/srivastava14a"), 2014, None, "Journal of Machine Learning Research", "article"),
     (PaperId("dblp", "conf/cvpr/HeZRS16"), 2016, None, None, "inproceedings"),
+    (PaperId("isbn", "9780123838728"), None, None, None, "book"),
 ]
 
 
@@ -249,6 +263,7 @@ KINDS = [
     ("https://example.org/awards", "best paper award", "other"),
     ("http://www.greenteapress.com/thinkbayes/thinkbayes.pdf", '"Think Bayes"', "paper"),
     ("https://cran.r-project.org/web/packages/data.table/data.table.pdf", '"data.table"', "other"),
+    ("http://shop.oreilly.com/product/0636920023784.do", "Python for Data Analysis", "paper"),
 ]
 
 

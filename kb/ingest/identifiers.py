@@ -11,7 +11,7 @@ Schemes (value forms): ``arxiv`` (``1706.03762``, ``hep-th/9901001``; versions d
 (``CVPR2017/Huang_Densely_Connected_Convolutional_CVPR_2017``), ``ecva`` (``eccv_2020/123460001``),
 ``aaai`` (``AAAI17/14806`` or ojs ``16826``), ``ijcai`` (``2019/123``), ``dblp`` (record key),
 ``s2`` (Semantic Scholar paper sha), ``s2corpus``, ``ieee`` (document number), ``acm``
-(old citation id), ``pmc``, ``pmid``, ``nber``, ``ssrn``.
+(old citation id), ``pmc``, ``pmid``, ``nber``, ``ssrn``, ``isbn`` (as ISBN-13).
 
 >>> [i.key for i in identifiers_from_url("https://arxiv.org/pdf/1706.03762v5.pdf")]
 ['arxiv:1706.03762']
@@ -263,6 +263,42 @@ def _publishers(host, path, query, fragment) -> list[PaperId]:
     return []
 
 
+def isbn13(text: str) -> str | None:
+    """A valid ISBN (10 or 13 digits, hyphens allowed) as ISBN-13, else None.
+
+    >>> isbn13("012383872X"), isbn13("978-0-596-51649-9"), isbn13("0123838721")
+    ('9780123838728', '9780596516499', None)
+    """
+    digits = text.replace("-", "").upper()
+    if re.fullmatch(r"\d{9}[\dX]", digits):
+        if sum((10 - i) * (10 if c == "X" else int(c)) for i, c in enumerate(digits)) % 11:
+            return None
+        digits = "978" + digits[:9]
+        return digits + str((10 - sum((1 if i % 2 == 0 else 3) * int(c) for i, c in enumerate(digits)) % 10) % 10)
+    if re.fullmatch(r"97[89]\d{10}", digits):
+        return digits if sum((1 if i % 2 == 0 else 3) * int(c) for i, c in enumerate(digits)) % 10 == 0 else None
+    return None
+
+
+def _books(host, path, query, fragment) -> list[PaperId]:
+    """Book pages named by an ISBN: Amazon (``/dp/012383872X``: a book's ASIN is its ISBN-10), O'Reilly,
+    WorldCat, Open Library, and ``?isbn=`` anywhere."""
+    candidates = []
+    if re.fullmatch(r"(?:[\w-]+\.)?amazon\.[a-z.]+", host):
+        candidates = re.findall(r"/(?:dp|gp/product|exec/obidos/ASIN)/([\dX]{10})\b", path, re.IGNORECASE)
+    elif host.endswith("oreilly.com"):
+        candidates = re.findall(r"/(97[89]\d{10})\b", path)
+    elif host in ("worldcat.org", "search.worldcat.org", "openlibrary.org"):
+        candidates = re.findall(r"/isbn/([\d-]{10,17}X?)", path, re.IGNORECASE)
+    if _first(query, "isbn"):
+        candidates.append(_first(query, "isbn"))
+    for c in candidates:
+        value = isbn13(c)
+        if value:
+            return [PaperId("isbn", value)]
+    return []
+
+
 def _doi(host, path, query, fragment) -> list[PaperId]:
     """doi.org links, and publisher pages with the DOI in the path (ACM DL, Springer, Wiley, T&F, PNAS,
     Science, MIT Press …) or in the query (PLOS ``?id=10.1371/…``)."""
@@ -279,7 +315,7 @@ def _doi(host, path, query, fragment) -> list[PaperId]:
     return _doi_ids(doi) if doi else []
 
 
-_READERS = (_arxiv, _doi, _acl, _openreview, _pmlr, _neurips, _cvf, _aaai_ijcai, _dblp, _s2, _publishers)
+_READERS = (_arxiv, _doi, _acl, _openreview, _pmlr, _neurips, _cvf, _aaai_ijcai, _dblp, _s2, _publishers, _books)
 
 
 def identifiers_from_url(url: str) -> list[PaperId]:

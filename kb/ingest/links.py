@@ -30,7 +30,8 @@ _PAPER_HOSTS = ("arxiv.org", "doi.org", "dx.doi.org", "openreview.net", "aclanth
                 "europepmc.org", "jstor.org", "dl.acm.org", "academic.oup.com", "onlinelibrary.wiley.com",
                 "tandfonline.com", "journals.plos.org", "pnas.org", "cell.com", "frontiersin.org", "mdpi.com",
                 "ssrn.com", "eprint.iacr.org", "hal.science", "hal.archives-ouvertes.fr", "aeaweb.org",
-                "journals.sagepub.com", "royalsocietypublishing.org", "elifesciences.org", "peerj.com")
+                "journals.sagepub.com", "royalsocietypublishing.org", "elifesciences.org", "peerj.com",
+                "shop.oreilly.com")
 _PROFILE_HOSTS = ("scholar.google.", "dblp.org/pid", "dblp.uni-trier.de/pers", "orcid.org", "linkedin.com/in",
                   "semanticscholar.org/author")
 _SOCIAL = re.compile(r"^https?://(?:www\.)?(?:twitter\.com|x\.com|bsky\.app|[\w.]*mastodon[\w.]*)/(@?[\w.]+)/?$", re.IGNORECASE)
@@ -86,7 +87,7 @@ _PAPER_PATHS = {
     "tandfonline.com": r"/doi/", "journals.plos.org": r"/article", "pnas.org": r"/doi/", "cell.com": r"/(?:fulltext|abstract|pdf)/",
     "frontiersin.org": r"/articles/", "mdpi.com": r"/\d{4}-\d{4}/", "ssrn.com": r"abstract", "aeaweb.org": r"/articles|retrieve\.php",
     "journals.sagepub.com": r"/doi/", "royalsocietypublishing.org": r"/doi/", "elifesciences.org": r"/articles/",
-    "peerj.com": r"/articles/",
+    "peerj.com": r"/articles/", "shop.oreilly.com": r"/product/\d{10,13}\.do",
 }
 # Sites whose every paper URL carries an identifier (kb.ingest.identifiers): a page there without one is no paper.
 _ID_HOSTS = ("arxiv.org", "openreview.net", "aclanthology.org", "aclweb.org", "proceedings.mlr.press",

@@ -149,6 +149,8 @@ def describe(ids: list[PaperId]) -> Meta:
             m = _dblp(v)
         elif s == "jmlr":
             m = _jmlr(v)
+        elif s == "isbn":
+            m = Meta(type="book")
         elif s == "ecva":
             m = Meta(year=int(v[5:9]), venue="ECCV", type="inproceedings")
         else:
