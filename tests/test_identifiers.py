@@ -278,3 +278,15 @@ def test_a_venue_in_parentheses_is_not_an_author_year_paper():
     x = extract("# Notes\n\n## Talk by Jane Doe\n\nJane Doe presented her work (NeurIPS 2019), "
                 "building on (Kleinberg, 2016) and (JMLR, 2016).\n")
     assert [(p.authors[0].family, p.year) for p in x.papers] == [("Kleinberg", 2016)]
+
+
+def test_a_paper_linked_in_a_talk_heading_is_that_talks_paper():
+    from kb.ingest.pipeline import extract
+
+    x = extract("# Day 2\n\n### [An Efficient Bandit Algorithm for Real Time Multivariate Optimization][8]\n\n"
+                "* The speaker came from a research group.\n\n[8]: https://arxiv.org/pdf/1810.09558.pdf\n")
+    [paper] = x.papers
+    assert (paper.title, paper.arxiv_id, paper.year) == (
+        "An Efficient Bandit Algorithm for Real Time Multivariate Optimization", "1810.09558", 2018)
+    assert [t.title for t in x.talks] == [paper.title]
+    assert [(c.paper_key, c.talk) for c in x.citations] == [("https://arxiv.org/pdf/1810.09558.pdf", 0)]

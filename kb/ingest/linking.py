@@ -100,10 +100,11 @@ def link_citations(x: Extraction, blocks: list[Block], ref_blocks: set[int], hit
         c.kind == "numeric" for bi, b in enumerate(blocks) if bi not in ref_blocks and b.kind != "code"
         for c in find_cites(b.text))
     for bi, block in enumerate(blocks):
-        if bi in ref_blocks or block.kind in ("code", "heading"):
+        if bi in ref_blocks or block.kind == "code":
             continue
         lead = _lead_talk(block, talk_keys)
-        for c in find_cites(block.text, paren_numbers=paren_style):
+        # a heading's cites are not read, but "### [Paper title](arxiv…)" is a paper (the talk's own)
+        for c in find_cites(block.text, paren_numbers=paren_style) if block.kind != "heading" else ():
             talk = lead if lead is not None else _talk_at(regions, bi, c.start)
             paper = index.get(c.marker)
             if paper is None and c.kind == "author_year" and c.surname and c.year:
@@ -138,6 +139,8 @@ def link_citations(x: Extraction, blocks: list[Block], ref_blocks: set[int], hit
             if paper is not None:
                 marker = span.href if kind == "paper" else x.papers[paper].marker or span.href
                 add(marker, paper, lead if lead is not None else _talk_at(regions, bi, span.start), block, span.start)
+        if block.kind == "heading":
+            continue
         # A paper named by its title in the prose.
         norm = normalise_title(block.text)
         for i, p in enumerate(x.papers):
