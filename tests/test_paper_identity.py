@@ -174,3 +174,17 @@ def test_bibtex_export_uses_identifiers_and_real_keys(engine, tmp_path):
     acl = next(c for c in csl if c["id"] == "aclP19-1266")
     assert (acl["type"], acl["container-title"], acl["issued"], acl["URL"]) == (
         "paper-conference", "ACL", {"date-parts": [[2019]]}, "https://www.aclweb.org/anthology/P19-1266.pdf")
+
+
+def test_a_bib_entry_and_a_post_link_are_one_row(engine, tmp_path):
+    bib = tmp_path / "refs.bib"
+    bib.write_text("@inproceedings{dror-etal-2019-deep,\n  title = {Deep Dominance - How to Properly Compare Deep Neural Models},\n"
+                   "  author = {Dror, Rotem and Shlomov, Segev and Reichart, Roi},\n  booktitle = {Proceedings of ACL},\n"
+                   "  year = {2019},\n  url = {https://aclanthology.org/P19-1266},\n}\n", encoding="utf-8")
+    assert [r.status for r in import_paths(engine, [bib], workers=1).results] == ["new"]
+    _import(engine, tmp_path, {"p.md": "# Notes\n\n## Talk by Roi Reichart\n\nRoi Reichart presented "
+                                       "[this](https://www.aclweb.org/anthology/P19-1266.pdf).\n"})
+    [(paper, keys)] = _papers(engine)
+    assert (paper.title, paper.venue, paper.citekey) == (
+        "Deep Dominance - How to Properly Compare Deep Neural Models", "Proceedings of ACL", "dror-etal-2019-deep")
+    assert "acl:P19-1266" in keys
