@@ -290,3 +290,15 @@ def test_a_paper_linked_in_a_talk_heading_is_that_talks_paper():
         "An Efficient Bandit Algorithm for Real Time Multivariate Optimization", "1810.09558", 2018)
     assert [t.title for t in x.talks] == [paper.title]
     assert [(c.paper_key, c.talk) for c in x.citations] == [("https://arxiv.org/pdf/1810.09558.pdf", 0)]
+
+
+def test_a_listed_reference_with_a_url_and_a_link_to_it_are_one_paper():
+    from kb.ingest.pipeline import extract
+
+    x = extract("# Notes\n\n## Talk by Rotem Dror\n\nRotem Dror presented his work [1], see also "
+                "[the PDF](https://aclanthology.org/P19-1266.pdf).\n\n## References\n\n"
+                "[1] Rotem Dror, Segev Shlomov, and Roi Reichart. 2019. Deep Dominance - How to Properly Compare Deep "
+                "Neural Models. In Proceedings of ACL. https://www.aclweb.org/anthology/P19-1266\n")
+    [paper] = x.papers
+    assert (paper.marker, paper.ids, paper.year) == ("[1]", {"acl": "P19-1266"}, 2019)
+    assert [(c.marker, c.paper_key) for c in x.citations] == [("[1]", "[1]"), ("https://aclanthology.org/P19-1266.pdf", "[1]")]
