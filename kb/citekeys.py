@@ -108,9 +108,20 @@ def key_is_free(session: Session, key: str, paper_id: int | None = None) -> bool
     return session.exec(query.limit(1)).first() is None
 
 
-def assign_citekeys(session: Session, papers: Iterable[tuple[int, str | None, int | None, str | None]]) -> dict[int, str]:
+def identifier_part(key: str | None) -> str:
+    """A key for a paper known only by an identifier: ``acl:P19-1266`` → ``aclP19-1266``,
+    ``arxiv:1706.03762`` → ``arxiv1706.03762`` (what BibTeX and pandoc accept in a key)."""
+    if not key or key.startswith("title:"):
+        return ""
+    return _ILLEGAL_IN_KEY.sub("", key.replace(":", "", 1).replace("/", "-"))[:MAX_KEY]
+
+
+def assign_citekeys(session: Session, papers: Iterable[tuple[int, str | None, int | None, str | None]],
+                    identifiers: dict[int, str] | None = None) -> dict[int, str]:
     """Generate and store keys for papers that have none: ``(id, title, year, first author's family)``.
 
+    A paper with neither author nor title is named by its identifier (``identifiers``: paper id →
+    its strongest identity key such as ``acl:P19-1266``), and only without one by its row (``ref12``).
     Handled in id order, so the same library always gets the same suffixes.
     Returns ``{paper id: new key}``; written with one bulk UPDATE.
     """
@@ -122,7 +133,7 @@ def assign_citekeys(session: Session, papers: Iterable[tuple[int, str | None, in
     for paper_id, title, year, family in missing:
         base = make_citekey(family, title, year)
         if not _alnum(base.rstrip("0123456789")):
-            base = f"ref{paper_id}"  # nothing to build a key from but the row itself
+            base = identifier_part((identifiers or {}).get(paper_id)) or f"ref{paper_id}"  # the row: nothing else
         key = suffixed(base, taken)
         taken.add(key.lower())
         assigned[paper_id] = key

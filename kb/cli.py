@@ -414,6 +414,34 @@ def dump_cmd(ctx: Ctx, output: Path | None, no_body: bool) -> None:
                 write_dump(session, f, body=not no_body)
 
 
+@main.command("enrich")
+@click.option("--offline", is_flag=True, help="Use only what the papers' own identifiers imply (no network).")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def enrich_cmd(ctx: Ctx, offline: bool, as_json: bool) -> None:
+    """Fill papers from their identifiers: keys, year, venue, type, DOI, arXiv id (never a field edited by hand).
+
+    \b
+    Only --offline exists so far: network sources (arXiv, Crossref, ACL Anthology …) are not built.
+    Example:  kb enrich --offline
+    """
+    if not offline:
+        err.print("error: kb enrich has no network sources yet; run `kb enrich --offline`", markup=False)
+        sys.exit(1)
+    from kb.enrich import enrich_offline
+
+    report = enrich_offline(ctx.engine)
+    if as_json:
+        _print_json(report.to_json())
+        return
+    filled = ", ".join(f"{n} {name}" for name, n in sorted(report.fields.items())) or "no fields"
+    out.print(f"{report.papers} paper(s): {report.changed} changed ({filled}; {report.keys} identity key(s) added)",
+              markup=False)
+    for a, b, key in report.candidates:
+        out.print(f"papers {a} and {b} share {key}: kept apart as an identity candidate (the TUI merge dialog joins them)",
+                  markup=False)
+
+
 @main.command("check")
 @click.option("--fix", "do_fix", is_flag=True, help="Repair dangling rows and garbage-collect orphans.")
 @click.option("--json", "as_json", is_flag=True)

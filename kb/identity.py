@@ -6,7 +6,7 @@ name, or by first given name plus the family name's first two letters, decided b
 name becomes a new person plus an :class:`IdentityCandidate` row per rival,
 so nothing is merged on a guess.
 
-Papers: DOI / arXiv id exact; else normalised title + first-author surname
+Papers: identifiers exact (DOI, arXiv, ACL Anthology, OpenReview, PMLR … from links); else normalised title + first-author surname
 with year ±1 (``title:…|year|surname`` keys in :class:`PaperKey`).
 
 Each resolver loads its candidates with a handful of queries for a whole post,
@@ -23,6 +23,7 @@ from types import SimpleNamespace
 from sqlalchemy import and_, or_, update
 from sqlmodel import Session, select
 
+from kb.ingest.paper_meta import id_keys
 from kb.ingest.people import person_key, resolve, split_display
 from kb.ingest.records import Name, ParsedReference
 from kb.ingest.text import ascii_fold, normalise_title
@@ -182,16 +183,16 @@ class PeopleResolver:
 
 
 def paper_keys(ref: ParsedReference) -> list[str]:
-    """Identity keys of a parsed reference, strongest first."""
-    keys = []
-    if ref.doi:
-        keys.append(f"doi:{ref.doi.lower()}")
-    if ref.arxiv_id:
-        keys.append(f"arxiv:{ref.arxiv_id.lower()}")
+    """Identity keys of a parsed reference, strongest first: its identifiers (``doi:…``, ``arxiv:…``,
+    ``acl:…``, ``openreview:…`` …, :func:`kb.ingest.paper_meta.id_keys`), then ``title:…|year|surname``."""
+    keys = id_keys(ref)
     title = normalise_title(ref.title) if ref.title else ""
     if title:
         surname = family_key(ref.authors[0]) if ref.authors else ""
         keys.append(f"title:{title}|{ref.year or ''}|{surname}")
+        if surname and len(title.split()) >= 3:
+            # a paper linked by its title alone ("[Deep Dominance …](…pdf)") is the listed one with authors
+            keys.append(f"title:{title}|{ref.year or ''}|")
     return keys
 
 

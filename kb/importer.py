@@ -35,6 +35,7 @@ from kb.db import is_transient_error, lock_keys, session_scope
 from kb.identity import paper_keys, person_row
 from kb.errors import BadBibtex, BadInput, KbError
 from kb.ingest.bibtex import parse_bibtex
+from kb.ingest.paper_meta import apply_identifiers
 from kb.ingest.pipeline import extract
 from kb.models import Post
 from kb.search import bulk_import
@@ -271,6 +272,7 @@ def import_file(engine: Engine, path: Path, force: bool = False,
             # A .bib file is stored like a post whose only content is its reference list.
             with time_budget(budget):
                 refs, problems = parse_bibtex(text, key)
+                refs = [apply_identifiers(r) for r in refs]  # a .bib url/doi names the paper as a post's link would
             skipped = [f"{p.message} (line {p.line})" if p.line else p.message for p in problems]
             if not refs:
                 first = problems[0].message.removeprefix(f"{key}: ") if problems else ""
@@ -285,7 +287,7 @@ def import_file(engine: Engine, path: Path, force: bool = False,
             counts, retries = _write(engine, key, sha, force, write_bib)
             if counts is None:
                 return FileResult(key, "unchanged", retries=retries)
-            unnamed = sum(not (r.doi or r.arxiv_id or r.title) for r in refs)  # kept as raw references only
+            unnamed = sum(not (r.doi or r.arxiv_id or r.title or r.ids) for r in refs)  # kept as raw references only
             known = len(refs) - unnamed - counts.papers - counts.enriched
             notes = [f"{key}: {len(refs)} entries: {counts.papers} new, {counts.enriched} enriched, "
                      f"{known} already known" + (f", {unnamed} without title or identifier" if unnamed else "")

@@ -32,7 +32,7 @@ from sqlalchemy import DateTime, Table, delete, func, update
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, SQLModel, select
 
-from kb.db import is_sqlite, session_scope
+from kb.db import DatabaseUnusable, is_sqlite, session_scope
 from kb.models import (Authorship, Citation, Conference, Event, IdentityCandidate, Link, Mention, Merge, Paper,
                        PaperKey, Person, PersonAlias, Post, PostEvent, Reference, Talk, TalkSpeaker, UserEdit)
 from kb.terminal import json_text
@@ -105,6 +105,13 @@ def _refs(conn: Connection) -> dict[str, dict[int, Any]]:
     return refs
 
 
+def _row(rows: dict[int, Any], row_id: int, table: str) -> Any:
+    """A row the id index named; on damaged pages SQLite can list an id and then not read its row."""
+    if row_id not in rows:
+        raise DatabaseUnusable(f"the database is damaged: {table} {row_id} cannot be read (run kb check)")
+    return rows[row_id]
+
+
 def _papers(conn: Connection, refs) -> Iterator[dict]:
     ids = sorted(refs["paper"], key=lambda i: (refs["paper"][i], i))
     for batch in _batches(ids):
@@ -116,7 +123,7 @@ def _papers(conn: Connection, refs) -> Iterator[dict]:
             authors[r["paper_id"]].append((r["position"], refs["person"].get(r["person_id"])))
         rows = {r["id"]: r for r in _fetch(conn, Paper, "id", batch)}
         for pid in batch:
-            yield _plain(rows[pid], Paper.__table__, refs) | {
+            yield _plain(_row(rows, pid, "paper"), Paper.__table__, refs) | {
                 "ref": refs["paper"][pid], "keys": sorted(keys[pid]), "authors": [n for _, n in sorted(authors[pid])]}
 
 
@@ -128,7 +135,7 @@ def _people(conn: Connection, refs) -> Iterator[dict]:
             aliases[r["person_id"]].append(r["alias"])
         rows = {r["id"]: r for r in _fetch(conn, Person, "id", batch)}
         for pid in batch:
-            yield _plain(rows[pid], Person.__table__, refs) | {"aliases": sorted(aliases[pid])}
+            yield _plain(_row(rows, pid, "person"), Person.__table__, refs) | {"aliases": sorted(aliases[pid])}
 
 
 def _posts(conn: Connection, refs, body: bool) -> Iterator[dict]:
@@ -150,7 +157,7 @@ def _posts(conn: Connection, refs, body: bool) -> Iterator[dict]:
             owned[model.__tablename__] = grouped
         rows = {r["id"]: r for r in _fetch(conn, Post, "id", batch)}
         for pid in batch:
-            p = rows[pid]
+            p = _row(rows, pid, "post")
             item = _plain(p, Post.__table__, refs, skip=("body", "problems"))
             item["body"] = p["body"] if body else "sha256:" + hashlib.sha256(p["body"].encode()).hexdigest()
             item["problems"] = json.loads(p["problems"] or "[]")

@@ -205,7 +205,7 @@ def _papers(session: Session, x: Extraction, counts: WriteCounts, people: People
     out: list[Paper | None] = []
     enriched: set[int] = set()
     for ref in x.papers:
-        if not (ref.doi or ref.arxiv_id or ref.title):
+        if not (ref.doi or ref.arxiv_id or ref.title or ref.ids):
             out.append(None)  # nothing to identify it by: the raw string stays in Reference
             continue
         paper = resolver.find(ref)

@@ -172,7 +172,7 @@ def test_a_damaged_database_is_never_written_to(tmp_path):
     _corrupt_pages(db)
     damaged = db.read_bytes()
     for args in (["import", str(IMPORTS / "aaai-2020-new-york-visa-saga.md")], ["check", "--fix"],
-                 ["export"], ["search", "--reindex", "deep"]):
+                 ["export"], ["search", "--reindex", "deep"], ["enrich", "--offline"]):
         assert_one_line_error(kb(*args, cwd=tmp_path, db=str(db)), "damaged", "quick_check")
     assert db.read_bytes() == damaged
     for args in (["dump"], ["list", "talks"], ["stats"]):  # reads: the data, or one line

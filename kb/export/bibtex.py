@@ -132,7 +132,8 @@ def entry_fields(rec: PaperRecord, unicode: bool = False) -> list[tuple[str, str
         out.append(("url", encode_verbatim(rec.url)))
     if rec.arxiv_id:
         out.append(("eprint", encode_verbatim(rec.arxiv_id)))
-        out.append(("archivePrefix", "arXiv"))
+        out.append(("eprinttype", "arxiv"))  # biblatex
+        out.append(("archivePrefix", "arXiv"))  # BibTeX styles (natbib, arXiv's own)
     return out
 
 

@@ -14,7 +14,18 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, select
 
 from kb.citekeys import assign_citekeys
-from kb.models import Authorship, Citation, Conference, Link, Paper, Person, Post, Reference, Talk
+from kb.models import (
+    Authorship,
+    Citation,
+    Conference,
+    Link,
+    Paper,
+    PaperKey,
+    Person,
+    Post,
+    Reference,
+    Talk,
+)
 
 CHUNK = 900  # ids per IN (…): below SQLite's oldest bound-variable limit
 
@@ -153,6 +164,20 @@ def _rows(session: Session, query, ids: list[int] | None, column) -> Iterable:
         yield from conn.execute(query.where(column.in_(part)))
 
 
+_ID_ORDER = ("doi", "arxiv", "acl")  # which identifier names a paper first (the rest alphabetically)
+
+
+def identifier_keys(session: Session, ids: list[int]) -> dict[int, str]:
+    """paper id → its strongest identifier key (``doi:…``, ``arxiv:…``, ``acl:…``, …); title keys left out."""
+    found: dict[int, list[str]] = {}
+    for part in chunks(ids):
+        for pid, key in session.exec(select(PaperKey.paper_id, PaperKey.key).where(PaperKey.paper_id.in_(part))):
+            if not key.startswith("title:"):
+                found.setdefault(pid, []).append(key)
+    rank = {s: i for i, s in enumerate(_ID_ORDER)}
+    return {pid: min(keys, key=lambda k: (rank.get(k.split(":", 1)[0], len(rank)), k)) for pid, keys in found.items()}
+
+
 def load_records(session: Session, ids: list[int] | None) -> list[PaperRecord]:
     """The papers (all when ``ids`` is None) with authors and citekeys, sorted by citekey.
 
@@ -171,7 +196,7 @@ def load_records(session: Session, ids: list[int] | None) -> list[PaperRecord]:
         rec.authors.append(Author(family or ("" if given else name or ""), given or ""))
     missing = [(r.id, r.title, r.year, r.authors[0].family if r.authors else None)
                for r in papers.values() if not r.citekey]
-    for pid, key in assign_citekeys(session, missing).items():
+    for pid, key in assign_citekeys(session, missing, identifier_keys(session, [m[0] for m in missing])).items():
         papers[pid].citekey = key
     return sorted(papers.values(), key=lambda r: (r.citekey.lower(), r.id))
 
@@ -193,7 +218,8 @@ def ordered_batches(session: Session, selection: Selection, size: int = 2_000) -
                    .where(Authorship.position == 0))
         firsts = {pid: family or name for pid, family, name in _rows(session, first_q, [r[0] for r in keyless],
                                                                      Authorship.paper_id)}
-        assign_citekeys(session, [(pid, title, year, firsts.get(pid)) for pid, title, year in keyless])
+        assign_citekeys(session, [(pid, title, year, firsts.get(pid)) for pid, title, year in keyless],
+                        identifier_keys(session, [r[0] for r in keyless if not r[1] and r[0] not in firsts]))
     order = [pid for key, pid in sorted(((key or "").lower(), pid) for pid, key in
                                         _rows(session, select(Paper.id, Paper.citekey), ids, Paper.id))]
     for start in range(0, len(order), size):

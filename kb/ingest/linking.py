@@ -8,15 +8,29 @@ links and titles named in prose are cites too.
 
 from __future__ import annotations
 
-import re
-
 from rapidfuzz.distance import OSA
 
 from kb.ingest.blocks import Block
 from kb.ingest.citations import find_cites, sentence_at, title_in_text
-from kb.ingest.links import GENERIC_LABELS, classify_url, normalise_url, paper_id_from_url
-from kb.ingest.people import canonical_name, looks_like_person, person_key, split_display
+from kb.ingest.identifiers import identifiers_from_url
+from kb.ingest.links import classify_url, normalise_url
+from kb.ingest.paper_meta import (
+    apply_identifiers,
+    author_from_label,
+    clean_label,
+    id_keys,
+    looks_like_reference,
+    not_a_surname,
+    title_from_label,
+)
+from kb.ingest.people import (
+    canonical_name,
+    looks_like_person,
+    person_key,
+    split_display,
+)
 from kb.ingest.records import Citation, Extraction, Link, ParsedReference, Problem, Talk
+from kb.ingest.references import parse_cached
 from kb.ingest.text import ascii_fold, normalise_title
 
 Region = tuple[tuple[tuple[int, int], tuple[int, int]], int]  # ((start, end) in (block, offset)), talk index
@@ -74,10 +88,8 @@ def link_citations(x: Extraction, blocks: list[Block], ref_blocks: set[int], hit
     by_id: dict[str, int] = {}
     by_title: dict[str, int] = {}
     for i, p in enumerate(x.papers):
-        if p.arxiv_id:
-            by_id[f"arxiv:{p.arxiv_id}"] = i
-        if p.doi:
-            by_id[f"doi:{p.doi.lower()}"] = i
+        for k in id_keys(p):
+            by_id.setdefault(k, i)
         if p.title:
             by_title.setdefault(normalise_title(p.title), i)
     dangling: set[str] = set()
@@ -88,15 +100,16 @@ def link_citations(x: Extraction, blocks: list[Block], ref_blocks: set[int], hit
         c.kind == "numeric" for bi, b in enumerate(blocks) if bi not in ref_blocks and b.kind != "code"
         for c in find_cites(b.text))
     for bi, block in enumerate(blocks):
-        if bi in ref_blocks or block.kind in ("code", "heading"):
+        if bi in ref_blocks or block.kind == "code":
             continue
         lead = _lead_talk(block, talk_keys)
-        for c in find_cites(block.text, paren_numbers=paren_style):
+        # a heading's cites are not read, but "### [Paper title](arxiv…)" is a paper (the talk's own)
+        for c in find_cites(block.text, paren_numbers=paren_style) if block.kind != "heading" else ():
             talk = lead if lead is not None else _talk_at(regions, bi, c.start)
             paper = index.get(c.marker)
             if paper is None and c.kind == "author_year" and c.surname and c.year:
                 paper = _author_year(x.papers, c.surname, c.year, c.second)
-            if paper is None and c.kind == "author_year" and c.surname and c.year:
+            if paper is None and c.kind == "author_year" and c.surname and c.year and not not_a_surname(c.surname):
                 paper = _cited_only(x, c, index)  # real notes cite "(Doe et al., 2019)" with no reference list
                 titles.append("")
             if paper is not None:
@@ -106,26 +119,28 @@ def link_citations(x: Extraction, blocks: list[Block], ref_blocks: set[int], hit
         for span in block.links:
             if span.image or not span.href:
                 continue
-            ident = paper_id_from_url(span.href)
+            ids = identifiers_from_url(span.href)
             kind = classify_url(span.href, span.label)
             title_key = normalise_title(span.label) if len(span.label.split()) >= 3 else ""
-            paper = None
-            if ident:
-                paper = by_id.get(f"{ident[0]}:{ident[1].lower() if ident[0] == 'doi' else ident[1]}")
+            paper = next((by_id[i.key] for i in ids if i.key in by_id), None)
             if paper is None and title_key in by_title:
                 paper = by_title[title_key]
             if paper is None and kind == "paper":
-                ref = _paper_from_link(span.href, span.label, ident)
-                x.papers.append(ref)
-                titles.append(normalise_title(ref.title) if ref.title else "")
+                x.papers.append(_paper_from_link(span.href, span.label))
+                titles.append(normalise_title(x.papers[-1].title) if x.papers[-1].title else "")
                 paper = len(x.papers) - 1
-                if ident:
-                    by_id[f"{ident[0]}:{ident[1].lower() if ident[0] == 'doi' else ident[1]}"] = paper
-                if ref.title:
-                    by_title.setdefault(normalise_title(ref.title), paper)
+                if x.papers[paper].title:
+                    by_title.setdefault(normalise_title(x.papers[paper].title), paper)
+            elif paper is not None and ids:
+                apply_identifiers(x.papers[paper], span.href)  # a listed paper also linked: one paper, all its ids
+            if paper is not None:
+                for k in id_keys(x.papers[paper]):
+                    by_id.setdefault(k, paper)
             if paper is not None:
                 marker = span.href if kind == "paper" else x.papers[paper].marker or span.href
                 add(marker, paper, lead if lead is not None else _talk_at(regions, bi, span.start), block, span.start)
+        if block.kind == "heading":
+            continue
         # A paper named by its title in the prose.
         norm = normalise_title(block.text)
         for i, p in enumerate(x.papers):
@@ -174,23 +189,22 @@ def _cited_only(x: Extraction, c, index: dict[str, int]) -> int:
     return len(x.papers) - 1
 
 
-def _paper_from_link(url: str, label: str, ident) -> ParsedReference:
-    label = label.strip()
-    title = None
-    bare = re.sub(r"^(?:this|the|that|our|their|his|her|a|an|original|full)\s+", "", label.lower())
-    if label and bare not in GENERIC_LABELS and not re.search(r"\bet al\b|^https?://|^\[?\d+\]?$", label) \
-            and len(label.split()) >= 2 and not looks_like_person(label):
-        title = label.rstrip(".")
-    ref = ParsedReference(raw=f"[{label}]({url})", marker=url, url=url, title=title, confidence=0.5, origin="link")
-    if ident and ident[0] == "arxiv":
-        ref.arxiv_id, ref.type, ref.venue = ident[1], "article", f"arXiv preprint arXiv:{ident[1]}"
-    elif ident and ident[0] == "doi":
-        ref.doi = ident[1]
-    m = re.search(r"\b([A-Z][\w'’\-]+) et al\.?", label)
-    if m:
-        from kb.ingest.records import Name
-
-        ref.authors, ref.et_al = [Name(family=m.group(1))], True
+def _paper_from_link(url: str, label: str) -> ParsedReference:
+    """A paper known from a link: its identifiers and what they imply, the link text as title when it is
+    one, "[Tong et al.](url)" as first author, a whole reference as link text parsed as one."""
+    ref = ParsedReference(raw=f"[{label}]({url})", marker=url, url=url, title=title_from_label(label),
+                          confidence=0.5, origin="link")
+    who = author_from_label(label)
+    if who:
+        ref.authors, ref.et_al, ref.year = who
+    elif ref.title is None and looks_like_reference(label):
+        parsed = parse_cached(clean_label(label))
+        if parsed.title and parsed.authors:
+            ref.title, ref.authors, ref.et_al = parsed.title, parsed.authors, parsed.et_al
+            ref.year, ref.venue = parsed.year, parsed.venue
+    apply_identifiers(ref)
+    if ref.arxiv_id and not ref.venue:
+        ref.type, ref.venue = "article", f"arXiv preprint arXiv:{ref.arxiv_id}"
     return ref
 
 

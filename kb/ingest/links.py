@@ -9,7 +9,9 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
+
+from kb.ingest.identifiers import identifiers_from_url
 
 _IMAGE_EXT = re.compile(r"\.(?:png|jpe?g|gif|svg|webp|bmp|tiff?)(?:[?#].*)?$", re.IGNORECASE)
 _SLIDES_EXT = re.compile(r"\.(?:pptx?|key|odp)(?:[?#].*)?$", re.IGNORECASE)
@@ -28,7 +30,8 @@ _PAPER_HOSTS = ("arxiv.org", "doi.org", "dx.doi.org", "openreview.net", "aclanth
                 "europepmc.org", "jstor.org", "dl.acm.org", "academic.oup.com", "onlinelibrary.wiley.com",
                 "tandfonline.com", "journals.plos.org", "pnas.org", "cell.com", "frontiersin.org", "mdpi.com",
                 "ssrn.com", "eprint.iacr.org", "hal.science", "hal.archives-ouvertes.fr", "aeaweb.org",
-                "journals.sagepub.com", "royalsocietypublishing.org", "elifesciences.org", "peerj.com")
+                "journals.sagepub.com", "royalsocietypublishing.org", "elifesciences.org", "peerj.com",
+                "shop.oreilly.com")
 _PROFILE_HOSTS = ("scholar.google.", "dblp.org/pid", "dblp.uni-trier.de/pers", "orcid.org", "linkedin.com/in",
                   "semanticscholar.org/author")
 _SOCIAL = re.compile(r"^https?://(?:www\.)?(?:twitter\.com|x\.com|bsky\.app|[\w.]*mastodon[\w.]*)/(@?[\w.]+)/?$", re.IGNORECASE)
@@ -66,22 +69,10 @@ def _host_in(host: str, hosts: tuple[str, ...]) -> bool:
 
 
 def paper_id_from_url(url: str) -> tuple[str, str] | None:
-    """("arxiv", id) / ("doi", doi) / ("openreview", id) / ("acl", id) / None."""
-    host = host_of(url)
-    path = unquote(url.split(host, 1)[-1]) if host else url
-    if host.endswith("arxiv.org"):
-        m = ARXIV_NEW.search(path) or ARXIV_OLD.search(path)
-        return ("arxiv", m.group(1)) if m else None
-    if host in ("doi.org", "dx.doi.org") or "/doi/" in path:
-        m = DOI.search(path)
-        return ("doi", m.group(1)) if m else None
-    if host == "openreview.net":
-        m = re.search(r"[?&]id=([\w\-]+)", path)
-        return ("openreview", m.group(1)) if m else None
-    if host in ("aclanthology.org", "aclweb.org"):
-        m = re.search(r"([A-Z]\d{2}-\d{4}|\d{4}\.[a-z\-]+\.\d+)", path)
-        return ("acl", m.group(1)) if m else None
-    return None
+    """The strongest identifier in the URL as (scheme, value): ("arxiv", id), ("doi", doi), ("acl", id),
+    ("openreview", id), ("pmlr", "v97/kim19a") … (:mod:`kb.ingest.identifiers`), or None."""
+    ids = identifiers_from_url(url)
+    return (ids[0].scheme, ids[0].value) if ids else None
 
 
 # Hosts that serve conference pages as well as papers: only these paths are papers.
@@ -96,8 +87,14 @@ _PAPER_PATHS = {
     "tandfonline.com": r"/doi/", "journals.plos.org": r"/article", "pnas.org": r"/doi/", "cell.com": r"/(?:fulltext|abstract|pdf)/",
     "frontiersin.org": r"/articles/", "mdpi.com": r"/\d{4}-\d{4}/", "ssrn.com": r"abstract", "aeaweb.org": r"/articles|retrieve\.php",
     "journals.sagepub.com": r"/doi/", "royalsocietypublishing.org": r"/doi/", "elifesciences.org": r"/articles/",
-    "peerj.com": r"/articles/",
+    "peerj.com": r"/articles/", "shop.oreilly.com": r"/product/\d{10,13}\.do",
 }
+# Sites whose every paper URL carries an identifier (kb.ingest.identifiers): a page there without one is no paper.
+_ID_HOSTS = ("arxiv.org", "openreview.net", "aclanthology.org", "aclweb.org", "proceedings.mlr.press",
+             "proceedings.neurips.cc", "papers.nips.cc", "papers.neurips.cc", "openaccess.thecvf.com", "doi.org")
+_PAPER_LABEL = re.compile(r"\bpaper\b(?!s)", re.IGNORECASE)
+_NOT_PAPER_LABEL = re.compile(r"call for|paper session|paper track|paper award|best paper|accepted paper|paper list",
+                              re.IGNORECASE)
 _SLIDE_WORDS = re.compile(r"slide|deck|talk|present|keynote|handout|poster|lecture|tutorial|workshop", re.IGNORECASE)
 
 
@@ -106,7 +103,9 @@ def titled_pdf(url: str, label: str) -> bool:
     and nothing says slides: real posts link most papers they cite this way."""
     path = urlsplit(url if "://" in url else "http://" + url).path.lower()
     words = re.findall(r"[^\W\d_]+", label)
-    return (path.endswith(".pdf") and len(words) >= 3 and label.strip().lower() not in GENERIC_LABELS
+    bare = label.strip(" *_")
+    quoted = len(bare) > 2 and bare[0] in "\"“«" and bare[-1] in "\"”»" and len(bare.split()) >= 2  # "Think Bayes"
+    return (path.endswith(".pdf") and len(words) >= (2 if quoted else 3) and label.strip().lower() not in GENERIC_LABELS
             and not _SLIDE_WORDS.search(url) and not _SLIDE_WORDS.search(label))
 
 
@@ -120,8 +119,8 @@ def is_paper_url(url: str) -> bool:
     for h, pattern in _PAPER_PATHS.items():
         if _host_in(host, (h,)):
             return bool(re.search(pattern, path))
-    if host in ("arxiv.org", "openreview.net", "aclanthology.org", "aclweb.org") and path in ("", "/"):
-        return False
+    if _host_in(host, _ID_HOSTS):
+        return False  # a listing, event or author page of a site whose papers all have identifiers
     return path not in ("", "/")
 
 
@@ -155,8 +154,8 @@ def classify_url(url: str, label: str = "", image: bool = False, person_label: b
         return "homepage"
     if low.endswith(".pdf") and lab in ("talk", "slides", "presentation", "deck"):
         return "slides"
-    if titled_pdf(url, label):
-        return "paper"
+    if titled_pdf(url, label) or (_PAPER_LABEL.search(lab) and len(lab.split()) <= 8 and not _NOT_PAPER_LABEL.search(lab)):
+        return "paper"  # "[The paper](…)", "[research paper related to this presentation](…)"
     if re.search(r"/~[\w.\-]+/?$|/(?:people|homes?|staff|faculty|members|users)/[\w.\-]+/?$", low):
         return "homepage"
     return "other"

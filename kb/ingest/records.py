@@ -67,6 +67,7 @@ class ParsedReference:
     citekey: str | None = None  # from a bibtex block
     confidence: float = 1.0
     origin: str = "list"  # "list" (reference list), "bibtex", "link" (an inline paper link)
+    ids: dict[str, str] = field(default_factory=dict)  # scheme → value (kb.ingest.identifiers): acl, openreview, pmlr …
 
     @property
     def key(self) -> str:
@@ -199,6 +200,8 @@ def paper_to_json(p: ParsedReference) -> dict[str, Any]:
     ):
         if value:
             out[key] = value
+    if p.ids:
+        out["ids"] = dict(sorted(p.ids.items()))
     return out
 
 

@@ -20,8 +20,8 @@ import re
 from dataclasses import dataclass
 
 from kb.ingest.bibtex import parse_bibtex
-from kb.ingest.links import GENERIC_LABELS, paper_id_from_url
 from kb.ingest.markdown import Block, inline_markdown
+from kb.ingest.paper_meta import apply_identifiers, title_from_label
 from kb.ingest.records import ParsedReference, Problem
 from kb.ingest.text import squash
 
@@ -160,16 +160,10 @@ def link_only_reference(text: str) -> ParsedReference | None:
     if not m:
         return None
     label, url = (m.group(1) or ""), (m.group(2) or m.group(3))
-    ident = paper_id_from_url(url)
-    title = None
-    if label and label.strip().lower() not in GENERIC_LABELS and not re.match(r"^(?:https?://|www\.)", label) \
-            and not re.search(r"\bet al\b", label) and len(label.split()) >= 2:
-        title = label.strip().rstrip(".")
-    ref = ParsedReference(raw=text, url=url, title=title, confidence=0.5)
-    if ident and ident[0] == "arxiv":
-        ref.arxiv_id, ref.type, ref.venue = ident[1], "article", f"arXiv preprint arXiv:{ident[1]}"
-    elif ident and ident[0] == "doi":
-        ref.doi = ident[1]
+    ref = ParsedReference(raw=text, url=url, title=title_from_label(label) if label else None, confidence=0.5)
+    apply_identifiers(ref)
+    if ref.arxiv_id and not ref.venue:
+        ref.type, ref.venue = "article", f"arXiv preprint arXiv:{ref.arxiv_id}"
     return ref
 
 
@@ -206,9 +200,10 @@ def parse_entries(raw_refs: list[RawReference], bibtex_blocks: list[tuple[Block,
                 ref = ParsedReference(raw=raw.text, confidence=0.0)
         ref.marker = marker
         ref.raw = raw.text
+        apply_identifiers(ref)
         papers.append(ref)
     for block, text in bibtex_blocks:
         refs, probs = parse_bibtex(text, source, line_offset=block.line)
-        papers.extend(refs)
+        papers.extend(apply_identifiers(r) for r in refs)
         problems.extend(probs)
     return papers, problems
