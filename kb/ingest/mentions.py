@@ -19,8 +19,10 @@ _HONORIFIC_NAME = re.compile(
 
 
 
-def find_people(x: Extraction, blocks: list[Block], ref_blocks: set[int], hits: list[TalkHit]) -> None:
-    """Speakers and mentioned people, resolved against the papers' authors."""
+def find_people(x: Extraction, blocks: list[Block], ref_blocks: set[int], hits: list[TalkHit],
+                papers_named: dict[int, list[tuple[int, int]]] | None = None) -> None:
+    """Speakers and mentioned people, resolved against the papers' authors. ``papers_named``: per
+    block, spans of papers named in prose ("*Mindset* by Carol S. Dweck"); names in them are authors."""
     authors = NameIndex(a for p in x.papers for a in p.authors)
     people: dict[str, Person] = {}
     known = NameIndex()  # the people found so far, by their display name
@@ -76,6 +78,7 @@ def find_people(x: Extraction, blocks: list[Block], ref_blocks: set[int], hits: 
             # Names inside links to papers ("[Song and Ermon](arxiv)") are authors, not mentions.
             skip = [(s.start, s.end) for s in block.links if s.href and classify_url(s.href, s.label) == "paper"]
             skip += block.emphasis  # emphasised phrases are titles and author lines, not mentions
+            skip += (papers_named or {}).get(bi, [])
             for name, _ in names_in_prose(block.text, authors, skip):
                 add(canonical_name(name), name, "mentioned", None)
     x.people = list(people.values())

@@ -72,11 +72,12 @@ def extract(text: str, source: str = "<post>", rules_only: bool = False) -> Extr
     regions = [(span, owner[k]) for k, span in enumerate(spans)]
 
     link_citations(x, blocks, ref_blocks, hits, regions)
+    mention_spans: dict[int, list[tuple[int, int]]] = {}
     if not rules_only:
-        bylines = link_mentions(x, blocks, ref_blocks, lambda b, o: next((t for (s, e), t in regions if s <= (b, o) < e), None))
+        bylines, mention_spans = link_mentions(x, blocks, ref_blocks, lambda b, o: next((t for (s, e), t in regions if s <= (b, o) < e), None))
         for n, names in bylines.items():
             _drop_speakers(x.talks[n], hits[main[n]], names)
-    find_people(x, blocks, ref_blocks, [hits[k] for k in main])
+    find_people(x, blocks, ref_blocks, [hits[k] for k in main], mention_spans)
     link_records(x, blocks, ref_blocks, hits, regions)
     year = int(x.date[:4]) if x.date else None
     x.conference = detect_conference(fm, blocks, year)

@@ -22,18 +22,22 @@ def _same(a: str, b: str) -> bool:
     return bool(a) and bool(b) and fuzz.ratio(a, b) >= SAME_TITLE
 
 
-def link_mentions(x: Extraction, blocks: list[Block], ref_blocks: set[int], talk_at) -> dict[int, set[str]]:
+def link_mentions(x: Extraction, blocks: list[Block], ref_blocks: set[int], talk_at
+                  ) -> tuple[dict[int, set[str]], dict[int, list[tuple[int, int]]]]:
     """``talk_at(block, offset)``: index of the talk whose text holds that position, or None.
 
     Returns, per talk, the names that are only the byline of a paper named in the talk's body
-    ("… the book *Refactoring* by Martin Fowler"): authors, not speakers."""
+    ("… the book *Refactoring* by Martin Fowler": authors, not speakers), and per block the spans of
+    the mentions (names inside them are paper authors, not people the post mentions)."""
     bylines: dict[int, set[str]] = {}
+    spans: dict[int, list[tuple[int, int]]] = {}
     titles = [normalise_title(p.title) if p.title else "" for p in x.papers]
     cited = {(c.talk, c.paper_key) for c in x.citations}
     for m in find_mentions(blocks, ref_blocks):
         key = normalise_title(m.title)
         if len(key) < 4:
             continue
+        spans.setdefault(m.block, []).append(m.span)
         paper = next((i for i, t in enumerate(titles) if _same(key, t)), None)
         if paper is None:
             paper = _cite_of(x.papers, m)  # "Title (Doe et al., 2019)": the cite's paper gets the title
@@ -54,7 +58,7 @@ def link_mentions(x: Extraction, blocks: list[Block], ref_blocks: set[int], talk
         x.citations.append(Citation(ref.key, ref.key, talk, sentence_at(blocks[m.block].text, m.start), m.line))
         if talk is not None and ref.key not in x.talks[talk].cites:
             x.talks[talk].cites.append(ref.key)
-    return bylines
+    return bylines, spans
 
 
 def _cite_of(papers: list[ParsedReference], m: Mention) -> int | None:

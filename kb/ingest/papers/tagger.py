@@ -53,6 +53,7 @@ class Mention:
     end: int
     line: int
     text: str  # the mention as written: the title with its byline, if any
+    span: tuple[int, int] = (0, 0)  # offsets of ``text`` in the block's text
     authors: list[Name] = field(default_factory=list)
     et_al: bool = False
     year: int | None = None
@@ -97,7 +98,7 @@ def find_mentions(blocks: list[Block], skip: set[int], model: Path | None = None
 
 
 _BOOK = re.compile(r"\bbooks?\b", re.IGNORECASE)
-_BYLINE = re.compile(r"^[\s\"”'’*_]*(?:[(,]\s*|[-–—]{1,2}\s*|by\s+)?((?:[A-Z][\w'’.-]*\s+){0,2}[A-Z][\w'’-]+)"
+_BYLINE = re.compile(r"^[\s\"”'’*_]*(?:[(,.]\s*|[-–—]{1,2}\s*|by\s+)?((?:[A-Z][\w'’.-]*\s+){0,2}[A-Z][\w'’-]+)"
                      r"((?:\s*(?:,|&|and)\s*(?:[A-Z][\w'’.-]*\s+)?[A-Z][\w'’-]+)*)(\s*,?\s*et\.?\s*al\.?)?"
                      r"(?:,?\s*((?:19|20)\d{2})[a-z]?)?\)?")
 _QUOTES = {'"': '"', "“": "”", "'": "'", "‘": "’"}
@@ -122,7 +123,7 @@ def _mention(block: Block, unit: Unit, c: Candidate, p: float) -> Mention:
             year = int(m.group(4)) if m.group(4) else None
             end = c.end + m.end()
     return Mention(title=c.text.strip(), block=c.block, start=c.start, end=c.end, line=unit.line,
-                   text=text[start:end].strip(), authors=authors, et_al=et_al, year=year,
+                   text=text[start:end].strip(), span=(start, end), authors=authors, et_al=et_al, year=year,
                    book=bool(_BOOK.search(line)), confidence=round(p, 2))
 
 
