@@ -18,6 +18,7 @@ _LEAD = re.compile(r"^\s*(?:[-*+]\s+|\d{1,3}[.)]\s+|#+\s*|\\-\s*|>\s*)*(?::[a-z_
 _SEP = re.compile(r"\s+[-–—]{1,2}\s+|\s+by\s+|\s*[(\[]|\s*[)\]]|:\s+|,\s+|;\s+|(?<=\w\w)\.\s+(?=[A-Z])|\s+-->\s+")
 
 
+MAX_LINE_WORDS = 40  # longer lines offer only their quoted, emphasised and linked spans
 MAX_PIECES = 12  # a line cut into more pieces than this is not a title with a byline (and stays linear)
 
 
@@ -63,6 +64,8 @@ def candidates(block: Block, unit: Unit, block_index: int) -> list[Candidate]:
             i = text.find(span.label, span.start, span.end)
             if i >= 0:
                 add(i, i + len(span.label), "link")
+    if len(text[unit.start:unit.end].split()) > MAX_LINE_WORDS:
+        return out  # a line of prose: titles in it are set apart by quotes, emphasis or links
     lead = _LEAD.match(text, unit.start, unit.end)
     body_start = lead.end() if lead else unit.start
     add(body_start, unit.end, "line")

@@ -9,8 +9,10 @@ identities at the edges and rarity let the classifier learn the vocabulary of ti
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
 
-from kb.ingest.lexicon import lexicon, rarity, titleness
+from kb.ingest.lexicon import lexicon, rarity, title_words
 from kb.ingest.markdown import Block
 from kb.ingest.papers.candidates import Candidate
 from kb.ingest.people import given_names, looks_like_person
@@ -52,25 +54,52 @@ def line_context(block: Block, unit: Unit) -> list[str]:
     return f
 
 
-def candidate_features(block: Block, unit: Unit, c: Candidate, shared: list[str]) -> list[str]:
+@dataclass
+class LineWords:
+    """The words of one line with what the features ask of each, computed once per line."""
+
+    starts: list[int]
+    ends: list[int]
+    words: list[str]
+    lower: list[str]
+    stop: list[bool]
+    rare: list[int]
+    title: list[float]
+
+
+def line_words(block: Block, unit: Unit) -> LineWords:
+    table = title_words()
+    ms = [m for m in TOKEN.finditer(block.text, unit.start, unit.end) if m.group()[:1].isalnum()]
+    words = [m.group() for m in ms]
+    lower = [w.lower().rstrip(".") for w in words]
+    return LineWords([m.start() for m in ms], [m.end() for m in ms], words, lower, [w in _STOP for w in lower],
+                     [rarity(w) if w[:1].isalpha() else 0 for w in words],
+                     [table.get(w, 0.0) if w[:1].isalpha() else 0.0 for w in lower])
+
+
+def candidate_features(block: Block, unit: Unit, c: Candidate, shared: list[str], lw: LineWords) -> list[str]:
     lex = lexicon()
     names = given_names()
     text = c.text
-    words = _words(text)
-    lower = [w.lower().rstrip(".") for w in words]
-    content = [w for w in words if w.lower() not in _STOP] or words or [""]
-    caps = sum(1 for w in content if w[:1].isupper())
+    a, b = bisect_left(lw.starts, c.start), bisect_right(lw.ends, c.end)
+    idx = range(a, max(a, b))
+    words = [lw.words[k] for k in idx]
+    lower = [lw.lower[k] for k in idx]
+    content = [k for k in idx if not lw.stop[k]] or list(idx)
+    n_content = len(content) or 1
+    caps = sum(1 for k in content if lw.words[k][:1].isupper())
     before = block.text[max(unit.start, c.start - 40):c.start]
     after = block.text[c.end:min(unit.end, c.end + 40)]
-    bw = [w.lower() for w in _words(before)][-2:]
-    aw = [w.lower() for w in _words(after)][:2]
+    bw = [lw.lower[k] for k in range(max(0, a - 2), a) if lw.starts[k] >= c.start - 40]
+    aw = [lw.lower[k] for k in range(b, min(len(lw.words), b + 2)) if lw.ends[k] <= c.end + 40]
+    alpha = [k for k in content if lw.words[k][:1].isalpha()]
     f = [f"src={c.source}", f"piece={min(c.index, 3)}", f"last={c.index == c.pieces - 1}",
-         f"n={bucket(len(words), (0, 1, 2, 3, 4, 6, 9, 14, 20))}", f"caps={round(4 * caps / len(content))}",
+         f"n={bucket(len(words), (0, 1, 2, 3, 4, 6, 9, 14, 20))}", f"caps={round(4 * caps / n_content)}",
          f"stop={round(4 * (len(words) - len(content)) / max(len(words), 1))}",
          f"whole={c.start <= unit.start + 8 and c.end >= unit.end - 3}",
          f"first={lower[0] if lower else ''}", f"lastw={lower[-1] if lower else ''}",
-         f"rare={round(sum(rarity(w) for w in content) / len(content))}",
-         f"titleness={max(-2, min(4, round(titleness(content))))}"]
+         f"rare={round(sum(lw.rare[k] for k in content) / n_content)}",
+         f"titleness={max(-2, min(4, round(sum(lw.title[k] for k in alpha) / len(alpha)))) if alpha else 0}"]
     f += [f"b={w}" for w in bw] + [f"a={w}" for w in aw]
     f += [f"b1={bw[-1]}" if bw else "b1=BOL", f"a1={aw[0]}" if aw else "a1=EOL"]
     f.append(f"bchar={before.rstrip()[-1:] or 'BOL'}")
@@ -79,9 +108,9 @@ def candidate_features(block: Block, unit: Unit, c: Candidate, shared: list[str]
         f.append("colon")
     if text.rstrip().endswith("?"):
         f.append("question")
-    if any(w.lower() in _VERB for w in words):
+    if any(w in _VERB for w in lower):
         f.append("pronoun_or_verb")
-    if looks_like_person(text):
+    if len(words) <= 5 and looks_like_person(text):
         f.append("person")
     if words and all(w in names or (w[:1].isupper() and len(w) <= 2) for w in words[:-1]) and 1 < len(words) <= 3:
         f.append("name_shape")

@@ -19,7 +19,7 @@ import pycrfsuite
 
 from kb.ingest.markdown import Block
 from kb.ingest.papers.candidates import Candidate, candidates
-from kb.ingest.papers.features import candidate_features, line_context
+from kb.ingest.papers.features import candidate_features, line_context, line_words
 from kb.ingest.people import looks_like_person, split_display
 from kb.ingest.records import Name
 from kb.ingest.talks.units import Unit, units
@@ -69,7 +69,8 @@ def line_candidates(blocks: list[Block], skip: set[int]) -> list[tuple[Unit, lis
         cs = candidates(block, u, u.block)
         if cs:
             shared = line_context(block, u)
-            out.append((u, cs, [candidate_features(block, u, c, shared) for c in cs]))
+            lw = line_words(block, u)
+            out.append((u, cs, [candidate_features(block, u, c, shared, lw) for c in cs]))
     return out
 
 
