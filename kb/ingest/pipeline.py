@@ -25,7 +25,9 @@ from kb.ingest.people import resolve, split_display
 from kb.ingest.records import Event, Extraction, ParsedReference, Problem, Talk
 from kb.ingest.references import find_references, parse_entries
 from kb.ingest.rst import looks_like_rst, rst_to_markdown
+from kb.ingest.talks import document
 from kb.ingest.talks.assemble import learned_hits
+from kb.ingest.talks.document import doc_features, single_probability, single_talk
 from kb.ingest.talks.features import DATE
 from kb.ingest.talks.hits import TalkHit, clean_title, prose_talks, strip_kind_prefix
 from kb.ingest.text import normalise_title
@@ -55,6 +57,11 @@ def extract(text: str, source: str = "<post>", rules_only: bool = False) -> Extr
     hits = None if rules_only else learned_hits(blocks, ref_blocks, p.rule_hits, x.problems)
     if hits is None:
         hits = p.rule_hits
+    _titles_from_heading_above(hits, blocks)
+    if not rules_only and blocks:
+        single = single_probability(doc_features(fm, blocks, source, hits))
+        if single is not None and single >= document.SINGLE and (single >= document.SURE or not document.several_speakers(hits)):
+            hits = [single_talk(fm, blocks, source, hits, ref_blocks)]
     _titles_from_heading_above(hits, blocks)
     _titles_from_cited_papers(hits, x.papers)
     _titles_announced_later(hits, blocks)
