@@ -114,14 +114,16 @@ def not_person(ctx: Ctx, name: str) -> None:
 
 
 @corrections_group.command("import")
-@click.argument("post", required=False)
-@click.argument("record", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("args", nargs=-1, required=True, metavar="[POST] RECORD")
 @pass_ctx
-def import_record(ctx: Ctx, post: str | None, record: Path) -> None:
+def import_record(ctx: Ctx, args: tuple[str, ...]) -> None:
     """Apply RECORD.json (kb extract --json's schema) to POST as hand corrections; without POST, a
     `kb corrections export` file (records go to the posts with the same text)."""
     from kb.correct_record import apply_record, import_export
 
+    if len(args) > 2:
+        raise click.UsageError("give POST and RECORD, or an export file alone")
+    post, record = (None, Path(args[0])) if len(args) == 1 else (args[0], Path(args[1]))
     try:
         data = json.loads(record.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:

@@ -21,6 +21,7 @@ record (the gold-file schema) is stored as an :class:`~kb.models.Annotation`: a 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete
@@ -314,7 +315,7 @@ def add_talk(session: Session, post_id: int, line: int, title: str | None = None
     lines = (post.front_matter + post.body).split("\n")
     if not 1 <= line <= len(lines):
         raise CurationError(f"{post.path} has no line {line} (1–{len(lines)})")
-    title = " ".join((title or lines[line - 1].strip().lstrip("#*-+ ").strip("*_ ")).split()) or None
+    title = " ".join((title or _line_title(lines[line - 1])).split()) or None
     talk = {"title": title, "speakers": [" ".join(s.split()) for s in speakers or [] if s.strip()], "kind": kind,
             "event": event, "line": line}
     value = json.dumps(talk, ensure_ascii=False)
@@ -326,6 +327,15 @@ def add_talk(session: Session, post_id: int, line: int, title: str | None = None
     if found is None:
         raise CurationError(f"the talk on line {line} could not be added")
     return found
+
+
+def _line_title(line: str) -> str:
+    """A talk title from a line of Markdown: a table row's first cell, else the line without list/heading marks."""
+    text = line.strip()
+    if text.startswith("|"):
+        text = next((c.strip() for c in text.strip("|").split("|") if c.strip()), "")
+    text = re.sub(r"^(#{1,6}\s+|[-*+]\s+|\d+[.)]\s+)", "", text)
+    return text.strip("*_ ")
 
 
 def not_person(session: Session, name: str) -> int:
