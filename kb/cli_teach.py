@@ -189,9 +189,14 @@ def train_cmd(ctx: Ctx, reset: bool, do_eval: bool, as_json: bool) -> None:
     before = teach.evaluate_kb(ctx.engine) if do_eval else None
     progress = Progress(SpinnerColumn(), TextColumn("[bold]training[/] {task.description}"), TimeElapsedColumn(),
                         console=err, transient=True, disable=as_json or not err.is_terminal)
+    from kb.errors import KbError
+
     with progress:
         task = progress.add_task("", total=None)
-        model = teach.train(ctx.engine, on_step=lambda msg: progress.update(task, description=escape(msg)))
+        try:
+            model = teach.train(ctx.engine, on_step=lambda msg: progress.update(task, description=escape(msg)))
+        except KbError as exc:
+            _fail(str(exc))
     after = teach.evaluate_kb(ctx.engine) if do_eval else None
     data = {"sha256": model.sha256, **model.meta}
     if do_eval:

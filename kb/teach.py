@@ -29,6 +29,7 @@ from sqlmodel import Session, select
 
 from kb.corpus import REPO_ROOT, annotated, shared_dir
 from kb.db import session_scope
+from kb.errors import KbError
 from kb.ingest.talks import model as talk_model
 from kb.models import Annotation, Post, TrainedModel
 
@@ -157,6 +158,9 @@ def train(engine: Engine, splits: tuple[str, ...] = ("train", "dev"), weight: in
     step("reading this KB's corrected posts")
     with session_scope(engine) as s:
         mine = kb_examples(s)
+    if not base and not mine:
+        raise KbError("nothing to train on: no shipped training data here (../shared, a checkout's samples) "
+                      "and no corrected post in this KB")
     step(f"training on {len(base)} + {len(mine)}×{weight} posts")
     model = train_bytes(base + [ex for ex in mine for _ in range(weight)])
     model.meta = {"shipped": what, "corrected_posts": len(mine), "weight": weight,
