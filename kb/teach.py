@@ -190,9 +190,13 @@ def current(engine: Engine) -> dict | None:
         return None if row is None else {"sha256": row.sha256, **json.loads(row.meta or "{}")}
 
 
-def use_files(lines: Path, spans: Path) -> None:
+_active: list[str | None] = [None]  # sha of the KB model in use in this process (None: shipped)
+
+
+def use_files(lines: Path, spans: Path, sha: str | None = None) -> None:
     """Point the extractor (this process and the import workers it forks later) at these model files."""
     talk_model.LINES_MODEL, talk_model.SPANS_MODEL = lines, spans
+    _active[0] = sha
 
 
 def use_shipped() -> None:
@@ -229,9 +233,9 @@ def activate_in(session: Session) -> str | None:
     if row is None:
         use_shipped()
         return None
-    if talk_model.LINES_MODEL.parent.name != row:  # not in use yet: fetch the bytes once
+    if _active[0] != row:  # not in use yet: fetch the bytes once
         found = session.get(TrainedModel, NAME)
-        use_files(*_cached(row, bytes(found.lines), bytes(found.spans)))
+        use_files(*_cached(row, bytes(found.lines), bytes(found.spans)), sha=row)
     return row
 
 

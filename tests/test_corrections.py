@@ -11,8 +11,8 @@ from sqlmodel import select
 
 from kb import corrections
 from kb.cli import main
-from kb.correct_record import apply_record
 from kb.corpus import git_blob_sha
+from kb.correct_record import apply_record
 from kb.curation import edit_field
 from kb.db import open_db, session_scope
 from kb.importer import import_paths

@@ -44,6 +44,7 @@ def test_train_is_reproducible_stored_and_used(tmp_path, seed_path, base):
         row = s.exec(select(TrainedModel)).one()
         assert (row.name, row.sha256) == ("talks", first.sha256)
         assert teach.model_sha(bytes(row.lines), bytes(row.spans)) == first.sha256
+        assert json.loads(row.meta)["corrected_posts"] == 1
 
     teach.use_shipped()
     import_paths(engine, [seed_path], force=True)  # imports use the KB's model …
