@@ -28,7 +28,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from kb.corpus import git_blob_sha
-from kb.curation import CurationError
+from kb.curation import _CONTROL, CurationError
 from kb.ingest.people import person_key
 from kb.ingest.records import Event as EventRecord
 from kb.ingest.records import Extraction
@@ -271,16 +271,23 @@ def _next(session: Session, post_id: int, prefix: str) -> str:
     return f"{prefix}{max((int(f[len(prefix):]) for f in used), default=0) + 1}"
 
 
+def _clean(text: object) -> str:
+    """User input: control characters out (NUL cannot even be stored by PostgreSQL), whitespace collapsed."""
+    return " ".join(_CONTROL.sub("", str(text)).split())
+
+
 def set_talk(session: Session, talk_id: int, field_name: str, value: str | list[str] | None) -> Talk:
     """Set a talk's title, kind, summary, speakers (a list of names) or event (a name; None = no event)."""
     if field_name not in TALK_FIELDS:
         raise CurationError(f"cannot correct talk.{field_name} (one of {', '.join(TALK_FIELDS)})")
     talk = _talk(session, talk_id)
     if field_name == "speakers":
-        names = [" ".join(str(n).split()) for n in (value if isinstance(value, list) else [value] if value else [])]
+        names = [_clean(n) for n in (value if isinstance(value, list) else [value] if value else [])]
         stored = json.dumps([n for n in names if n], ensure_ascii=False)
     else:
-        stored = " ".join(str(value).split()) if value not in (None, "") else None
+        stored = _clean(value) or None if value is not None else None
+        if field_name == "summary" and value is not None:  # a summary keeps its lines
+            stored = _CONTROL.sub("", str(value)).strip() or None
         if field_name == "kind" and not stored:
             raise CurationError("a talk needs a kind")
     anchor = talk_anchor(session, talk)
@@ -315,9 +322,9 @@ def add_talk(session: Session, post_id: int, line: int, title: str | None = None
     lines = (post.front_matter + post.body).split("\n")
     if not 1 <= line <= len(lines):
         raise CurationError(f"{post.path} has no line {line} (1–{len(lines)})")
-    title = " ".join((title or _line_title(lines[line - 1])).split()) or None
-    talk = {"title": title, "speakers": [" ".join(s.split()) for s in speakers or [] if s.strip()], "kind": kind,
-            "event": event, "line": line}
+    title = _clean(title or _line_title(lines[line - 1])) or None
+    talk = {"title": title, "speakers": [_clean(s) for s in speakers or [] if _clean(s)], "kind": _clean(kind) or "other",
+            "event": _clean(event) or None if event else None, "line": line}
     value = json.dumps(talk, ensure_ascii=False)
     session.add(UserEdit(entity="post", entity_id=post_id, field=_next(session, post_id, ADD), value=value,
                          post_id=post_id, anchor=value))
@@ -345,7 +352,7 @@ def not_person(session: Session, name: str) -> int:
         raise CurationError("a name is needed")
     field_name = NOT_PERSON + key
     if session.exec(select(UserEdit).where(UserEdit.entity == "kb", UserEdit.field == field_name)).first() is None:
-        session.add(UserEdit(entity="kb", entity_id=0, field=field_name, value=" ".join(name.split())))
+        session.add(UserEdit(entity="kb", entity_id=0, field=field_name, value=_clean(name)))
         session.flush()
     from kb.models import Mention, PersonAlias
 

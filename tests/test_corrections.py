@@ -213,3 +213,14 @@ def test_sync_carries_corrections(tmp_path, seed_path):
     assert again.edits == 0
     with session_scope(src) as s1, session_scope(dst) as s2:
         assert dump(s1)["user_edits"] == dump(s2)["user_edits"]
+
+
+def test_control_characters_never_reach_a_correction(acl):
+    engine, _folder, _post = acl
+    energy = talks(engine)[0][0]
+    with session_scope(engine, write=True) as s:
+        corrections.set_talk(s, energy, "title", "Energy\x00 and \x1b[31mpolicy")
+        corrections.set_talk(s, energy, "speakers", ["Emma\x07 Strubell", " "])
+        with pytest.raises(corrections.CurationError, match="needs a kind"):
+            corrections.set_talk(s, energy, "kind", "\x00")
+    assert talks(engine)[0][1:3] == ("Energy and [31mpolicy", ["Emma Strubell"])
