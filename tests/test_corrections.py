@@ -224,3 +224,34 @@ def test_control_characters_never_reach_a_correction(acl):
         with pytest.raises(corrections.CurationError, match="needs a kind"):
             corrections.set_talk(s, energy, "kind", "\x00")
     assert talks(engine)[0][1:3] == ("Energy and [31mpolicy", ["Emma Strubell"])
+
+
+@pytest.mark.postgres
+def test_corrections_and_the_kb_model_round_trip_through_postgres(tmp_path, seed_path, pg_url):
+    from kb import teach
+    from kb.maintenance import dump
+    from kb.models import TrainedModel
+    from kb.sync import sync
+
+    src, pg, back = open_db(tmp_path / "a.sqlite"), open_db(pg_url), open_db(tmp_path / "b.sqlite")
+    import_paths(src, [seed_path])
+    first, second = talks(src)[0][0], talks(src)[1][0]
+    with session_scope(src, write=True) as s:
+        corrections.set_talk(s, first, "title", "Matrix and vector\x00 representations")
+        corrections.set_talk(s, first, "speakers", ["Jane Doe"])
+        corrections.delete_talk(s, second)
+        corrections.not_person(s, "Bolei Zhou")
+    sync(src, pg)
+    sync(pg, back)
+    want = [t[1:] for t in talks(src)]
+    assert [t[1:] for t in talks(pg)] == want and [t[1:] for t in talks(back)] == want
+    with session_scope(src) as s1, session_scope(pg) as s2, session_scope(back) as s3:
+        assert dump(s1)["user_edits"] == dump(s2)["user_edits"] == dump(s3)["user_edits"]
+        assert s2.exec(select(Annotation.sha)).all() == s1.exec(select(Annotation.sha)).all()
+    try:  # the KB's model is stored in PostgreSQL as bytes and comes back byte for byte
+        model = teach.train(pg, base=teach.sample_examples(None)[:4])
+        with session_scope(pg) as s:
+            row = s.get(TrainedModel, "talks")
+            assert (bytes(row.lines), bytes(row.spans), row.sha256) == (model.lines, model.spans, model.sha256)
+    finally:
+        teach.use_shipped()
