@@ -174,19 +174,33 @@ def import_cmd(ctx: Ctx, paths: tuple[Path, ...], force: bool, as_json: bool) ->
 @main.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the extraction as JSON (the gold-file schema).")
-def extract(file: Path, as_json: bool) -> None:
-    """Show what kb extracts from one post, without touching the database.
+@pass_ctx
+def extract(ctx: Ctx, file: Path, as_json: bool) -> None:
+    """Show what kb extracts from one post, without writing to the database.
 
     \b
+    With --db (or KB_DB), the KB's own model (kb train) and its not-a-person list are used.
     Example:  kb extract imports/acl-2023-toronto.md --json | jq '.talks[].title'
     """
     from kb.errors import KbError
     from kb.importer import read_text
     from kb.ingest.pipeline import extract as run_extract
 
+    not_people: set[str] = set()
+    if ctx.db:
+        from kb.corrections import not_people as kb_not_people
+        from kb.teach import activate_in
+
+        with session_scope(ctx.engine) as s:
+            activate_in(s)
+            not_people = kb_not_people(s)
     try:
         text, _ = read_text(file)
         x = run_extract(text, source=file.name)
+        if not_people:
+            from kb.corrections import drop_people
+
+            drop_people(x, not_people)
     except KbError as exc:
         err.print(f"error: {exc}", markup=False)
         sys.exit(1)
@@ -467,6 +481,8 @@ def check_cmd(ctx: Ctx, do_fix: bool, as_json: bool) -> None:
             out.print(f"orphan: {n} {table} row(s) nothing refers to", markup=False)
         for path, why in report.stale_posts:
             out.print(f"stale post: {path} ({why}; run kb import)", markup=False)
+        for path, field_name, what in report.stale_edits:
+            out.print(f"stale edit: {path}: {field_name} {what} no longer applies (its talk is gone)", markup=False)
         if report.ok:
             out.print("ok", markup=False)
         elif report.fixable and not do_fix:
@@ -548,6 +564,11 @@ def tui(ctx: Ctx) -> None:
         return
     make_app(ctx.engine).run()
 
+
+from kb.cli_teach import corrections_group, train_cmd  # click commands only: their work is imported lazily
+
+main.add_command(corrections_group)
+main.add_command(train_cmd)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

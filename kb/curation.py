@@ -71,6 +71,11 @@ def edit_field(session: Session, entity: str, entity_id: int, field: str, value:
     new = _coerce(entity, field, value)
     if field in ("name",) and not new:
         raise CurationError("a person needs a name")
+    anchor = None
+    if entity == "talk":  # the talk as found, before the edit: a re-import finds it again by this (kb.corrections)
+        from kb.corrections import talk_anchor
+
+        anchor = talk_anchor(session, row)
     setattr(row, field, new)
     if entity == "person" and field == "name":
         # Keep the identity key (re-imports find the person by it) and teach the new spelling as an alias.
@@ -89,6 +94,8 @@ def edit_field(session: Session, entity: str, entity_id: int, field: str, value:
     if edit is None:
         edit = UserEdit(entity=entity, entity_id=entity_id, field=field)
     edit.value = None if new is None else str(new)
+    if anchor is not None:
+        edit.post_id, edit.anchor, edit.stale = row.post_id, anchor, False
     session.add(edit)
     session.flush()
     return edit

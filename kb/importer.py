@@ -447,6 +447,9 @@ def import_paths(engine: Engine, paths: Iterable[str | Path], force: bool = Fals
     ``follow_symlinks``: also follow links that lead out of a folder being imported.
     ``budget``: seconds each file may take to read (default :data:`POST_TIME_BUDGET`).
     """
+    from kb.teach import activate
+
+    activate(engine)  # the KB's own talk model (kb train), else the shipped one; forked workers inherit it
     summary = ImportSummary()
     budget = _budget(budget)
     found = list(scan(paths, follow_symlinks))

@@ -179,12 +179,14 @@ def _curation(conn: Connection, refs) -> dict[str, list[dict]]:
         for tid, post_id, key in conn.execute(select(Talk.id, Talk.post_id, Talk.key).where(Talk.id.in_(batch))):
             talk_refs[tid] = [refs["post"].get(post_id), key]
 
-    def of(entity: str, entity_id: int) -> Any:
+    def of(entity: str, entity_id: int, edit=None) -> Any:
+        if edit is not None and edit.get("stale"):  # its talk is gone: named by post and anchor, not by id
+            return [refs["post"].get(edit.get("post_id")), "stale", edit.get("anchor")]
         known = talk_refs if entity == "talk" else refs.get(entity, {})
         return known.get(entity_id, f"<missing {entity} {entity_id}>")
 
     return {
-        "user_edits": _sorted([{"entity": e["entity"], "of": of(e["entity"], e["entity_id"]), "field": e["field"],
+        "user_edits": _sorted([{"entity": e["entity"], "of": of(e["entity"], e["entity_id"], e), "field": e["field"],
                                 "value": e["value"]} for e in edits], "entity", "of", "field"),
         "merges": _sorted([{"entity": m["entity"], "from_name": m["from_name"], "into": of(m["entity"], m["into_id"])}
                            | ({"from_key": m["from_key"]} if "from_key" in m else {}) for m in merges],
@@ -258,10 +260,11 @@ class CheckReport:
     dangling: dict[str, int] = field(default_factory=dict)  # "citation.paper_id" → rows pointing at nothing
     orphans: dict[str, int] = field(default_factory=dict)  # table → rows garbage collection would remove
     stale_posts: list[tuple[str, str]] = field(default_factory=list)  # (path, "changed" | "missing")
+    stale_edits: list[tuple[str, str, str]] = field(default_factory=list)  # (post path, field, what): kb.corrections
 
     @property
     def ok(self) -> bool:
-        return not (self.integrity or self.dangling or self.orphans or self.stale_posts)
+        return not (self.integrity or self.dangling or self.orphans or self.stale_posts or self.stale_edits)
 
     @property
     def fixable(self) -> bool:
@@ -290,8 +293,10 @@ def _dangling_conditions():
         table = model.__table__
         for entity, target in _ENTITY_MODELS.items():
             col = table.c[id_col]
-            yield (f"{table.name}.{id_col}[{entity}]", table, col,
-                   (table.c[entity_col] == entity) & ~select(target.id).where(target.id == col).exists())
+            cond = (table.c[entity_col] == entity) & ~select(target.id).where(target.id == col).exists()
+            if model is UserEdit:
+                cond = cond & (col >= 0)  # a stale edit (negative id) names no row on purpose: kb.corrections
+            yield (f"{table.name}.{id_col}[{entity}]", table, col, cond)
 
 
 def find_dangling(session: Session) -> dict[str, int]:
@@ -366,6 +371,9 @@ def check(engine: Engine, root: Path | None = None, files: bool = True) -> Check
     with session_scope(engine) as session:
         report.integrity = integrity_messages(session)
         report.dangling = find_dangling(session)
+        from kb.corrections import stale_edits
+
+        report.stale_edits = stale_edits(session)
         if files:
             report.stale_posts = stale_posts(session, root)
     if not report.integrity:

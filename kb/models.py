@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import Column, DateTime, Index, LargeBinary, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 
@@ -207,6 +207,36 @@ class UserEdit(SQLModel, table=True):
     entity_id: int = Field(index=True)
     field: str
     value: str | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    # Corrections of a post's extraction (kb.corrections, migration 0003). A talk's edits name the post and
+    # the talk as the extractor last found it (``anchor``: JSON title, speakers, line, position), so a re-import
+    # finds the talk again after small changes of its source. An edit whose talk is gone is kept, ``stale``
+    # with a negative ``entity_id`` (never a row), and reported by ``kb check`` until it applies again.
+    post_id: int | None = Field(default=None, index=True)
+    anchor: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    stale: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+
+
+class Annotation(SQLModel, table=True):
+    """A post's corrected record (the gold-file schema), written by every correction: a training example.
+
+    Standoff: ``sha`` is the git blob sha of the post's text, as in ``corpus/annotations/<sha>.gold.json``.
+    """
+
+    post_id: int = Field(foreign_key="post.id", primary_key=True, ondelete="CASCADE")
+    sha: str = Field(index=True)
+    record: str = Field(sa_column=Column(Text, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class TrainedModel(SQLModel, table=True):
+    """The KB's own talk labellers (``kb train``); without a row the shipped models are used."""
+
+    name: str = Field(primary_key=True)  # "talks"
+    sha256: str  # of lines + spans: the same inputs give the same sha
+    meta: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+    lines: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    spans: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 

@@ -15,9 +15,10 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
-from sqlalchemy import delete, exists, func, or_
+from sqlalchemy import delete, exists, func, or_, update
 from sqlmodel import Session, select
 
+from kb import corrections
 from kb.citekeys import adopt_citekeys
 from kb.identity import PaperResolver, PeopleResolver, PersonRef
 from kb.ingest.people import person_key
@@ -25,6 +26,7 @@ from kb.ingest.records import Extraction, ParsedReference
 from kb.ingest.text import normalise_title
 from kb.models import (Authorship, Citation, Conference, Event, IdentityCandidate, Link, Mention, Paper, PaperKey,
                        Person, PersonAlias, Post, PostEvent, Reference, Talk, TalkSpeaker, UserEdit)
+from kb.talkmatch import match
 
 
 # Authors stored per paper; the rest is "et al." Each authorship row refreshes the paper's search document,
@@ -92,10 +94,12 @@ def write_post(session: Session, x: Extraction, path: str, sha256: str) -> Write
         post.problems = json.dumps([asdict(p) for p in x.problems], ensure_ascii=False)
         session.add(post)
 
+        plan = corrections.apply(session, post, x)  # the user's corrections of this post, on the fresh extraction
         events = _events(session, x, conference, post)
         people = PeopleResolver(session, _all_names(x))
         papers = _papers(session, x, counts, people)
-        talks = _talks(session, x, post, events)
+        talks = _talks(session, x, post, events, plan.rows)
+        corrections.attach(session, post, plan, talks)
         speakers = _people(session, x, post, talks, people)
         counts.people = people.created
         counts.talks = len(talks)
@@ -113,6 +117,7 @@ def write_post(session: Session, x: Extraction, path: str, sha256: str) -> Write
             for pos, c in enumerate(x.citations) if c.paper_key in key_to_paper
         ])
         _links(session, x, post, talks, speakers, events, key_to_paper)
+        corrections.annotate(session, post, x, talks, plan)
         if orphans is not None or people.replaced_authors:
             orphans = orphans or Orphans()
             orphans.people |= people.replaced_authors
@@ -265,25 +270,59 @@ def _talk_key(title: str | None, speakers: list[str], pos: int, used: set[str]) 
     return key
 
 
-def _talks(session: Session, x: Extraction, post: Post, events: dict[str, Event]) -> list[Talk]:
-    existing = {t.key: t for t in session.exec(select(Talk).where(Talk.post_id == post.id))}
-    locked = edited_fields(session, "talk", [t.id for t in existing.values()])
+def _talks(session: Session, x: Extraction, post: Post, events: dict[str, Event],
+           reuse: dict[int, int] | None = None) -> list[Talk]:
+    """The post's talk rows, in order. A talk keeps its row (and id, and the user's edits) when
+    :mod:`kb.corrections` found it again (``reuse``: index → id), when its key is unchanged, or, for an
+    edited talk, when its title, line and position still say it is the same talk (:mod:`kb.talkmatch`)."""
+    rows = session.exec(select(Talk).where(Talk.post_id == post.id).order_by(Talk.position)).all()
+    by_id = {t.id: t for t in rows}
+    locked = edited_fields(session, "talk", list(by_id))
     used: set[str] = set()
+    keys = [_talk_key(t.title, t.speakers, pos, used) for pos, t in enumerate(x.talks)]
+    chosen: list[Talk | None] = [None] * len(keys)
+    for pos, tid in (reuse or {}).items():
+        if tid in by_id and by_id[tid] not in chosen:
+            chosen[pos] = by_id[tid]
+    by_key = {t.key: t for t in rows if t not in chosen}
+    for pos, key in enumerate(keys):
+        if chosen[pos] is None and by_key.get(key) is not None:
+            chosen[pos] = by_key.pop(key)
+    edited = [t for t in by_key.values() if t.id in locked]
+    free = [pos for pos in range(len(keys)) if chosen[pos] is None]
+    if edited and free:  # issue 19: "… NLP |" became "… NLP (2019) |"; the edit must follow its talk
+        anchors = [{"title": t.title, "line": t.line, "position": t.position} for t in edited]
+        for n, k in match(anchors, [x.talks[pos] for pos in free]).items():
+            chosen[free[k]] = edited[n]
+    gone = [t for t in rows if t not in chosen]
+    if gone:
+        for e in session.exec(select(UserEdit).where(UserEdit.entity == "talk",
+                                                     UserEdit.entity_id.in_([t.id for t in gone]))).all():
+            talk = by_id[e.entity_id]
+            e.anchor = e.anchor or json.dumps({"title": talk.title, "line": talk.line, "position": talk.position})
+            e.stale, e.post_id, e.entity_id = True, post.id, -e.id  # kept, reported by kb check; never a row id
+            session.add(e)
+        for t in gone:
+            session.delete(t)
+        session.flush()
+    moved = [t for pos, t in enumerate(chosen) if t is not None and t.key != keys[pos]]
+    for t in moved:  # keys are unique per post: step aside before taking the new ones
+        t.key = f"\x00{t.id}"
+    if moved:
+        session.flush()
     out: list[Talk] = []
     for pos, t in enumerate(x.talks):
-        key = _talk_key(t.title, t.speakers, pos, used)
-        row = existing.pop(key, None)
+        row = chosen[pos]
         if row is None:
-            row = Talk(post_id=post.id, key=key)
+            row = Talk(post_id=post.id, key=keys[pos])
             session.add(row)
+        row.key = keys[pos]
         fields = locked.get(row.id, set())
         event = events.get(t.event) if t.event else None
         _update(row, {"title": t.title, "kind": t.kind, "summary": t.summary, "position": pos, "line": t.line}, fields)
         if "event_id" not in fields:
             row.event_id = event.id if event else None
         out.append(row)
-    for stale in existing.values():
-        session.delete(stale)
     session.flush()
     return out
 
@@ -392,8 +431,10 @@ def garbage_collect(session: Session, only: Orphans | None = None) -> None:
     if stmt is not None:
         _lock_candidates(session, Conference, stmt)
         session.exec(stmt)
-    # Edits of talks that left their post (UserEdit is small: a full check is cheap).
-    session.exec(delete(UserEdit).where(UserEdit.entity == "talk", ~exists().where(Talk.id == UserEdit.entity_id)))
+    # Edits of talks that left their post are kept, stale (kb check reports them); never a row id again.
+    session.exec(update(UserEdit).where(UserEdit.entity == "talk", UserEdit.entity_id >= 0,
+                                        ~exists().where(Talk.id == UserEdit.entity_id))
+                 .values(stale=True, entity_id=-UserEdit.id))
 
 
 def _lock_candidates(session: Session, model, stmt) -> None:

@@ -170,6 +170,48 @@ _EDITABLE_MODELS = {"talk": Talk, "paper": Paper, "person": Person, "event": Eve
                     "post": Post}
 
 
+def _is_correction(e: UserEdit) -> bool:
+    """Corrections of an extraction (kb.corrections): replayed by post and anchor, not by row."""
+    return e.entity in ("kb", "post") or (e.entity == "talk" and (e.anchor is not None or e.field in ("speakers", "event")))
+
+
+def _sync_correction(t: Session, e: UserEdit, keys: _SourceKeys, report: SyncReport) -> int:
+    """Carry one correction over and re-write its post in the target; 1 when something changed."""
+    from kb import corrections
+
+    if e.entity == "kb":
+        if t.exec(select(UserEdit).where(UserEdit.entity == "kb", UserEdit.field == e.field)).first() is not None:
+            return 0
+        corrections.not_person(t, e.value or e.field.split(":", 1)[-1])
+        return 1
+    path = keys.post.get(e.post_id if e.entity == "talk" else e.entity_id)
+    post_id = _find(t, "post", path)
+    if post_id is None:
+        report.skipped.append(f"edit {e.entity}.{e.field}: its post is not in the target")
+        return 0
+    talk_id = _find(t, "talk", keys.of("talk", e.entity_id)) if e.entity == "talk" and e.entity_id >= 0 else None
+    entity_id = post_id if e.entity == "post" else talk_id
+    mine = t.exec(select(UserEdit).where(UserEdit.entity == e.entity, UserEdit.field == e.field,
+                                         (UserEdit.post_id == post_id) | (UserEdit.entity_id == post_id)
+                                         if e.entity == "post" else UserEdit.post_id == post_id,
+                                         UserEdit.anchor == e.anchor)).first()
+    if mine is not None and mine.value == e.value:
+        return 0  # carried over by an earlier sync
+    if mine is None and e.entity == "talk" and talk_id is not None:
+        mine = t.exec(select(UserEdit).where(UserEdit.entity == "talk", UserEdit.entity_id == talk_id,
+                                             UserEdit.field == e.field)).first()
+    mine = mine or UserEdit(entity=e.entity, entity_id=entity_id if entity_id is not None else 0, field=e.field)
+    mine.value, mine.post_id, mine.anchor = e.value, post_id, e.anchor
+    t.add(mine)
+    t.flush()
+    if mine.entity_id == 0 and e.entity == "talk":  # its talk is not found by key: the re-write finds it by anchor
+        mine.entity_id, mine.stale = -mine.id, True
+        t.add(mine)
+        t.flush()
+    corrections.rewrite(t, post_id)
+    return 1
+
+
 def _sync_curation(source: Engine, target: Engine, report: SyncReport) -> None:
     from kb.curation import CurationError, merge
 
@@ -198,6 +240,10 @@ def _sync_curation(source: Engine, target: Engine, report: SyncReport) -> None:
             except CurationError as exc:
                 report.skipped.append(f"merge {m.entity} {m.from_name!r}: {exc}")
     for e in edits:
+        if _is_correction(e):
+            with session_scope(target, write=True) as t:
+                report.edits += _sync_correction(t, e, keys, report)
+            continue
         with session_scope(target, write=True) as t:
             model = _EDITABLE_MODELS.get(e.entity)
             row_id = _find(t, e.entity, keys.of(e.entity, e.entity_id))
@@ -242,7 +288,10 @@ def _sync_curation(source: Engine, target: Engine, report: SyncReport) -> None:
 
 def sync(source: Engine, target: Engine, on_post: Callable[[str], None] | None = None) -> SyncReport:
     """Copy ``source`` into ``target`` (see the module docstring); returns what was done."""
+    from kb.teach import activate
+
     report = SyncReport()
+    activate(target)  # posts are extracted again for the target: with its own talk model
     _sync_posts(source, target, report, on_post)
     _sync_curation(source, target, report)
     return report

@@ -18,7 +18,7 @@ from pathlib import Path
 from kb.corpus import annotated, shared_dir
 from kb.evaluate import ENTITY_TYPES, Score, score_items
 from kb.ingest.talks import model as talk_model
-from training.talks_data import example
+from kb.ingest.talks.examples import example
 from training.train_talks import fit, sample_examples
 
 

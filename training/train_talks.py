@@ -1,7 +1,7 @@
 """Train the talk labellers: ``python -m training.train_talks [--splits train] [--eval dev]``.
 
 Reads our annotations (``corpus/annotations``) over ``../shared/realcorpus`` (or ``$KB_SHARED``),
-builds line and token examples (:mod:`training.talks_data`), trains both CRFs with fixed
+builds line and token examples (:mod:`kb.ingest.talks.examples`), trains both CRFs with fixed
 parameters (crfsuite's L-BFGS is deterministic: the same data gives byte-identical models) and
 writes them beside :mod:`kb.ingest.talks.model`, with their sha256 in ``models.json``.
 ``--eval dev`` then scores the whole extractor on the dev split; ``--limit N`` trains on the first
@@ -17,46 +17,13 @@ import sys
 import time
 from pathlib import Path
 
-import pycrfsuite
-
 from kb.corpus import annotated, shared_dir
 from kb.ingest.talks import model as talk_model
-from training.talks_data import example
+from kb.ingest.talks.examples import example
+from kb.teach import LINE_PARAMS, SPAN_PARAMS, fit, sample_examples, samples
 
-LINE_PARAMS = {"c1": 0.0, "c2": 0.1, "max_iterations": 200, "feature.possible_transitions": True}
-SPAN_PARAMS = {"c1": 0.05, "c2": 0.01, "max_iterations": 200, "feature.possible_transitions": True}
-
-
-REPO = Path(__file__).resolve().parent.parent
-# Our own sample posts (prose-heavy ML blog posts, talks told in sentences) train too, so the
-# labellers learn when the sentence detectors are right. tests/fixtures/holdout4 stays out: it is
-# the sample set the learned extractor has never seen.
-SAMPLE_SETS = (("tests/fixtures", "imports"), ("tests/fixtures/holdout", None), ("tests/fixtures/holdout2", None),
-               ("tests/fixtures/holdout3", None))
-
-
-def samples(root: Path | None) -> list[tuple[str, str, dict]]:
-    """(text, file name, gold) of the seed and our sample posts."""
-    out = []
-    pairs = [(REPO / g, REPO / (p or g)) for g, p in SAMPLE_SETS]
-    if root is not None:
-        pairs.append((root / "corpus", root / "corpus"))
-    for gold_dir, post_dir in pairs:
-        for gold_path in sorted(gold_dir.glob("*.gold.json")):
-            gold = json.loads(gold_path.read_text(encoding="utf-8"))
-            post = post_dir / gold["source"]
-            if post.exists():
-                out.append((post.read_text(encoding="utf-8"), post.name, gold))
-    return out
-
-
-def sample_examples(root: Path | None) -> list:
-    out = []
-    for text, name, gold in samples(root):
-        ex = example(text, name, gold)[0]
-        ex.group = f"ours/{name}"
-        out.append(ex)
-    return out
+# The parameters, our sample posts and the fitting live in kb.teach (kb train uses them too).
+__all__ = ["LINE_PARAMS", "SPAN_PARAMS", "build", "fit", "sample_examples", "samples"]
 
 
 def build(root: Path, splits: tuple[str, ...], limit: int | None = None):
@@ -71,21 +38,6 @@ def build(root: Path, splits: tuple[str, ...], limit: int | None = None):
         ex.group = doc.repo
         exs.append(ex)
     return exs, n
-
-
-def train(seqs, params: dict, path: Path) -> None:
-    t = pycrfsuite.Trainer(verbose=False)
-    for x, y in seqs:
-        if x:
-            t.append(x, y)
-    t.set_params(params)
-    t.train(str(path))
-
-
-def fit(exs: list, out: dict[str, Path]) -> None:
-    """Train both models into ``out`` (keys lines, spans)."""
-    train([(ex.line_features, ex.line_labels) for ex in exs], LINE_PARAMS, out["lines"])
-    train([s for ex in exs for s in zip(ex.span_features, ex.span_labels)], SPAN_PARAMS, out["spans"])
 
 
 def sha256(path: Path) -> str:

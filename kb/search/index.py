@@ -262,6 +262,8 @@ def install(engine: Engine) -> None:
             if not is_installed(conn):  # another process may have built it while we waited for the lock
                 rebuild(conn)
     except Exception as exc:  # noqa: BLE001 - a broken index must not stop kb from opening its data
+        if type(exc).__name__ == "DatabaseUnusable" or "malformed" in str(exc):
+            return  # a damaged database: the command itself says so, in one line (kb.db)
         warnings.warn(f"kb search index not built ({type(exc).__name__}: {exc}); search falls back to LIKE",
                       RuntimeWarning, stacklevel=2)
 

@@ -1,0 +1,255 @@
+"""``kb train``: the talk labellers retrained on the shipped training data plus this KB's corrections.
+
+*Shipped training data* is what the shipped models were trained on, as far as this machine has it:
+our annotations of the real corpus (``corpus/annotations``, train and dev splits) when the corpus
+itself is there (``../shared`` or ``$KB_SHARED``; its text cannot ship, licences), and our own sample
+posts with their gold files (``imports/`` and ``tests/fixtures``) when kb runs from a checkout. The
+KB's corrected posts (:class:`~kb.models.Annotation`, written by :mod:`kb.corrections`) are added,
+each :data:`WEIGHT` times: one corrected post must outweigh 150 others of other authors.
+
+Training is deterministic (crfsuite's L-BFGS, fixed parameters, examples in a fixed order): the same
+inputs give byte-identical models, named by their sha256. The model is stored in the KB
+(:class:`~kb.models.TrainedModel`, one per KB) and :func:`activate` points the extractor at it; without
+one the shipped model is used (``kb train --reset``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from kb.corpus import REPO_ROOT, annotated, shared_dir
+from kb.db import session_scope
+from kb.errors import KbError
+from kb.ingest.talks import model as talk_model
+from kb.models import Annotation, Post, TrainedModel
+
+LINE_PARAMS = {"c1": 0.0, "c2": 0.1, "max_iterations": 200, "feature.possible_transitions": True}
+SPAN_PARAMS = {"c1": 0.05, "c2": 0.01, "max_iterations": 200, "feature.possible_transitions": True}
+WEIGHT = 5  # copies of each corrected post among the examples (chosen on the dev split, benchmarks/bench_adapt.py)
+NAME = "talks"
+
+# Our own sample posts (prose-heavy ML blog posts, talks told in sentences) train too, so the
+# labellers learn when the sentence detectors are right. tests/fixtures/holdout4 stays out: it is
+# the sample set the learned extractor has never seen.
+SAMPLE_SETS = (("tests/fixtures", "imports"), ("tests/fixtures/holdout", None), ("tests/fixtures/holdout2", None),
+               ("tests/fixtures/holdout3", None))
+
+
+def samples(root: Path | None) -> list[tuple[str, str, dict]]:
+    """(text, file name, gold) of the seed and our sample posts (those this installation has)."""
+    out = []
+    pairs = [(REPO_ROOT / g, REPO_ROOT / (p or g)) for g, p in SAMPLE_SETS]
+    if root is not None:
+        pairs.append((root / "corpus", root / "corpus"))
+    for gold_dir, post_dir in pairs:
+        for gold_path in sorted(gold_dir.glob("*.gold.json")):
+            gold = json.loads(gold_path.read_text(encoding="utf-8"))
+            post = post_dir / gold["source"]
+            if post.exists():
+                out.append((post.read_text(encoding="utf-8"), post.name, gold))
+    return out
+
+
+def sample_examples(root: Path | None) -> list:
+    from kb.ingest.talks.examples import example
+
+    out = []
+    for text, name, gold in samples(root):
+        ex = example(text, name, gold)[0]
+        ex.group = f"ours/{name}"
+        out.append(ex)
+    return out
+
+
+def shipped_examples(splits: tuple[str, ...] = ("train", "dev"), root: Path | None = None,
+                     exclude_repos: frozenset[str] = frozenset()) -> tuple[list, str]:
+    """The shipped training data this machine has, and a line saying what it is."""
+    from kb.ingest.talks.examples import example
+
+    root = root or shared_dir()
+    exs = sample_examples(root)
+    what = f"{len(exs)} sample posts"
+    if root is not None:
+        n = 0
+        for doc, gold in annotated(root, splits):
+            if doc.repo in exclude_repos:
+                continue
+            ex, _ = example(doc.text(), doc.file.name, gold)
+            ex.group = doc.repo
+            exs.append(ex)
+            n += 1
+        what += f" + {n} annotated real posts ({', '.join(splits)})"
+    else:
+        what += " (no ../shared/realcorpus here: the real-corpus annotations are left out)"
+    return exs, what
+
+
+def kb_examples(session: Session) -> list:
+    """One example per corrected post of this KB (its stored text and corrected record), by path."""
+    from kb.ingest.talks.examples import example
+
+    out = []
+    rows = session.exec(select(Post, Annotation).join(Annotation, Annotation.post_id == Post.id)
+                        .order_by(Post.path)).all()
+    for post, ann in rows:
+        ex, _ = example(post.front_matter + post.body, Path(post.path).name, json.loads(ann.record))
+        ex.group = f"kb/{post.path}"
+        out.append(ex)
+    return out
+
+
+def _train(seqs, params: dict, path: Path) -> None:
+    import pycrfsuite
+
+    t = pycrfsuite.Trainer(verbose=False)
+    for x, y in seqs:
+        if x:
+            t.append(x, y)
+    t.set_params(params)
+    t.train(str(path))
+
+
+def fit(exs: list, out: dict[str, Path]) -> None:
+    """Train both models into ``out`` (keys lines, spans)."""
+    _train([(ex.line_features, ex.line_labels) for ex in exs], LINE_PARAMS, out["lines"])
+    _train([s for ex in exs for s in zip(ex.span_features, ex.span_labels)], SPAN_PARAMS, out["spans"])
+
+
+def model_sha(lines: bytes, spans: bytes) -> str:
+    return hashlib.sha256(hashlib.sha256(lines).digest() + hashlib.sha256(spans).digest()).hexdigest()
+
+
+@dataclass
+class Trained:
+    sha256: str
+    lines: bytes
+    spans: bytes
+    meta: dict
+
+
+def train_bytes(exs: list) -> Trained:
+    """Fit on ``exs`` in a private folder; the model files' bytes and sha."""
+    with tempfile.TemporaryDirectory(prefix="kb-train-") as tmp:
+        paths = {"lines": Path(tmp) / "lines.crfsuite", "spans": Path(tmp) / "spans.crfsuite"}
+        fit(exs, paths)
+        lines, spans = paths["lines"].read_bytes(), paths["spans"].read_bytes()
+    return Trained(model_sha(lines, spans), lines, spans, {})
+
+
+def train(engine: Engine, splits: tuple[str, ...] = ("train", "dev"), weight: int = WEIGHT,
+          base: list | None = None, on_step: Callable[[str], None] | None = None) -> Trained:
+    """Retrain on the shipped data (or ``base`` examples) plus the KB's corrections; store it in the KB."""
+    t0 = time.perf_counter()
+    step = on_step or (lambda _msg: None)
+    step("reading the shipped training data")
+    what = "given base examples"
+    if base is None:
+        base, what = shipped_examples(splits)
+    step("reading this KB's corrected posts")
+    with session_scope(engine) as s:
+        mine = kb_examples(s)
+    if not base and not mine:
+        raise KbError("nothing to train on: no shipped training data here (../shared, a checkout's samples) "
+                      "and no corrected post in this KB")
+    step(f"training on {len(base)} + {len(mine)}×{weight} posts")
+    model = train_bytes(base + [ex for ex in mine for _ in range(weight)])
+    model.meta = {"shipped": what, "corrected_posts": len(mine), "weight": weight,
+                  "bytes": len(model.lines) + len(model.spans), "seconds": round(time.perf_counter() - t0, 1)}
+    with session_scope(engine, write=True) as s:
+        row = s.get(TrainedModel, NAME) or TrainedModel(name=NAME, sha256="", lines=b"", spans=b"")
+        row.sha256, row.lines, row.spans, row.meta = model.sha256, model.lines, model.spans, json.dumps(model.meta)
+        s.add(row)
+    activate(engine)
+    return model
+
+
+def reset(engine: Engine) -> bool:
+    """Forget the KB's model (the shipped one is used again); True when there was one."""
+    with session_scope(engine, write=True) as s:
+        row = s.get(TrainedModel, NAME)
+        if row is not None:
+            s.delete(row)
+    activate(engine)
+    return row is not None
+
+
+def current(engine: Engine) -> dict | None:
+    """{sha256, meta} of the KB's model, or None (shipped model)."""
+    with session_scope(engine) as s:
+        row = s.get(TrainedModel, NAME)
+        return None if row is None else {"sha256": row.sha256, **json.loads(row.meta or "{}")}
+
+
+_active: list[str | None] = [None]  # sha of the KB model in use in this process (None: shipped)
+
+
+def use_files(lines: Path, spans: Path, sha: str | None = None) -> None:
+    """Point the extractor (this process and the import workers it forks later) at these model files."""
+    talk_model.LINES_MODEL, talk_model.SPANS_MODEL = lines, spans
+    _active[0] = sha
+
+
+def use_shipped() -> None:
+    use_files(talk_model.HERE / "lines.crfsuite", talk_model.HERE / "spans.crfsuite")
+
+
+def _cached(sha: str, lines: bytes, spans: bytes) -> tuple[Path, Path]:
+    """The model's files in a per-user cache named by its sha (crfsuite opens files, not bytes)."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kb" / "models" / sha
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        base = Path(tempfile.gettempdir()) / f"kb-models-{os.getuid()}" / sha
+        base.mkdir(parents=True, exist_ok=True)
+    paths = (base / "lines.crfsuite", base / "spans.crfsuite")
+    for path, data in zip(paths, (lines, spans)):
+        if not path.exists() or path.read_bytes() != data:
+            fd, tmp = tempfile.mkstemp(dir=base, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, path)
+    return paths
+
+
+def activate(engine: Engine) -> str | None:
+    """Use the KB's model when it has one, else the shipped one; returns the KB model's sha or None."""
+    with session_scope(engine) as s:
+        return activate_in(s)
+
+
+def activate_in(session: Session) -> str | None:
+    """:func:`activate` within the caller's session."""
+    row = session.exec(select(TrainedModel.sha256).where(TrainedModel.name == NAME)).first()
+    if row is None:
+        use_shipped()
+        return None
+    if _active[0] != row:  # not in use yet: fetch the bytes once
+        found = session.get(TrainedModel, NAME)
+        use_files(*_cached(row, bytes(found.lines), bytes(found.spans)), sha=row)
+    return row
+
+
+def evaluate_kb(engine: Engine) -> dict:
+    """Talk precision / recall / F1 of the model in use on this KB's corrected posts (their records as gold)."""
+    from kb.evaluate import Score, compare
+    from kb.ingest.pipeline import extract
+
+    activate(engine)
+    total = Score()
+    with session_scope(engine) as s:
+        rows = s.exec(select(Post, Annotation).join(Annotation, Annotation.post_id == Post.id)
+                      .order_by(Post.path)).all()
+        for post, ann in rows:
+            pred = extract(post.front_matter + post.body, source=post.path).to_json()
+            total.add(compare(pred, json.loads(ann.record))["talks"])
+    return {"posts": len(rows), "precision": total.precision, "recall": total.recall, "f1": total.f1}

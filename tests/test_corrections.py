@@ -1,0 +1,257 @@
+"""Corrections of a post's extraction (kb.corrections): durable, matched again after small changes, training examples."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlmodel import select
+
+from kb import corrections
+from kb.cli import main
+from kb.corpus import git_blob_sha
+from kb.correct_record import apply_record
+from kb.curation import edit_field
+from kb.db import open_db, session_scope
+from kb.importer import import_paths
+from kb.maintenance import check
+from kb.models import Annotation, Person, Post, Talk, TalkSpeaker, UserEdit
+
+POST = """---
+title: Notes from ACL 2019
+---
+# ACL 2019
+
+The talks I saw on the second day:
+
+| Talk | Speaker |
+| --- | --- |
+| Energy and Policy Considerations for Deep Learning in NLP | Emma Strubell |
+| What Does BERT Look At? An Analysis of BERT's Attention | Kevin Clark |
+| Attention is not Explanation | Sarthak Jain |
+"""
+
+
+def talks(engine) -> list[tuple[int, str | None, list[str], int | None]]:
+    """(id, title, speakers, line) of every talk, in order."""
+    with session_scope(engine) as s:
+        out = []
+        for t in s.exec(select(Talk).order_by(Talk.position)).all():
+            names = s.exec(select(Person.name).join(TalkSpeaker, TalkSpeaker.person_id == Person.id)
+                           .where(TalkSpeaker.talk_id == t.id).order_by(TalkSpeaker.position)).all()
+            out.append((t.id, t.title, list(names), t.line))
+        return out
+
+
+@pytest.fixture
+def acl(tmp_path):
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    post = folder / "acl.md"
+    post.write_text(POST, encoding="utf-8")
+    engine = open_db(tmp_path / "kb.sqlite")
+    assert import_paths(engine, [folder]).results[0].status == "new"
+    return engine, folder, post
+
+
+def test_extractor_merges_two_table_rows_which_the_corrections_then_fix(acl):
+    engine, folder, post = acl
+    before = talks(engine)
+    # What the extractor gets wrong here (the reason for the corrections below):
+    assert [(t, sp) for _, t, sp, _ in before] == [
+        ("Energy and Policy Considerations for Deep Learning in NLP", ["Emma Strubell"]),
+        ("What Does BERT Look At? An Analysis of BERT's Attention", ["Kevin Clark", "Sarthak Jain"])]
+    energy, bert = before[0][0], before[1][0]
+    with session_scope(engine, write=True) as s:
+        corrections.set_talk(s, bert, "speakers", ["Kevin Clark"])
+        corrections.add_talk(s, s.exec(select(Post.id)).one(), 12, speakers=["Sarthak Jain"])
+        corrections.set_talk(s, energy, "kind", "keynote")
+    want = [(energy, "Energy and Policy Considerations for Deep Learning in NLP", ["Emma Strubell"], 10),
+            (bert, "What Does BERT Look At? An Analysis of BERT's Attention", ["Kevin Clark"], 11)]
+    after = talks(engine)
+    assert after[:2] == want
+    assert after[2][1:] == ("Attention is not Explanation", ["Sarthak Jain"], 12)
+    with session_scope(engine) as s:
+        assert s.get(Talk, energy).kind == "keynote"
+        edits = {(e.entity, e.field) for e in s.exec(select(UserEdit)).all()}
+        assert edits == {("talk", "speakers"), ("talk", "kind"), ("post", "talk.add#1")}
+    for force in (False, True):  # unchanged re-import, then --force: the same corrected talks
+        import_paths(engine, [folder], force=force)
+        assert talks(engine) == after
+    with session_scope(engine) as s:
+        assert s.get(Talk, energy).kind == "keynote"
+        ann = s.exec(select(Annotation)).one()
+        assert ann.sha == git_blob_sha(post.read_bytes())  # standoff, keyed like corpus/annotations/<sha>.gold.json
+        record = json.loads(ann.record)
+    assert [(t["title"], t["speakers"], t["kind"]) for t in record["talks"]] == [
+        ("Energy and Policy Considerations for Deep Learning in NLP", ["Emma Strubell"], "keynote"),
+        ("What Does BERT Look At? An Analysis of BERT's Attention", ["Kevin Clark"], "talk"),
+        ("Attention is not Explanation", ["Sarthak Jain"], "other")]
+
+
+def test_not_a_talk_and_not_a_person_survive_force(acl):
+    engine, folder, _post = acl
+    bert = talks(engine)[1][0]
+    with session_scope(engine, write=True) as s:
+        corrections.delete_talk(s, bert)
+        assert corrections.not_person(s, "Emma Strubell") == 1
+    want = [(talks(engine)[0][0], "Energy and Policy Considerations for Deep Learning in NLP", [], 10)]
+    assert talks(engine) == want
+    import_paths(engine, [folder], force=True)
+    assert talks(engine) == want
+    with session_scope(engine) as s:
+        assert s.exec(select(Person.name).where(Person.name == "Emma Strubell")).all() == []
+        assert s.exec(select(Person.name).where(Person.name == "Kevin Clark")).all() == ["Kevin Clark"]  # still named
+
+
+def test_talk_edit_follows_a_small_title_change_and_is_kept_stale_when_the_talk_goes(acl):
+    """Issue 19, item 4: "… NLP |" → "… NLP (2019) |" used to drop both edits without a word."""
+    engine, folder, post = acl
+    energy = talks(engine)[0][0]
+    with session_scope(engine, write=True) as s:
+        edit_field(s, "talk", energy, "title", "Energy and policy in NLP")  # the TUI's edit path
+        corrections.set_talk(s, energy, "speakers", ["Emma Strubell", "Ananya Ganesh"])
+    changed = POST.replace("Energy and Policy", "Energy & Policy").replace("second day:", "second day (Tuesday):\n")
+    post.write_text(changed, encoding="utf-8")  # another title key, and a line further down
+    import_paths(engine, [folder])
+    now = talks(engine)
+    assert now[0] == (energy, "Energy and policy in NLP", ["Emma Strubell", "Ananya Ganesh"], 11)
+    assert check(engine, files=False).stale_edits == []
+
+    post.write_text(POST.replace("| Energy and Policy Considerations for Deep Learning in NLP | Emma Strubell |\n", ""),
+                    encoding="utf-8")
+    import_paths(engine, [folder])
+    assert "Energy and policy in NLP" not in [t for _, t, _, _ in talks(engine)]
+    report = check(engine, files=False)
+    assert not report.ok and report.dangling == {}
+    assert sorted(f for _, f, _ in report.stale_edits) == ["speakers", "title"]
+    result = CliRunner().invoke(main, ["--db", str(folder.parent / "kb.sqlite"), "check"])
+    assert result.exit_code == 1 and "stale edit:" in result.output and "its talk is gone" in result.output
+
+    post.write_text(POST, encoding="utf-8")  # the row comes back: the kept edits apply again
+    import_paths(engine, [folder])
+    assert talks(engine)[0][1:3] == ("Energy and policy in NLP", ["Emma Strubell", "Ananya Ganesh"])
+    assert check(engine, files=False).stale_edits == []
+
+
+def test_a_whole_record_changes_exactly_the_differing_rows(tmp_path, seed_path):
+    engine = open_db(tmp_path / "kb.sqlite")
+    import_paths(engine, [seed_path])
+    before = talks(engine)
+    from kb.ingest.pipeline import extract
+
+    record = extract(seed_path.read_text(encoding="utf-8"), source=seed_path.name).to_json()
+    record["talks"][0]["title"] = "Matrix and vector representations in neuroscience (keynote)"
+    del record["talks"][2]
+    path = tmp_path / "fixed.json"
+    path.write_text(json.dumps(record), encoding="utf-8")
+    with session_scope(engine) as s:
+        post_id = s.exec(select(Post.id)).one()
+    with session_scope(engine, write=True) as s:
+        done = apply_record(s, post_id, record)
+    assert len(done.changed) == 2 and done.skipped == []
+    after = talks(engine)
+    assert after[0] == (before[0][0], "Matrix and vector representations in neuroscience (keynote)", *before[0][2:])
+    assert after[1:] == [before[1]] + before[3:]  # every other talk: same row, same values
+    with session_scope(engine) as s:
+        assert sorted((e.entity, e.field) for e in s.exec(select(UserEdit)).all()) == [("post", "talk.delete#1"),
+                                                                                        ("talk", "title")]
+    with session_scope(engine, write=True) as s:  # applying it again changes nothing
+        assert apply_record(s, post_id, record).changed == []
+
+
+def test_cli_import_refuses_bad_json_with_one_line_and_writes_nothing(tmp_path, seed_path):
+    db = str(tmp_path / "kb.sqlite")
+    runner = CliRunner()
+    assert runner.invoke(main, ["--db", db, "import", str(seed_path)]).exit_code == 0
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"talks": [\n  {"title": 3}\n', encoding="utf-8")
+    result = runner.invoke(main, ["--db", db, "corrections", "import", str(seed_path), str(bad)])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [f"error: {bad}: line 3: not JSON (Expecting ',' delimiter)"]
+    bad.write_text('{"talks": [{"title": 3}]}', encoding="utf-8")
+    result = runner.invoke(main, ["--db", db, "corrections", "import", str(seed_path), str(bad)])
+    assert result.exit_code == 1 and result.output.strip() == f"error: {bad}: talk 1 needs a string title and a list of speaker names"
+    with session_scope(open_db(db)) as s:
+        assert s.exec(select(UserEdit)).all() == []
+
+
+def test_export_then_import_on_another_kb(tmp_path, seed_path):
+    a, b = str(tmp_path / "a.sqlite"), str(tmp_path / "b.sqlite")
+    runner = CliRunner()
+    for db in (a, b):
+        assert runner.invoke(main, ["--db", db, "import", str(seed_path)]).exit_code == 0
+    tid = talks(open_db(a))[1][0]
+    assert runner.invoke(main, ["--db", a, "corrections", "delete-talk", str(tid)]).exit_code == 0
+    assert runner.invoke(main, ["--db", a, "corrections", "not-person", "Bolei Zhou"]).exit_code == 0
+    out = tmp_path / "corr.json"
+    assert runner.invoke(main, ["--db", a, "corrections", "export", "-o", str(out)]).exit_code == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["not_people"] == ["Bolei Zhou"] and len(data["annotations"]) == 1
+    assert data["annotations"][0]["sha"] == git_blob_sha(Path(seed_path).read_bytes())
+    result = runner.invoke(main, ["--db", b, "corrections", "import", str(out)])
+    assert result.exit_code == 0, result.output
+    assert [t[1:] for t in talks(open_db(b))] == [t[1:] for t in talks(open_db(a))]
+
+
+def test_sync_carries_corrections(tmp_path, seed_path):
+    from kb.maintenance import dump
+    from kb.sync import sync
+
+    src, dst = open_db(tmp_path / "a.sqlite"), open_db(tmp_path / "b.sqlite")
+    import_paths(src, [seed_path])
+    first, second = talks(src)[0][0], talks(src)[1][0]
+    with session_scope(src, write=True) as s:
+        corrections.set_talk(s, first, "speakers", ["Jane Doe"])
+        corrections.delete_talk(s, second)
+        corrections.not_person(s, "Bolei Zhou")
+    sync(src, dst)
+    assert [t[1:] for t in talks(dst)] == [t[1:] for t in talks(src)]
+    again = sync(src, dst)
+    assert again.edits == 0
+    with session_scope(src) as s1, session_scope(dst) as s2:
+        assert dump(s1)["user_edits"] == dump(s2)["user_edits"]
+
+
+def test_control_characters_never_reach_a_correction(acl):
+    engine, _folder, _post = acl
+    energy = talks(engine)[0][0]
+    with session_scope(engine, write=True) as s:
+        corrections.set_talk(s, energy, "title", "Energy\x00 and \x1b[31mpolicy")
+        corrections.set_talk(s, energy, "speakers", ["Emma\x07 Strubell", " "])
+        with pytest.raises(corrections.CurationError, match="needs a kind"):
+            corrections.set_talk(s, energy, "kind", "\x00")
+    assert talks(engine)[0][1:3] == ("Energy and [31mpolicy", ["Emma Strubell"])
+
+
+@pytest.mark.postgres
+def test_corrections_and_the_kb_model_round_trip_through_postgres(tmp_path, seed_path, pg_url):
+    from kb import teach
+    from kb.maintenance import dump
+    from kb.models import TrainedModel
+    from kb.sync import sync
+
+    src, pg, back = open_db(tmp_path / "a.sqlite"), open_db(pg_url), open_db(tmp_path / "b.sqlite")
+    import_paths(src, [seed_path])
+    first, second = talks(src)[0][0], talks(src)[1][0]
+    with session_scope(src, write=True) as s:
+        corrections.set_talk(s, first, "title", "Matrix and vector\x00 representations")
+        corrections.set_talk(s, first, "speakers", ["Jane Doe"])
+        corrections.delete_talk(s, second)
+        corrections.not_person(s, "Bolei Zhou")
+    sync(src, pg)
+    sync(pg, back)
+    want = [t[1:] for t in talks(src)]
+    assert [t[1:] for t in talks(pg)] == want and [t[1:] for t in talks(back)] == want
+    with session_scope(src) as s1, session_scope(pg) as s2, session_scope(back) as s3:
+        assert dump(s1)["user_edits"] == dump(s2)["user_edits"] == dump(s3)["user_edits"]
+        assert s2.exec(select(Annotation.sha)).all() == s1.exec(select(Annotation.sha)).all()
+    try:  # the KB's model is stored in PostgreSQL as bytes and comes back byte for byte
+        model = teach.train(pg, base=teach.sample_examples(None)[:4])
+        with session_scope(pg) as s:
+            row = s.get(TrainedModel, "talks")
+            assert (bytes(row.lines), bytes(row.spans), row.sha256) == (model.lines, model.spans, model.sha256)
+    finally:
+        teach.use_shipped()

@@ -1,0 +1,76 @@
+"""kb train (kb.teach): the KB's own talk model, reproducible, stored in the KB, used by imports and kb extract --db."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from sqlmodel import select
+
+from kb import corrections, teach
+from kb.cli import main
+from kb.db import open_db, session_scope
+from kb.importer import import_paths
+from kb.ingest.talks import model as talk_model
+from kb.models import Talk, TrainedModel
+
+
+@pytest.fixture(autouse=True)
+def shipped_model_afterwards():
+    yield
+    teach.use_shipped()  # the extractor's model is process-wide: leave the shipped one for other tests
+
+
+@pytest.fixture(scope="module")
+def base():
+    return teach.sample_examples(None)[:8]  # a few of our sample posts: enough to fit, fast
+
+
+def test_train_is_reproducible_stored_and_used(tmp_path, seed_path, base):
+    engine = open_db(tmp_path / "kb.sqlite")
+    import_paths(engine, [seed_path])
+    with session_scope(engine, write=True) as s:
+        talk = s.exec(select(Talk).order_by(Talk.position)).first()
+        corrections.set_talk(s, talk.id, "title", "Matrix and vector representations")
+    first = teach.train(engine, base=base)
+    again = teach.train(engine, base=base)
+    assert first.sha256 == again.sha256 and first.lines == again.lines and first.spans == again.spans
+    assert first.meta["corrected_posts"] == 1 and first.meta["weight"] == teach.WEIGHT
+    other = teach.train(engine, base=base[:7])  # other inputs, another model
+    assert other.sha256 != first.sha256
+    teach.train(engine, base=base)
+    with session_scope(engine) as s:
+        row = s.exec(select(TrainedModel)).one()
+        assert (row.name, row.sha256) == ("talks", first.sha256)
+        assert teach.model_sha(bytes(row.lines), bytes(row.spans)) == first.sha256
+        assert json.loads(row.meta)["corrected_posts"] == 1
+
+    teach.use_shipped()
+    import_paths(engine, [seed_path], force=True)  # imports use the KB's model …
+    assert talk_model.LINES_MODEL.parent.name == first.sha256
+    assert talk_model.LINES_MODEL.read_bytes() == first.lines
+
+    teach.use_shipped()
+    result = CliRunner().invoke(main, ["--db", str(tmp_path / "kb.sqlite"), "extract", str(seed_path), "--json"])
+    assert result.exit_code == 0 and json.loads(result.output)["talks"]  # … and so does kb extract --db
+    assert talk_model.LINES_MODEL.parent.name == first.sha256
+
+    assert teach.reset(engine) is True
+    assert talk_model.LINES_MODEL == talk_model.HERE / "lines.crfsuite"
+    with session_scope(engine) as s:
+        assert s.exec(select(TrainedModel)).all() == []
+    assert teach.reset(engine) is False
+
+
+def test_kb_examples_come_from_the_corrected_records(tmp_path, seed_path):
+    engine = open_db(tmp_path / "kb.sqlite")
+    import_paths(engine, [seed_path])
+    with session_scope(engine) as s:
+        assert teach.kb_examples(s) == []  # nothing corrected, nothing to learn
+    with session_scope(engine, write=True) as s:
+        talks = s.exec(select(Talk).order_by(Talk.position)).all()
+        corrections.delete_talk(s, talks[1].id)
+    with session_scope(engine) as s:
+        (ex,) = teach.kb_examples(s)
+    assert ex.line_labels.count("H") == len(talks) - 1  # every remaining talk is a head; the deleted one is not
