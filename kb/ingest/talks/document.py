@@ -16,7 +16,7 @@ import pycrfsuite
 from kb.ingest.lexicon import lexicon, rarity
 from kb.ingest.markdown import Block
 from kb.ingest.people import given_names, looks_like_person
-from kb.ingest.talks.features import bucket
+from kb.ingest.talks.features import DATE, bucket
 from kb.ingest.talks.hits import TalkHit, clean_title, strip_kind_prefix
 
 HERE = Path(__file__).parent
@@ -112,6 +112,13 @@ def _named(speaker: str) -> bool:
 _CUE = re.compile(r"^(?:(?:speakers?|presenters?|presented by|given by|by)\s*:?\s+)?(.+)$", re.IGNORECASE)
 
 
+def _generic(heading: str) -> bool:
+    """"Day 2", "Notes", "Tuesday, May 3": a heading that names the day or the notes, not a talk."""
+    return bool(DATE.search(heading)) or any(
+        w in ("day", "notes", "recap", "summary", "highlights", "review", "report", "monday", "tuesday", "wednesday",
+              "thursday", "friday", "saturday", "sunday") for w in re.findall(r"[a-z]+", heading.lower()))
+
+
 def _name_line(blocks: list[Block], title_block: int) -> list[str]:
     """A line of its own near the top that is only a name ("### Mara Bos", "Speaker: Ana Lopez")."""
     top = blocks[title_block].line + TOP_LINES
@@ -136,8 +143,9 @@ def several_speakers(hits: list[TalkHit]) -> bool:
 def single_talk(front_matter: dict, blocks: list[Block], source: str, hits: list[TalkHit], skip: set[int]) -> TalkHit:
     """The one talk of a single-talk note."""
     heads = [(i, b) for i, b in enumerate(blocks) if b.kind == "heading" and i not in skip]
-    titled = [h for h in hits if h.title and h.speakers]
-    if len(titled) == 1 and titled[0].layout != "prose":
+    titled = [h for h in hits if h.title]
+    top_text = str(front_matter.get("title") or next((b.text for _, b in heads), ""))
+    if len(titled) == 1 and titled[0].layout != "prose" and (titled[0].speakers or _generic(top_text)):
         # the labellers found the one talk (a meetup page: "# Boulder meetup" / "## Plotting at scale")
         h = titled[0]
         return TalkHit(h.title, list(h.speakers), 0, 0, kind=h.kind or "talk", links=list(h.links), layout="document",
