@@ -145,7 +145,9 @@ def single_talk(front_matter: dict, blocks: list[Block], source: str, hits: list
     heads = [(i, b) for i, b in enumerate(blocks) if b.kind == "heading" and i not in skip]
     titled = [h for h in hits if h.title]
     top_text = str(front_matter.get("title") or next((b.text for _, b in heads), ""))
-    if len(titled) == 1 and titled[0].layout != "prose" and (titled[0].speakers or _generic(top_text)):
+    generic = not top_text or _generic(top_text)
+    if len(titled) == 1 and ((titled[0].layout != "prose" and (titled[0].speakers or generic))
+                             or (titled[0].speakers and generic)):
         # the labellers found the one talk (a meetup page: "# Boulder meetup" / "## Plotting at scale")
         h = titled[0]
         return TalkHit(h.title, list(h.speakers), 0, 0, kind=h.kind or "talk", links=list(h.links), layout="document",
