@@ -90,7 +90,8 @@ class ListScreen(KbScreen):
                     id="filter")
         table = VirtualTable(COLUMNS[self.list_kind], self.source, open_row=_open_row, empty_text="Loading…",
                              id="table")
-        table.sort_key, table.descending = self.sort_key, self.descending
+        table.sort_key, table.descending = self.sort_key, queries.sorts_descending(
+            self.list_kind, self.sort_key, self.descending)
         yield table
         yield StatusLine(id="status")
 
@@ -116,14 +117,16 @@ class ListScreen(KbScreen):
         table = self.query_one(VirtualTable)
         self.source.set_ids(ids)
         table.empty_text = f"No {self.list_kind} match “{clean(text)}”." if text.strip() else f"No {self.list_kind} yet."
-        table.sort_key, table.descending = self.sort_key, self.descending
+        table.sort_key, table.descending = self.sort_key, queries.sorts_descending(
+            self.list_kind, self.sort_key, self.descending)
         table.reset(restore.get("cursor", 0), restore.get("scroll_y", 0))
         self._status()
 
     def _status(self) -> None:
         table = self.query_one(VirtualTable)
         n = len(self.source)
-        direction = "descending" if self.descending else "ascending"
+        direction = "descending" if queries.sorts_descending(self.list_kind, self.sort_key, self.descending) \
+            else "ascending"
         where = f"{table.cursor + 1 if n else 0} of {n:,}"
         self.query_one(StatusLine).text = (
             f" {where} {self.list_kind} · sorted by {self.sort_key} ({direction}) · f filter · s sort · r reverse")
