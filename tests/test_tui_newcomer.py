@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from test_tui_helpers import press, screen_text, settle, type_text
 
 from kb import queries
 from kb.db import open_db
 from kb.importer import import_paths
 from kb.tui import make_app
 from kb.tui.history import Location
-from test_tui_helpers import press, screen_text, settle, type_text
 from tests.conftest import IMPORTS
 
 SIZES = ((100, 30), (160, 48))
