@@ -20,9 +20,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, update
 from sqlmodel import Session, select
 
+from kb.db import chunks
 from kb.ingest.people import person_key, resolve, split_display
 from kb.ingest.records import Name, ParsedReference
 from kb.ingest.text import ascii_fold, normalise_title
@@ -93,18 +94,22 @@ class PeopleResolver:
         blocks = {w.family_key[:2] for w in wanted} - {""}
         if not keys:
             return
-        self._alias_key_to_id = dict(session.exec(select(PersonAlias.key, PersonAlias.person_id)
-                                                  .where(PersonAlias.key.in_(keys))).all())
-        cond = or_(Person.key.in_(keys), Person.family_key.in_(fams), Person.id.in_(set(self._alias_key_to_id.values())))
-        if givens:
-            cond = or_(cond, and_(Person.given_key.in_(givens), Person.family_block.in_(blocks)))
-        for row in session.exec(select(*_PERSON_COLUMNS).where(cond)).all():
+        # Every IN (…) in batches: a 100k-entry .bib names more people than one statement may bind.
+        self._alias_key_to_id = {k: pid for batch in chunks(sorted(keys)) for k, pid in session.exec(
+            select(PersonAlias.key, PersonAlias.person_id).where(PersonAlias.key.in_(batch)))}
+        conds = [Person.key.in_(b) for b in chunks(sorted(keys))]
+        conds += [Person.family_key.in_(b) for b in chunks(sorted(fams))]
+        conds += [Person.id.in_(b) for b in chunks(sorted(set(self._alias_key_to_id.values())))]
+        conds += [and_(Person.given_key.in_(g), Person.family_block.in_(b))
+                  for g in chunks(sorted(givens)) for b in chunks(sorted(blocks))]
+        rows = {row[0]: row for cond in conds for row in session.exec(select(*_PERSON_COLUMNS).where(cond))}
+        for _, row in sorted(rows.items()):  # in id order, as one query would have given them
             self._index(PersonRef(id=row[0], key=row[1], name=row[2], family=row[3], given=row[4],
                                   family_key=row[5], given_key=row[6], url=row[7]))
         self._by_id = {p.id: p for p in self.by_key.values()}
-        if self._by_id:
+        for batch in chunks(list(self._by_id)):
             for pid, alias in session.exec(select(PersonAlias.person_id, PersonAlias.alias)
-                                           .where(PersonAlias.person_id.in_(list(self._by_id)))).all():
+                                           .where(PersonAlias.person_id.in_(batch))).all():
                 self.aliases[id(self._by_id[pid])].add(alias)
 
     def _index(self, p: PersonRef) -> None:
@@ -212,10 +217,13 @@ class PaperResolver:
     def __init__(self, session: Session, refs: Iterable[ParsedReference]):
         self.session = session
         wanted = {v for ref in refs for k in paper_keys(ref) for v in key_variants(k)}
-        self.key_to_id: dict[str, int] = dict(
-            session.exec(select(PaperKey.key, PaperKey.paper_id).where(PaperKey.key.in_(wanted))).all()) if wanted else {}
-        ids = set(self.key_to_id.values())
-        self.papers: dict[int, Paper] = {p.id: p for p in session.exec(select(Paper).where(Paper.id.in_(ids)))} if ids else {}
+        self.key_to_id: dict[str, int] = {}
+        for batch in chunks(sorted(wanted)):  # a 100k-entry .bib: more keys than one statement may bind
+            self.key_to_id.update((k, pid) for k, pid in session.exec(
+                select(PaperKey.key, PaperKey.paper_id).where(PaperKey.key.in_(batch))))
+        self.papers: dict[int, Paper] = {}
+        for batch in chunks(sorted(set(self.key_to_id.values()))):
+            self.papers.update((p.id, p) for p in session.exec(select(Paper).where(Paper.id.in_(batch))))
         self.new: dict[str, Paper] = {}  # key → paper created during this post
         self._pending_keys: list[tuple[Paper, str]] = []
         self._created: list[Paper] = []
@@ -258,7 +266,7 @@ class PaperResolver:
             for paper, pid in zip(self._created, ids):
                 paper.id = pid
             # Load them as session objects, so later field updates are persisted.
-            loaded = {p.id: p for p in self.session.exec(select(Paper).where(Paper.id.in_(ids)))}
+            loaded = {p.id: p for batch in chunks(ids) for p in self.session.exec(select(Paper).where(Paper.id.in_(batch)))}
             for paper in self._created:
                 self.papers[paper.id] = loaded[paper.id]
             for key, paper in list(self.new.items()):
