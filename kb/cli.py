@@ -413,17 +413,21 @@ def export_cmd(ctx: Ctx, fmt: str, conference: str | None, talk_id: int | None, 
     from kb.export import Selection, SelectionError, run
 
     selection = Selection(conference=conference, talk_id=talk_id, query=query)
+    def to_stdout(piece: str) -> None:  # streamed a batch of entries at a time; a file (-o) keeps the text as is
+        click.echo(clean(piece, newlines=True), nl=False)
+
     try:
-        result = run(ctx.reader, fmt, selection, unicode=unicode, output=output)
+        result = run(ctx.reader, fmt, selection, unicode=unicode, output=output,
+                     write=to_stdout if output is None else None)
     except SelectionError as exc:
         err.print(f"error: {exc}", markup=False)
         sys.exit(2)
     except OSError as exc:
+        if output is None:
+            raise  # standard output: one line from KbGroup
         err.print(f"error: {output}: {exc.strerror or exc}", markup=False)
         sys.exit(1)
-    if output is None:
-        click.echo(clean(result.text, newlines=True), nl=False)  # a file (-o) keeps the text as exported
-    else:
+    if output is not None:
         err.print(f"{result.papers} paper(s) written to {output} ({fmt}).", markup=False)
 
 

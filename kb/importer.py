@@ -269,7 +269,7 @@ def import_file(engine: Engine, path: Path, force: bool = False,
             status = "updated" if existing else "new"
         if path.suffix.lower() in BIB_SUFFIXES:
             # A .bib file is stored like a post whose only content is its reference list.
-            with time_budget(budget):
+            with time_budget(budget and budget * max(1.0, len(text) / MAX_POST_BYTES)):  # linear: per 256 KiB
                 refs, problems = parse_bibtex(text, key)
             skipped = [f"{p.message} (line {p.line})" if p.line else p.message for p in problems]
             if not refs:
