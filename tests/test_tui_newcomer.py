@@ -114,6 +114,33 @@ async def test_html_entities_in_a_post_title_are_shown_as_characters(engine, siz
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.parametrize("kind", ["conferences", "posts"])
+@pytest.mark.parametrize("kind", ["conferences", "posts", "talks", "papers"])
 def test_list_snapshot(snap_compare, engine, kind, size):
     assert snap_compare(make_app(engine, start=Location("list", kind)), terminal_size=size, run_before=settle)
+
+
+# ---------------------------------------------------------------- 14: columns share the width
+
+
+async def test_talks_at_100_columns_show_the_conference_with_its_year(engine):
+    app = make_app(engine, start=Location("list", "talks"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await press(pilot, "f")
+        await type_text(pilot, "pineau")  # Joelle Pineau's NeurIPS 2018 keynote
+        text = screen_text(app)
+        assert "NeurIPS 2018" in text and "NeurIPS…" not in text
+
+
+async def test_papers_at_160_columns_give_the_venue_room_instead_of_a_half_empty_title(engine):
+    from kb.tui.table import VirtualTable
+
+    app = make_app(engine, start=Location("list", "papers"))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        widths = dict(zip((c.key for c in app.screen.query_one(VirtualTable).columns),
+                          app.screen.query_one(VirtualTable)._widths))
+        assert widths["title"] <= 80 and widths["venue"] >= 24 and widths["authors"] >= 30
+        await press(pilot, "f")
+        await type_text(pilot, "diffusion probabilistic")
+        assert "Proc. Adv. Neural Inf. Pr" in screen_text(app)  # "Proc. Adv. Neur…" at 16 columns before

@@ -24,21 +24,23 @@ from kb.tui.screens import KbScreen
 from kb.tui.table import Column, RowSource, VirtualTable
 
 COLUMNS: dict[str, list[Column]] = {
-    "conferences": [Column("name", "Conference", 0, sort="name"), Column("year", "Year", 6, "right", "year"),
-                    Column("location", "Location", 16), Column("events", "Events", 7, "right"),
+    "conferences": [Column("name", "Conference", 0, sort="name"), Column("year", "Year", 6, "right", "year", 4),
+                    Column("location", "Location", 16, least=10, grow=True), Column("events", "Events", 7, "right"),
                     Column("talks", "Talks", 6, "right", "talks"), Column("papers", "Papers", 7, "right", "papers")],
-    "talks": [Column("title", "Title", 0, sort="title"), Column("speakers", "Speakers", 22),
-              Column("event", "Event", 18, sort="event"), Column("conference", "Conference", 12, sort="conference"),
-              Column("type", "Kind", 9, sort="kind")],
+    "talks": [Column("title", "Title", 0, sort="title"), Column("speakers", "Speakers", 22, least=14, grow=True),
+              Column("event", "Event", 18, sort="event", least=10, grow=True),
+              Column("conference", "Conference", 16, sort="conference", least=12),  # "NeurIPS 2018" whole
+              Column("type", "Kind", 9, sort="kind", least=7)],
     "people": [Column("name", "Name", 0, sort="name"), Column("talks", "Talks", 6, "right", "talks"),
-               Column("papers", "Papers", 7, "right", "papers"), Column("url", "Homepage", 30)],
-    "papers": [Column("title", "Title", 0, sort="title"), Column("authors", "Authors", 24),
-               Column("year", "Year", 5, "right", "year"), Column("venue", "Venue", 16, sort="venue"),
-               Column("cited", "Cited", 6, "right", "cited")],
-    "links": [Column("label", "Label", 0, sort="label"), Column("type", "Kind", 9, sort="kind"),
-              Column("url", "URL", 0, sort="url"), Column("owner", "Belongs to", 20)],
-    "posts": [Column("title", "Title", 0, sort="title"), Column("date", "Date", 10, sort="date"),
-              Column("conference", "Conference", 14), Column("talks", "Talks", 6, "right")],
+               Column("papers", "Papers", 7, "right", "papers"), Column("url", "Homepage", 30, least=14, grow=True)],
+    "papers": [Column("title", "Title", 0, sort="title"), Column("authors", "Authors", 24, least=14, grow=True),
+               Column("year", "Year", 5, "right", "year", 4), Column("venue", "Venue", 16, sort="venue", least=10,
+                                                                      grow=True),
+               Column("cited", "Cited", 6, "right", "cited", 5)],
+    "links": [Column("label", "Label", 0, sort="label"), Column("type", "Kind", 9, sort="kind", least=7),
+              Column("url", "URL", 0, sort="url"), Column("owner", "Belongs to", 20, least=12, grow=True)],
+    "posts": [Column("title", "Title", 0, sort="title"), Column("date", "Date", 10, sort="date", least=10),
+              Column("conference", "Conference", 16, least=12, grow=True), Column("talks", "Talks", 6, "right")],
 }
 
 
