@@ -272,3 +272,12 @@ def test_shell_completion_works_and_is_documented():
     assert r.exit_code == 0 and "plain,list" in r.output.split()
     readme = (REPO / "README.md").read_text()
     assert 'eval "$(_KB_COMPLETE=bash_source kb)"' in readme and "_KB_COMPLETE=zsh_source" in readme
+
+
+@pytest.mark.postgres
+def test_conf_aliases_and_years_on_postgres(pg_url):
+    db = pg_url
+    assert run("--db", db, "import", *sorted(IMPORTS.glob("*.md"))).exit_code == 0
+    nips, neurips = _titles(db, "conf:NIPS"), _titles(db, "conf:NeurIPS")
+    assert nips == neurips and ("post", "NeurIPS 2018 in Montréal: notes from a very cold week") in nips
+    assert _titles(db, 'conf:"NeurIPS 2017"') == {("paper", "Masked Autoregressive Flow for Density Estimation")}
