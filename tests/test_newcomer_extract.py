@@ -27,3 +27,14 @@ def test_an_event_in_a_section_still_covers_that_sections_talks():
     x = extract(text, "notes.md")
     assert {t.title: t.event for t in x.talks} == {"Seeing in the dark": "Robust Vision", "Edge detection at scale": "Robust Vision",
                                                    "Learning to see": None}
+
+
+def test_a_non_ascii_initial_keeps_its_period():
+    """`Kaiser, Ł.` was stored as "Ł Kaiser" (issue 17, item 11): Ł, Š, Ö are initials like L."""
+    from kb.ingest.refparse import parse_reference
+
+    ref = parse_reference("Kaiser, Ł. and Šimon, Ö. (2017). Attention heads here. In ICML.")
+    assert [(a.family, a.given) for a in ref.authors] == [("Kaiser", "Ł."), ("Šimon", "Ö.")]
+    x = extract((IMPORTS / "acl-2019-florence-bertology.md").read_text(), "acl.md")
+    attention = next(p for p in x.papers if p.title == "Attention is all you need")
+    assert ("Kaiser", "Ł.") in [(a.family, a.given) for a in attention.authors]
