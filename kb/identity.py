@@ -211,18 +211,43 @@ def key_variants(key: str) -> list[str]:
     return [key] + [f"title:{title}|{v}|{surname}" for v in (y - 1, y + 1)]
 
 
+def bare_title_key(key: str) -> str | None:
+    """``title:x|2018|peters`` → ``title:x||``: the key of the same title known without year or authors
+    (a paper named only by a link's text). None for other keys and for titles under three words, which
+    are too common to be one paper ("Introduction")."""
+    if not key.startswith("title:"):
+        return None
+    title = key[len("title:"):].rsplit("|", 2)[0]
+    return f"title:{title}||" if len(title.split()) >= 3 else None
+
+
 class PaperResolver:
-    """Find the Paper for each reference of one post (or None: the caller creates it)."""
+    """Find the Paper for each reference of one post (or None: the caller creates it).
+
+    A title known without year and authors (``title:x||``) and the same title with them are one paper,
+    whichever is seen first (issue 17: "Deep contextualized word representations" stood twice).
+    """
 
     def __init__(self, session: Session, refs: Iterable[ParsedReference]):
         self.session = session
+        refs = list(refs)
         wanted = {v for ref in refs for k in paper_keys(ref) for v in key_variants(k)}
+        bare = {b for ref in refs for k in paper_keys(ref) if (b := bare_title_key(k))}
+        wanted |= bare
         self.key_to_id: dict[str, int] = {}
         for batch in chunks(sorted(wanted)):  # a 100k-entry .bib: more keys than one statement may bind
             self.key_to_id.update((k, pid) for k, pid in session.exec(
                 select(PaperKey.key, PaperKey.paper_id).where(PaperKey.key.in_(batch))))
+        # A bare title seen now: any stored paper of that title (the lowest id, so the choice is stable).
+        self.by_title: dict[str, int] = {}
+        for key in sorted(bare & {k for ref in refs for k in paper_keys(ref)}):
+            prefix = key[:-1]  # "title:x|"
+            pid = session.exec(select(PaperKey.paper_id).where(PaperKey.key >= prefix, PaperKey.key < prefix + "\U0010ffff")
+                               .order_by(PaperKey.paper_id).limit(1)).first()
+            if pid is not None:
+                self.by_title[key] = pid
         self.papers: dict[int, Paper] = {}
-        for batch in chunks(sorted(set(self.key_to_id.values()))):
+        for batch in chunks(sorted(set(self.key_to_id.values()) | set(self.by_title.values()))):
             self.papers.update((p.id, p) for p in session.exec(select(Paper).where(Paper.id.in_(batch))))
         self.new: dict[str, Paper] = {}  # key → paper created during this post
         self._pending_keys: list[tuple[Paper, str]] = []
@@ -236,6 +261,18 @@ class PaperResolver:
                 pid = self.key_to_id.get(variant)
                 if pid is not None and pid in self.papers:
                     return self.papers[pid]
+        for key in paper_keys(ref):  # the same title, known so far without year and authors, or only with them
+            bare = bare_title_key(key)
+            if bare is None:
+                continue
+            if bare != key:
+                found = self.new.get(bare) or self.papers.get(self.key_to_id.get(bare, -1))
+            else:
+                prefix = bare[:-1]
+                found = next((p for k, p in self.new.items() if k.startswith(prefix)), None) \
+                    or self.papers.get(self.by_title.get(bare, -1))
+            if found is not None:
+                return found
         return None
 
     def create(self, values: dict) -> Paper:

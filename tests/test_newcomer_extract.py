@@ -38,3 +38,39 @@ def test_a_non_ascii_initial_keeps_its_period():
     x = extract((IMPORTS / "acl-2019-florence-bertology.md").read_text(), "acl.md")
     attention = next(p for p in x.papers if p.title == "Attention is all you need")
     assert ("Kaiser", "Ł.") in [(a.family, a.given) for a in attention.authors]
+
+
+def _papers_by_title(db) -> dict[str, tuple[int | None, int, set[str]]]:
+    from sqlmodel import select
+
+    from kb.db import session_scope
+    from kb.models import Authorship, Paper, PaperKey
+
+    with session_scope(db) as s:
+        out: dict[str, list] = {}
+        for p in s.exec(select(Paper).where(Paper.title.is_not(None))):
+            authors = len(s.exec(select(Authorship).where(Authorship.paper_id == p.id)).all())
+            keys = set(s.exec(select(PaperKey.key).where(PaperKey.paper_id == p.id)))
+            out.setdefault(p.title.lower(), []).append((p.year, authors, keys))
+    return out
+
+
+def test_a_title_known_by_a_link_and_by_a_reference_is_one_paper_in_any_order(tmp_path):
+    """Issue 17, item 12: "Deep contextualized word representations" stood twice, once without year and authors."""
+    from kb.db import open_db
+    from kb.importer import import_paths
+
+    posts = sorted(IMPORTS.glob("*.md"))
+    results = []
+    for name, order in (("forward", posts), ("backward", posts[::-1])):
+        engine = open_db(tmp_path / f"{name}.sqlite")
+        for post in order:  # one import per post: every later post meets the earlier one's rows
+            assert not import_paths(engine, [post]).failed
+        results.append(_papers_by_title(engine))
+        engine.dispose()
+    for papers in results:
+        assert {t: len(v) for t, v in papers.items() if len(v) > 1} == {}
+        elmo = papers["deep contextualized word representations"][0]
+        assert elmo[:2] == (2018, 7) and elmo[2] == {"title:deep contextualized word representations|2018|peters",
+                                                     "title:deep contextualized word representations||"}
+    assert {t: v[0][:2] for t, v in results[0].items()} == {t: v[0][:2] for t, v in results[1].items()}
