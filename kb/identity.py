@@ -15,6 +15,7 @@ then works in memory; rows it creates are visible to later lookups at once.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from kb.db import chunks
 from kb.ingest.people import person_key, resolve, split_display
 from kb.ingest.records import Name, ParsedReference
 from kb.ingest.text import ascii_fold, normalise_title
-from kb.models import IdentityCandidate, Paper, PaperKey, Person, PersonAlias
+from kb.models import IdentityCandidate, Paper, PaperKey, Person, PersonAlias, UserEdit
 
 
 def family_key(name: Name) -> str:
@@ -58,6 +59,28 @@ def person_row(name: str, url: str | None = None) -> PersonRef:
     return PersonRef(key=person_key(name), name=name, family=parsed.family_full, given=parsed.given,
                      family_key=family_key(parsed), given_key=given_key(parsed), url=url)
 
+
+
+_NAME_JUNK = re.compile(r"[\d@#<>\[\]{}()|/\\_*]")
+_HONORIFIC = re.compile(r"(?i)(?:prof|professor|dr|mr|mrs|ms|sir)\b\.?\s")
+
+
+def fullest_name(names: Iterable[str], family: str) -> str | None:
+    """The fullest well-formed spelling among ``names`` whose family name folds to ``family``.
+
+    A written-out given name beats initials (``Abdelrahman Mohamed`` over ``A. Mohamed``), more given
+    letters beat fewer, accents beat their absence (``Schölkopf``), capitals beat lower case (``III``);
+    ties go to the alphabetically first, so the choice does not depend on the order posts came in.
+    """
+    def score(name: str) -> tuple:
+        given = split_display(name).given
+        written = sum(1 for w in given.replace(".", ". ").split() if not w.endswith(".") and len(w) > 1)
+        return (-written, -sum(c.isalpha() for c in given), -sum(ord(c) > 127 for c in name),
+                -sum(c.isupper() for c in name), name)
+
+    good = [n for n in names if n and not _NAME_JUNK.search(n) and not _HONORIFIC.match(n)
+            and family_key(split_display(n)) == family]
+    return min(good, key=score) if good else None
 
 
 _PERSON_COLUMNS = (Person.id, Person.key, Person.name, Person.family, Person.given, Person.family_key,
@@ -158,8 +181,28 @@ class PeopleResolver:
                     self._new_aliases.append((person, alias))
         return person
 
+    def _display(self, person: PersonRef) -> bool:
+        """Show ``person`` under the fullest spelling seen so far; True when the name changed. The key stays."""
+        best = fullest_name(self.aliases[id(person)] | {person.name}, person.family_key)
+        if best is None or best == person.name:
+            return False
+        parsed = split_display(best)
+        person.name, person.family, person.given = best, parsed.family_full, parsed.given
+        return True
+
     def flush(self) -> None:
         """Insert new people (getting their ids), pending aliases and identity candidates."""
+        for p in self._new:
+            self._display(p)
+        renamed = {id(p): p for p, _ in self._new_aliases if p.id is not None}
+        if renamed:  # existing people that got a new spelling: a fuller one becomes their name, unless edited
+            edited = {pid for batch in chunks(sorted({p.id for p in renamed.values()})) for pid in self.session.exec(
+                select(UserEdit.entity_id).where(UserEdit.entity == "person", UserEdit.field == "name",
+                                                 UserEdit.entity_id.in_(batch)))}
+            for p in renamed.values():
+                if p.id not in edited and self._display(p):
+                    self.session.execute(update(Person).where(Person.id == p.id)
+                                         .values(name=p.name, family=p.family, given=p.given))
         if self._new:
             rows = [{"key": p.key, "name": p.name, "family": p.family, "given": p.given, "family_key": p.family_key,
                      "family_block": p.family_key[:2], "given_key": p.given_key, "url": p.url} for p in self._new]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlmodel import select
+
 from kb.ingest.pipeline import extract
 from tests.conftest import IMPORTS
 
@@ -74,3 +76,51 @@ def test_a_title_known_by_a_link_and_by_a_reference_is_one_paper_in_any_order(tm
         assert elmo[:2] == (2018, 7) and elmo[2] == {"title:deep contextualized word representations|2018|peters",
                                                      "title:deep contextualized word representations||"}
     assert {t: v[0][:2] for t, v in results[0].items()} == {t: v[0][:2] for t, v in results[1].items()}
+
+
+def _name_of(engine, key: str) -> tuple[str, str, str]:
+    from sqlmodel import select
+
+    from kb.db import session_scope
+    from kb.models import Person
+
+    with session_scope(engine) as s:
+        p = s.exec(select(Person).where(Person.key == key)).one()
+        return p.name, p.family, p.given
+
+
+def test_a_person_is_shown_under_the_fullest_spelling_in_any_order(tmp_path):
+    """Issue 17, item 11: "A. Mohamed, also written Abdelrahman Mohamed" is now the other way round."""
+    from kb.db import open_db
+    from kb.importer import import_paths
+
+    posts = sorted(IMPORTS.glob("*.md"))
+    for name, order in (("forward", posts), ("backward", posts[::-1])):
+        engine = open_db(tmp_path / f"{name}.sqlite")
+        for post in order:
+            assert not import_paths(engine, [post]).failed
+        assert _name_of(engine, "a mohamed") == ("Abdelrahman Mohamed", "Mohamed", "Abdelrahman")
+        assert _name_of(engine, "bernhard scholkopf")[0] == "Bernhard Schölkopf"  # the accent kept
+        assert _name_of(engine, "zico kolter")[0] == "Zico Kolter"  # not "Prof. Zico Kolter"
+        engine.dispose()
+
+
+def test_a_name_set_by_hand_is_never_replaced_by_a_fuller_spelling(tmp_path):
+    from kb import curation
+    from kb.db import open_db, session_scope
+    from kb.importer import import_paths
+    from kb.models import Person
+
+    first, second = tmp_path / "a.md", tmp_path / "b.md"
+    ref = "---\ntitle: {day}\n---\n\n## References\n\n1. Mohamed, {given} (2020). Speech models that {verb}. In Interspeech.\n"
+    first.write_text(ref.format(day="Day one", given="A.", verb="listen to everything"))
+    second.write_text(ref.format(day="Day two", given="Abdelrahman", verb="talk to everyone"))
+    engine = open_db(tmp_path / "kb.sqlite")
+    assert not import_paths(engine, [first]).failed
+    assert _name_of(engine, "a mohamed")[0] == "A. Mohamed"
+    with session_scope(engine, write=True) as s:
+        pid = s.exec(select(Person.id).where(Person.key == "a mohamed")).one()
+        curation.edit_field(s, "person", pid, "name", "A.-R. Mohamed")
+    assert not import_paths(engine, [second]).failed
+    assert _name_of(engine, "a mohamed")[0] == "A.-R. Mohamed"
+    engine.dispose()
