@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
+from kb.db import chunks
 from kb.ingest.text import ascii_fold
 from kb.models import Paper, UserEdit
 
@@ -146,13 +147,14 @@ def adopt_citekeys(session: Session, pairs: Iterable[tuple[Paper | None, str | N
 
     A key that is malformed or already used (compared without case) is left
     alone; the paper then gets a generated key on its first export.
-    Returns how many keys were adopted. One query for the whole batch.
+    Returns how many keys were adopted. One query per 500 keys.
     """
     wanted = [(p, k) for p, k in pairs if p is not None and k and not p.citekey and is_valid_citekey(k)]
     if not wanted:
         return 0
     lowered = list({k.lower() for _, k in wanted})
-    taken = set(session.exec(select(func.lower(Paper.citekey)).where(func.lower(Paper.citekey).in_(lowered))))
+    taken = {k for batch in chunks(lowered)  # batches: a 100k-entry .bib has more keys than one statement binds
+             for k in session.exec(select(func.lower(Paper.citekey)).where(func.lower(Paper.citekey).in_(batch)))}
     adopted = 0
     for paper, key in wanted:
         if paper.citekey or key.lower() in taken:

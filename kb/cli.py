@@ -57,13 +57,54 @@ class Ctx:
 
     @property
     def engine(self):
+        """The database, created when it does not exist yet (commands that write)."""
         if self._engine is None:
             self._engine = open_db(self.db)
         return self._engine
 
+    @property
+    def reader(self):
+        """The database for a command that only reads: never created ("no knowledge base at PATH")."""
+        if self._engine is None:
+            self._engine = open_db(self.db, create=False)
+        return self._engine
+
 
 pass_ctx = click.make_pass_decorator(Ctx)
+
+
+def _remember_db(ctx: click.Context, _param, value: str | None) -> None:
+    if value is not None:  # after the command beats before it (`kb --db A list --db B` reads B)
+        ctx.ensure_object(Ctx).db = value
+
+
+def db_option(command):
+    """``--db`` after the command name too (``kb import notes/ --db x.sqlite``), not only before it."""
+    return click.option("--db", metavar="PATH|URL", default=None, expose_value=False, callback=_remember_db,
+                        help=f"Database file or URL (default {DEFAULT_DB}; env KB_DB).")(command)
 ROW_ID_MAX = 2 ** 63 - 1  # SQLite's and PostgreSQL's largest integer: beyond it, an OverflowError
+
+
+def _write_errors() -> set[int]:
+    import errno
+
+    return {errno.ENOSPC, errno.EPIPE, errno.EACCES, errno.EIO, errno.EROFS, errno.EDQUOT, errno.EFBIG}
+
+
+_WRITE_ERRORS = _write_errors()
+
+
+def _stdout_gone() -> None:
+    """Standard output failed (a full disk, a closed pipe): point it at /dev/null so that the interpreter's
+    final flush cannot print a second error ("Exception ignored … BrokenPipeError")."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 class KbGroup(click.Group):
@@ -76,7 +117,15 @@ class KbGroup(click.Group):
         from kb.terminal import redact
 
         try:
-            return super().invoke(ctx)
+            try:
+                return super().invoke(ctx)
+            finally:  # the output is complete only once it is written: a full disk must not exit 0
+                sys.stdout.flush()
+        except OSError as exc:
+            if exc.errno not in _WRITE_ERRORS:
+                raise
+            _stdout_gone()
+            err.print(f"error: cannot write the output: {exc.strerror or exc}", markup=False)
         except DatabaseUnusable as exc:
             err.print(f"error: {exc}", markup=False)
         except DBAPIError as exc:
@@ -113,6 +162,7 @@ def main(ctx: click.Context, db: str | None) -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Re-import posts even when unchanged.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@db_option
 @pass_ctx
 def import_cmd(ctx: Ctx, paths: tuple[Path, ...], force: bool, as_json: bool) -> None:
     """Import posts (*.md, *.markdown, *.rst) and BibTeX files (*.bib); folders are searched recursively.
@@ -127,15 +177,19 @@ def import_cmd(ctx: Ctx, paths: tuple[Path, ...], force: bool, as_json: bool) ->
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from kb.db import require_writable
-    from kb.importer import discover, import_paths
+    from kb.importer import POST_SUFFIXES, ImportInterrupted, discover, import_paths
 
     targets = list(paths) or [Path("imports")]
     for p in targets:
         if not p.exists():
             err.print(f"[red]error:[/] {escape(str(p))}: no such file or directory")
             sys.exit(2)
-    require_writable(ctx.engine)  # a damaged database: one line now, not one per post
     total = len(list(discover(targets)))
+    if not total:
+        kinds = ", ".join(f"*{s}" for s in POST_SUFFIXES)
+        err.print(f"error: no posts ({kinds}) or .bib files found in {' '.join(map(str, targets))}", markup=False)
+        sys.exit(1)
+    require_writable(ctx.engine)  # a damaged database: one line now, not one per post
     progress = Progress(TextColumn("[bold]importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         TextColumn("{task.description}"), console=err, transient=True,
                         disable=as_json or not err.is_terminal)
@@ -152,7 +206,12 @@ def import_cmd(ctx: Ctx, paths: tuple[Path, ...], force: bool, as_json: bool) ->
             for note in result.notes:  # a .bib file: what merged, which entries were skipped
                 progress.console.print(escape(note))
 
-        summary = import_paths(ctx.engine, targets, force=force, on_file=on_file)
+        try:
+            summary = import_paths(ctx.engine, targets, force=force, on_file=on_file)
+        except ImportInterrupted as stop:
+            progress.stop()
+            err.print(stop.one_line(), markup=False)
+            sys.exit(130)
     totals = summary.totals()
     data = {
         "new": summary.count("new"), "updated": summary.count("updated"), "unchanged": summary.count("unchanged"),
@@ -172,6 +231,15 @@ def import_cmd(ctx: Ctx, paths: tuple[Path, ...], force: bool, as_json: bool) ->
 
 
 @main.command()
+@db_option
+@pass_ctx
+def init(ctx: Ctx) -> None:
+    """Create an empty knowledge base (kb import also creates one).  Example:  kb init --db ~/notes/kb.sqlite"""
+    ctx.engine.dispose()
+    out.print(f"knowledge base ready at {redact_url(ctx.db or DEFAULT_DB)}", markup=False)
+
+
+@main.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the extraction as JSON (the gold-file schema).")
 @pass_ctx
@@ -180,7 +248,7 @@ def extract(ctx: Ctx, file: Path, as_json: bool) -> None:
 
     \b
     With --db (or KB_DB), the KB's own model (kb train) and its not-a-person list are used.
-    Example:  kb extract imports/acl-2023-toronto.md --json | jq '.talks[].title'
+    Example:  kb extract imports/acl-2019-florence-bertology.md --json | jq '.talks[].title'
     """
     from kb.errors import KbError
     from kb.importer import read_text
@@ -290,12 +358,13 @@ def eval_cmd(gold: tuple[Path, ...], posts: Path | None, corpus_split: str | Non
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True)
+@db_option
 @pass_ctx
 def stats(ctx: Ctx, as_json: bool) -> None:
     """Row counts of the knowledge base.  Example:  kb stats --json"""
     from kb.queries import stats as run_stats
 
-    with session_scope(ctx.engine) as session:
+    with session_scope(ctx.reader) as session:
         data = run_stats(session)
     if as_json:
         _print_json(data)
@@ -310,12 +379,13 @@ def stats(ctx: Ctx, as_json: bool) -> None:
 @click.argument("kind", type=click.Choice(["talks", "people", "papers", "conferences", "events", "posts"]))
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--limit", type=click.IntRange(0, ROW_ID_MAX), default=None, help="At most this many rows.")
+@db_option
 @pass_ctx
 def list_cmd(ctx: Ctx, kind: str, as_json: bool, limit: int | None) -> None:
     """List talks, people, papers, conferences, events or posts.  Example:  kb list papers --json"""
     from kb.queries import list_rows
 
-    with session_scope(ctx.engine) as session:
+    with session_scope(ctx.reader) as session:
         rows = list_rows(session, kind, limit)
     if as_json:
         _print_json(rows)
@@ -340,6 +410,7 @@ def list_cmd(ctx: Ctx, kind: str, as_json: bool, limit: int | None) -> None:
 @click.option("--query", metavar="Q", help="Only papers found by this search (title, venue, authors).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE (default stdout).")
 @click.option("--unicode", is_flag=True, help="BibTeX: write non-ASCII as UTF-8 instead of LaTeX escapes.")
+@db_option
 @pass_ctx
 def export_cmd(ctx: Ctx, fmt: str, conference: str | None, talk_id: int | None, query: str | None,
                output: Path | None, unicode: bool) -> None:
@@ -356,17 +427,21 @@ def export_cmd(ctx: Ctx, fmt: str, conference: str | None, talk_id: int | None, 
     from kb.export import Selection, SelectionError, run
 
     selection = Selection(conference=conference, talk_id=talk_id, query=query)
+    def to_stdout(piece: str) -> None:  # streamed a batch of entries at a time; a file (-o) keeps the text as is
+        click.echo(clean(piece, newlines=True), nl=False)
+
     try:
-        result = run(ctx.engine, fmt, selection, unicode=unicode, output=output)
+        result = run(ctx.reader, fmt, selection, unicode=unicode, output=output,
+                     write=to_stdout if output is None else None)
     except SelectionError as exc:
         err.print(f"error: {exc}", markup=False)
         sys.exit(2)
     except OSError as exc:
+        if output is None:
+            raise  # standard output: one line from KbGroup
         err.print(f"error: {output}: {exc.strerror or exc}", markup=False)
         sys.exit(1)
-    if output is None:
-        click.echo(clean(result.text, newlines=True), nl=False)  # a file (-o) keeps the text as exported
-    else:
+    if output is not None:
         err.print(f"{result.papers} paper(s) written to {output} ({fmt}).", markup=False)
 
 
@@ -375,6 +450,7 @@ def export_cmd(ctx: Ctx, fmt: str, conference: str | None, talk_id: int | None, 
 @click.option("--json", "as_json", is_flag=True, help="Print hits as JSON (kind, id, title, snippet, score).")
 @click.option("--limit", type=click.IntRange(1, 500), default=20, show_default=True, help="At most this many hits.")
 @click.option("--reindex", is_flag=True, help="Rebuild the search index first.")
+@db_option
 @pass_ctx
 def search_cmd(ctx: Ctx, query: tuple[str, ...], as_json: bool, limit: int, reindex: bool) -> None:
     """Search talks, papers, people and posts; typos are forgiven.
@@ -390,9 +466,9 @@ def search_cmd(ctx: Ctx, query: tuple[str, ...], as_json: bool, limit: int, rein
     from kb.search import reindex as run_reindex, search
 
     if reindex:
-        with session_scope(ctx.engine, write=True) as session:
+        with session_scope(ctx.reader, write=True) as session:
             run_reindex(session)
-    with session_scope(ctx.engine) as session:
+    with session_scope(ctx.reader) as session:
         hits = search(session, " ".join(query), limit=limit)
     if as_json:
         _print_json([asdict(h) for h in hits])
@@ -408,6 +484,7 @@ def search_cmd(ctx: Ctx, query: tuple[str, ...], as_json: bool, limit: int, rein
 @main.command("dump")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE (default stdout).")
 @click.option("--no-body", is_flag=True, help="Replace post bodies by their sha256 (a much smaller dump).")
+@db_option
 @pass_ctx
 def dump_cmd(ctx: Ctx, output: Path | None, no_body: bool) -> None:
     """The whole knowledge base as deterministic JSON: natural keys, sorted, no row ids or timestamps.
@@ -418,14 +495,18 @@ def dump_cmd(ctx: Ctx, output: Path | None, no_body: bool) -> None:
     """
     from kb.maintenance import write_dump
 
-    with session_scope(ctx.engine) as session:
+    with session_scope(ctx.reader) as session:
         if output is None:
             write_dump(session, _utf8_stdout(), body=not no_body)
         else:  # streamed to a private temporary file, renamed when complete: never half a dump under the name
             from kb.files import replace_atomically
 
-            with replace_atomically(output) as f:
-                write_dump(session, f, body=not no_body)
+            try:
+                with replace_atomically(output) as f:
+                    write_dump(session, f, body=not no_body)
+            except OSError as exc:
+                err.print(f"error: {output}: {exc.strerror or exc}", markup=False)
+                sys.exit(1)
 
 
 @main.command("enrich")
@@ -459,6 +540,7 @@ def enrich_cmd(ctx: Ctx, offline: bool, as_json: bool) -> None:
 @main.command("check")
 @click.option("--fix", "do_fix", is_flag=True, help="Repair dangling rows and garbage-collect orphans.")
 @click.option("--json", "as_json", is_flag=True)
+@db_option
 @pass_ctx
 def check_cmd(ctx: Ctx, do_fix: bool, as_json: bool) -> None:
     """Check the database: integrity_check, dangling and orphan rows, posts whose file changed.
@@ -469,7 +551,7 @@ def check_cmd(ctx: Ctx, do_fix: bool, as_json: bool) -> None:
     """
     from kb.maintenance import check, fix
 
-    report = fix(ctx.engine) if do_fix else check(ctx.engine)
+    report = fix(ctx.reader) if do_fix else check(ctx.reader)
     if as_json:
         _print_json(report.to_json())
     else:
@@ -537,7 +619,7 @@ def sync_cmd(source: str, target: str, as_json: bool) -> None:
 
     from kb.sync import sync
 
-    report = sync(open_db(source), open_db(target))
+    report = sync(open_db(source, create=False), open_db(target))
     if as_json:
         _print_json(asdict(report))
     else:
@@ -548,6 +630,7 @@ def sync_cmd(source: str, target: str, as_json: bool) -> None:
 
 
 @main.command()
+@db_option
 @pass_ctx
 def tui(ctx: Ctx) -> None:
     """Open the terminal UI (also what plain `kb` does).
@@ -562,7 +645,7 @@ def tui(ctx: Ctx) -> None:
         out.print("The terminal UI is not available; listing talks instead.", markup=False)
         ctx_list.invoke(list_cmd, kind="talks", as_json=False, limit=None)
         return
-    make_app(ctx.engine).run()
+    make_app(ctx.reader).run()
 
 
 from kb.cli_teach import corrections_group, train_cmd  # click commands only: their work is imported lazily

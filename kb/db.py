@@ -44,6 +44,13 @@ class DatabaseUnusable(Exception):
     """A database kb cannot or must not use (unreadable, not kb's, corrupted, unreachable); one line for the user."""
 
 
+class NoKnowledgeBase(DatabaseUnusable):
+    """A command that only reads was pointed at a database that does not exist (or holds no kb tables yet)."""
+
+    def __init__(self, where: str):
+        super().__init__(f"no knowledge base at {where} (create one with `kb import` or `kb init`)")
+
+
 def describe_db_error(exc: BaseException) -> str:
     """The first line of a driver error (SQLAlchemy's str() adds the statement and a link)."""
     orig = getattr(exc, "orig", None) or exc
@@ -76,6 +83,40 @@ def _engine_url(db: str | os.PathLike[str] | None) -> tuple[str | URL, str | Non
     if url.startswith("sqlite:"):
         return url, make_url(url).database
     return url, None
+
+
+# Values bound in one ``IN (…)``: SQLite refuses more than SQLITE_MAX_VARIABLE_NUMBER per statement (999 in
+# builds before 3.32, 32,766 since; a 100k-entry .bib has 300k paper keys), PostgreSQL 65,535.
+IN_CHUNK = 500
+
+
+def chunks(values: Iterable, size: int = IN_CHUNK) -> Iterator[list]:
+    """``values`` in lists of at most ``size``, for ``column.in_(chunk)`` one statement at a time."""
+    batch = []
+    for value in values:
+        batch.append(value)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def in_ids(session: Session, column, ids: Iterable[int]):
+    """``column IN ids`` with any number of integer ids, in one statement and one bound parameter when many:
+    ``json_each(?)`` on SQLite, ``= ANY(%s)`` on PostgreSQL (kb.store's garbage collection after a huge .bib)."""
+    ids = sorted({int(i) for i in ids})
+    if len(ids) <= IN_CHUNK:
+        return column.in_(ids)
+    from sqlalchemy import BigInteger, any_, bindparam, func, literal_column
+    from sqlalchemy import select as sa_select
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    if session.get_bind().dialect.name == "sqlite":
+        import json
+
+        return column.in_(sa_select(literal_column("value")).select_from(func.json_each(json.dumps(ids))))
+    return column == any_(bindparam(None, ids, type_=ARRAY(BigInteger)))
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -164,9 +205,15 @@ def require_writable(engine: Engine) -> None:
             pass
 
 
-def make_engine(db: str | os.PathLike[str] | None = None) -> Engine:
+def make_engine(db: str | os.PathLike[str] | None = None, create: bool = True) -> Engine:
+    """An engine for ``db``; ``create=False`` raises :class:`NoKnowledgeBase` for a SQLite file that does not
+    exist or is empty, and never creates its folder."""
     url, path = _engine_url(db)
     if path is not None:
+        if not create and path and path != ":memory:" and not _has_bytes(Path(path)):
+            from kb.terminal import clean
+
+            raise NoKnowledgeBase(clean(path))
         if path and path != ":memory:":
             try:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -184,6 +231,25 @@ def make_engine(db: str | os.PathLike[str] | None = None) -> Engine:
     return engine
 
 
+def _has_bytes(path: Path) -> bool:
+    """False for a missing or empty file; a folder or an unreadable path is left for SQLite to report."""
+    try:
+        return path.stat().st_size > 0 or not path.is_file()
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
+
+
+def _refuse_missing(engine: Engine, where: str) -> None:
+    """:class:`NoKnowledgeBase` unless the database holds kb's tables (or another program's: refused later)."""
+    from sqlalchemy import inspect
+
+    with engine.connect() as conn:
+        if not inspect(conn).get_table_names():
+            raise NoKnowledgeBase(where)
+
+
 def init_schema(engine: Engine) -> None:
     """Bring the core tables to the newest migration, then let hooks (the search index) build theirs.
 
@@ -197,28 +263,36 @@ def init_schema(engine: Engine) -> None:
         hook(engine)
 
 
-def open_db(db: str | os.PathLike[str] | None = None) -> Engine:
+def open_db(db: str | os.PathLike[str] | None = None, create: bool = True) -> Engine:
     """Engine with the schema created or migrated to the newest revision (idempotent).
+
+    ``create=False`` (commands that only read) never creates a knowledge base: a missing or empty
+    SQLite file, or a server database without tables, raises :class:`NoKnowledgeBase`.
 
     Raises :class:`DatabaseUnusable` (one line, password redacted) for a file
     that is not a database or is damaged, a folder it cannot write, a server it
     cannot reach, or a database that is neither empty nor kb's own.
     """
-    engine = make_engine(db)
+    from kb.terminal import redact_url
+
+    where = redact_url(str(db) if db else os.environ.get("KB_DB") or DEFAULT_DB)
+    engine = make_engine(db, create)
     try:
+        if not create:
+            _refuse_missing(engine, where)
         init_schema(engine)
+    except NoKnowledgeBase:
+        engine.dispose()
+        raise
     except DBAPIError as exc:
         engine.dispose()
-        from kb.terminal import redact, redact_url
+        from kb.terminal import redact
 
-        where = redact_url(str(db) if db else os.environ.get("KB_DB") or DEFAULT_DB)
         raise DatabaseUnusable(f"{where}: cannot open the database: "
                                f"{redact(describe_db_error(exc), resolve_db_url(db))}") from exc
     except DatabaseUnusable as exc:
         engine.dispose()
-        from kb.terminal import redact_url
-
-        raise DatabaseUnusable(f"{redact_url(str(db) if db else os.environ.get('KB_DB') or DEFAULT_DB)}: {exc}") from exc
+        raise DatabaseUnusable(f"{where}: {exc}") from exc
     return engine
 
 

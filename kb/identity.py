@@ -15,19 +15,21 @@ then works in memory; rows it creates are visible to later lookups at once.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, update
 from sqlmodel import Session, select
 
+from kb.db import chunks
 from kb.ingest.paper_meta import id_keys
 from kb.ingest.people import person_key, resolve, split_display
 from kb.ingest.records import Name, ParsedReference
 from kb.ingest.text import ascii_fold, normalise_title
-from kb.models import IdentityCandidate, Paper, PaperKey, Person, PersonAlias
+from kb.models import IdentityCandidate, Paper, PaperKey, Person, PersonAlias, UserEdit
 
 
 def family_key(name: Name) -> str:
@@ -58,6 +60,28 @@ def person_row(name: str, url: str | None = None) -> PersonRef:
     return PersonRef(key=person_key(name), name=name, family=parsed.family_full, given=parsed.given,
                      family_key=family_key(parsed), given_key=given_key(parsed), url=url)
 
+
+
+_NAME_JUNK = re.compile(r"[\d@#<>\[\]{}()|/\\_*]")
+_HONORIFIC = re.compile(r"(?i)(?:prof|professor|dr|mr|mrs|ms|sir)\b\.?\s")
+
+
+def fullest_name(names: Iterable[str], family: str) -> str | None:
+    """The fullest well-formed spelling among ``names`` whose family name folds to ``family``.
+
+    A written-out given name beats initials (``Abdelrahman Mohamed`` over ``A. Mohamed``), more given
+    letters beat fewer, accents beat their absence (``Schölkopf``), capitals beat lower case (``III``);
+    ties go to the alphabetically first, so the choice does not depend on the order posts came in.
+    """
+    def score(name: str) -> tuple:
+        given = split_display(name).given
+        written = sum(1 for w in given.replace(".", ". ").split() if not w.endswith(".") and len(w) > 1)
+        return (-written, -sum(c.isalpha() for c in given), -sum(ord(c) > 127 for c in name),
+                -sum(c.isupper() for c in name), name)
+
+    good = [n for n in names if n and not _NAME_JUNK.search(n) and not _HONORIFIC.match(n)
+            and family_key(split_display(n)) == family]
+    return min(good, key=score) if good else None
 
 
 _PERSON_COLUMNS = (Person.id, Person.key, Person.name, Person.family, Person.given, Person.family_key,
@@ -94,18 +118,22 @@ class PeopleResolver:
         blocks = {w.family_key[:2] for w in wanted} - {""}
         if not keys:
             return
-        self._alias_key_to_id = dict(session.exec(select(PersonAlias.key, PersonAlias.person_id)
-                                                  .where(PersonAlias.key.in_(keys))).all())
-        cond = or_(Person.key.in_(keys), Person.family_key.in_(fams), Person.id.in_(set(self._alias_key_to_id.values())))
-        if givens:
-            cond = or_(cond, and_(Person.given_key.in_(givens), Person.family_block.in_(blocks)))
-        for row in session.exec(select(*_PERSON_COLUMNS).where(cond)).all():
+        # Every IN (…) in batches: a 100k-entry .bib names more people than one statement may bind.
+        self._alias_key_to_id = {k: pid for batch in chunks(sorted(keys)) for k, pid in session.exec(
+            select(PersonAlias.key, PersonAlias.person_id).where(PersonAlias.key.in_(batch)))}
+        conds = [Person.key.in_(b) for b in chunks(sorted(keys))]
+        conds += [Person.family_key.in_(b) for b in chunks(sorted(fams))]
+        conds += [Person.id.in_(b) for b in chunks(sorted(set(self._alias_key_to_id.values())))]
+        conds += [and_(Person.given_key.in_(g), Person.family_block.in_(b))
+                  for g in chunks(sorted(givens)) for b in chunks(sorted(blocks))]
+        rows = {row[0]: row for cond in conds for row in session.exec(select(*_PERSON_COLUMNS).where(cond))}
+        for _, row in sorted(rows.items()):  # in id order, as one query would have given them
             self._index(PersonRef(id=row[0], key=row[1], name=row[2], family=row[3], given=row[4],
                                   family_key=row[5], given_key=row[6], url=row[7]))
         self._by_id = {p.id: p for p in self.by_key.values()}
-        if self._by_id:
+        for batch in chunks(list(self._by_id)):
             for pid, alias in session.exec(select(PersonAlias.person_id, PersonAlias.alias)
-                                           .where(PersonAlias.person_id.in_(list(self._by_id)))).all():
+                                           .where(PersonAlias.person_id.in_(batch))).all():
                 self.aliases[id(self._by_id[pid])].add(alias)
 
     def _index(self, p: PersonRef) -> None:
@@ -154,8 +182,28 @@ class PeopleResolver:
                     self._new_aliases.append((person, alias))
         return person
 
+    def _display(self, person: PersonRef) -> bool:
+        """Show ``person`` under the fullest spelling seen so far; True when the name changed. The key stays."""
+        best = fullest_name(self.aliases[id(person)] | {person.name}, person.family_key)
+        if best is None or best == person.name:
+            return False
+        parsed = split_display(best)
+        person.name, person.family, person.given = best, parsed.family_full, parsed.given
+        return True
+
     def flush(self) -> None:
         """Insert new people (getting their ids), pending aliases and identity candidates."""
+        for p in self._new:
+            self._display(p)
+        renamed = {id(p): p for p, _ in self._new_aliases if p.id is not None}
+        if renamed:  # existing people that got a new spelling: a fuller one becomes their name, unless edited
+            edited = {pid for batch in chunks(sorted({p.id for p in renamed.values()})) for pid in self.session.exec(
+                select(UserEdit.entity_id).where(UserEdit.entity == "person", UserEdit.field == "name",
+                                                 UserEdit.entity_id.in_(batch)))}
+            for p in renamed.values():
+                if p.id not in edited and self._display(p):
+                    self.session.execute(update(Person).where(Person.id == p.id)
+                                         .values(name=p.name, family=p.family, given=p.given))
         if self._new:
             rows = [{"key": p.key, "name": p.name, "family": p.family, "given": p.given, "family_key": p.family_key,
                      "family_block": p.family_key[:2], "given_key": p.given_key, "url": p.url} for p in self._new]
@@ -207,16 +255,44 @@ def key_variants(key: str) -> list[str]:
     return [key] + [f"title:{title}|{v}|{surname}" for v in (y - 1, y + 1)]
 
 
+def bare_title_key(key: str) -> str | None:
+    """``title:x|2018|peters`` → ``title:x||``: the key of the same title known without year or authors
+    (a paper named only by a link's text). None for other keys and for titles under three words, which
+    are too common to be one paper ("Introduction")."""
+    if not key.startswith("title:"):
+        return None
+    title = key[len("title:"):].rsplit("|", 2)[0]
+    return f"title:{title}||" if len(title.split()) >= 3 else None
+
+
 class PaperResolver:
-    """Find the Paper for each reference of one post (or None: the caller creates it)."""
+    """Find the Paper for each reference of one post (or None: the caller creates it).
+
+    A title known without year and authors (``title:x||``) and the same title with them are one paper,
+    whichever is seen first (issue 17: "Deep contextualized word representations" stood twice).
+    """
 
     def __init__(self, session: Session, refs: Iterable[ParsedReference]):
         self.session = session
+        refs = list(refs)
         wanted = {v for ref in refs for k in paper_keys(ref) for v in key_variants(k)}
-        self.key_to_id: dict[str, int] = dict(
-            session.exec(select(PaperKey.key, PaperKey.paper_id).where(PaperKey.key.in_(wanted))).all()) if wanted else {}
-        ids = set(self.key_to_id.values())
-        self.papers: dict[int, Paper] = {p.id: p for p in session.exec(select(Paper).where(Paper.id.in_(ids)))} if ids else {}
+        bare = {b for ref in refs for k in paper_keys(ref) if (b := bare_title_key(k))}
+        wanted |= bare
+        self.key_to_id: dict[str, int] = {}
+        for batch in chunks(sorted(wanted)):  # a 100k-entry .bib: more keys than one statement may bind
+            self.key_to_id.update((k, pid) for k, pid in session.exec(
+                select(PaperKey.key, PaperKey.paper_id).where(PaperKey.key.in_(batch))))
+        # A bare title seen now: any stored paper of that title (the lowest id, so the choice is stable).
+        self.by_title: dict[str, int] = {}
+        for key in sorted(bare & {k for ref in refs for k in paper_keys(ref)}):
+            prefix = key[:-1]  # "title:x|"
+            pid = session.exec(select(PaperKey.paper_id).where(PaperKey.key >= prefix, PaperKey.key < prefix + "\U0010ffff")
+                               .order_by(PaperKey.paper_id).limit(1)).first()
+            if pid is not None:
+                self.by_title[key] = pid
+        self.papers: dict[int, Paper] = {}
+        for batch in chunks(sorted(set(self.key_to_id.values()) | set(self.by_title.values()))):
+            self.papers.update((p.id, p) for p in session.exec(select(Paper).where(Paper.id.in_(batch))))
         self.new: dict[str, Paper] = {}  # key → paper created during this post
         self._pending_keys: list[tuple[Paper, str]] = []
         self._created: list[Paper] = []
@@ -229,6 +305,18 @@ class PaperResolver:
                 pid = self.key_to_id.get(variant)
                 if pid is not None and pid in self.papers:
                     return self.papers[pid]
+        for key in paper_keys(ref):  # the same title, known so far without year and authors, or only with them
+            bare = bare_title_key(key)
+            if bare is None:
+                continue
+            if bare != key:
+                found = self.new.get(bare) or self.papers.get(self.key_to_id.get(bare, -1))
+            else:
+                prefix = bare[:-1]
+                found = next((p for k, p in self.new.items() if k.startswith(prefix)), None) \
+                    or self.papers.get(self.by_title.get(bare, -1))
+            if found is not None:
+                return found
         return None
 
     def create(self, values: dict) -> Paper:
@@ -259,7 +347,7 @@ class PaperResolver:
             for paper, pid in zip(self._created, ids):
                 paper.id = pid
             # Load them as session objects, so later field updates are persisted.
-            loaded = {p.id: p for p in self.session.exec(select(Paper).where(Paper.id.in_(ids)))}
+            loaded = {p.id: p for batch in chunks(ids) for p in self.session.exec(select(Paper).where(Paper.id.in_(batch)))}
             for paper in self._created:
                 self.papers[paper.id] = loaded[paper.id]
             for key, paper in list(self.new.items()):

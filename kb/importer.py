@@ -270,7 +270,7 @@ def import_file(engine: Engine, path: Path, force: bool = False,
             status = "updated" if existing else "new"
         if path.suffix.lower() in BIB_SUFFIXES:
             # A .bib file is stored like a post whose only content is its reference list.
-            with time_budget(budget):
+            with time_budget(budget and budget * max(1.0, len(text) / MAX_POST_BYTES)):  # linear: per 256 KiB
                 refs, problems = parse_bibtex(text, key)
                 refs = [apply_identifiers(r) for r in refs]  # a .bib url/doi names the paper as a post's link would
             skipped = [f"{p.message} (line {p.line})" if p.line else p.message for p in problems]
@@ -404,12 +404,27 @@ def _bounded_map(pool: ProcessPoolExecutor, paths: list[Path], window: int,
         yield path, result
 
 
+class ImportInterrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`import_paths`: what was imported (each post whole or not at all) and what was not."""
+
+    def __init__(self, summary: ImportSummary, not_started: int):
+        super().__init__()
+        self.summary = summary
+        self.not_started = not_started
+
+    def one_line(self) -> str:
+        done = self.summary.count("new") + self.summary.count("updated")
+        return f"interrupted: {done} posts imported, {self.not_started} not started; run again to continue"
+
+
 def _exit_with_parent(parent: int) -> None:
     """Worker initializer: exit when the importer is gone (SIGKILL, OOM killer, closed terminal).
 
     Forked workers hold the task pipe's write end themselves, so they never see
     EOF and would otherwise sleep forever, ~90 MB each (found by the crash test).
+    Ctrl-C reaches the whole process group: workers ignore it, the importer stops them.
     """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(0.2)
@@ -444,6 +459,7 @@ def import_paths(engine: Engine, paths: Iterable[str | Path], force: bool = Fals
     files it runs ahead in ``workers`` processes while this process writes.
 
     Every file gets a result: a bad one fails with one line, whatever process met the error.
+    Ctrl-C stops after the post being written is rolled back and raises :class:`ImportInterrupted`.
     ``follow_symlinks``: also follow links that lead out of a folder being imported.
     ``budget``: seconds each file may take to read (default :data:`POST_TIME_BUDGET`).
     """
@@ -460,26 +476,47 @@ def import_paths(engine: Engine, paths: Iterable[str | Path], force: bool = Fals
     todo = [p for p in files if p in changed]
     if workers is None:
         workers = min(os.cpu_count() or 1, 4) if len(todo) >= PARALLEL_MIN_FILES else 1
-    with contextlib.ExitStack() as stack:
-        prepared: dict[Path, Prepared | Failed | None] = {}
-        ahead = iter(())
-        if workers > 1:
-            pool = stack.enter_context(ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                                                           initializer=_exit_with_parent, initargs=(os.getpid(),)))
-            ahead = _bounded_map(pool, todo, AHEAD_PER_WORKER * workers, budget)
-        stack.enter_context(bulk_import(engine, len(files)))  # search index: per-row triggers, or one rebuild
-        for path in files:
-            if on_file:
-                on_file(path, None)
-            if path in refused:
-                result = FileResult(str(path), "failed", error=f"{path}: {refused[path]}")
-            else:
-                if workers > 1 and path in changed:
-                    while path not in prepared:
-                        done_path, prep = next(ahead)
-                        prepared[done_path] = prep
-                result = import_file(engine, path, force=force, prepared=prepared.pop(path, None), budget=budget)
-            summary.results.append(result)
-            if on_file:
-                on_file(path, result)
+    pool, interrupted = None, False
+    try:
+        with contextlib.ExitStack() as stack:
+            prepared: dict[Path, Prepared | Failed | None] = {}
+            ahead = iter(())
+            if workers > 1:
+                pool = stack.enter_context(ProcessPoolExecutor(
+                    workers, mp_context=multiprocessing.get_context("fork"),
+                    initializer=_exit_with_parent, initargs=(os.getpid(),)))
+                ahead = _bounded_map(pool, todo, AHEAD_PER_WORKER * workers, budget)
+            stack.enter_context(bulk_import(engine, len(files)))  # search index: per-row triggers, or one rebuild
+            try:
+                _import_each(engine, files, refused, changed, prepared, ahead, workers, force, budget, summary,
+                             on_file)
+            except KeyboardInterrupt:  # leave the block normally: the search index is still brought up to date
+                interrupted = True
+                if pool is not None:
+                    pool.shutdown(wait=False, cancel_futures=True)
+    except KeyboardInterrupt:  # a second Ctrl-C while the index was being updated
+        interrupted = True
+    if interrupted:
+        raise ImportInterrupted(summary, len(files) - len(summary.results))
     return summary
+
+
+def _import_each(engine: Engine, files: list[Path], refused: dict[Path, str], changed: set[Path],
+                 prepared: dict[Path, Prepared | Failed | None], ahead: Iterator, workers: int, force: bool,
+                 budget: float, summary: ImportSummary,
+                 on_file: Callable[[Path, FileResult | None], None] | None) -> None:
+    """The loop of :func:`import_paths`: each file in order, one result each, appended to ``summary``."""
+    for path in files:
+        if on_file:
+            on_file(path, None)
+        if path in refused:
+            result = FileResult(str(path), "failed", error=f"{path}: {refused[path]}")
+        else:
+            if workers > 1 and path in changed:
+                while path not in prepared:
+                    done_path, prep = next(ahead)
+                    prepared[done_path] = prep
+            result = import_file(engine, path, force=force, prepared=prepared.pop(path, None), budget=budget)
+        summary.results.append(result)
+        if on_file:
+            on_file(path, result)

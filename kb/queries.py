@@ -118,6 +118,16 @@ LIST_SORTS: dict[str, tuple[str, ...]] = {
 }
 """Sortable columns of each browsable list; the first is the default."""
 
+NEWEST_FIRST = frozenset({("conferences", "year"), ("conferences", "talks"), ("conferences", "papers"),
+                          ("talks", "conference"), ("people", "talks"), ("people", "papers"), ("papers", "year"),
+                          ("papers", "cited"), ("posts", "date")})
+"""(list, sort) pairs that run from the largest value down unless reversed (years, dates, counts)."""
+
+
+def sorts_descending(kind: str, sort: str, reversed_: bool = False) -> bool:
+    """True when :func:`list_ids` with this sort (reversed or not) puts the largest value first."""
+    return ((kind, sort) in NEWEST_FIRST) != reversed_
+
 
 def _like(text: str) -> str:
     """A LIKE pattern matching ``text`` anywhere, with the wildcards in user input escaped."""
@@ -294,7 +304,7 @@ def list_window(session: Session, kind: str, ids: list[int]) -> dict[int, dict[s
                                   .group_by(Talk.post_id)).all())
         rows = session.exec(select(Post, Conference).join(Conference, Conference.id == Post.conference_id, isouter=True)
                             .where(Post.id.in_(ids))).all()
-        return {p.id: {"kind": "post", "id": p.id, "title": p.title or p.path.rsplit("/", 1)[-1], "date": p.date or "",
+        return {p.id: {"kind": "post", "id": p.id, "title": p.title or p.path.rsplit("/", 1)[-1], "date": p.date or "undated",
                        "conference": f"{c.name} {c.year or ''}".strip() if c else "", "talks": talks.get(p.id, 0)}
                 for p, c in rows}
     raise ValueError(f"unknown list kind {kind!r}")

@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 
 from kb import corrections
 from kb.citekeys import adopt_citekeys
+from kb.db import chunks, in_ids
 from kb.identity import PaperResolver, PeopleResolver, PersonRef
 from kb.ingest.people import person_key
 from kb.ingest.records import Extraction, ParsedReference
@@ -48,10 +49,10 @@ def edited_fields(session: Session, entity: str, ids: list[int]) -> dict[int, se
     ids = [i for i in ids if i is not None]
     if not ids:
         return out
-    rows = session.exec(select(UserEdit.entity_id, UserEdit.field).where(UserEdit.entity == entity,
-                                                                        UserEdit.entity_id.in_(ids)))
-    for eid, name in rows:
-        out.setdefault(eid, set()).add(name)
+    for batch in chunks(ids):
+        for eid, name in session.exec(select(UserEdit.entity_id, UserEdit.field).where(UserEdit.entity == entity,
+                                                                                     UserEdit.entity_id.in_(batch))):
+            out.setdefault(eid, set()).add(name)
     return out
 
 
@@ -143,8 +144,8 @@ def _orphan_candidates(session: Session, post: Post) -> Orphans:
                                                                   table.paper_id.is_not(None))).all())
     o.people |= set(session.exec(select(Mention.person_id).where(Mention.post_id == post.id)).all())
     o.people |= set(session.exec(select(TalkSpeaker.person_id).where(TalkSpeaker.talk_id.in_(talk_ids))).all())
-    if o.papers:
-        o.people |= set(session.exec(select(Authorship.person_id).where(Authorship.paper_id.in_(o.papers))).all())
+    for batch in chunks(o.papers):
+        o.people |= set(session.exec(select(Authorship.person_id).where(Authorship.paper_id.in_(batch))).all())
     o.events |= set(session.exec(select(PostEvent.event_id).where(PostEvent.post_id == post.id)).all())
     o.events |= set(session.exec(select(Talk.event_id).where(Talk.post_id == post.id, Talk.event_id.is_not(None))).all())
     if post.conference_id:
@@ -238,8 +239,8 @@ def _papers(session: Session, x: Extraction, counts: WriteCounts, people: People
 def _authors(session: Session, x: Extraction, papers: list[Paper | None], people: PeopleResolver) -> set[int]:
     """Give each paper this post's author list when it is longer than the one it has; returns their ids."""
     ids = [p.id for p in papers if p is not None]
-    have = dict(session.exec(select(Authorship.paper_id, func.count()).where(Authorship.paper_id.in_(ids))
-                             .group_by(Authorship.paper_id)).all()) if ids else {}
+    have = {pid: n for batch in chunks(ids) for pid, n in session.exec(
+        select(Authorship.paper_id, func.count()).where(Authorship.paper_id.in_(batch)).group_by(Authorship.paper_id))}
     plan: dict[int, tuple[Paper, ParsedReference]] = {}
     for ref, paper in zip(x.papers, papers):
         if paper is None or not ref.authors or have.get(paper.id, 0) >= len(ref.authors[:MAX_AUTHORS]):
@@ -253,9 +254,10 @@ def _authors(session: Session, x: Extraction, papers: list[Paper | None], people
         paper.et_al = ref.et_al or len(ref.authors) > MAX_AUTHORS
     people.flush()
     if plan:
-        people.replaced_authors |= set(session.exec(select(Authorship.person_id)
-                                                    .where(Authorship.paper_id.in_(list(plan)))).all())
-        session.exec(delete(Authorship).where(Authorship.paper_id.in_(list(plan))))
+        for batch in chunks(plan):
+            people.replaced_authors |= set(session.exec(select(Authorship.person_id)
+                                                        .where(Authorship.paper_id.in_(batch))).all())
+            session.exec(delete(Authorship).where(Authorship.paper_id.in_(batch)))
     _bulk(session, Authorship, [{"paper_id": paper.id, "position": pos, "person_id": person.id}
                                 for paper, persons in rows for pos, person in enumerate(persons)])
     return set(plan)
@@ -386,7 +388,7 @@ def garbage_collect(session: Session, only: Orphans | None = None) -> None:
     def scoped(stmt, column, ids):
         if only is None:
             return stmt
-        return stmt.where(column.in_(ids)) if ids else None
+        return stmt.where(in_ids(session, column, ids)) if ids else None
 
     edited = select(UserEdit.entity_id).where(UserEdit.entity == "paper")
     stmt = scoped(delete(Paper).where(
@@ -398,7 +400,8 @@ def garbage_collect(session: Session, only: Orphans | None = None) -> None:
     ), Paper.id, only.papers if only else None)
     if stmt is not None:
         if only is not None:
-            only.people |= set(session.exec(select(Authorship.person_id).where(Authorship.paper_id.in_(only.papers))).all())
+            only.people |= set(session.exec(select(Authorship.person_id)
+                                            .where(in_ids(session, Authorship.paper_id, only.papers))).all())
         _lock_candidates(session, Paper, stmt)
         session.exec(stmt)
         session.exec(scoped(delete(PaperKey).where(~exists().where(Paper.id == PaperKey.paper_id)),
@@ -455,5 +458,5 @@ def _forget_candidates(session: Session, entity: str, model, ids: set[int] | Non
     gone = or_(~exists().where(model.id == IdentityCandidate.a_id), ~exists().where(model.id == IdentityCandidate.b_id))
     stmt = delete(IdentityCandidate).where(IdentityCandidate.entity == entity, gone)
     if ids is not None:
-        stmt = stmt.where(or_(IdentityCandidate.a_id.in_(ids), IdentityCandidate.b_id.in_(ids)))
+        stmt = stmt.where(or_(in_ids(session, IdentityCandidate.a_id, ids), in_ids(session, IdentityCandidate.b_id, ids)))
     session.exec(stmt)

@@ -117,7 +117,9 @@ def test_a_foreign_sqlite_database_is_refused_and_never_gets_kb_tables(tmp_path)
 
 def test_an_empty_file_is_a_new_database(tmp_path):
     db = tmp_path / "empty.sqlite"
-    db.touch()
+    db.touch()  # nothing to read yet (issue 17: reading never creates a knowledge base), but kb import fills it
+    assert_one_line_error(kb("stats", cwd=tmp_path, db=str(db)), "no knowledge base at", "empty.sqlite")
+    assert kb("import", str(IMPORTS / "acl-2019-florence-bertology.md"), cwd=tmp_path, db=str(db)).returncode == 0
     assert kb("stats", cwd=tmp_path, db=str(db)).returncode == 0
 
 

@@ -173,9 +173,9 @@ async def test_lists_sort_filter_and_scroll(engine):
         await settle(pilot)
         assert "1 of 23 papers · sorted by title (ascending)" in screen_text(app)
         await press(pilot, "s")
-        assert "sorted by year (ascending)" in screen_text(app)
+        assert "sorted by year (descending)" in screen_text(app)
         first = screen_text(app).split("Cited")[1].splitlines()[1]
-        assert "2019" in first  # year sorts newest first
+        assert "2019" in first  # year sorts newest first, and says so
         await press(pilot, "r", "end")
         assert "23 of 23 papers" in screen_text(app)
         await press(pilot, "f")
@@ -250,6 +250,10 @@ def test_cli_tui_uses_make_app(monkeypatch, tmp_path):
 
     monkeypatch.setattr(kb.tui, "make_app", lambda engine: Fake())
     db = tmp_path / "new" / "kb.sqlite"
+    result = CliRunner().invoke(main, ["--db", str(db)])  # nothing to browse yet: said, and nothing created
+    assert result.exit_code == 1 and "no knowledge base at" in result.output
+    assert ran == [] and not db.parent.exists()
+    assert CliRunner().invoke(main, ["--db", str(db), "init"]).exit_code == 0
     result = CliRunner().invoke(main, ["--db", str(db)])
     assert result.exit_code == 0, result.output
     assert ran == [True] and db.exists()

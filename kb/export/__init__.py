@@ -14,6 +14,7 @@ Or from the command line: ``kb export --format bibtex --conference "ICCV 2019" -
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -22,11 +23,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from kb.db import session_scope
-from kb.export.bibtex import export_bibtex
+from kb.export.bibtex import export_bibtex, iter_bibtex
 from kb.export.csl import export_csl_json
 from kb.export.markdown import export_markdown
-from kb.export.records import Selection, SelectionError, select_paper_ids
-from kb.files import write_text_atomically
+from kb.export.records import Selection, SelectionError, ensure_citekeys
+from kb.files import replace_atomically
 from kb.models import Paper
 from kb.queries import count as count_rows
 
@@ -49,21 +50,41 @@ class Exported:
     format: str
 
 
-def run(engine: Engine, fmt: str, selection: Selection = Selection(), unicode: bool = False,
-        output: Path | None = None) -> Exported:
-    """Export in one write transaction; write ``output`` (UTF-8) when given.
+def _pieces(session: Session, fmt: str, selection: Selection, unicode: bool) -> Iterator[str]:
+    """The export's text in pieces: BibTeX a batch of entries at a time, the other formats whole."""
+    if fmt == "bibtex":
+        return iter_bibtex(session, selection, unicode=unicode)
+    return iter([formats[fmt](session, selection, unicode=unicode)])
 
+
+def run(engine: Engine, fmt: str, selection: Selection = Selection(), unicode: bool = False,
+        output: Path | None = None, write: Callable[[str], object] | None = None) -> Exported:
+    """Export; write ``output`` (UTF-8) when given, else hand the text to ``write`` piece by piece when
+    given, else return it whole (``Exported.text``; empty when written).
+
+    Missing citekeys are assigned and stored first (a short write transaction); the text is then
+    produced in a read transaction and streamed: 100k BibTeX entries are never one string in memory,
+    and a slow reader of standard output (``kb export | less``) never holds the write lock.
     Raises :class:`SelectionError` for an unknown conference or talk, ``KeyError`` for an unknown format.
     """
-    exporter = formats[fmt]
+    if fmt not in formats:  # before anything is written
+        raise KeyError(fmt)
     with session_scope(engine, write=True) as session:
-        ids = select_paper_ids(session, selection)
-        text = exporter(session, selection, unicode=unicode)
+        ids = ensure_citekeys(session, selection)
         count = len(ids) if ids is not None else count_rows(session, Paper)
-    if output is not None:
-        # A private temporary file next to the target, then renamed: never half a file, never through a symlink.
-        write_text_atomically(output, text)
-    return Exported(text, count, fmt)
+    with session_scope(engine) as session:
+        pieces = _pieces(session, fmt, selection, unicode)
+        if output is not None:
+            # A private temporary file next to the target, then renamed: never half a file, never through a symlink.
+            with replace_atomically(output) as f:
+                for piece in pieces:
+                    f.write(piece)
+            return Exported("", count, fmt)
+        if write is not None:
+            for piece in pieces:
+                write(piece)
+            return Exported("", count, fmt)
+        return Exported("".join(pieces), count, fmt)
 
 
 __all__ = ["Exported", "Exporter", "Selection", "SelectionError", "formats", "run"]

@@ -21,6 +21,7 @@ handed to bibtexparser already enclosed, with an empty unparse stack: its
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 
 import bibtexparser
@@ -174,5 +175,17 @@ def format_bibtex(records: list[PaperRecord], unicode: bool = False) -> str:
 
 def export_bibtex(session: Session, selection: Selection = Selection(), unicode: bool = False) -> str:
     """BibTeX of the selected papers; assigns (and stores) missing citekeys. Formatted a batch at a time."""
-    parts = [format_bibtex(batch, unicode).strip("\n") for batch in ordered_batches(session, selection)]
-    return "\n\n".join(p for p in parts if p) + ("\n" if any(parts) else "")
+    return "".join(iter_bibtex(session, selection, unicode))
+
+
+def iter_bibtex(session: Session, selection: Selection | None = None, unicode: bool = False,
+                size: int = 2_000) -> Iterator[str]:
+    """:func:`export_bibtex`'s text in pieces, ``size`` entries each: 100k papers are never one string."""
+    first = True
+    for batch in ordered_batches(session, selection or Selection(), size):
+        part = format_bibtex(batch, unicode).strip("\n")
+        if part:
+            yield ("" if first else "\n\n") + part
+            first = False
+    if not first:
+        yield "\n"

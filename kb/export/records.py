@@ -205,12 +205,8 @@ def load_selection(session: Session, selection: Selection) -> list[PaperRecord]:
     return load_records(session, select_paper_ids(session, selection))
 
 
-def ordered_batches(session: Session, selection: Selection, size: int = 2_000) -> Iterator[list[PaperRecord]]:
-    """The selected papers in citekey order, ``size`` at a time: what :func:`load_selection` returns,
-    without holding 100k records (and their formatted text) in memory at once.
-
-    Missing citekeys are assigned first, in one pass over light rows, so every batch sees final keys.
-    """
+def ensure_citekeys(session: Session, selection: Selection) -> list[int] | None:
+    """Assign (and store) the missing citekeys of the selected papers; returns their ids (None: all papers)."""
     ids = select_paper_ids(session, selection)
     keyless = list(_rows(session, select(Paper.id, Paper.title, Paper.year).where(Paper.citekey.is_(None)), ids, Paper.id))
     if keyless:
@@ -220,6 +216,16 @@ def ordered_batches(session: Session, selection: Selection, size: int = 2_000) -
                                                                      Authorship.paper_id)}
         assign_citekeys(session, [(pid, title, year, firsts.get(pid)) for pid, title, year in keyless],
                         identifier_keys(session, [r[0] for r in keyless if not r[1] and r[0] not in firsts]))
+    return ids
+
+
+def ordered_batches(session: Session, selection: Selection, size: int = 2_000) -> Iterator[list[PaperRecord]]:
+    """The selected papers in citekey order, ``size`` at a time: what :func:`load_selection` returns,
+    without holding 100k records (and their formatted text) in memory at once.
+
+    Missing citekeys are assigned first, in one pass over light rows, so every batch sees final keys.
+    """
+    ids = ensure_citekeys(session, selection)
     order = [pid for key, pid in sorted(((key or "").lower(), pid) for pid, key in
                                         _rows(session, select(Paper.id, Paper.citekey), ids, Paper.id))]
     for start in range(0, len(order), size):

@@ -15,8 +15,10 @@ import re
 from dataclasses import dataclass
 
 
-_NUMERIC = re.compile(r"(?<![!\]])\[(\d{1,3}(?:\s*[,–\-]\s*\d{1,3})*)\](?!\()")
-_IEEE_RANGE = re.compile(r"\[(\d{1,3})\]\s*[–\-]\s*\[(\d{1,3})\]")
+# Up to 4 digits: reference lists run past [999]. A bracketed year such as "[2019]" is read too, and is
+# simply not linked (nor reported) when the post has no reference of that number (kb.ingest.linking).
+_NUMERIC = re.compile(r"(?<![!\]])\[(\d{1,4}(?:\s*[,–\-]\s*\d{1,4})*)\](?!\()")
+_IEEE_RANGE = re.compile(r"\[(\d{1,4})\]\s*[–\-]\s*\[(\d{1,4})\]")
 _FOOTNOTE = re.compile(r"\[\^([\w\-]{1,40})\]")
 # Each key's surroundings are possessive: the text between two keys could otherwise be split between the
 # tail of one and the head of the next in every way, and an unclosed "[@a a @a a …" took minutes.
@@ -50,7 +52,7 @@ class Cite:
 def _expand(numbers: str) -> list[int]:
     out: list[int] = []
     for part in re.split(r"\s*,\s*", numbers):
-        m = re.fullmatch(r"(\d{1,3})\s*[–\-]\s*(\d{1,3})", part)
+        m = re.fullmatch(r"(\d{1,4})\s*[–\-]\s*(\d{1,4})", part)
         if m:
             a, b = int(m.group(1)), int(m.group(2))
             if a <= b and b - a <= 50:

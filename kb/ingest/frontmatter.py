@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 import tomllib
 from typing import Any
@@ -40,9 +41,16 @@ def _jsonable(value: Any) -> Any:
         return [_jsonable(v) for v in value]
     if isinstance(value, (dt.date, dt.datetime, dt.time)):
         return value.isoformat()
-    if isinstance(value, (str, int, float, bool)) or value is None:
+    if isinstance(value, str):
+        return _ENTITY.sub(lambda m: html.unescape(m.group()), value) if "&" in value else value
+    if isinstance(value, (int, float, bool)) or value is None:
         return value
     return str(value)
+
+
+# An HTML character reference closed by ";" (Jekyll titles: "KDD 2016 &ndash; graphs"). Only closed ones:
+# html.unescape alone would also read "&copy" in "?a=1&copy=2" as ©.
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
 
 def split_front_matter(text: str, path: str = "<post>") -> tuple[dict[str, Any], str, int]:

@@ -97,8 +97,8 @@ def link_citations(x: Extraction, blocks: list[Block], ref_blocks: set[int], hit
     titles = [normalise_title(p.title) if p.title else "" for p in x.papers]
     numbered = any(p.marker and p.marker.strip("[]").isdigit() for p in x.papers)
     paren_style = numbered and not any(
-        c.kind == "numeric" for bi, b in enumerate(blocks) if bi not in ref_blocks and b.kind != "code"
-        for c in find_cites(b.text))
+        c.kind == "numeric" and (len(c.marker) < 6 or c.marker in index)  # "[2019]" is more likely a year
+        for bi, b in enumerate(blocks) if bi not in ref_blocks and b.kind != "code" for c in find_cites(b.text))
     for bi, block in enumerate(blocks):
         if bi in ref_blocks or block.kind == "code":
             continue
@@ -114,7 +114,7 @@ def link_citations(x: Extraction, blocks: list[Block], ref_blocks: set[int], hit
                 titles.append("")
             if paper is not None:
                 add(c.marker, paper, talk, block, c.start)
-            elif c.kind in ("numeric", "footnote") and x.papers:
+            elif x.papers and (c.kind == "footnote" or c.kind == "numeric" and len(c.marker) < 6):  # not "[2019]"
                 dangling.add(c.marker)
         for span in block.links:
             if span.image or not span.href:

@@ -38,7 +38,9 @@ _ROLE = re.compile(
 _CONJ = re.compile(r"\s*(?:,\s*)?(?:\band\b|&)\s*", re.IGNORECASE)
 # An initial: "A.", "A", "M.-W.", "J.R.", "Ch." — at most two letters, the
 # second lower-case only when dotted (so "Li" is a name but "Ch." an initial).
-_INITIAL = re.compile(r"^(?:[A-Z][a-z]?\.(?:-?[A-Z][a-z]?\.)*|[A-Z]{1,3}|[A-Z]\.?-[A-Z]\.?)$")
+# Upper-case letters of Latin-1 and Latin Extended-A too: "Ł.", "Š.", "Ö." are initials like "L.".
+UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĲĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽ"
+_INITIAL = re.compile(rf"^(?:[{UPPER}][a-z]?\.(?:-?[{UPPER}][a-z]?\.)*|[{UPPER}]{{1,3}}|[{UPPER}]\.?-[{UPPER}]\.?)$")
 _VANCOUVER_INITIALS = re.compile(r"^[A-Z]{1,3}$")
 _EMPHASIS = re.compile(r"(?<![\w])[*_]+|[*_]+(?![\w])")
 
@@ -52,7 +54,7 @@ def _is_initials(segment: str) -> bool:
 
 def _strip_period(text: str) -> str:
     """Drop a closing full stop unless it ends an initial or "Jr."."""
-    if text.endswith(".") and not re.search(r"(?:\b[A-Z]|\b[JS]r)\.$", text):
+    if text.endswith(".") and not re.search(rf"(?:\b[{UPPER}]|\b[JS]r)\.$", text):
         return text.rstrip(". ")
     return text
 

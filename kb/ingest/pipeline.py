@@ -261,12 +261,17 @@ def _assign_events(hits: list[TalkHit], event_hits, blocks: list[Block]) -> None
         if not before:
             continue
         last = before[-1]
-        # An event heading only covers the talks inside its section.
+        # An event heading only covers the talks inside its section; an event named in the text of a
+        # section ("## Monday — tutorials": "we went to the tutorial on X") only the talks of that section,
+        # not Tuesday's keynote under the next heading of the same level.
         if blocks[last.block].kind == "heading":
             lvl = blocks[last.block].level
             closed = any(blocks[j].kind == "heading" and blocks[j].level <= lvl for j in range(last.block + 1, h.block))
             if closed or (h.heading_level is not None and h.heading_level <= lvl):
                 continue
+        elif (lvl := _section_level(blocks, last.block)) is not None and any(
+                blocks[j].kind == "heading" and blocks[j].level <= lvl for j in range(last.block + 1, h.block + 1)):
+            continue
         group = [e for e in event_hits if e.group == last.group]
         if len(group) > 1:
             talks_since = [t for t in hits if (group[0].block, group[0].offset) <= (t.block, t.offset) <= (h.block, h.offset)]

@@ -59,7 +59,7 @@ def _split_marker(text: str) -> tuple[str | None, str]:
     if not m:
         return None, text
     label = m.group(1) or m.group(2) or (f"^{m.group(3)}" if m.group(3) else None)
-    if label and m.group(1) and not re.fullmatch(r"\^?\d{1,3}|\^?[A-Za-z][\w:\-]*\d{2,4}[a-z]?|\^\w+", label):
+    if label and m.group(1) and not re.fullmatch(r"\^?\d{1,4}|\^?[A-Za-z][\w:\-]*\d{2,4}[a-z]?|\^\w+", label):
         return None, text  # "[Keynote]" or "[Slides]" is not a marker
     return label, text[m.end():]
 
@@ -139,7 +139,7 @@ def find_references(blocks: list[Block]) -> tuple[list[RawReference], list[tuple
     for i, block in enumerate(blocks + [Block("paragraph", "", 0, 0)]):
         numbered = (
             i not in used and block.kind in ("paragraph", "item")
-            and bool(re.match(r"^\s*\[(?:\d{1,3}|[A-Za-z][\w\-]*\d{4}[a-z]?)\]\s+\S", block.text))
+            and bool(re.match(r"^\s*\[(?:\d{1,4}|[A-Za-z][\w\-]*\d{4}[a-z]?)\]\s+\S", block.text))
             and looks_like_reference(block.text)
         )
         if numbered:

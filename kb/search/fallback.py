@@ -8,12 +8,12 @@ every user word a bound parameter.
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, select
 
 from kb.models import Authorship, Conference, Event, Paper, Person, PersonAlias, Post, Talk, TalkSpeaker
 from kb.queries import authors_of, speakers_of
-from kb.search.query import Query
+from kb.search.query import Query, Words, conf_forms
 from kb.search.rank import Candidate, Hit, rank
 
 
@@ -39,6 +39,11 @@ def _years(column, q: Query) -> list:
     return conds
 
 
+def _conf_like(column, group: Words):
+    """Every word of one of the conference's spellings (``conf_forms``) in ``column``."""
+    return or_(*(and_(*(_like(column, w) for w in form)) for form in conf_forms(group)))
+
+
 def _talks(session: Session, q: Query, n: int) -> list[Candidate]:
     conf_id = func.coalesce(Event.conference_id, Post.conference_id)
     stmt = (select(Talk, Event.name, Conference.name, Conference.year).join(Post, Post.id == Talk.post_id)
@@ -48,8 +53,8 @@ def _talks(session: Session, q: Query, n: int) -> list[Candidate]:
                               _like(Conference.name, w), Talk.id.in_(_speaks(w))))
     for w in (w for group in q.speakers for w in group):
         stmt = stmt.where(Talk.id.in_(_speaks(w)))
-    for w in (w for group in q.confs for w in group):
-        stmt = stmt.where(_like(Conference.name, w))
+    for group in q.confs:
+        stmt = stmt.where(_conf_like(Conference.name, group))
     rows = session.exec(stmt.where(*_years(Conference.year, q)).order_by(Talk.id).limit(n)).all()
     speakers = speakers_of(session, [t.id for t, *_ in rows])
     return [Candidate("talk", t.id, t.title or "", "; ".join(p.name for p in speakers[t.id]),
@@ -62,8 +67,8 @@ def _papers(session: Session, q: Query, n: int) -> list[Candidate]:
         stmt = stmt.where(or_(_like(Paper.title, w), _like(Paper.venue, w), Paper.id.in_(_writes(w))))
     for w in (w for group in q.authors for w in group):
         stmt = stmt.where(Paper.id.in_(_writes(w)))
-    for w in (w for group in q.confs for w in group):
-        stmt = stmt.where(_like(Paper.venue, w))
+    for group in q.confs:
+        stmt = stmt.where(_conf_like(Paper.venue, group))
     rows = session.exec(stmt.where(*_years(Paper.year, q)).order_by(Paper.id).limit(n)).all()
     authors = authors_of(session, [p.id for p in rows])
     return [Candidate("paper", p.id, p.title or "", "; ".join(a.name for a in authors[p.id]), "", p.venue or "", p.year)
@@ -89,8 +94,8 @@ def _posts(session: Session, q: Query, n: int) -> list[Candidate]:
     stmt = select(Post, Conference.name, Conference.year).outerjoin(Conference, Conference.id == Post.conference_id)
     for w in q.text_words:
         stmt = stmt.where(or_(_like(Post.title, w), _like(Post.body, w), _like(Conference.name, w)))
-    for w in (w for group in q.confs for w in group):
-        stmt = stmt.where(_like(Conference.name, w))
+    for group in q.confs:
+        stmt = stmt.where(_conf_like(Conference.name, group))
     rows = session.exec(stmt.where(*_years(Conference.year, q)).order_by(Post.id).limit(n)).all()
     return [Candidate("post", p.id, p.title or p.path, "", p.body, conf or "", year) for p, conf, year in rows]
 

@@ -27,7 +27,7 @@ from rapidfuzz.distance import OSA
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
-from kb.search.query import Query, Words
+from kb.search.query import Query, Words, conf_forms
 from kb.search.rank import Candidate, Hit, rank
 
 VERSION = "pg-3"
@@ -263,7 +263,8 @@ def tsquery(q: Query, variants: dict[str, Words] | None = None, narrow: bool = F
     text = "AB" if narrow else ""  # narrow: free-text words only in titles and names
     parts = [_term(t, variants, text) for t in q.terms] + [_phrase(p, text) for p in q.phrases]
     parts += ["(" + " & ".join(_term(w, variants, "B") for w in group) + ")" for group in q.speakers + q.authors]
-    parts += [_phrase(c, "C") if len(c) > 1 else _lexeme(c[0], False, "C") for c in q.confs]
+    parts += ["(" + " | ".join(_phrase(f, "C") if len(f) > 1 else _lexeme(f[0], False, "C") for f in conf_forms(c))
+              + ")" for c in q.confs]
     return " & ".join(parts)
 
 

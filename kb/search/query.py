@@ -5,6 +5,8 @@
     speaker:zoph   author:"Andrea Vedaldi"   talks by / papers by (implies the kind)
     year:2019   year:2018..2020   year:..2015   year:2018..
     conf:ICCV   conf:"computer vision"   (a talk's or post's conference, a paper's venue)
+    conf:"NeurIPS 2017"   conf:iccv-2019   (a conference and its year: the same as conf:… year:…)
+    conf:NIPS = conf:NeurIPS   (names a conference has had: CONF_ALIASES)
     type:talk   type:paper|person   (talk, paper, person, post; plurals too)
 
 Anything else, including broken syntax (unbalanced quotes, ``NEAR(``, ``col:``,
@@ -30,6 +32,9 @@ KIND_ALIASES = {"talk": "talk", "talks": "talk", "paper": "paper", "papers": "pa
                 "author": "person", "authors": "person", "post": "post", "posts": "post"}
 FILTER_KEYS = ("speaker", "author", "year", "conf", "type")
 
+# Names one conference has had, folded: either finds both (NIPS became NeurIPS in 2018).
+CONF_ALIASES = {"nips": "neurips", "neurips": "nips"}
+
 MAX_QUERY_CHARS = 500  # a search box, not a document: longer input is cut, never rejected
 MAX_WORDS = 16  # FTS cost grows with every AND group; nobody types more
 MAX_WORD_CHARS = 40
@@ -40,6 +45,7 @@ MAX_WORD_CHARS = 40
 _WORD = re.compile(r"[^\W_]+")
 _FILTER = re.compile(r"(?i)(speaker|author|year|conf|type):")
 _YEAR = re.compile(r"^(\d{4})?(?:(\.\.)(\d{4})?)?$")
+_YEAR_WORD = re.compile(r"^(19|20)\d\d$")
 # Combining marks (the diacritics NFKD splits off), removed with one regex pass in C.
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))  # NUL and friends
@@ -123,6 +129,16 @@ def _year_range(value: str) -> tuple[int | None, int | None] | None:
     return lo, hi
 
 
+def conf_forms(group: Words) -> list[Words]:
+    """The spellings a ``conf:`` filter matches: as typed, and with former/later names (``nips`` ⇄ ``neurips``).
+
+    >>> conf_forms(('nips',))
+    [('nips',), ('neurips',)]
+    """
+    swapped = tuple(CONF_ALIASES.get(w, w) for w in group)
+    return [group] if swapped == group else [group, swapped]
+
+
 def parse_query(text: str) -> Query:
     """Parse what the user typed; never raises.
 
@@ -154,7 +170,11 @@ def parse_query(text: str) -> Query:
                 if wanted:
                     kinds = wanted if kinds is None else kinds & wanted
                     continue
-            if key in groups and (found := tuple(words(value))):
+            found = tuple(words(value))
+            if key == "conf" and len(found) > 1 and _YEAR_WORD.match(found[-1]) and year_min is year_max is None:
+                year_min = year_max = int(found[-1])  # conf:"NeurIPS 2017" is conf:NeurIPS year:2017
+                found = found[:-1]
+            if key in groups and found:
                 groups[key].append(found)
                 continue
             chunk = key + " " + value  # an unusable filter is just words
@@ -236,7 +256,8 @@ def fts_expression(q: Query, variants: dict[str, Words] | None = None, text_colu
     if text_columns and parts:
         parts = [f"{{{text_columns}}} : ({' AND '.join(parts)})"]
     parts += [f"names : ({_group(s, variants)})" for s in q.speakers + q.authors]
-    parts += [f"conf : ({_phrase(c) if len(c) > 1 else fts_string(c[0])})" for c in q.confs]
+    parts += [f"conf : ({' OR '.join(_phrase(f) if len(f) > 1 else fts_string(f[0]) for f in conf_forms(c))})"
+              for c in q.confs]
     if years and parts:
         parts.append(f"tags : ({' OR '.join(fts_string(f'y{y}') for y in years)})")
     return " AND ".join(parts)

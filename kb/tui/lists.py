@@ -24,21 +24,23 @@ from kb.tui.screens import KbScreen
 from kb.tui.table import Column, RowSource, VirtualTable
 
 COLUMNS: dict[str, list[Column]] = {
-    "conferences": [Column("name", "Conference", 0, sort="name"), Column("year", "Year", 6, "right", "year"),
-                    Column("location", "Location", 16), Column("events", "Events", 7, "right"),
+    "conferences": [Column("name", "Conference", 0, sort="name"), Column("year", "Year", 6, "right", "year", 4),
+                    Column("location", "Location", 16, least=10, grow=True), Column("events", "Events", 7, "right"),
                     Column("talks", "Talks", 6, "right", "talks"), Column("papers", "Papers", 7, "right", "papers")],
-    "talks": [Column("title", "Title", 0, sort="title"), Column("speakers", "Speakers", 22),
-              Column("event", "Event", 18, sort="event"), Column("conference", "Conference", 12, sort="conference"),
-              Column("type", "Kind", 9, sort="kind")],
+    "talks": [Column("title", "Title", 0, sort="title"), Column("speakers", "Speakers", 22, least=14, grow=True),
+              Column("event", "Event", 18, sort="event", least=10, grow=True),
+              Column("conference", "Conference", 16, sort="conference", least=12),  # "NeurIPS 2018" whole
+              Column("type", "Kind", 9, sort="kind", least=7)],
     "people": [Column("name", "Name", 0, sort="name"), Column("talks", "Talks", 6, "right", "talks"),
-               Column("papers", "Papers", 7, "right", "papers"), Column("url", "Homepage", 30)],
-    "papers": [Column("title", "Title", 0, sort="title"), Column("authors", "Authors", 24),
-               Column("year", "Year", 5, "right", "year"), Column("venue", "Venue", 16, sort="venue"),
-               Column("cited", "Cited", 6, "right", "cited")],
-    "links": [Column("label", "Label", 0, sort="label"), Column("type", "Kind", 9, sort="kind"),
-              Column("url", "URL", 0, sort="url"), Column("owner", "Belongs to", 20)],
-    "posts": [Column("title", "Title", 0, sort="title"), Column("date", "Date", 10, sort="date"),
-              Column("conference", "Conference", 14), Column("talks", "Talks", 6, "right")],
+               Column("papers", "Papers", 7, "right", "papers"), Column("url", "Homepage", 30, least=14, grow=True)],
+    "papers": [Column("title", "Title", 0, sort="title"), Column("authors", "Authors", 24, least=14, grow=True),
+               Column("year", "Year", 5, "right", "year", 4), Column("venue", "Venue", 16, sort="venue", least=10,
+                                                                      grow=True),
+               Column("cited", "Cited", 6, "right", "cited", 5)],
+    "links": [Column("label", "Label", 0, sort="label"), Column("type", "Kind", 9, sort="kind", least=7),
+              Column("url", "URL", 0, sort="url"), Column("owner", "Belongs to", 20, least=12, grow=True)],
+    "posts": [Column("title", "Title", 0, sort="title"), Column("date", "Date", 10, sort="date", least=10),
+              Column("conference", "Conference", 16, least=12, grow=True), Column("talks", "Talks", 6, "right")],
 }
 
 
@@ -90,7 +92,8 @@ class ListScreen(KbScreen):
                     id="filter")
         table = VirtualTable(COLUMNS[self.list_kind], self.source, open_row=_open_row, empty_text="Loading…",
                              id="table")
-        table.sort_key, table.descending = self.sort_key, self.descending
+        table.sort_key, table.descending = self.sort_key, queries.sorts_descending(
+            self.list_kind, self.sort_key, self.descending)
         yield table
         yield StatusLine(id="status")
 
@@ -116,14 +119,16 @@ class ListScreen(KbScreen):
         table = self.query_one(VirtualTable)
         self.source.set_ids(ids)
         table.empty_text = f"No {self.list_kind} match “{clean(text)}”." if text.strip() else f"No {self.list_kind} yet."
-        table.sort_key, table.descending = self.sort_key, self.descending
+        table.sort_key, table.descending = self.sort_key, queries.sorts_descending(
+            self.list_kind, self.sort_key, self.descending)
         table.reset(restore.get("cursor", 0), restore.get("scroll_y", 0))
         self._status()
 
     def _status(self) -> None:
         table = self.query_one(VirtualTable)
         n = len(self.source)
-        direction = "descending" if self.descending else "ascending"
+        direction = "descending" if queries.sorts_descending(self.list_kind, self.sort_key, self.descending) \
+            else "ascending"
         where = f"{table.cursor + 1 if n else 0} of {n:,}"
         self.query_one(StatusLine).text = (
             f" {where} {self.list_kind} · sorted by {self.sort_key} ({direction}) · f filter · s sort · r reverse")

@@ -17,6 +17,10 @@ KIND_LABELS = {"person": "person", "talk": "talk", "paper": "paper", "conference
                "event": "event", "post": "post"}
 
 
+ONE = {"conferences": "conference", "talks": "talk", "people": "person", "papers": "paper", "links": "link",
+       "posts": "post"}  # "people"[:-1] is not a word
+
+
 class EntityProvider(Provider):
     """Names from the knowledge base, matched as you type."""
 
@@ -40,7 +44,7 @@ class BrowseProvider(Provider):
 
     def _commands(self) -> list[tuple[str, Open, str]]:
         items = [("Home", Open("home"), "conferences, counts and recent posts")]
-        items += [(f"Browse {label.lower()}", Open("list", kind), f"the list of every {kind[:-1]}")
+        items += [(f"Browse {label.lower()}", Open("list", kind), f"the list of every {ONE[kind]}")
                   for kind, label in LIST_TITLES.items()]
         return items
 

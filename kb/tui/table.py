@@ -31,9 +31,11 @@ from kb.tui.safe import clean
 class Column:
     key: str
     label: str
-    width: int = 0  # 0: share the space left over
+    width: int = 0  # the width it would like; 0: a flexible column (titles) sharing what is left over
     align: str = "left"
     sort: str | None = None  # the kb.queries sort name, when sortable
+    least: int = 0  # never narrower than this ("NeurIPS 2018" keeps its year); 0: min(width, 6)
+    grow: bool = False  # takes a share of a wide terminal beyond ``width`` (venues, authors, locations)
 
 
 class RowSource:
@@ -118,15 +120,30 @@ class VirtualTable(ScrollView, can_focus=True):
     def body_height(self) -> int:
         return max(self.size.height - 1, 1)
 
+    FLEX_LEAST = 0.4  # flexible columns (titles) get at least this share of the row…
+    FLEX_MOST = 0.5  # …and at most this share, once every fixed column has its preferred width
+
     def _layout_columns(self, width: int) -> None:
-        """Fixed columns keep their width while the flexible ones (titles) get at least half the line."""
+        """Share the row: titles at least 40 %, every fixed column at least its ``least`` width, then
+        fixed columns toward their preferred width; on a wide terminal, what titles cannot use (past 50 %)
+        goes to the ``grow`` columns, so a long venue is not cut while the title column stays half empty."""
         flexible = [c for c in self.columns if not c.width] or [self.columns[0]]
-        fixed_cols = [c for c in self.columns if c.width and c not in flexible]
-        room = width - len(self.columns)
-        fixed = sum(c.width for c in fixed_cols)
-        scale = min(1.0, (room // 2) / fixed) if fixed else 1.0
-        widths = {id(c): max(int(c.width * scale), min(c.width, 4)) for c in fixed_cols}
-        share = max((room - sum(widths.values())) // len(flexible), 8)
+        fixed = [c for c in self.columns if c not in flexible]
+        room = max(width - len(self.columns), 8 * len(self.columns))
+        floor = {id(c): min(c.least or min(c.width, 6), c.width) for c in fixed}
+        spare = max(room - int(room * self.FLEX_LEAST) - sum(floor.values()), 0)
+        wanted = sum(c.width - floor[id(c)] for c in fixed)
+        ratio = min(1.0, spare / wanted) if wanted else 1.0
+        widths = {id(c): floor[id(c)] + int((c.width - floor[id(c)]) * ratio) for c in fixed}
+        left = room - sum(widths.values())
+        growers = [c for c in fixed if c.grow]
+        extra = left - int(room * self.FLEX_MOST)
+        if ratio == 1.0 and growers and extra > 0:
+            total = sum(c.width for c in growers)
+            for c in growers:
+                widths[id(c)] += extra * c.width // total
+            left = room - sum(widths.values())
+        share = max(left // len(flexible), 8)
         self._widths = [widths.get(id(c), share) for c in self.columns]
 
     def reset(self, cursor: int = 0, scroll_y: float = 0) -> None:

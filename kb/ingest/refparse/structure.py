@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from kb.ingest.names import split_authors
+from kb.ingest.names import UPPER, split_authors
 from kb.ingest.records import ParsedReference
 from kb.ingest.refparse import rules
 from kb.ingest.refparse.markup import strip_emphasis
@@ -39,7 +39,7 @@ def clean(text: str) -> str:
     while text != prev:
         prev = text
         text = text.strip(" ,;:")
-        if text.endswith(".") and not re.search(r"\b(?:[A-Z]|al|org|Inc|Ltd|Co|Jr|etc)\.$", text):
+        if text.endswith(".") and not re.search(rf"\b(?:[{UPPER}]|al|org|Inc|Ltd|Co|Jr|etc)\.$", text):
             text = text[:-1]
         if text and text[0] in _QUOTES and text[-1] in _QUOTES:
             text = text[1:-1]
