@@ -191,17 +191,18 @@ def _sync_correction(t: Session, e: UserEdit, keys: _SourceKeys, report: SyncRep
         return 0
     talk_id = _find(t, "talk", keys.of("talk", e.entity_id)) if e.entity == "talk" and e.entity_id >= 0 else None
     entity_id = post_id if e.entity == "post" else talk_id
+    value, anchor = (None if v is None else v.replace("\x00", "") for v in (e.value, e.anchor))  # PostgreSQL: no NUL
     mine = t.exec(select(UserEdit).where(UserEdit.entity == e.entity, UserEdit.field == e.field,
                                          (UserEdit.post_id == post_id) | (UserEdit.entity_id == post_id)
                                          if e.entity == "post" else UserEdit.post_id == post_id,
-                                         UserEdit.anchor == e.anchor)).first()
-    if mine is not None and mine.value == e.value:
+                                         UserEdit.anchor == anchor)).first()
+    if mine is not None and mine.value == value:
         return 0  # carried over by an earlier sync
     if mine is None and e.entity == "talk" and talk_id is not None:
         mine = t.exec(select(UserEdit).where(UserEdit.entity == "talk", UserEdit.entity_id == talk_id,
                                              UserEdit.field == e.field)).first()
     mine = mine or UserEdit(entity=e.entity, entity_id=entity_id if entity_id is not None else 0, field=e.field)
-    mine.value, mine.post_id, mine.anchor = e.value, post_id, e.anchor
+    mine.value, mine.post_id, mine.anchor = value, post_id, anchor
     t.add(mine)
     t.flush()
     if mine.entity_id == 0 and e.entity == "talk":  # its talk is not found by key: the re-write finds it by anchor

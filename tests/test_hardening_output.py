@@ -114,6 +114,7 @@ def test_database_passwords_are_redacted():
 @pytest.mark.postgres
 def test_kb_stats_never_prints_the_database_password(pg_url, tmp_path):
     url = pg_url.replace("postgresql://postgres@", "postgresql://postgres:s3cret-pw@")  # trust auth ignores it
+    assert kb("--db", url, "init", cwd=tmp_path).returncode == 0  # reading never creates a knowledge base
     proc = kb("--db", url, "stats", cwd=tmp_path)  # the last --db wins
     assert proc.returncode == 0, proc.stderr
     assert "s3cret-pw" not in proc.stdout + proc.stderr and "***" in proc.stdout
