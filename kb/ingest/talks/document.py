@@ -74,7 +74,8 @@ def doc_features(front_matter: dict, blocks: list[Block], source: str, hits: lis
     for w in re.findall(r"[a-z]+", name):
         if w in ("day", "days", "notes", "index", "readme", "summary", "recap", "review", "conference", "talks",
                  "sessions", "lightning", "keynotes", "workshop", "monday", "tuesday", "wednesday", "thursday",
-                 "friday", "saturday", "sunday", "highlights", "trip", "report"):
+                 "friday", "saturday", "sunday", "highlights", "trip", "report", "morning", "afternoon",
+                 "plenary", "plenaries", "session", "track", "panels", "meetup", "meetups"):
             f.append(f"file_{w}")
     if re.search(r"\d{4}", name):
         f.append("file_year")
@@ -87,6 +88,13 @@ def doc_features(front_matter: dict, blocks: list[Block], source: str, hits: lis
         f.append("title_notes")
     if re.search(r"\b(?:19|20)\d{2}\b", title):
         f.append("title_year")
+    titles = [h.title for h in hits if h.title]
+    if titles:
+        mean = sum(len(t.split()) for t in titles) / len(titles)
+        f.append(f"hit_words={bucket(round(mean))}")
+        sections = lex["non_talk_section"]
+        generic = sum(1 for t in titles if len(t.split()) <= 2 or t.lower().strip(" :.") in sections)
+        f.append(f"hit_generic={round(4 * generic / len(titles))}")
     named = sum(1 for b in heads if looks_like_person(b.text))
     f.append(f"named_heads={bucket(named)}")
     kinds = sum(1 for b in heads if any(w.lower() in lex["kind"] for w in b.text.split()))
