@@ -8,7 +8,6 @@ prints accuracy by repository folds instead. Deterministic (crfsuite's L-BFGS).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 import time
@@ -17,11 +16,12 @@ from pathlib import Path
 
 import pycrfsuite
 
-from kb.corpus import manifest, shared_dir
+from kb.corpus import manifest
 from kb.ingest.pipeline import prepare
 from kb.ingest.records import Problem
 from kb.ingest.talks import document
 from kb.ingest.talks.assemble import learned_hits
+from training.common import corpus_root, record_model
 
 PARAMS = {"c1": 0.0, "c2": 1.0, "max_iterations": 200}
 
@@ -107,9 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cv", type=int, default=0)
     ap.add_argument("--out", type=Path, default=document.HERE)
     args = ap.parse_args(argv)
-    root = args.shared or shared_dir()
+    root = corpus_root(args.shared)
     if root is None:
-        print("no shared/realcorpus found (set KB_SHARED or --shared)", file=sys.stderr)
         return 2
     t0 = time.perf_counter()
     items = examples(root, ("train", "dev"))
@@ -122,9 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     path = args.out / document.DOC_MODEL.name
     train(items, path)
-    meta = {"posts": len(items), "splits": "train,dev",
-            "model": {"sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "bytes": path.stat().st_size}}
-    (args.out / "document.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+    meta = record_model(path, args.out / "document.json", posts=len(items), splits="train,dev")
     print(f"trained: {meta['model']['bytes'] // 1024} KiB")
     return 0
 

@@ -10,7 +10,6 @@ the test split). Training is deterministic (crfsuite's L-BFGS): the same data gi
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 import time
@@ -19,11 +18,13 @@ from pathlib import Path
 
 import pycrfsuite
 
-from kb.corpus import annotated, shared_dir
+from kb.corpus import annotated
 from kb.evaluate import TITLE_RATIO, title_score
 from kb.ingest.papers import tagger as paper_model
 from kb.ingest.papers.tagger import find_mentions, line_candidates
 from kb.ingest.pipeline import prepare
+from kb.ingest.talks import model as talk_model
+from training.common import corpus_root, record_model
 
 PARAMS = {"c1": 0.05, "c2": 0.5, "max_iterations": 200}
 OVERSAMPLE = 5
@@ -62,7 +63,7 @@ def train(items, path: Path) -> None:
 
 def score(docs, path: Path, threshold: float) -> tuple[int, int, int]:
     """(tp, fp, fn) of mention titles against gold paper titles, one-to-one."""
-    paper_model._taggers.pop(path, None)
+    talk_model._taggers.pop(path, None)
     tp = fp = fn = 0
     for doc, gold in docs:
         p = prepare(doc.text(), doc.file.name)
@@ -107,7 +108,7 @@ def cv_end_to_end(exs, folds: int, path: Path, thresholds: tuple[float, ...]) ->
         paper_model.MODEL = path
         for f in range(folds):
             train([i for repo, _, _, items in exs if zlib.crc32(repo.encode()) % folds != f for i in items], path)
-            paper_model._taggers.clear()
+            talk_model._taggers.clear()
             held = [(f"{d.sha}.gold.json", d.file, d.text(), g, {"kind": d.kind})
                     for repo, d, g, _ in exs if zlib.crc32(repo.encode()) % folds == f]
             for th in thresholds:
@@ -116,7 +117,7 @@ def cv_end_to_end(exs, folds: int, path: Path, thresholds: tuple[float, ...]) ->
                     totals[th][k].add(Score(v["tp"], v["fp"], v["fn"]))
     finally:
         paper_model.MODEL, paper_model.THRESHOLD = shipped, threshold
-        paper_model._taggers.clear()
+        talk_model._taggers.clear()
     return {th: {k: {"p": round(v.precision, 3), "r": round(v.recall, 3), "f1": round(v.f1, 3)}
                  for k, v in t.items() if k in ("papers", "citations")} for th, t in totals.items()}
 
@@ -128,9 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cv", type=int, default=0, help="score title spans by N repository folds of train+dev instead")
     ap.add_argument("--out", type=Path, default=paper_model.HERE)
     args = ap.parse_args(argv)
-    root = args.shared or shared_dir()
+    root = corpus_root(args.shared)
     if root is None:
-        print("no shared/realcorpus found (set KB_SHARED or --shared)", file=sys.stderr)
         return 2
     t0 = time.perf_counter()
     splits = ("train", "dev") if args.cv else tuple(args.splits.split(","))
@@ -146,9 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         (args.out / "cv.crfsuite").unlink(missing_ok=True)
         return 0
     train([i for *_, items in exs for i in items], path)
-    meta = {"documents": len(exs), "positive_candidates": n_pos, "splits": args.splits,
-            "model": {"sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "bytes": path.stat().st_size}}
-    (args.out / "model.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+    meta = record_model(path, args.out / "model.json", documents=len(exs), positive_candidates=n_pos, splits=args.splits)
     print(f"trained in {time.perf_counter() - t0:.1f} s: {meta['model']['bytes'] // 1024} KiB")
     return 0
 

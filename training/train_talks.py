@@ -17,10 +17,11 @@ import sys
 import time
 from pathlib import Path
 
-from kb.corpus import annotated, shared_dir
+from kb.corpus import annotated
 from kb.ingest.talks import model as talk_model
 from kb.ingest.talks.examples import example
 from kb.teach import LINE_PARAMS, SPAN_PARAMS, fit, sample_examples, samples
+from training.common import corpus_root
 
 # The parameters, our sample posts and the fitting live in kb.teach (kb train uses them too).
 __all__ = ["LINE_PARAMS", "SPAN_PARAMS", "build", "fit", "sample_examples", "samples"]
@@ -52,9 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--out", type=Path, default=talk_model.HERE)
     args = ap.parse_args(argv)
-    root = args.shared or shared_dir()
+    root = corpus_root(args.shared)
     if root is None:
-        print("no shared/realcorpus found (set KB_SHARED or --shared)", file=sys.stderr)
         return 2
     t0 = time.perf_counter()
     exs, n = build(root, tuple(args.splits.split(",")), args.limit)

@@ -11,7 +11,6 @@ stages run as before.
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,27 +21,15 @@ from kb.ingest.papers.candidates import Candidate, candidates
 from kb.ingest.papers.features import candidate_features, line_context, line_words
 from kb.ingest.people import looks_like_person, split_display
 from kb.ingest.records import Name
+from kb.ingest.talks.model import tagger as load_tagger
 from kb.ingest.talks.units import Unit, units
 
 HERE = Path(__file__).parent
 MODEL = HERE / "papers.crfsuite"
 THRESHOLD = 0.7  # the classifier's probability a candidate must reach to be a paper
 
-_lock = threading.Lock()
-_taggers: dict[Path, pycrfsuite.Tagger] = {}
-
-
 def tagger(path: Path | None = None) -> pycrfsuite.Tagger | None:
-    path = path or MODEL
-    t = _taggers.get(path)
-    if t is None and path.exists():
-        with _lock:
-            t = _taggers.get(path)
-            if t is None:
-                t = pycrfsuite.Tagger()
-                t.open(str(path))
-                _taggers[path] = t
-    return t
+    return load_tagger(path or MODEL)
 
 
 @dataclass
