@@ -17,8 +17,6 @@ from typing import Any
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
-from kb.corrections import ADD, DELETE
-from kb.curation import CurationError
 from kb.models import Person, Post, Talk, TalkSpeaker, UserEdit, utcnow
 
 REVIEW = "review"
@@ -33,6 +31,8 @@ def _reviewable():
 
 def mark_reviewed(session: Session, post_id: int) -> None:
     """Accept the post as reviewed (again: the time moves on)."""
+    from kb.curation import CurationError
+
     if session.get(Post, post_id) is None:
         raise CurationError(f"no post with id {post_id}")
     edit = session.exec(select(UserEdit).where(UserEdit.entity == "post", UserEdit.entity_id == post_id,
@@ -45,6 +45,7 @@ def mark_reviewed(session: Session, post_id: int) -> None:
 
 def states(session: Session, post_ids: list[int]) -> dict[int, str]:
     """{post id: "new" | "edited" | "reviewed"} for the given posts."""
+    from kb.corrections import ADD, DELETE  # on first use: kb.queries (every list) imports this module
     ids = [i for i in post_ids if i is not None]
     out = {i: "new" for i in ids}
     if not ids:

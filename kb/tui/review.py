@@ -276,7 +276,7 @@ class ReviewScreen(KbScreen):
         if data["talks"]:
             index = ids.index(select) if select in ids else min(old or 0, len(ids) - 1)
             talks_list.highlighted = index
-            self._follow(index)
+            self.call_after_refresh(self._follow, index)  # once the source view has its size
         unsure = sum(t["confidence"] < 0.6 for t in data["talks"])
         self.query_one(StatusLine).text = (
             f" {data['state']} · {len(ids)} talk{'s' if len(ids) != 1 else ''}"
