@@ -45,7 +45,9 @@ def mark_reviewed(session: Session, post_id: int) -> None:
 
 def states(session: Session, post_ids: list[int]) -> dict[int, str]:
     """{post id: "new" | "edited" | "reviewed"} for the given posts."""
-    from kb.corrections import ADD, DELETE  # on first use: kb.queries (every list) imports this module
+    # on first use: kb.queries (every list) imports this module
+    from kb.corrections import ADD, DELETE
+
     ids = [i for i in post_ids if i is not None]
     out = {i: "new" for i in ids}
     if not ids:
