@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from sqlmodel import select
+from test_tui_helpers import press, screen_text, settle, type_text
 
 from kb.db import open_db, session_scope
 from kb.importer import import_paths
@@ -18,7 +19,6 @@ from kb.models import Annotation, Person, Post, Talk, TalkSpeaker, UserEdit
 from kb.tui import make_app
 from kb.tui.history import Location
 from kb.tui.messages import Open
-from test_tui_helpers import press, screen_text, settle, type_text
 
 REPO = Path(__file__).resolve().parents[1]
 ACL = REPO / "imports" / "acl-2019-florence-bertology.md"

@@ -198,6 +198,8 @@ def talk_label(t: dict[str, Any]) -> Text:
 class ReviewScreen(KbScreen):
     """``kb review``: correct one post's talks; every key is a durable correction."""
 
+    AUTO_FOCUS = "#review-talks"
+
     BINDINGS: ClassVar[list[Binding]] = [
         Binding("d", "delete", "Not a talk"),
         Binding("a", "add", "Add talk"),
@@ -280,7 +282,7 @@ class ReviewScreen(KbScreen):
         unsure = sum(t["confidence"] < 0.6 for t in data["talks"])
         self.query_one(StatusLine).text = (
             f" {data['state']} · {len(ids)} talk{'s' if len(ids) != 1 else ''}"
-            f"{f' · {unsure} unsure' if unsure else ''} · {clean(data['path'])} · ? keys")
+            f"{f' · {unsure} unsure' if unsure else ''} · {clean(data['path'].rsplit('/', 1)[-1])} · ? keys")
         if message:
             self.notify(message, timeout=3)
         if self.focused is None:
