@@ -357,3 +357,22 @@ async def test_markup_and_escape_codes_in_a_post_show_literally(tmp_path):
         assert talk_row
         assert "\x1b" not in text and "\x07" not in text
     engine.dispose()
+
+
+def test_the_review_mark_goes_with_kb_sync(kb, tmp_path):
+    from kb import review
+    from kb.sync import sync
+
+    engine, _folder = kb
+    acl = post_id(engine, ACL.name)
+    with session_scope(engine, write=True) as s:
+        review.mark_reviewed(s, acl)
+    target = open_db(tmp_path / "copy.sqlite")
+    sync(engine, target)
+    sync(engine, target)  # a second sync adds nothing
+    with session_scope(target) as s:
+        ids = dict(s.exec(select(Post.path, Post.id)).all())
+        got = review.states(s, list(ids.values()))
+        assert {p.rsplit("/", 1)[-1]: got[i] for p, i in ids.items()} == {ACL.name: "reviewed", CVPR.name: "new"}
+        assert len(s.exec(select(UserEdit).where(UserEdit.field == "review")).all()) == 1
+    target.dispose()
