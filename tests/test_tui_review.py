@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from sqlmodel import select
-from test_tui_helpers import press, screen_text, settle, type_text
+from test_tui_helpers import cursor_to, press, screen_text, settle, type_text
 
 from kb.db import open_db, session_scope
 from kb.importer import import_paths
@@ -235,7 +235,12 @@ async def test_r_marks_the_post_reviewed_and_home_and_posts_list_follow(kb):
         await press(pilot, "r")
         assert " reviewed · " in screen_text(app)
         await press(pilot, "h")
-        assert "1 post waits for review" in screen_text(app)
+        assert "Review  1 post waits for review" in screen_text(app)
+        await cursor_to(pilot, "1 post waits for review")
+        await press(pilot, "enter")  # the home page's line opens the post still waiting
+        assert type(app.screen).__name__ == "ReviewScreen"
+        assert app.screen.location.id == post_id(engine, CVPR.name)
+        await press(pilot, "h")
         await press(pilot, "6")
         rows = [line for line in screen_text(app).splitlines() if line.startswith(" ACL 2019, Florence")]
         assert len(rows) == 1 and rows[0].rstrip().endswith("reviewed")
