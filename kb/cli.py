@@ -648,6 +648,38 @@ def tui(ctx: Ctx) -> None:
     make_app(ctx.reader).run()
 
 
+@main.command()
+@click.argument("post", required=False)
+@db_option
+@pass_ctx
+def review(ctx: Ctx, post: str | None) -> None:
+    """Open the review screen for POST (an id or path): correct its talks with one key each.
+
+    Without POST, the unreviewed post with the most low-confidence talks. Keys: d not a talk,
+    a add a talk from the line, e/t title, s speakers, k kind, p not a person, r reviewed, ? help.
+
+    \b
+    Examples:  kb review
+               kb review imports/acl-2019-florence-bertology.md
+    """
+    from kb.db import session_scope
+    from kb.review import find_post, most_unsure
+
+    with session_scope(ctx.reader) as s:
+        post_id = find_post(s, post) if post else most_unsure(s)
+    if post_id is None:
+        err.print(f"error: {post}: no such post in the knowledge base (kb list posts)" if post
+                  else "error: no post to review: import some posts first (kb import imports/)", markup=False)
+        sys.exit(1)
+    try:
+        from kb.tui import make_app
+        from kb.tui.history import Location
+    except ImportError:
+        err.print("error: the terminal UI is not available (pip install textual)", markup=False)
+        sys.exit(1)
+    make_app(ctx.reader, start=Location("review", post_id)).run()
+
+
 from kb.cli_teach import corrections_group, train_cmd  # click commands only: their work is imported lazily
 
 main.add_command(corrections_group)

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from kb import review
 from kb.models import (Authorship, Citation, Conference, Event, IdentityCandidate, Link, Mention, Paper, Person,
                        Post, Reference, Talk, TalkSpeaker)
 
@@ -175,6 +176,7 @@ def home_summary(session: Session, recent: int = 8) -> dict[str, Any]:
         "conferences": [{"id": c.id, "name": c.name, "year": c.year, "location": c.location, **counts[c.id]}
                         for c in confs],
         "posts": [{"id": p.id, "title": p.title, "date": p.date, "path": p.path} for p in posts],
+        "to_review": review.waiting(session),
     }
 
 
@@ -304,8 +306,10 @@ def list_window(session: Session, kind: str, ids: list[int]) -> dict[int, dict[s
                                   .group_by(Talk.post_id)).all())
         rows = session.exec(select(Post, Conference).join(Conference, Conference.id == Post.conference_id, isouter=True)
                             .where(Post.id.in_(ids))).all()
+        states = review.states(session, ids)
         return {p.id: {"kind": "post", "id": p.id, "title": p.title or p.path.rsplit("/", 1)[-1], "date": p.date or "undated",
-                       "conference": f"{c.name} {c.year or ''}".strip() if c else "", "talks": talks.get(p.id, 0)}
+                       "conference": f"{c.name} {c.year or ''}".strip() if c else "", "talks": talks.get(p.id, 0),
+                       "review": "" if p.path.lower().endswith(".bib") else states[p.id]}
                 for p, c in rows}
     raise ValueError(f"unknown list kind {kind!r}")
 

@@ -93,6 +93,10 @@ class KbApp(App):
     def _make_screen(self, location: Location) -> KbScreen:
         if location.kind == "list":
             return ListScreen(location)
+        if location.kind == "review":
+            from kb.tui.review import ReviewScreen
+
+            return ReviewScreen(location)
         return PAGE_SCREENS[location.kind](location)
 
     def _show(self, location: Location) -> None:

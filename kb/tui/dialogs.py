@@ -170,10 +170,11 @@ class EditScreen(ModalScreen[tuple[str, str] | None]):
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
 
-    def __init__(self, what: str, values: dict[str, Any]) -> None:
+    def __init__(self, what: str, values: dict[str, Any], focus_value: bool = False) -> None:
         super().__init__()
         self.what = what
         self.values = values
+        self.focus_value = focus_value  # start in the value box (the first field's), ready to type
 
     def compose(self) -> ComposeResult:
         with Vertical(id="edit-box"):
@@ -188,7 +189,12 @@ class EditScreen(ModalScreen[tuple[str, str] | None]):
         self.query_one(Input).cursor_blink = not self.app.is_headless
         fields = self.query_one(OptionList)
         fields.highlighted = 0
-        fields.focus()
+        if self.focus_value:
+            first = next(iter(self.values.values()), None)
+            self.query_one(Input).value = "" if first is None else clean(first, newlines=False)
+            self.query_one(Input).focus()
+        else:
+            fields.focus()
 
     def _field(self) -> str:
         fields = self.query_one(OptionList)

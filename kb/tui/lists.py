@@ -40,7 +40,8 @@ COLUMNS: dict[str, list[Column]] = {
     "links": [Column("label", "Label", 0, sort="label"), Column("type", "Kind", 9, sort="kind", least=7),
               Column("url", "URL", 0, sort="url"), Column("owner", "Belongs to", 20, least=12, grow=True)],
     "posts": [Column("title", "Title", 0, sort="title"), Column("date", "Date", 10, sort="date", least=10),
-              Column("conference", "Conference", 16, least=12, grow=True), Column("talks", "Talks", 6, "right")],
+              Column("conference", "Conference", 16, least=12, grow=True), Column("talks", "Talks", 6, "right"),
+              Column("review", "Review", 8, least=8)],
 }
 
 

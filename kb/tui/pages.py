@@ -91,6 +91,10 @@ def home_page(data: dict[str, Any]) -> list[Block]:
     for n, (kind, label) in enumerate(LIST_TITLES.items(), start=1):
         text = Text(f"{n}  ", style="meta") + Text(label) + Text(f"  {counts[kind]:,}", style="meta")
         blocks.append(Block(text, "link", ("list", kind), 2))
+    waiting = data.get("to_review", 0)
+    text = Text("   Review  ") + (Text(f"{plural(waiting, 'post')} wait{'s' if waiting == 1 else ''} for review",
+                                       style="warn") if waiting else Text("every post is reviewed", style="meta"))
+    blocks.append(Block(text, "link", ("review", None), 2))
     blocks += section("Conferences", data["conferences"], lambda c: link(
         {"kind": "conference", "id": c["id"], "name": f"{c['name']} {c['year'] or ''}".strip()},
         f"{c['location'] + ' · ' if c['location'] else ''}{plural(c['events'], 'event')} · "

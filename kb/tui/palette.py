@@ -43,7 +43,8 @@ class BrowseProvider(Provider):
     """The lists and the home page, so the palette also works as a menu."""
 
     def _commands(self) -> list[tuple[str, Open, str]]:
-        items = [("Home", Open("home"), "conferences, counts and recent posts")]
+        items = [("Home", Open("home"), "conferences, counts and recent posts"),
+                 ("Review the next post", Open("review"), "the unreviewed post with the most unsure talks")]
         items += [(f"Browse {label.lower()}", Open("list", kind), f"the list of every {ONE[kind]}")
                   for kind, label in LIST_TITLES.items()]
         return items

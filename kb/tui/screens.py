@@ -217,7 +217,10 @@ class PostScreen(PageScreen):
     kind = "post"
     load = staticmethod(queries.post_detail)
     build = staticmethod(pages.post_side)
-    BINDINGS = [Binding("tab", "app.focus_next", "Switch pane", show=True)]
+    BINDINGS = [Binding("tab", "app.focus_next", "Switch pane", show=True), Binding("r", "review", "Review")]
+
+    def action_review(self) -> None:
+        self.post_message(Open("review", self.location.id))
 
     def compose_body(self) -> ComposeResult:
         from textual.widgets import Markdown

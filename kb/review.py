@@ -1,0 +1,145 @@
+"""Reviewing a post's extraction: what the review screen shows, and each post's review state.
+
+The corrections themselves are :mod:`kb.corrections`; this module only reads, plus one mark:
+"reviewed" is a :class:`~kb.models.UserEdit` of the post (entity ``post``, field ``review``, the time as
+value), so it is kept where the post's other corrections are, survives re-import and goes with ``kb sync``.
+
+A post is ``reviewed`` once marked; ``edited`` when it holds corrections but is not marked yet;
+``new`` otherwise. Posts wait for review until marked (``.bib`` files have no talks to review).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
+
+from kb.models import Person, Post, Talk, TalkSpeaker, UserEdit, utcnow
+
+REVIEW = "review"
+STATES = ("new", "edited", "reviewed")
+LOW_CONFIDENCE = 0.6
+_LOW = re.compile(r"^low confidence \((\d+(?:\.\d+)?)\)")
+
+
+def _reviewable():
+    return ~func.lower(Post.path).like("%.bib")
+
+
+def mark_reviewed(session: Session, post_id: int) -> None:
+    """Accept the post as reviewed (again: the time moves on)."""
+    from kb.curation import CurationError
+
+    if session.get(Post, post_id) is None:
+        raise CurationError(f"no post with id {post_id}")
+    edit = session.exec(select(UserEdit).where(UserEdit.entity == "post", UserEdit.entity_id == post_id,
+                                               UserEdit.field == REVIEW)).first()
+    edit = edit or UserEdit(entity="post", entity_id=post_id, field=REVIEW, post_id=post_id)
+    edit.value = utcnow().isoformat(timespec="seconds")
+    session.add(edit)
+    session.flush()
+
+
+def states(session: Session, post_ids: list[int]) -> dict[int, str]:
+    """{post id: "new" | "edited" | "reviewed"} for the given posts."""
+    # on first use: kb.queries (every list) imports this module
+    from kb.corrections import ADD, DELETE
+
+    ids = [i for i in post_ids if i is not None]
+    out = {i: "new" for i in ids}
+    if not ids:
+        return out
+    for pid, name in session.exec(select(UserEdit.entity_id, UserEdit.field).where(
+            UserEdit.entity == "post", UserEdit.entity_id.in_(ids))):
+        if name == REVIEW:
+            out[pid] = "reviewed"
+        elif name.startswith((ADD, DELETE)) and out[pid] == "new":
+            out[pid] = "edited"
+    talk_posts = select(Talk.post_id).join(UserEdit, (UserEdit.entity == "talk") & (UserEdit.entity_id == Talk.id))
+    edited = set(session.exec(talk_posts.where(Talk.post_id.in_(ids))).all())
+    edited |= set(session.exec(select(UserEdit.post_id).where(UserEdit.entity == "talk",
+                                                              UserEdit.post_id.in_(ids))).all())
+    for pid in edited:
+        if out.get(pid) == "new":
+            out[pid] = "edited"
+    return out
+
+
+def waiting(session: Session) -> int:
+    """How many posts wait for review (every post with talks to review that is not marked reviewed)."""
+    marked = select(UserEdit.entity_id).where(UserEdit.entity == "post", UserEdit.field == REVIEW)
+    return session.exec(select(func.count()).select_from(Post).where(_reviewable(), Post.id.not_in(marked))).one()
+
+
+def confidences(problems: str) -> dict[int, float]:
+    """{line: confidence} of the talks the extractor was unsure of (from the post's stored problems)."""
+    out: dict[int, float] = {}
+    try:
+        items = json.loads(problems or "[]")
+    except ValueError:
+        return out
+    for p in items if isinstance(items, list) else []:
+        m = _LOW.match(str(p.get("message", ""))) if isinstance(p, dict) else None
+        if m and isinstance(p.get("line"), int):
+            out[p["line"]] = min(float(m.group(1)), out.get(p["line"], 1.0))
+    return out
+
+
+def most_unsure(session: Session) -> int | None:
+    """The post to review first: not reviewed yet, most low-confidence talks, then most talks; None: no post."""
+    marked = set(session.exec(select(UserEdit.entity_id).where(UserEdit.entity == "post",
+                                                               UserEdit.field == REVIEW)).all())
+    best: tuple[int, int, int] | None = None
+    best_id = None
+    counts = dict(session.exec(select(Talk.post_id, func.count()).group_by(Talk.post_id)).all())
+    for pid, problems in session.exec(select(Post.id, Post.problems).where(_reviewable()).order_by(Post.id)):
+        low = sum(c < LOW_CONFIDENCE for c in confidences(problems).values())
+        key = (pid not in marked, low, counts.get(pid, 0))
+        if best is None or key > best:
+            best, best_id = key, pid
+    return best_id
+
+
+def post_for_review(session: Session, post_id: int) -> dict[str, Any] | None:
+    """The post's source lines and its talks (title, speakers, kind, event, line, confidence), in order."""
+    post = session.get(Post, post_id)
+    if post is None:
+        return None
+    talks = session.exec(select(Talk).where(Talk.post_id == post_id).order_by(Talk.position)).all()
+    speakers: dict[int, list[str]] = {t.id: [] for t in talks}
+    if talks:
+        for tid, name in session.exec(select(TalkSpeaker.talk_id, Person.name)
+                                      .join(Person, Person.id == TalkSpeaker.person_id)
+                                      .where(TalkSpeaker.talk_id.in_(list(speakers)))
+                                      .order_by(TalkSpeaker.talk_id, TalkSpeaker.position)):
+            speakers[tid].append(name)
+    from kb.models import Event
+
+    events = {}
+    ids = {t.event_id for t in talks if t.event_id}
+    if ids:
+        events = dict(session.exec(select(Event.id, Event.name).where(Event.id.in_(ids))).all())
+    sure = confidences(post.problems)
+    return {
+        "id": post.id, "path": post.path, "title": post.title or post.path.rsplit("/", 1)[-1],
+        "lines": (post.front_matter + post.body).split("\n"),
+        "state": states(session, [post.id])[post.id],
+        "talks": [{"id": t.id, "title": t.title, "speakers": speakers[t.id], "kind": t.kind,
+                   "event": events.get(t.event_id), "line": t.line,
+                   "confidence": sure.get(t.line, 1.0) if t.line else 1.0} for t in talks],
+    }
+
+
+def find_post(session: Session, name: str) -> int | None:
+    """A post named by its id, its stored path or the end of its path."""
+    if name.isdigit() and session.get(Post, int(name)) is not None:
+        return int(name)
+    found = session.exec(select(Post.id).where(Post.path == name)).first()
+    if found is None:
+        tail = name.replace("\\", "/").rsplit("/", 1)[-1]
+        hits = session.exec(select(Post.id).where(or_(Post.path == tail, Post.path.like(f"%/{tail}")))).all()
+        found = hits[0] if len(hits) == 1 else None
+    return found
