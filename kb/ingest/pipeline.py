@@ -60,9 +60,8 @@ def extract(text: str, source: str = "<post>", rules_only: bool = False) -> Extr
     _titles_from_heading_above(hits, blocks)
     if not rules_only and blocks:
         single = single_probability(doc_features(fm, blocks, source, hits))
-        if single is not None and single >= document.SINGLE and (single >= document.SURE or not document.several_speakers(hits)):
+        if single is not None and document.collapse(single, hits):
             hits = [single_talk(fm, blocks, source, hits, ref_blocks)]
-    _titles_from_heading_above(hits, blocks)
     _titles_from_cited_papers(hits, x.papers)
     _titles_announced_later(hits, blocks)
     _assign_events(hits, event_hits, blocks)

@@ -111,6 +111,11 @@ def single_probability(features: list[str], model: Path | None = None) -> float 
     return t.marginal("single", 0)
 
 
+def collapse(single: float, hits: list[TalkHit]) -> bool:
+    """Read the post as one talk? Talks by two different people found need the classifier to be sure."""
+    return single >= SINGLE and (single >= SURE or not several_speakers(hits))
+
+
 def _named(speaker: str) -> bool:
     """"Mara Bos", not "Key Takeaways": a known given name, or a first word no dictionary has."""
     words = speaker.split()
