@@ -28,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--shared", type=Path, default=None)
     ap.add_argument("-v", "--verbose", action="store_true")
     ap.add_argument("--rules", action="store_true", help="also score the rule detectors alone on the same documents")
+    ap.add_argument("--train-kind", choices=("all", "multi", "single"), default="all",
+                    help="train the fold models on these annotated documents only (all are scored)")
     args = ap.parse_args(argv)
     root = args.shared or shared_dir()
     docs = [(doc, gold) for doc, gold in annotated(root, ("train", "dev"))]
@@ -46,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
             te = [(d, g) for d, g in docs if fold_of[d.sha] == f]
             if not te:
                 continue
-            fit([examples[d.sha] for d, _ in docs if fold_of[d.sha] != f] + ours, paths)
+            fit([examples[d.sha] for d, _ in docs if fold_of[d.sha] != f and args.train_kind in ("all", d.kind)] + ours,
+                paths)
             talk_model._taggers.clear()
             res = score_items([(d.sha, d.file, d.text(), g, {"format": d.format}) for d, g in te])
             for k in ENTITY_TYPES:
