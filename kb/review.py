@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
-from kb.models import Person, Post, Talk, TalkSpeaker, UserEdit, utcnow
+from kb.models import Post, Talk, UserEdit, utcnow
 
 REVIEW = "review"
 STATES = ("new", "edited", "reviewed")
@@ -109,13 +109,9 @@ def post_for_review(session: Session, post_id: int) -> dict[str, Any] | None:
     if post is None:
         return None
     talks = session.exec(select(Talk).where(Talk.post_id == post_id).order_by(Talk.position)).all()
-    speakers: dict[int, list[str]] = {t.id: [] for t in talks}
-    if talks:
-        for tid, name in session.exec(select(TalkSpeaker.talk_id, Person.name)
-                                      .join(Person, Person.id == TalkSpeaker.person_id)
-                                      .where(TalkSpeaker.talk_id.in_(list(speakers)))
-                                      .order_by(TalkSpeaker.talk_id, TalkSpeaker.position)):
-            speakers[tid].append(name)
+    from kb.queries import speakers_of  # kb.queries reads review states from here
+
+    speakers = {tid: [p.name for p in people] for tid, people in speakers_of(session, [t.id for t in talks]).items()}
     from kb.models import Event
 
     events = {}
