@@ -30,11 +30,11 @@ def _words(text: str) -> list[str]:
     return [m.group() for m in TOKEN.finditer(text) if m.group()[:1].isalnum()]
 
 
-def line_context(block: Block, unit: Unit) -> list[str]:
-    """Features every candidate of the line shares."""
+def line_context(block: Block, unit: Unit, lw: LineWords) -> list[str]:
+    """Features every candidate of the line shares (``lw``: the line's words, from :func:`line_words`)."""
     lex = lexicon()
     line = block.text[unit.start:unit.end]
-    words = [w.lower().rstrip(".") for w in _words(line)]
+    words = lw.lower
     f = [f"ukind={unit.kind}{unit.level if unit.kind in ('heading', 'item') else ''}", f"lwords={bucket(len(words))}",
          f"ubold={unit.bold}"]
     if any(w in lex["paper_cue"] for w in words):
@@ -46,7 +46,7 @@ def line_context(block: Block, unit: Unit) -> list[str]:
     if re.search(r"\bet\.?\s*al\b", line):
         f.append("line_etal")
     section = " ".join(block.section[-2:]).lower()
-    for w in set(_words(section)):
+    for w in sorted(set(_words(section))):
         if w in lex["paper_cue"] or w in ("reading", "references", "bibliography", "papers", "books", "resources"):
             f.append(f"sec={w}")
     if section and any(w in lex["kind"] for w in _words(section)):

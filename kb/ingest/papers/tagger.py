@@ -55,8 +55,8 @@ def line_candidates(blocks: list[Block], skip: set[int]) -> list[tuple[Unit, lis
         block = blocks[u.block]
         cs = candidates(block, u, u.block)
         if cs:
-            shared = line_context(block, u)
             lw = line_words(block, u)
+            shared = line_context(block, u, lw)
             out.append((u, cs, [candidate_features(block, u, c, shared, lw) for c in cs]))
     return out
 
