@@ -5,6 +5,12 @@ The posts themselves are never in this repository (their licences mostly say not
 license, kind, event, field, format) and ``splits.tsv`` (train/dev/test by repository). Our
 annotations live in ``corpus/annotations/<blob_sha>.gold.json`` (second annotators' files in
 ``corpus/annotations/second/``), so a post is found again by the sha of its exact bytes.
+
+More posts we collected ourselves from public repositories (never from a repository reserved for
+evaluation, ``../shared/corpus/excluded-repos.sha256``) are training data too: their provenance is
+``corpus/collected/MANIFEST.tsv`` (same columns), their annotations ``corpus/annotations/collected/``,
+and their texts stay outside this repository in ``$KB_COLLECTED`` or ``../collected/`` (a
+``posts/`` folder as the manifest names them). Without those texts they are left out.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ANNOTATIONS = REPO_ROOT / "corpus" / "annotations"
+COLLECTED = REPO_ROOT / "corpus" / "collected" / "MANIFEST.tsv"
 SPLITS = ("train", "dev", "test")
 
 
@@ -26,6 +33,14 @@ def shared_dir() -> Path | None:
     """``$KB_SHARED`` or the ``shared/`` folder beside this checkout; None when absent."""
     for cand in (os.environ.get("KB_SHARED"), REPO_ROOT.parent / "shared"):
         if cand and (Path(cand) / "realcorpus" / "MANIFEST.tsv").is_file():
+            return Path(cand)
+    return None
+
+
+def collected_dir() -> Path | None:
+    """``$KB_COLLECTED`` or the ``collected/`` folder beside this checkout: the texts of our collected posts."""
+    for cand in (os.environ.get("KB_COLLECTED"), REPO_ROOT.parent / "collected"):
+        if cand and (Path(cand) / "posts").is_dir():
             return Path(cand)
     return None
 
@@ -64,8 +79,20 @@ def manifest(root: Path) -> dict[str, Doc]:
     return out
 
 
+def collected() -> dict[str, Doc]:
+    """blob sha → :class:`Doc` for every collected post whose text is here (all of them train)."""
+    base = collected_dir()
+    if base is None or not COLLECTED.is_file():
+        return {}
+    with open(COLLECTED, encoding="utf-8") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    return {r["blob_sha"]: Doc(r["blob_sha"], base / r["file"], r["repo"], "train", r["kind"], r["format"], r["field"])
+            for r in rows if (base / r["file"]).is_file()}
+
+
 def annotated(root: Path, splits: tuple[str, ...] = SPLITS, folder: Path = ANNOTATIONS) -> Iterator[tuple[Doc, dict]]:
-    """(document, gold record) for every annotation in ``folder`` whose post is in ``splits``, by sha."""
+    """(document, gold record) for every annotation in ``folder`` whose post is in ``splits``, by sha;
+    with the default folder, also our collected posts (train) whose texts are here."""
     docs = manifest(root)
     for path in sorted(folder.glob("*.gold.json")):
         sha = path.name.split(".")[0]
@@ -73,4 +100,11 @@ def annotated(root: Path, splits: tuple[str, ...] = SPLITS, folder: Path = ANNOT
         if doc is None:
             raise ValueError(f"{path}: no post with blob sha {sha} in {root / 'realcorpus' / 'MANIFEST.tsv'}")
         if doc.split in splits:
+            yield doc, json.loads(path.read_text(encoding="utf-8"))
+    if folder != ANNOTATIONS or "train" not in splits:
+        return
+    extra = collected()
+    for path in sorted((folder / "collected").glob("*.gold.json")):
+        doc = extra.get(path.name.split(".")[0])
+        if doc is not None:
             yield doc, json.loads(path.read_text(encoding="utf-8"))

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from kb.corpus import ANNOTATIONS, annotated, manifest, shared_dir
+from kb.corpus import ANNOTATIONS, COLLECTED, annotated, collected, collected_dir, manifest, shared_dir
 from kb.ingest.dialects import loose_headings
 from kb.ingest.markdown import walk
 from kb.ingest.pipeline import extract, prepare
@@ -243,25 +243,57 @@ def _loose(text: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[*_`]", "", text)).strip().lower()
 
 
+def _check_gold(path, docs) -> None:
+    sha = path.name.split(".")[0]
+    assert sha in docs, f"{path.name}: no corpus post has blob {sha}"
+    gold = json.loads(path.read_text(encoding="utf-8"))
+    assert list(gold) == ["source", "front_matter", "conference", "events", "talks", "people", "papers",
+                          "links", "non_entities", "edge_cases"], path.name
+    post = _loose(docs[sha].text())
+    refs = {p["ref"] for p in gold["papers"]}
+    people = {p["name"] for p in gold["people"]}
+    for talk in gold["talks"]:
+        if not talk.get("title_inferred"):
+            assert _loose(talk["title"]) in post, f"{path.name}: title {talk['title']!r} not in the post"
+        assert set(talk["speakers"]) <= people, f"{path.name}: a speaker of {talk['title']!r} is not in people"
+        assert set(talk["cites"]) <= refs, f"{path.name}: a cite of {talk['title']!r} is not a paper ref"
+
+
 @needs_corpus
 def test_every_annotation_names_a_corpus_post_and_its_text_is_verbatim():
     docs = manifest(SHARED)
     files = sorted(ANNOTATIONS.glob("*.gold.json")) + sorted((ANNOTATIONS / "second").glob("*.gold.json"))
     assert len(files) >= 160
     for path in files:
-        sha = path.name.split(".")[0]
-        assert sha in docs, f"{path.name}: no corpus post has blob {sha}"
-        gold = json.loads(path.read_text(encoding="utf-8"))
-        assert list(gold) == ["source", "front_matter", "conference", "events", "talks", "people", "papers",
-                              "links", "non_entities", "edge_cases"], path.name
-        post = _loose(docs[sha].text())
-        refs = {p["ref"] for p in gold["papers"]}
-        people = {p["name"] for p in gold["people"]}
-        for talk in gold["talks"]:
-            if not talk.get("title_inferred"):
-                assert _loose(talk["title"]) in post, f"{path.name}: title {talk['title']!r} not in the post"
-            assert set(talk["speakers"]) <= people, f"{path.name}: a speaker of {talk['title']!r} is not in people"
-            assert set(talk["cites"]) <= refs, f"{path.name}: a cite of {talk['title']!r} is not a paper ref"
+        _check_gold(path, docs)
+
+
+def test_collected_posts_come_from_no_corpus_or_reserved_repository():
+    """Our collected posts (provenance in corpus/collected/MANIFEST.tsv) are from repositories neither in
+    ../shared/realcorpus nor reserved for evaluation, and every collected annotation names one of them."""
+    import csv
+
+    with open(COLLECTED, encoding="utf-8") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    shas = {r["blob_sha"] for r in rows}
+    assert len(shas) == len(rows) >= 10
+    assert {p.name.split(".")[0] for p in (ANNOTATIONS / "collected").glob("*.gold.json")} <= shas
+    if SHARED is None:
+        pytest.skip("../shared not mounted: the corpus and the reserved list are there")
+    reserved = set((SHARED / "corpus" / "excluded-repos.sha256").read_text().split())
+    ours = {d.repo for d in manifest(SHARED).values()}
+    for r in rows:
+        assert hashlib.sha256(r["repo"].lower().encode()).hexdigest() not in reserved, r["repo"]
+        assert r["repo"] not in ours, r["repo"]
+
+
+@pytest.mark.skipif(collected_dir() is None, reason="the collected posts' texts are not here (../collected or $KB_COLLECTED)")
+def test_every_collected_annotation_is_verbatim_in_its_post():
+    docs = collected()
+    files = sorted((ANNOTATIONS / "collected").glob("*.gold.json"))
+    assert files and all(path.name.split(".")[0] in docs for path in files)
+    for path in files:
+        _check_gold(path, docs)
 
 
 @needs_corpus

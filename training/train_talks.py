@@ -27,11 +27,14 @@ from training.common import corpus_root
 __all__ = ["LINE_PARAMS", "SPAN_PARAMS", "build", "fit", "sample_examples", "samples"]
 
 
-def build(root: Path, splits: tuple[str, ...], limit: int | None = None):
-    """Examples of our samples and of the annotated documents of ``splits`` (first ``limit`` only)."""
+def build(root: Path, splits: tuple[str, ...], limit: int | None = None, kind: str = "all"):
+    """Examples of our samples and of the annotated documents of ``splits`` (first ``limit`` only; of one
+    ``kind``, multi or single, unless all)."""
     exs = sample_examples(root)
     n = 0
     for doc, gold in annotated(root, splits):
+        if kind not in ("all", doc.kind):
+            continue
         if limit is not None and n >= limit:
             break
         n += 1
@@ -51,13 +54,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--splits", default="train,dev", help="comma-separated splits to train on")
     ap.add_argument("--eval", default=None, help="split to score afterwards (dev; test only for reporting)")
     ap.add_argument("--limit", type=int, default=None)
+    ap.add_argument("--kind", choices=("all", "multi", "single"), default="multi",
+                    help="train on these annotated documents only (the shipped models: multi-talk ones; training "
+                         "on the single-talk notes too is even by folds and costs our samples, see README)")
     ap.add_argument("--out", type=Path, default=talk_model.HERE)
     args = ap.parse_args(argv)
     root = corpus_root(args.shared)
     if root is None:
         return 2
     t0 = time.perf_counter()
-    exs, n = build(root, tuple(args.splits.split(",")), args.limit)
+    exs, n = build(root, tuple(args.splits.split(",")), args.limit, args.kind)
     heads = sum(ex.line_labels.count("H") for ex in exs)
     unmatched = sum(len(ex.unmatched) for ex in exs)
     print(f"{n} annotated documents + {len(exs) - n} samples, {heads} talk heads, {unmatched} gold talks not located "
@@ -65,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     paths = {"lines": args.out / talk_model.LINES_MODEL.name, "spans": args.out / talk_model.SPANS_MODEL.name}
     fit(exs, paths)
-    meta = {"documents": n, "samples": len(exs) - n, "talk_heads": heads, "splits": args.splits, "limit": args.limit,
+    meta = {"documents": n, "samples": len(exs) - n, "talk_heads": heads, "splits": args.splits, "kind": args.kind,
+            "limit": args.limit,
             "models": {p.name: {"sha256": sha256(p), "bytes": p.stat().st_size} for p in paths.values()}}
     (args.out / "models.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     print(f"trained in {time.perf_counter() - t0:.1f} s: " +
