@@ -11,7 +11,15 @@ import re
 
 import pytest
 
-from kb.corpus import ANNOTATIONS, COLLECTED, annotated, collected, collected_dir, manifest, shared_dir
+from kb.corpus import (
+    ANNOTATIONS,
+    COLLECTED,
+    annotated,
+    collected,
+    collected_dir,
+    manifest,
+    shared_dir,
+)
 from kb.ingest.dialects import loose_headings
 from kb.ingest.markdown import walk
 from kb.ingest.pipeline import extract, prepare
