@@ -20,7 +20,7 @@ from pathlib import Path
 from kb.corpus import annotated
 from kb.ingest.talks import model as talk_model
 from kb.ingest.talks.examples import example
-from kb.teach import LINE_PARAMS, SPAN_PARAMS, fit, sample_examples, samples
+from kb.teach import LINE_PARAMS, SAMPLE_REPEAT, SPAN_PARAMS, fit, sample_examples, samples
 from training.common import corpus_root
 
 # The parameters, our sample posts and the fitting live in kb.teach (kb train uses them too).
@@ -66,12 +66,12 @@ def main(argv: list[str] | None = None) -> int:
     exs, n = build(root, tuple(args.splits.split(",")), args.limit, args.kind)
     heads = sum(ex.line_labels.count("H") for ex in exs)
     unmatched = sum(len(ex.unmatched) for ex in exs)
-    print(f"{n} annotated documents + {len(exs) - n} samples, {heads} talk heads, {unmatched} gold talks not located "
+    print(f"{n} annotated documents + {(len(exs) - n) // SAMPLE_REPEAT} samples (x{SAMPLE_REPEAT}), {heads} talk heads, {unmatched} gold talks not located "
           f"({time.perf_counter() - t0:.1f} s)")
     args.out.mkdir(parents=True, exist_ok=True)
     paths = {"lines": args.out / talk_model.LINES_MODEL.name, "spans": args.out / talk_model.SPANS_MODEL.name}
     fit(exs, paths)
-    meta = {"documents": n, "samples": len(exs) - n, "talk_heads": heads, "splits": args.splits, "kind": args.kind,
+    meta = {"documents": n, "samples": (len(exs) - n) // SAMPLE_REPEAT, "sample_repeat": SAMPLE_REPEAT, "talk_heads": heads, "splits": args.splits, "kind": args.kind,
             "limit": args.limit,
             "models": {p.name: {"sha256": sha256(p), "bytes": p.stat().st_size} for p in paths.values()}}
     (args.out / "models.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")

@@ -34,6 +34,7 @@ from kb.ingest.prose import (
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8}
 _ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth)\b", re.IGNORECASE)
 _SEPARATORS = re.compile(r"\s+[—–]\s+|\s+-{1,2}\s+|:\s+|\s+\|\s+|\s+by\s+|@")
+_TRAILING_PARENS = re.compile(r"^([^()]{3,}?)\s*\(([^()]{3,80})\)$")
 _AFFIL = re.compile(r"\s*[(\[]([^)\]]{2,80})[)\]]\s*$|,\s+([A-Z][^,]{1,60})$")
 KIND_PREFIX = re.compile(r"^((?:(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|last|closing|opening)\s+)?"
                          r"(?:invited|keynote|plenary|opening|closing|award|contributed)?\s*(?:talk|keynote|speaker|lecture|"
@@ -127,6 +128,12 @@ def split_title_speaker(text: str, allow_surnames: bool = False) -> tuple[str | 
         word = m.group(1).lower()
         kind = "keynote" if ("keynote" in word or "plenary" in word) else EVENT_WORDS.get(word.split()[-1])
         text = m.group(2)
+    trailing = _TRAILING_PARENS.match(text)
+    if trailing:  # "Title (Jane Doe)", "Title (Jane Doe, Stanford)", "Title (Doe and Roe)"
+        names = names_in(re.split(r"\s*[,;]\s*|\s+[—–-]\s+", trailing.group(2))[0])
+        title = clean_title(trailing.group(1))
+        if names and title and len(title.split()) >= 2 and not looks_like_person(title):
+            return title, names, kind
     on_topic = re.match(r"^(.{3,80}?)\s*(?:\([^()]{1,80}\))?,?\s+on\s+(.{4,120})$", text)
     if on_topic and looks_like_person(on_topic.group(1).strip()):  # "Cordelia Schmid (Inria), on learning from video"
         return clean_title(on_topic.group(2)), [canonical_name(on_topic.group(1).strip())], kind

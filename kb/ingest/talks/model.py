@@ -107,11 +107,16 @@ def siblings(a: Analysis, labels: list[str]) -> list[str]:
     * a head that is a prominent line followed by a speaker line ("**B. Title**" then "speaker: Jane
       Doe") makes every line of the same shape followed by a speaker line a head;
     * a shape of heading or bold line whose lines are at least half heads (two or more) makes the
-      rest of them heads.
+      rest of them heads;
+    * a heading or bold line of a head's shape that the rule detectors read as a titled talk with a
+      speaker ("### Fast builds (John Roe)" after "### Keynote: Testing at Scale (Jane Doe)") is a head.
     """
     shapes = [u.shape for u in a.units]
     strong = {shapes[k] for k, lab in enumerate(labels) if lab == "H" and SPEAKER_NEXT in a.line_features[k]}
-    out = ["H" if shapes[k] in strong and SPEAKER_NEXT in a.line_features[k] else lab for k, lab in enumerate(labels)]
+    headed = {shapes[k] for k, lab in enumerate(labels) if lab == "H"}
+    out = ["H" if (shapes[k] in strong and SPEAKER_NEXT in a.line_features[k]) or (
+        shapes[k] in headed and (a.units[k].kind == "heading" or a.units[k].bold)
+        and any(h.title and h.speakers for h in a.rule_hits.get(k, []))) else lab for k, lab in enumerate(labels)]
     total: dict[str, int] = {}
     heads: dict[str, int] = {}
     for k, sh in enumerate(shapes):
