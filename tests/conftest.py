@@ -1,4 +1,8 @@
-"""Shared fixtures: the seed post from ../shared, temporary databases."""
+"""Shared fixtures: the repo's own sample post (tests/fixtures/sample), the seed post from ../shared, temporary databases.
+
+Tests import the sample post (``sample_*``, ``sampled``); only the tests that check the seed's own gold use the
+``seed_*`` fixtures, which skip with the reason when ../shared is not mounted beside the repo.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,8 @@ SEED = SHARED / "corpus" / "iccv-2019-seoul.md"
 SEED_GOLD = SHARED / "corpus" / "iccv-2019-seoul.gold.json"
 IMPORTS = REPO / "imports"
 FIXTURES = REPO / "tests" / "fixtures"
+SAMPLE = FIXTURES / "sample" / "iccv-2017-venice.md"
+SAMPLE_GOLD = FIXTURES / "sample" / "iccv-2017-venice.gold.json"
 
 
 def _need_seed() -> None:
@@ -39,6 +45,21 @@ def seed_gold() -> dict:
 
 
 @pytest.fixture
+def sample_path() -> Path:
+    return SAMPLE
+
+
+@pytest.fixture
+def sample_text() -> str:
+    return SAMPLE.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def sample_gold() -> dict:
+    return json.loads(SAMPLE_GOLD.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
 def engine(tmp_path):
     from kb.db import open_db
 
@@ -48,11 +69,11 @@ def engine(tmp_path):
 
 
 @pytest.fixture
-def seeded(engine, seed_path):
-    """A database holding the imported seed post."""
+def sampled(engine):
+    """A database holding the imported sample post."""
     from kb.importer import import_paths
 
-    summary = import_paths(engine, [seed_path])
+    summary = import_paths(engine, [SAMPLE])
     assert summary.count("new") == 1, summary.results
     return engine
 
