@@ -1,4 +1,4 @@
-"""Shared fixtures: the repo's own sample post (tests/fixtures/sample), the seed post from ../shared, temporary databases.
+"""Shared fixtures: our own sample post (tests/fixtures/sample), the seed post from ../shared, temporary databases.
 
 Tests import the sample post (``sample_*``, ``sampled``); only the tests that check the seed's own gold use the
 ``seed_*`` fixtures, which skip with the reason when ../shared is not mounted beside the repo.

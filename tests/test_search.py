@@ -18,7 +18,8 @@ from kb.search.query import fts_expression
 from tests.conftest import SAMPLE
 
 ICCV_TALKS = {"Uncertainty in deep geometric vision", "Low-rank filters for fast networks",
-              "Object detection, from proposals to dense predictors", "Instance segmentation with region-based networks",
+              "Object detection, from proposals to dense predictors",
+              "Instance segmentation with region-based networks",
               "Speed and accuracy trade-offs for modern detectors", "Designing networks for mobile devices"}
 NEURIPS = """---
 title: NeurIPS 2018 in Montréal
@@ -119,7 +120,8 @@ def test_year_and_conference_filters(kb_engine):
 
 def test_speaker_author_type_filters_and_phrases(kb_engine):
     assert [h.title for h in run(kb_engine, "speaker:howard")] == ["Designing networks for mobile devices"]
-    assert [h.title for h in run(kb_engine, "speaker:girshik")] == ["Object detection, from proposals to dense predictors"]
+    girshick_talk = "Object detection, from proposals to dense predictors"
+    assert [h.title for h in run(kb_engine, "speaker:girshik")] == [girshick_talk]
     authored = run(kb_engine, "author:girshick")
     assert authored and all(h.kind == "paper" for h in authored)
     assert {h.title for h in authored} == {"Rich feature hierarchies for accurate object detection and semantic "
