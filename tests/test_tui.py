@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from kb.db import open_db, session_scope
-from kb.models import Paper, Person, Talk, TalkSpeaker
+from kb.models import Person, Talk
 from kb.tui import make_app
 from kb.tui.history import Location
 from test_tui_helpers import cursor_to, entity_id, press, sample_db, screen_text, settle, type_text
@@ -147,7 +147,8 @@ async def test_open_link_in_browser_and_copy_bibtex(engine, monkeypatch):
         await press(pilot, "enter")
         assert type(app.screen).__name__ == "PaperScreen"
         await press(pilot, "b")
-        assert app.clipboard.startswith("@inproceedings{") and "title = {Focal loss for dense object detection}" in app.clipboard
+        assert app.clipboard.startswith("@inproceedings{")
+        assert "title = {Focal loss for dense object detection}" in app.clipboard
 
 
 async def test_mouse_click_on_a_name_opens_it(engine):
