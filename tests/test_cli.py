@@ -16,30 +16,30 @@ def run(*args, **kw):
     return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False, **kw)
 
 
-def test_import_stats_list(tmp_path, seed_path):
+def test_import_stats_list(tmp_path, sample_path):
     db = tmp_path / "kb.sqlite"
-    r = run("--db", db, "import", seed_path)
+    r = run("--db", db, "import", sample_path)
     assert r.exit_code == 0, r.output
     assert "1 new, 0 updated, 0 unchanged, 0 failed" in r.output
     stats = json.loads(run("--db", db, "stats", "--json").output)
-    assert stats["talks"] == 6 and stats["papers"] == 23 and stats["conferences"] == 1
+    assert stats["talks"] == 6 and stats["papers"] == 18 and stats["conferences"] == 1
     talks = json.loads(run("--db", db, "list", "talks", "--json").output)
-    assert [t["speakers"] for t in talks][2] == ["Andrea Vedaldi"]
+    assert [t["speakers"] for t in talks][2] == ["Ross Girshick"]
     confs = json.loads(run("--db", db, "list", "conferences", "--json").output)
     assert confs[0]["name"] == "ICCV" and confs[0]["events"] == 4
 
 
-def test_kb_db_environment_variable(tmp_path, seed_path):
+def test_kb_db_environment_variable(tmp_path, sample_path):
     db = tmp_path / "env.sqlite"
-    r = run("import", seed_path, env={"KB_DB": str(db)})
+    r = run("import", sample_path, env={"KB_DB": str(db)})
     assert r.exit_code == 0 and db.exists()
 
 
-def test_extract_json_is_the_pipeline_output_and_touches_no_db(tmp_path, seed_path, monkeypatch):
+def test_extract_json_is_the_pipeline_output_and_touches_no_db(tmp_path, sample_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    r = run("extract", seed_path, "--json")
+    r = run("extract", sample_path, "--json")
     assert r.exit_code == 0
-    assert json.loads(r.output) == json.loads(json.dumps(extract(seed_path.read_text(), seed_path.name).to_json()))
+    assert json.loads(r.output) == json.loads(json.dumps(extract(sample_path.read_text(), sample_path.name).to_json()))
     assert not (tmp_path / "data").exists()
 
 
