@@ -1,7 +1,7 @@
 """Shared fixtures: our own sample post (tests/fixtures/sample), the seed post from ../shared, temporary databases.
 
-Tests import the sample post (``sample_*``, ``sampled``); only the tests that check the seed's own gold use the
-``seed_*`` fixtures, which skip with the reason when ../shared is not mounted beside the repo.
+Tests import the sample post (``sample_path``, ``sample_gold``, ``sampled``). Only the few tests that check the seed's own gold read
+``SEED`` / ``SEED_GOLD``, and they skip with the reason when ../shared is not mounted beside the repo.
 """
 
 from __future__ import annotations
@@ -21,37 +21,9 @@ SAMPLE = FIXTURES / "sample" / "iccv-2017-venice.md"
 SAMPLE_GOLD = FIXTURES / "sample" / "iccv-2017-venice.gold.json"
 
 
-def _need_seed() -> None:
-    if not SEED.exists():
-        pytest.skip(f"seed post not found at {SEED} (../shared is not mounted)")
-
-
-@pytest.fixture
-def seed_path() -> Path:
-    _need_seed()
-    return SEED
-
-
-@pytest.fixture
-def seed_text() -> str:
-    _need_seed()
-    return SEED.read_text(encoding="utf-8")
-
-
-@pytest.fixture
-def seed_gold() -> dict:
-    _need_seed()
-    return json.loads(SEED_GOLD.read_text(encoding="utf-8"))
-
-
 @pytest.fixture
 def sample_path() -> Path:
     return SAMPLE
-
-
-@pytest.fixture
-def sample_text() -> str:
-    return SAMPLE.read_text(encoding="utf-8")
 
 
 @pytest.fixture
