@@ -1,7 +1,8 @@
 """Shared fixtures: our own sample post (tests/fixtures/sample), the seed post from ../shared, temporary databases.
 
-Tests import the sample post (``sample_path``, ``sample_gold``, ``sampled``). Only the few tests that check the seed's own gold read
-``SEED`` / ``SEED_GOLD``, and they skip with the reason when ../shared is not mounted beside the repo.
+Tests import the sample post (``sample_path``, ``sample_gold``, ``sampled``). Only the few tests that check the
+seed's own gold read ``SEED`` / ``SEED_GOLD``, and they skip with the reason when ../shared is not mounted beside
+the repo.
 """
 
 from __future__ import annotations
