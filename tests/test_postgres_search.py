@@ -4,14 +4,12 @@ plus the index staying exact through re-imports, edits, merges and garbage colle
 from __future__ import annotations
 
 import pytest
-from sqlmodel import select
 
 from kb.db import open_db, session_scope
 from kb.importer import import_paths
-from kb.models import Person, Talk
 from kb.search import pg, reindex
 from tests.conftest import SAMPLE
-from tests.test_search import (NEURIPS, run, test_any_text_is_a_valid_query,  # noqa: F401
+from tests.test_search import (NEURIPS, edit_and_merge, run, test_any_text_is_a_valid_query,  # noqa: F401
                                test_diacritics_are_ignored_both_ways, test_fallback_like_search_has_the_same_shape,
                                test_hostile_queries_never_raise,
                                test_howard_finds_the_person_then_his_talk_then_his_papers,
@@ -54,8 +52,6 @@ def _assert_index_exact(engine) -> None:
 
 
 def test_pg_index_follows_reimport_edits_merges_and_gc(pg_url, tmp_path):
-    from kb.curation import edit_field, merge
-
     posts = tmp_path / "posts"
     posts.mkdir()
     post = posts / "neurips.md"
@@ -71,15 +67,7 @@ def test_pg_index_follows_reimport_edits_merges_and_gc(pg_url, tmp_path):
     assert {h.kind for h in run(engine, "axolotls")} == {"talk", "post"}
     _assert_index_exact(engine)
 
-    with session_scope(engine, write=True) as s:
-        talk = s.exec(select(Talk).where(Talk.title == "Instance segmentation with region-based networks")).one()
-        edit_field(s, "talk", talk.id, "title", "Instance masks, dissected")
-        kendall, gkioxari = (s.exec(select(Person).where(Person.name == n)).one()
-                             for n in ("Alex Kendall", "Georgia Gkioxari"))
-        merge(s, "person", kendall.id, gkioxari.id)
-    assert run(engine, "dissected")[0].title == "Instance masks, dissected"
-    assert not any(h.title == "Alex Kendall" for h in run(engine, "kendall"))
-    assert run(engine, "speaker:gkioxari geometric")[0].title == "Uncertainty in deep geometric vision"
+    edit_and_merge(engine)
     _assert_index_exact(engine)
     engine.dispose()
 

@@ -196,11 +196,10 @@ def test_reimport_edit_merge_and_gc_keep_the_index_in_sync(tmp_path):
     engine.dispose()
 
 
-def test_curation_edits_and_merges_keep_the_index_in_sync(tmp_path):
+def edit_and_merge(engine) -> None:
+    """Retitle a talk and merge two people (kb.curation, as the TUI does); search finds the new state."""
     from kb.curation import edit_field, merge
 
-    engine = open_db(tmp_path / "kb.sqlite")
-    import_paths(engine, [SAMPLE])
     with session_scope(engine, write=True) as s:
         talk = s.exec(select(Talk).where(Talk.title == "Instance segmentation with region-based networks")).one()
         edit_field(s, "talk", talk.id, "title", "Instance masks, dissected")
@@ -210,6 +209,14 @@ def test_curation_edits_and_merges_keep_the_index_in_sync(tmp_path):
     assert run(engine, "dissected")[0].title == "Instance masks, dissected"
     assert not any(h.title == "Alex Kendall" for h in run(engine, "kendall"))
     assert run(engine, "speaker:gkioxari geometric")[0].title == "Uncertainty in deep geometric vision"
+
+
+def test_curation_edits_and_merges_keep_the_index_in_sync(tmp_path):
+    from kb.curation import merge
+
+    engine = open_db(tmp_path / "kb.sqlite")
+    import_paths(engine, [SAMPLE])
+    edit_and_merge(engine)
     _assert_index_exact(engine)
     with session_scope(engine, write=True) as s:
         ids = [h.id for h in search(s, "author:girshick type:paper")][:2]
