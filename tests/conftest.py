@@ -1,4 +1,9 @@
-"""Shared fixtures: the seed post from ../shared, temporary databases."""
+"""Shared fixtures: our own sample post (tests/fixtures/sample), the seed post from ../shared, temporary databases.
+
+Tests import the sample post (``sample_path``, ``sample_gold``, ``sampled``). Only the few tests that check the
+seed's own gold read ``SEED`` / ``SEED_GOLD``, and they skip with the reason when ../shared is not mounted beside
+the repo.
+"""
 
 from __future__ import annotations
 
@@ -13,29 +18,18 @@ SEED = SHARED / "corpus" / "iccv-2019-seoul.md"
 SEED_GOLD = SHARED / "corpus" / "iccv-2019-seoul.gold.json"
 IMPORTS = REPO / "imports"
 FIXTURES = REPO / "tests" / "fixtures"
-
-
-def _need_seed() -> None:
-    if not SEED.exists():
-        pytest.skip(f"seed post not found at {SEED} (../shared is not mounted)")
+SAMPLE = FIXTURES / "sample" / "iccv-2017-venice.md"
+SAMPLE_GOLD = FIXTURES / "sample" / "iccv-2017-venice.gold.json"
 
 
 @pytest.fixture
-def seed_path() -> Path:
-    _need_seed()
-    return SEED
+def sample_path() -> Path:
+    return SAMPLE
 
 
 @pytest.fixture
-def seed_text() -> str:
-    _need_seed()
-    return SEED.read_text(encoding="utf-8")
-
-
-@pytest.fixture
-def seed_gold() -> dict:
-    _need_seed()
-    return json.loads(SEED_GOLD.read_text(encoding="utf-8"))
+def sample_gold() -> dict:
+    return json.loads(SAMPLE_GOLD.read_text(encoding="utf-8"))
 
 
 @pytest.fixture
@@ -48,11 +42,11 @@ def engine(tmp_path):
 
 
 @pytest.fixture
-def seeded(engine, seed_path):
-    """A database holding the imported seed post."""
+def sampled(engine):
+    """A database holding the imported sample post."""
     from kb.importer import import_paths
 
-    summary = import_paths(engine, [seed_path])
+    summary = import_paths(engine, [SAMPLE])
     assert summary.count("new") == 1, summary.results
     return engine
 

@@ -13,15 +13,16 @@ from kb.importer import import_paths
 from kb.models import Paper, UserEdit
 
 ENRICH = r"""
-@inproceedings{fong2019,
-  author = {Fong, Ruth and Patrick, Mandela and Vedaldi, Andrea},
-  title = {Understanding Deep Networks via Extremal Perturbations and Smooth Masks},
-  booktitle = {ICCV}, year = {2019}, pages = {2950--2958}, doi = {10.1109/ICCV.2019.00304},
+@inproceedings{lin2017focal,
+  author = {Lin, Tsung-Yi and Goyal, Priya and Girshick, Ross and He, Kaiming and Doll{\'a}r, Piotr},
+  title = {Focal Loss for Dense Object Detection},
+  booktitle = {ICCV}, year = {2017}, pages = {2980--2988}, doi = {10.1109/ICCV.2017.324},
 }
-@misc{baudissect,
-  author = {Bau, David and others},
-  title = {{GAN} Dissection},
-  year = {2018}, eprint = {1811.10597}, archivePrefix = {arXiv}, url = {https://gandissect.csail.mit.edu},
+@misc{howardmobilenets,
+  author = {Howard, Andrew G. and others},
+  title = {{MobileNets}},
+  year = {2017}, eprint = {1704.04861}, archivePrefix = {arXiv},
+  url = {https://github.com/tensorflow/models/blob/master/research/slim/nets/mobilenet_v1.md},
 }
 @article{brandnew2024,
   author = {Sch{\"o}lkopf, Bernhard and Doe, Jane},
@@ -53,27 +54,28 @@ def paper(engine, **where) -> Paper:
         return session.exec(q).one()
 
 
-def test_bib_enriches_existing_papers_and_adds_new_ones(tmp_path, seeded):
-    before = paper(seeded, arxiv_id="1811.10597")
+def test_bib_enriches_existing_papers_and_adds_new_ones(tmp_path, sampled):
+    before = paper(sampled, arxiv_id="1704.04861")
     assert before.url is None
-    result = import_paths(seeded, [write(tmp_path, "refs.bib", ENRICH)]).results[0]
+    result = import_paths(sampled, [write(tmp_path, "refs.bib", ENRICH)]).results[0]
     assert result.status == "new", result.error
     assert result.counts.papers == 1 and result.counts.enriched == 2
     assert result.notes[0].endswith("3 entries: 1 new, 2 enriched, 0 already known")
-    fong = paper(seeded, doi="10.1109/ICCV.2019.00304")  # matched on title + year + first author
-    assert fong.title.startswith("Understanding Deep Networks") and fong.pages == "2950-2958"
-    assert fong.venue.startswith("Proceedings of the IEEE")  # known fields are never overwritten
-    bau = paper(seeded, arxiv_id="1811.10597")  # matched on the arXiv id despite another title
-    assert bau.id == before.id and bau.url == "https://gandissect.csail.mit.edu"
-    assert bau.title == before.title
-    new = paper(seeded, citekey="brandnew2024")  # a new paper keeps the key its .bib gave it
+    focal = paper(sampled, doi="10.1109/ICCV.2017.324")  # matched on title + year + first author
+    assert focal.title == "Focal loss for dense object detection" and focal.pages == "2980-2988"
+    assert focal.venue == "Proceedings of the IEEE International Conference on Computer Vision"  # never overwritten
+    mobilenets = paper(sampled, arxiv_id="1704.04861")  # matched on the arXiv id despite another title
+    assert mobilenets.id == before.id
+    assert mobilenets.url == "https://github.com/tensorflow/models/blob/master/research/slim/nets/mobilenet_v1.md"
+    assert mobilenets.title == before.title
+    new = paper(sampled, citekey="brandnew2024")  # a new paper keeps the key its .bib gave it
     assert new.title == "A Brand New Paper on Causal Things" and new.volume == "25"
 
 
-def test_existing_papers_adopt_the_bib_key_when_they_have_none(tmp_path, seeded):
-    import_paths(seeded, [write(tmp_path, "refs.bib", ENRICH)])
-    assert paper(seeded, doi="10.1109/ICCV.2019.00304").citekey == "fong2019"
-    assert paper(seeded, arxiv_id="1811.10597").citekey == "baudissect"
+def test_existing_papers_adopt_the_bib_key_when_they_have_none(tmp_path, sampled):
+    import_paths(sampled, [write(tmp_path, "refs.bib", ENRICH)])
+    assert paper(sampled, doi="10.1109/ICCV.2017.324").citekey == "lin2017focal"
+    assert paper(sampled, arxiv_id="1704.04861").citekey == "howardmobilenets"
 
 
 def test_a_key_is_never_replaced_and_a_taken_key_is_not_adopted(tmp_path, engine):
@@ -103,10 +105,10 @@ def test_a_bib_file_with_no_readable_entry_fails_with_its_name(tmp_path, engine)
     assert "bad.bib" in result.error and "no BibTeX entry" in result.error and "'only'" in result.error
 
 
-def test_cli_reports_merge_and_skipped_entries(tmp_path, seeded):
+def test_cli_reports_merge_and_skipped_entries(tmp_path, sampled):
     from kb.cli import main
 
-    db = str(seeded.url.database)
+    db = str(sampled.url.database)
     r = CliRunner().invoke(main, ["--db", db, "import", str(write(tmp_path, "refs.bib", ENRICH + BROKEN))])
     assert r.exit_code == 0, r.output
     assert "1 new, 2 enriched" in r.stderr or "3 new, 2 enriched" in r.stderr, r.stderr
@@ -114,30 +116,30 @@ def test_cli_reports_merge_and_skipped_entries(tmp_path, seeded):
     assert "enriched" in r.stdout
 
 
-def test_set_citekey_is_a_user_edit_that_reimports_respect(tmp_path, seeded):
-    fong = paper(seeded, title="Understanding Deep Networks via Extremal Perturbations and Smooth Masks")
-    with session_scope(seeded, write=True) as session:
-        set_citekey(session, fong.id, "fong:masks")
+def test_set_citekey_is_a_user_edit_that_reimports_respect(tmp_path, sampled):
+    focal = paper(sampled, title="Focal loss for dense object detection")
+    with session_scope(sampled, write=True) as session:
+        set_citekey(session, focal.id, "lin:focal")
         with pytest.raises(ValueError, match="not valid"):
-            set_citekey(session, fong.id, "has space")
-        other = session.exec(select(Paper).where(Paper.id != fong.id)).first()
+            set_citekey(session, focal.id, "has space")
+        other = session.exec(select(Paper).where(Paper.id != focal.id)).first()
         with pytest.raises(ValueError, match="already used"):
-            set_citekey(session, other.id, "FONG:MASKS")
-        edit = session.exec(select(UserEdit).where(UserEdit.entity == "paper", UserEdit.entity_id == fong.id)).one()
-        assert (edit.field, edit.value) == ("citekey", "fong:masks")
-    import_paths(seeded, [write(tmp_path, "refs.bib", ENRICH)])
-    import_paths(seeded, [seeded_post(seeded)], force=True)
-    assert paper(seeded, id=fong.id).citekey == "fong:masks"
-    with session_scope(seeded, write=True) as session:
+            set_citekey(session, other.id, "LIN:FOCAL")
+        edit = session.exec(select(UserEdit).where(UserEdit.entity == "paper", UserEdit.entity_id == focal.id)).one()
+        assert (edit.field, edit.value) == ("citekey", "lin:focal")
+    import_paths(sampled, [write(tmp_path, "refs.bib", ENRICH)])
+    import_paths(sampled, [sample_post(sampled)], force=True)
+    assert paper(sampled, id=focal.id).citekey == "lin:focal"
+    with session_scope(sampled, write=True) as session:
         bib = formats["bibtex"](session, Selection())
-    assert "@inproceedings{fong:masks," in bib
+    assert "@inproceedings{lin:focal," in bib
 
 
-def seeded_post(engine):
+def sample_post(engine):
     from kb.models import Post
 
     with session_scope(engine) as session:
-        path = session.exec(select(Post.path).where(Post.path.like("%iccv-2019-seoul.md"))).one()
+        path = session.exec(select(Post.path).where(Post.path.like("%iccv-2017-venice.md"))).one()
     from pathlib import Path
 
     return Path(path)

@@ -136,14 +136,14 @@ def test_talk_edit_follows_a_small_title_change_and_is_kept_stale_when_the_talk_
     assert check(engine, files=False).stale_edits == []
 
 
-def test_a_whole_record_changes_exactly_the_differing_rows(tmp_path, seed_path):
+def test_a_whole_record_changes_exactly_the_differing_rows(tmp_path, sample_path):
     engine = open_db(tmp_path / "kb.sqlite")
-    import_paths(engine, [seed_path])
+    import_paths(engine, [sample_path])
     before = talks(engine)
     from kb.ingest.pipeline import extract
 
-    record = extract(seed_path.read_text(encoding="utf-8"), source=seed_path.name).to_json()
-    record["talks"][0]["title"] = "Matrix and vector representations in neuroscience (keynote)"
+    record = extract(sample_path.read_text(encoding="utf-8"), source=sample_path.name).to_json()
+    record["talks"][0]["title"] = "Uncertainty in deep geometric vision (keynote)"
     del record["talks"][2]
     path = tmp_path / "fixed.json"
     path.write_text(json.dumps(record), encoding="utf-8")
@@ -153,7 +153,7 @@ def test_a_whole_record_changes_exactly_the_differing_rows(tmp_path, seed_path):
         done = apply_record(s, post_id, record)
     assert len(done.changed) == 2 and done.skipped == []
     after = talks(engine)
-    assert after[0] == (before[0][0], "Matrix and vector representations in neuroscience (keynote)", *before[0][2:])
+    assert after[0] == (before[0][0], "Uncertainty in deep geometric vision (keynote)", *before[0][2:])
     assert after[1:] == [before[1]] + before[3:]  # every other talk: same row, same values
     with session_scope(engine) as s:
         assert sorted((e.entity, e.field) for e in s.exec(select(UserEdit)).all()) == [("post", "talk.delete#1"),
@@ -162,51 +162,51 @@ def test_a_whole_record_changes_exactly_the_differing_rows(tmp_path, seed_path):
         assert apply_record(s, post_id, record).changed == []
 
 
-def test_cli_import_refuses_bad_json_with_one_line_and_writes_nothing(tmp_path, seed_path):
+def test_cli_import_refuses_bad_json_with_one_line_and_writes_nothing(tmp_path, sample_path):
     db = str(tmp_path / "kb.sqlite")
     runner = CliRunner()
-    assert runner.invoke(main, ["--db", db, "import", str(seed_path)]).exit_code == 0
+    assert runner.invoke(main, ["--db", db, "import", str(sample_path)]).exit_code == 0
     bad = tmp_path / "bad.json"
     bad.write_text('{"talks": [\n  {"title": 3}\n', encoding="utf-8")
-    result = runner.invoke(main, ["--db", db, "corrections", "import", str(seed_path), str(bad)])
+    result = runner.invoke(main, ["--db", db, "corrections", "import", str(sample_path), str(bad)])
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [f"error: {bad}: line 3: not JSON (Expecting ',' delimiter)"]
     bad.write_text('{"talks": [{"title": 3}]}', encoding="utf-8")
-    result = runner.invoke(main, ["--db", db, "corrections", "import", str(seed_path), str(bad)])
+    result = runner.invoke(main, ["--db", db, "corrections", "import", str(sample_path), str(bad)])
     assert result.exit_code == 1 and result.output.strip() == f"error: {bad}: talk 1 needs a string title and a list of speaker names"
     with session_scope(open_db(db)) as s:
         assert s.exec(select(UserEdit)).all() == []
 
 
-def test_export_then_import_on_another_kb(tmp_path, seed_path):
+def test_export_then_import_on_another_kb(tmp_path, sample_path):
     a, b = str(tmp_path / "a.sqlite"), str(tmp_path / "b.sqlite")
     runner = CliRunner()
     for db in (a, b):
-        assert runner.invoke(main, ["--db", db, "import", str(seed_path)]).exit_code == 0
+        assert runner.invoke(main, ["--db", db, "import", str(sample_path)]).exit_code == 0
     tid = talks(open_db(a))[1][0]
     assert runner.invoke(main, ["--db", a, "corrections", "delete-talk", str(tid)]).exit_code == 0
-    assert runner.invoke(main, ["--db", a, "corrections", "not-person", "Bolei Zhou"]).exit_code == 0
+    assert runner.invoke(main, ["--db", a, "corrections", "not-person", "Georgia Gkioxari"]).exit_code == 0
     out = tmp_path / "corr.json"
     assert runner.invoke(main, ["--db", a, "corrections", "export", "-o", str(out)]).exit_code == 0
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert data["not_people"] == ["Bolei Zhou"] and len(data["annotations"]) == 1
-    assert data["annotations"][0]["sha"] == git_blob_sha(Path(seed_path).read_bytes())
+    assert data["not_people"] == ["Georgia Gkioxari"] and len(data["annotations"]) == 1
+    assert data["annotations"][0]["sha"] == git_blob_sha(Path(sample_path).read_bytes())
     result = runner.invoke(main, ["--db", b, "corrections", "import", str(out)])
     assert result.exit_code == 0, result.output
     assert [t[1:] for t in talks(open_db(b))] == [t[1:] for t in talks(open_db(a))]
 
 
-def test_sync_carries_corrections(tmp_path, seed_path):
+def test_sync_carries_corrections(tmp_path, sample_path):
     from kb.maintenance import dump
     from kb.sync import sync
 
     src, dst = open_db(tmp_path / "a.sqlite"), open_db(tmp_path / "b.sqlite")
-    import_paths(src, [seed_path])
+    import_paths(src, [sample_path])
     first, second = talks(src)[0][0], talks(src)[1][0]
     with session_scope(src, write=True) as s:
         corrections.set_talk(s, first, "speakers", ["Jane Doe"])
         corrections.delete_talk(s, second)
-        corrections.not_person(s, "Bolei Zhou")
+        corrections.not_person(s, "Georgia Gkioxari")
     sync(src, dst)
     assert [t[1:] for t in talks(dst)] == [t[1:] for t in talks(src)]
     again = sync(src, dst)
@@ -227,20 +227,20 @@ def test_control_characters_never_reach_a_correction(acl):
 
 
 @pytest.mark.postgres
-def test_corrections_and_the_kb_model_round_trip_through_postgres(tmp_path, seed_path, pg_url):
+def test_corrections_and_the_kb_model_round_trip_through_postgres(tmp_path, sample_path, pg_url):
     from kb import teach
     from kb.maintenance import dump
     from kb.models import TrainedModel
     from kb.sync import sync
 
     src, pg, back = open_db(tmp_path / "a.sqlite"), open_db(pg_url), open_db(tmp_path / "b.sqlite")
-    import_paths(src, [seed_path])
+    import_paths(src, [sample_path])
     first, second = talks(src)[0][0], talks(src)[1][0]
     with session_scope(src, write=True) as s:
-        corrections.set_talk(s, first, "title", "Matrix and vector\x00 representations")
+        corrections.set_talk(s, first, "title", "Uncertainty in deep\x00 geometric vision")
         corrections.set_talk(s, first, "speakers", ["Jane Doe"])
         corrections.delete_talk(s, second)
-        corrections.not_person(s, "Bolei Zhou")
+        corrections.not_person(s, "Georgia Gkioxari")
     sync(src, pg)
     sync(pg, back)
     want = [t[1:] for t in talks(src)]

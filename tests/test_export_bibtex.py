@@ -23,7 +23,7 @@ from kb.importer import import_paths
 from kb.models import Authorship, Paper, PaperKey, Person
 
 REPO = Path(__file__).resolve().parents[1]
-SEED = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "iccv-2019-seoul.md"
+SAMPLE = REPO / "tests" / "fixtures" / "sample" / "iccv-2017-venice.md"
 IMPORTS = REPO / "imports"
 sys.path.insert(0, str(REPO))  # benchmarks/ holds the synthetic library generator
 
@@ -35,11 +35,6 @@ CONTENT_WARNING = re.compile(r"^Warning--(empty |to sort, need|can't use both|th
                              r"page numbers missing|neither )")
 ERROR_LINE = re.compile(r"error messages?\)|I was expecting|^Illegal|I'm skipping|Repeated entry|Too many commas|"
                         r"[Uu]nbalanced|couldn't open|^Sorry---|isn't style-file defined|is undefined")
-
-
-def _need_seed() -> None:
-    if not SEED.exists():
-        pytest.skip(f"seed post not found at {SEED} (../shared is not mounted)")
 
 
 def run_bibtex(tmp_path: Path, bib: str, name: str = "refs") -> list[str]:
@@ -60,10 +55,9 @@ def run_bibtex(tmp_path: Path, bib: str, name: str = "refs") -> list[str]:
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    """Seed post + every sample post in imports/, exported once (keys assigned)."""
-    _need_seed()
+    """The test sample post + every sample post in imports/, exported once (keys assigned)."""
     engine = open_db(tmp_path_factory.mktemp("corpus") / "kb.sqlite")
-    summary = import_paths(engine, [SEED, IMPORTS])
+    summary = import_paths(engine, [SAMPLE, IMPORTS])
     assert not summary.failed, [r.error for r in summary.failed]
     yield engine
     engine.dispose()
@@ -77,13 +71,15 @@ def export(engine, fmt: str = "bibtex", **kw) -> str:
 
 # ---------------------------------------------------------------- the bibtex binary
 
-def test_bibtex_accepts_the_seed_export(tmp_path, seeded):
-    bib = export(seeded)
-    assert bib.count("@") >= 20 and braces_balanced(bib)
+def test_bibtex_accepts_the_sample_export(tmp_path, sampled):
+    bib = export(sampled)
+    assert bib.count("\n@") + 1 == 18 and braces_balanced(bib)
     assert run_bibtex(tmp_path, bib) == []
-    assert r"{\textbraceright}" not in bib  # nothing hostile in the seed: plain, readable output
-    assert "title = {Seeing What a {GAN} Cannot Generate}" in bib
-    assert "title = {{T-Net}: Parametrizing Fully Convolutional Nets with a Single High-Order Tensor}" in bib
+    assert r"{\textbraceright}" not in bib  # nothing hostile in the sample: plain, readable output
+    assert "title = {Mask {R-CNN}}" in bib
+    assert "title = {{SSD}: Single shot multibox detector}" in bib
+    assert "title = {What uncertainties do we need in {Bayesian} deep learning for computer vision?}" in bib
+    assert "author = {Chollet, Fran{\\c{c}}ois}" in bib
 
 
 @pytest.mark.parametrize("unicode", [False, True])
@@ -186,9 +182,8 @@ def _snapshot(engine):
 
 
 def test_importing_the_export_into_the_same_db_changes_nothing(tmp_path):
-    _need_seed()
     engine = open_db(tmp_path / "kb.sqlite")
-    import_paths(engine, [SEED, IMPORTS])
+    import_paths(engine, [SAMPLE, IMPORTS])
     out = tmp_path / "refs.bib"
     run(engine, "bibtex", output=out)
     before = _snapshot(engine)
@@ -210,14 +205,13 @@ def _keys(engine) -> dict[int, str]:
 
 
 def test_keys_are_assigned_once_and_survive_reimport_and_reexport(tmp_path):
-    _need_seed()
     engine = open_db(tmp_path / "kb.sqlite")
-    import_paths(engine, [SEED, IMPORTS])
+    import_paths(engine, [SAMPLE, IMPORTS])
     first = export(engine)
     keys = _keys(engine)
     assert all(keys.values()) and len(set(k.lower() for k in keys.values())) == len(keys)
-    assert "fongUnderstandingDeepNetworks2019" in keys.values()
-    import_paths(engine, [SEED, IMPORTS], force=True)
+    assert "girshickFastRCNN2015" in keys.values()
+    import_paths(engine, [SAMPLE, IMPORTS], force=True)
     assert _keys(engine) == keys
     assert export(engine) == first
     engine.dispose()
@@ -256,9 +250,9 @@ def test_clashing_keys_get_letter_suffixes_and_keep_them(tmp_path):
 
 def test_selection_by_conference_talk_and_query(corpus):
     everything = export(corpus).count("\n@") + 1
-    iccv = export(corpus, conference="ICCV 2019")
-    assert 10 < iccv.count("\n@") + 1 < everything
-    assert export(corpus, conference="iccv-2019") == iccv
+    iccv = export(corpus, conference="ICCV 2017")
+    assert iccv.count("\n@") + 1 == 18 < everything
+    assert export(corpus, conference="iccv-2017") == iccv
     with session_scope(corpus) as session:
         from kb.models import Citation, Talk
         talk_id, n = session.exec(select(Citation.talk_id, func.count(func.distinct(Citation.paper_id)))
@@ -266,24 +260,24 @@ def test_selection_by_conference_talk_and_query(corpus):
                                   .order_by(func.count().desc())).first()
         assert session.get(Talk, talk_id) is not None
     assert export(corpus, talk_id=talk_id).count("\n@") + 1 == n
-    vedaldi = export(corpus, query="Vedaldi")
-    assert "Vedaldi" in vedaldi and vedaldi.count("\n@") + 1 < everything
+    girshick = export(corpus, query="Girshick")
+    assert "Girshick" in girshick and girshick.count("\n@") + 1 < everything
 
 
-def test_cli_export_to_file_and_errors(tmp_path, seeded):
+def test_cli_export_to_file_and_errors(tmp_path, sampled):
     from click.testing import CliRunner
 
     from kb.cli import main
 
-    db = str(seeded.url.database)
+    db = str(sampled.url.database)
     runner = CliRunner()
     out = tmp_path / "refs.bib"
     r = runner.invoke(main, ["--db", db, "export", "-o", str(out)])
     assert r.exit_code == 0, r.output
     assert out.read_text(encoding="utf-8").startswith("@") and "written to" in r.stderr
-    r = runner.invoke(main, ["--db", db, "export", "--format", "csl-json", "--conference", "ICCV 2019"])
+    r = runner.invoke(main, ["--db", db, "export", "--format", "csl-json", "--conference", "ICCV 2017"])
     assert r.exit_code == 0 and r.stdout.lstrip().startswith("[")
     r = runner.invoke(main, ["--db", db, "export", "--conference", "Nowhere 1999"])
     assert r.exit_code == 2 and "no conference matches" in r.stderr
     r = runner.invoke(main, ["--db", db, "export", "--unicode"])
-    assert r.exit_code == 0 and "Sch{\\" not in r.stdout
+    assert r.exit_code == 0 and "Doll{\\'a}r" not in r.stdout and "Dollár, Piotr" in r.stdout

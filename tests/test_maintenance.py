@@ -26,8 +26,8 @@ def _samples(n=4):
     return sorted(IMPORTS.glob("*.md"))[:n]
 
 
-def test_reimport_of_unchanged_corpus_gives_identical_dump(engine, seed_path):
-    posts = [seed_path, *_samples()]
+def test_reimport_of_unchanged_corpus_gives_identical_dump(engine, sample_path):
+    posts = [sample_path, *_samples()]
     import_paths(engine, posts)
     first = _dump(engine)
     again = import_paths(engine, posts)
@@ -38,15 +38,15 @@ def test_reimport_of_unchanged_corpus_gives_identical_dump(engine, seed_path):
     assert _dump(engine) == first
 
 
-def test_dump_has_no_row_ids_so_equivalent_dbs_match(tmp_path, seed_path):
+def test_dump_has_no_row_ids_so_equivalent_dbs_match(tmp_path, sample_path):
     """Same knowledge, different ids (B's first rows were placeholders, deleted later): same dump."""
     a, b = open_db(tmp_path / "a.sqlite"), open_db(tmp_path / "b.sqlite")
     posts = _samples(3)
     with session_scope(b, write=True) as s:
         s.add(Paper(title="placeholder", pinned=True))
         s.add(Person(key="place holder", name="Place Holder"))
-    import_paths(a, [seed_path, *posts])
-    import_paths(b, [seed_path, *posts])
+    import_paths(a, [sample_path, *posts])
+    import_paths(b, [sample_path, *posts])
     with session_scope(b, write=True) as s:
         s.exec(delete(Paper).where(Paper.title == "placeholder"))
         s.exec(delete(Person).where(Person.key == "place holder"))
@@ -60,29 +60,29 @@ def test_dump_has_no_row_ids_so_equivalent_dbs_match(tmp_path, seed_path):
     assert '"id"' not in text_ and "imported_at" not in text_ and "created_at" not in text_
 
 
-def test_dump_names_rows_by_natural_keys(seeded):
-    with session_scope(seeded, write=True) as s:
+def test_dump_names_rows_by_natural_keys(sampled):
+    with session_scope(sampled, write=True) as s:
         talk = s.exec(select(Post)).one()
-        vedaldi = s.exec(select(Person).where(Person.key == "andrea vedaldi")).one()
-        s.add(UserEdit(entity="person", entity_id=vedaldi.id, field="url", value="https://example.org/av"))
-    with session_scope(seeded) as s:
+        girshick = s.exec(select(Person).where(Person.key == "ross girshick")).one()
+        s.add(UserEdit(entity="person", entity_id=girshick.id, field="url", value="https://example.org/rg"))
+    with session_scope(sampled) as s:
         data = dump(s)
     post = data["posts"][0]
-    assert post["path"] == talk.path and post["conference"] == "iccv|2019"
-    assert any("andrea vedaldi" in t["speakers"] for t in post["talks"])
+    assert post["path"] == talk.path and post["conference"] == "iccv|2017"
+    assert any("ross girshick" in t["speakers"] for t in post["talks"])
     cited = {c["paper"] for c in post["citations"]}
     assert cited <= {p["ref"] for p in data["papers"]}
-    assert data["user_edits"] == [{"entity": "person", "of": "andrea vedaldi", "field": "url",
-                                   "value": "https://example.org/av"}]
+    assert data["user_edits"] == [{"entity": "person", "of": "ross girshick", "field": "url",
+                                   "value": "https://example.org/rg"}]
 
 
-def test_check_clean_db_is_ok(seeded):
-    report = check(seeded)
+def test_check_clean_db_is_ok(sampled):
+    report = check(sampled)
     assert report.ok, report.to_json()
 
 
-def test_check_finds_and_fix_repairs_dangling_and_orphans(seeded):
-    raw = seeded.raw_connection()  # what a DB written without enforced foreign keys can hold
+def test_check_finds_and_fix_repairs_dangling_and_orphans(sampled):
+    raw = sampled.raw_connection()  # what a DB written without enforced foreign keys can hold
     try:
         cur = raw.cursor()
         cur.execute("PRAGMA foreign_keys=OFF")
@@ -96,20 +96,20 @@ def test_check_finds_and_fix_repairs_dangling_and_orphans(seeded):
         cur.execute("PRAGMA foreign_keys=ON")
     finally:
         raw.close()
-    report = check(seeded)
+    report = check(sampled)
     assert not report.ok
     assert report.dangling.get("citation.paper_id", 0) >= 1
     assert report.dangling.get("useredit.entity_id[talk]") == 1
     assert report.orphans.get("person", 0) >= 1
-    after = fix(seeded)
+    after = fix(sampled)
     assert after.ok, after.to_json()
-    with session_scope(seeded) as s:
+    with session_scope(sampled) as s:
         assert s.exec(select(Person).where(Person.key == "nobody here")).first() is None
 
 
-def test_check_reports_changed_and_missing_post_files(engine, seed_path, tmp_path):
+def test_check_reports_changed_and_missing_post_files(engine, sample_path, tmp_path):
     a, b = tmp_path / "a.md", tmp_path / "b.md"
-    shutil.copy(seed_path, a)
+    shutil.copy(sample_path, a)
     shutil.copy(_samples(1)[0], b)
     import_paths(engine, [a, b])
     assert check(engine).ok
@@ -119,10 +119,10 @@ def test_check_reports_changed_and_missing_post_files(engine, seed_path, tmp_pat
     assert stale == {str(a.resolve()): "changed", str(b.resolve()): "missing"}
 
 
-def test_dump_and_check_commands(tmp_path, seed_path):
+def test_dump_and_check_commands(tmp_path, sample_path):
     db = tmp_path / "kb.sqlite"
     runner = CliRunner()
-    assert runner.invoke(main, ["--db", str(db), "import", str(seed_path)]).exit_code == 0
+    assert runner.invoke(main, ["--db", str(db), "import", str(sample_path)]).exit_code == 0
     r = runner.invoke(main, ["--db", str(db), "dump"])
     assert r.exit_code == 0 and json.loads(r.output)["format"] == "kb-dump/1"
     out = tmp_path / "d.json"
@@ -134,28 +134,28 @@ def test_dump_and_check_commands(tmp_path, seed_path):
     assert json.loads(r.output)["ok"] is True
 
 
-def test_garbage_collection_forgets_candidates_and_talk_edits_of_deleted_rows(seeded):
+def test_garbage_collection_forgets_candidates_and_talk_edits_of_deleted_rows(sampled):
     """Found by fuzzing: SQLite reuses ids, so a pair or an edit naming a deleted row would name a stranger."""
     from kb.models import IdentityCandidate, Talk
     from kb.store import garbage_collect
 
-    with session_scope(seeded, write=True) as s:
-        kept = s.exec(select(Person).where(Person.key == "andrea vedaldi")).one()
-        gone = Person(key="andrea vedaldy", name="Andrea Vedaldy")
+    with session_scope(sampled, write=True) as s:
+        kept = s.exec(select(Person).where(Person.key == "ross girshick")).one()
+        gone = Person(key="ross girshic", name="Ross Girshic")
         s.add(gone)
         s.flush()
         s.add(IdentityCandidate(entity="person", a_id=kept.id, b_id=gone.id, score=90.0))
         s.add(UserEdit(entity="talk", entity_id=10_000, field="title", value="a talk that left its post"))
         s.add(UserEdit(entity="talk", entity_id=s.exec(select(Talk.id)).first(), field="kind", value="keynote"))
-    with session_scope(seeded, write=True) as s:
+    with session_scope(sampled, write=True) as s:
         garbage_collect(s)
-    with session_scope(seeded) as s:
+    with session_scope(sampled) as s:
         assert s.exec(select(IdentityCandidate)).all() == []
         edits = {e.value: e for e in s.exec(select(UserEdit)).all()}
     # Issue 19: an edit whose talk left is kept, stale, under an id no row can have; kb check reports it.
     assert edits["keynote"].entity_id >= 0 and not edits["keynote"].stale
     left = edits["a talk that left its post"]
     assert left.stale and left.entity_id == -left.id
-    report = check(seeded)
+    report = check(sampled)
     assert report.dangling == {} and report.orphans == {} and not report.ok
     assert [f for _, f, _ in report.stale_edits] == ["title"]

@@ -49,10 +49,10 @@ def test_replaying_every_migration_gives_the_same_schema_as_create_all(tmp_path)
     assert _diffs(engine) == []
 
 
-def _v1_db_with_data(tmp_path, seed_path):
+def _v1_db_with_data(tmp_path, sample_path):
     """A database at revision 0001 holding real imported rows and user edits (copied from a head DB)."""
     src = open_db(tmp_path / "src.sqlite")
-    import_paths(src, [seed_path, *sorted(IMPORTS.glob("*.md"))[:3]])
+    import_paths(src, [sample_path, *sorted(IMPORTS.glob("*.md"))[:3]])
     with session_scope(src, write=True) as s:
         talk = s.exec(select(Talk).order_by(Talk.id)).first()
         talk.title = "A title fixed by hand"
@@ -77,8 +77,8 @@ def _v1_insert(table, cols):
     return Table(table.name, MetaData(), *(Column(c.name, c.type) for c in cols)).insert()
 
 
-def test_v1_database_is_upgraded_without_losing_rows_or_edits(tmp_path, seed_path):
-    src, old = _v1_db_with_data(tmp_path, seed_path)
+def test_v1_database_is_upgraded_without_losing_rows_or_edits(tmp_path, sample_path):
+    src, old = _v1_db_with_data(tmp_path, sample_path)
     with old.connect() as conn:
         assert current_revision(conn) == BASELINE
         assert "front_matter" not in {c["name"] for c in inspect(conn).get_columns("post")}
@@ -101,15 +101,15 @@ def test_v1_database_is_upgraded_without_losing_rows_or_edits(tmp_path, seed_pat
     assert json.dumps(got, sort_keys=True) == json.dumps(want, sort_keys=True)
 
     # The upgraded DB keeps working: unchanged posts are skipped, the edit survives a forced re-import.
-    again = import_paths(engine, [seed_path], force=True)
+    again = import_paths(engine, [sample_path], force=True)
     assert again.results[0].status == "updated"
     with session_scope(engine) as s:
         assert s.exec(select(Talk).where(Talk.title == "A title fixed by hand")).first() is not None
         assert s.exec(select(UserEdit)).one().value == "A title fixed by hand"
 
 
-def test_db_made_before_migrations_existed_is_stamped_and_upgraded(tmp_path, seed_path):
-    _src, old = _v1_db_with_data(tmp_path, seed_path)
+def test_db_made_before_migrations_existed_is_stamped_and_upgraded(tmp_path, sample_path):
+    _src, old = _v1_db_with_data(tmp_path, sample_path)
     with old.begin() as conn:
         conn.exec_driver_sql("DROP TABLE alembic_version")
     old.dispose()
@@ -120,9 +120,9 @@ def test_db_made_before_migrations_existed_is_stamped_and_upgraded(tmp_path, see
     assert _diffs(engine) == []
 
 
-def test_downgrade_to_v1_keeps_rows(tmp_path, seed_path):
+def test_downgrade_to_v1_keeps_rows(tmp_path, sample_path):
     engine = open_db(tmp_path / "kb.sqlite")
-    import_paths(engine, [seed_path])
+    import_paths(engine, [sample_path])
     with engine.connect() as conn:
         posts = conn.exec_driver_sql("SELECT count(*) FROM post").scalar()
         talks = conn.exec_driver_sql("SELECT count(*) FROM talk").scalar()

@@ -20,7 +20,7 @@ from kb.maintenance import dump
 from kb.migrations import BASELINE, HEAD, current_revision, include_object, upgrade
 from tests.conftest import REPO
 from tests.test_migrations import V2_COLUMNS, _v1_insert
-from tests.test_tui import test_vedaldi_to_his_talk_to_deep_image_prior_and_back_to_the_talk  # noqa: F401
+from tests.test_tui import test_girshick_to_his_talk_to_focal_loss_and_back_to_the_talk  # noqa: F401
 
 pytestmark = pytest.mark.postgres
 
@@ -32,15 +32,15 @@ def _diffs(engine) -> list:
 
 
 @pytest.fixture
-def engine(pg_url, seed_path):
-    """The seed post in PostgreSQL (what tests/test_tui.py's journey expects)."""
+def engine(pg_url, sample_path):
+    """The sample post in PostgreSQL (what tests/test_tui.py's journey expects)."""
     eng = open_db(pg_url)
-    assert import_paths(eng, [seed_path]).count("new") == 1
+    assert import_paths(eng, [sample_path]).count("new") == 1
     yield eng
     eng.dispose()
 
 
-def test_every_command_works_on_postgres(pg_url, seed_path, tmp_path):
+def test_every_command_works_on_postgres(pg_url, sample_path, tmp_path):
     runner = CliRunner()
 
     def kb(*args, env=None):
@@ -48,20 +48,20 @@ def test_every_command_works_on_postgres(pg_url, seed_path, tmp_path):
         assert r.exit_code == 0, (args, r.output, r.exception)
         return r.output
 
-    assert "1 new" in kb("--db", pg_url, "import", seed_path)
-    assert "1 unchanged" in kb("import", seed_path, env={"KB_DB": pg_url})  # KB_DB as well as --db
+    assert "1 new" in kb("--db", pg_url, "import", sample_path)
+    assert "1 unchanged" in kb("import", sample_path, env={"KB_DB": pg_url})  # KB_DB as well as --db
     stats = json.loads(kb("--db", pg_url, "stats", "--json"))
-    assert stats["talks"] == 6 and stats["papers"] == 23
+    assert stats["talks"] == 6 and stats["papers"] == 18
     for kind in ("talks", "people", "papers", "conferences", "events", "posts"):
         assert json.loads(kb("--db", pg_url, "list", kind, "--json")), kind
-    hits = json.loads(kb("--db", pg_url, "search", "Veladi", "--json"))
-    assert hits[0]["title"] == "Andrea Vedaldi"
+    hits = json.loads(kb("--db", pg_url, "search", "Girshik", "--json"))
+    assert hits[0]["title"] == "Ross Girshick"
     assert "@" in kb("--db", pg_url, "export", "--format", "bibtex")
     assert json.loads(kb("--db", pg_url, "export", "--format", "csl-json"))
     assert json.loads(kb("--db", pg_url, "dump"))["format"] == "kb-dump/1"
     assert kb("--db", pg_url, "check").strip() == "ok"
-    kb("--db", pg_url, "search", "zoph", "--reindex")
-    assert "talks" in kb("--db", pg_url, "extract", seed_path)  # needs no database at all
+    kb("--db", pg_url, "search", "howard", "--reindex")
+    assert "talks" in kb("--db", pg_url, "extract", sample_path)  # needs no database at all
     assert "Example" in kb("--db", pg_url, "tui", "--help")
 
 
@@ -82,13 +82,13 @@ def test_replaying_every_migration_on_postgres_matches_create_all(pg_url):
     engine.dispose()
 
 
-def test_v1_postgres_db_is_upgraded_without_losing_rows_or_edits(pg_url, seed_path, tmp_path):
+def test_v1_postgres_db_is_upgraded_without_losing_rows_or_edits(pg_url, sample_path, tmp_path):
     from sqlmodel import select
 
     from kb.models import Talk, UserEdit
 
     src = open_db(tmp_path / "src.sqlite")
-    import_paths(src, [seed_path])
+    import_paths(src, [sample_path])
     with session_scope(src, write=True) as s:
         talk = s.exec(select(Talk).order_by(Talk.id)).first()
         talk.title = "A title fixed by hand"
@@ -116,7 +116,7 @@ def test_v1_postgres_db_is_upgraded_without_losing_rows_or_edits(pg_url, seed_pa
     for post in want["posts"]:
         post["front_matter"] = ""
     assert got == want and got["user_edits"][0]["value"] == "A title fixed by hand"
-    assert import_paths(engine, [seed_path], force=True).results[0].status == "updated"
+    assert import_paths(engine, [sample_path], force=True).results[0].status == "updated"
     engine.dispose()
 
 

@@ -33,20 +33,20 @@ def _dump(engine) -> str:
         return dump_json(s)
 
 
-def _curated_sqlite(tmp_path, seed_path):
+def _curated_sqlite(tmp_path, sample_path):
     engine = open_db(tmp_path / "src.sqlite")
     (tmp_path / "refs.bib").write_text(BIB, encoding="utf-8")
-    assert not import_paths(engine, [seed_path, *sorted(IMPORTS.glob("*.md"))[:4], tmp_path / "refs.bib"]).failed
+    assert not import_paths(engine, [sample_path, *sorted(IMPORTS.glob("*.md"))[:4], tmp_path / "refs.bib"]).failed
     with session_scope(engine, write=True) as s:
-        talk = s.exec(select(Talk).where(Talk.title == "Neural Archtecure and Beyond")).one()
-        edit_field(s, "talk", talk.id, "title", "Neural Architecture and Beyond")
-        prior = s.exec(select(Paper).where(Paper.title == "Deep image prior")).one()
-        edit_field(s, "paper", prior.id, "venue", "CVPR")
-        vedaldi = s.exec(select(Person).where(Person.name == "Andrea Vedaldi")).one()
-        zhou = s.exec(select(Person).where(Person.name == "Bolei Zhou")).one()
-        merge_people(s, zhou.id, vedaldi.id)
-        inverting = s.exec(select(Paper).where(Paper.title.like("Understanding deep image representations%"))).one()
-        merge_papers(s, inverting.id, prior.id)
+        talk = s.exec(select(Talk).where(Talk.title == "Speed and accuracy trade-offs for modern detectors")).one()
+        edit_field(s, "talk", talk.id, "title", "Speed/accuracy trade-offs of modern detectors")
+        yolo = s.exec(select(Paper).where(Paper.title.like("You only look once%"))).one()
+        edit_field(s, "paper", yolo.id, "venue", "CVPR")
+        girshick = s.exec(select(Person).where(Person.name == "Ross Girshick")).one()
+        howard = s.exec(select(Person).where(Person.name == "Andrew G. Howard")).one()
+        merge_people(s, howard.id, girshick.id)
+        ssd = s.exec(select(Paper).where(Paper.title.like("SSD:%"))).one()
+        merge_papers(s, ssd.id, yolo.id)
     from kb.export import Selection, run
     run(engine, "bibtex", Selection(), output=tmp_path / "all.bib")  # assigns citekeys: they must travel too
     from kb.maintenance import fix
@@ -54,8 +54,8 @@ def _curated_sqlite(tmp_path, seed_path):
     return engine
 
 
-def test_sqlite_to_postgres_and_back_keeps_everything(tmp_path, seed_path, pg_url):
-    src = _curated_sqlite(tmp_path, seed_path)
+def test_sqlite_to_postgres_and_back_keeps_everything(tmp_path, sample_path, pg_url):
+    src = _curated_sqlite(tmp_path, sample_path)
     want = _dump(src)
     pg = open_db(pg_url)
     report = sync(src, pg)
@@ -74,25 +74,26 @@ def test_sqlite_to_postgres_and_back_keeps_everything(tmp_path, seed_path, pg_ur
         e.dispose()
 
 
-def test_sync_into_a_kb_that_already_knows_some_people(tmp_path, seed_path, pg_url):
-    """The target already holds the seed post (imported there): people and papers are found, not doubled."""
-    src = _curated_sqlite(tmp_path, seed_path)
+def test_sync_into_a_kb_that_already_knows_some_people(tmp_path, sample_path, pg_url):
+    """The target already holds the sample post (imported there): people and papers are found, not doubled."""
+    src = _curated_sqlite(tmp_path, sample_path)
     pg = open_db(pg_url)
-    import_paths(pg, [seed_path])
+    import_paths(pg, [sample_path])
     report = sync(src, pg)
     assert report.posts_unchanged == 1 and report.posts_written == 5
     with session_scope(pg) as s:
         keys = s.exec(select(Person.key)).all()
         assert len(keys) == len(set(keys))
-        assert s.exec(select(Person).where(Person.name == "Bolei Zhou")).first() is None
-        assert s.exec(select(Talk).where(Talk.title == "Neural Architecture and Beyond")).first() is not None
+        assert s.exec(select(Person).where(Person.name == "Andrew G. Howard")).first() is None
+        edited = s.exec(select(Talk).where(Talk.title == "Speed/accuracy trade-offs of modern detectors")).first()
+        assert edited is not None
     assert _dump(pg) == _dump(src)
 
 
-def test_sync_command(tmp_path, seed_path, pg_url):
+def test_sync_command(tmp_path, sample_path, pg_url):
     src = tmp_path / "kb.sqlite"
     runner = CliRunner()
-    assert runner.invoke(main, ["--db", str(src), "import", str(seed_path)]).exit_code == 0
+    assert runner.invoke(main, ["--db", str(src), "import", str(sample_path)]).exit_code == 0
     r = runner.invoke(main, ["sync", "--from", str(src), "--to", pg_url, "--json"])
     assert r.exit_code == 0, r.output
     assert json.loads(r.output)["posts_written"] == 1

@@ -62,17 +62,17 @@ def test_write_sessions_take_the_write_lock_up_front_and_readers_do_not_block(en
     other.close()
 
 
-def test_a_post_that_fails_half_way_leaves_nothing(engine, seed_path, monkeypatch):
+def test_a_post_that_fails_half_way_leaves_nothing(engine, sample_path, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(kb.store, "_links", boom)  # after talks, people, papers, references, citations
-    result = import_paths(engine, [seed_path]).results[0]
+    result = import_paths(engine, [sample_path]).results[0]
     assert result.status == "failed" and "disk on fire" in result.error
     with session_scope(engine) as s:
         assert all(n == 0 for n in stats(s).values()), stats(s)
     monkeypatch.undo()
-    assert import_paths(engine, [seed_path]).results[0].status == "new"
+    assert import_paths(engine, [sample_path]).results[0].status == "new"
 
 
 # ---------------------------------------------------------------- crash safety

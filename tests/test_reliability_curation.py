@@ -28,36 +28,36 @@ def _dump(engine) -> str:
 def _curate(engine) -> dict[str, int]:
     """The edits and merges a user makes in the TUI; returns the ids they touched."""
     with session_scope(engine, write=True) as s:
-        talk = _one(s, Talk, title="Neural Archtecure and Beyond")
-        edit_field(s, "talk", talk.id, "title", "Neural Architecture and Beyond")
-        prior = _one(s, Paper, title="Deep image prior")
-        edit_field(s, "paper", prior.id, "venue", "CVPR")
-        zoph = _one(s, Person, name="Barret Zoph")
-        edit_field(s, "person", zoph.id, "url", "https://barretzoph.example.org/")
-        vedaldi, zhou = _one(s, Person, name="Andrea Vedaldi"), _one(s, Person, name="Bolei Zhou")
-        merge_people(s, zhou.id, vedaldi.id)  # a (wrong, but deliberate) user decision
-        inverting = _one(s, Paper, title="Understanding deep image representations by inverting them")
-        merge_papers(s, inverting.id, prior.id)
-        return {"talk": talk.id, "prior": prior.id, "zoph": zoph.id, "vedaldi": vedaldi.id}
+        talk = _one(s, Talk, title="Speed and accuracy trade-offs for modern detectors")
+        edit_field(s, "talk", talk.id, "title", "Speed/accuracy trade-offs of modern detectors")
+        yolo = _one(s, Paper, title="You only look once: Unified, real-time object detection")
+        edit_field(s, "paper", yolo.id, "venue", "CVPR")
+        kendall = _one(s, Person, name="Alex Kendall")
+        edit_field(s, "person", kendall.id, "url", "https://kendall.example.net/")
+        girshick, howard = _one(s, Person, name="Ross Girshick"), _one(s, Person, name="Andrew G. Howard")
+        merge_people(s, howard.id, girshick.id)  # a (wrong, but deliberate) user decision
+        ssd = _one(s, Paper, title="SSD: Single shot multibox detector")
+        merge_papers(s, ssd.id, yolo.id)
+        return {"talk": talk.id, "yolo": yolo.id, "kendall": kendall.id, "girshick": girshick.id}
 
 
 def _assert_curation_holds(engine, ids: dict[str, int]) -> None:
     with session_scope(engine) as s:
-        assert s.get(Talk, ids["talk"]).title == "Neural Architecture and Beyond"
-        assert s.get(Paper, ids["prior"]).venue == "CVPR"
-        assert s.get(Person, ids["zoph"]).url == "https://barretzoph.example.org/"
-        assert s.exec(select(Person).where(Person.name == "Bolei Zhou")).first() is None
-        zhou_talk = s.exec(select(Talk).where(Talk.title.like("%latent semantics%"))).one()
-        speakers = s.exec(select(TalkSpeaker.person_id).where(TalkSpeaker.talk_id == zhou_talk.id)).all()
-        assert speakers == [ids["vedaldi"]]
-        assert s.exec(select(Paper).where(Paper.title.like("Understanding deep image representations%"))).first() is None
-        assert {"[3]", "[4]"} <= set(s.exec(select(Citation.marker).where(Citation.paper_id == ids["prior"])))
+        assert s.get(Talk, ids["talk"]).title == "Speed/accuracy trade-offs of modern detectors"
+        assert s.get(Paper, ids["yolo"]).venue == "CVPR"
+        assert s.get(Person, ids["kendall"]).url == "https://kendall.example.net/"
+        assert s.exec(select(Person).where(Person.name == "Andrew G. Howard")).first() is None
+        howard_talk = s.exec(select(Talk).where(Talk.title.like("%mobile devices%"))).one()
+        speakers = s.exec(select(TalkSpeaker.person_id).where(TalkSpeaker.talk_id == howard_talk.id)).all()
+        assert speakers == [ids["girshick"]]
+        assert s.exec(select(Paper).where(Paper.title.like("SSD%"))).first() is None
+        assert {"[6]", "[8]"} <= set(s.exec(select(Citation.marker).where(Citation.paper_id == ids["yolo"])))
         assert len(s.exec(select(UserEdit)).all()) == 3 and len(s.exec(select(Merge)).all()) == 2
 
 
-def test_edits_and_merges_survive_a_changed_post(engine, seed_path, tmp_path):
+def test_edits_and_merges_survive_a_changed_post(engine, sample_path, tmp_path):
     post = tmp_path / "iccv.md"
-    shutil.copy(seed_path, post)
+    shutil.copy(sample_path, post)
     original = post.read_text(encoding="utf-8")
     import_paths(engine, [post])
     ids = _curate(engine)
@@ -68,9 +68,9 @@ def test_edits_and_merges_survive_a_changed_post(engine, seed_path, tmp_path):
     curated = _dump(engine)
 
     # The author edits the post: more prose, a reworded talk, a cite dropped, a typo fixed elsewhere.
-    changed = (original.replace("This talk gave a holistic view", "This talk (an hour long) gave a holistic view")
-               .replace("Bolei Zhou et all. showed", "Bolei Zhou and colleagues showed")
-               .replace("Plateform aware NAS [23]", "Plateform aware NAS")
+    changed = (original.replace("It was a careful comparison", "It was a careful (hour-long) comparison")
+               .replace("we talked for half an hour", "we talked for an hour")
+               .replace("Anytime prediction [18]", "Anytime prediction")
                + "\n\nP.S. Slides for every talk are linked above.\n")
     post.write_text(changed, encoding="utf-8")
     assert import_paths(engine, [post]).results[0].status == "updated"
@@ -84,16 +84,16 @@ def test_edits_and_merges_survive_a_changed_post(engine, seed_path, tmp_path):
     assert _dump(engine) == curated
 
 
-def test_a_merge_also_applies_to_posts_imported_later(engine, seed_path, tmp_path):
-    import_paths(engine, [seed_path])
+def test_a_merge_also_applies_to_posts_imported_later(engine, sample_path, tmp_path):
+    import_paths(engine, [sample_path])
     ids = _curate(engine)
     later = tmp_path / "later.md"
-    later.write_text("---\ntitle: ICCV 2019 day two\n---\n\n# ICCV 2019\n\nThe first talk was on "
-                     "[GAN dissection](https://example.org/slides/gan.pdf) by [Bolei Zhou](http://bzhou.example.org/).\n",
-                     encoding="utf-8")
+    later.write_text("---\ntitle: ICCV 2017 day two\n---\n\n# ICCV 2017\n\nThe first talk was on "
+                     "[Efficient networks](https://example.org/slides/efficient.pdf) by "
+                     "[Andrew G. Howard](http://howard.example.org/).\n", encoding="utf-8")
     assert import_paths(engine, [later]).results[0].status == "new"
     with session_scope(engine) as s:
-        assert s.exec(select(Person).where(Person.name == "Bolei Zhou")).first() is None
-        talk = s.exec(select(Talk).where(Talk.title.like("GAN dissection%"))).one()
-        assert s.exec(select(TalkSpeaker.person_id).where(TalkSpeaker.talk_id == talk.id)).all() == [ids["vedaldi"]]
+        assert s.exec(select(Person).where(Person.name == "Andrew G. Howard")).first() is None
+        talk = s.exec(select(Talk).where(Talk.title.like("Efficient networks%"))).one()
+        assert s.exec(select(TalkSpeaker.person_id).where(TalkSpeaker.talk_id == talk.id)).all() == [ids["girshick"]]
     _assert_curation_holds(engine, ids)

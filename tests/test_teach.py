@@ -27,12 +27,12 @@ def base():
     return teach.sample_examples(None)[:8]  # a few of our sample posts: enough to fit, fast
 
 
-def test_train_is_reproducible_stored_and_used(tmp_path, seed_path, base):
+def test_train_is_reproducible_stored_and_used(tmp_path, sample_path, base):
     engine = open_db(tmp_path / "kb.sqlite")
-    import_paths(engine, [seed_path])
+    import_paths(engine, [sample_path])
     with session_scope(engine, write=True) as s:
         talk = s.exec(select(Talk).order_by(Talk.position)).first()
-        corrections.set_talk(s, talk.id, "title", "Matrix and vector representations")
+        corrections.set_talk(s, talk.id, "title", "Uncertainty in geometric vision")
     first = teach.train(engine, base=base)
     again = teach.train(engine, base=base)
     assert first.sha256 == again.sha256 and first.lines == again.lines and first.spans == again.spans
@@ -47,12 +47,12 @@ def test_train_is_reproducible_stored_and_used(tmp_path, seed_path, base):
         assert json.loads(row.meta)["corrected_posts"] == 1
 
     teach.use_shipped()
-    import_paths(engine, [seed_path], force=True)  # imports use the KB's model …
+    import_paths(engine, [sample_path], force=True)  # imports use the KB's model …
     assert talk_model.LINES_MODEL.parent.name == first.sha256
     assert talk_model.LINES_MODEL.read_bytes() == first.lines
 
     teach.use_shipped()
-    result = CliRunner().invoke(main, ["--db", str(tmp_path / "kb.sqlite"), "extract", str(seed_path), "--json"])
+    result = CliRunner().invoke(main, ["--db", str(tmp_path / "kb.sqlite"), "extract", str(sample_path), "--json"])
     assert result.exit_code == 0 and json.loads(result.output)["talks"]  # … and so does kb extract --db
     assert talk_model.LINES_MODEL.parent.name == first.sha256
 
@@ -63,9 +63,9 @@ def test_train_is_reproducible_stored_and_used(tmp_path, seed_path, base):
     assert teach.reset(engine) is False
 
 
-def test_kb_examples_come_from_the_corrected_records(tmp_path, seed_path):
+def test_kb_examples_come_from_the_corrected_records(tmp_path, sample_path):
     engine = open_db(tmp_path / "kb.sqlite")
-    import_paths(engine, [seed_path])
+    import_paths(engine, [sample_path])
     with session_scope(engine) as s:
         assert teach.kb_examples(s) == []  # nothing corrected, nothing to learn
     with session_scope(engine, write=True) as s:

@@ -1,4 +1,4 @@
-"""The terminal UI driven like a user would: key presses and clicks on the seed post, asserting on visible text."""
+"""The terminal UI driven like a user would: key presses and clicks on the sample post, asserting on visible text."""
 
 from __future__ import annotations
 
@@ -8,48 +8,45 @@ import pytest
 from sqlmodel import select
 
 from kb.db import open_db, session_scope
-from kb.models import Paper, Person, Talk, TalkSpeaker
+from kb.models import Person, Talk
 from kb.tui import make_app
 from kb.tui.history import Location
-from test_tui_helpers import SEED, cursor_to, entity_id, press, screen_text, seed_db, settle, type_text
+from test_tui_helpers import cursor_to, entity_id, press, sample_db, screen_text, settle, type_text
 
 SIZE = (110, 40)
 
-pytestmark = pytest.mark.skipif(not SEED.exists(), reason="seed post (../shared) not mounted")
-
-
 @pytest.fixture
 def engine(tmp_path):
-    eng = seed_db(tmp_path / "kb.sqlite")
+    eng = sample_db(tmp_path / "kb.sqlite")
     yield eng
     eng.dispose()
 
 
-async def test_vedaldi_to_his_talk_to_deep_image_prior_and_back_to_the_talk(engine):
+async def test_girshick_to_his_talk_to_focal_loss_and_back_to_the_talk(engine):
     app = make_app(engine)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert "ICCV 2019" in screen_text(app)
+        assert "ICCV 2017" in screen_text(app)
         await press(pilot, "3", "f")  # People, then the filter box
-        await type_text(pilot, "vedaldi")
+        await type_text(pilot, "girshick")
         await press(pilot, "enter")  # Enter in the filter opens the highlighted row
         text = screen_text(app)
         assert type(app.screen).__name__ == "PersonScreen"
-        assert "Andrea Vedaldi" in text and "also written Andrea Veladi" in text
-        await cursor_to(pilot, "Understanding models via visualizations and attribution")
+        assert "Ross Girshick" in text and "also written Ross Girshik" in text
+        await cursor_to(pilot, "Object detection, from proposals to dense predictors")
         await press(pilot, "enter")
         text = screen_text(app)
         assert type(app.screen).__name__ == "TalkScreen"
-        assert "Interpretation of Deep learning" in text and "Cited papers (9)" in text
-        await cursor_to(pilot, "Deep image prior")
+        assert "Instance-level Visual Recognition" in text and "Cited papers (6)" in text
+        await cursor_to(pilot, "Focal loss for dense object detection")
         await press(pilot, "enter")
         text = screen_text(app)
         assert type(app.screen).__name__ == "PaperScreen"
-        assert "Deep image prior" in text and "Dmitry Ulyanov" in text
+        assert "Focal loss for dense object detection" in text and "Tsung-Yi Lin" in text
         cited_by = text.split("Cited by (1)")[1]
-        assert "Understanding models via visualizations and attribution" in cited_by
-        assert "ICCV 2019 at Seoul" in cited_by
-        await cursor_to(pilot, "Understanding models via visualizations")  # the cited-by row leads back
+        assert "Object detection, from proposals to dense predictors" in cited_by
+        assert "ICCV 2017 in Venice" in cited_by
+        await cursor_to(pilot, "Object detection, from proposals")  # the cited-by row leads back
         await press(pilot, "enter")
         assert type(app.screen).__name__ == "TalkScreen"
         await press(pilot, "escape")
@@ -60,73 +57,73 @@ async def test_vedaldi_to_his_talk_to_deep_image_prior_and_back_to_the_talk(engi
         assert type(app.screen).__name__ == "TalkScreen"
 
 
-async def test_search_zoph_enter_opens_barret_zoph_and_back_returns(engine):
+async def test_search_howard_enter_opens_andrew_howard_and_back_returns(engine):
     app = make_app(engine)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await press(pilot, "slash")
-        await type_text(pilot, "zoph")
+        await type_text(pilot, "howard")
         text = screen_text(app)
-        assert "Barret Zoph" in text and "Neural Archtecure and Beyond" in text
+        assert "Andrew G. Howard" in text and "Designing networks for mobile devices" in text
         await press(pilot, "enter")
         text = screen_text(app)
         assert type(app.screen).__name__ == "PersonScreen"
-        assert "Barret Zoph" in text and "http://barretzoph.github.io/" in text
-        assert "Neural Archtecure and Beyond" in text
+        assert "Andrew G. Howard" in text and "https://ahoward.example.org/" in text
+        assert "Designing networks for mobile devices" in text
         await press(pilot, "escape")
         assert type(app.screen).__name__ == "HomeScreen"
         assert "kb — conference notes" in screen_text(app)
 
 
 async def test_merge_two_people_and_the_talk_lists_follow(engine):
-    vedaldi = entity_id(engine, Person, name="Andrea Vedaldi")
-    app = make_app(engine, start=Location("person", vedaldi))
+    girshick = entity_id(engine, Person, name="Ross Girshick")
+    app = make_app(engine, start=Location("person", girshick))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert "Understanding latent semantics" not in screen_text(app)
+        assert "Uncertainty in deep geometric vision" not in screen_text(app)
         await press(pilot, "m")
-        await type_text(pilot, "bolei")
-        assert "Bolei Zhou" in screen_text(app)
+        await type_text(pilot, "kendall")
+        assert "Alex Kendall" in screen_text(app)
         await press(pilot, "enter")
-        assert "Merge “Bolei Zhou” into “Andrea Vedaldi”?" in screen_text(app)
+        assert "Merge “Alex Kendall” into “Ross Girshick”?" in screen_text(app)
         await press(pilot, "y")
         text = screen_text(app)
         assert type(app.screen).__name__ == "PersonScreen"
-        assert "Talks given (2)" in text and "Understanding latent semantics" in text
+        assert "Talks given (2)" in text and "Uncertainty in deep geometric vision" in text
         await press(pilot, "2")  # the talks list
         text = screen_text(app)
-        row = next(line for line in text.splitlines() if "Understanding latent semantics" in line)
-        assert "Andrea Vedaldi" in row and "Bolei Zhou" not in text
+        row = next(line for line in text.splitlines() if "Uncertainty in deep geometric vision" in line)
+        assert "Ross Girshick" in row and "Alex Kendall" not in text
     with session_scope(engine) as s:
-        assert s.exec(select(Person).where(Person.name == "Bolei Zhou")).first() is None
+        assert s.exec(select(Person).where(Person.name == "Alex Kendall")).first() is None
 
 
 async def test_history_keeps_a_merged_persons_place(engine):
-    zhou = entity_id(engine, Person, name="Bolei Zhou")
-    vedaldi = entity_id(engine, Person, name="Andrea Vedaldi")
+    kendall = entity_id(engine, Person, name="Alex Kendall")
+    girshick = entity_id(engine, Person, name="Ross Girshick")
     from kb.curation import merge_people
 
     with session_scope(engine, write=True) as s:
-        merge_people(s, zhou, vedaldi)
-    app = make_app(engine, start=Location("person", zhou))
+        merge_people(s, kendall, girshick)
+    app = make_app(engine, start=Location("person", kendall))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert "Andrea Vedaldi" in screen_text(app)
+        assert "Ross Girshick" in screen_text(app)
 
 
 async def test_edit_a_talk_title(engine):
-    talk = entity_id(engine, Talk, title="Neural Archtecure and Beyond")
+    talk = entity_id(engine, Talk, title="Designing networks for mobile devices")
     app = make_app(engine, start=Location("talk", talk))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await press(pilot, "e")
         assert "Edit talk" in screen_text(app)
         await press(pilot, "enter", "ctrl+u")  # pick "title", clear the value
-        await type_text(pilot, "Neural Architecture and Beyond")
+        await type_text(pilot, "Designing networks for mobile phones")
         await press(pilot, "enter")
-        assert "Neural Architecture and Beyond" in screen_text(app)
+        assert "Designing networks for mobile phones" in screen_text(app)
     with session_scope(engine) as s:
-        assert s.get(Talk, talk).title == "Neural Architecture and Beyond"
+        assert s.get(Talk, talk).title == "Designing networks for mobile phones"
 
 
 async def test_open_link_in_browser_and_copy_bibtex(engine, monkeypatch):
@@ -138,64 +135,65 @@ async def test_open_link_in_browser_and_copy_bibtex(engine, monkeypatch):
             return True
 
     monkeypatch.setattr(webbrowser, "get", lambda *a: FakeBrowser("true"))
-    zoph = entity_id(engine, Person, name="Barret Zoph")
-    app = make_app(engine, start=Location("person", zoph))
+    howard = entity_id(engine, Person, name="Andrew G. Howard")
+    app = make_app(engine, start=Location("person", howard))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await press(pilot, "o")
-        assert opened == ["http://barretzoph.github.io/"]
+        assert opened == ["https://ahoward.example.org/"]
         await press(pilot, "ctrl+p")
-        await type_text(pilot, "deep image")
+        await type_text(pilot, "focal loss")
         await pilot.pause(0.3)
         await press(pilot, "enter")
         assert type(app.screen).__name__ == "PaperScreen"
         await press(pilot, "b")
-        assert app.clipboard.startswith("@inproceedings{") and "title = {Deep image prior}" in app.clipboard
+        assert app.clipboard.startswith("@inproceedings{")
+        assert "title = {Focal loss for dense object detection}" in app.clipboard
 
 
 async def test_mouse_click_on_a_name_opens_it(engine):
-    talk = entity_id(engine, Talk, title="Neural Archtecure and Beyond")
+    talk = entity_id(engine, Talk, title="Designing networks for mobile devices")
     app = make_app(engine, start=Location("talk", talk))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         from kb.tui.docview import DocView
 
         view = app.screen.query_one(DocView)
-        row = next(n for n, line in enumerate(view.text.splitlines()) if line.strip() == "Barret Zoph")
+        row = next(n for n, line in enumerate(view.text.splitlines()) if line.strip() == "Andrew G. Howard")
         await pilot.click(DocView, offset=(4, row))
         await settle(pilot)
-        assert type(app.screen).__name__ == "PersonScreen"
+        assert type(app.screen).__name__ == "PersonScreen" and "https://ahoward.example.org/" in screen_text(app)
 
 
 async def test_lists_sort_filter_and_scroll(engine):
     app = make_app(engine, start=Location("list", "papers"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert "1 of 23 papers · sorted by title (ascending)" in screen_text(app)
+        assert "1 of 18 papers · sorted by title (ascending)" in screen_text(app)
         await press(pilot, "s")
         assert "sorted by year (descending)" in screen_text(app)
         first = screen_text(app).split("Cited")[1].splitlines()[1]
-        assert "2019" in first  # year sorts newest first, and says so
+        assert "2017" in first  # year sorts newest first, and says so
         await press(pilot, "r", "end")
-        assert "23 of 23 papers" in screen_text(app)
+        assert "18 of 18 papers" in screen_text(app)
         await press(pilot, "f")
-        await type_text(pilot, "gan")
+        await type_text(pilot, "mask")
         text = screen_text(app)
-        assert "Gan dissection" in text and "Deep image prior" not in text
+        assert "Mask R-CNN" in text and "Fast R-CNN" not in text
 
 
 async def test_untrusted_text_is_shown_literally(engine):
-    talk = entity_id(engine, Talk, title="Neural Archtecure and Beyond")
-    zoph = entity_id(engine, Person, name="Barret Zoph")
+    talk = entity_id(engine, Talk, title="Designing networks for mobile devices")
+    howard = entity_id(engine, Person, name="Andrew G. Howard")
     with session_scope(engine, write=True) as s:
         s.get(Talk, talk).title = "[bold red]Evil[/] \x1b[31mred\x1b[0m\x07 talk"
-        s.get(Person, zoph).name = "[link=http://x]Barret[/link] \x1b]0;pwned\x07Zoph"
+        s.get(Person, howard).name = "[link=http://x]Andrew[/link] \x1b]0;pwned\x07Howard"
     app = make_app(engine, start=Location("talk", talk))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         text = screen_text(app)
         assert "[bold red]Evil[/] red talk" in text
-        assert "[link=http://x]Barret[/link] Zoph" in text
+        assert "[link=http://x]Andrew[/link] Howard" in text
         assert "\x1b" not in text and "\x07" not in text
         await press(pilot, "2")
         assert "[bold red]Evil[/] red talk" in screen_text(app)
@@ -212,11 +210,11 @@ async def test_post_links_jump_to_people(engine):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         text = screen_text(app)
-        assert "ICCV 2019 at Seoul" in text and "Tensor factorization" in text
+        assert "ICCV 2017 in Venice" in text and "Low-rank filters for fast networks" in text
         markdown = app.screen.query_one(Markdown)
-        markdown.post_message(Markdown.LinkClicked(markdown, "http://barretzoph.github.io/"))
+        markdown.post_message(Markdown.LinkClicked(markdown, "https://ahoward.example.org/"))
         await settle(pilot)
-        assert type(app.screen).__name__ == "PersonScreen" and "Barret Zoph" in screen_text(app)
+        assert type(app.screen).__name__ == "PersonScreen" and "Andrew G. Howard" in screen_text(app)
 
 
 async def test_help_theme_and_empty_database(tmp_path):
@@ -276,18 +274,18 @@ async def test_light_theme_text_is_dark_on_light(engine):
 async def test_identity_candidates_show_on_the_person_and_first_in_the_merge_dialog(engine):
     from kb.models import IdentityCandidate
 
-    vedaldi = entity_id(engine, Person, name="Andrea Vedaldi")
-    zhou = entity_id(engine, Person, name="Bolei Zhou")
+    girshick = entity_id(engine, Person, name="Ross Girshick")
+    kendall = entity_id(engine, Person, name="Alex Kendall")
     with session_scope(engine, write=True) as s:
-        s.add(IdentityCandidate(entity="person", a_id=min(vedaldi, zhou), b_id=max(vedaldi, zhou),
+        s.add(IdentityCandidate(entity="person", a_id=min(girshick, kendall), b_id=max(girshick, kendall),
                                 reason="same talk slot"))
-    app = make_app(engine, start=Location("person", vedaldi))
+    app = make_app(engine, start=Location("person", girshick))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         text = screen_text(app)
-        assert "Maybe the same person" in text and "Bolei Zhou" in text and "same talk slot" in text
+        assert "Maybe the same person" in text and "Alex Kendall" in text and "same talk slot" in text
         await press(pilot, "m")  # the merge dialog suggests the candidate before anything is typed
         text = screen_text(app)
-        assert "Possibly the same, found on import" in text and "Bolei Zhou" in text
+        assert "Possibly the same, found on import" in text and "Alex Kendall" in text
         await press(pilot, "tab", "enter")
-        assert "Merge “Bolei Zhou” into “Andrea Vedaldi”?" in screen_text(app)
+        assert "Merge “Alex Kendall” into “Ross Girshick”?" in screen_text(app)

@@ -1,4 +1,4 @@
-"""Helpers for the TUI tests (no tests here): a seeded app, visible text, cursor moves."""
+"""Helpers for the TUI tests (no tests here): a database holding the sample post, visible text, cursor moves."""
 
 from __future__ import annotations
 
@@ -8,16 +8,16 @@ from pathlib import Path
 from rich.console import Console
 from sqlmodel import select
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "iccv-2019-seoul.md"
+SAMPLE = Path(__file__).resolve().parent / "fixtures" / "sample" / "iccv-2017-venice.md"
 
 
-def seed_db(path: Path):
-    """A database at ``path`` holding the imported seed post."""
+def sample_db(path: Path):
+    """A database at ``path`` holding the imported sample post (tests/fixtures/sample)."""
     from kb.db import open_db
     from kb.importer import import_paths
 
     engine = open_db(path)
-    summary = import_paths(engine, [SEED])
+    summary = import_paths(engine, [SAMPLE])
     assert summary.count("new") == 1, summary.results
     return engine
 
