@@ -711,13 +711,13 @@ def tui(ctx: Ctx) -> None:
     Example:  kb --db ~/notes/kb.sqlite tui
     """
     try:
-        from kb.tui import make_app
+        from kb.tui import open_app
     except ImportError:
         ctx_list = click.get_current_context()
         out.print("The terminal UI is not available; listing talks instead.", markup=False)
         ctx_list.invoke(list_cmd, kind="talks", as_json=False, limit=None)
         return
-    make_app(ctx.reader).run()
+    open_app(ctx.db).run()  # a current SQLite KB: the first frame before SQLAlchemy is loaded
 
 
 @main.command()

@@ -139,3 +139,41 @@ def list_rows(conn: sqlite3.Connection, kind: str, limit: int | None = None) -> 
     from kb.queries import LIST_KINDS
 
     raise ValueError(f"unknown list kind {kind!r}; choose from {', '.join(LIST_KINDS)}")
+
+
+def _by_conference(conn: sqlite3.Connection, sql: str, ids: list[int]) -> dict[int, int]:
+    """{conference id: n} from ``sql`` (``… WHERE cid IN ({marks}) …``), chunked like every IN here."""
+    out: dict[int, int] = {}
+    for part, marks in _chunks(ids):
+        out.update(conn.execute(sql.format(marks=marks), part))
+    return out
+
+
+def home_summary(conn: sqlite3.Connection, recent: int = 8) -> dict[str, Any]:
+    """The TUI's home page data, as :func:`kb.queries.home_summary` gives it (its first frame needs no SQLAlchemy)."""
+    confs = conn.execute("SELECT id, name, year, location FROM conference ORDER BY year DESC, name LIMIT 200").fetchall()
+    ids = [c[0] for c in confs]
+    counts = {
+        "events": _by_conference(conn, "SELECT conference_id, count(*) FROM event WHERE conference_id IN ({marks})"
+                                       " GROUP BY conference_id", ids),
+        "talks": _by_conference(conn, "SELECT po.conference_id, count(t.id) FROM post po JOIN talk t ON t.post_id = po.id"
+                                      " WHERE po.conference_id IN ({marks}) GROUP BY po.conference_id", ids),
+        "papers": _by_conference(conn, "SELECT cid, count(DISTINCT pid) FROM (SELECT po.conference_id AS cid,"
+                                       " ci.paper_id AS pid FROM post po JOIN citation ci ON ci.post_id = po.id UNION"
+                                       " SELECT po.conference_id, r.paper_id FROM post po JOIN reference r"
+                                       " ON r.post_id = po.id WHERE r.paper_id IS NOT NULL)"
+                                       " WHERE cid IN ({marks}) GROUP BY cid", ids),
+        "posts": _by_conference(conn, "SELECT conference_id, count(*) FROM post WHERE conference_id IN ({marks})"
+                                      " GROUP BY conference_id", ids),
+    }
+    posts = conn.execute("SELECT id, title, date, path FROM post ORDER BY date DESC, id DESC LIMIT ?", (recent,))
+    waiting = conn.execute("SELECT count(*) FROM post WHERE NOT (lower(path) LIKE '%.bib') AND id NOT IN"
+                           " (SELECT entity_id FROM useredit WHERE entity = 'post' AND field = 'review')").fetchone()[0]
+    return {
+        "totals": stats(conn),
+        "conferences": [{"id": i, "name": name, "year": year, "location": location,
+                         **{k: counts[k].get(i, 0) for k in ("events", "talks", "papers", "posts")}}
+                        for i, name, year, location in confs],
+        "posts": [{"id": i, "title": title, "date": date, "path": path} for i, title, date, path in posts],
+        "to_review": waiting,
+    }

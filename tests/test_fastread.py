@@ -55,6 +55,31 @@ def test_stats_and_every_list_match_the_sqlalchemy_path(kb_file):
         engine.dispose()
 
 
+def test_home_summary_matches_the_sqlalchemy_path(kb_file, tmp_path):
+    """The TUI's first frame (kb.fastread.home_summary) shows what kb.queries.home_summary gives, review count too."""
+    from kb.review import mark_reviewed
+
+    copy = tmp_path / "kb.sqlite"
+    shutil.copy(kb_file, copy)
+    engine = open_db(copy, create=False)
+    try:
+        for step in range(2):
+            conn = fastread.connect(str(copy))
+            with session_scope(engine) as s:
+                fast, slow = fastread.home_summary(conn), queries.home_summary(s)
+            conn.close()
+            assert fast == slow
+            assert fast["totals"]["posts"] > 0 and fast["posts"]
+            assert any(c["papers"] for c in fast["conferences"]) and any(c["talks"] for c in fast["conferences"])
+            if step == 0:
+                before = fast["to_review"]
+                with session_scope(engine, write=True) as s:
+                    mark_reviewed(s, fast["posts"][0]["id"])
+        assert fast["to_review"] == before - 1
+    finally:
+        engine.dispose()
+
+
 def test_search_on_a_plain_connection_matches_the_session_search(kb_file):
     conn = fastread.connect(str(kb_file))
     engine = open_db(kb_file, create=False)

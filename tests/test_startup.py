@@ -101,3 +101,51 @@ def test_an_old_schema_still_takes_the_full_path(kb_file, tmp_path):
     c.close()
     out, report = run_kb("--db", str(old), "stats", "--json")  # and from then on, the fast path
     assert "sqlalchemy" not in report["loaded"] and json.loads(out)["posts"] == 4
+
+
+TUI = r"""
+import json, sys
+from kb.tui.app import KbApp
+from kb.tui import open_app
+
+warm_up = KbApp._warm_up
+KbApp._warm_up = lambda self: None  # started by hand below, so the first frame is checked alone
+app = open_app(sys.argv[1])
+seen = {}
+
+async def pilot(p):
+    from kb.tui.docview import DocView
+    while not (type(p.app.screen).__name__ == "HomeScreen" and p.app.screen.query_one(DocView)._lines):
+        await p.pause(0.001)
+    seen["first_frame"] = sorted(m for m in ("sqlalchemy", "sqlmodel", "kb.models", "kb.db") if m in sys.modules)
+    seen["home"] = "\n".join(line.plain if hasattr(line, "plain") else str(line)
+                             for line in p.app.screen.query_one(DocView)._lines)
+    warm_up(p.app)
+    await p.app.workers.wait_for_complete()
+    await p.pause()
+    seen["engine_opened"] = p.app.engine_open
+    await p.press("1")
+    await p.app.workers.wait_for_complete()
+    await p.pause()
+    seen["then"] = type(p.app.screen).__name__
+    p.app.exit()
+
+app.run(headless=True, size=(100, 30), auto_pilot=pilot)
+print(json.dumps(seen))
+"""
+
+
+def test_tui_first_frame_is_drawn_before_sqlalchemy_is_loaded(kb_file):
+    from kb import fastread
+
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)}
+    proc = subprocess.run([sys.executable, "-c", TUI, str(kb_file)], check=False, cwd=REPO, capture_output=True,
+                          text=True, timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    seen = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert seen["first_frame"] == []
+    conn = fastread.connect(str(kb_file))
+    summary = fastread.home_summary(conn)
+    conn.close()
+    assert summary["conferences"] and all(c["name"] in seen["home"] for c in summary["conferences"])
+    assert seen["engine_opened"] and seen["then"] == "ListScreen"
