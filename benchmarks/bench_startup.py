@@ -66,7 +66,8 @@ def run_once(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
 
 def import_profile(argv: list[str], env: dict[str, str], top: int = 8) -> dict:
     """``python -X importtime``: total import µs, the top-level imports and the costliest modules by self time."""
-    proc = subprocess.run([argv[0], "-X", "importtime", *argv[1:]], cwd=ROOT, env=env, capture_output=True, text=True)
+    proc = subprocess.run([argv[0], "-X", "importtime", *argv[1:]], check=True, cwd=ROOT, env=env, capture_output=True,
+                          text=True)
     rows = []  # (self µs, cumulative µs, depth, module)
     for line in proc.stderr.splitlines():
         if not line.startswith("import time:") or "self [us]" in line:
