@@ -44,10 +44,14 @@ class _LazyConsole:
         self._kw = kw
         self._console = None
 
-    def __getattr__(self, name: str):
+    def real(self):
+        """The Console itself, for Rich objects that hold one (a Progress uses it as a context manager)."""
         if self._console is None:
             self._console = _safe_console(**self._kw)
-        return getattr(self._console, name)
+        return self._console
+
+    def __getattr__(self, name: str):
+        return getattr(self.real(), name)
 
 
 def escape(text: str) -> str:
@@ -249,7 +253,7 @@ def import_cmd(ctx: Ctx, paths: tuple[Path, ...], force: bool, as_json: bool) ->
         sys.exit(1)
     require_writable(ctx.engine)  # a damaged database: one line now, not one per post
     progress = Progress(TextColumn("[bold]importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        TextColumn("{task.description}"), console=err, transient=True,
+                        TextColumn("{task.description}"), console=err.real(), transient=True,
                         disable=as_json or not err.is_terminal)
     with progress:
         task = progress.add_task("", total=total)

@@ -149,3 +149,30 @@ def test_tui_first_frame_is_drawn_before_sqlalchemy_is_loaded(kb_file):
     conn.close()
     assert summary["conferences"] and all(c["name"] in seen["home"] for c in summary["conferences"])
     assert seen["engine_opened"] and seen["then"] == "ListScreen"
+
+
+def test_import_in_a_terminal_shows_progress_and_finishes(tmp_path):
+    """The consoles are made on first use; the import's progress bar (a Rich Live on stderr) still gets a real one."""
+    import os
+    import pty
+
+    master, slave = pty.openpty()
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "TERM": "xterm", "COLUMNS": "100"}
+    post = min(IMPORTS.glob("*.md"))
+    proc = subprocess.Popen([sys.executable, "-m", "kb", "import", str(post), "--db", str(tmp_path / "kb.sqlite")],
+                            cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=slave, stderr=slave)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    assert proc.wait(timeout=120) == 0
+    shown = b"".join(chunks).decode(errors="replace")
+    assert "importing" in shown and "1/1" in shown  # the bar was drawn
+    assert "1 new, 0 updated, 0 unchanged, 0 failed post(s)" in shown
