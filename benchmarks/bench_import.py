@@ -1,15 +1,22 @@
 """Import throughput against a bare markdown-it parse of the same files, in the same run.
 
-    python benchmarks/bench_import.py --posts 300
+    python benchmarks/bench_import.py --posts 300                 # generated posts only
+    python benchmarks/bench_import.py --posts 500 --real 700      # + train/dev posts of ../shared/realcorpus
 
-Prints posts/s of a first import into a fresh SQLite DB, the ratio of that time to
-a bare ``markdown-it-py`` parse of the same files, and the ratio of an unchanged
-re-import to the first import. Targets: ≥ 100 posts/s, ≤ 4× bare parse, re-import ≤ 5 %.
+Prints posts/s of a first import into a fresh SQLite DB, the ratio of that time to a bare
+``markdown-it-py`` parse of the same files, the ratio of an unchanged re-import to the first import,
+the time to re-import after one post changed (the whole folder, and that post alone), and this
+process's peak RSS. Targets (issue 16): ≥ 100 posts/s, ≤ 4× bare parse, re-import ≤ 5 %, a changed
+post ≤ 50 ms, peak ≤ 300 MiB.
 """
 
 from __future__ import annotations
 
 import argparse
+import random
+import resource
+import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -17,22 +24,42 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from markdown_it import MarkdownIt  # noqa: E402
+from markdown_it import MarkdownIt
 
-from benchmarks.gen_corpus import generate  # noqa: E402
-from kb.db import open_db  # noqa: E402
-from kb.importer import import_paths  # noqa: E402
+from benchmarks.gen_corpus import generate
+from kb.db import open_db
+from kb.importer import import_paths
+
+
+def real_posts(dest: Path, n: int, seed: int) -> list[Path]:
+    """Up to ``n`` train/dev posts of the real corpus (never test), copied under ``dest`` with their suffix."""
+    from kb.corpus import manifest, shared_dir
+
+    root = shared_dir()
+    if root is None or n <= 0:
+        return []
+    docs = sorted((d for d in manifest(root).values() if d.split in ("train", "dev")), key=lambda d: d.sha)
+    random.Random(seed).shuffle(docs)
+    dest.mkdir(parents=True, exist_ok=True)
+    out = []
+    for i, doc in enumerate(docs[:n]):
+        target = dest / f"real-{i:04d}{doc.file.suffix if doc.file.suffix in ('.md', '.rst', '.markdown') else '.md'}"
+        shutil.copyfile(doc.file, target)
+        out.append(target)
+    return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--posts", type=int, default=300)
+    ap.add_argument("--posts", type=int, default=300, help="generated posts (benchmarks/gen_corpus.py)")
+    ap.add_argument("--real", type=int, default=0, help="real-corpus posts (train/dev splits) added")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--repeat", type=int, default=5, help="changed-post re-imports timed (median)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
-        paths = generate(tmpdir / "posts", args.posts, args.seed)
-        texts = [p.read_text(encoding="utf-8") for p in paths]
+        paths = generate(tmpdir / "posts", args.posts, args.seed) + real_posts(tmpdir / "real", args.real, args.seed)
+        texts = [p.read_text(encoding="utf-8", errors="replace") for p in paths]
         md = MarkdownIt("commonmark").enable("table")
         t0 = time.perf_counter()
         for text in texts:
@@ -49,15 +76,32 @@ def main() -> None:
         t0 = time.perf_counter()
         again = import_paths(engine, paths)
         again_s = time.perf_counter() - t0
+        victim = paths[len(paths) // 2]
+        folder, alone = [], []
+        for i in range(args.repeat):  # one post edited, then the whole set imported again / that post alone
+            victim.write_text(victim.read_text(encoding="utf-8") + f"\nEdited {i}.\n", encoding="utf-8")
+            t0 = time.perf_counter()
+            changed = import_paths(engine, paths)
+            folder.append(time.perf_counter() - t0)
+            assert changed.count("updated") == 1, changed.results
+            victim.write_text(victim.read_text(encoding="utf-8") + f"\nEdited again {i}.\n", encoding="utf-8")
+            t0 = time.perf_counter()
+            assert import_paths(engine, [victim]).count("updated") == 1
+            alone.append(time.perf_counter() - t0)
         failed = first.count("failed")
-        print(f"posts                 {len(paths)} ({sum(len(t) for t in texts) / len(texts) / 1024:.1f} KiB avg), "
-              f"{failed} failed")
-        print(f"bare markdown-it      {bare:.3f} s  ({len(paths) / bare:.0f} posts/s)")
-        print(f"first import          {first_s:.3f} s  ({len(paths) / first_s:.0f} posts/s)   target >= 100 posts/s")
+        n = len(paths)
+        print(f"posts                 {n} ({args.posts} generated + {n - args.posts} real; "
+              f"{sum(len(t) for t in texts) / n / 1024:.1f} KiB avg), {failed} failed")
+        print(f"bare markdown-it      {bare:.3f} s  ({n / bare:.0f} posts/s)")
+        print(f"first import          {first_s:.3f} s  ({n / first_s:.0f} posts/s)   target >= 100 posts/s")
         print(f"ratio to bare parse   {first_s / bare:.1f}x   target <= 4x")
         print(f"unchanged re-import   {again_s:.3f} s  = {100 * again_s / first_s:.1f} % of first   target <= 5 %")
+        print(f"one post changed      {1000 * statistics.median(folder):.0f} ms re-importing all {n} "
+              f"(median of {args.repeat}), {1000 * statistics.median(alone):.0f} ms that post alone   target <= 50 ms")
         print(f"talks {first.totals().talks}, people {first.totals().people}, papers {first.totals().papers}; "
               f"re-import unchanged {again.count('unchanged')}")
+        print(f"peak RSS              {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB "
+              f"(this process; extraction workers are forks of it)   target <= 300 MiB")
 
 
 if __name__ == "__main__":

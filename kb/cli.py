@@ -2,6 +2,13 @@
 
 Every command calls a library function (``kb.importer.import_paths``,
 ``kb.queries.stats`` …) so everything is scriptable from Python too.
+
+Start-up matters (people run ``kb`` dozens of times a day): this module imports
+only click and kb's light modules. Rich, SQLAlchemy/SQLModel and the models, the
+TUI and the extractor are imported by the commands that use them; ``kb stats``,
+``kb list`` and ``kb search`` read a SQLite knowledge base through plain sqlite3
+(:mod:`kb.fastread`) when it is at the current schema. ``tests/test_startup.py``
+holds that line.
 """
 
 from __future__ import annotations
@@ -10,32 +17,58 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.markup import escape as _markup_escape
-from rich.table import Table
 
-from kb.db import DEFAULT_DB, open_db, resolve_db_url, session_scope
+from kb.dbbase import DEFAULT_DB, resolve_db_url
 from kb.terminal import clean, json_text, redact_url
 
 
-class SafeConsole(Console):
-    """A Console that never passes a terminal control sequence through: every string printed is cleaned.
+def _safe_console(**kw):
+    """A Rich Console that never passes a terminal control sequence through: every string printed is cleaned.
 
     Post data (titles, names, paths, error messages quoting them) is untrusted;
     kb's own markup holds no control characters, so cleaning every string is safe.
     """
+    from rich.console import Console
 
-    def print(self, *objects, **kw) -> None:
-        super().print(*(clean(o, newlines=True) if isinstance(o, str) else o for o in objects), **kw)
+    class SafeConsole(Console):
+        def print(self, *objects, **kw) -> None:
+            super().print(*(clean(o, newlines=True) if isinstance(o, str) else o for o in objects), **kw)
+
+    return SafeConsole(**kw)
+
+
+class _LazyConsole:
+    """The console, made (and Rich imported) on first use: ``kb search --json`` and ``kb --help`` never print with Rich."""
+
+    def __init__(self, **kw):
+        self._kw = kw
+        self._console = None
+
+    def real(self):
+        """The Console itself, for Rich objects that hold one (a Progress uses it as a context manager)."""
+        if self._console is None:
+            self._console = _safe_console(**self._kw)
+        return self._console
+
+    def __getattr__(self, name: str):
+        return getattr(self.real(), name)
 
 
 def escape(text: str) -> str:
     """Post data for a Rich markup string: control characters out, markup escaped (table cells too)."""
-    return _markup_escape(clean(text))
+    from rich.markup import escape as markup_escape
+
+    return markup_escape(clean(text))
 
 
-out = SafeConsole(highlight=False, soft_wrap=True)
-err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)
+def Table(*args, **kw):  # rich.table.Table, imported when a table is printed
+    from rich.table import Table as RichTable
+
+    return RichTable(*args, **kw)
+
+
+out = _LazyConsole(highlight=False, soft_wrap=True)
+err = _LazyConsole(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _utf8_stdout():
@@ -59,6 +92,8 @@ class Ctx:
     def engine(self):
         """The database, created when it does not exist yet (commands that write)."""
         if self._engine is None:
+            from kb.db import open_db
+
             self._engine = open_db(self.db)
         return self._engine
 
@@ -66,8 +101,28 @@ class Ctx:
     def reader(self):
         """The database for a command that only reads: never created ("no knowledge base at PATH")."""
         if self._engine is None:
+            from kb.db import open_db
+
             self._engine = open_db(self.db, create=False)
         return self._engine
+
+    def read(self, fast, slow):
+        """``fast(connection)`` in a plain sqlite3 read transaction when :mod:`kb.fastread` allows one (and
+        ``fast`` does not return None), else ``slow(session)`` on the usual engine: same answers, no SQLAlchemy."""
+        from kb.fastread import connect
+
+        conn = connect(self.db)
+        if conn is not None:
+            try:
+                result = fast(conn)
+            finally:
+                conn.close()
+            if result is not None:
+                return result
+        from kb.db import session_scope
+
+        with session_scope(self.reader) as session:
+            return slow(session)
 
 
 pass_ctx = click.make_pass_decorator(Ctx)
@@ -111,9 +166,7 @@ class KbGroup(click.Group):
     """Database trouble (not kb's, damaged, unreachable, read-only…) is one line and exit code 1, never a traceback."""
 
     def invoke(self, ctx: click.Context):
-        from sqlalchemy.exc import DBAPIError
-
-        from kb.db import DatabaseUnusable, describe_db_error
+        from kb.dbbase import DatabaseUnusable, describe_db_error
         from kb.terminal import redact
 
         try:
@@ -128,10 +181,19 @@ class KbGroup(click.Group):
             err.print(f"error: cannot write the output: {exc.strerror or exc}", markup=False)
         except DatabaseUnusable as exc:
             err.print(f"error: {exc}", markup=False)
-        except DBAPIError as exc:
+        except Exception as exc:
+            if not _is_driver_error(exc):
+                raise
             db = ctx.obj.db if isinstance(ctx.obj, Ctx) else None
             err.print(f"error: database: {redact(describe_db_error(exc), resolve_db_url(db))}", markup=False)
         sys.exit(1)
+
+
+def _is_driver_error(exc: Exception) -> bool:
+    """SQLAlchemy's DBAPIError, or a sqlite3 error from a plain-sqlite3 read (kb.fastread, kb.search.fts);
+    looked up only in modules already imported, so that the check imports nothing."""
+    sa_exc, sqlite3 = sys.modules.get("sqlalchemy.exc"), sys.modules.get("sqlite3")
+    return bool((sa_exc and isinstance(exc, sa_exc.DBAPIError)) or (sqlite3 and isinstance(exc, sqlite3.Error)))
 
 EPILOG = """\b
 Examples:
@@ -191,7 +253,7 @@ def import_cmd(ctx: Ctx, paths: tuple[Path, ...], force: bool, as_json: bool) ->
         sys.exit(1)
     require_writable(ctx.engine)  # a damaged database: one line now, not one per post
     progress = Progress(TextColumn("[bold]importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        TextColumn("{task.description}"), console=err, transient=True,
+                        TextColumn("{task.description}"), console=err.real(), transient=True,
                         disable=as_json or not err.is_terminal)
     with progress:
         task = progress.add_task("", total=total)
@@ -257,6 +319,7 @@ def extract(ctx: Ctx, file: Path, as_json: bool) -> None:
     not_people: set[str] = set()
     if ctx.db:
         from kb.corrections import not_people as kb_not_people
+        from kb.db import session_scope
         from kb.teach import activate_in
 
         with session_scope(ctx.engine) as s:
@@ -362,10 +425,14 @@ def eval_cmd(gold: tuple[Path, ...], posts: Path | None, corpus_split: str | Non
 @pass_ctx
 def stats(ctx: Ctx, as_json: bool) -> None:
     """Row counts of the knowledge base.  Example:  kb stats --json"""
-    from kb.queries import stats as run_stats
+    def slow(session):
+        from kb.queries import stats as run_stats
 
-    with session_scope(ctx.reader) as session:
-        data = run_stats(session)
+        return run_stats(session)
+
+    from kb.fastread import stats as fast_stats
+
+    data = ctx.read(fast_stats, slow)
     if as_json:
         _print_json(data)
         return
@@ -383,10 +450,14 @@ def stats(ctx: Ctx, as_json: bool) -> None:
 @pass_ctx
 def list_cmd(ctx: Ctx, kind: str, as_json: bool, limit: int | None) -> None:
     """List talks, people, papers, conferences, events or posts.  Example:  kb list papers --json"""
-    from kb.queries import list_rows
+    def slow(session):
+        from kb.queries import list_rows
 
-    with session_scope(ctx.reader) as session:
-        rows = list_rows(session, kind, limit)
+        return list_rows(session, kind, limit)
+
+    from kb.fastread import list_rows as fast_rows
+
+    rows = ctx.read(lambda conn: fast_rows(conn, kind, limit), slow)
     if as_json:
         _print_json(rows)
         return
@@ -463,13 +534,16 @@ def search_cmd(ctx: Ctx, query: tuple[str, ...], as_json: bool, limit: int, rein
     """
     from dataclasses import asdict
 
-    from kb.search import reindex as run_reindex, search
+    from kb.search import search, search_sqlite
 
+    text = " ".join(query)
     if reindex:
+        from kb.db import session_scope
+        from kb.search import reindex as run_reindex
+
         with session_scope(ctx.reader, write=True) as session:
             run_reindex(session)
-    with session_scope(ctx.reader) as session:
-        hits = search(session, " ".join(query), limit=limit)
+    hits = ctx.read(lambda conn: search_sqlite(conn, text, limit=limit), lambda session: search(session, text, limit=limit))
     if as_json:
         _print_json([asdict(h) for h in hits])
         return
@@ -493,6 +567,7 @@ def dump_cmd(ctx: Ctx, output: Path | None, no_body: bool) -> None:
     Two databases holding the same knowledge dump byte for byte the same.
     Example:  kb dump -o before.json && kb import && kb dump | diff before.json -
     """
+    from kb.db import session_scope
     from kb.maintenance import write_dump
 
     with session_scope(ctx.reader) as session:
@@ -617,6 +692,7 @@ def sync_cmd(source: str, target: str, as_json: bool) -> None:
     """
     from dataclasses import asdict
 
+    from kb.db import open_db
     from kb.sync import sync
 
     report = sync(open_db(source, create=False), open_db(target))
@@ -639,13 +715,13 @@ def tui(ctx: Ctx) -> None:
     Example:  kb --db ~/notes/kb.sqlite tui
     """
     try:
-        from kb.tui import make_app
+        from kb.tui import open_app
     except ImportError:
         ctx_list = click.get_current_context()
         out.print("The terminal UI is not available; listing talks instead.", markup=False)
         ctx_list.invoke(list_cmd, kind="talks", as_json=False, limit=None)
         return
-    make_app(ctx.reader).run()
+    open_app(ctx.db).run()  # a current SQLite KB: the first frame before SQLAlchemy is loaded
 
 
 @main.command()

@@ -211,7 +211,7 @@ def train_cmd(ctx, reset: bool, do_eval: bool, as_json: bool) -> None:
         return
     before = teach.evaluate_kb(ctx.engine) if do_eval else None
     progress = Progress(SpinnerColumn(), TextColumn("[bold]training[/] {task.description}"), TimeElapsedColumn(),
-                        console=_cli.err, transient=True, disable=as_json or not _cli.err.is_terminal)
+                        console=_cli.err.real(), transient=True, disable=as_json or not _cli.err.is_terminal)
     from kb.errors import KbError
 
     with progress:

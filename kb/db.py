@@ -16,57 +16,27 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 from kb import models  # noqa: F401  (registers the tables)
-
-DEFAULT_DB = "data/kb.sqlite"
-BUSY_TIMEOUT_MS = 30_000
-
-# Hooks run after the tables exist (kb.search registers its index here), so
-# that db.py need not import the modules built on top of it.
-_schema_hooks: list[Callable[[Engine], None]] = []
-
-
-def register_schema_hook(hook: Callable[[Engine], None]) -> None:
-    if hook not in _schema_hooks:
-        _schema_hooks.append(hook)
-
-
-class DatabaseUnusable(Exception):
-    """A database kb cannot or must not use (unreadable, not kb's, corrupted, unreachable); one line for the user."""
-
-
-class NoKnowledgeBase(DatabaseUnusable):
-    """A command that only reads was pointed at a database that does not exist (or holds no kb tables yet)."""
-
-    def __init__(self, where: str):
-        super().__init__(f"no knowledge base at {where} (create one with `kb import` or `kb init`)")
-
-
-def describe_db_error(exc: BaseException) -> str:
-    """The first line of a driver error (SQLAlchemy's str() adds the statement and a link)."""
-    orig = getattr(exc, "orig", None) or exc
-    return (str(orig).strip().splitlines() or [type(orig).__name__])[0][:300]
-
-
-def resolve_db_url(db: str | os.PathLike[str] | None = None) -> str:
-    """``--db`` beats ``KB_DB`` beats ``data/kb.sqlite``; plain paths become sqlite URLs."""
-    value = str(db) if db else os.environ.get("KB_DB") or DEFAULT_DB
-    if "://" in value:
-        if value.startswith("postgres://"):
-            value = "postgresql://" + value[len("postgres://"):]
-        if value.startswith("postgresql://"):
-            value = "postgresql+psycopg://" + value[len("postgresql://"):]
-        return value
-    return f"sqlite:///{Path(value).expanduser()}"
+from kb.dbbase import (  # noqa: F401  (DEFAULT_DB, register_schema_hook: callers import them from here)
+    BUSY_TIMEOUT_MS,
+    DEFAULT_DB,
+    DatabaseUnusable,
+    NoKnowledgeBase,
+    _schema_hooks,
+    db_value,
+    describe_db_error,
+    register_schema_hook,
+    resolve_db_url,
+)
 
 
 def _engine_url(db: str | os.PathLike[str] | None) -> tuple[str | URL, str | None]:
@@ -75,7 +45,7 @@ def _engine_url(db: str | os.PathLike[str] | None) -> tuple[str | URL, str | Non
     A plain path is a path, never parsed as a URL: ``copy #1?.sqlite`` is that
     file, not ``copy `` with a fragment and a query.
     """
-    value = str(db) if db else os.environ.get("KB_DB") or DEFAULT_DB
+    value = db_value(db)
     if "://" not in value:
         path = str(Path(value).expanduser())
         return URL.create("sqlite", database=path), path
@@ -275,7 +245,7 @@ def open_db(db: str | os.PathLike[str] | None = None, create: bool = True) -> En
     """
     from kb.terminal import redact_url
 
-    where = redact_url(str(db) if db else os.environ.get("KB_DB") or DEFAULT_DB)
+    where = redact_url(db_value(db))
     engine = make_engine(db, create)
     try:
         if not create:

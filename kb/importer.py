@@ -31,7 +31,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
-from kb.db import is_transient_error, lock_keys, session_scope
+from kb.db import IN_CHUNK, is_transient_error, lock_keys, session_scope
 from kb.identity import paper_keys, person_row
 from kb.errors import BadBibtex, BadInput, KbError
 from kb.ingest.bibtex import parse_bibtex
@@ -437,14 +437,15 @@ def _changed(engine: Engine, files: list[Path], force: bool) -> set[Path]:
     """Files whose content differs from what is stored (all of them with ``force``)."""
     if force:
         return set(files)
-    stored: dict[str, str] = {}
-    with session_scope(engine) as session:
-        for post_path, sha in session.exec(select(Post.path, Post.sha256)):
-            stored[post_path] = sha
+    keys = {path: _store_path(path) for path in files}
+    query = select(Post.path, Post.sha256)
+    with session_scope(engine) as session:  # the posts named (a few files), or every post (a folder)
+        named = query.where(Post.path.in_(list(keys.values())))
+        stored = dict(session.exec(named if len(keys) <= IN_CHUNK else query).all())
     changed = set()
     for path in files:
         try:
-            if stored.get(_store_path(path)) != hashlib.sha256(_read_bytes(path, MAX_BIB_BYTES)).hexdigest():
+            if stored.get(keys[path]) != hashlib.sha256(_read_bytes(path, MAX_BIB_BYTES)).hexdigest():
                 changed.add(path)
         except (OSError, BadInput):
             changed.add(path)  # import_file reports it
@@ -465,15 +466,16 @@ def import_paths(engine: Engine, paths: Iterable[str | Path], force: bool = Fals
     """
     from kb.teach import activate
 
-    activate(engine)  # the KB's own talk model (kb train), else the shipped one; forked workers inherit it
     summary = ImportSummary()
     budget = _budget(budget)
     found = list(scan(paths, follow_symlinks))
     files = [path for path, _ in found]
     refused = {path: why for path, why in found if why}
     readable = [path for path in files if path not in refused]
-    changed = _changed(engine, readable, force) if len(readable) >= PARALLEL_MIN_FILES else set()
+    changed = _changed(engine, readable, force)  # one read transaction, one hash per file
     todo = [p for p in files if p in changed]
+    if todo:
+        activate(engine)  # the KB's own talk model (kb train), else the shipped one; forked workers inherit it
     if workers is None:
         workers = min(os.cpu_count() or 1, 4) if len(todo) >= PARALLEL_MIN_FILES else 1
     pool, interrupted = None, False
@@ -486,7 +488,8 @@ def import_paths(engine: Engine, paths: Iterable[str | Path], force: bool = Fals
                     workers, mp_context=multiprocessing.get_context("fork"),
                     initializer=_exit_with_parent, initargs=(os.getpid(),)))
                 ahead = _bounded_map(pool, todo, AHEAD_PER_WORKER * workers, budget)
-            stack.enter_context(bulk_import(engine, len(files)))  # search index: per-row triggers, or one rebuild
+            if todo:  # nothing to write (all unchanged): no index upkeep, no write transaction
+                stack.enter_context(bulk_import(engine, len(todo)))  # per-row triggers, or one rebuild
             try:
                 _import_each(engine, files, refused, changed, prepared, ahead, workers, force, budget, summary,
                              on_file)
@@ -511,6 +514,8 @@ def _import_each(engine: Engine, files: list[Path], refused: dict[Path, str], ch
             on_file(path, None)
         if path in refused:
             result = FileResult(str(path), "failed", error=f"{path}: {refused[path]}")
+        elif path not in changed:  # its bytes hash to what is stored: nothing to read again
+            result = FileResult(_store_path(path), "unchanged")
         else:
             if workers > 1 and path in changed:
                 while path not in prepared:

@@ -28,10 +28,10 @@ Tables not in ``SQLModel.metadata`` (the search index) are never compared.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import inspect
-from sqlalchemy.engine import Connection, Engine
-from sqlmodel import SQLModel
+if TYPE_CHECKING:  # SQLAlchemy is imported when a function runs: HEAD is read on start-up paths (kb.fastread)
+    from sqlalchemy.engine import Connection, Engine
 
 HERE = Path(__file__).resolve().parent
 HEAD = "0003"  # the newest revision in versions/ (a test checks it against Alembic's view)
@@ -41,6 +41,8 @@ _PG_LOCK_KEY = 0x6B62_6D69  # "kbmi": advisory lock serialising migrators on Pos
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
     """Autogenerate hook: compare only kb's own tables (and their indexes, constraints…)."""
+    from sqlmodel import SQLModel
+
     if type_ == "table":
         return name in SQLModel.metadata.tables
     table = getattr(obj, "table", None)
@@ -69,6 +71,8 @@ def script_head() -> str:
 
 def current_revision(conn: Connection) -> str | None:
     """The revision stamped in the database, or None (no ``alembic_version`` table or row)."""
+    from sqlalchemy import inspect
+
     if not inspect(conn).has_table("alembic_version"):
         return None
     row = conn.exec_driver_sql("SELECT version_num FROM alembic_version").first()
@@ -76,6 +80,8 @@ def current_revision(conn: Connection) -> str | None:
 
 
 def has_kb_tables(conn: Connection) -> bool:
+    from sqlalchemy import inspect
+
     return inspect(conn).has_table("post")
 
 
@@ -83,6 +89,8 @@ def refuse_foreign(conn: Connection) -> None:
     """Raise unless the database is empty or kb's own: kb never adds its tables to someone else's database."""
     if has_kb_tables(conn):
         return
+    from sqlalchemy import inspect
+
     tables = sorted(inspect(conn).get_table_names())
     if tables:
         from kb.db import DatabaseUnusable
@@ -136,6 +144,8 @@ def ensure_schema(engine: Engine) -> str:
         if rev == HEAD:
             return "current"
         if rev is None and not has_kb_tables(conn):
+            from sqlmodel import SQLModel
+
             SQLModel.metadata.create_all(conn)
             stamp(conn, "head")
             return "created"

@@ -34,14 +34,9 @@ from sqlmodel import Session
 
 from kb.db import is_sqlite
 from kb.models import (Authorship, Conference, Event, Paper, Person, PersonAlias, Post, Talk, TalkSpeaker)
-from kb.search.query import words
+from kb.search.fts import SCHEMA_VERSION, VOCAB_MAX, VOCAB_MIN, terms_of
 
-SCHEMA_VERSION = "2"
-KIND_CODE = {"talk": 0, "paper": 1, "person": 2, "post": 3}
-KIND_OF_CODE = {v: k for k, v in KIND_CODE.items()}
 YEAR_TAG = re.compile(r"^y\d+$")  # the tags column holds "y2019": year filters become index lookups
-BM25_WEIGHTS = (10.0, 6.0, 1.0, 2.0, 0.0)  # title, names, body, conf, tags
-VOCAB_MIN, VOCAB_MAX = 3, 30  # shorter words are not typo-corrected; longer ones are noise (hashes, URLs)
 
 # Table names come from the models: fixed identifiers, never user input.
 T, TS, E, C, PO = Talk.__tablename__, TalkSpeaker.__tablename__, Event.__tablename__, Conference.__tablename__, Post.__tablename__
@@ -359,17 +354,6 @@ def refresh_vocabulary(session: Session) -> int:
 def _add_terms(conn: Connection, terms: list[str]) -> None:
     if terms:  # an empty executemany is not a no-op in SQLAlchemy
         conn.exec_driver_sql("INSERT OR IGNORE INTO search_term(term, rev) VALUES (?, ?)", [(t, t[::-1]) for t in terms])
-
-
-def terms_of(rows) -> set[str]:
-    """Vocabulary words of document rows (tuples of text fields)."""
-    return {w for row in rows for field in row for w in words(field or "") if VOCAB_MIN <= len(w) <= VOCAB_MAX}
-
-
-def pending_terms(conn: Connection, cap: int = 2000) -> set[str]:
-    """Words of documents changed by writers that did not refresh the vocabulary (usually none)."""
-    return terms_of(conn.exec_driver_sql("SELECT d.title, d.names, d.body, d.conf FROM search_dirty x"
-                                         " JOIN search_doc d ON d.id = x.id LIMIT ?", (cap,)))
 
 
 def reindex(session: Session) -> None:

@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
-
 from kb.search.query import Query, Words, fold
 
 MARK_OPEN, MARK_CLOSE = "«", "»"
@@ -136,6 +134,8 @@ class Matcher:
 def score(c: Candidate, q: Query, m: Matcher, best_bm25: float) -> float:
     """Higher is better. Typo-free hits always beat corrected ones; then how much of the query the
     title and names cover; then kind (person, talk, paper, post), rapidfuzz title similarity and bm25."""
+    from rapidfuzz import fuzz  # lazily: kb list and kb stats never rank
+
     bm25n = c.bm25 / best_bm25 if best_bm25 < 0 and c.bm25 < 0 else 0.5
     title = fold(c.title)
     names = fold(f"{c.title}; {c.names}" if c.kind == "person" else c.names)

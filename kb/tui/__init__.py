@@ -18,3 +18,20 @@ def make_app(engine: "Engine", **options) -> "KbApp":
     from kb.tui.app import KbApp
 
     return KbApp(engine, **options)
+
+
+def open_app(db: str | None, **options) -> KbApp:
+    """The app over the KB named like ``--db`` (``KB_DB``, the default): a current SQLite KB starts without
+    SQLAlchemy (home page from plain sqlite3, the engine opened behind the first frame); anything else is
+    opened first, so that a missing or damaged database is one line before the screen is taken."""
+    from kb.fastread import connect
+
+    conn = connect(db)
+    if conn is None:
+        from kb.db import open_db
+
+        return make_app(open_db(db, create=False), **options)
+    conn.close()
+    from kb.tui.lazy import DeferredEngine
+
+    return make_app(DeferredEngine(db), **options)

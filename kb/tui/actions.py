@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 import webbrowser
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlmodel import Session
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 
 def search(session: Session, query: str, limit: int = 50) -> list[Any]:

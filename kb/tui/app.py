@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.engine import Engine
 from textual.app import App
 from textual.binding import Binding
 from textual.widgets import Input
 
 from kb.tui.actions import open_in_browser
 from kb.tui.history import History, Location
+from kb.tui.lazy import DeferredEngine
 from kb.tui.lists import ListScreen
 from kb.tui.messages import Open
 from kb.tui.palette import BrowseProvider, EntityProvider
 from kb.tui.pages import LIST_TITLES
 from kb.tui.safe import clean
 from kb.tui.screens import PAGE_SCREENS, KbScreen
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 _GENERIC_ACTIONS = {"scroll_left", "scroll_right", "page_left", "page_right", "focus_next", "focus_previous",
                     "copy_text", "command_palette", "maximize", "minimize"}
@@ -40,14 +43,40 @@ class KbApp(App):
         Binding("q", "quit", "Quit"),
     ]
 
-    def __init__(self, engine: Engine, *, start: Location | None = None) -> None:
+    def __init__(self, engine: Engine | DeferredEngine, *, start: Location | None = None) -> None:
+        """``engine``: the database, or a :class:`~kb.tui.lazy.DeferredEngine` (what ``kb`` passes for a current
+        SQLite KB): the home page is then read with plain sqlite3 and the engine opened behind the first frame."""
         super().__init__()
-        self.engine = engine
+        self._engine = engine
+        self.fast_db = engine.db if isinstance(engine, DeferredEngine) else None
         self.history = History()
         self.start = start or Location("home")
 
+    @property
+    def engine(self) -> Engine:
+        if isinstance(self._engine, DeferredEngine):
+            self._engine = self._engine.open()
+        return self._engine
+
+    @property
+    def engine_open(self) -> bool:
+        return not isinstance(self._engine, DeferredEngine)
+
     def on_mount(self) -> None:
         self.go(self.start)
+        if not self.engine_open:
+            self.call_after_refresh(self._warm_up)
+
+    def _warm_up(self) -> None:
+        """After the first frame: load the database layer in a thread, then open the engine; until then the
+        home page needs neither."""
+        from kb.tui.lazy import warm
+
+        def work() -> None:
+            warm()
+            self.call_from_thread(lambda: self.engine)
+
+        self.run_worker(work, thread=True, exclusive=False, group="warm-up")
 
     # --- navigation: the one place that decides ---------------------------------------------
     def on_open(self, message: Open) -> None:

@@ -7,7 +7,6 @@ import time
 from typing import Any
 
 from rich.text import Text
-from sqlalchemy.exc import SQLAlchemyError
 from textual import work
 from textual.worker import get_current_worker
 from textual.app import ComposeResult
@@ -16,7 +15,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Input
 
-from kb import queries
+from kb.tui.lazy import db_errors, queries
 from kb.tui.messages import Open
 from kb.tui.pages import LIST_TITLES
 from kb.tui.safe import clean
@@ -82,7 +81,7 @@ class ListScreen(KbScreen):
             try:
                 with self.session() as s:
                     return queries.list_window(s, self.list_kind, ids)
-            except SQLAlchemyError as exc:  # a locked or changed database: say so, keep the app alive
+            except db_errors() as exc:  # a locked or changed database: say so, keep the app alive
                 self.notify(f"Could not read {self.list_kind}: {clean(exc)[:200]}", severity="error")
                 return {}
 

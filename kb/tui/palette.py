@@ -7,8 +7,7 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from kb import queries
-from kb.db import session_scope
+from kb.tui.lazy import queries, session_scope
 from kb.tui.messages import Open
 from kb.tui.pages import LIST_TITLES
 from kb.tui.safe import clean

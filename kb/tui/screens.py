@@ -16,11 +16,10 @@ from textual.events import Click
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from kb import queries
-from kb.db import session_scope
 from kb.tui import pages
 from kb.tui.docview import Block, DocView
 from kb.tui.history import Location
+from kb.tui.lazy import queries, query, session_scope
 from kb.tui.messages import Open
 from kb.tui.safe import clean
 
@@ -163,27 +162,41 @@ class HomeScreen(PageScreen):
     load = staticmethod(lambda s, _id: queries.home_summary(s))
     build = staticmethod(pages.home_page)
 
+    def fetch(self) -> dict | None:
+        """Before the database layer is loaded (the app's first frame), a plain sqlite3 read gives the same data."""
+        db = getattr(self.app, "fast_db", None)
+        if db is not None:
+            from kb.fastread import connect, home_summary
+
+            conn = connect(db)
+            if conn is not None:
+                try:
+                    return home_summary(conn)
+                finally:
+                    conn.close()
+        return super().fetch()
+
     def page_title(self) -> str:
         return "Home"
 
 
 class TalkScreen(PageScreen):
     kind = "talk"
-    load = staticmethod(queries.talk_detail)
+    load = staticmethod(query("talk_detail"))
     build = staticmethod(pages.talk_page)
     BINDINGS = [Binding("o", "browse", "Browser"), Binding("e", "edit", "Edit")]
 
 
 class PersonScreen(PageScreen):
     kind = "person"
-    load = staticmethod(queries.person_detail)
+    load = staticmethod(query("person_detail"))
     build = staticmethod(pages.person_page)
     BINDINGS = [Binding("o", "browse", "Homepage"), Binding("e", "edit", "Edit"), Binding("m", "merge", "Merge…")]
 
 
 class PaperScreen(PageScreen):
     kind = "paper"
-    load = staticmethod(queries.paper_detail)
+    load = staticmethod(query("paper_detail"))
     build = staticmethod(pages.paper_page)
     BINDINGS = [Binding("o", "browse", "Browser"), Binding("b", "bibtex", "Copy BibTeX"), Binding("e", "edit", "Edit"),
                 Binding("m", "merge", "Merge…")]
@@ -199,14 +212,14 @@ class PaperScreen(PageScreen):
 
 class ConferenceScreen(PageScreen):
     kind = "conference"
-    load = staticmethod(queries.conference_detail)
+    load = staticmethod(query("conference_detail"))
     build = staticmethod(pages.conference_page)
     BINDINGS = [Binding("o", "browse", "Website")]
 
 
 class EventScreen(PageScreen):
     kind = "event"
-    load = staticmethod(queries.event_detail)
+    load = staticmethod(query("event_detail"))
     build = staticmethod(pages.event_page)
     BINDINGS = [Binding("o", "browse", "Website")]
 
@@ -215,7 +228,7 @@ class PostScreen(PageScreen):
     """The post as written (Markdown) beside what was extracted from it."""
 
     kind = "post"
-    load = staticmethod(queries.post_detail)
+    load = staticmethod(query("post_detail"))
     build = staticmethod(pages.post_side)
     BINDINGS = [Binding("tab", "app.focus_next", "Switch pane", show=True), Binding("r", "review", "Review")]
 
