@@ -445,6 +445,33 @@ def export_cmd(ctx: Ctx, fmt: str, conference: str | None, talk_id: int | None, 
         err.print(f"{result.papers} paper(s) written to {output} ({fmt}).", markup=False)
 
 
+@main.command("site")
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--conference", metavar="NAME", help='Only this conference: "ICCV 2019", "iccv-2019", "ICCV".')
+@db_option
+@pass_ctx
+def site_cmd(ctx: Ctx, out: Path, conference: str | None) -> None:
+    """Build a static website of the KB in OUT (open OUT/index.html, or put OUT on any static host).
+
+    \b
+    Running it again rewrites only the pages that changed.
+    Examples:  kb site public/
+               kb site iccv/ --conference "ICCV 2019"
+    """
+    from kb.site import SiteError, build_site
+
+    try:
+        report = build_site(ctx.reader, out, conference=conference)
+    except SiteError as exc:
+        err.print(f"error: {exc}", markup=False)
+        sys.exit(2)
+    except OSError as exc:
+        err.print(f"error: {out}: {exc.strerror or exc}", markup=False)
+        sys.exit(1)
+    err.print(f"{report.pages} file(s) in {out}: {len(report.written)} written, "
+              f"{report.pages - len(report.written)} unchanged, {len(report.removed)} removed.", markup=False)
+
+
 @main.command("search")
 @click.argument("query", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print hits as JSON (kind, id, title, snippet, score).")
