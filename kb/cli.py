@@ -448,9 +448,11 @@ def export_cmd(ctx: Ctx, fmt: str, conference: str | None, talk_id: int | None, 
 @main.command("site")
 @click.argument("out", type=click.Path(path_type=Path))
 @click.option("--conference", metavar="NAME", help='Only this conference: "ICCV 2019", "iccv-2019", "ICCV".')
+@click.option("--layout", type=click.Choice(["auto", "graphviz", "python", "none"]), default="auto", show_default=True,
+              help="Neighbourhood pictures: Graphviz when on PATH (auto), kb's own layout, or none.")
 @db_option
 @pass_ctx
-def site_cmd(ctx: Ctx, out: Path, conference: str | None) -> None:
+def site_cmd(ctx: Ctx, out: Path, conference: str | None, layout: str) -> None:
     """Build a static website of the KB in OUT (open OUT/index.html, or put OUT on any static host).
 
     \b
@@ -460,8 +462,17 @@ def site_cmd(ctx: Ctx, out: Path, conference: str | None) -> None:
     """
     from kb.site import SiteError, build_site
 
+    picture = None
+    if layout != "none":
+        from kb.graph import GraphError, page_picture
+
+        try:
+            picture = page_picture(layout)
+        except GraphError as exc:
+            err.print(f"error: {exc}", markup=False)
+            sys.exit(2)
     try:
-        report = build_site(ctx.reader, out, conference=conference)
+        report = build_site(ctx.reader, out, conference=conference, picture=picture)
     except SiteError as exc:
         err.print(f"error: {exc}", markup=False)
         sys.exit(2)
@@ -470,6 +481,44 @@ def site_cmd(ctx: Ctx, out: Path, conference: str | None) -> None:
         sys.exit(1)
     err.print(f"{report.pages} file(s) in {out}: {len(report.written)} written, "
               f"{report.pages - len(report.written)} unchanged, {len(report.removed)} removed.", markup=False)
+
+
+@main.command("graph")
+@click.argument("query")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="FILE.svg, FILE.dot (Graphviz) or FILE.gexf (Gephi); the suffix picks the format.")
+@click.option("--layout", type=click.Choice(["auto", "graphviz", "python"]), default="auto", show_default=True,
+              help="SVG layout: Graphviz when on PATH (auto), or kb's own.")
+@db_option
+@pass_ctx
+def graph_cmd(ctx: Ctx, query: str, output: Path, layout: str) -> None:
+    """Draw the neighbourhood graph of QUERY: talks, cited papers, speakers and authors.
+
+    \b
+    QUERY: person:ID, paper:ID, talk:ID, conference:ID, "conference:ICCV 2019", or search words.
+    Examples:  kb graph "conference:ICCV 2019" -o iccv.svg
+               kb graph vedaldi -o vedaldi.gexf
+    """
+    from kb.files import write_text_atomically
+    from kb.graph import FORMATS, GraphError, query_graph, render
+
+    fmt = output.suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        err.print(f"error: {output}: the file name must end in .svg, .dot or .gexf", markup=False)
+        sys.exit(2)
+    try:
+        with session_scope(ctx.reader) as session:
+            graph = query_graph(session, query)
+        text_out = render(graph, fmt, layout)
+    except GraphError as exc:
+        err.print(f"error: {exc}", markup=False)
+        sys.exit(2)
+    try:
+        write_text_atomically(output, text_out)
+    except OSError as exc:
+        err.print(f"error: {output}: {exc.strerror or exc}", markup=False)
+        sys.exit(1)
+    err.print(f"{len(graph.nodes)} node(s), {len(graph.edges)} edge(s) written to {output} ({fmt}).", markup=False)
 
 
 @main.command("search")

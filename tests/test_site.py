@@ -162,7 +162,7 @@ def test_bad_input_is_one_line_and_writes_nothing(engine, tmp_path):
     result = CliRunner().invoke(main, ["--db", db, "site", str(tmp_path / "y"), "--conference", "Nowhere"])
     assert result.exit_code == 2 and result.output.count("\n") == 1 and "no conference matches" in result.output
     assert not (tmp_path / "y").exists()
-    result = CliRunner().invoke(main, ["--db", db, "site", str(tmp_path / "z")])
+    result = CliRunner().invoke(main, ["--db", db, "site", str(tmp_path / "z"), "--layout", "none"])
     assert result.exit_code == 0, result.output
     assert "written" in result.output and (tmp_path / "z" / "index.html").is_file()
 
