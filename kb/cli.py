@@ -403,8 +403,9 @@ def list_cmd(ctx: Ctx, kind: str, as_json: bool, limit: int | None) -> None:
 
 
 @main.command("export")
-@click.option("--format", "fmt", type=click.Choice(["bibtex", "csl-json", "markdown"]), default="bibtex",
-              show_default=True, help="Output format.")
+@click.argument("out_dir", required=False, metavar="[OUT/]", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["bibtex", "csl-json", "markdown", "obsidian", "logseq"]),
+              default="bibtex", show_default=True, help="Output format (obsidian, logseq: a vault in OUT/).")
 @click.option("--conference", metavar="NAME", help='Only papers of this conference: "ICCV 2019", "iccv-2019", "ICCV".')
 @click.option("--talk", "talk_id", type=click.IntRange(1, ROW_ID_MAX), metavar="ID", help="Only papers cited by this talk (ids: kb list talks).")
 @click.option("--query", metavar="Q", help="Only papers found by this search (title, venue, authors).")
@@ -412,9 +413,10 @@ def list_cmd(ctx: Ctx, kind: str, as_json: bool, limit: int | None) -> None:
 @click.option("--unicode", is_flag=True, help="BibTeX: write non-ASCII as UTF-8 instead of LaTeX escapes.")
 @db_option
 @pass_ctx
-def export_cmd(ctx: Ctx, fmt: str, conference: str | None, talk_id: int | None, query: str | None,
-               output: Path | None, unicode: bool) -> None:
-    """Export papers as BibTeX, CSL-JSON (pandoc --citeproc) or a Markdown reading list.
+def export_cmd(ctx: Ctx, out_dir: Path | None, fmt: str, conference: str | None, talk_id: int | None,
+               query: str | None, output: Path | None, unicode: bool) -> None:
+    """Export papers as BibTeX, CSL-JSON (pandoc --citeproc) or a Markdown reading list, or the whole KB
+    as an Obsidian or Logseq vault (a note per conference, talk, person and paper) in OUT/.
 
     \b
     Filters combine (AND); none exports every paper. Papers get a stable
@@ -423,8 +425,15 @@ def export_cmd(ctx: Ctx, fmt: str, conference: str | None, talk_id: int | None, 
     Examples:  kb export -o refs.bib
                kb export --format csl-json --conference "ICCV 2019" -o iccv.json
                kb export --format markdown --query saliency
+               kb export --format obsidian ~/vault/kb/
     """
     from kb.export import Selection, SelectionError, run
+
+    if fmt in ("obsidian", "logseq") or out_dir is not None:
+        from kb.cli_share import export_vault_cmd
+
+        export_vault_cmd(ctx, fmt, out_dir, conference, talk_id, query, output)
+        return
 
     selection = Selection(conference=conference, talk_id=talk_id, query=query)
     def to_stdout(piece: str) -> None:  # streamed a batch of entries at a time; a file (-o) keeps the text as is
@@ -443,82 +452,6 @@ def export_cmd(ctx: Ctx, fmt: str, conference: str | None, talk_id: int | None, 
         sys.exit(1)
     if output is not None:
         err.print(f"{result.papers} paper(s) written to {output} ({fmt}).", markup=False)
-
-
-@main.command("site")
-@click.argument("out", type=click.Path(path_type=Path))
-@click.option("--conference", metavar="NAME", help='Only this conference: "ICCV 2019", "iccv-2019", "ICCV".')
-@click.option("--layout", type=click.Choice(["auto", "graphviz", "python", "none"]), default="auto", show_default=True,
-              help="Neighbourhood pictures: Graphviz when on PATH (auto), kb's own layout, or none.")
-@db_option
-@pass_ctx
-def site_cmd(ctx: Ctx, out: Path, conference: str | None, layout: str) -> None:
-    """Build a static website of the KB in OUT (open OUT/index.html, or put OUT on any static host).
-
-    \b
-    Running it again rewrites only the pages that changed.
-    Examples:  kb site public/
-               kb site iccv/ --conference "ICCV 2019"
-    """
-    from kb.site import SiteError, build_site
-
-    picture = None
-    if layout != "none":
-        from kb.graph import GraphError, page_picture
-
-        try:
-            picture = page_picture(layout)
-        except GraphError as exc:
-            err.print(f"error: {exc}", markup=False)
-            sys.exit(2)
-    try:
-        report = build_site(ctx.reader, out, conference=conference, picture=picture)
-    except SiteError as exc:
-        err.print(f"error: {exc}", markup=False)
-        sys.exit(2)
-    except OSError as exc:
-        err.print(f"error: {out}: {exc.strerror or exc}", markup=False)
-        sys.exit(1)
-    err.print(f"{report.pages} file(s) in {out}: {len(report.written)} written, "
-              f"{report.pages - len(report.written)} unchanged, {len(report.removed)} removed.", markup=False)
-
-
-@main.command("graph")
-@click.argument("query")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="FILE.svg, FILE.dot (Graphviz) or FILE.gexf (Gephi); the suffix picks the format.")
-@click.option("--layout", type=click.Choice(["auto", "graphviz", "python"]), default="auto", show_default=True,
-              help="SVG layout: Graphviz when on PATH (auto), or kb's own.")
-@db_option
-@pass_ctx
-def graph_cmd(ctx: Ctx, query: str, output: Path, layout: str) -> None:
-    """Draw the neighbourhood graph of QUERY: talks, cited papers, speakers and authors.
-
-    \b
-    QUERY: person:ID, paper:ID, talk:ID, conference:ID, "conference:ICCV 2019", or search words.
-    Examples:  kb graph "conference:ICCV 2019" -o iccv.svg
-               kb graph vedaldi -o vedaldi.gexf
-    """
-    from kb.files import write_text_atomically
-    from kb.graph import FORMATS, GraphError, query_graph, render
-
-    fmt = output.suffix.lower().lstrip(".")
-    if fmt not in FORMATS:
-        err.print(f"error: {output}: the file name must end in .svg, .dot or .gexf", markup=False)
-        sys.exit(2)
-    try:
-        with session_scope(ctx.reader) as session:
-            graph = query_graph(session, query)
-        text_out = render(graph, fmt, layout)
-    except GraphError as exc:
-        err.print(f"error: {exc}", markup=False)
-        sys.exit(2)
-    try:
-        write_text_atomically(output, text_out)
-    except OSError as exc:
-        err.print(f"error: {output}: {exc.strerror or exc}", markup=False)
-        sys.exit(1)
-    err.print(f"{len(graph.nodes)} node(s), {len(graph.edges)} edge(s) written to {output} ({fmt}).", markup=False)
 
 
 @main.command("search")
@@ -756,10 +689,14 @@ def review(ctx: Ctx, post: str | None) -> None:
     make_app(ctx.reader, start=Location("review", post_id)).run()
 
 
-from kb.cli_teach import corrections_group, train_cmd  # click commands only: their work is imported lazily
+# click commands only: their work is imported lazily
+from kb.cli_share import graph_cmd, site_cmd
+from kb.cli_teach import corrections_group, train_cmd
 
 main.add_command(corrections_group)
 main.add_command(train_cmd)
+main.add_command(site_cmd)
+main.add_command(graph_cmd)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -38,9 +38,7 @@ class SiteWriter:
         except OSError:
             old = []
         self.previous = {line for line in old if line and _inside(line)}
-        umask = os.umask(0)
-        os.umask(umask)
-        self.mode = 0o666 & ~umask
+        self.mode = new_file_mode()
 
     def write(self, rel: str, data: str | bytes) -> None:
         if not _inside(rel):  # paths are ours (kb.site.links), never post text; a guard all the same
@@ -52,27 +50,7 @@ class SiteWriter:
             self.report.unchanged += 1
 
     def _put(self, rel: str, raw: bytes) -> bool:
-        """Write ``raw`` unless the file holds it already; True when written."""
-        target = self.out / rel
-        try:
-            if target.stat().st_size == len(raw) and target.read_bytes() == raw:
-                return False
-        except OSError:
-            pass
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # A private temporary file renamed over the page: a reader never sees half a page. No fsync per page
-        # (100k pages): a crash may lose the newest pages, and the next build rewrites them.
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(raw)
-            os.chmod(tmp, self.mode)
-            os.replace(tmp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        return True
+        return write_if_changed(self.out / rel, raw, self.mode)
 
     def finish(self) -> WriteReport:
         for rel in sorted(self.previous - self.files):
@@ -83,6 +61,37 @@ class SiteWriter:
                 pass
         self._put(MANIFEST, "".join(f"{f}\n" for f in sorted(self.files)).encode("utf-8"))
         return self.report
+
+
+def new_file_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def write_if_changed(target: Path, raw: bytes, mode: int | None = None) -> bool:
+    """Write ``raw`` to ``target`` unless it holds exactly that already; True when written.
+
+    Through a private temporary file renamed over the target: a reader never sees half a file. No fsync
+    (a site has 100k pages): a crash may lose the newest files, and the next run writes them again.
+    """
+    try:
+        if target.stat().st_size == len(raw) and target.read_bytes() == raw:
+            return False
+    except OSError:
+        pass
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(raw)
+        os.chmod(tmp, new_file_mode() if mode is None else mode)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return True
 
 
 def _inside(rel: str) -> bool:
