@@ -411,10 +411,11 @@ def list_cmd(ctx: Ctx, kind: str, as_json: bool, limit: int | None) -> None:
 @click.option("--query", metavar="Q", help="Only papers found by this search (title, venue, authors).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE (default stdout).")
 @click.option("--unicode", is_flag=True, help="BibTeX: write non-ASCII as UTF-8 instead of LaTeX escapes.")
+@click.option("--talks", is_flag=True, help="Export the talks themselves as citable items (bibtex, csl-json).")
 @db_option
 @pass_ctx
 def export_cmd(ctx: Ctx, out_dir: Path | None, fmt: str, conference: str | None, talk_id: int | None,
-               query: str | None, output: Path | None, unicode: bool) -> None:
+               query: str | None, output: Path | None, unicode: bool, talks: bool) -> None:
     """Export papers as BibTeX, CSL-JSON (pandoc --citeproc) or a Markdown reading list, or the whole KB
     as an Obsidian or Logseq vault (a note per conference, talk, person and paper) in OUT/.
 
@@ -426,8 +427,15 @@ def export_cmd(ctx: Ctx, out_dir: Path | None, fmt: str, conference: str | None,
                kb export --format csl-json --conference "ICCV 2019" -o iccv.json
                kb export --format markdown --query saliency
                kb export --format obsidian ~/vault/kb/
+               kb export --talks --conference "ICCV 2019" -o talks.bib
     """
     from kb.export import Selection, SelectionError, run
+
+    if talks:
+        from kb.cli_share import export_talks_cmd
+
+        export_talks_cmd(ctx, fmt, Selection(conference=conference, talk_id=talk_id, query=query), output, unicode)
+        return
 
     if fmt in ("obsidian", "logseq") or out_dir is not None:
         from kb.cli_share import export_vault_cmd

@@ -124,3 +124,32 @@ def export_vault_cmd(ctx, fmt: str, out: Path | None, conference: str | None, ta
     _cli.err.print(f"{report.notes} note(s) in {out}: {len(report.written)} written, "
                    f"{report.notes - len(report.written)} unchanged, {len(report.moved)} renamed ({fmt}).",
                    markup=False)
+
+
+def export_talks_cmd(ctx, fmt: str, selection, output: Path | None, unicode: bool) -> None:
+    """``kb export --talks``: the selected talks as BibTeX ``@unpublished`` or CSL-JSON ``speech`` items."""
+    from kb.db import session_scope
+    from kb.export.records import SelectionError
+    from kb.export.talks import export_talks
+    from kb.files import write_text_atomically
+    from kb.terminal import clean
+
+    if fmt not in ("bibtex", "csl-json"):
+        _cli.err.print(f"error: --talks writes bibtex or csl-json, not {fmt}", markup=False)
+        sys.exit(2)
+    try:
+        with session_scope(ctx.reader) as session:
+            text = export_talks(session, fmt, selection, unicode=unicode)
+    except SelectionError as exc:
+        _cli.err.print(f"error: {exc}", markup=False)
+        sys.exit(2)
+    if output is None:
+        click.echo(clean(text, newlines=True), nl=False)
+        return
+    try:
+        write_text_atomically(output, text)
+    except OSError as exc:
+        _cli.err.print(f"error: {output}: {exc.strerror or exc}", markup=False)
+        sys.exit(1)
+    n = text.count("\n@") + text.startswith("@") if fmt == "bibtex" else text.count('"type": "speech"')
+    _cli.err.print(f"{n} talk(s) written to {output} ({fmt}).", markup=False)
