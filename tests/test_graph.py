@@ -59,7 +59,7 @@ def test_own_layout_is_deterministic_inside_the_box_and_escapes_labels():
     g = nasty_graph()
     pos = layout(g, 800, 600)
     assert pos == layout(nasty_graph(), 800, 600)
-    assert all(60 <= x <= 740 and 60 <= y <= 540 for x, y in pos.values())
+    assert all(120 <= x <= 680 and 40 <= y <= 560 for x, y in pos.values())
     assert len(set(pos.values())) == len(pos)  # no two nodes on one spot
     href = {("talk", 2): "../talk/t-2.html"}
     svg = python_svg(g, lambda kind, id_: href.get((kind, id_)))

@@ -14,8 +14,10 @@ from kb.graph.model import Graph
 STEPS = 120
 
 
-def layout(graph: Graph, width: float = 800, height: float = 600, margin: float = 60) -> dict[str, tuple[float, float]]:
-    """node key → (x, y) inside ``width`` × ``height`` with ``margin`` kept free (room for labels)."""
+def layout(graph: Graph, width: float = 800, height: float = 600,
+           margin: tuple[float, float] = (120, 40)) -> dict[str, tuple[float, float]]:
+    """node key → (x, y) inside ``width`` × ``height`` with ``margin`` (x, y) kept free: room for the labels,
+    centred on their node above it."""
     nodes = [n.key for n in graph.sorted_nodes()]
     n = len(nodes)
     if n == 0:
@@ -49,5 +51,5 @@ def layout(graph: Graph, width: float = 800, height: float = 600, margin: float 
         temperature *= 0.97
     lo, hi = pos.min(axis=0), pos.max(axis=0)
     span = np.where(hi - lo > 1e-9, hi - lo, 1.0)
-    scaled = (pos - lo) / span * [width - 2 * margin, height - 2 * margin] + margin
+    scaled = (pos - lo) / span * [width - 2 * margin[0], height - 2 * margin[1]] + margin
     return {key: (round(float(x), 1), round(float(y), 1)) for key, (x, y) in zip(nodes, scaled)}
