@@ -134,12 +134,8 @@ def talk_entry(rec: TalkRecord, unicode: bool = False) -> Entry:
         fields.append(("author", " and ".join(n for n in (format_name(a, unicode) for a in rec.speakers) if n)))
     fields.append(("title", protect_title(rec.title, unicode)))
     fields.append(("howpublished", encode_latex(rec.description(), unicode)))
-    if rec.meeting:
-        fields.append(("eventtitle", encode_latex(rec.meeting, unicode)))
-    if rec.event:
-        fields.append(("eventtitleaddon", encode_latex(rec.event, unicode)))
-    if rec.place:
-        fields.append(("venue", encode_latex(rec.place, unicode)))
+    fields += [(name, encode_latex(value, unicode)) for name, value in
+               (("eventtitle", rec.meeting), ("eventtitleaddon", rec.event), ("venue", rec.place)) if value]
     if rec.year:
         fields += [("date", str(rec.year)), ("year", str(rec.year))]
     # plain BibTeX's @unpublished needs a note: what the talk was, where
