@@ -50,6 +50,7 @@ def main() -> None:
     ap.add_argument("--layout", choices=["none", "python", "graphviz"], default="none",
                     help="pictures on the pages (default none: the page build alone)")
     ap.add_argument("--out", type=Path, help="the site folder (default: a temporary one)")
+    ap.add_argument("--once", action="store_true", help="only the first build, not the unchanged rebuild")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -66,7 +67,7 @@ def main() -> None:
         counts = build(open_db(db), papers=args.papers, talks=args.talks, people=args.people, posts=args.posts)
         print(f"synthetic KB: {counts} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     out = args.out or tmp / "site"
-    for label in ("first build", "again, unchanged"):
+    for label in ("first build", "again, unchanged")[:1 if args.once else 2]:
         done = subprocess.run([sys.executable, __file__, "--child", "--db", str(db), "--out", str(out), "--layout",
                                args.layout], capture_output=True, text=True, cwd=REPO, check=True)
         print(label, done.stdout.strip())

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from kb.site.links import external_url, safe_url
 from kb.site.pages import Page, Scope, iter_pages
-from kb.site.searchindex import Doc, index_script
+from kb.site.searchindex import SearchIndex
 from kb.site.writer import SiteWriter
 
 _ABSOLUTE = re.compile(r"https?://", re.IGNORECASE)
@@ -68,19 +68,19 @@ class Renderer:
         return self.env.get_template(template).render(root=root, href=self._href(root), scope=self.scope, **data)
 
     def render_all(self, session: Session, writer: SiteWriter) -> None:
-        docs: list[Doc] = []
+        index = SearchIndex()
         conferences = []
         for page in iter_pages(session, self.scope):
             writer.write(page.path, self.page_html(session, page))
             if page.doc is not None:
-                docs.append(page.doc)
+                index.add(page.doc)
             if page.kind == "conference":
                 conferences.append(page.data)
         conferences.sort(key=lambda c: (c["name"].rsplit(" ", 1)[-1], c["name"]), reverse=True)
         writer.write("index.html", self.render("index.html", "", conferences=conferences,
                                                subset=self.scope.conference))
         writer.write("search.html", self.render("search.html", ""))
-        writer.write("search-index.js", index_script(docs))
+        writer.write("search-index.js", index.script())
 
     def page_html(self, session: Session, page: Page) -> str:
         extra: dict[str, Any] = {}

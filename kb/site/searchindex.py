@@ -4,7 +4,8 @@ The browser only loads it: no indexing at view time, no fetch (``file://``
 forbids it), just ``search-index.js`` assigning ``window.KB_SEARCH``. Terms
 are made exactly as ``static/search.js`` makes query terms: NFKD, combining
 marks dropped, split on anything that is not a letter or digit, lower-cased.
-Terms and documents are sorted, so the same KB gives the same bytes.
+Terms are sorted and documents numbered in the order the site adds them, so the same KB gives
+the same bytes.
 
 >>> terms("Schölkopf's GAN-2")
 ['scholkopf', 's', 'gan', '2']
@@ -15,7 +16,9 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from array import array
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 FIELDS = ("title", "text")
@@ -38,40 +41,57 @@ class Doc:
     sub: str = ""  # one line shown under the title
 
 
-def build_index(docs: list[Doc]) -> dict:
-    """MiniSearch ``toJSON()`` output (serialisation version 2) for ``docs``, fields ``title`` and ``text``."""
-    docs = sorted(docs, key=lambda d: d.url)
-    index: dict[str, dict[str, dict[str, int]]] = {}
-    lengths: dict[str, list[int]] = {}
-    totals = [0] * len(FIELDS)
-    for short, doc in enumerate(docs, 1):
-        lengths[str(short)] = []
+class SearchIndex:
+    """The index, built a document at a time in compact form: each term's postings are one array of ints
+    (document, field, count), not nested dicts, so 170k pages stay within tens of MB.
+
+    Documents are numbered in the order they are added (the site adds them in a fixed order).
+    """
+
+    def __init__(self):
+        self.stored: list[tuple[str, ...]] = []
+        self.lengths: list[tuple[int, ...]] = []
+        self.postings: dict[str, array] = {}
+        self.totals = [0] * len(FIELDS)
+
+    def add(self, doc: Doc) -> None:
+        short = len(self.stored) + 1
+        self.stored.append(tuple(getattr(doc, k) for k in ("url", *STORED)))
+        lengths = []
         for fid, name in enumerate(FIELDS):
             words = terms(getattr(doc, name))
-            lengths[str(short)].append(len(set(words)))
-            totals[fid] += len(set(words))
+            lengths.append(len(set(words)))
+            self.totals[fid] += lengths[-1]
             for term, n in Counter(words).items():
-                index.setdefault(term, {}).setdefault(str(fid), {})[str(short)] = n
-    n = len(docs)
-    return {
-        "documentCount": n,
-        "nextId": n + 1,
-        "documentIds": {str(i): d.url for i, d in enumerate(docs, 1)},
-        "fieldIds": {name: i for i, name in enumerate(FIELDS)},
-        "fieldLength": lengths,
-        "averageFieldLength": [round(t / n, 6) if n else 0 for t in totals],
-        "storedFields": {str(i): {k: getattr(d, k) for k in STORED} for i, d in enumerate(docs, 1)},
-        "dirtCount": 0,
-        "index": [[term, index[term]] for term in sorted(index)],
-        "serializationVersion": 2,
-    }
+                self.postings.setdefault(term, array("q")).append((short << 9) | (fid << 8) | min(n, 255))
+        self.lengths.append(tuple(lengths))
 
+    def pieces(self) -> Iterator[str]:
+        """MiniSearch's ``toJSON()`` (serialisation version 2), keys sorted, in pieces."""
+        n = len(self.stored)
+        dump = json.dumps
+        yield (f'{{"averageFieldLength":{dump([round(t / n, 6) if n else 0 for t in self.totals])},'
+               f'"dirtCount":0,"documentCount":{n},"documentIds":{{')
+        yield ",".join(f'"{i}":{dump(row[0], ensure_ascii=False)}' for i, row in enumerate(self.stored, 1))
+        yield f'}},"fieldIds":{dump({name: i for i, name in enumerate(FIELDS)})},"fieldLength":{{'
+        yield ",".join(f'"{i}":{dump(list(row))}' for i, row in enumerate(self.lengths, 1))
+        yield '},"index":['
+        for k, term in enumerate(sorted(self.postings)):
+            by_field: dict[int, list[str]] = {}
+            for v in self.postings[term]:
+                by_field.setdefault((v >> 8) & 1, []).append(f'"{v >> 9}":{v & 255}')
+            fields = ",".join(f'"{fid}":{{{",".join(docs)}}}' for fid, docs in sorted(by_field.items()))
+            yield ("," if k else "") + f"[{dump(term, ensure_ascii=False)},{{{fields}}}]"
+        yield f'],"nextId":{n + 1},"serializationVersion":2,"storedFields":{{'
+        yield ",".join(f'"{i}":' + dump(dict(zip(STORED, row[1:])), ensure_ascii=False, sort_keys=True)
+                       for i, row in enumerate(self.stored, 1))
+        yield "}}"
 
-def index_script(docs: list[Doc]) -> str:
-    """``search-index.js``: the index as a script (``<script src>`` works from ``file://``; fetch does not).
+    def script(self) -> str:
+        """``search-index.js``: the index as a script (``<script src>`` works from ``file://``; fetch does not).
 
-    JSON is valid JavaScript; ``<`` is written as ``\\u003c`` so no text can close the script element.
-    """
-    data = json.dumps(build_index(docs), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    data = data.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    return f"window.KB_SEARCH = {data};\n"
+        JSON is valid JavaScript; ``<`` is written as ``\\u003c`` so no text can close the script element.
+        """
+        data = "".join(self.pieces())
+        data = data.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+        return f"window.KB_SEARCH = {data};\n"
