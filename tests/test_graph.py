@@ -142,3 +142,20 @@ def test_site_pages_carry_the_picture(engine, tmp_path):  # noqa: F811
     first = {p: p.read_bytes() for p in out.rglob("*.html")}
     build_site(engine, out, picture=page_picture("python"))
     assert {p: p.read_bytes() for p in out.rglob("*.html")} == first
+
+
+def test_a_graph_graphviz_cannot_draw_falls_back_to_kbs_layout(engine, monkeypatch):  # noqa: F811
+    import kb.graph as graph_module
+
+    def broken(graph, href=None, engine=None):
+        raise GraphError("sfdp failed: out of memory")
+
+    monkeypatch.setattr(graph_module.shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(graph_module, "graphviz_svg", broken)
+    person_id = one(engine, "select person_id from talkspeaker order by talk_id limit 1")[0]
+    with session_scope(engine) as s:
+        svg = page_picture("graphviz")(s, "person", person_id, lambda k, i: None)
+    assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg" class="kb-graph"')
+    monkeypatch.setattr(graph_module.shutil, "which", lambda name: None)
+    with pytest.raises(GraphError, match="sfdp is not on PATH"):
+        page_picture("graphviz")

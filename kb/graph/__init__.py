@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 
 from sqlmodel import Session
 
@@ -32,15 +33,20 @@ _KIND_ID = re.compile(r"^\s*(conference|talk|person|paper)\s*:\s*(\d+)\s*$")
 
 def page_picture(layout: str = "auto"):
     """``picture(session, kind, id, href) -> svg`` for :func:`kb.site.build_site`; ``layout``: auto, graphviz, python."""
-    if layout == "graphviz" and shutil.which("dot") is None:
-        raise GraphError("Graphviz's dot is not on PATH (apt-get install graphviz); use --layout python")
-    use_graphviz = layout == "graphviz" or (layout == "auto" and shutil.which("dot") is not None)
+    if layout == "graphviz" and shutil.which("sfdp") is None:
+        raise GraphError("Graphviz's sfdp is not on PATH (apt-get install graphviz); use --layout python")
+    use_graphviz = layout == "graphviz" or (layout == "auto" and shutil.which("sfdp") is not None)
 
     def picture(session: Session, kind: str, id_: int, href) -> str | None:
         graph = neighbourhood(session, kind, id_)
         if graph is None or len(graph.nodes) < 2:
             return None
-        return graphviz_svg(graph, href) if use_graphviz else python_svg(graph, href)
+        if use_graphviz:
+            try:
+                return graphviz_svg(graph, href)
+            except (GraphError, subprocess.TimeoutExpired):  # one graph Graphviz cannot draw: kb's layout draws it
+                pass
+        return python_svg(graph, href)
 
     return picture
 

@@ -98,8 +98,8 @@ def python_svg(graph: Graph, href: Href | None = None, width: int = 800, height:
 
 
 def to_svg(graph: Graph, href: Href | None = None, layout_engine: str = "auto") -> str:
-    """``auto``: Graphviz when ``dot`` is on PATH, else kb's own layout; ``graphviz`` or ``python`` to choose."""
-    if layout_engine == "graphviz" or (layout_engine == "auto" and shutil.which("dot")):
+    """``auto``: Graphviz when ``sfdp`` is on PATH, else kb's own layout; ``graphviz`` or ``python`` to choose."""
+    if layout_engine == "graphviz" or (layout_engine == "auto" and shutil.which("sfdp")):
         return graphviz_svg(graph, href)
     return python_svg(graph, href)
 
