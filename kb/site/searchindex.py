@@ -69,7 +69,9 @@ class SearchIndex:
     def pieces(self) -> Iterator[str]:
         """MiniSearch's ``toJSON()`` (serialisation version 2), keys sorted, in pieces."""
         n = len(self.stored)
-        dump = json.dumps
+        def dump(value, **kw) -> str:
+            return json.dumps(value, separators=(",", ":"), **kw)
+
         yield (f'{{"averageFieldLength":{dump([round(t / n, 6) if n else 0 for t in self.totals])},'
                f'"dirtCount":0,"documentCount":{n},"documentIds":{{')
         yield ",".join(f'"{i}":{dump(row[0], ensure_ascii=False)}' for i, row in enumerate(self.stored, 1))
