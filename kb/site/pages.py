@@ -164,3 +164,4 @@ def iter_pages(session: Session, scope: Scope) -> Iterator[Page]:
                 data["links_by_type"] = links_by_type(data["links"])
             path = scope.href(kind, id_)
             yield Page(kind, id_, path, data, _doc(kind, path, data))
+            session.expunge_all()  # one read session for the whole site: it must not keep every row it loaded

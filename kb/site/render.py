@@ -80,7 +80,7 @@ class Renderer:
         writer.write("index.html", self.render("index.html", "", conferences=conferences,
                                                subset=self.scope.conference))
         writer.write("search.html", self.render("search.html", ""))
-        writer.write("search-index.js", index.script())
+        writer.write_pieces("search-index.js", index.script_pieces())
 
     def page_html(self, session: Session, page: Page) -> str:
         extra: dict[str, Any] = {}

@@ -89,11 +89,14 @@ class SearchIndex:
                        for i, row in enumerate(self.stored, 1))
         yield "}}"
 
-    def script(self) -> str:
-        """``search-index.js``: the index as a script (``<script src>`` works from ``file://``; fetch does not).
+    def script_pieces(self) -> Iterator[str]:
+        """``search-index.js`` in pieces: the index as a script (``<script src>`` works from ``file://``; fetch
+        does not). JSON is valid JavaScript; ``<`` is written as ``\\u003c`` so no text can close the script
+        element. Never one string: at 170k pages the index is tens of MB."""
+        yield "window.KB_SEARCH = "
+        for piece in self.pieces():
+            yield piece.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+        yield ";\n"
 
-        JSON is valid JavaScript; ``<`` is written as ``\\u003c`` so no text can close the script element.
-        """
-        data = "".join(self.pieces())
-        data = data.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-        return f"window.KB_SEARCH = {data};\n"
+    def script(self) -> str:
+        return "".join(self.script_pieces())

@@ -9,8 +9,10 @@ longer makes are removed, and nothing else in the folder is ever deleted.
 from __future__ import annotations
 
 import contextlib
+import filecmp
 import os
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,6 +50,31 @@ class SiteWriter:
             self.report.written.append(rel)
         else:
             self.report.unchanged += 1
+
+    def write_pieces(self, rel: str, pieces: Iterable[str]) -> None:
+        """Like :meth:`write` for a file too big to hold as one string: streamed to a temporary file,
+        which replaces the page only when its bytes differ."""
+        if not _inside(rel):
+            raise ValueError(f"not a path inside the site: {rel!r}")
+        self.files.add(rel)
+        target = self.out / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+                for piece in pieces:
+                    f.write(piece)
+            if target.is_file() and filecmp.cmp(tmp, target, shallow=False):
+                os.unlink(tmp)
+                self.report.unchanged += 1
+                return
+            os.chmod(tmp, self.mode)
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        self.report.written.append(rel)
 
     def _put(self, rel: str, raw: bytes) -> bool:
         return write_if_changed(self.out / rel, raw, self.mode)
