@@ -474,18 +474,21 @@ def list_cmd(ctx: Ctx, kind: str, as_json: bool, limit: int | None) -> None:
 
 
 @main.command("export")
-@click.option("--format", "fmt", type=click.Choice(["bibtex", "csl-json", "markdown"]), default="bibtex",
-              show_default=True, help="Output format.")
+@click.argument("out_dir", required=False, metavar="[OUT/]", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["bibtex", "csl-json", "markdown", "obsidian", "logseq"]),
+              default="bibtex", show_default=True, help="Output format (obsidian, logseq: a vault in OUT/).")
 @click.option("--conference", metavar="NAME", help='Only papers of this conference: "ICCV 2019", "iccv-2019", "ICCV".')
 @click.option("--talk", "talk_id", type=click.IntRange(1, ROW_ID_MAX), metavar="ID", help="Only papers cited by this talk (ids: kb list talks).")
 @click.option("--query", metavar="Q", help="Only papers found by this search (title, venue, authors).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE (default stdout).")
 @click.option("--unicode", is_flag=True, help="BibTeX: write non-ASCII as UTF-8 instead of LaTeX escapes.")
+@click.option("--talks", is_flag=True, help="Export the talks themselves as citable items (bibtex, csl-json).")
 @db_option
 @pass_ctx
-def export_cmd(ctx: Ctx, fmt: str, conference: str | None, talk_id: int | None, query: str | None,
-               output: Path | None, unicode: bool) -> None:
-    """Export papers as BibTeX, CSL-JSON (pandoc --citeproc) or a Markdown reading list.
+def export_cmd(ctx: Ctx, out_dir: Path | None, fmt: str, conference: str | None, talk_id: int | None,
+               query: str | None, output: Path | None, unicode: bool, talks: bool) -> None:
+    """Export papers as BibTeX, CSL-JSON (pandoc --citeproc) or a Markdown reading list, or the whole KB
+    as an Obsidian or Logseq vault (a note per conference, talk, person and paper) in OUT/.
 
     \b
     Filters combine (AND); none exports every paper. Papers get a stable
@@ -494,8 +497,22 @@ def export_cmd(ctx: Ctx, fmt: str, conference: str | None, talk_id: int | None, 
     Examples:  kb export -o refs.bib
                kb export --format csl-json --conference "ICCV 2019" -o iccv.json
                kb export --format markdown --query saliency
+               kb export --format obsidian ~/vault/kb/
+               kb export --talks --conference "ICCV 2019" -o talks.bib
     """
     from kb.export import Selection, SelectionError, run
+
+    if talks:
+        from kb.cli_share import export_talks_cmd
+
+        export_talks_cmd(ctx, fmt, Selection(conference=conference, talk_id=talk_id, query=query), output, unicode)
+        return
+
+    if fmt in ("obsidian", "logseq") or out_dir is not None:
+        from kb.cli_share import export_vault_cmd
+
+        export_vault_cmd(ctx, fmt, out_dir, conference, talk_id, query, output)
+        return
 
     selection = Selection(conference=conference, talk_id=talk_id, query=query)
     def to_stdout(piece: str) -> None:  # streamed a batch of entries at a time; a file (-o) keeps the text as is
@@ -756,10 +773,14 @@ def review(ctx: Ctx, post: str | None) -> None:
     make_app(ctx.reader, start=Location("review", post_id)).run()
 
 
-from kb.cli_teach import corrections_group, train_cmd  # click commands only: their work is imported lazily
+# click commands only: their work is imported lazily
+from kb.cli_share import graph_cmd, site_cmd
+from kb.cli_teach import corrections_group, train_cmd
 
 main.add_command(corrections_group)
 main.add_command(train_cmd)
+main.add_command(site_cmd)
+main.add_command(graph_cmd)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

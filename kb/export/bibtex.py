@@ -160,17 +160,21 @@ def to_entry(rec: PaperRecord, key: str, unicode: bool = False) -> Entry:
 CHUNK = 2_000  # entries per bibtexparser Library: 100k entries in one model cost ~300 MB more
 
 
-def format_bibtex(records: list[PaperRecord], unicode: bool = False) -> str:
-    """The .bib text of these records (pure: no database)."""
-    keys = _safe_keys(records)  # over the whole list: keys are unique across the file
+def entries_text(entries: list[Entry]) -> str:
+    """The .bib text of entries whose values are final (encoded and enclosed): laid out, never re-escaped."""
     parts = []
-    for start in range(0, len(records), CHUNK):
+    for start in range(0, len(entries), CHUNK):
         library = bibtexparser.Library()
-        library.add([to_entry(rec, key, unicode)
-                     for rec, key in zip(records[start:start + CHUNK], keys[start:start + CHUNK])])
+        library.add(entries[start:start + CHUNK])
         # Values are final: an empty unparse stack means no copying and no re-escaping.
         parts.append(bibtexparser.write_string(library, unparse_stack=[], bibtex_format=_FORMAT).strip("\n"))
     return "\n\n".join(parts) + ("\n" if parts else "")
+
+
+def format_bibtex(records: list[PaperRecord], unicode: bool = False) -> str:
+    """The .bib text of these records (pure: no database)."""
+    keys = _safe_keys(records)  # over the whole list: keys are unique across the file
+    return entries_text([to_entry(rec, key, unicode) for rec, key in zip(records, keys)])
 
 
 def export_bibtex(session: Session, selection: Selection = Selection(), unicode: bool = False) -> str:

@@ -1,0 +1,102 @@
+"""The site's search index, built here in MiniSearch's own serialised form (``MiniSearch.loadJS``).
+
+The browser only loads it: no indexing at view time, no fetch (``file://``
+forbids it), just ``search-index.js`` assigning ``window.KB_SEARCH``. Terms
+are made exactly as ``static/search.js`` makes query terms: NFKD, combining
+marks dropped, split on anything that is not a letter or digit, lower-cased.
+Terms are sorted and documents numbered in the order the site adds them, so the same KB gives
+the same bytes.
+
+>>> terms("Schölkopf's GAN-2")
+['scholkopf', 's', 'gan', '2']
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from array import array
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+FIELDS = ("title", "text")
+STORED = ("title", "kind", "url", "sub")
+_WORD = re.compile(r"[^\W_]+")
+
+
+def terms(text: str) -> list[str]:
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    plain = "".join(c for c in decomposed if not unicodedata.category(c).startswith("M"))
+    return [t.lower() for t in _WORD.findall(plain)]
+
+
+@dataclass(frozen=True, slots=True)
+class Doc:
+    url: str  # the page, relative to the site root: also the document's id
+    kind: str
+    title: str
+    text: str = ""  # speakers, authors, event, conference …: found, not shown
+    sub: str = ""  # one line shown under the title
+
+
+class SearchIndex:
+    """The index, built a document at a time in compact form: each term's postings are one array of ints
+    (document, field, count), not nested dicts, so 170k pages stay within tens of MB.
+
+    Documents are numbered in the order they are added (the site adds them in a fixed order).
+    """
+
+    def __init__(self):
+        self.stored: list[tuple[str, ...]] = []
+        self.lengths: list[tuple[int, ...]] = []
+        self.postings: dict[str, array] = {}
+        self.totals = [0] * len(FIELDS)
+
+    def add(self, doc: Doc) -> None:
+        short = len(self.stored) + 1
+        self.stored.append(tuple(getattr(doc, k) for k in ("url", *STORED)))
+        lengths = []
+        for fid, name in enumerate(FIELDS):
+            words = terms(getattr(doc, name))
+            lengths.append(len(set(words)))
+            self.totals[fid] += lengths[-1]
+            for term, n in Counter(words).items():
+                self.postings.setdefault(term, array("q")).append((short << 9) | (fid << 8) | min(n, 255))
+        self.lengths.append(tuple(lengths))
+
+    def pieces(self) -> Iterator[str]:
+        """MiniSearch's ``toJSON()`` (serialisation version 2), keys sorted, in pieces."""
+        n = len(self.stored)
+        def dump(value, **kw) -> str:
+            return json.dumps(value, separators=(",", ":"), **kw)
+
+        yield (f'{{"averageFieldLength":{dump([round(t / n, 6) if n else 0 for t in self.totals])},'
+               f'"dirtCount":0,"documentCount":{n},"documentIds":{{')
+        yield ",".join(f'"{i}":{dump(row[0], ensure_ascii=False)}' for i, row in enumerate(self.stored, 1))
+        yield f'}},"fieldIds":{dump({name: i for i, name in enumerate(FIELDS)})},"fieldLength":{{'
+        yield ",".join(f'"{i}":{dump(list(row))}' for i, row in enumerate(self.lengths, 1))
+        yield '},"index":['
+        for k, term in enumerate(sorted(self.postings)):
+            by_field: dict[int, list[str]] = {}
+            for v in self.postings[term]:
+                by_field.setdefault((v >> 8) & 1, []).append(f'"{v >> 9}":{v & 255}')
+            fields = ",".join(f'"{fid}":{{{",".join(docs)}}}' for fid, docs in sorted(by_field.items()))
+            yield ("," if k else "") + f"[{dump(term, ensure_ascii=False)},{{{fields}}}]"
+        yield f'],"nextId":{n + 1},"serializationVersion":2,"storedFields":{{'
+        yield ",".join(f'"{i}":' + dump(dict(zip(STORED, row[1:])), ensure_ascii=False, sort_keys=True)
+                       for i, row in enumerate(self.stored, 1))
+        yield "}}"
+
+    def script_pieces(self) -> Iterator[str]:
+        """``search-index.js`` in pieces: the index as a script (``<script src>`` works from ``file://``; fetch
+        does not). JSON is valid JavaScript; ``<`` is written as ``\\u003c`` so no text can close the script
+        element. Never one string: at 170k pages the index is tens of MB."""
+        yield "window.KB_SEARCH = "
+        for piece in self.pieces():
+            yield piece.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+        yield ";\n"
+
+    def script(self) -> str:
+        return "".join(self.script_pieces())
