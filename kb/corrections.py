@@ -298,6 +298,7 @@ def set_talk(session: Session, talk_id: int, field_name: str, value: str | list[
     session.add(edit)
     session.flush()
     rewrite(session, talk.post_id)
+    _edited(session, talk.post_id)
     return session.get(Talk, talk_id)
 
 
@@ -311,6 +312,7 @@ def delete_talk(session: Session, talk_id: int) -> None:
                          post_id=post_id, anchor=anchor))
     session.flush()
     rewrite(session, post_id)
+    _edited(session, post_id)
 
 
 def add_talk(session: Session, post_id: int, line: int, title: str | None = None, speakers: list[str] | None = None,
@@ -330,10 +332,18 @@ def add_talk(session: Session, post_id: int, line: int, title: str | None = None
                          post_id=post_id, anchor=value))
     session.flush()
     rewrite(session, post_id)
+    _edited(session, post_id)
     found = session.exec(select(Talk).where(Talk.post_id == post_id, Talk.line == line, Talk.title == title)).first()
     if found is None:
         raise CurationError(f"the talk on line {line} could not be added")
     return found
+
+
+def _edited(session: Session, post_id: int) -> None:
+    """A post edited after it was accepted waits for review again."""
+    from kb.review import unmark
+
+    unmark(session, post_id)
 
 
 def _line_title(line: str) -> str:

@@ -179,6 +179,12 @@ def _sync_correction(t: Session, e: UserEdit, keys: _SourceKeys, report: SyncRep
     """Carry one correction over and re-write its post in the target; 1 when something changed."""
     from kb import corrections
 
+    if e.entity == "kb" and not e.field.startswith(corrections.NOT_PERSON):
+        from kb import merges
+
+        if e.field.startswith((merges.UNMERGED, merges.DISTINCT)):
+            return merges.replay_unmerge(t, e.field)
+        return 0  # a merge's undo record: the target's own merge (replayed above) wrote its own
     if e.entity == "kb":
         if t.exec(select(UserEdit).where(UserEdit.entity == "kb", UserEdit.field == e.field)).first() is not None:
             return 0
@@ -265,10 +271,15 @@ def _sync_curation(source: Engine, target: Engine, report: SyncReport) -> None:
             t.add(edit)
             report.edits += 1
     with session_scope(target, write=True) as t:
+        from kb.merges import distinct_pairs, row_key
+
+        apart = distinct_pairs(t)
         for c in candidates:
             a, b = (_find(t, c.entity, keys.of(c.entity, i)) for i in (c.a_id, c.b_id))
             if a is None or b is None or a == b:
                 continue
+            if (c.entity, *sorted(str(row_key(t, c.entity, i)) for i in (a, b))) in apart:
+                continue  # the user said these two are not the same
             a, b = sorted((a, b))
             if t.exec(select(IdentityCandidate.id).where(IdentityCandidate.entity == c.entity,
                                                          IdentityCandidate.a_id == a, IdentityCandidate.b_id == b)).first() is None:
