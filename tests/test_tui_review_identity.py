@@ -13,8 +13,19 @@ from test_tui_helpers import press, screen_text, settle, type_text
 
 from kb.db import open_db, session_scope
 from kb.importer import import_paths
-from kb.models import (Annotation, Citation, IdentityCandidate, Merge, Paper, PaperKey, Person, Post, Talk,
-                       TalkSpeaker, UserEdit)
+from kb.models import (
+    Annotation,
+    Citation,
+    IdentityCandidate,
+    Merge,
+    Paper,
+    PaperKey,
+    Person,
+    Post,
+    Talk,
+    TalkSpeaker,
+    UserEdit,
+)
 from kb.sync import sync
 from kb.tui import make_app
 from kb.tui.history import Location
@@ -163,7 +174,8 @@ async def test_n_fixes_a_speakers_name_for_good(kb):
 
 async def test_m_merges_with_the_candidates_first_and_u_unmerges_restoring_the_rows(kb, tmp_path):
     engine, folder = kb
-    stubell, strubell = person(engine, "Emma Stubell"), person(engine, "Emma Strubell")
+    stubell = person(engine, "Emma Stubell")
+    assert person(engine, "Emma Strubell") is not None
     app = make_app(engine, start=Location("review", pid(engine, ACL.name)))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -200,7 +212,7 @@ async def test_m_merges_with_the_candidates_first_and_u_unmerges_restoring_the_r
     with session_scope(engine) as s:
         assert s.exec(select(Merge)).all() == []
         assert s.exec(select(UserEdit.field).where(UserEdit.entity == "kb")).all() == ["unmerged:person:emma strubell"]
-        assert s.get(Person, restored).key == "emma strubell" and restored != strubell or True
+        assert s.get(Person, restored).key == "emma strubell"
     reimport(engine, folder)
     assert day4_energy(engine) == ["Emma Strubell"] and speakers_of(engine, ENERGY) == ["Emma Stubell"]
     report = sync(engine, target)  # the target had the merge: the sync undoes it there too
