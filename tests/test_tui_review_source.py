@@ -63,7 +63,7 @@ def test_each_label_marks_its_words_in_the_acl_notes(tmp_path):
 
 
 async def test_the_gutter_letters_and_scrolling_to_a_line(tmp_path):
-    engine, _data_ = _data(tmp_path, ACL.name)
+    engine, _ = _data(tmp_path, ACL.name)
     app = make_app(engine, start=Location("review", 1))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)

@@ -73,11 +73,11 @@ class ReviewScreen(IdentityKeys, KbScreen):
         Binding("s", "edit('speakers')", "Speakers"),
         Binding("k", "edit('kind')", "Kind"),
         Binding("p", "not_person", "Not person"),
-        Binding("n", "fix_name", "Fix name"),
-        Binding("m", "merge", "Merge…"),
-        Binding("u", "unmerge", "Unmerge…"),
-        Binding("i", "identities", "Same?"),
         Binding("r", "reviewed", "Reviewed"),
+        Binding("n", "fix_name", "Name"),
+        Binding("m", "merge", "Merge"),
+        Binding("u", "unmerge", "Unmerge"),
+        Binding("i", "identities", "Same?"),
         Binding("tab", "app.focus_next", "Switch pane", show=False),
     ]
 
