@@ -255,3 +255,28 @@ def test_corrections_and_the_kb_model_round_trip_through_postgres(tmp_path, seed
             assert (bytes(row.lines), bytes(row.spans), row.sha256) == (model.lines, model.spans, model.sha256)
     finally:
         teach.use_shipped()
+
+
+def test_a_whole_record_also_says_who_is_not_a_person(acl):
+    engine, folder, _ = acl
+    from kb.ingest.pipeline import extract
+
+    record = extract(POST, source="acl.md").to_json()
+    assert "Kevin Clark" in [p["name"] for p in record["people"]]
+    for t in record["talks"]:
+        t["speakers"] = [s for s in t["speakers"] if s != "Kevin Clark"]
+    record["people"] = [p for p in record["people"] if p["name"] != "Kevin Clark"]
+    with session_scope(engine) as s:
+        post_id = s.exec(select(Post.id)).one()
+    without_people = {k: v for k, v in record.items() if k != "people"}
+    with session_scope(engine, write=True) as s:  # no people list: nobody is said not to be a person
+        assert not any(c.startswith("not a person") for c in apply_record(s, post_id, without_people).changed)
+    with session_scope(engine, write=True) as s:
+        done = apply_record(s, post_id, record)
+    assert done.changed == ["not a person: 'Kevin Clark'"] and done.skipped == []
+    with session_scope(engine) as s:
+        assert s.exec(select(UserEdit.field).where(UserEdit.entity == "kb")).all() == ["not_person:kevin clark"]
+    import_paths(engine, [folder], force=True)
+    assert "Kevin Clark" not in {n for t in talks(engine) for n in t[2]}
+    with session_scope(engine, write=True) as s:  # applied again: nothing left to do
+        assert apply_record(s, post_id, record).changed == []
