@@ -94,14 +94,22 @@ def confidences(problems: str) -> dict[int, float]:
 
 
 def most_unsure(session: Session) -> int | None:
-    """The post to review first: not reviewed yet, most low-confidence talks, then most talks; None: no post."""
+    """The post to review first: not reviewed yet, most low-confidence talks, then most talks; None: no post.
+
+    A talk's confidence is stored with its post (the extractor's "low confidence (0.32)" problem on the
+    talk's line); a talk the user corrected, or deleted, no longer counts as unsure."""
     marked = set(session.exec(select(UserEdit.entity_id).where(UserEdit.entity == "post",
                                                                UserEdit.field == REVIEW)).all())
     best: tuple[int, int, int] | None = None
     best_id = None
     counts = dict(session.exec(select(Talk.post_id, func.count()).group_by(Talk.post_id)).all())
+    edited = select(UserEdit.entity_id).where(UserEdit.entity == "talk")
+    open_lines: dict[int, set[int]] = {}
+    for pid, line in session.exec(select(Talk.post_id, Talk.line).where(Talk.line.is_not(None),
+                                                                        Talk.id.not_in(edited))):
+        open_lines.setdefault(pid, set()).add(line)
     for pid, problems in session.exec(select(Post.id, Post.problems).where(_reviewable()).order_by(Post.id)):
-        low = sum(c < LOW_CONFIDENCE for c in confidences(problems).values())
+        low = sum(c < LOW_CONFIDENCE and line in open_lines.get(pid, ()) for line, c in confidences(problems).items())
         key = (pid not in marked, low, counts.get(pid, 0))
         if best is None or key > best:
             best, best_id = key, pid

@@ -106,3 +106,29 @@ def test_sync_takes_the_trained_model_along(kb, tmp_path):
     assert result.exit_code == 0 and f"trained model: {sha[:12]} copied" in result.output
     for e in (target, back):
         e.dispose()
+
+
+def test_kb_review_opens_the_post_with_most_unsure_talks_until_they_are_corrected(tmp_path):
+    cvpr = ACL.parent / "cvpr-2022-new-orleans-diffusion-tutorial.md"
+    folder = tmp_path / "two"
+    folder.mkdir()
+    for post in (ACL, cvpr):
+        shutil.copy(post, folder / post.name)
+    engine = open_db(tmp_path / "two.sqlite")
+    import_paths(engine, [folder])
+    with session_scope(engine) as s:
+        ids = dict((p.rsplit("/", 1)[-1], i) for p, i in s.exec(select(Post.path, Post.id)).all())
+        assert review.most_unsure(s) == ids[cvpr.name]  # three talks under 0.6, the ACL notes none
+        data = review.post_for_review(s, ids[cvpr.name])
+        unsure = [t["id"] for t in data["talks"] if t["confidence"] < review.LOW_CONFIDENCE]
+    assert len(unsure) == 3
+    with session_scope(engine, write=True) as s:
+        corrections.set_talk(s, unsure[0], "kind", "tutorial")
+        corrections.delete_talk(s, unsure[1])
+    with session_scope(engine) as s:
+        assert review.most_unsure(s) == ids[cvpr.name]  # one unsure talk left
+    with session_scope(engine, write=True) as s:
+        corrections.set_talk(s, unsure[2], "kind", "tutorial")
+    with session_scope(engine) as s:
+        assert review.most_unsure(s) == ids[ACL.name]  # none left: the post with more talks
+    engine.dispose()
