@@ -117,7 +117,7 @@ def test_kb_review_opens_the_post_with_most_unsure_talks_until_they_are_correcte
     engine = open_db(tmp_path / "two.sqlite")
     import_paths(engine, [folder])
     with session_scope(engine) as s:
-        ids = dict((p.rsplit("/", 1)[-1], i) for p, i in s.exec(select(Post.path, Post.id)).all())
+        ids = {p.rsplit("/", 1)[-1]: i for p, i in s.exec(select(Post.path, Post.id)).all()}
         assert review.most_unsure(s) == ids[cvpr.name]  # three talks under 0.6, the ACL notes none
         data = review.post_for_review(s, ids[cvpr.name])
         unsure = [t["id"] for t in data["talks"] if t["confidence"] < review.LOW_CONFIDENCE]
