@@ -88,15 +88,17 @@ def remember(session: Session, entity: str, src: Person | Paper, into_id: int) -
     _drop(session, f"{DISTINCT}{entity}:{'|'.join(sorted((key, other)))}")
 
 
-def merges_into(session: Session, entity: str, row_id: int) -> list[dict[str, Any]]:
-    """The merges that made ``row_id`` (newest first) that can be undone: {key, name}."""
-    rows = session.exec(select(Merge).where(Merge.entity == entity, Merge.into_id == row_id)
-                        .order_by(Merge.id.desc())).all()
-    out, seen = [], set()
+def merges_into(session: Session, entity: str, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """{row id: the merges that made it (newest first) that can be undone: {key, name}} for ``ids``."""
+    rows = session.exec(select(Merge).where(Merge.entity == entity, Merge.into_id.in_(ids or [-1]),
+                                            Merge.from_key.is_not(None)).order_by(Merge.id.desc())).all()
+    fields = {f"{MERGED}{entity}:{m.from_key}" for m in rows}
+    undoable = set(session.exec(select(UserEdit.field).where(UserEdit.entity == "kb",
+                                                             UserEdit.field.in_(fields or {""}))).all())
+    out: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
     for m in rows:
-        if m.from_key and m.from_key not in seen and _kb_edit(session, f"{MERGED}{entity}:{m.from_key}"):
-            seen.add(m.from_key)
-            out.append({"key": m.from_key, "name": m.from_name})
+        if f"{MERGED}{entity}:{m.from_key}" in undoable and m.from_key not in {x["key"] for x in out[m.into_id]}:
+            out[m.into_id].append({"key": m.from_key, "name": m.from_name})
     return out
 
 

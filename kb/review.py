@@ -186,6 +186,8 @@ def _spans_and_identities(session: Session, post_id: int, lines: list[str]) -> d
                                .where(PostEvent.post_id == post_id).order_by(Event.name)).all()
     person_candidates = candidates_of(session, "person", [p.id for p, _r, _s in people])
     paper_candidates = candidates_of(session, "paper", paper_ids)
+    merged = {"person": merges_into(session, "person", [p.id for p, _r, _s in people]),
+              "paper": merges_into(session, "paper", paper_ids)}
 
     def n_candidates(found: list[dict], row_id: int) -> int:
         return sum(row_id in (c["a"], c["b"]) for c in found)
@@ -193,11 +195,11 @@ def _spans_and_identities(session: Session, post_id: int, lines: list[str]) -> d
     return {
         "people": [{"id": p.id, "name": p.name, "role": role, "line": _first_line(lines, [spelled, p.name]),
                     "candidates": n_candidates(person_candidates, p.id),
-                    "merged": merges_into(session, "person", p.id)} for p, role, spelled in people],
+                    "merged": merged["person"][p.id]} for p, role, spelled in people],
         "papers": [{"id": pid, "title": papers[pid].title, "year": papers[pid].year,
                     "line": first_cite.get(pid) or _first_line(lines, [(raw.get(pid) or "")[:40]]),
                     "candidates": n_candidates(paper_candidates, pid),
-                    "merged": merges_into(session, "paper", pid)} for pid in paper_ids if pid in papers],
+                    "merged": merged["paper"][pid]} for pid in paper_ids if pid in papers],
         "candidates": person_candidates + paper_candidates,
         "events": list(event_names),
         "cites": [(line, marker) for line, marker, _pid in cites],
