@@ -49,6 +49,14 @@ def _current(session: Session, post_id: int) -> list[dict]:
     return out
 
 
+def _now(session: Session, post_id: int, talk: dict, position: int) -> int | None:
+    """The id the talk ``talk`` (as :func:`_current` read it) has now, after corrections re-wrote its post."""
+    rows = _current(session, post_id)
+    found = match([{**talk, "position": position}],
+                  [TalkRecord(title=h["title"], speakers=h["speakers"], line=h["line"]) for h in rows])
+    return rows[found[0]]["id"] if 0 in found else None
+
+
 def validate(record: object, where: str) -> list[dict]:
     """The record's talks, or :class:`CurationError` naming ``where`` and what is wrong."""
     if not isinstance(record, dict) or not isinstance(record.get("talks"), list):
@@ -85,19 +93,24 @@ def apply_record(session: Session, post_id: int, record: dict, where: str = "rec
     pairs = match([{"title": t.get("title"), "speakers": t.get("speakers", []), "position": n,
                     "line": locate(text, t)} for n, t in enumerate(wanted)],
                   [TalkRecord(title=h["title"], speakers=h["speakers"], line=h["line"]) for h in have])
+    for k, cur in enumerate(have):  # each correction re-writes the post: a talk is found again by what it was
+        if k not in pairs.values() and (tid := _now(session, post_id, cur, k)) is not None:
+            corrections.delete_talk(session, tid)
+            done.changed.append(f"not a talk: {cur['title']!r}")
     for n, k in sorted(pairs.items()):
         want, cur = wanted[n], have[k]
+        tid = _now(session, post_id, cur, k)
+        if tid is None:
+            done.skipped.append(f"talk {cur['title']!r}: no longer found after the other corrections")
+            continue
         for name in ("title", "speakers", "kind", "event"):
             value = want.get(name) if name != "speakers" else list(want.get("speakers") or [])
             if name == "kind" and not value:
                 continue
             if (value or None) != (cur[name] or None):
-                corrections.set_talk(session, cur["id"], name, value)
+                row = corrections.set_talk(session, tid, name, value)
+                tid = row.id if row is not None else tid
                 done.changed.append(f"talk {cur['title']!r}: {name} → {value!r}")
-    for k, cur in enumerate(have):
-        if k not in pairs.values():
-            corrections.delete_talk(session, cur["id"])
-            done.changed.append(f"not a talk: {cur['title']!r}")
     for n, want in enumerate(wanted):
         if n in pairs:
             continue
@@ -106,7 +119,8 @@ def apply_record(session: Session, post_id: int, record: dict, where: str = "rec
             done.skipped.append(f"talk {want.get('title')!r}: neither its title nor a speaker is in the post")
             continue
         corrections.add_talk(session, post_id, line, title=want.get("title"), speakers=want.get("speakers"),
-                             kind=want.get("kind") or "other", event=want.get("event"))
+                             kind=want.get("kind") or "other", event=want.get("event"),
+                             line_title=bool(want.get("title")))  # a talk without a title stays without one
         done.changed.append(f"added talk {want.get('title')!r} on line {line}")
     for name in not_people_in(session, post_id, record, where):
         corrections.not_person(session, name)
