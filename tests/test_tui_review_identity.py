@@ -124,6 +124,13 @@ async def select_item(pilot, kind: str, name: str) -> None:
     raise AssertionError(f"no {kind} {name!r} on the review screen")
 
 
+async def key_on(pilot, kind: str, name: str, key: str) -> str:
+    """Select the row and press ``key`` on it; what the screen shows then."""
+    await select_item(pilot, kind, name)
+    await press(pilot, key)
+    return screen_text(pilot.app)
+
+
 def test_the_fixture_has_the_identity_candidates_the_keys_answer(kb):
     engine, _ = kb
     assert candidates(engine) == {("K. Zhang", "Kai Zhang"), ("K. Zhang", "Kaiming Zhang"),
@@ -154,8 +161,7 @@ async def test_n_fixes_a_speakers_name_for_good(kb):
     app = make_app(engine, start=Location("review", pid(engine, ACL.name)))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await select_item(pilot, "talk", ENERGY)  # a talk: its one speaker's name
-        await press(pilot, "n")
+        await key_on(pilot, "talk", ENERGY, "n")  # a talk: its one speaker's name
         assert "Edit person" in screen_text(app)
         await press(pilot, "ctrl+u")
         await type_text(pilot, "Emma Strubell-Fixed")
@@ -179,8 +185,7 @@ async def test_m_merges_with_the_candidates_first_and_u_unmerges_restoring_the_r
     app = make_app(engine, start=Location("review", pid(engine, ACL.name)))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await select_item(pilot, "person", "Emma Stubell")
-        await press(pilot, "m")
+        await key_on(pilot, "person", "Emma Stubell", "m")
         text = screen_text(app)
         assert "Merge which person into “Emma Stubell”?" in text
         assert "Possibly the same, found on import:" in text and "Emma Strubell" in text  # the suggested pair
@@ -201,8 +206,7 @@ async def test_m_merges_with_the_candidates_first_and_u_unmerges_restoring_the_r
     app = make_app(engine, start=Location("review", pid(engine, ACL.name)))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await select_item(pilot, "talk", ENERGY)  # from a talk: its speaker's merges
-        await press(pilot, "u")
+        await key_on(pilot, "talk", ENERGY, "u")  # from a talk: its speaker's merges
         assert "Split “Emma Strubell” off “Emma Stubell”" in screen_text(app)
         await press(pilot, "enter")
         assert "merged:" not in screen_text(app)
@@ -237,8 +241,7 @@ async def test_m_and_u_on_a_paper_move_its_citations_and_back(kb):
     app = make_app(engine, start=Location("review", pid(engine, ACL.name)))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await select_item(pilot, "paper", WORDS)
-        await press(pilot, "m")
+        await key_on(pilot, "paper", WORDS, "m")
         await type_text(pilot, "Unsupervised Cross")
         await press(pilot, "enter")
         assert f"Merge “{XLING}” into" in screen_text(app)  # (the question wraps)
@@ -250,8 +253,7 @@ async def test_m_and_u_on_a_paper_move_its_citations_and_back(kb):
     app = make_app(engine, start=Location("review", pid(engine, ACL.name)))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await select_item(pilot, "paper", WORDS)
-        await press(pilot, "u")
+        await key_on(pilot, "paper", WORDS, "u")
         await press(pilot, "enter")
         assert XLING in [i["title"] for k, i in app.screen.items if k == "paper"]
     assert cited(XLING) == [15] and cited(WORDS) == [15]
@@ -267,8 +269,7 @@ async def test_i_lists_the_posts_possible_duplicates_and_merges_or_keeps_apart(k
     app = make_app(engine, start=Location("review", pid(engine, "day4.md")))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await select_item(pilot, "person", "Emma Strubell")
-        await press(pilot, "i")
+        await key_on(pilot, "person", "Emma Strubell", "i")
         text = screen_text(app)
         assert "Possible duplicates: the same one, or two?" in text
         rows = [line for line in text.splitlines() if "≟" in line]
@@ -277,8 +278,7 @@ async def test_i_lists_the_posts_possible_duplicates_and_merges_or_keeps_apart(k
         assert "The same: merge" in screen_text(app)
         await press(pilot, "enter")  # the same: merge “Emma Strubell” into “E. Strubell”
         assert ("E. Strubell", "Emma Strubell") not in candidates(engine)
-        await select_item(pilot, "person", "K. Zhang")
-        await press(pilot, "i")
+        await key_on(pilot, "person", "K. Zhang", "i")
         rows = [line for line in screen_text(app).splitlines() if "≟" in line]
         assert "K. Zhang" in rows[0] and "Kai Zhang" in rows[0]
         await press(pilot, "enter")
@@ -304,7 +304,6 @@ async def test_identity_keys_on_a_post_without_candidates_or_merges_say_so(kb):
     app = make_app(engine, start=Location("review", pid(engine, "day3.md")))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await select_item(pilot, "person", "Kai Zhang")
-        await press(pilot, "u")
+        await key_on(pilot, "person", "Kai Zhang", "u")
         assert "Nothing was merged into “Kai Zhang”." in [n.message for n in app._notifications]
         assert type(app.screen).__name__ == "ReviewScreen"
