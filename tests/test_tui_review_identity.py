@@ -307,3 +307,24 @@ async def test_identity_keys_on_a_post_without_candidates_or_merges_say_so(kb):
         await key_on(pilot, "person", "Kai Zhang", "u")
         assert "Nothing was merged into “Kai Zhang”." in [n.message for n in app._notifications]
         assert type(app.screen).__name__ == "ReviewScreen"
+
+
+async def test_n_on_a_paper_fixes_its_title_for_good(kb, tmp_path):
+    engine, folder = kb
+    fixed = "Word Translation Without Parallel Data"
+    app = make_app(engine, start=Location("review", pid(engine, ACL.name)))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "Edit paper" in await key_on(pilot, "paper", WORDS, "n")
+        await press(pilot, "ctrl+u")
+        await type_text(pilot, fixed)
+        await press(pilot, "enter")
+        assert app.screen.current() == ("paper", next(i for k, i in app.screen.items if k == "paper"
+                                                      and i["title"] == fixed))
+    reimport(engine, folder)
+    target = open_db(tmp_path / "copy.sqlite")
+    sync(engine, target)
+    for e in (engine, target):
+        with session_scope(e) as s:
+            assert s.exec(select(Paper.title).where(Paper.title.in_([WORDS, fixed]))).all() == [fixed]
+    target.dispose()
