@@ -82,10 +82,37 @@ def remember(session: Session, entity: str, src: Person | Paper, into_id: int) -
         keys = session.exec(select(PaperKey.key).where(PaperKey.paper_id == src.id).order_by(PaperKey.key)).all()
         value = {c: getattr(src, c) for c in _PAPER_COLUMNS} | {"keys": list(keys)}
     value["into"] = row_key(session, entity, into_id)
+    value["candidates"] = _open_pairs(session, entity, src.id, into_id)
     _put(session, f"{MERGED}{entity}:{key}", value)
     _drop(session, f"{UNMERGED}{entity}:{key}")  # merged again: the earlier unmerge no longer holds
     other = value["into"] or ""
     _drop(session, f"{DISTINCT}{entity}:{'|'.join(sorted((key, other)))}")
+
+
+def _open_pairs(session: Session, entity: str, row_id: int, into_id: int) -> list[list]:
+    """[other row's key, score, reason] of the identity candidates naming ``row_id`` (the merge drops them)."""
+    out = []
+    for c in session.exec(select(IdentityCandidate).where(
+            IdentityCandidate.entity == entity, or_(IdentityCandidate.a_id == row_id, IdentityCandidate.b_id == row_id))
+            .order_by(IdentityCandidate.id)).all():
+        other = c.b_id if c.a_id == row_id else c.a_id
+        key = row_key(session, entity, other) if other != into_id else None
+        if key:
+            out.append([key, c.score, c.reason])
+    return out
+
+
+def _reopen_pairs(session: Session, entity: str, row_id: int, pairs: list[list]) -> None:
+    from kb.sync import _find
+
+    for key, score, reason in pairs:
+        other = _find(session, entity, [key] if entity == "paper" else key)
+        if other is None or other == row_id:
+            continue
+        a, b = sorted((row_id, other))
+        if session.exec(select(IdentityCandidate.id).where(IdentityCandidate.entity == entity, IdentityCandidate.a_id == a,
+                                                           IdentityCandidate.b_id == b)).first() is None:
+            session.add(IdentityCandidate(entity=entity, a_id=a, b_id=b, score=score, reason=reason))
 
 
 def merges_into(session: Session, entity: str, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
@@ -131,6 +158,14 @@ def unmerge(session: Session, entity: str, from_key: str) -> int:
     session.flush()
     for post_id in posts_naming(session, entity, into):
         replay(session, post_id)
+    _reopen_pairs(session, entity, restored, value.get("candidates") or [])  # its open questions, as they were
+    into_key = row_key(session, entity, into)
+    if into_key:  # and the user has said these two are not the same
+        session.exec(delete(IdentityCandidate).where(IdentityCandidate.entity == entity,
+                                                     IdentityCandidate.a_id.in_([restored, into]),
+                                                     IdentityCandidate.b_id.in_([restored, into])))
+        _put(session, f"{DISTINCT}{entity}:{'|'.join(sorted((from_key, into_key)))}", {"keys": sorted((from_key, into_key))})
+    session.flush()
     return restored
 
 
