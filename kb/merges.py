@@ -9,7 +9,8 @@ means the same in any database.
 :func:`unmerge` creates the row again from that record, gives it back its aliases or keys, drops the
 :class:`~kb.models.Merge`, and re-writes every post that names the survivor from its stored text: the
 importer then finds each name (paper) again by its own key, so talks, mentions, authorships and citations
-go back to the restored row. The unmerge is kept as ``unmerged:<entity>:<from key>`` so ``kb sync`` undoes
+go back to the restored row; its identity candidates (recorded with the merge) are open again, and the
+pair itself is kept apart (the user has said they differ). The unmerge is kept as ``unmerged:<entity>:<from key>`` so ``kb sync`` undoes
 the merge in a target that had it. :func:`keep_apart` answers an identity candidate with "not the same":
 the pair is dropped and ``distinct:<entity>:<key>|<key>`` keeps it dropped in a sync target.
 
