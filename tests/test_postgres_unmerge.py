@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 from sqlmodel import select
+from test_tui_review_identity import ACL, DAY3, DAY4
 
 from kb import curation, merges
 from kb.db import open_db, session_scope
@@ -14,29 +14,7 @@ from kb.importer import import_paths
 from kb.models import IdentityCandidate, Person, PersonAlias
 from kb.sync import sync
 
-pytestmark = pytest.mark.postgres
-
-ACL = Path(__file__).resolve().parents[1] / "imports" / "acl-2019-florence-bertology.md"
-DAY3 = """---
-title: Notes from ACL 2019, day three
----
-# ACL 2019
-
-## Talks
-
-- **Graph Neural Networks for Parsing** by Kai Zhang
-- **Vision Transformers Everywhere** by Kaiming Zhang
-"""
-DAY4 = """---
-title: Notes from ACL 2019, day four
----
-# ACL 2019
-
-## Talks
-
-- **Residual Learning Revisited** by K. Zhang
-- **Energy Matters** by Emma Strubell
-"""
+pytestmark = pytest.mark.postgres  # the notes DAY3, DAY4 make identity candidates (K. Zhang, Emma Strubell)
 
 
 def people(engine) -> dict[str, str]:
