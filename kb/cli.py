@@ -718,6 +718,8 @@ def sync_cmd(source: str, target: str, as_json: bool) -> None:
     else:
         out.print(f"{report.posts_written} post(s) written, {report.posts_unchanged} unchanged; {report.merges} "
                   f"merge(s), {report.edits} edit(s), {report.citekeys} citekey(s) carried over.", markup=False)
+        if report.model:
+            out.print(f"trained model: {report.model}", markup=False)
         for line in report.skipped:
             err.print(f"skipped: {line}", markup=False)
 
@@ -746,10 +748,11 @@ def tui(ctx: Ctx) -> None:
 @db_option
 @pass_ctx
 def review(ctx: Ctx, post: str | None) -> None:
-    """Open the review screen for POST (an id or path): correct its talks with one key each.
+    """Open the review screen for POST (an id or path): correct its talks, people and papers, one key each.
 
     Without POST, the unreviewed post with the most low-confidence talks. Keys: d not a talk,
-    a add a talk from the line, e/t title, s speakers, k kind, p not a person, r reviewed, ? help.
+    a add a talk from the line, e/t title, s speakers, k kind, p not a person, n fix a name,
+    m merge, u unmerge, i possible duplicates, r reviewed, ? help.
 
     \b
     Examples:  kb review

@@ -141,7 +141,15 @@ def not_person(ctx, name: str) -> None:
 @pass_ctx
 def import_record(ctx, args: tuple[str, ...]) -> None:
     """Apply RECORD.json (kb extract --json's schema) to POST as hand corrections; without POST, a
-    `kb corrections export` file (records go to the posts with the same text)."""
+    `kb corrections export` file (records go to the posts with the same text).
+
+    \b
+    Applied, each as if made by hand on the review screen:
+      talks     not a talk / added (on the line holding its title) / title, speakers, kind, event
+      people    a name taken for a person whose family name is nobody's in the record's
+                people, speakers or paper authors: not a person (for the whole KB)
+    Not applied: papers, citations, links, events no talk names, people named only outside talks.
+    """
     from kb.correct_record import apply_record, import_export
 
     if len(args) > 2:

@@ -2,11 +2,17 @@
 
 ``kb corrections import POST RECORD.json`` takes a record in the gold-file schema (what ``kb extract
 --json`` prints, ``../shared/corpus/CONVENTIONS.md``) and makes each difference from what the KB holds
-for that post's talks as if the user had made it by hand (:mod:`kb.corrections`): a talk the record
-lacks is "not a talk", a talk only the record has is added on the line that holds its title (or its
-first speaker), a talk in both gets the record's title, speakers, kind and event where they differ.
-Talks are paired by :mod:`kb.talkmatch` (title, speakers, order). People, papers and links of the
-record are not applied (they are not corrected per post; "not a person" is per KB).
+for that post as if the user had made it by hand on the review screen (:mod:`kb.corrections`):
+
+* talks: a talk the record lacks is "not a talk", a talk only the record has is added on the line
+  that holds its title (or its first speaker), a talk in both gets the record's title, speakers, kind
+  and event (by name) where they differ. Talks are paired by :mod:`kb.talkmatch` (title, speakers, order);
+* people: a name the KB took for a person (speaker or mentioned) in this post whose family name is
+  nobody's in the record (its people, speakers or paper authors) is "not a person" (a per-KB list),
+  when the record has a ``people`` list.
+
+Not applied (kb has no per-post correction of those, ``kb corrections import --help`` says so): people
+only the record names outside talks, events no talk refers to, papers, citations and links.
 """
 
 from __future__ import annotations
@@ -43,6 +49,14 @@ def _current(session: Session, post_id: int) -> list[dict]:
     return out
 
 
+def _now(session: Session, post_id: int, talk: dict, position: int) -> int | None:
+    """The id the talk ``talk`` (as :func:`_current` read it) has now, after corrections re-wrote its post."""
+    rows = _current(session, post_id)
+    found = match([{**talk, "position": position}],
+                  [TalkRecord(title=h["title"], speakers=h["speakers"], line=h["line"]) for h in rows])
+    return rows[found[0]]["id"] if 0 in found else None
+
+
 def validate(record: object, where: str) -> list[dict]:
     """The record's talks, or :class:`CurationError` naming ``where`` and what is wrong."""
     if not isinstance(record, dict) or not isinstance(record.get("talks"), list):
@@ -75,23 +89,28 @@ def apply_record(session: Session, post_id: int, record: dict, where: str = "rec
         raise CurationError(f"no post with id {post_id}")
     done = Applied()
     have = _current(session, post_id)
-    pairs = match([{"title": t.get("title"), "speakers": t.get("speakers", []), "position": n}
-                   for n, t in enumerate(wanted)],
+    text = post.front_matter + post.body
+    pairs = match([{"title": t.get("title"), "speakers": t.get("speakers", []), "position": n,
+                    "line": locate(text, t)} for n, t in enumerate(wanted)],
                   [TalkRecord(title=h["title"], speakers=h["speakers"], line=h["line"]) for h in have])
+    for k, cur in enumerate(have):  # each correction re-writes the post: a talk is found again by what it was
+        if k not in pairs.values() and (tid := _now(session, post_id, cur, k)) is not None:
+            corrections.delete_talk(session, tid)
+            done.changed.append(f"not a talk: {cur['title']!r}")
     for n, k in sorted(pairs.items()):
         want, cur = wanted[n], have[k]
+        tid = _now(session, post_id, cur, k)
+        if tid is None:
+            done.skipped.append(f"talk {cur['title']!r}: no longer found after the other corrections")
+            continue
         for name in ("title", "speakers", "kind", "event"):
             value = want.get(name) if name != "speakers" else list(want.get("speakers") or [])
             if name == "kind" and not value:
                 continue
             if (value or None) != (cur[name] or None):
-                corrections.set_talk(session, cur["id"], name, value)
+                row = corrections.set_talk(session, tid, name, value)
+                tid = row.id if row is not None else tid
                 done.changed.append(f"talk {cur['title']!r}: {name} → {value!r}")
-    for k, cur in enumerate(have):
-        if k not in pairs.values():
-            corrections.delete_talk(session, cur["id"])
-            done.changed.append(f"not a talk: {cur['title']!r}")
-    text = post.front_matter + post.body
     for n, want in enumerate(wanted):
         if n in pairs:
             continue
@@ -100,9 +119,35 @@ def apply_record(session: Session, post_id: int, record: dict, where: str = "rec
             done.skipped.append(f"talk {want.get('title')!r}: neither its title nor a speaker is in the post")
             continue
         corrections.add_talk(session, post_id, line, title=want.get("title"), speakers=want.get("speakers"),
-                             kind=want.get("kind") or "other", event=want.get("event"))
+                             kind=want.get("kind") or "other", event=want.get("event"),
+                             line_title=bool(want.get("title")))  # a talk without a title stays without one
         done.changed.append(f"added talk {want.get('title')!r} on line {line}")
+    for name in not_people_in(session, post_id, record, where):
+        corrections.not_person(session, name)
+        done.changed.append(f"not a person: {name!r}")
     return done
+
+
+def not_people_in(session: Session, post_id: int, record: dict, where: str) -> list[str]:
+    """Names the KB took for people in this post that the record's ``people`` say are nobody (by family name)."""
+    from kb.identity import family_key
+    from kb.ingest.people import split_display
+    from kb.models import Mention
+
+    people = record.get("people")
+    if people is None:
+        return []
+    if not isinstance(people, list) or not all(isinstance(p, dict) and isinstance(p.get("name"), str) for p in people):
+        raise CurationError(f"{where}: \"people\" must be a list of objects with a string name")
+    names = [p["name"] for p in people] + [p.get("spelled_in_post") or "" for p in people]
+    names += [s for t in record["talks"] for s in t.get("speakers") or []]
+    names += [" ".join(filter(None, (a.get("given"), a.get("family")))) for paper in record.get("papers") or []
+              if isinstance(paper, dict) for a in paper.get("authors") or [] if isinstance(a, dict)]
+    families = {family_key(split_display(n)) for n in names if n and n.strip()}
+    found = session.exec(select(Person.name, Mention.spelled).join(Mention, Mention.person_id == Person.id)
+                         .where(Mention.post_id == post_id).order_by(Person.name)).all()
+    return [name for name, spelled in found
+            if not families & {family_key(split_display(n)) for n in (name, spelled) if n}]
 
 
 def export(session: Session) -> dict:

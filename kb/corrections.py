@@ -113,13 +113,40 @@ def _stale(edit: UserEdit, post_id: int) -> None:
         edit.entity_id = -edit.id  # never a row: SQLite reuses ids
 
 
+def _spelled(x: Extraction, name: str, names: list[str]) -> PersonRecord | None:
+    """The person the post names as the user's ``name`` spelled otherwise ("Emma Stubell" for "Emma
+    Strubell"), when ``name`` itself is not in the post: a similar name among the extracted people."""
+    if name.lower() in x.text.lower():
+        return None
+    from rapidfuzz import fuzz
+
+    key = person_key(name)
+    best, score = None, 84.0
+    for p in x.people:
+        if p.name in names or not any(f and f.lower() in x.text.lower() for f in (p.spelled_in_post, p.name)):
+            continue
+        s = fuzz.ratio(key, person_key(p.spelled_in_post or p.name))
+        if s > score:
+            best, score = p, s
+    return best
+
+
 def _set_speakers(x: Extraction, talk: TalkRecord, names: list[str]) -> None:
+    """The talk's speakers are ``names``; a name the post spells otherwise keeps that spelling (the training
+    example then labels the words the post has) and replaces the misspelled person."""
     talk.speakers = list(names)
     known = {p.name for p in x.people}
     for name in names:
         if name not in known:
-            x.people.append(PersonRecord(name=name, role="speaker"))
+            old = _spelled(x, name, names)
+            x.people.append(PersonRecord(name=name, role="speaker",
+                                         spelled_in_post=(old.spelled_in_post or old.name) if old else None))
             known.add(name)
+            if old is not None and not any(old.name in t.speakers for t in x.talks):
+                x.people.remove(old)
+                for link in x.links:
+                    if link.owner == f"person:{old.name}":
+                        link.owner = f"person:{name}"
     for p in x.people:
         if p.name in names:
             p.role = "speaker"
@@ -298,6 +325,7 @@ def set_talk(session: Session, talk_id: int, field_name: str, value: str | list[
     session.add(edit)
     session.flush()
     rewrite(session, talk.post_id)
+    _edited(session, talk.post_id)
     return session.get(Talk, talk_id)
 
 
@@ -311,18 +339,20 @@ def delete_talk(session: Session, talk_id: int) -> None:
                          post_id=post_id, anchor=anchor))
     session.flush()
     rewrite(session, post_id)
+    _edited(session, post_id)
 
 
 def add_talk(session: Session, post_id: int, line: int, title: str | None = None, speakers: list[str] | None = None,
-             kind: str = "other", event: str | None = None) -> Talk:
-    """A talk the extractor missed, on ``line`` of the post (its text is the title when none is given)."""
+             kind: str = "other", event: str | None = None, line_title: bool = True) -> Talk:
+    """A talk the extractor missed, on ``line`` of the post (its text is the title when none is given,
+    unless ``line_title`` is False: a talk the post gives no title)."""
     post = session.get(Post, post_id)
     if post is None:
         raise CurationError(f"no post with id {post_id}")
     lines = (post.front_matter + post.body).split("\n")
     if not 1 <= line <= len(lines):
         raise CurationError(f"{post.path} has no line {line} (1–{len(lines)})")
-    title = _clean(title or _line_title(lines[line - 1])) or None
+    title = _clean(title or (_line_title(lines[line - 1]) if line_title else "")) or None
     talk = {"title": title, "speakers": [_clean(s) for s in speakers or [] if _clean(s)], "kind": _clean(kind) or "other",
             "event": _clean(event) or None if event else None, "line": line}
     value = json.dumps(talk, ensure_ascii=False)
@@ -330,10 +360,18 @@ def add_talk(session: Session, post_id: int, line: int, title: str | None = None
                          post_id=post_id, anchor=value))
     session.flush()
     rewrite(session, post_id)
+    _edited(session, post_id)
     found = session.exec(select(Talk).where(Talk.post_id == post_id, Talk.line == line, Talk.title == title)).first()
     if found is None:
         raise CurationError(f"the talk on line {line} could not be added")
     return found
+
+
+def _edited(session: Session, post_id: int) -> None:
+    """A post edited after it was accepted waits for review again."""
+    from kb.review import unmark
+
+    unmark(session, post_id)
 
 
 def _line_title(line: str) -> str:

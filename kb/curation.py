@@ -136,6 +136,10 @@ def _move_edits(session: Session, entity: str, from_id: int, into_id: int) -> No
 def merge_people(session: Session, from_id: int, into_id: int) -> Merge:
     """Make person ``from_id`` part of ``into_id``: talks, papers, mentions, links and aliases move over."""
     src, dst = _check_pair(session, Person, from_id, into_id)
+    # what the merge takes away, so that it can be undone
+    from kb.merges import remember
+
+    remember(session, "person", src, into_id)
     dst_talks = set(session.exec(select(TalkSpeaker.talk_id).where(TalkSpeaker.person_id == into_id)))
     for ts in session.exec(select(TalkSpeaker).where(TalkSpeaker.person_id == from_id)).all():
         if ts.talk_id in dst_talks:
@@ -195,6 +199,10 @@ _PAPER_FIELDS = ("title", "year", "venue", "doi", "arxiv_id", "url", "publisher"
 def merge_papers(session: Session, from_id: int, into_id: int) -> Merge:
     """Make paper ``from_id`` part of ``into_id``: citations, references, links and identity keys move over."""
     src, dst = _check_pair(session, Paper, from_id, into_id)
+    # what the merge takes away, so that it can be undone
+    from kb.merges import remember
+
+    remember(session, "paper", src, into_id)
     from_key = session.exec(select(PaperKey.key).where(PaperKey.paper_id == from_id).order_by(PaperKey.key)).first()
     for table in (Citation, Reference, Link):
         session.exec(update(table).where(table.paper_id == from_id).values(paper_id=into_id))

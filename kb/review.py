@@ -4,8 +4,8 @@ The corrections themselves are :mod:`kb.corrections`; this module only reads, pl
 "reviewed" is a :class:`~kb.models.UserEdit` of the post (entity ``post``, field ``review``, the time as
 value), so it is kept where the post's other corrections are, survives re-import and goes with ``kb sync``.
 
-A post is ``reviewed`` once marked; ``edited`` when it holds corrections but is not marked yet;
-``new`` otherwise. Posts wait for review until marked (``.bib`` files have no talks to review).
+A post is ``reviewed`` once marked; ``edited`` when it holds corrections but is not marked (a correction
+made after the mark removes it: :func:`unmark`); ``new`` otherwise. Posts wait for review until marked (``.bib`` files have no talks to review).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import json
 import re
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import delete, func, or_
 from sqlmodel import Session, select
 
 from kb.models import Post, Talk, UserEdit, utcnow
@@ -35,11 +35,16 @@ def mark_reviewed(session: Session, post_id: int) -> None:
 
     if session.get(Post, post_id) is None:
         raise CurationError(f"no post with id {post_id}")
-    edit = session.exec(select(UserEdit).where(UserEdit.entity == "post", UserEdit.entity_id == post_id,
-                                               UserEdit.field == REVIEW)).first()
-    edit = edit or UserEdit(entity="post", entity_id=post_id, field=REVIEW, post_id=post_id)
-    edit.value = utcnow().isoformat(timespec="seconds")
-    session.add(edit)
+    unmark(session, post_id)  # a new row, after the edits it covers: kb sync replays edits in id order
+    session.add(UserEdit(entity="post", entity_id=post_id, field=REVIEW, post_id=post_id,
+                         value=utcnow().isoformat(timespec="seconds")))
+    session.flush()
+
+
+def unmark(session: Session, post_id: int) -> None:
+    """The post was edited after it was accepted: it is "edited" again, and waits for review."""
+    session.exec(delete(UserEdit).where(UserEdit.entity == "post", UserEdit.entity_id == post_id,
+                                        UserEdit.field == REVIEW))
     session.flush()
 
 
@@ -89,14 +94,22 @@ def confidences(problems: str) -> dict[int, float]:
 
 
 def most_unsure(session: Session) -> int | None:
-    """The post to review first: not reviewed yet, most low-confidence talks, then most talks; None: no post."""
+    """The post to review first: not reviewed yet, most low-confidence talks, then most talks; None: no post.
+
+    A talk's confidence is stored with its post (the extractor's "low confidence (0.32)" problem on the
+    talk's line); a talk the user corrected, or deleted, no longer counts as unsure."""
     marked = set(session.exec(select(UserEdit.entity_id).where(UserEdit.entity == "post",
                                                                UserEdit.field == REVIEW)).all())
     best: tuple[int, int, int] | None = None
     best_id = None
     counts = dict(session.exec(select(Talk.post_id, func.count()).group_by(Talk.post_id)).all())
+    edited = select(UserEdit.entity_id).where(UserEdit.entity == "talk")
+    open_lines: dict[int, set[int]] = {}
+    for pid, line in session.exec(select(Talk.post_id, Talk.line).where(Talk.line.is_not(None),
+                                                                        Talk.id.not_in(edited))):
+        open_lines.setdefault(pid, set()).add(line)
     for pid, problems in session.exec(select(Post.id, Post.problems).where(_reviewable()).order_by(Post.id)):
-        low = sum(c < LOW_CONFIDENCE for c in confidences(problems).values())
+        low = sum(c < LOW_CONFIDENCE and line in open_lines.get(pid, ()) for line, c in confidences(problems).items())
         key = (pid not in marked, low, counts.get(pid, 0))
         if best is None or key > best:
             best, best_id = key, pid
@@ -119,13 +132,78 @@ def post_for_review(session: Session, post_id: int) -> dict[str, Any] | None:
     if ids:
         events = dict(session.exec(select(Event.id, Event.name).where(Event.id.in_(ids))).all())
     sure = confidences(post.problems)
+    lines = (post.front_matter + post.body).split("\n")
     return {
         "id": post.id, "path": post.path, "title": post.title or post.path.rsplit("/", 1)[-1],
-        "lines": (post.front_matter + post.body).split("\n"),
+        "lines": lines,
         "state": states(session, [post.id])[post.id],
         "talks": [{"id": t.id, "title": t.title, "speakers": speakers[t.id], "kind": t.kind,
                    "event": events.get(t.event_id), "line": t.line,
                    "confidence": sure.get(t.line, 1.0) if t.line else 1.0} for t in talks],
+        **_spans_and_identities(session, post.id, lines),
+    }
+
+
+def _first_line(lines: list[str], needles: list[str]) -> int | None:
+    for needle in (n.lower() for n in needles if n):
+        for k, line in enumerate(lines, 1):
+            if needle in line.lower():
+                return k
+    return None
+
+
+def _spans_and_identities(session: Session, post_id: int, lines: list[str]) -> dict[str, Any]:
+    """The post's people and papers (with their identity candidates and undoable merges), events, cites, links."""
+    from kb.merges import candidates_of, merges_into
+    from kb.models import (
+        Citation,
+        Event,
+        Link,
+        Mention,
+        Paper,
+        Person,
+        PostEvent,
+        Reference,
+    )
+
+    people = session.exec(select(Person, Mention.role, Mention.spelled).join(Mention, Mention.person_id == Person.id)
+                          .where(Mention.post_id == post_id).order_by(Mention.role.desc(), Person.name)).all()
+    cites = session.exec(select(Citation.line, Citation.marker, Citation.paper_id).where(Citation.post_id == post_id)
+                         .order_by(Citation.position)).all()
+    refs = session.exec(select(Reference.paper_id, Reference.raw).where(Reference.post_id == post_id,
+                                                                        Reference.paper_id.is_not(None))
+                        .order_by(Reference.position)).all()
+    paper_ids = list(dict.fromkeys([c[2] for c in cites] + [r[0] for r in refs]))
+    papers = {p.id: p for p in session.exec(select(Paper).where(Paper.id.in_(paper_ids or [-1]))).all()}
+    first_cite = {}
+    for line, _marker, pid in cites:
+        if line and pid not in first_cite:
+            first_cite[pid] = line
+    raw = dict(reversed(refs))
+    links = session.exec(select(Link.line, Link.url, Link.label).where(Link.post_id == post_id)
+                         .order_by(Link.position)).all()
+    event_names = session.exec(select(Event.name).join(PostEvent, PostEvent.event_id == Event.id)
+                               .where(PostEvent.post_id == post_id).order_by(Event.name)).all()
+    person_candidates = candidates_of(session, "person", [p.id for p, _r, _s in people])
+    paper_candidates = candidates_of(session, "paper", paper_ids)
+    merged = {"person": merges_into(session, "person", [p.id for p, _r, _s in people]),
+              "paper": merges_into(session, "paper", paper_ids)}
+
+    def n_candidates(found: list[dict], row_id: int) -> int:
+        return sum(row_id in (c["a"], c["b"]) for c in found)
+
+    return {
+        "people": [{"id": p.id, "name": p.name, "role": role, "line": _first_line(lines, [spelled, p.name]),
+                    "candidates": n_candidates(person_candidates, p.id),
+                    "merged": merged["person"][p.id]} for p, role, spelled in people],
+        "papers": [{"id": pid, "title": papers[pid].title, "year": papers[pid].year,
+                    "line": first_cite.get(pid) or _first_line(lines, [(raw.get(pid) or "")[:40]]),
+                    "candidates": n_candidates(paper_candidates, pid),
+                    "merged": merged["paper"][pid]} for pid in paper_ids if pid in papers],
+        "candidates": person_candidates + paper_candidates,
+        "events": list(event_names),
+        "cites": [(line, marker) for line, marker, _pid in cites],
+        "links": [tuple(x) for x in links],
     }
 
 

@@ -45,6 +45,7 @@ class SyncReport:
     citekeys: int = 0
     retries: int = 0
     skipped: list[str] = field(default_factory=list)  # what could not be carried over, and why
+    model: str = ""  # what became of the source's trained model (kb train), when it has one
 
 
 # ---------------------------------------------------------------- natural keys of the source's rows
@@ -179,6 +180,12 @@ def _sync_correction(t: Session, e: UserEdit, keys: _SourceKeys, report: SyncRep
     """Carry one correction over and re-write its post in the target; 1 when something changed."""
     from kb import corrections
 
+    if e.entity == "kb" and not e.field.startswith(corrections.NOT_PERSON):
+        from kb import merges
+
+        if e.field.startswith((merges.UNMERGED, merges.DISTINCT)):
+            return merges.replay_unmerge(t, e.field)
+        return 0  # a merge's undo record: the target's own merge (replayed above) wrote its own
     if e.entity == "kb":
         if t.exec(select(UserEdit).where(UserEdit.entity == "kb", UserEdit.field == e.field)).first() is not None:
             return 0
@@ -265,10 +272,15 @@ def _sync_curation(source: Engine, target: Engine, report: SyncReport) -> None:
             t.add(edit)
             report.edits += 1
     with session_scope(target, write=True) as t:
+        from kb.merges import distinct_pairs, row_key
+
+        apart = distinct_pairs(t)
         for c in candidates:
             a, b = (_find(t, c.entity, keys.of(c.entity, i)) for i in (c.a_id, c.b_id))
             if a is None or b is None or a == b:
                 continue
+            if (c.entity, *sorted(str(row_key(t, c.entity, i)) for i in (a, b))) in apart:
+                continue  # the user said these two are not the same
             a, b = sorted((a, b))
             if t.exec(select(IdentityCandidate.id).where(IdentityCandidate.entity == c.entity,
                                                          IdentityCandidate.a_id == a, IdentityCandidate.b_id == b)).first() is None:
@@ -287,12 +299,37 @@ def _sync_curation(source: Engine, target: Engine, report: SyncReport) -> None:
         garbage_collect(t)  # a merge can leave a lone co-author behind (as `kb check --fix` would)
 
 
+def _sync_model(source: Engine, target: Engine, report: SyncReport) -> None:
+    """The source's trained model (``kb train``) goes first, so the target extracts its posts the same way."""
+    from kb.models import TrainedModel
+    from kb.teach import NAME
+
+    with session_scope(source) as s:
+        row = s.get(TrainedModel, NAME)
+        mine = None if row is None else (row.sha256, bytes(row.lines), bytes(row.spans), row.meta)
+    if mine is None:
+        with session_scope(target) as t:
+            if t.get(TrainedModel, NAME) is not None:
+                report.model = "the source has none (it uses the shipped model); the target keeps its own"
+        return
+    with session_scope(target, write=True) as t:
+        there = t.get(TrainedModel, NAME)
+        if there is not None and there.sha256 == mine[0]:
+            report.model = f"{mine[0][:12]} already there"
+            return
+        there = there or TrainedModel(name=NAME, sha256="", lines=b"", spans=b"")
+        there.sha256, there.lines, there.spans, there.meta = mine
+        t.add(there)
+    report.model = f"{mine[0][:12]} copied ({(len(mine[1]) + len(mine[2])) // 1024} KiB)"
+
+
 def sync(source: Engine, target: Engine, on_post: Callable[[str], None] | None = None) -> SyncReport:
     """Copy ``source`` into ``target`` (see the module docstring); returns what was done."""
     from kb.teach import activate
 
     report = SyncReport()
-    activate(target)  # posts are extracted again for the target: with its own talk model
+    _sync_model(source, target, report)
+    activate(target)  # posts are extracted again for the target: with its own talk model (the source's, copied)
     _sync_posts(source, target, report, on_post)
     _sync_curation(source, target, report)
     return report

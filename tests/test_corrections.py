@@ -255,3 +255,77 @@ def test_corrections_and_the_kb_model_round_trip_through_postgres(tmp_path, samp
             assert (bytes(row.lines), bytes(row.spans), row.sha256) == (model.lines, model.spans, model.sha256)
     finally:
         teach.use_shipped()
+
+
+def test_a_whole_record_also_says_who_is_not_a_person(acl):
+    engine, folder, _ = acl
+    from kb.ingest.pipeline import extract
+
+    record = extract(POST, source="acl.md").to_json()
+    assert "Kevin Clark" in [p["name"] for p in record["people"]]
+    for t in record["talks"]:
+        t["speakers"] = [s for s in t["speakers"] if s != "Kevin Clark"]
+    record["people"] = [p for p in record["people"] if p["name"] != "Kevin Clark"]
+    with session_scope(engine) as s:
+        post_id = s.exec(select(Post.id)).one()
+    without_people = {k: v for k, v in record.items() if k != "people"}
+    with session_scope(engine, write=True) as s:  # no people list: nobody is said not to be a person
+        assert not any(c.startswith("not a person") for c in apply_record(s, post_id, without_people).changed)
+    with session_scope(engine, write=True) as s:
+        done = apply_record(s, post_id, record)
+    assert done.changed == ["not a person: 'Kevin Clark'"] and done.skipped == []
+    with session_scope(engine) as s:
+        assert s.exec(select(UserEdit.field).where(UserEdit.entity == "kb")).all() == ["not_person:kevin clark"]
+    import_paths(engine, [folder], force=True)
+    assert "Kevin Clark" not in {n for t in talks(engine) for n in t[2]}
+    with session_scope(engine, write=True) as s:  # applied again: nothing left to do
+        assert apply_record(s, post_id, record).changed == []
+
+
+def test_a_speaker_named_otherwise_than_the_post_keeps_the_posts_spelling_in_the_training_example(tmp_path):
+    from kb.ingest.talks.examples import example
+
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    acl = Path(__file__).resolve().parents[1] / "imports" / "acl-2019-florence-bertology.md"
+    (folder / acl.name).write_text(acl.read_text(encoding="utf-8"), encoding="utf-8")
+    engine = open_db(tmp_path / "kb.sqlite")
+    import_paths(engine, [folder])
+    energy = "Energy and Policy Considerations for Deep Learning in NLP"
+    with session_scope(engine, write=True) as s:
+        talk = s.exec(select(Talk).where(Talk.title == energy)).one()
+        corrections.set_talk(s, talk.id, "speakers", ["Emma Strubell"])  # the post writes "Emma Stubell"
+        post = s.get(Post, talk.post_id)
+        record = json.loads(s.get(Annotation, post.id).record)
+        text = post.front_matter + post.body
+        people = set(s.exec(select(Person.name)).all())
+    assert [(p["name"], p.get("spelled_in_post")) for p in record["people"] if "tubell" in p["name"].lower()
+            or "trubell" in p["name"].lower()] == [("Emma Strubell", "Emma Stubell")]
+    assert "Emma Stubell" not in people and "Emma Strubell" in people  # the misspelled person is replaced
+
+    def speaker_words(rec: dict) -> int:
+        return sum(label == "SPEAKER" for labels in example(text, acl.name, rec)[0].span_labels for label in labels)
+
+    unspelled = json.loads(json.dumps(record))
+    for p in unspelled["people"]:
+        p.pop("spelled_in_post", None)
+    assert speaker_words(record) == speaker_words(unspelled) + 1  # "Emma Stubell", not just "Emma"
+
+
+def test_a_records_untitled_talk_is_added_without_a_title(acl):
+    engine, _folder, _ = acl
+    from kb.ingest.pipeline import extract
+
+    record = extract(POST, source="acl.md").to_json()
+    record["talks"].append({"title": None, "speakers": ["Jane Doe"], "kind": "keynote", "event": None,
+                            "links": [], "cites": []})
+    record["people"].append({"name": "Jane Doe", "role": "speaker", "url": None})
+    with session_scope(engine, write=True) as s:
+        post_id = s.exec(select(Post.id)).one()
+        s.get(Post, post_id).body += "\nThe closing keynote was by Jane Doe.\n"
+    with session_scope(engine, write=True) as s:
+        post = s.get(Post, post_id)
+        line = (post.front_matter + post.body).split("\n").index("The closing keynote was by Jane Doe.") + 1
+        done = apply_record(s, post_id, record)
+    assert done.changed == [f"added talk None on line {line}"], done
+    assert talks(engine)[-1][1:] == (None, ["Jane Doe"], line)  # not the line's words as its title

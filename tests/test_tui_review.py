@@ -302,9 +302,15 @@ async def test_r_on_a_posts_page_opens_its_review_and_the_palette_has_review(kb)
         assert "Review: ACL 2019" in screen_text(app)
         await press(pilot, "question_mark")
         text = screen_text(app)
-        for key, what in (("d", "Not a talk"), ("a", "Add talk"), ("e", "Title"), ("s", "Speakers"), ("k", "Kind"),
-                          ("p", "Not person"), ("r", "Reviewed")):
-            assert re.search(rf"│\s+{key}\s+{what}\s", text), (key, what)
+        keys = (("d", "Not a talk"), ("a", "Add talk"), ("e", "Title"), ("s", "Speakers"), ("k", "Kind"),
+                ("p", "Not person"), ("r", "Reviewed"), ("n", "Name"), ("m", "Merge"), ("u", "Unmerge"),
+                ("i", "Same?"))
+        for key, what in keys:
+            assert re.search(rf"│\s+{key}\s+{re.escape(what)}\s", text), (key, what)
+        await press(pilot, "escape")
+        footer = screen_text(app).splitlines()[-1]
+        for key, what in keys[:10]:  # the footer shows them too (as many as its width holds)
+            assert f"{key} {what}" in footer, (key, what)
     from kb.tui.palette import BrowseProvider
 
     names = [name for name, message, _help in BrowseProvider._commands(None)]

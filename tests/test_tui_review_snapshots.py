@@ -47,3 +47,10 @@ def test_review_table_post_third_talk(snap_compare, engine, size):
     """The ACL notes with the third talk selected: the source scrolled to its table row."""
     app = make_app(engine, start=Location("review", 1))
     assert snap_compare(app, press=["down", "down"], terminal_size=size, run_before=_settle)
+
+
+@pytest.mark.parametrize("size", [(100, 30), (160, 48)])
+def test_review_table_post_last_paper(snap_compare, engine, size):
+    """The ACL notes with the list's last row (a paper) selected: the source scrolled to its citation."""
+    app = make_app(engine, start=Location("review", 1))
+    assert snap_compare(app, press=["end"], terminal_size=size, run_before=_settle)

@@ -231,9 +231,9 @@ class PickScreen(ModalScreen[int | None]):
     def on_mount(self) -> None:
         self.query_one(Input).cursor_blink = not self.app.is_headless
         self.query_one(Input).focus()
-        self._suggest()
+        self.find("")
 
-    def _suggest(self) -> None:
+    def _suggest(self) -> list[Block]:
         """Before anything is typed: the rows the importer thought might be the same one."""
         with session_scope(self.app.engine) as s:
             maybe = queries.identity_candidates(s, self.kind, self.exclude)
@@ -241,16 +241,24 @@ class PickScreen(ModalScreen[int | None]):
         if maybe:
             blocks += pages.para("Possibly the same, found on import:", "hint")
             blocks += [Block(Text(clean(m["name"])), "link", (m["kind"], m["id"]), 2) for m in maybe]
-        self.query_one(DocView).set_blocks(blocks)
+        return blocks
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        if not event.value.strip():
-            self._suggest()
-            return
-        with session_scope(self.app.engine) as s:
-            hits = [h for h in queries.find_by_name(s, event.value, (self.kind,), 30) if h.id != self.exclude]
-        blocks = [Block(Text(clean(h.title)), "link", (h.kind, h.id), 2) for h in hits]
-        self.query_one(DocView).set_blocks(blocks or pages.para("No match.", "hint"))
+        self.find(event.value)
+
+    @work(thread=True, exclusive=True, group="pick")
+    def find(self, text: str) -> None:
+        """Suggestions or names matching ``text``, looked up in a worker thread: typing never waits."""
+        worker = get_current_worker()
+        if not text.strip():
+            blocks = self._suggest()
+        else:
+            with session_scope(self.app.engine) as s:
+                hits = [h for h in queries.find_by_name(s, text, (self.kind,), 30) if h.id != self.exclude]
+            blocks = [Block(Text(clean(h.title)), "link", (h.kind, h.id), 2) for h in hits]
+            blocks = blocks or pages.para("No match.", "hint")
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self.query_one(DocView).set_blocks, blocks)
 
     def action_move(self, step: int) -> None:
         self.query_one(DocView).action_cursor(step)

@@ -1,8 +1,12 @@
-"""The review screen: a post's Markdown source beside the talks extracted from it, corrected with one key.
+"""The review screen: a post's Markdown source beside what was extracted from it, corrected with one key.
 
-Every key calls :mod:`kb.corrections` (or :func:`kb.review.mark_reviewed`) in a worker thread and then
-shows the post again as stored, so what the screen shows is what a re-import gives. The source is
-untrusted text: each line goes through :func:`kb.tui.safe.clean` into a ``Text`` (never markup).
+Left, the source with every extracted span highlighted by label (:mod:`kb.tui.source`); right, the
+post's talks (with the extractor's confidence), then its people and papers. Every key calls
+:mod:`kb.corrections`, :mod:`kb.curation` or :mod:`kb.merges` (or :func:`kb.review.mark_reviewed`) in a
+worker thread and then shows the post again as stored, so what the screen shows is what a re-import
+gives. The people and papers keys (fix a name, merge, unmerge, identity candidates) are
+:class:`kb.tui.review_identity.IdentityKeys`. Post text is untrusted: every string goes through
+:func:`kb.tui.safe.clean` into a ``Text`` (never markup).
 """
 
 from __future__ import annotations
@@ -10,176 +14,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from rich.cells import cell_len
-from rich.style import Style
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.events import Click, Resize
-from textual.geometry import Region, Size
-from textual.reactive import reactive
-from textual.screen import ModalScreen
-from textual.scroll_view import ScrollView
-from textual.strip import Strip
-from textual.widgets import Label, OptionList
+from textual.containers import Horizontal
+from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from kb.tui.lists import StatusLine
+from kb.tui.review_identity import IdentityKeys
 from kb.tui.safe import clean
 from kb.tui.screens import KbScreen
+from kb.tui.source import LEGEND, ChoiceScreen, SourceView
 
-MARKS = {"title": "T", "speaker": "S", "unsure": "?"}
-
-
-def source_marks(lines: list[str], talks: list[dict[str, Any]]) -> dict[int, list[tuple[int, int, str]]]:
-    """{line index: [(start, end, role)]}: where each talk's title and speakers stand in the source."""
-    marks: dict[int, list[tuple[int, int, str]]] = {}
-    starts = sorted({t["line"] for t in talks if t.get("line")})
-    for t in talks:
-        line = t.get("line")
-        if not line or not 1 <= line <= len(lines):
-            continue
-        i = line - 1
-        after = [s for s in starts if s > line]
-        last = min(len(lines), line + 4, (after[0] - 1) if after else len(lines))
-        title = (t.get("title") or "").lower()
-        marks.setdefault(i, []).append((0, 0, "title"))  # the talk's own line, even when its title is inferred
-        for j in range(i, max(last, i + 1)) if title else ():
-            at = lines[j].lower().find(title)
-            if at >= 0:
-                marks.setdefault(j, []).append((at, at + len(title), "title"))
-                break
-        for name in t.get("speakers") or []:
-            for j in range(i, last):
-                k = lines[j].lower().find(name.lower())
-                if k >= 0:
-                    marks.setdefault(j, []).append((k, k + len(name), "speaker"))
-                    break
-    return marks
-
-
-class SourceView(ScrollView, can_focus=True):
-    """The post's source, one line per row (line API: only visible lines are drawn), with a line cursor."""
-
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"source--gutter", "source--title", "source--speaker", "source--cursor",
-                         "source--cursor-blur", "source--marked"}
-    BINDINGS: ClassVar[list[Binding]] = [
-        Binding("up", "move(-1)", "Up", show=False),
-        Binding("down", "move(1)", "Down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home", "edge(-1)", "Top", show=False),
-        Binding("end", "edge(1)", "Bottom", show=False),
-    ]
-
-    cursor: reactive[int] = reactive(0, always_update=True, repaint=True)
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.lines: list[str] = []
-        self.marks: dict[int, list[tuple[int, int, str]]] = {}
-        self.gutter_width = 6
-
-    def set_source(self, lines: list[str], marks: dict[int, list[tuple[int, int, str]]]) -> None:
-        self.lines = [clean(line) for line in lines]  # untrusted: no markup, no escape codes, no control chars
-        self.marks = marks
-        self.gutter_width = len(str(len(self.lines))) + 3
-        width = max((cell_len(line) for line in self.lines), default=0) + self.gutter_width + 1
-        self.virtual_size = Size(width, len(self.lines))
-        self.cursor = max(0, min(self.cursor, len(self.lines) - 1))
-        self.refresh()
-
-    @property
-    def text(self) -> str:
-        return "\n".join(self.lines)
-
-    def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(f"source--{name}", default=Style())
-
-    def render_line(self, y: int) -> Strip:
-        index = y + int(self.scroll_y)
-        width = self.size.width
-        base = self.rich_style
-        if index >= len(self.lines):
-            return Strip.blank(width, base)
-        marks = self.marks.get(index, [])
-        roles = {role for _s, _e, role in marks}
-        sign = MARKS["title"] if "title" in roles else MARKS["speaker"] if "speaker" in roles else " "
-        gutter = Text(f"{index + 1:>{self.gutter_width - 3}} {sign} ", style=self._style("gutter"))
-        if sign != " ":
-            gutter.stylize(self._style("title" if sign == MARKS["title"] else "speaker"), self.gutter_width - 2,
-                           self.gutter_width - 1)
-        body = Text(self.lines[index], style=base)
-        if marks:
-            body.stylize(self._style("marked"))
-        for start, end, role in marks:
-            if end > start:
-                body.stylize(self._style(role), start, end)
-        if index == self.cursor:
-            body.stylize(self._style("cursor" if self.has_focus else "cursor-blur"))
-            if not body.plain:
-                body = Text(" ", style=self._style("cursor" if self.has_focus else "cursor-blur"))
-        line = gutter + body
-        strip = Strip(line.render(self.app.console), cell_len(line.plain))
-        strip = strip.crop(int(self.scroll_x), int(self.scroll_x) + width) if self.scroll_x else strip
-        return strip.adjust_cell_length(width, base)
-
-    def watch_has_focus(self, _focused: bool) -> None:
-        self.refresh()
-
-    def goto(self, index: int, top: bool = True) -> None:
-        """Put the cursor on line ``index`` (0-based) and scroll it into view (near the top when ``top``)."""
-        if not self.lines:
-            return
-        self.cursor = max(0, min(index, len(self.lines) - 1))
-        if top:
-            self.scroll_to(y=max(self.cursor - 2, 0), animate=False, immediate=True)
-        else:
-            self.scroll_to_region(Region(0, self.cursor, 1, 1), animate=False, immediate=True)
-
-    def action_move(self, step: int) -> None:
-        self.goto(self.cursor + step, top=False)
-
-    def action_page(self, step: int) -> None:
-        self.goto(self.cursor + step * max(self.size.height - 1, 1), top=False)
-
-    def action_edge(self, step: int) -> None:
-        self.goto(0 if step < 0 else len(self.lines) - 1, top=False)
-
-    def on_resize(self, _event: Resize) -> None:
-        self.refresh()
-
-    def on_click(self, event: Click) -> None:
-        offset = event.get_content_offset(self)
-        if offset is not None and 0 <= offset.y + int(self.scroll_y) < len(self.lines):
-            self.goto(offset.y + int(self.scroll_y), top=False)
-
-
-class ChoiceScreen(ModalScreen[str | None]):
-    """Pick one of a few strings (↑↓, Enter); Esc cancels."""
-
-    BINDINGS: ClassVar[list[Binding]] = [Binding("escape", "dismiss(None)", "Cancel")]
-
-    def __init__(self, question: str, choices: list[str]) -> None:
-        super().__init__()
-        self.question, self.choices = question, choices
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="edit-box"):
-            yield Label(Text(self.question), id="edit-title")
-            yield OptionList(*[Option(Text(clean(c)), id=str(n)) for n, c in enumerate(self.choices)],
-                             id="edit-fields")
-            yield Label("↑↓ choose · Enter pick · Esc cancel", id="edit-hint")
-
-    def on_mount(self) -> None:
-        options = self.query_one(OptionList)
-        options.highlighted = 0
-        options.focus()
-
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(self.choices[int(event.option.id or 0)])
+__all__ = ["ChoiceScreen", "ReviewScreen", "SourceView", "item_label", "talk_label"]
 
 
 def talk_label(t: dict[str, Any]) -> Text:
@@ -195,8 +44,25 @@ def talk_label(t: dict[str, Any]) -> Text:
     return text
 
 
-class ReviewScreen(KbScreen):
-    """``kb review``: correct one post's talks; every key is a durable correction."""
+def item_label(kind: str, item: dict[str, Any]) -> Text:
+    """A person or paper in the list: name (title), then role or year, line, duplicates and merges."""
+    if kind == "talk":
+        return talk_label(item)
+    name = item["name"] if kind == "person" else item["title"]
+    text = Text(clean(name) or "(untitled)", style="bold")
+    meta = [clean(item["role"])] if kind == "person" else [str(item["year"] or "no year")]
+    meta.append(f"line {item['line']}" if item.get("line") else "no line")
+    text.append("\n  " + " · ".join(meta), style="dim")
+    if item.get("candidates"):
+        n = item["candidates"]
+        text.append(f" · {n} possible duplicate{'s' if n != 1 else ''}", style="bold yellow")
+    if item.get("merged"):
+        text.append(" · merged: " + ", ".join(clean(m["name"]) for m in item["merged"]), style="dim")
+    return text
+
+
+class ReviewScreen(IdentityKeys, KbScreen):
+    """``kb review``: correct one post's extraction; every key is a durable correction."""
 
     AUTO_FOCUS = "#review-talks"
 
@@ -208,12 +74,17 @@ class ReviewScreen(KbScreen):
         Binding("k", "edit('kind')", "Kind"),
         Binding("p", "not_person", "Not person"),
         Binding("r", "reviewed", "Reviewed"),
+        Binding("n", "fix_name", "Name"),
+        Binding("m", "merge", "Merge"),
+        Binding("u", "unmerge", "Unmerge"),
+        Binding("i", "identities", "Same?"),
         Binding("tab", "app.focus_next", "Switch pane", show=False),
     ]
 
     def __init__(self, location) -> None:
         super().__init__(location)
         self.data: dict[str, Any] | None = None
+        self.items: list[tuple[str, dict[str, Any]]] = []  # the list's rows: (talk | person | paper | head, item)
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="review"):
@@ -223,7 +94,8 @@ class ReviewScreen(KbScreen):
 
     def on_mount(self) -> None:
         self.query_one(StatusLine).text = " Loading…"
-        self.refresh_post(select=self.location.state.get("talk"))
+        state = self.location.state
+        self.refresh_post(select=state.get("item") or state.get("talk"))
 
     # --- loading ---------------------------------------------------------------------------------
     def _load(self) -> dict[str, Any] | None:
@@ -235,21 +107,28 @@ class ReviewScreen(KbScreen):
             return review.post_for_review(s, self.location.id) if self.location.id is not None else None
 
     @work(thread=True, exclusive=True, group="review")
-    def refresh_post(self, select: int | None = None, message: str = "") -> None:
+    def refresh_post(self, select: int | str | None = None, message: str = "") -> None:
         data = self._load()
         self.app.call_from_thread(self._show, data, select, message)
 
     @work(thread=True, exclusive=True, group="review")
-    def correct(self, what: Callable[[Any], Any], done: str, select: Callable[[Any], int | None] | None = None) -> None:
-        """Run ``what(session)`` in one write transaction (a worker thread), then show the post again."""
+    def correct(self, what: Callable[[Any], Any], done: str, select: Callable[[Any], int | str | None] | None = None,
+                edits_post: bool = True) -> None:
+        """Run ``what(session)`` in one write transaction (a worker thread), then show the post again.
+
+        ``edits_post``: the correction changes this post, which is "edited" again if it was reviewed."""
+        from kb import review
         from kb.curation import CurationError
         from kb.db import session_scope
 
         chosen = None
+        post_id = self.data["id"] if self.data else None
         try:
             with session_scope(self.app.engine, write=True) as s:
                 result = what(s)
                 chosen = select(result) if select else None
+                if edits_post and post_id is not None:
+                    review.unmark(s, post_id)
         except CurationError as exc:
             self.app.call_from_thread(self.notify, clean(exc), severity="error")
             done = ""
@@ -259,38 +138,56 @@ class ReviewScreen(KbScreen):
         data = self._load()
         self.app.call_from_thread(self._show, data, chosen, done)
 
-    def _show(self, data: dict[str, Any] | None, select: int | None = None, message: str = "") -> None:
-        talks_list = self.query_one(OptionList)
+    def _rows(self, data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+        rows: list[tuple[str, dict[str, Any]]] = [("talk", t) for t in data["talks"]]
+        for kind, heading, key in (("person", "People", "people"), ("paper", "Papers", "papers")):
+            if data.get(key):
+                rows.append(("head", {"id": kind, "title": f"{heading} ({len(data[key])})"}))
+                rows += [(kind, item) for item in data[key]]
+        return rows
+
+    def _show(self, data: dict[str, Any] | None, select: int | str | None = None, message: str = "") -> None:
+        box = self.query_one(OptionList)
         source = self.query_one(SourceView)
         self.data = data
         if data is None:
-            source.set_source(["No post to review: import some posts first (kb import imports/)."], {})
-            talks_list.clear_options()
+            source.set_source(["No post to review: import some posts first (kb import imports/)."])
+            box.clear_options()
+            self.items = []
             self.set_title("review")
             self.query_one(StatusLine).text = " nothing to review"
             return
-        old = talks_list.highlighted
-        talks_list.clear_options()
-        talks_list.add_options([Option(talk_label(t), id=str(t["id"])) for t in data["talks"]])
-        source.set_source(data["lines"], source_marks(data["lines"], data["talks"]))
+        old = box.highlighted
+        self.items = self._rows(data)
+        box.clear_options()
+        box.add_options([Option(Text(item["title"], style="bold reverse"), id=f"head:{item['id']}", disabled=True)
+                         if kind == "head" else Option(item_label(kind, item), id=f"{kind}:{item['id']}")
+                         for kind, item in self.items])
+        source.set_source(data["lines"], data)
         self.set_title(f"Review: {data['title']}")
-        ids = [t["id"] for t in data["talks"]]
-        if data["talks"]:
-            index = ids.index(select) if select in ids else min(old or 0, len(ids) - 1)
-            talks_list.highlighted = index
+        keys = [f"{kind}:{item['id']}" for kind, item in self.items]
+        wanted = f"talk:{select}" if isinstance(select, int) else select
+        if self.items:
+            index = keys.index(wanted) if wanted in keys else min(old or 0, len(keys) - 1)
+            if self.items[index][0] == "head":
+                index = min(index + 1, len(keys) - 1)
+            box.highlighted = index
             self.call_after_refresh(self._follow, index)  # once the source view has its size
-        unsure = sum(t["confidence"] < 0.6 for t in data["talks"])
+        talks = data["talks"]
+        unsure = sum(t["confidence"] < 0.6 for t in talks)
+        pairs = len(data.get("candidates") or [])
         self.query_one(StatusLine).text = (
-            f" {data['state']} · {len(ids)} talk{'s' if len(ids) != 1 else ''}"
-            f"{f' · {unsure} unsure' if unsure else ''} · {clean(data['path'].rsplit('/', 1)[-1])} · ? keys")
+            f" {data['state']} · {len(talks)} talk{'s' if len(talks) != 1 else ''}"
+            f"{f' · {unsure} unsure' if unsure else ''}{f' · {pairs} possible duplicates (i)' if pairs else ''}"
+            f" · {clean(data['path'].rsplit('/', 1)[-1])} · {LEGEND} · ? keys")
         if message:
             self.notify(message, timeout=3)
         if self.focused is None:
-            talks_list.focus()
+            box.focus()
 
     def _follow(self, index: int) -> None:
-        if self.data and 0 <= index < len(self.data["talks"]):
-            line = self.data["talks"][index]["line"]
+        if 0 <= index < len(self.items):
+            line = self.items[index][1].get("line")
             if line:
                 self.query_one(SourceView).goto(line - 1)
 
@@ -302,20 +199,26 @@ class ReviewScreen(KbScreen):
         self.query_one(SourceView).focus()
 
     def save_state(self) -> dict[str, Any]:
-        talk = self.selected()
-        return {"talk": talk["id"]} if talk else {}
+        current = self.current()
+        return {"item": f"{current[0]}:{current[1]['id']}"} if current else {}
+
+    def current(self) -> tuple[str, dict[str, Any]] | None:
+        """The highlighted row of the list: (talk | person | paper, item), or None."""
+        index = self.query_one(OptionList).highlighted
+        if index is None or not 0 <= index < len(self.items) or self.items[index][0] == "head":
+            return None
+        return self.items[index]
 
     # --- keys --------------------------------------------------------------------------------------
     def selected(self) -> dict[str, Any] | None:
-        if not self.data or not self.data["talks"]:
-            return None
-        index = self.query_one(OptionList).highlighted
-        return self.data["talks"][index] if index is not None and index < len(self.data["talks"]) else None
+        """The highlighted talk, or None (a person, a paper or nothing is highlighted)."""
+        current = self.current()
+        return current[1] if current and current[0] == "talk" else None
 
     def _need_talk(self) -> dict[str, Any] | None:
         talk = self.selected()
         if talk is None:
-            self.notify("No talk selected.", severity="warning")
+            self.notify("Select a talk first (the list's first part).", severity="warning")
         return talk
 
     def action_delete(self) -> None:
@@ -372,10 +275,13 @@ class ReviewScreen(KbScreen):
     def action_not_person(self) -> None:
         from kb import corrections
 
-        talk = self._need_talk()
-        if talk is None:
+        current = self.current()
+        names = [current[1]["name"]] if current and current[0] == "person" else None
+        talk = self._need_talk() if names is None else None
+        if names is None and talk is None:
             return
-        if not talk["speakers"]:
+        names = names or talk["speakers"]
+        if not names:
             self.notify("This talk names no speaker.", severity="warning")
             return
 
@@ -384,8 +290,8 @@ class ReviewScreen(KbScreen):
                 self.correct(lambda s: corrections.not_person(s, name),
                              f"“{clean(name)}” is not a person, in every post of this knowledge base.")
 
-        self.app.push_screen(ChoiceScreen("Which name is not a person? (kept for the whole knowledge base)",
-                                          talk["speakers"]), chosen)
+        self.app.push_screen(ChoiceScreen("Which name is not a person? (kept for the whole knowledge base)", names),
+                             chosen)
 
     def action_reviewed(self) -> None:
         from kb import review
@@ -393,6 +299,6 @@ class ReviewScreen(KbScreen):
         if not self.data:
             return
         post_id = self.data["id"]
-        talk = self.selected()
+        current = self.current()
         self.correct(lambda s: review.mark_reviewed(s, post_id), "Marked reviewed.",
-                     select=lambda _none: talk["id"] if talk else None)
+                     select=lambda _none: f"{current[0]}:{current[1]['id']}" if current else None, edits_post=False)
