@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from sqlmodel import select
-from test_tui_helpers import press, screen_text, settle, type_text
+from test_tui_helpers import press, screen_text, settle, type_text, unsure_heads
 
 from kb import corrections, review, teach
 from kb.cli import main
@@ -108,7 +108,14 @@ def test_sync_takes_the_trained_model_along(kb, tmp_path):
         e.dispose()
 
 
-def test_kb_review_opens_the_post_with_most_unsure_talks_until_they_are_corrected(tmp_path):
+@pytest.fixture
+def unsure():
+    """The CVPR tutorial's three parts read at confidence 0.32 (tests/test_tui_helpers.unsure_heads)."""
+    with unsure_heads():
+        yield
+
+
+def test_kb_review_opens_the_post_with_most_unsure_talks_until_they_are_corrected(tmp_path, unsure):
     cvpr = ACL.parent / "cvpr-2022-new-orleans-diffusion-tutorial.md"
     folder = tmp_path / "two"
     folder.mkdir()

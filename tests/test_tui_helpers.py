@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+from contextlib import contextmanager
 from pathlib import Path
+
+import pytest
 
 from rich.console import Console
 from sqlmodel import select
@@ -71,3 +74,29 @@ async def cursor_to(pilot, text: str, most: int = 60) -> None:
             return
         await press(pilot, "down")
     raise AssertionError(f"no link showing {text!r} on {pilot.app.screen}")
+
+
+CVPR_UNSURE = ("Arash Vahdat@", "Karsten Kreis@", "Ruiqi Gao@")  # the heads of the CVPR tutorial's three parts
+
+
+@contextmanager
+def unsure_heads(words: tuple[str, ...] = CVPR_UNSURE, confidence: float = 0.32):
+    """The talk labeller unsure (``confidence``) of the talk heads whose line holds one of ``words``.
+
+    Review tests state which talks are unsure instead of reading a trained model's margins, which move
+    each time the labellers are retrained; everything else is the real extractor."""
+    from kb.ingest.talks import assemble
+
+    real = assemble.label_post
+
+    def label_post(blocks, a):
+        heads = real(blocks, a)
+        for h in heads or ():
+            u = a.units[h.unit]
+            if any(w in blocks[u.block].text[u.start:u.end] for w in words):
+                h.confidence = confidence
+        return heads
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(assemble, "label_post", label_post)
+        yield

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from sqlmodel import select
-from test_tui_helpers import cursor_to, press, screen_text, settle, type_text
+from test_tui_helpers import cursor_to, press, screen_text, settle, type_text, unsure_heads
 
 from kb.db import open_db, session_scope
 from kb.importer import import_paths
@@ -34,8 +34,9 @@ def kb(tmp_path):
     for post in (ACL, CVPR):
         shutil.copy(post, folder / post.name)
     engine = open_db(tmp_path / "kb.sqlite")
-    assert [r.status for r in import_paths(engine, [folder]).results] == ["new", "new"]
-    yield engine, folder
+    with unsure_heads():  # the CVPR tutorial's three parts, at 0.32
+        assert [r.status for r in import_paths(engine, [folder]).results] == ["new", "new"]
+        yield engine, folder
     engine.dispose()
 
 
@@ -344,7 +345,7 @@ title: "Hostile notes"
 ## Talks
 
 - [bold red]x[/] and \x1b[31mred\x1b[0m by Jane Doe
-- A second talk by John Roe
+- Fast builds at scale by John Roe
 
 A paragraph with [link=https://evil.example]click[/link].
 An \x1b]8;;https://evil.example\x07osc\x1b]8;;\x07 text.

@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_tui_helpers import settle
+from test_tui_helpers import settle, unsure_heads
 
 from kb.db import open_db
 from kb.importer import import_paths
@@ -27,8 +27,9 @@ def engine(tmp_path_factory):
     for name in POSTS:
         shutil.copy(IMPORTS / name, folder / name)
     eng = open_db(folder.parent / "kb.sqlite")
-    assert [r.status for r in import_paths(eng, [folder]).results] == ["new", "new"]
-    yield eng
+    with unsure_heads():  # the CVPR tutorial's three parts, at 0.32
+        assert [r.status for r in import_paths(eng, [folder]).results] == ["new", "new"]
+        yield eng
     eng.dispose()
 
 
