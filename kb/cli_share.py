@@ -77,6 +77,7 @@ def graph_cmd(ctx, query: str, output: Path, layout: str) -> None:
     Examples:  kb graph "conference:ICCV 2019" -o iccv.svg
                kb graph vedaldi -o vedaldi.gexf
     """
+    from kb.db import session_scope
     from kb.files import write_text_atomically
     from kb.graph import FORMATS, GraphError, query_graph, render
 
@@ -85,7 +86,7 @@ def graph_cmd(ctx, query: str, output: Path, layout: str) -> None:
         _cli.err.print(f"error: {output}: the file name must end in .svg, .dot or .gexf", markup=False)
         sys.exit(2)
     try:
-        with _cli.session_scope(ctx.reader) as session:
+        with session_scope(ctx.reader) as session:
             graph = query_graph(session, query)
         text_out = render(graph, fmt, layout)
     except GraphError as exc:
