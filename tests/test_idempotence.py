@@ -16,6 +16,7 @@ import random
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -203,6 +204,17 @@ def test_force_reimport_keeps_a_person_keyed_by_the_fullest_spelling(tmp_path, m
     assert dumps[0] == dumps[1]
 
 
+def _every_order(tmp_path: Path, texts: dict[str, str]) -> Iterator:
+    """A database per order of the posts ``texts`` (name → text), imported one by one; each disposed after use."""
+    for name, text in texts.items():
+        Path(name).write_text(text)
+    for n, order in enumerate(itertools.permutations(texts)):
+        engine = open_db(tmp_path / f"order{n}.sqlite")
+        _one_by_one(engine, [Path(p) for p in order])
+        yield engine
+        engine.dispose()
+
+
 def test_a_bare_family_name_is_its_own_person_in_any_order(tmp_path, monkeypatch):
     """'Song' joined whichever Song was known first; now it never joins a named person automatically,
     and it is a candidate to each of them, whatever the order."""
@@ -210,19 +222,14 @@ def test_a_bare_family_name_is_its_own_person_in_any_order(tmp_path, monkeypatch
     texts = {"a.md": "Notes.\n\n## References\n\n[1] Jiaming Song, \"Denoising diffusion implicit models,\" 2020.\n",
              "b.md": "Notes.\n\n## References\n\n[1] Y. Song, \"Score-based generative modeling,\" 2021.\n",
              "c.md": "Notes.\n\n## References\n\n[1] Song, \"Sliced score matching,\" 2019.\n"}
-    for name, text in texts.items():
-        Path(name).write_text(text)
     dumps = set()
-    for n, order in enumerate(itertools.permutations(texts)):
-        engine = open_db(tmp_path / f"{n}.sqlite")
-        _one_by_one(engine, [Path(p) for p in order])
+    for engine in _every_order(tmp_path, texts):
         dumps.add(_dump(engine))
         with session_scope(engine) as s:
             names = {p.id: p.name for p in s.exec(select(Person))}
             pairs = {frozenset((names[c.a_id], names[c.b_id])) for c in s.exec(select(IdentityCandidate))}
         assert sorted(names.values()) == ["Jiaming Song", "Song", "Y. Song"]
         assert {frozenset(("Song", "Jiaming Song")), frozenset(("Song", "Y. Song"))} <= pairs
-        engine.dispose()
     assert len(dumps) == 1
 
 
@@ -232,15 +239,7 @@ def test_initials_between_two_full_names_in_any_order(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     texts = {"a.md": "Kai Zhang talked about denoising.\n", "b.md": "Kaiming Zhang talked about residuals.\n",
              "c.md": "Notes.\n\n## References\n\n[1] K. Zhang, \"Something,\" in Proc. CVPR, 2017.\n"}
-    for name, text in texts.items():
-        Path(name).write_text(text)
-    dumps = set()
-    for n, order in enumerate(itertools.permutations(texts)):
-        engine = open_db(tmp_path / f"{n}.sqlite")
-        _one_by_one(engine, [Path(p) for p in order])
-        dumps.add(_dump(engine))
-        engine.dispose()
-    assert len(dumps) == 1
+    assert len({_dump(engine) for engine in _every_order(tmp_path, texts)}) == 1
 
 
 def test_a_synced_person_name_edit_brings_its_alias_and_derived_fields(tmp_path, monkeypatch):
