@@ -29,6 +29,7 @@ from kb.models import (Authorship, Citation, Conference, Event, IdentityCandidat
                        PaperKey, Person, PersonAlias, Post, PostEvent, Reference, Talk, TalkSpeaker, UserEdit)
 from kb.talkmatch import match
 
+
 # Authors stored per paper; the rest is "et al." Each authorship row refreshes the paper's search document,
 # so a 4,000-author .bib entry (a physics collaboration) took 17 s to store; its first 300 name it well enough.
 MAX_AUTHORS = 300
