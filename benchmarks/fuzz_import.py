@@ -157,6 +157,13 @@ HOSTILE: dict[str, Callable[[], bytes]] = {
     "20,000 Hugo figures unclosed": lambda: ("{{< figure " * 20_000 + "\n").encode(),
     "unclosed pandoc cite, 3,000 keys": lambda: ("[" + "@a a " * 3_000 + "\n").encode(),
     "60,000 open brackets and parens": lambda: ("[(" * 60_000 + "\n").encode(),
+    # markdown-it's link-label scan restarts at every '[' (kb.ingest.markdown.defuse_brackets bounds it).
+    "128,000 image openers '!['": lambda: ("![" * 128_000 + "\n").encode(),
+    "128,000 footnote openers '[^'": lambda: ("[^" * 128_000 + "\n").encode(),
+    "128,000 nested brackets": lambda: ("[" * 128_000 + "]" * 128_000 + "\n")[:250_000].encode(),
+    "'[' in every third word": lambda: ("word [ word " * 21_000 + "\n").encode(),
+    "4,000 paragraphs of 63 '['": lambda: (("[" * 63 + "\n\n") * 3_900).encode(),
+    "85,000 empty links, unclosed '[]('": lambda: ("[](" * 83_000 + "\n").encode(),
     "30,000 ' with ' after a talk": lambda: ("A talk" + " with " * 30_000 + "x\n").encode(),
     "bib entry, 4,000 authors": lambda: _bib_authors(4_000),
     "bib entry, 20,000 authors": lambda: _bib_authors(20_000),

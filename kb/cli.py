@@ -239,7 +239,7 @@ def import_cmd(ctx: Ctx, paths: tuple[Path, ...], force: bool, as_json: bool) ->
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from kb.db import require_writable
-    from kb.importer import POST_SUFFIXES, ImportInterrupted, discover, import_paths
+    from kb.importer import POST_SUFFIXES, ImportInterrupted, ImportStopped, discover, import_paths
 
     targets = list(paths) or [Path("imports")]
     for p in targets:
@@ -268,12 +268,17 @@ def import_cmd(ctx: Ctx, paths: tuple[Path, ...], force: bool, as_json: bool) ->
             for note in result.notes:  # a .bib file: what merged, which entries were skipped
                 progress.console.print(escape(note))
 
+        stopped = None
         try:
             summary = import_paths(ctx.engine, targets, force=force, on_file=on_file)
         except ImportInterrupted as stop:
             progress.stop()
             err.print(stop.one_line(), markup=False)
             sys.exit(130)
+        except ImportStopped as stop:  # a full disk: one line, then the summary of what was imported
+            progress.stop()
+            err.print(f"error: {stop.one_line()}", markup=False)
+            summary, stopped = stop.summary, stop
     totals = summary.totals()
     data = {
         "new": summary.count("new"), "updated": summary.count("updated"), "unchanged": summary.count("unchanged"),
@@ -282,6 +287,8 @@ def import_cmd(ctx: Ctx, paths: tuple[Path, ...], force: bool, as_json: bool) ->
         "errors": [r.error for r in summary.failed],
         "warnings": {r.path: r.problems for r in summary.results if r.problems},
     }
+    if stopped is not None:
+        data |= {"stopped": stopped.one_line(), "not_imported": stopped.not_imported}
     if as_json:
         _print_json(data)
     else:
@@ -289,7 +296,7 @@ def import_cmd(ctx: Ctx, paths: tuple[Path, ...], force: bool, as_json: bool) ->
                   f"{data['failed']} failed post(s); {totals.talks} talks, {totals.people} people and "
                   f"{totals.papers} papers added" + (f", {totals.enriched} enriched." if totals.enriched else "."),
                   markup=False)
-    sys.exit(1 if summary.failed else 0)
+    sys.exit(1 if summary.failed or stopped is not None else 0)
 
 
 @main.command()

@@ -127,6 +127,26 @@ def is_transient_error(exc: BaseException) -> bool:
     return "database is locked" in str(orig) or "database table is locked" in str(orig)
 
 
+_SQLITE_IOERR, _SQLITE_FULL = 10, 13  # primary result codes (extended codes keep them in the low byte)
+
+
+def is_storage_error(exc: BaseException) -> bool:
+    """True when a write failed because the database cannot grow or be written: disk full, quota, file size
+    limit, I/O error. Nothing later in the same run can be written either, so an import stops on it."""
+    import errno
+
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO):
+        return True
+    orig = getattr(exc, "orig", None) or exc
+    code = getattr(orig, "sqlite_errorcode", None)
+    if isinstance(code, int) and code & 0xFF in (_SQLITE_IOERR, _SQLITE_FULL):
+        return True
+    if str(getattr(orig, "sqlstate", None) or "").startswith("53"):  # PostgreSQL: disk full, out of memory …
+        return True
+    text = str(orig).lower()
+    return any(m in text for m in ("database or disk is full", "disk i/o error", "no space left on device"))
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # pragma: no cover - trivial
     cur = dbapi_conn.cursor()
     tables = {r[0] for r in cur.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}

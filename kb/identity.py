@@ -84,6 +84,29 @@ def fullest_name(names: Iterable[str], family: str) -> str | None:
     return min(good, key=score) if good else None
 
 
+def canonical_spelling(names: Iterable[str], family: str) -> str | None:
+    """The spelling a person is named and keyed by: the fullest (:func:`fullest_name`), else the first of
+    the others in a fixed order. A function of the set of spellings alone, never of the order they came in."""
+    names = {n for n in names if n and person_key(n)}
+    return fullest_name(names, family) or min(names, key=lambda n: (person_key(n), n), default=None)
+
+
+def preference_rank(value) -> tuple:
+    text = str(value)
+    return len(text), sum(c.isupper() for c in text), text
+
+
+def preferred(current, value):
+    """Of two values posts give one shared field, the one kept: the longer (more said), then the one with more
+    capitals (``Deep Residual Learning`` over ``Deep residual learning``), then the larger. A total order, so
+    the field ends as the best value any post gave, in whatever order they were imported."""
+    if current in (None, ""):
+        return value
+    if value in (None, ""):
+        return current
+    return max(current, value, key=preference_rank)
+
+
 _PERSON_COLUMNS = (Person.id, Person.key, Person.name, Person.family, Person.given, Person.family_key,
                    Person.given_key, Person.url)
 
@@ -157,19 +180,28 @@ class PeopleResolver:
         if person is None:
             ref = person_row(name, url)
             candidates = self._candidates_for(ref)
+            # A bare family name ("Liu", "Song") is never merged with a named person, nor they with it: which
+            # one it would join depends on the people known so far, hence on the order posts came in. It is a
+            # person of its own, a candidate to each of them, whichever of the two came first (issue 19).
+            bare = [c for c in candidates if not c.given and c.family_key == ref.family_key]
+            if not ref.given:
+                bare, candidates = [c for c in candidates if c.given and c.family_key == ref.family_key], []
+            else:
+                candidates = [c for c in candidates if c.given]
+            ambiguous += bare
             if candidates:
                 idx, rivals = resolve(split_display(name), [Name(family=c.family, given=c.given) for c in candidates])
                 if idx is not None:
                     person = candidates[idx]
                 else:
-                    ambiguous = [candidates[i] for i in rivals]
+                    ambiguous += [candidates[i] for i in rivals]
             if person is None:
                 person = ref
                 self._new.append(person)
                 self._index(person)
                 self.created += 1
-                self._candidates.extend((person, rival) for rival in ambiguous)
-        if url and not person.url:
+            self._candidates.extend((person, rival) for rival in ambiguous if rival is not person)
+        if url and preferred(person.url, url) != person.url:  # the same url whatever the order of posts
             person.url = url
             if person.id is not None:
                 self._url_updates[person.id] = url
@@ -182,28 +214,49 @@ class PeopleResolver:
                     self._new_aliases.append((person, alias))
         return person
 
-    def _display(self, person: PersonRef) -> bool:
-        """Show ``person`` under the fullest spelling seen so far; True when the name changed. The key stays."""
-        best = fullest_name(self.aliases[id(person)] | {person.name}, person.family_key)
-        if best is None or best == person.name:
+    def _canonical(self, person: PersonRef, rename: bool = True) -> bool:
+        """Name ``person`` after its fullest spelling and key it by that spelling (:func:`canonical_spelling`):
+        both follow from the set of spellings, not from the one seen first, so the same posts give the same
+        person whatever their order (issue 19). ``rename``: False when the user set the name by hand (it
+        stays; the key still follows). True when something changed."""
+        best = canonical_spelling(self.aliases[id(person)] or {person.name}, person.family_key)
+        if best is None:
             return False
-        parsed = split_display(best)
-        person.name, person.family, person.given = best, parsed.family_full, parsed.given
-        return True
+        changed = False
+        if rename and best != person.name:
+            parsed = split_display(best)
+            person.name, person.family, person.given = best, parsed.family_full, parsed.given
+            person.family_key, person.given_key = family_key(parsed), given_key(parsed)
+            changed = True
+        key = person_key(best)
+        if key and key != person.key and self._free(key, person):
+            person.key = key
+            self.by_key[key] = person
+            changed = True
+        return changed
+
+    def _free(self, key: str, person: PersonRef) -> bool:
+        """No other person holds ``key`` (here or in the database): keys are unique."""
+        other = self.by_key.get(key)
+        if other is not None and other is not person:
+            return False
+        found = self.session.exec(select(Person.id).where(Person.key == key)).first()
+        return found is None or found == person.id
 
     def flush(self) -> None:
         """Insert new people (getting their ids), pending aliases and identity candidates."""
         for p in self._new:
-            self._display(p)
+            self._canonical(p)
         renamed = {id(p): p for p, _ in self._new_aliases if p.id is not None}
         if renamed:  # existing people that got a new spelling: a fuller one becomes their name, unless edited
             edited = {pid for batch in chunks(sorted({p.id for p in renamed.values()})) for pid in self.session.exec(
                 select(UserEdit.entity_id).where(UserEdit.entity == "person", UserEdit.field == "name",
                                                  UserEdit.entity_id.in_(batch)))}
-            for p in renamed.values():
-                if p.id not in edited and self._display(p):
-                    self.session.execute(update(Person).where(Person.id == p.id)
-                                         .values(name=p.name, family=p.family, given=p.given))
+            for p in sorted(renamed.values(), key=lambda p: p.id):
+                if self._canonical(p, rename=p.id not in edited):
+                    self.session.execute(update(Person).where(Person.id == p.id).values(
+                        key=p.key, name=p.name, family=p.family, given=p.given, family_key=p.family_key,
+                        family_block=p.family_key[:2], given_key=p.given_key))
         if self._new:
             rows = [{"key": p.key, "name": p.name, "family": p.family, "given": p.given, "family_key": p.family_key,
                      "family_block": p.family_key[:2], "given_key": p.given_key, "url": p.url} for p in self._new]
@@ -213,15 +266,19 @@ class PeopleResolver:
                 p.id = pid
                 self._by_id[pid] = p
             self._new.clear()
-        for pid, url in self._url_updates.items():
-            self.session.execute(update(Person).where(Person.id == pid, Person.url.is_(None)).values(url=url))
+        if self._url_updates:  # never over a url the user set by hand
+            edited = {pid for batch in chunks(sorted(self._url_updates)) for pid in self.session.exec(
+                select(UserEdit.entity_id).where(UserEdit.entity == "person", UserEdit.field == "url",
+                                                 UserEdit.entity_id.in_(batch)))}
+            for pid, url in sorted(self._url_updates.items()):
+                if pid not in edited:
+                    self.session.execute(update(Person).where(Person.id == pid).values(url=url))
         self._url_updates.clear()
         if self._new_aliases:
             self.session.connection().execute(PersonAlias.__table__.insert(), [
                 {"person_id": p.id, "alias": a, "key": person_key(a)} for p, a in self._new_aliases])
             self._new_aliases.clear()
-        for person, rival in self._candidates:
-            a, b = sorted((person.id, rival.id))
+        for a, b in sorted({tuple(sorted((person.id, rival.id))) for person, rival in self._candidates}):
             exists = self.session.exec(select(IdentityCandidate.id).where(
                 IdentityCandidate.entity == "person", IdentityCandidate.a_id == a, IdentityCandidate.b_id == b)).first()
             if not exists:

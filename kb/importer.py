@@ -31,15 +31,15 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
-from kb.db import IN_CHUNK, is_transient_error, lock_keys, session_scope
-from kb.identity import paper_keys, person_row
+from kb.db import IN_CHUNK, describe_db_error, is_storage_error, is_transient_error, lock_keys, session_scope
 from kb.errors import BadBibtex, BadInput, KbError
+from kb.identity import paper_keys, person_row
 from kb.ingest.bibtex import parse_bibtex
 from kb.ingest.paper_meta import apply_identifiers
 from kb.ingest.pipeline import extract
+from kb.ingest.records import Extraction
 from kb.models import Post
 from kb.search import bulk_import
-from kb.ingest.records import Extraction
 from kb.store import MAX_AUTHORS, WriteCounts, write_post
 
 POST_SUFFIXES = (".md", ".markdown", ".rst")  # reST notes are read as Markdown (kb.ingest.rst)
@@ -241,7 +241,7 @@ def prepare_file(path: Path, budget: float | None = None) -> Prepared | Failed:
             return Prepared(text, sha)
         with time_budget(budget):
             return Prepared(text, sha, extract(text, source=_store_path(path)))
-    except BaseException as exc:  # noqa: BLE001 - reported by import_file, in order, like any other failure
+    except BaseException as exc:  # reported by import_file, in order, like any other failure
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
         return Failed(_failure(_store_path(path), exc, budget))
@@ -311,8 +311,18 @@ def import_file(engine: Engine, path: Path, force: bool = False,
             return FileResult(key, "unchanged", retries=retries)
         return FileResult(key, status, counts=counts, retries=retries,
                           problems=[p.message for p in extraction.problems if p.severity == "warning"])
-    except (Exception, OverBudget) as exc:  # noqa: BLE001 - one post must never stop the import
+    except (Exception, OverBudget) as exc:  # one post must never stop the import …
+        if is_storage_error(exc):  # … but a full disk stops them all: nothing after this one can be written
+            raise StorageFull(key, describe_db_error(exc)) from exc
         return FileResult(key, "failed", error=_failure(key, exc, budget))
+
+
+class StorageFull(KbError):
+    """Writing a post failed for want of space or on an I/O error: its transaction was rolled back."""
+
+    def __init__(self, key: str, detail: str):
+        super().__init__(f"{key}: {detail}")
+        self.key, self.detail = key, detail
 
 
 def identity_keys(x: Extraction) -> set[str]:
@@ -404,6 +414,22 @@ def _bounded_map(pool: ProcessPoolExecutor, paths: list[Path], window: int,
         yield path, result
 
 
+class ImportStopped(KbError):
+    """The database could not be written (disk full, I/O error): the import stopped. Each post that was
+    written is whole; the one being written and the rest were not written at all."""
+
+    def __init__(self, summary: ImportSummary, not_imported: int, detail: str):
+        super().__init__(detail)
+        self.summary = summary
+        self.not_imported = not_imported
+        self.detail = detail
+
+    def one_line(self) -> str:
+        done = self.summary.count("new") + self.summary.count("updated")
+        return (f"stopped: cannot write to the database (disk full?): {self.detail}; {done} posts imported, "
+                f"{self.not_imported} not imported; free some space and run kb import again")
+
+
 class ImportInterrupted(KeyboardInterrupt):
     """Ctrl-C during :func:`import_paths`: what was imported (each post whole or not at all) and what was not."""
 
@@ -478,7 +504,7 @@ def import_paths(engine: Engine, paths: Iterable[str | Path], force: bool = Fals
         activate(engine)  # the KB's own talk model (kb train), else the shipped one; forked workers inherit it
     if workers is None:
         workers = min(os.cpu_count() or 1, 4) if len(todo) >= PARALLEL_MIN_FILES else 1
-    pool, interrupted = None, False
+    pool, interrupted, stopped = None, False, None
     try:
         with contextlib.ExitStack() as stack:
             prepared: dict[Path, Prepared | Failed | None] = {}
@@ -497,10 +523,20 @@ def import_paths(engine: Engine, paths: Iterable[str | Path], force: bool = Fals
                 interrupted = True
                 if pool is not None:
                     pool.shutdown(wait=False, cancel_futures=True)
+            except StorageFull as full:
+                stopped = full.detail
+                if pool is not None:
+                    pool.shutdown(wait=False, cancel_futures=True)
     except KeyboardInterrupt:  # a second Ctrl-C while the index was being updated
         interrupted = True
+    except Exception as exc:  # the search index's finish (a stale index is rebuilt by the next open_db)
+        if not is_storage_error(exc):
+            raise
+        stopped = stopped or describe_db_error(exc)
     if interrupted:
         raise ImportInterrupted(summary, len(files) - len(summary.results))
+    if stopped is not None:
+        raise ImportStopped(summary, len(files) - len(summary.results), stopped)
     return summary
 
 

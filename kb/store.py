@@ -21,12 +21,12 @@ from sqlmodel import Session, select
 from kb import corrections
 from kb.citekeys import adopt_citekeys
 from kb.db import chunks, in_ids
-from kb.identity import PaperResolver, PeopleResolver, PersonRef
+from kb.identity import PaperResolver, PeopleResolver, PersonRef, preference_rank, preferred
 from kb.ingest.people import person_key
 from kb.ingest.records import Extraction, ParsedReference
 from kb.ingest.text import normalise_title
-from kb.models import (Authorship, Citation, Conference, Event, IdentityCandidate, Link, Mention, Paper, PaperKey,
-                       Person, PersonAlias, Post, PostEvent, Reference, Talk, TalkSpeaker, UserEdit)
+from kb.models import (Authorship, Citation, Conference, Event, IdentityCandidate, Link, Mention, Merge, Paper,
+                       PaperKey, Person, PersonAlias, Post, PostEvent, Reference, Talk, TalkSpeaker, UserEdit)
 from kb.talkmatch import match
 
 
@@ -57,11 +57,14 @@ def edited_fields(session: Session, entity: str, ids: list[int]) -> dict[int, se
 
 
 def _update(obj, values: dict, locked: set[str], only_missing: bool = False) -> None:
+    """Set ``values`` on ``obj`` except fields the user edited. ``only_missing``: a shared row (paper,
+    conference, event) that several posts describe keeps the :func:`preferred` of what they say, so its
+    fields do not depend on which post came first (issue 19)."""
     for name, value in values.items():
         if name in locked or value is None:
             continue
-        if only_missing and getattr(obj, name) not in (None, ""):
-            continue
+        if only_missing:
+            value = preferred(getattr(obj, name), value)
         if getattr(obj, name) != value:
             setattr(obj, name, value)
 
@@ -177,7 +180,7 @@ def _conference(session: Session, x: Extraction) -> Conference | None:
         session.add(row)
         session.flush()
     locked = edited_fields(session, "conference", [row.id]).get(row.id, set())
-    _update(row, {"location": c.location, "url": c.url}, locked, only_missing=True)
+    _update(row, {"name": c.name, "location": c.location, "url": c.url}, locked, only_missing=True)
     return row
 
 
@@ -191,8 +194,10 @@ def _events(session: Session, x: Extraction, conference: Conference | None, post
         if row is None:
             row = Event(key=key, name=ev.name, kind=ev.kind, url=ev.url, conference_id=conference.id if conference else None)
             session.add(row)
-        elif ev.url and not row.url:
-            row.url = ev.url
+        else:
+            kind = ev.kind if row.kind == "other" else preferred(row.kind, ev.kind if ev.kind != "other" else None)
+            _update(row, {"name": ev.name, "kind": kind, "url": ev.url},
+                    edited_fields(session, "event", [row.id]).get(row.id, set()), only_missing=True)
         out[ev.name] = row
     session.flush()
     _bulk(session, PostEvent, [{"post_id": post.id, "event_id": e.id} for e in {id(e): e for e in out.values()}.values()])
@@ -208,6 +213,9 @@ def _paper_values(ref: ParsedReference) -> dict:
 def _papers(session: Session, x: Extraction, counts: WriteCounts, people: PeopleResolver) -> list[Paper | None]:
     resolver = PaperResolver(session, x.papers)
     locked = edited_fields(session, "paper", list(resolver.papers))
+    # A paper another was merged into keeps its fields: the user chose it as the one (its blanks still fill).
+    survivors = {pid for batch in chunks(sorted(resolver.papers)) for pid in session.exec(
+        select(Merge.into_id).where(Merge.entity == "paper", Merge.into_id.in_(batch)))}
     out: list[Paper | None] = []
     enriched: set[int] = set()
     for ref in x.papers:
@@ -221,9 +229,13 @@ def _papers(session: Session, x: Extraction, counts: WriteCounts, people: People
             counts.papers += 1
         else:
             fields = locked.get(paper.id, set())
-            if paper.type == "misc" and ref.type != "misc":
+            better = paper.id not in survivors and preference_rank(ref.type) > preference_rank(paper.type)
+            if ref.type != paper.type and ref.type != "misc" and (paper.type == "misc" or better):
                 _update(paper, {"type": ref.type}, fields)
-            _update(paper, values, fields, only_missing=True)
+            if paper.id in survivors:
+                _update(paper, {k: v for k, v in values.items() if getattr(paper, k) in (None, "")}, fields)
+            else:
+                _update(paper, {k: v for k, v in values.items() if k != "type"}, fields, only_missing=True)
             if paper.id is not None and session.is_modified(paper):
                 enriched.add(paper.id)
         resolver.remember(paper, ref)

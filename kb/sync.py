@@ -265,6 +265,13 @@ def _sync_curation(source: Engine, target: Engine, report: SyncReport) -> None:
                                                  UserEdit.field == e.field)).first()
             if edit is not None and edit.value == stored and getattr(row, e.field) == value:
                 continue  # carried over by an earlier sync
+            if e.entity == "person" and e.field == "name" and value:
+                # As the user's edit did at the source: the derived name fields and the new spelling as an alias.
+                from kb.curation import edit_field
+
+                edit_field(t, "person", row_id, "name", value)
+                report.edits += 1
+                continue
             setattr(row, e.field, value)
             edit = edit or UserEdit(entity=e.entity, entity_id=row_id, field=e.field)
             edit.value = stored

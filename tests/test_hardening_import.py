@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 
 import kb.importer
 from kb.db import session_scope
@@ -216,3 +217,16 @@ def test_a_fifo_is_never_read(tmp_path):
     assert "1 new" in r.stdout and r.returncode == 1
     x = _kb(tmp_path, "extract", "named.md", timeout=60)
     assert x.returncode != 0 and "not a regular file" in x.stderr and "Traceback" not in x.stderr
+
+
+@pytest.mark.parametrize("date", ["2020-0-30 22:10:00", "2020-02-30", "2019-13-01"])
+def test_an_impossible_front_matter_date_is_no_date_not_an_internal_error(engine, tmp_path, date):
+    """Found by benchmarks/fuzz_import.py: PyYAML read '2020-0-30' as a timestamp and raised ValueError."""
+    post = tmp_path / "odd-date.md"
+    post.write_text(f"---\ntitle: Day one\ndate: {date}\n---\n\nNotes.\n", encoding="utf-8")
+    assert import_paths(engine, [post]).results[0].status == "new"
+    with session_scope(engine) as s:
+        stored = s.exec(select(Post)).one()
+    assert (stored.title, stored.date) == ("Day one", None)
+    x = _kb(tmp_path, "extract", str(post), timeout=120)
+    assert x.returncode == 0 and "Traceback" not in x.stderr, x.stderr

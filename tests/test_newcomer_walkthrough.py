@@ -41,7 +41,7 @@ async def test_the_readme_walkthrough_works_as_written(tmp_path):
                                       ["kb", "search"], ["kb", "export"]]
     out = [_kb(step, tmp_path) for step in steps[:3]]
     assert all(p.returncode == 0 for p in out), [p.stderr for p in out]
-    assert out[0].stdout.startswith("13 new, 0 updated") and "63 talks, 334 people and 111 papers added, 3 enriched" in out[0].stdout
+    assert out[0].stdout.startswith("13 new, 0 updated") and "63 talks, 342 people and 111 papers added, 4 enriched" in out[0].stdout
     assert "NeurIPS" in out[1].stdout
     assert "(untitled talk)" in out[2].stdout and "Joelle Pineau" in out[2].stdout
 

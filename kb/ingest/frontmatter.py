@@ -33,6 +33,16 @@ class _NoAliasLoader(yaml.SafeLoader):
             )
         return super().compose_node(parent, index)
 
+    def construct_yaml_timestamp(self, node):  # type: ignore[override]
+        """An impossible date ("2020-0-30", found by fuzzing: a ValueError escaped) stays the text it is."""
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError):
+            return self.construct_scalar(node)
+
+
+_NoAliasLoader.add_constructor("tag:yaml.org,2002:timestamp", _NoAliasLoader.construct_yaml_timestamp)
+
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):

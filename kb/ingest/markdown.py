@@ -91,6 +91,71 @@ def preprocess(body: str) -> str:
     return _sub_closed(_LIQUID_OUTPUT, "}}", blank, body)
 
 
+# Brackets markdown-it cannot make a link of, yet tries to, at ~30-250 µs each (the label scan recurses up to
+# maxNesting deep from every one): 60,000 "[(" took 5 s, 128,000 "![" 60 s, whatever the size cap. A post
+# holds a handful; past this many in one body they are escaped before parsing.
+MAX_BARE_BRACKETS = 256
+MAX_BRACKET_DEPTH = 16  # "[[[…]]]" this deep is no link text
+BRACKET_STANDIN = "\ue05b"  # a private-use character: never a Markdown delimiter
+_BRACKET_SCAN = re.compile(r"\\[\s\S]|\[|\]|\n[ \t]*(?=\n)|^ {0,3}(?:`{3,}|~{3,})", re.MULTILINE)
+
+
+def defuse_brackets(body: str) -> str:
+    """``body`` with its hopeless ``[`` replaced by :data:`BRACKET_STANDIN` when there are more than
+    :data:`MAX_BARE_BRACKETS` of them (:func:`walk` turns the stand-ins back into ``[`` after parsing).
+
+    Hopeless: no ``]`` closes it before the paragraph ends, or it is nested deeper than
+    :data:`MAX_BRACKET_DEPTH`; it could never open a link, and markdown-it shows it as it is. The stand-in is
+    plain text to markdown-it (read in runs, not one token each as a backslash escape would be) and one
+    character like ``[``, so lengths, offsets and lines are unchanged. Fenced code is left alone; a normal
+    post comes back as it is (one regex pass over its brackets).
+    """
+    if body.count("[") <= MAX_BARE_BRACKETS:
+        return body
+    hopeless: list[int] = []
+    stack: list[int] = []
+    fence = ""
+    for m in _BRACKET_SCAN.finditer(body):
+        token = m.group()
+        if token[0] == "\\":
+            continue
+        if token.lstrip(" ")[:1] in ("`", "~"):  # a fence line opens or closes code; it ends a paragraph too
+            mark = token.lstrip(" ")[0]
+            fence = "" if fence == mark else (fence or mark)
+            hopeless += stack
+            stack.clear()
+        elif fence:
+            continue
+        elif token == "[":
+            stack.append(m.start())
+        elif token == "]":
+            if stack:
+                start = stack.pop()
+                if len(stack) >= MAX_BRACKET_DEPTH:
+                    hopeless.append(start)
+        else:  # a blank line: the paragraph ends, its open brackets never close
+            hopeless += stack
+            stack.clear()
+    hopeless += stack
+    if len(hopeless) <= MAX_BARE_BRACKETS:
+        return body
+    chars = list(body)
+    for pos in hopeless:
+        chars[pos] = BRACKET_STANDIN
+    return "".join(chars)
+
+
+def _restore_brackets(tokens: list[Token]) -> None:
+    """Stand-ins back to ``[`` in what the walk reads of the tokens: text, code, link targets."""
+    for tok in tokens:
+        for t in [tok, *(tok.children or [])]:
+            if BRACKET_STANDIN in t.content:
+                t.content = t.content.replace(BRACKET_STANDIN, "[")
+            for name, value in t.attrs.items():
+                if isinstance(value, str) and BRACKET_STANDIN in value:
+                    t.attrs[name] = value.replace(BRACKET_STANDIN, "[")
+
+
 # ---------------------------------------------------------------- inline rendering
 
 _NESTED_TARGET = re.compile(r"^\[?(?P<a>[^\]\s]*)\]?\((?P<b>[^)\s]*)\)?$")
@@ -251,7 +316,11 @@ def _notes_in_code(lang: str, content: str) -> bool:
 def walk(body: str, line_offset: int = 0, _depth: int = 0) -> list[Block]:
     """Blocks of a post body in reading order; ``line_offset`` = lines of front matter."""
     depth = _depth
-    tokens = _md.parse(repair(preprocess(body)) if depth == 0 else body)
+    text = repair(preprocess(body)) if depth == 0 else body
+    defused = defuse_brackets(text)
+    tokens = _md.parse(defused)
+    if defused is not text:
+        _restore_brackets(tokens)
     blocks: list[Block] = []
     section: list[tuple[int, str]] = []  # (level, text)
     quote = 0
