@@ -62,7 +62,8 @@ def test_bib_enriches_existing_papers_and_adds_new_ones(tmp_path, sampled):
     assert result.counts.papers == 1 and result.counts.enriched == 2
     assert result.notes[0].endswith("3 entries: 1 new, 2 enriched, 0 already known")
     focal = paper(sampled, doi="10.1109/ICCV.2017.324")  # matched on title + year + first author
-    assert focal.title == "Focal loss for dense object detection" and focal.pages == "2980-2988"
+    # the same title twice: the better-capitalised spelling is kept, whichever came first (kb.store)
+    assert focal.title == "Focal Loss for Dense Object Detection" and focal.pages == "2980-2988"
     assert focal.venue == "Proceedings of the IEEE International Conference on Computer Vision"  # never overwritten
     mobilenets = paper(sampled, arxiv_id="1704.04861")  # matched on the arXiv id despite another title
     assert mobilenets.id == before.id

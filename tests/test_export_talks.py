@@ -71,7 +71,8 @@ def test_csl_speech_items(engine, tmp_path):  # noqa: F811
     assert items and all(i["type"] == "speech" for i in items)
     score = next(i for i in items if i["title"].startswith("Score-Based"))
     assert score["event-title"] == score["event"] == "ICLR 2021"
-    assert score["author"] == [{"family": "Song", "given": "Hyun Ah"}] and score["issued"] == {"date-parts": [[2021]]}
+    # the post says only "Song"; a bare family name is a person of its own (kb.identity), not Hyun Ah Song
+    assert score["author"] == [{"family": "Song"}] and score["issued"] == {"date-parts": [[2021]]}
     if shutil.which("pandoc") is None:
         pytest.skip("pandoc is not installed (optional: apt-get install pandoc)")
     (tmp_path / "talks.json").write_text(json.dumps(items))
