@@ -61,9 +61,17 @@ def run_repo(repo_docs, others, base, base_files, rotation: int, weight: int, tm
         t0 = time.perf_counter()
         model = teach.train(engine, base=base, weight=weight)
         seconds = time.perf_counter() - t0
-        steps.append({"held_out": score(held).f1, "others": score(others).f1, "corrections": len(done.changed),
-                      "skipped": len(done.skipped), "train_s": round(seconds, 1),
-                      "model_kib": round((len(model.lines) + len(model.spans)) / 1024), "sha": model.sha256[:12]})
+        steps.append(
+            {
+                "held_out": score(held).f1,
+                "others": score(others).f1,
+                "corrections": len(done.changed),
+                "skipped": len(done.skipped),
+                "train_s": round(seconds, 1),
+                "model_kib": round((len(model.lines) + len(model.spans)) / 1024),
+                "sha": model.sha256[:12],
+            }
+        )
     engine.dispose()
     return {"corrected": [d.sha[:10] for d, _ in corrected], "held_out_docs": len(held), "steps": steps}
 
@@ -109,9 +117,12 @@ def main(argv: list[str] | None = None) -> int:
                 results.setdefault(repo, []).append(res)
                 f = [s["held_out"] for s in res["steps"]]
                 o = [s["others"] for s in res["steps"]]
-                print(f"{repo} rotation {r}: held-out talk F1 {f[0]:.3f} → {f[1]:.3f} → {f[2]:.3f}; "
-                      f"other repositories {o[0]:.3f} → {o[1]:.3f} → {o[2]:.3f}; "
-                      f"train {res['steps'][1]['train_s']} s, {res['steps'][1]['model_kib']} KiB", file=sys.stderr)
+                print(
+                    f"{repo} rotation {r}: held-out talk F1 {f[0]:.3f} → {f[1]:.3f} → {f[2]:.3f}; "
+                    f"other repositories {o[0]:.3f} → {o[1]:.3f} → {o[2]:.3f}; "
+                    f"train {res['steps'][1]['train_s']} s, {res['steps'][1]['model_kib']} KiB",
+                    file=sys.stderr,
+                )
     teach.use_shipped()
     runs = [res for rs in results.values() for res in rs]
 
@@ -119,7 +130,9 @@ def main(argv: list[str] | None = None) -> int:
         return sum(values) / len(values) if values else 0.0
 
     summary = {
-        "split": args.split, "weight": args.weight, "rotations": {k: len(v) for k, v in results.items()},
+        "split": args.split,
+        "weight": args.weight,
+        "rotations": {k: len(v) for k, v in results.items()},
         "gain_step1": mean([r["steps"][1]["held_out"] - r["steps"][0]["held_out"] for r in runs]),
         "gain_step2": mean([r["steps"][2]["held_out"] - r["steps"][1]["held_out"] for r in runs]),
         "gain_total": mean([r["steps"][2]["held_out"] - r["steps"][0]["held_out"] for r in runs]),
@@ -132,10 +145,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(summary, indent=1))
     else:
-        print(f"{args.split}: mean held-out talk-F1 gain {summary['gain_step1']:+.3f} after one corrected post, "
-              f"{summary['gain_step2']:+.3f} more after two ({summary['gain_total']:+.3f} in all); other repositories "
-              f"{summary['others_change_step1']:+.3f} / {summary['others_change_step2']:+.3f}; kb train ≤ "
-              f"{summary['train_s_max']} s, model {summary['model_kib']} KiB")
+        print(
+            f"{args.split}: mean held-out talk-F1 gain {summary['gain_step1']:+.3f} after one corrected post, "
+            f"{summary['gain_step2']:+.3f} more after two ({summary['gain_total']:+.3f} in all); other repositories "
+            f"{summary['others_change_step1']:+.3f} / {summary['others_change_step2']:+.3f}; kb train ≤ "
+            f"{summary['train_s_max']} s, model {summary['model_kib']} KiB"
+        )
     return 0
 
 

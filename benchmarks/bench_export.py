@@ -34,17 +34,98 @@ from kb.citekeys import make_citekey, suffixed  # noqa: E402
 from kb.export.bibtex import format_bibtex  # noqa: E402
 from kb.export.records import Author, PaperRecord  # noqa: E402
 
-FAMILIES = ("Vedaldi", "Schölkopf", "Łukasz", "van der Maaten", "Khansari-Zadeh", "O'Neil", "Jégou", "Müller",
-            "Zhang", "García Márquez", "de la Cruz", "Nguyễn", "Smith", "Dvořák", "Øvergaard", "Çelik", "李")
-GIVEN = ("Andrea", "Bernhard", "Kaiser", "Laurens", "S. M.", "M.-W.", "Hervé", "J.", "Ruth", "José", "Ana",
-         "Thị", "Zoë", "", "Søren", "小明")
-WORDS = ("deep", "learning", "networks", "GAN", "ImageNet", "T-Net", "via", "of", "the", "Gaussian", "BERT’s",
-         "robust", "3D", "causal", "inference", "self-supervised", "100%", "x_0", "C++", "R&D", "#1", "~approx",
-         "a^2", "Über", "naïve", "“quoted”", "—", "…", "{braced}", "back\\slash", "$\\alpha$", "中文", "🙂")
-HOSTILE = ("}{\\end{document}", "50% of $x_0$ & more", "@misc{evil, title={x}}", "\\input{/etc/passwd}",
-           "unbalanced { brace", "} closing first", "tab\there\nnewline", "and others", "Title, with, commas")
-VENUES = ("Proceedings of the IEEE International Conference on Computer Vision", "NeurIPS", "Nature",
-          "Journal of Machine Learning Research", "arXiv preprint", "Proc. R&D Conf.", "ACM SIGMOD #42")
+FAMILIES = (
+    "Vedaldi",
+    "Schölkopf",
+    "Łukasz",
+    "van der Maaten",
+    "Khansari-Zadeh",
+    "O'Neil",
+    "Jégou",
+    "Müller",
+    "Zhang",
+    "García Márquez",
+    "de la Cruz",
+    "Nguyễn",
+    "Smith",
+    "Dvořák",
+    "Øvergaard",
+    "Çelik",
+    "李",
+)
+GIVEN = (
+    "Andrea",
+    "Bernhard",
+    "Kaiser",
+    "Laurens",
+    "S. M.",
+    "M.-W.",
+    "Hervé",
+    "J.",
+    "Ruth",
+    "José",
+    "Ana",
+    "Thị",
+    "Zoë",
+    "",
+    "Søren",
+    "小明",
+)
+WORDS = (
+    "deep",
+    "learning",
+    "networks",
+    "GAN",
+    "ImageNet",
+    "T-Net",
+    "via",
+    "of",
+    "the",
+    "Gaussian",
+    "BERT’s",
+    "robust",
+    "3D",
+    "causal",
+    "inference",
+    "self-supervised",
+    "100%",
+    "x_0",
+    "C++",
+    "R&D",
+    "#1",
+    "~approx",
+    "a^2",
+    "Über",
+    "naïve",
+    "“quoted”",
+    "—",
+    "…",
+    "{braced}",
+    "back\\slash",
+    "$\\alpha$",
+    "中文",
+    "🙂",
+)
+HOSTILE = (
+    "}{\\end{document}",
+    "50% of $x_0$ & more",
+    "@misc{evil, title={x}}",
+    "\\input{/etc/passwd}",
+    "unbalanced { brace",
+    "} closing first",
+    "tab\there\nnewline",
+    "and others",
+    "Title, with, commas",
+)
+VENUES = (
+    "Proceedings of the IEEE International Conference on Computer Vision",
+    "NeurIPS",
+    "Nature",
+    "Journal of Machine Learning Research",
+    "arXiv preprint",
+    "Proc. R&D Conf.",
+    "ACM SIGMOD #42",
+)
 TYPES = ("inproceedings", "article", "misc", "book", "incollection", "phdthesis", "techreport")
 
 
@@ -64,19 +145,33 @@ def synthetic_records(n: int, seed: int = 7, hostile: bool = True) -> list[Paper
             authors[0] = Author("Gates Foundation and Partners, Inc.", "")
         year = rnd.choice((None, *range(1990, 2025)))
         ptype = rnd.choice(TYPES)
-        arxiv = f"{rnd.randint(10, 24):02d}{rnd.randint(1, 12):02d}.{rnd.randint(0, 99999):05d}" \
-            if rnd.random() < 0.3 else None
+        arxiv = (
+            f"{rnd.randint(10, 24):02d}{rnd.randint(1, 12):02d}.{rnd.randint(0, 99999):05d}"
+            if rnd.random() < 0.3
+            else None
+        )
         venue = rnd.choice(VENUES) if rnd.random() < 0.8 else None
         key = suffixed(make_citekey(authors[0].family if authors else "", title, year) or f"ref{i}", taken)
         taken.add(key.lower())
-        out.append(PaperRecord(
-            id=i, citekey=key, type=ptype, title=title if rnd.random() < 0.97 else None, year=year, venue=venue,
-            doi=f"10.{rnd.randint(1000, 9999)}/x_{i}<{i}>" if rnd.random() < 0.4 else None, arxiv_id=arxiv,
-            url=f"https://example.org/p?id={i}&q=a b{{c}}" if rnd.random() < 0.3 else None,
-            publisher=rnd.choice(("MIT Press", "Springer & Co", None)),
-            pages=rnd.choice((None, f"{i}-{i + 9}", f"{i}–{i + 3}", "e1003")),
-            volume=rnd.choice((None, "12", "3(2)")), issue=rnd.choice((None, "4", "S1")),
-            et_al=rnd.random() < 0.2, authors=authors))
+        out.append(
+            PaperRecord(
+                id=i,
+                citekey=key,
+                type=ptype,
+                title=title if rnd.random() < 0.97 else None,
+                year=year,
+                venue=venue,
+                doi=f"10.{rnd.randint(1000, 9999)}/x_{i}<{i}>" if rnd.random() < 0.4 else None,
+                arxiv_id=arxiv,
+                url=f"https://example.org/p?id={i}&q=a b{{c}}" if rnd.random() < 0.3 else None,
+                publisher=rnd.choice(("MIT Press", "Springer & Co", None)),
+                pages=rnd.choice((None, f"{i}-{i + 9}", f"{i}–{i + 3}", "e1003")),
+                volume=rnd.choice((None, "12", "3(2)")),
+                issue=rnd.choice((None, "4", "S1")),
+                et_al=rnd.random() < 0.2,
+                authors=authors,
+            )
+        )
     return out
 
 
@@ -88,13 +183,38 @@ def store_records(session, records: list[PaperRecord]) -> None:
     for rec in records:
         for a in rec.authors:
             people.setdefault((a.family, a.given), len(people) + 1)
-    session.execute(insert(Person), [{"id": pid, "key": f"p{pid}", "name": f"{g} {f}".strip(), "family": f,
-                                      "given": g, "family_key": f.lower()} for (f, g), pid in people.items()])
-    cols = ("id", "citekey", "type", "title", "year", "venue", "doi", "arxiv_id", "url", "publisher", "pages",
-            "volume", "issue", "et_al")
+    session.execute(
+        insert(Person),
+        [
+            {"id": pid, "key": f"p{pid}", "name": f"{g} {f}".strip(), "family": f, "given": g, "family_key": f.lower()}
+            for (f, g), pid in people.items()
+        ],
+    )
+    cols = (
+        "id",
+        "citekey",
+        "type",
+        "title",
+        "year",
+        "venue",
+        "doi",
+        "arxiv_id",
+        "url",
+        "publisher",
+        "pages",
+        "volume",
+        "issue",
+        "et_al",
+    )
     session.execute(insert(Paper), [{c: getattr(r, c) for c in cols} for r in records])
-    session.execute(insert(Authorship), [{"paper_id": r.id, "position": pos, "person_id": people[(a.family, a.given)]}
-                                         for r in records for pos, a in enumerate(r.authors)])
+    session.execute(
+        insert(Authorship),
+        [
+            {"paper_id": r.id, "position": pos, "person_id": people[(a.family, a.given)]}
+            for r in records
+            for pos, a in enumerate(r.authors)
+        ],
+    )
 
 
 def plain_entries(records: list[PaperRecord]) -> list[Entry]:
@@ -102,9 +222,18 @@ def plain_entries(records: list[PaperRecord]) -> list[Entry]:
     out = []
     for r in records:
         fields = [Field("author", " and ".join(f"{a.family}, {a.given}" for a in r.authors))] if r.authors else []
-        for key, value in (("title", r.title), ("booktitle", r.venue), ("year", r.year), ("volume", r.volume),
-                           ("number", r.issue), ("pages", r.pages), ("publisher", r.publisher), ("doi", r.doi),
-                           ("url", r.url), ("eprint", r.arxiv_id)):
+        for key, value in (
+            ("title", r.title),
+            ("booktitle", r.venue),
+            ("year", r.year),
+            ("volume", r.volume),
+            ("number", r.issue),
+            ("pages", r.pages),
+            ("publisher", r.publisher),
+            ("doi", r.doi),
+            ("url", r.url),
+            ("eprint", r.arxiv_id),
+        ):
             if value is not None:
                 fields.append(Field(key, str(value)))
         out.append(Entry(r.type, r.citekey, fields))
@@ -150,21 +279,28 @@ def compare(label: str, records: list[PaperRecord], runs: int, e2e=None) -> None
     library.add(plain_entries(records))
     fmt = bibtexparser.BibtexFormat()
     fmt.indent = "  "
-    fns = [lambda: bibtexparser.write_string(library, bibtex_format=fmt),
-           lambda: bibtexparser.write_string(
-               library, unparse_stack=default_unparse_stack(allow_inplace_modification=True), bibtex_format=fmt),
-           lambda: format_bibtex(records)]
+    fns = [
+        lambda: bibtexparser.write_string(library, bibtex_format=fmt),
+        lambda: bibtexparser.write_string(
+            library, unparse_stack=default_unparse_stack(allow_inplace_modification=True), bibtex_format=fmt
+        ),
+        lambda: format_bibtex(records),
+    ]
     if e2e is not None:
         fns.append(e2e)
     theirs, inplace, ours, *total = best_of(runs, *fns)
     print(f"== {label}: {len(records)} entries (best of {runs}, interleaved)")
     print(f"  bibtexparser write_string     {theirs:7.3f} s  (default unparse stack)")
     print(f"  bibtexparser write_string     {inplace:7.3f} s  (in-place unparse stack: no deep copy)")
-    print(f"  kb format_bibtex              {ours:7.3f} s  = {ours / theirs:.2f}x write_string"
-          f"  ({ours / inplace:.2f}x in-place)   target <= 1.5x")
+    print(
+        f"  kb format_bibtex              {ours:7.3f} s  = {ours / theirs:.2f}x write_string"
+        f"  ({ours / inplace:.2f}x in-place)   target <= 1.5x"
+    )
     if total:
-        print(f"  kb export from SQLite         {total[0]:7.3f} s  = {total[0] / theirs:.2f}x write_string"
-              f"  (read papers + authors, then format)")
+        print(
+            f"  kb export from SQLite         {total[0]:7.3f} s  = {total[0] / theirs:.2f}x write_string"
+            f"  (read papers + authors, then format)"
+        )
 
 
 def main() -> None:
@@ -196,8 +332,11 @@ def main() -> None:
 
         compare(f"library from {source}", records, args.runs, from_db)
         engine.dispose()
-    compare("hostile generated library (accents, specials, CJK, braces)",
-            synthetic_records(args.entries, args.seed), args.runs)
+    compare(
+        "hostile generated library (accents, specials, CJK, braces)",
+        synthetic_records(args.entries, args.seed),
+        args.runs,
+    )
 
 
 if __name__ == "__main__":

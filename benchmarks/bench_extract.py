@@ -65,8 +65,10 @@ def main() -> int:
     result = {"posts": len(items), "mean_bytes": round(size)}
     for name, ms in runs.items():
         mean, med = statistics.mean(ms), statistics.median(ms)
-        print(f"{name:22} mean {mean:7.2f} ms  median {med:7.2f} ms  p95 {sorted(ms)[int(0.95 * len(ms))]:7.2f} ms"
-              f"  ×{mean / base:5.1f} the parse")
+        print(
+            f"{name:22} mean {mean:7.2f} ms  median {med:7.2f} ms  p95 {sorted(ms)[int(0.95 * len(ms))]:7.2f} ms"
+            f"  ×{mean / base:5.1f} the parse"
+        )
         result[name] = {"mean_ms": round(mean, 2), "median_ms": round(med, 2), "ratio_to_parse": round(mean / base, 1)}
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

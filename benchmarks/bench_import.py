@@ -90,18 +90,26 @@ def main() -> None:
             alone.append(time.perf_counter() - t0)
         failed = first.count("failed")
         n = len(paths)
-        print(f"posts                 {n} ({args.posts} generated + {n - args.posts} real; "
-              f"{sum(len(t) for t in texts) / n / 1024:.1f} KiB avg), {failed} failed")
+        print(
+            f"posts                 {n} ({args.posts} generated + {n - args.posts} real; "
+            f"{sum(len(t) for t in texts) / n / 1024:.1f} KiB avg), {failed} failed"
+        )
         print(f"bare markdown-it      {bare:.3f} s  ({n / bare:.0f} posts/s)")
         print(f"first import          {first_s:.3f} s  ({n / first_s:.0f} posts/s)   target >= 100 posts/s")
         print(f"ratio to bare parse   {first_s / bare:.1f}x   target <= 4x")
         print(f"unchanged re-import   {again_s:.3f} s  = {100 * again_s / first_s:.1f} % of first   target <= 5 %")
-        print(f"one post changed      {1000 * statistics.median(folder):.0f} ms re-importing all {n} "
-              f"(median of {args.repeat}), {1000 * statistics.median(alone):.0f} ms that post alone   target <= 50 ms")
-        print(f"talks {first.totals().talks}, people {first.totals().people}, papers {first.totals().papers}; "
-              f"re-import unchanged {again.count('unchanged')}")
-        print(f"peak RSS              {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB "
-              f"(this process; extraction workers are forks of it)   target <= 300 MiB")
+        print(
+            f"one post changed      {1000 * statistics.median(folder):.0f} ms re-importing all {n} "
+            f"(median of {args.repeat}), {1000 * statistics.median(alone):.0f} ms that post alone   target <= 50 ms"
+        )
+        print(
+            f"talks {first.totals().talks}, people {first.totals().people}, papers {first.totals().papers}; "
+            f"re-import unchanged {again.count('unchanged')}"
+        )
+        print(
+            f"peak RSS              {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB "
+            f"(this process; extraction workers are forks of it)   target <= 300 MiB"
+        )
 
 
 if __name__ == "__main__":

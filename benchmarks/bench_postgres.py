@@ -45,32 +45,51 @@ print(json.dumps({"new": s.count("new"), "unchanged": s.count("unchanged"), "fai
 
 
 def _import_concurrently(url: str, files: list[Path], importers: int, cwd: Path) -> dict:
-    slices = [files[i::importers] + files[(i + 1) % importers::importers][:5] for i in range(importers)]
+    slices = [files[i::importers] + files[(i + 1) % importers :: importers][:5] for i in range(importers)]
     t0 = time.perf_counter()
-    procs = [subprocess.Popen([sys.executable, "-c", WORKER, url, "1", *map(str, s)], cwd=cwd, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for s in slices]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, url, "1", *map(str, s)],
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for s in slices
+    ]
     outs = [p.communicate() for p in procs]
     wall = time.perf_counter() - t0
-    rows = [json.loads(o.strip().splitlines()[-1]) if p.returncode == 0 else {"error": e[-400:]}
-            for p, (o, e) in zip(procs, outs)]
-    return {"importers": importers, "seconds": round(wall, 1), "posts_per_s": round(len(files) / wall, 1),
-            "new": sum(r.get("new", 0) for r in rows), "failed": sum(r.get("failed", 0) for r in rows),
-            "retries": sum(r.get("retries", 0) for r in rows), "errors": [r for r in rows if "error" in r or r.get("errors")]}
+    rows = [
+        json.loads(o.strip().splitlines()[-1]) if p.returncode == 0 else {"error": e[-400:]}
+        for p, (o, e) in zip(procs, outs, strict=False)
+    ]
+    return {
+        "importers": importers,
+        "seconds": round(wall, 1),
+        "posts_per_s": round(len(files) / wall, 1),
+        "new": sum(r.get("new", 0) for r in rows),
+        "failed": sum(r.get("failed", 0) for r in rows),
+        "retries": sum(r.get("retries", 0) for r in rows),
+        "errors": [r for r in rows if "error" in r or r.get("errors")],
+    }
 
 
 def _duplicates(url: str) -> dict:
     import psycopg
 
     with psycopg.connect(url) as c:
-        return {"people": c.execute("SELECT count(*) - count(DISTINCT key) FROM person").fetchone()[0],
-                "paper_keys": c.execute("SELECT count(*) - count(DISTINCT key) FROM paperkey").fetchone()[0],
-                "posts": c.execute("SELECT count(*) FROM post").fetchone()[0]}
+        return {
+            "people": c.execute("SELECT count(*) - count(DISTINCT key) FROM person").fetchone()[0],
+            "paper_keys": c.execute("SELECT count(*) - count(DISTINCT key) FROM paperkey").fetchone()[0],
+            "posts": c.execute("SELECT count(*) FROM post").fetchone()[0],
+        }
 
 
 def _one_importer(db: str, files: list[Path], cwd: Path) -> float:
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", WORKER, db, "0", *map(str, files)], cwd=cwd, capture_output=True,
-                          text=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", WORKER, db, "0", *map(str, files)], cwd=cwd, capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     return round(len(files) / (time.perf_counter() - t0), 1)
 
@@ -120,8 +139,10 @@ def _synth(db: str) -> float:
         with engine.begin() as conn:
             for t in SQLModel.metadata.sorted_tables:
                 if "id" in t.c and t.c.id.primary_key:
-                    conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('\"{t.name}\"', 'id'), "
-                                         f"coalesce((SELECT max(id) FROM \"{t.name}\"), 0) + 1, false)")
+                    conn.exec_driver_sql(
+                        f"SELECT setval(pg_get_serial_sequence('\"{t.name}\"', 'id'), "
+                        f'coalesce((SELECT max(id) FROM "{t.name}"), 0) + 1, false)'
+                    )
         from kb.db import session_scope
         from kb.search import refresh
 
@@ -143,10 +164,10 @@ def main() -> None:
     ap.add_argument("--skip-search", action="store_true")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
+    import signal
+
     from benchmarks.gen_corpus import generate
     from tests.pg_server import PgServer
-
-    import signal
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # `timeout` / kill: still stop the server below
     server = PgServer(url=args.url) if args.url else PgServer.start()
@@ -165,8 +186,14 @@ def main() -> None:
             print("concurrent import:", out["concurrent"], out["duplicates"], flush=True)
             out["one_importer_pg_posts_per_s"] = _one_importer(server.create_database("kb_bench_one"), files, tmp)
             out["one_importer_sqlite_posts_per_s"] = _one_importer(str(tmp / "one.sqlite"), files, tmp)
-            print("one importer: PostgreSQL", out["one_importer_pg_posts_per_s"], "posts/s, SQLite",
-                  out["one_importer_sqlite_posts_per_s"], "posts/s", flush=True)
+            print(
+                "one importer: PostgreSQL",
+                out["one_importer_pg_posts_per_s"],
+                "posts/s, SQLite",
+                out["one_importer_sqlite_posts_per_s"],
+                "posts/s",
+                flush=True,
+            )
             if args.verify:
                 import psycopg
 
@@ -179,8 +206,10 @@ def main() -> None:
             if not args.skip_search:
                 print("loading the 100k-paper KB into SQLite and PostgreSQL …", flush=True)
                 pg = server.create_database("kb_bench_search")
-                out["search"] = {"sqlite": {"load_s": _synth(str(tmp / "synth.sqlite"))},
-                                 "postgresql": {"load_s": _synth(pg)}}
+                out["search"] = {
+                    "sqlite": {"load_s": _synth(str(tmp / "synth.sqlite"))},
+                    "postgresql": {"load_s": _synth(pg)},
+                }
                 out["search"]["sqlite"] |= _search_latency(str(tmp / "synth.sqlite"), args.repeat)
                 out["search"]["postgresql"] |= _search_latency(pg, args.repeat)
                 print("search, 100k papers:", out["search"], flush=True)

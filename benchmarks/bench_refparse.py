@@ -29,10 +29,19 @@ from kb.ingest.refparse.train import SPLIT_FILE, load_jsonl, load_scorer  # noqa
 # not place) has no AnyStyle counterpart and is left out; journal fields are
 # the journal's normalised short name, kept because that is what it outputs.
 REFEXTRACT_MAP = {
-    "linemarker": "citation-number", "author": "author", "title": "title", "year": "date",
-    "journal_title": "journal", "journal_volume": "volume", "journal_page": "pages",
-    "doi": "doi", "url": "url", "publisher": "publisher", "isbn": "isbn",
-    "reportnumber": "note", "collaboration": "author",
+    "linemarker": "citation-number",
+    "author": "author",
+    "title": "title",
+    "year": "date",
+    "journal_title": "journal",
+    "journal_volume": "volume",
+    "journal_page": "pages",
+    "doi": "doi",
+    "url": "url",
+    "publisher": "publisher",
+    "isbn": "isbn",
+    "reportnumber": "note",
+    "collaboration": "author",
 }
 COMMON = ("author", "title", "date")  # what both systems always attempt
 
@@ -83,8 +92,10 @@ def restricted(pairs: dict, keep: tuple[str, ...]) -> dict:
 
 def table(name: str, results: dict[str, dict]) -> None:
     systems = list(results)
-    labels = sorted({lab for r in results.values() for lab in r["per_label"]},
-                    key=lambda lab: -max(r["per_label"].get(lab, {}).get("gold", 0) for r in results.values()))
+    labels = sorted(
+        {lab for r in results.values() for lab in r["per_label"]},
+        key=lambda lab: -max(r["per_label"].get(lab, {}).get("gold", 0) for r in results.values()),
+    )
     print(f"\n## {name}")
     print(f"{'label':<18}{'gold':>6}" + "".join(f"{s + ' F1':>16}" for s in systems))
     for lab in labels:
@@ -92,8 +103,10 @@ def table(name: str, results: dict[str, dict]) -> None:
         cells = "".join(f"{r['per_label'].get(lab, {}).get('f1', 0.0):>16.4f}" for r in results.values())
         print(f"{lab:<18}{gold:>6}{cells}")
     print(f"{'micro-F1':<24}" + "".join(f"{r['micro']['f1']:>16.4f}" for r in results.values()))
-    print(f"{'refs all correct':<24}" + "".join(
-        f"{r['references_all_fields_correct'] / r['references']:>16.4f}" for r in results.values()))
+    print(
+        f"{'refs all correct':<24}"
+        + "".join(f"{r['references_all_fields_correct'] / r['references']:>16.4f}" for r in results.values())
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -117,26 +130,39 @@ def main(argv: list[str] | None = None) -> int:
     ours, ours_rate = run_ours(texts)
     theirs, theirs_rate, note = (None, 0.0, "skipped") if a.no_refextract else run_refextract(texts)
 
-    out: dict = {"refs": {k: len(v) for k, v in sets.items()}, "model_load_s": load_s,
-                 "model_bytes": refmodel.MODEL_PATH.stat().st_size,
-                 "ours_refs_per_s": ours_rate, "refextract_refs_per_s": theirs_rate, "refextract_note": note}
+    out: dict = {
+        "refs": {k: len(v) for k, v in sets.items()},
+        "model_load_s": load_s,
+        "model_bytes": refmodel.MODEL_PATH.stat().st_size,
+        "ours_refs_per_s": ours_rate,
+        "refextract_refs_per_s": theirs_rate,
+        "refextract_note": note,
+    }
     for name, recs in sets.items():
         gold = {rid: [tuple(f) for f in r["fields"]] for rid, r in recs.items()}
         results = {"kb.refparse": scorer.score(gold, {rid: ours[rid] for rid in recs})}
         if theirs is not None:
             results["refextract"] = scorer.score(gold, {rid: theirs[rid] for rid in recs})
         table(f"{name} ({len(recs)} held-out references)", results)
-        common = {s: scorer.score(restricted(gold, COMMON), restricted({rid: p[rid] for rid in recs}, COMMON))
-                  for s, p in (("kb.refparse", ours), ("refextract", theirs)) if p is not None}
-        print("micro-F1 on author/title/date only: " +
-              "  ".join(f"{s} {r['micro']['f1']:.4f}" for s, r in common.items()))
-        out[name] = {s: {"micro_f1": r["micro"]["f1"], "per_label": {k: v["f1"] for k, v in r["per_label"].items()}}
-                     for s, r in results.items()}
+        common = {
+            s: scorer.score(restricted(gold, COMMON), restricted({rid: p[rid] for rid in recs}, COMMON))
+            for s, p in (("kb.refparse", ours), ("refextract", theirs))
+            if p is not None
+        }
+        print(
+            "micro-F1 on author/title/date only: " + "  ".join(f"{s} {r['micro']['f1']:.4f}" for s, r in common.items())
+        )
+        out[name] = {
+            s: {"micro_f1": r["micro"]["f1"], "per_label": {k: v["f1"] for k, v in r["per_label"].items()}}
+            for s, r in results.items()
+        }
         out[name + "_author_title_date"] = {s: r["micro"]["f1"] for s, r in common.items()}
     print(f"\nmodel: {out['model_bytes'] / 1e6:.2f} MB, load (open + weight tables) {load_s * 1000:.0f} ms")
-    print(f"speed, one core: kb.refparse {ours_rate:,.0f} refs/s"
-          + (f"; refextract {theirs_rate:,.0f} refs/s" if theirs is not None else "")
-          + (f" ({note})" if note else ""))
+    print(
+        f"speed, one core: kb.refparse {ours_rate:,.0f} refs/s"
+        + (f"; refextract {theirs_rate:,.0f} refs/s" if theirs is not None else "")
+        + (f" ({note})" if note else "")
+    )
     if a.json:
         a.json.parent.mkdir(parents=True, exist_ok=True)
         a.json.write_text(json.dumps(out, indent=2), encoding="utf-8")

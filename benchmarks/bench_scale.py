@@ -70,8 +70,13 @@ def phase(name: str, db: Path, posts: int, build: str, seed: int) -> dict:
         first = time.perf_counter() - t0
         t1 = time.perf_counter()
         again = import_paths(engine, files)
-        out |= {"posts": len(files), "failed": summary.count("failed"), "posts_per_s": round(len(files) / first, 1),
-                "unchanged_reimport_s": round(time.perf_counter() - t1, 2), "unchanged": again.count("unchanged")}
+        out |= {
+            "posts": len(files),
+            "failed": summary.count("failed"),
+            "posts_per_s": round(len(files) / first, 1),
+            "unchanged_reimport_s": round(time.perf_counter() - t1, 2),
+            "unchanged": again.count("unchanged"),
+        }
         out["seconds"] = round(first, 2)
     elif name == "search":
         import random
@@ -99,8 +104,12 @@ def phase(name: str, db: Path, posts: int, build: str, seed: int) -> dict:
         first = run(engine, "bibtex", Selection(), output=target)
         t1 = time.perf_counter()
         run(engine, "bibtex", Selection(), output=target)
-        out |= {"papers": first.papers, "first_s": round(t1 - t0, 2), "again_s": round(time.perf_counter() - t1, 2),
-                "bytes": target.stat().st_size}
+        out |= {
+            "papers": first.papers,
+            "first_s": round(t1 - t0, 2),
+            "again_s": round(time.perf_counter() - t1, 2),
+            "bytes": target.stat().st_size,
+        }
     elif name == "dump":
         from kb.maintenance import write_dump
 
@@ -137,8 +146,20 @@ def tui_start(db: Path) -> dict:
 def _child(name: str, args: argparse.Namespace) -> dict:
     if name == "tui":
         return tui_start(args.db)
-    cmd = [sys.executable, __file__, "--phase", name, "--db", str(args.db), "--posts", str(args.posts),
-           "--build", args.build, "--seed", str(args.seed)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--phase",
+        name,
+        "--db",
+        str(args.db),
+        "--posts",
+        str(args.posts),
+        "--build",
+        args.build,
+        "--seed",
+        str(args.seed),
+    ]
     if name == "build":
         cmd[cmd.index("--posts") + 1] = str(args.build_posts)
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
@@ -173,13 +194,17 @@ def main() -> None:
             rows.append(row)
             over = " OVER BUDGET" if row.get("peak_mib", 0) > BUDGET_MIB else ""
             extra = {k: v for k, v in row.items() if k not in ("phase", "seconds", "peak_mib")}
-            print(f"{name:7} {row.get('seconds', '-'):>8} s  peak {row.get('peak_mib', '-'):>6} MiB{over}  {extra}",
-                  flush=True)
+            print(
+                f"{name:7} {row.get('seconds', '-'):>8} s  peak {row.get('peak_mib', '-'):>6} MiB{over}  {extra}",
+                flush=True,
+            )
         import sqlite3
 
         con = sqlite3.connect(args.db)
-        sizes = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                 for t in ("post", "talk", "paper", "person", "citation")}
+        sizes = {
+            t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("post", "talk", "paper", "person", "citation")
+        }
         con.close()
         print(f"KB: {sizes}, {args.db.stat().st_size / 2**20:.0f} MiB")
     if args.json:

@@ -45,8 +45,15 @@ MIX = {
     "common": ["learning", "networks", "segmentation", "for"],
     "prefix": ["zo", "contr", "transf", "segm", "le", "vedal"],
     "typo": ["tranformers", "segmentaton", "Vedaldy", "Scholkpof", "atention", "reconstruciton"],
-    "filtered": ["year:2019 conf:ICCV", "author:vedaldi", "speaker:zoph year:2018..2020", "type:paper attention",
-                 "learning year:2019", "conf:NeurIPS diffusion", "type:talk segmentation year:2015..2020"],
+    "filtered": [
+        "year:2019 conf:ICCV",
+        "author:vedaldi",
+        "speaker:zoph year:2018..2020",
+        "type:paper attention",
+        "learning year:2019",
+        "conf:NeurIPS diffusion",
+        "type:talk segmentation year:2015..2020",
+    ],
 }
 
 
@@ -57,8 +64,10 @@ def pct(values: list[float], p: float) -> float:
 
 def rare_words(db: Path, n: int = 4) -> list[str]:
     con = sqlite3.connect(db)
-    rows = con.execute("SELECT term FROM search_vocab WHERE doc BETWEEN 2 AND 10 AND length(term) >= 6"
-                       " AND term GLOB '[a-z]*' AND term NOT GLOB '*[0-9]*' ORDER BY term").fetchall()
+    rows = con.execute(
+        "SELECT term FROM search_vocab WHERE doc BETWEEN 2 AND 10 AND length(term) >= 6"
+        " AND term GLOB '[a-z]*' AND term NOT GLOB '*[0-9]*' ORDER BY term"
+    ).fetchall()
     con.close()
     return [r[0] for r in random.Random(1).sample(rows, min(n, len(rows)))]
 
@@ -75,7 +84,7 @@ def time_queries(engine, db: Path, mix: dict[str, list[str]], repeat: int) -> di
     con = sqlite3.connect(db)
     raw_sql = "SELECT rowid FROM search_fts WHERE search_fts MATCH ? ORDER BY rank LIMIT 20"
     with session_scope(engine) as session:
-        for cat, q in work[: len(mix)]:  # warm caches and statement cache once
+        for _cat, q in work[: len(mix)]:  # warm caches and statement cache once
             search(session, q)
         for cat, q in work:
             t0 = time.perf_counter()
@@ -88,8 +97,16 @@ def time_queries(engine, db: Path, mix: dict[str, list[str]], repeat: int) -> di
     con.close()
     ours["all"] = [x for c in mix for x in ours[c]]
     raw["all"] = [x for c in mix for x in raw[c]]
-    return {c: {"n": len(ours[c]), "ours_p50": pct(ours[c], 50), "ours_p95": pct(ours[c], 95),
-                "raw_p50": pct(raw[c], 50), "raw_p95": pct(raw[c], 95)} for c in ours}
+    return {
+        c: {
+            "n": len(ours[c]),
+            "ours_p50": pct(ours[c], 50),
+            "ours_p95": pct(ours[c], 95),
+            "raw_p50": pct(raw[c], 50),
+            "raw_p95": pct(raw[c], 95),
+        }
+        for c in ours
+    }
 
 
 def python_peak_kib(engine) -> float:
@@ -129,8 +146,12 @@ def import_cost(tmp: Path, scale: float, posts: int) -> dict[str, float]:
             import_paths(e2, paths)
 
     timed("posts_rebuild", bulk_then_rebuild)
-    n = dict(papers=int(100_000 * scale), talks=int(20_000 * scale), people=int(50_000 * scale),
-             posts=max(10, int(500 * scale)))
+    n = dict(
+        papers=int(100_000 * scale),
+        talks=int(20_000 * scale),
+        people=int(50_000 * scale),
+        posts=max(10, int(500 * scale)),
+    )
     e3 = open_db(tmp / "synth-triggers.sqlite")
     timed("synth_triggers", lambda: build(e3, **n, index="triggers"))
     e4 = open_db(tmp / "synth-rebuild.sqlite")
@@ -140,6 +161,7 @@ def import_cost(tmp: Path, scale: float, posts: int) -> dict[str, float]:
     timed("one_post_into_synth_triggers", lambda: import_paths(e4, one))
     with session_scope(e4, write=True) as s:
         from kb.search import reindex
+
         timed("rebuild_synth_index", lambda: reindex(s))
     for e in (e1, e2, e3, e4):
         e.dispose()
@@ -158,8 +180,13 @@ def main() -> None:
         tmp = Path(tmpdir)
         db = tmp / "synth.sqlite"
         engine = open_db(db)
-        counts = build(engine, papers=int(100_000 * args.scale), talks=int(20_000 * args.scale),
-                       people=int(50_000 * args.scale), posts=max(10, int(500 * args.scale)))
+        counts = build(
+            engine,
+            papers=int(100_000 * args.scale),
+            talks=int(20_000 * args.scale),
+            people=int(50_000 * args.scale),
+            posts=max(10, int(500 * args.scale)),
+        )
         with session_scope(engine) as s:
             size = index_size(s)
             docs = s.connection().exec_driver_sql("SELECT count(*) FROM search_doc").scalar()
@@ -168,19 +195,35 @@ def main() -> None:
         py_peak = python_peak_kib(engine)
         rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         db_mib = db.stat().st_size / 2**20
-        print(f"KB: {counts.papers} papers, {counts.talks} talks, {counts.people} people, {counts.posts} posts;"
-              f" {docs} search documents; built and indexed in {counts.seconds:.1f} s")
-        print(f"index size {size / 2**20:.1f} MiB (search_* tables, dbstat) of a {db_mib:.1f} MiB database file;"
-              f" peak RSS {rss_mib:.0f} MiB; Python peak per query {py_peak:.0f} KiB")
-        print(f"\n{'queries':<10}{'n':>5}{'ours p50':>10}{'ours p95':>10}{'raw p50':>10}{'raw p95':>10}{'p95 ratio':>11}")
+        print(
+            f"KB: {counts.papers} papers, {counts.talks} talks, {counts.people} people, {counts.posts} posts;"
+            f" {docs} search documents; built and indexed in {counts.seconds:.1f} s"
+        )
+        print(
+            f"index size {size / 2**20:.1f} MiB (search_* tables, dbstat) of a {db_mib:.1f} MiB database file;"
+            f" peak RSS {rss_mib:.0f} MiB; Python peak per query {py_peak:.0f} KiB"
+        )
+        print(
+            f"\n{'queries':<10}{'n':>5}{'ours p50':>10}{'ours p95':>10}{'raw p50':>10}{'raw p95':>10}{'p95 ratio':>11}"
+        )
         for cat, r in results.items():
             ratio = r["ours_p95"] / r["raw_p95"] if r["raw_p95"] else float("inf")
-            print(f"{cat:<10}{r['n']:>5}{r['ours_p50']:>9.2f}m{r['ours_p95']:>9.2f}m{r['raw_p50']:>9.2f}m"
-                  f"{r['raw_p95']:>9.2f}m{ratio:>10.1f}x")
+            print(
+                f"{cat:<10}{r['n']:>5}{r['ours_p50']:>9.2f}m{r['ours_p95']:>9.2f}m{r['raw_p50']:>9.2f}m"
+                f"{r['raw_p95']:>9.2f}m{ratio:>10.1f}x"
+            )
         print("(ms; goals: p95 <= 20 ms and <= 2x raw FTS5)")
         print("mix:", json.dumps(mix, ensure_ascii=False))
-        report = {"counts": vars(counts), "docs": docs, "index_bytes": size, "db_bytes": db.stat().st_size,
-                  "peak_rss_mib": rss_mib, "python_peak_kib": py_peak, "latency_ms": results, "mix": mix}
+        report = {
+            "counts": vars(counts),
+            "docs": docs,
+            "index_bytes": size,
+            "db_bytes": db.stat().st_size,
+            "peak_rss_mib": rss_mib,
+            "python_peak_kib": py_peak,
+            "latency_ms": results,
+            "mix": mix,
+        }
         engine.dispose()
         if args.import_cost:
             cost = import_cost(tmp, args.scale, args.posts)

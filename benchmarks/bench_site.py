@@ -35,9 +35,14 @@ def build_once(db: Path, out: Path, layout: str) -> dict:
     seconds = time.perf_counter() - t0
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     index = (out / "search-index.js").stat().st_size
-    return {"seconds": round(seconds, 2), "pages": report.pages, "written": len(report.written),
-            "mib": round(size / 2 ** 20, 1), "index_mib": round(index / 2 ** 20, 1),
-            "peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+    return {
+        "seconds": round(seconds, 2),
+        "pages": report.pages,
+        "written": len(report.written),
+        "mib": round(size / 2**20, 1),
+        "index_mib": round(index / 2**20, 1),
+        "peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
 
 
 def main() -> None:
@@ -47,8 +52,12 @@ def main() -> None:
     ap.add_argument("--talks", type=int, default=20_000)
     ap.add_argument("--people", type=int, default=50_000)
     ap.add_argument("--posts", type=int, default=500)
-    ap.add_argument("--layout", choices=["none", "python", "graphviz"], default="none",
-                    help="pictures on the pages (default none: the page build alone)")
+    ap.add_argument(
+        "--layout",
+        choices=["none", "python", "graphviz"],
+        default="none",
+        help="pictures on the pages (default none: the page build alone)",
+    )
     ap.add_argument("--out", type=Path, help="the site folder (default: a temporary one)")
     ap.add_argument("--once", action="store_true", help="only the first build, not the unchanged rebuild")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -67,9 +76,14 @@ def main() -> None:
         counts = build(open_db(db), papers=args.papers, talks=args.talks, people=args.people, posts=args.posts)
         print(f"synthetic KB: {counts} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     out = args.out or tmp / "site"
-    for label in ("first build", "again, unchanged")[:1 if args.once else 2]:
-        done = subprocess.run([sys.executable, __file__, "--child", "--db", str(db), "--out", str(out), "--layout",
-                               args.layout], capture_output=True, text=True, cwd=REPO, check=True)
+    for label in ("first build", "again, unchanged")[: 1 if args.once else 2]:
+        done = subprocess.run(
+            [sys.executable, __file__, "--child", "--db", str(db), "--out", str(out), "--layout", args.layout],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            check=True,
+        )
         print(label, done.stdout.strip())
 
 

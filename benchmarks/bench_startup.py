@@ -44,8 +44,9 @@ def commands(db: Path) -> list[tuple[str, list[str]]]:
 
 
 def _env() -> dict[str, str]:
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
-               COLUMNS="120", NO_COLOR="1")
+    env = dict(
+        os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""), COLUMNS="120", NO_COLOR="1"
+    )
     env.pop("KB_DB", None)
     return env
 
@@ -66,13 +67,14 @@ def run_once(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
 
 def import_profile(argv: list[str], env: dict[str, str], top: int = 8) -> dict:
     """``python -X importtime``: total import µs, the top-level imports and the costliest modules by self time."""
-    proc = subprocess.run([argv[0], "-X", "importtime", *argv[1:]], check=True, cwd=ROOT, env=env, capture_output=True,
-                          text=True)
+    proc = subprocess.run(
+        [argv[0], "-X", "importtime", *argv[1:]], check=True, cwd=ROOT, env=env, capture_output=True, text=True
+    )
     rows = []  # (self µs, cumulative µs, depth, module)
     for line in proc.stderr.splitlines():
         if not line.startswith("import time:") or "self [us]" in line:
             continue
-        self_us, cum_us, name = line[len("import time:"):].split("|")
+        self_us, cum_us, name = line[len("import time:") :].split("|")
         depth = (len(name) - len(name.lstrip())) // 2
         rows.append((int(self_us), int(cum_us), depth, name.strip()))
     top_level = sorted((r for r in rows if r[2] == 0), key=lambda r: -r[1])
@@ -81,8 +83,10 @@ def import_profile(argv: list[str], env: dict[str, str], top: int = 8) -> dict:
         "modules": len(rows),
         "top_level_ms": [(r[3], round(r[1] / 1000, 1)) for r in top_level[:top]],
         "self_ms": [(r[3], round(r[0] / 1000, 1)) for r in sorted(rows, key=lambda r: -r[0])[:top]],
-        "heavy": sorted({r[3].split(".")[0] for r in rows} & {"sqlalchemy", "sqlmodel", "textual", "rapidfuzz",
-                                                               "pycrfsuite", "alembic", "pydantic", "rich"}),
+        "heavy": sorted(
+            {r[3].split(".")[0] for r in rows}
+            & {"sqlalchemy", "sqlmodel", "textual", "rapidfuzz", "pycrfsuite", "alembic", "pydantic", "rich"}
+        ),
     }
 
 
@@ -112,24 +116,38 @@ def main() -> None:
             times[name].append(seconds)
             peaks[name] = max(peaks[name], rss)
     base = statistics.median(times[BASELINE[0]])
-    result = {"runs": args.runs, "db": str(args.db), "baseline_s": round(base, 4),
-              "load_average": os.getloadavg(), "commands": []}
-    print(f"baseline {BASELINE[0]}: {base * 1000:.1f} ms (median of {args.runs}); load average "
-          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    result = {
+        "runs": args.runs,
+        "db": str(args.db),
+        "baseline_s": round(base, 4),
+        "load_average": os.getloadavg(),
+        "commands": [],
+    }
+    print(
+        f"baseline {BASELINE[0]}: {base * 1000:.1f} ms (median of {args.runs}); load average "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
     print(f"{'command':<28} {'median':>9} {'ratio':>7} {'peak RSS':>9}   target <= 0.3 s, <= 4x, <= 300 MiB")
     for name, argv in cmds[1:]:
         med = statistics.median(times[name])
-        row = {"command": name, "median_s": round(med, 4), "ratio": round(med / base, 2),
-               "min_s": round(min(times[name]), 4), "peak_mib": round(peaks[name], 1),
-               "importtime": import_profile(argv, env)}
+        row = {
+            "command": name,
+            "median_s": round(med, 4),
+            "ratio": round(med / base, 2),
+            "min_s": round(min(times[name]), 4),
+            "peak_mib": round(peaks[name], 1),
+            "importtime": import_profile(argv, env),
+        }
         result["commands"].append(row)
         ok = med <= 0.3 and med / base <= 4 and peaks[name] <= 300
         print(f"{name:<28} {med * 1000:7.1f}ms {med / base:6.1f}x {peaks[name]:6.1f}MiB   {'ok' if ok else 'NOT MET'}")
     print("\nimports (python -X importtime, one run each):")
     for row in result["commands"]:
         imp = row["importtime"]
-        print(f"  {row['command']}: {imp['total_ms']} ms in {imp['modules']} modules; heavy: "
-              f"{', '.join(imp['heavy']) or 'none'}")
+        print(
+            f"  {row['command']}: {imp['total_ms']} ms in {imp['modules']} modules; heavy: "
+            f"{', '.join(imp['heavy']) or 'none'}"
+        )
         print("    top level: " + ", ".join(f"{m} {ms}" for m, ms in imp["top_level_ms"]))
         print("    self:      " + ", ".join(f"{m} {ms}" for m, ms in imp["self_ms"]))
     if args.json:

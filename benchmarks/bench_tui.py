@@ -33,13 +33,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-WORDS = ("deep learning neural network graph attention transformer image segmentation robust causal inference "
-         "language model generative adversarial variational bayesian sparse kernel reinforcement policy optimal "
-         "transport flow diffusion contrastive self-supervised representation visual question answering speech "
-         "translation retrieval benchmark efficient scalable federated private fair interpretable").split()
+WORDS = (
+    "deep learning neural network graph attention transformer image segmentation robust causal inference "
+    "language model generative adversarial variational bayesian sparse kernel reinforcement policy optimal "
+    "transport flow diffusion contrastive self-supervised representation visual question answering speech "
+    "translation retrieval benchmark efficient scalable federated private fair interpretable"
+).split()
 GIVEN = "Ana Bo Chen Dmitri Eva Farid Grace Hiro Ines Jamal Kai Lena Mateo Nora Omar Priya Quinn Rosa Sven Tao".split()
-FAMILY = ("Smith Garcia Wang Müller Rossi Kim Nguyen Ivanova Cohen Okafor Silva Tanaka Dubois Novak Larsen "
-          "Haddad Kowalski Moreau Singh Yilmaz").split()
+FAMILY = (
+    "Smith Garcia Wang Müller Rossi Kim Nguyen Ivanova Cohen Okafor Silva Tanaka Dubois Novak Larsen "
+    "Haddad Kowalski Moreau Singh Yilmaz"
+).split()
 VENUES = ["NeurIPS", "ICML", "ICLR", "CVPR", "ICCV", "ACL", "EMNLP", "NAACL", "AAAI", "KDD", "arXiv preprint"]
 
 
@@ -66,8 +70,20 @@ def build_kb(path: Path, papers: int = 100_000, seed: int = 7) -> Path:
     from sqlalchemy import insert
 
     from kb.db import open_db
-    from kb.models import (Authorship, Citation, Conference, Event, Link, Mention, Paper, PaperKey, Person, Post,
-                           Talk, TalkSpeaker)
+    from kb.models import (
+        Authorship,
+        Citation,
+        Conference,
+        Event,
+        Link,
+        Mention,
+        Paper,
+        PaperKey,
+        Person,
+        Post,
+        Talk,
+        TalkSpeaker,
+    )
 
     rng = random.Random(seed)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -81,42 +97,135 @@ def build_kb(path: Path, papers: int = 100_000, seed: int = 7) -> Path:
         return " ".join(rng.choice(WORDS) for _ in range(k)).capitalize()
 
     with engine.begin() as conn:
-        conn.execute(insert(Conference), [{"id": i + 1, "key": f"c{i}|{2010 + i % 15}", "name": f"CONF{i}",
-                                          "year": 2010 + i % 15, "location": rng.choice(FAMILY) + " City"}
-                                         for i in range(n_confs)])
-        conn.execute(insert(Event), [{"id": i + 1, "key": f"e{i}", "conference_id": i % n_confs + 1,
-                                      "name": f"Workshop on {title(3)}", "kind": "workshop"} for i in range(n_confs * 4)])
-        conn.execute(insert(Post), [{"id": i + 1, "path": f"posts/p{i}.md", "sha256": "0", "title": f"Notes {i}: {title(4)}",
-                                     "date": f"{2010 + i % 15}-{1 + i % 12:02d}-{1 + i % 28:02d}",
-                                     "conference_id": i % n_confs + 1, "body": f"# Notes {i}\n\n{title(60)}\n"}
-                                    for i in range(n_posts)])
+        conn.execute(
+            insert(Conference),
+            [
+                {
+                    "id": i + 1,
+                    "key": f"c{i}|{2010 + i % 15}",
+                    "name": f"CONF{i}",
+                    "year": 2010 + i % 15,
+                    "location": rng.choice(FAMILY) + " City",
+                }
+                for i in range(n_confs)
+            ],
+        )
+        conn.execute(
+            insert(Event),
+            [
+                {
+                    "id": i + 1,
+                    "key": f"e{i}",
+                    "conference_id": i % n_confs + 1,
+                    "name": f"Workshop on {title(3)}",
+                    "kind": "workshop",
+                }
+                for i in range(n_confs * 4)
+            ],
+        )
+        conn.execute(
+            insert(Post),
+            [
+                {
+                    "id": i + 1,
+                    "path": f"posts/p{i}.md",
+                    "sha256": "0",
+                    "title": f"Notes {i}: {title(4)}",
+                    "date": f"{2010 + i % 15}-{1 + i % 12:02d}-{1 + i % 28:02d}",
+                    "conference_id": i % n_confs + 1,
+                    "body": f"# Notes {i}\n\n{title(60)}\n",
+                }
+                for i in range(n_posts)
+            ],
+        )
         people = []
         for i in range(n_people):
             given, family = rng.choice(GIVEN), rng.choice(FAMILY) + (str(i) if i >= 400 else "")
-            people.append({"id": i + 1, "key": f"{given} {family}".lower() + f" {i}", "name": f"{given} {family}",
-                           "family": family, "given": given, "family_key": family.lower(),
-                           "url": f"https://example.org/~p{i}" if i % 7 == 0 else None})
+            people.append(
+                {
+                    "id": i + 1,
+                    "key": f"{given} {family}".lower() + f" {i}",
+                    "name": f"{given} {family}",
+                    "family": family,
+                    "given": given,
+                    "family_key": family.lower(),
+                    "url": f"https://example.org/~p{i}" if i % 7 == 0 else None,
+                }
+            )
         conn.execute(insert(Person), people)
-        conn.execute(insert(Paper), [{"id": i + 1, "title": title(rng.randint(4, 12)), "year": 2000 + i % 25,
-                                      "venue": rng.choice(VENUES), "type": "inproceedings",
-                                      "arxiv_id": f"{1000 + i % 9000}.{i:05d}" if i % 3 == 0 else None}
-                                     for i in range(papers)])
+        conn.execute(
+            insert(Paper),
+            [
+                {
+                    "id": i + 1,
+                    "title": title(rng.randint(4, 12)),
+                    "year": 2000 + i % 25,
+                    "venue": rng.choice(VENUES),
+                    "type": "inproceedings",
+                    "arxiv_id": f"{1000 + i % 9000}.{i:05d}" if i % 3 == 0 else None,
+                }
+                for i in range(papers)
+            ],
+        )
         conn.execute(insert(PaperKey), [{"key": f"title:p{i}", "paper_id": i + 1} for i in range(papers)])
-        conn.execute(insert(Authorship), [{"paper_id": i + 1, "position": k, "person_id": rng.randint(1, n_people)}
-                                          for i in range(papers) for k in range(1 + i % 3)])
-        conn.execute(insert(Talk), [{"id": i + 1, "post_id": i // 10 + 1, "event_id": (i // 10) % (n_confs * 4) + 1,
-                                     "key": f"t{i}", "position": i % 10, "title": title(6), "kind": "talk",
-                                     "summary": title(40)} for i in range(n_talks)])
-        conn.execute(insert(TalkSpeaker), [{"talk_id": i + 1, "person_id": rng.randint(1, n_people), "position": 0}
-                                           for i in range(n_talks)])
+        conn.execute(
+            insert(Authorship),
+            [
+                {"paper_id": i + 1, "position": k, "person_id": rng.randint(1, n_people)}
+                for i in range(papers)
+                for k in range(1 + i % 3)
+            ],
+        )
+        conn.execute(
+            insert(Talk),
+            [
+                {
+                    "id": i + 1,
+                    "post_id": i // 10 + 1,
+                    "event_id": (i // 10) % (n_confs * 4) + 1,
+                    "key": f"t{i}",
+                    "position": i % 10,
+                    "title": title(6),
+                    "kind": "talk",
+                    "summary": title(40),
+                }
+                for i in range(n_talks)
+            ],
+        )
+        conn.execute(
+            insert(TalkSpeaker),
+            [{"talk_id": i + 1, "person_id": rng.randint(1, n_people), "position": 0} for i in range(n_talks)],
+        )
         speakers = conn.execute(TalkSpeaker.__table__.select()).all()
         mentions = {((ts.talk_id - 1) // 10 + 1, ts.person_id) for ts in speakers}
         conn.execute(insert(Mention), [{"post_id": p, "person_id": q, "role": "speaker"} for p, q in mentions])
-        conn.execute(insert(Citation), [{"post_id": i // 4 // 10 + 1, "position": i, "talk_id": i // 4 + 1,
-                                         "paper_id": rng.randint(1, papers), "marker": f"[{i % 4 + 1}]"}
-                                        for i in range(n_talks * 4)])
-        conn.execute(insert(Link), [{"post_id": i // 10 + 1, "position": i, "url": f"https://example.org/slides/{i}.pdf",
-                                     "label": "slides", "kind": "slides", "talk_id": i + 1} for i in range(n_talks)])
+        conn.execute(
+            insert(Citation),
+            [
+                {
+                    "post_id": i // 4 // 10 + 1,
+                    "position": i,
+                    "talk_id": i // 4 + 1,
+                    "paper_id": rng.randint(1, papers),
+                    "marker": f"[{i % 4 + 1}]",
+                }
+                for i in range(n_talks * 4)
+            ],
+        )
+        conn.execute(
+            insert(Link),
+            [
+                {
+                    "post_id": i // 10 + 1,
+                    "position": i,
+                    "url": f"https://example.org/slides/{i}.pdf",
+                    "label": "slides",
+                    "kind": "slides",
+                    "talk_id": i + 1,
+                }
+                for i in range(n_talks)
+            ],
+        )
     engine.dispose()
     return path
 
@@ -159,8 +268,13 @@ def cold_start(mode: str, db: Path) -> tuple[float, float]:
     import os
 
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", STARTUP, mode, str(db)], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, cwd=ROOT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", STARTUP, mode, str(db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        text=True,
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     ready = float(proc.stdout.read().strip().splitlines()[-1])
     proc.stdout.close()
@@ -240,20 +354,30 @@ def main() -> None:
         empty_runs.append(cold_start("empty", db))
     kb_s, empty_s = statistics.median(t for t, _ in kb_runs), statistics.median(t for t, _ in empty_runs)
     kb_peak, empty_peak = max(m for _, m in kb_runs), max(m for _, m in empty_runs)
-    result = {"papers": args.papers, "cold_start_s": round(kb_s, 3), "empty_app_s": round(empty_s, 3),
-              "ratio": round(kb_s / empty_s, 2), "cold_start_runs": [round(t, 3) for t, _ in kb_runs],
-              "empty_runs": [round(t, 3) for t, _ in empty_runs], "peak_mib": round(kb_peak, 1),
-              "empty_peak_mib": round(empty_peak, 1)}
-    print(f"cold start to first usable frame: kb {kb_s:.3f} s, empty Textual app {empty_s:.3f} s "
-          f"(×{kb_s / empty_s:.2f})  [targets: ≤ 1 s and ≤ 5× (issue 8); ≤ 2× (issue 16)]")
+    result = {
+        "papers": args.papers,
+        "cold_start_s": round(kb_s, 3),
+        "empty_app_s": round(empty_s, 3),
+        "ratio": round(kb_s / empty_s, 2),
+        "cold_start_runs": [round(t, 3) for t, _ in kb_runs],
+        "empty_runs": [round(t, 3) for t, _ in empty_runs],
+        "peak_mib": round(kb_peak, 1),
+        "empty_peak_mib": round(empty_peak, 1),
+    }
+    print(
+        f"cold start to first usable frame: kb {kb_s:.3f} s, empty Textual app {empty_s:.3f} s "
+        f"(×{kb_s / empty_s:.2f})  [targets: ≤ 1 s and ≤ 5× (issue 8); ≤ 2× (issue 16)]"
+    )
     print(f"peak RSS: kb {kb_peak:.0f} MiB, empty app {empty_peak:.0f} MiB  [target ≤ 300 MiB]")
     if args.cold_only:
         sys.exit(0 if kb_s <= 1.0 and kb_s / empty_s <= 5 else 1)
     result.update({k: round(v, 3) for k, v in asyncio.run(_scroll(db, args.pages)).items()})
-    print(f"papers list ({result['rows']:,} rows): opened in {result['open_list_s']:.3f} s; "
-          f"page-down: {result['page_work_ms']:.1f} ms of kb work ({args.pages} pages), {result['pagedown_ms']:.0f} ms "
-          f"per key end to end vs {result['noop_key_ms']:.0f} ms for an unbound key; End+Home {result['end_home_ms']:.0f} ms; "
-          f"filter 'deep' → {result['filtered_rows']:,} rows in {result['filter_s']:.3f} s")
+    print(
+        f"papers list ({result['rows']:,} rows): opened in {result['open_list_s']:.3f} s; "
+        f"page-down: {result['page_work_ms']:.1f} ms of kb work ({args.pages} pages), {result['pagedown_ms']:.0f} ms "
+        f"per key end to end vs {result['noop_key_ms']:.0f} ms for an unbound key; End+Home {result['end_home_ms']:.0f} ms; "
+        f"filter 'deep' → {result['filtered_rows']:,} rows in {result['filter_s']:.3f} s"
+    )
     ok = kb_s <= 1.0 and kb_s / empty_s <= 5
     print("PASS" if ok else "FAIL")
     if args.json:

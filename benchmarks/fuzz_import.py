@@ -26,26 +26,129 @@ if _SEED.exists():
     SAMPLES.append(_SEED.read_text(encoding="utf-8"))
 
 FRAGMENTS = [
-    "\n", "\n\n", "# ", "## ", "### References\n", "## Bibliography\n", "**References**\n", "> ", ">> ", "- ", "* ",
-    "1. ", "  - ", "    ", "\t", "[1]", "[2-4]", "[3,4,5]", "[1-50,1-50]", "[^1]", "[^1]: ", "[He2016]", "[@key]",
-    "(Smith, 2019)", "(Devlin et al., 2019; Vaswani et al., 2017)", "Smith et al. (2018)", "(1, 2)", "[", "]", "(", ")",
-    "![img](", "](http://", "](", "<https://x.org>", "https://arxiv.org/abs/1706.03762", "doi:10.1000/xyz",
-    "https://doi.org/10.1145/3292500", "www.example.org/slides.pdf", "[slides]()", "[[a](b)](c)", "**", "__", "_",
-    "`", "```\n", "~~~\n", "```bibtex\n@article{a,\n  title={T},\n  author={Smith, A and Doe, B},\n  year={2019}\n}\n```\n",
-    "@inproceedings{", "<div>", "</div>", "<a href='x'>", "</a>", "<br>", "<table><tr><td>", "<!-- ", " -->",
-    "|", "| Title | Speaker |\n|---|---|\n", "---\n", "+++\n", "...\n", "title: x\n", "date: 2019-10-30\n",
-    "{% highlight python %}", "{% endhighlight %}", "{{< figure src=x >}}", "{{ site.url }}", "Andrea Vedaldi",
-    "A. Veladi", "Prof. ", "Dr. ", "Workshop on ", "Tutorial: ", "Keynote by ", "Invited talk: ", "Panel", "talk by ",
-    " — ", " - ", ", ", ". ", "\"", "'", "é", "√©", "Ã©", "\u200b", "\ufeff", "\r\n", "\r", "\\", "\\'e", "{\\\"o}",
-    "&amp;", "&#x41;", "$x^2$", "ICCV 2019", "NeurIPS", "2019", "1999", "pp. 1-10", "et al.", "Jr.", "van der ", "李飞飞",
+    "\n",
+    "\n\n",
+    "# ",
+    "## ",
+    "### References\n",
+    "## Bibliography\n",
+    "**References**\n",
+    "> ",
+    ">> ",
+    "- ",
+    "* ",
+    "1. ",
+    "  - ",
+    "    ",
+    "\t",
+    "[1]",
+    "[2-4]",
+    "[3,4,5]",
+    "[1-50,1-50]",
+    "[^1]",
+    "[^1]: ",
+    "[He2016]",
+    "[@key]",
+    "(Smith, 2019)",
+    "(Devlin et al., 2019; Vaswani et al., 2017)",
+    "Smith et al. (2018)",
+    "(1, 2)",
+    "[",
+    "]",
+    "(",
+    ")",
+    "![img](",
+    "](http://",
+    "](",
+    "<https://x.org>",
+    "https://arxiv.org/abs/1706.03762",
+    "doi:10.1000/xyz",
+    "https://doi.org/10.1145/3292500",
+    "www.example.org/slides.pdf",
+    "[slides]()",
+    "[[a](b)](c)",
+    "**",
+    "__",
+    "_",
+    "`",
+    "```\n",
+    "~~~\n",
+    "```bibtex\n@article{a,\n  title={T},\n  author={Smith, A and Doe, B},\n  year={2019}\n}\n```\n",
+    "@inproceedings{",
+    "<div>",
+    "</div>",
+    "<a href='x'>",
+    "</a>",
+    "<br>",
+    "<table><tr><td>",
+    "<!-- ",
+    " -->",
+    "|",
+    "| Title | Speaker |\n|---|---|\n",
+    "---\n",
+    "+++\n",
+    "...\n",
+    "title: x\n",
+    "date: 2019-10-30\n",
+    "{% highlight python %}",
+    "{% endhighlight %}",
+    "{{< figure src=x >}}",
+    "{{ site.url }}",
+    "Andrea Vedaldi",
+    "A. Veladi",
+    "Prof. ",
+    "Dr. ",
+    "Workshop on ",
+    "Tutorial: ",
+    "Keynote by ",
+    "Invited talk: ",
+    "Panel",
+    "talk by ",
+    " — ",
+    " - ",
+    ", ",
+    ". ",
+    '"',
+    "'",
+    "é",
+    "√©",
+    "Ã©",
+    "\u200b",
+    "\ufeff",
+    "\r\n",
+    "\r",
+    "\\",
+    "\\'e",
+    '{\\"o}',
+    "&amp;",
+    "&#x41;",
+    "$x^2$",
+    "ICCV 2019",
+    "NeurIPS",
+    "2019",
+    "1999",
+    "pp. 1-10",
+    "et al.",
+    "Jr.",
+    "van der ",
+    "李飞飞",
 ]
 
 fragments_text = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=12)), max_size=80).map("".join)
 
-_scalar = st.one_of(st.none(), st.booleans(), st.integers(-10, 3000), st.floats(allow_nan=True), st.text(max_size=12),
-                    st.dates().map(str))
-_yaml_value = st.recursive(_scalar, lambda inner: st.lists(inner, max_size=3) |
-                           st.dictionaries(st.text(max_size=6), inner, max_size=3), max_leaves=8)
+_scalar = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-10, 3000),
+    st.floats(allow_nan=True),
+    st.text(max_size=12),
+    st.dates().map(str),
+)
+_yaml_value = st.recursive(
+    _scalar,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=8,
+)
 _keys = st.sampled_from(["title", "date", "tags", "draft", "published", "categories", "conference", "location", "url"])
 
 
@@ -90,7 +193,7 @@ def mutated_sample(draw) -> str:
             text = text[:j]
         elif op == "replace_char" and text:
             k = min(i, len(text) - 1)
-            text = text[:k] + draw(st.characters()) + text[k + 1:]
+            text = text[:k] + draw(st.characters()) + text[k + 1 :]
     return text
 
 
@@ -116,6 +219,7 @@ def post_bytes(draw) -> bytes:
 
 # ---------------------------------------------------------------- hostile inputs
 
+
 def _seed_like(size: int) -> bytes:
     body = "\n".join(SAMPLES)
     return ("---\ntitle: big\n---\n" + (body * (size // max(len(body), 1) + 1)))[:size].encode("utf-8", "ignore")
@@ -137,17 +241,20 @@ HOSTILE: dict[str, Callable[[], bytes]] = {
     "10,000 nested brackets": lambda: ("[" * 10_000 + "x" + "]" * 10_000).encode(),
     "binary data": lambda: bytes(range(256)) * 400,
     "invalid UTF-8": lambda: b"# Notes\n\nAndrea Vedaldi \xff\xfe\xc3\x28 talked.\n" * 100,
-    "YAML alias bomb": lambda: ("---\na: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
-                                + "".join(f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n"
-                                          for p, c in zip("abcdefgh", "bcdefghi"))
-                                + "title: boom\n---\nbody\n").encode(),
+    "YAML alias bomb": lambda: (
+        "---\na: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+        + "".join(f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=False))
+        + "title: boom\n---\nbody\n"
+    ).encode(),
     "YAML 5,000 deep": lambda: ("---\nx: " + "[" * 5000 + "]" * 5000 + "\n---\nbody\n").encode(),
     "60 KB front matter": lambda: ("---\n" + "".join(f"k{i}: {'v' * 50}\n" for i in range(1200)) + "---\nb\n").encode(),
     "unclosed TOML": lambda: b'+++\ntitle = "x"\n\nNo closing line.\n',
-    "cite range bomb": lambda: ("## Talk\n\nWe saw [" + ",".join(["1-50"] * 45_000) + "] here.\n\n"
-                                "## References\n\n[1] Smith, J. \"T.\" 2019.\n").encode(),
-    "20,000 references": lambda: ("## References\n\n" + "".join(f"[{i}] Smith, J. \"Title {i}.\" 2019.\n"
-                                                               for i in range(20_000)))[:250_000].encode(),
+    "cite range bomb": lambda: (
+        "## Talk\n\nWe saw [" + ",".join(["1-50"] * 45_000) + '] here.\n\n## References\n\n[1] Smith, J. "T." 2019.\n'
+    ).encode(),
+    "20,000 references": lambda: (
+        "## References\n\n" + "".join(f'[{i}] Smith, J. "Title {i}." 2019.\n' for i in range(20_000))
+    )[:250_000].encode(),
     # Backtracking (issue 19): long runs of spaces, separators, brackets, repeated names, unclosed tags.
     "'Talk by ' + 200,000 spaces": lambda: ("Talk by " + " " * 200_000 + "x\n").encode(),
     "12,000 hyphenated names": lambda: ("-".join(["Jean"] * 12_000) + "\n").encode(),
@@ -198,8 +305,16 @@ def run_hostile(engine, tmp: Path, measure_memory: bool = True) -> list[dict]:
         peak = tracemalloc.get_traced_memory()[1] / 2**20 if measure_memory else None
         if measure_memory:
             tracemalloc.stop()
-        rows.append({"input": name, "bytes": path.stat().st_size, "status": result.status, "error": result.error,
-                     "seconds": round(seconds, 3), "peak_mib": None if peak is None else round(peak, 1)})
+        rows.append(
+            {
+                "input": name,
+                "bytes": path.stat().st_size,
+                "status": result.status,
+                "error": result.error,
+                "seconds": round(seconds, 3),
+                "peak_mib": None if peak is None else round(peak, 1),
+            }
+        )
     return rows
 
 
@@ -251,6 +366,7 @@ def check_import(engine, path: Path, data: bytes):
 
 # ---------------------------------------------------------------- the long run
 
+
 def peak_rss_mib() -> float:
     """This process's peak resident memory since it started running this program.
 
@@ -291,8 +407,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.hostile_only:
         with tempfile.TemporaryDirectory() as tmp_name:
             engine = open_db(Path(tmp_name) / "hostile.sqlite")
-            out = {"hostile": run_hostile(engine, Path(tmp_name), measure_memory=False),
-                   "max_rss_mib": peak_rss_mib()}
+            out = {"hostile": run_hostile(engine, Path(tmp_name), measure_memory=False), "max_rss_mib": peak_rss_mib()}
             engine.dispose()
         print(json.dumps(out, indent=1, ensure_ascii=False))
         return
@@ -304,15 +419,22 @@ def main(argv: list[str] | None = None) -> None:
         n = [0]
 
         @seed(args.seed)
-        @settings(max_examples=args.cases, deadline=None, database=None, derandomize=False,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=args.cases,
+            deadline=None,
+            database=None,
+            derandomize=False,
+            suppress_health_check=list(HealthCheck),
+        )
         @given(text=post_text, data=post_bytes())
         def case(text: str, data: bytes) -> None:
             n[0] += 1
             t0 = time.perf_counter()
             check_stages(text)
             # Twenty paths, so posts replace each other and garbage collection runs all the time.
-            result = check_import(engine, tmp / f"post-{n[0] % 20:02d}.md", data if n[0] % 2 else text.encode("utf-8", "surrogatepass"))
+            result = check_import(
+                engine, tmp / f"post-{n[0] % 20:02d}.md", data if n[0] % 2 else text.encode("utf-8", "surrogatepass")
+            )
             statuses[result.status] += 1
             dt = time.perf_counter() - t0
             slowest.append((dt, text[:60]))
@@ -325,8 +447,13 @@ def main(argv: list[str] | None = None) -> None:
         case()
         elapsed = time.perf_counter() - t0
         report = check(engine, root=tmp, files=False)
-        out = {"cases": n[0], "seconds": round(elapsed, 1), "statuses": dict(statuses),
-               "slowest_case_s": [round(s, 3) for s, _ in slowest], "db_check_ok": report.ok}
+        out = {
+            "cases": n[0],
+            "seconds": round(elapsed, 1),
+            "statuses": dict(statuses),
+            "slowest_case_s": [round(s, 3) for s, _ in slowest],
+            "db_check_ok": report.ok,
+        }
         if not report.ok:
             out["db_check"] = report.to_json()
         if not args.no_hostile:

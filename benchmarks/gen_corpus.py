@@ -14,30 +14,67 @@ import argparse
 import random
 from pathlib import Path
 
-CONFS = [("NeurIPS", "Vancouver"), ("ICML", "Long Beach"), ("ICLR", "New Orleans"), ("CVPR", "Seattle"),
-         ("ICCV", "Seoul"), ("ECCV", "Glasgow"), ("ACL", "Florence"), ("EMNLP", "Hong Kong"), ("NAACL", "Minneapolis"),
-         ("KDD", "Anchorage"), ("SIGMOD", "Amsterdam"), ("VLDB", "Los Angeles"), ("AAAI", "Honolulu"), ("CHI", "Glasgow")]
-GIVEN = ("Ada Alan Amir Ana Andrea Anh Arjun Barbara Bo Carlos Chen Daniela Dmitry Elena Emma Fatima Felix Gao Hana "
-         "Hiro Igor Ines Jia Jonas Kai Karen Lars Lea Li Lucia Maria Mei Mohamed Nadia Nikhil Olga Omar Pablo Priya "
-         "Quentin Rosa Ruiqi Sara Sven Tomas Uma Victor Wei Xin Yara Yuki Zoe").split()
-FAMILY = ("Abbott Bauer Castro Dubois Eriksen Fischer Garcia Hoffmann Ivanova Jensen Kowalski Laurent Moreau Novak "
-          "Okafor Petrov Quinn Rossi Schmidt Tanaka Ueda Vargas Wagner Xu Yamamoto Zhang Liang Kumar Nguyen Park "
-          "Silva Costa Meyer Weber Klein Wolf Braun Zimmermann Hartmann Lange Krause Lehmann Kaiser Fuchs Vogel").split()
-ADJ = ("Scalable Robust Efficient Deep Sparse Causal Contrastive Generative Probabilistic Hierarchical Adaptive "
-       "Differentiable Federated Interpretable Structured Neural Latent Implicit Equivariant Compositional").split()
-NOUN = ("Representations Transformers Networks Models Priors Embeddings Policies Graphs Kernels Flows Retrieval "
-        "Attention Segmentation Detection Translation Parsing Indexes Queries Optimizers Features").split()
-TAIL = ("for Image Recognition", "for Language Understanding", "at Scale", "without Labels", "via Self-Supervision",
-        "in the Wild", "for Query Processing", "with Few Examples", "under Distribution Shift", "for Robotics")
-VENUES = ("Proceedings of the IEEE Conference on Computer Vision and Pattern Recognition",
-          "Advances in Neural Information Processing Systems", "International Conference on Machine Learning",
-          "Proceedings of the Annual Meeting of the Association for Computational Linguistics",
-          "Proceedings of the VLDB Endowment", "International Conference on Learning Representations")
-FILLER = ("The main idea is that {a} can be learned end to end, which removes much of the hand tuning. "
-          "They showed results on several benchmarks and compared against strong baselines. "
-          "A question from the audience asked how this scales; the answer was that it mostly depends on memory. "
-          "I found the discussion of failure cases the most useful part, since papers rarely show them. "
-          "There was a nice connection to {b}, and the slides had a clear diagram of the pipeline. ")
+CONFS = [
+    ("NeurIPS", "Vancouver"),
+    ("ICML", "Long Beach"),
+    ("ICLR", "New Orleans"),
+    ("CVPR", "Seattle"),
+    ("ICCV", "Seoul"),
+    ("ECCV", "Glasgow"),
+    ("ACL", "Florence"),
+    ("EMNLP", "Hong Kong"),
+    ("NAACL", "Minneapolis"),
+    ("KDD", "Anchorage"),
+    ("SIGMOD", "Amsterdam"),
+    ("VLDB", "Los Angeles"),
+    ("AAAI", "Honolulu"),
+    ("CHI", "Glasgow"),
+]
+GIVEN = (
+    "Ada Alan Amir Ana Andrea Anh Arjun Barbara Bo Carlos Chen Daniela Dmitry Elena Emma Fatima Felix Gao Hana "
+    "Hiro Igor Ines Jia Jonas Kai Karen Lars Lea Li Lucia Maria Mei Mohamed Nadia Nikhil Olga Omar Pablo Priya "
+    "Quentin Rosa Ruiqi Sara Sven Tomas Uma Victor Wei Xin Yara Yuki Zoe"
+).split()
+FAMILY = (
+    "Abbott Bauer Castro Dubois Eriksen Fischer Garcia Hoffmann Ivanova Jensen Kowalski Laurent Moreau Novak "
+    "Okafor Petrov Quinn Rossi Schmidt Tanaka Ueda Vargas Wagner Xu Yamamoto Zhang Liang Kumar Nguyen Park "
+    "Silva Costa Meyer Weber Klein Wolf Braun Zimmermann Hartmann Lange Krause Lehmann Kaiser Fuchs Vogel"
+).split()
+ADJ = (
+    "Scalable Robust Efficient Deep Sparse Causal Contrastive Generative Probabilistic Hierarchical Adaptive "
+    "Differentiable Federated Interpretable Structured Neural Latent Implicit Equivariant Compositional"
+).split()
+NOUN = (
+    "Representations Transformers Networks Models Priors Embeddings Policies Graphs Kernels Flows Retrieval "
+    "Attention Segmentation Detection Translation Parsing Indexes Queries Optimizers Features"
+).split()
+TAIL = (
+    "for Image Recognition",
+    "for Language Understanding",
+    "at Scale",
+    "without Labels",
+    "via Self-Supervision",
+    "in the Wild",
+    "for Query Processing",
+    "with Few Examples",
+    "under Distribution Shift",
+    "for Robotics",
+)
+VENUES = (
+    "Proceedings of the IEEE Conference on Computer Vision and Pattern Recognition",
+    "Advances in Neural Information Processing Systems",
+    "International Conference on Machine Learning",
+    "Proceedings of the Annual Meeting of the Association for Computational Linguistics",
+    "Proceedings of the VLDB Endowment",
+    "International Conference on Learning Representations",
+)
+FILLER = (
+    "The main idea is that {a} can be learned end to end, which removes much of the hand tuning. "
+    "They showed results on several benchmarks and compared against strong baselines. "
+    "A question from the audience asked how this scales; the answer was that it mostly depends on memory. "
+    "I found the discussion of failure cases the most useful part, since papers rarely show them. "
+    "There was a nice connection to {b}, and the slides had a clear diagram of the pipeline. "
+)
 
 
 def _name(r: random.Random) -> tuple[str, str]:
@@ -50,8 +87,13 @@ def _title(r: random.Random) -> str:
 
 def _paper(r: random.Random, year: int) -> dict:
     authors = [_name(r) for _ in range(r.randint(1, 4))]
-    return {"authors": authors, "title": _title(r), "venue": r.choice(VENUES), "year": year - r.randint(0, 6),
-            "arxiv": f"{r.randint(15, 23):02d}{r.randint(1, 12):02d}.{r.randint(1000, 99999):05d}"}
+    return {
+        "authors": authors,
+        "title": _title(r),
+        "venue": r.choice(VENUES),
+        "year": year - r.randint(0, 6),
+        "arxiv": f"{r.randint(15, 23):02d}{r.randint(1, 12):02d}.{r.randint(1000, 99999):05d}",
+    }
 
 
 def _chicago(p: dict) -> str:
@@ -62,8 +104,10 @@ def _chicago(p: dict) -> str:
 
 def _bibtex(p: dict, key: str) -> str:
     authors = " and ".join(f"{f}, {g}" for g, f in p["authors"])
-    return (f"@inproceedings{{{key},\n  title={{{p['title']}}},\n  author={{{authors}}},\n"
-            f"  booktitle={{{p['venue']}}},\n  year={{{p['year']}}}\n}}")
+    return (
+        f"@inproceedings{{{key},\n  title={{{p['title']}}},\n  author={{{authors}}},\n"
+        f"  booktitle={{{p['venue']}}},\n  year={{{p['year']}}}\n}}"
+    )
 
 
 def _body(r: random.Random, papers: list[dict], style: str) -> str:
@@ -85,8 +129,11 @@ def make_post(r: random.Random, index: int) -> str:
     papers = [_paper(r, year) for _ in range(r.randint(6, 25))]
     talks = [(_title(r), _name(r)) for _ in range(r.randint(3, 8))]
     toml = r.random() < 0.3
-    head = (f'+++\ntitle = "{conf} {year} notes #{index}"\ndate = {year}-{r.randint(1, 12):02d}-{r.randint(1, 28):02d}\n+++\n'
-            if toml else f"---\ntitle: {conf} {year} in {city}\ntags: [{conf.lower()}, notes]\n---\n")
+    head = (
+        f'+++\ntitle = "{conf} {year} notes #{index}"\ndate = {year}-{r.randint(1, 12):02d}-{r.randint(1, 28):02d}\n+++\n'
+        if toml
+        else f"---\ntitle: {conf} {year} in {city}\ntags: [{conf.lower()}, notes]\n---\n"
+    )
     out = [head, f"Some notes from {conf} {year}, which was held in {city}.\n"]
     out.append(f"\n## Workshop on {r.choice(ADJ)} {r.choice(NOUN)}\n")
     if layout == "table":
@@ -99,8 +146,10 @@ def make_post(r: random.Random, index: int) -> str:
         elif layout == "bullets":
             out.append(f"\n- {title} - {g} {f}, {r.choice(FAMILY)} Lab\n\n")
         elif layout == "prose":
-            out.append(f"\nThe next [talk](https://talks.example.org/slides/{f.lower()}-{n}.pdf) was on {title} "
-                       f"by [{g} {f}](https://{f.lower()}.example.org/).\n\n")
+            out.append(
+                f"\nThe next [talk](https://talks.example.org/slides/{f.lower()}-{n}.pdf) was on {title} "
+                f"by [{g} {f}](https://{f.lower()}.example.org/).\n\n"
+            )
         if layout != "table":
             out += [_body(r, papers, style) + "\n" for _ in range(r.randint(2, 5))]
             if r.random() < 0.3:
@@ -110,8 +159,11 @@ def make_post(r: random.Random, index: int) -> str:
     elif style == "footnote":
         out.append("\n" + "\n".join(f"[^{i}]: {_chicago(p)}\n" for i, p in enumerate(papers, 1)))
     elif style == "bibtex":
-        out.append("\n## Bibliography\n\n```bibtex\n" + "\n\n".join(
-            _bibtex(p, f"{p['authors'][0][1].lower()}{p['year']}{i}") for i, p in enumerate(papers)) + "\n```\n")
+        out.append(
+            "\n## Bibliography\n\n```bibtex\n"
+            + "\n\n".join(_bibtex(p, f"{p['authors'][0][1].lower()}{p['year']}{i}") for i, p in enumerate(papers))
+            + "\n```\n"
+        )
     return "".join(out)
 
 

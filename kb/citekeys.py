@@ -117,8 +117,11 @@ def identifier_part(key: str | None) -> str:
     return _ILLEGAL_IN_KEY.sub("", key.replace(":", "", 1).replace("/", "-"))[:MAX_KEY]
 
 
-def assign_citekeys(session: Session, papers: Iterable[tuple[int, str | None, int | None, str | None]],
-                    identifiers: dict[int, str] | None = None) -> dict[int, str]:
+def assign_citekeys(
+    session: Session,
+    papers: Iterable[tuple[int, str | None, int | None, str | None]],
+    identifiers: dict[int, str] | None = None,
+) -> dict[int, str]:
     """Generate and store keys for papers that have none: ``(id, title, year, first author's family)``.
 
     A paper with neither author nor title is named by its identifier (``identifiers``: paper id →
@@ -153,8 +156,11 @@ def adopt_citekeys(session: Session, pairs: Iterable[tuple[Paper | None, str | N
     if not wanted:
         return 0
     lowered = list({k.lower() for _, k in wanted})
-    taken = {k for batch in chunks(lowered)  # batches: a 100k-entry .bib has more keys than one statement binds
-             for k in session.exec(select(func.lower(Paper.citekey)).where(func.lower(Paper.citekey).in_(batch)))}
+    taken = {
+        k
+        for batch in chunks(lowered)  # batches: a 100k-entry .bib has more keys than one statement binds
+        for k in session.exec(select(func.lower(Paper.citekey)).where(func.lower(Paper.citekey).in_(batch)))
+    }
     adopted = 0
     for paper, key in wanted:
         if paper.citekey or key.lower() in taken:
@@ -181,8 +187,9 @@ def set_citekey(session: Session, paper_id: int, key: str) -> Paper:
         raise ValueError(f"citekey {key!r} is already used by another paper")
     paper.citekey = key
     session.add(paper)
-    edit = session.exec(select(UserEdit).where(UserEdit.entity == "paper", UserEdit.entity_id == paper_id,
-                                               UserEdit.field == "citekey")).first()
+    edit = session.exec(
+        select(UserEdit).where(UserEdit.entity == "paper", UserEdit.entity_id == paper_id, UserEdit.field == "citekey")
+    ).first()
     if edit is None:
         edit = UserEdit(entity="paper", entity_id=paper_id, field="citekey")
     edit.value = key

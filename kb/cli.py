@@ -74,7 +74,9 @@ err = _LazyConsole(stderr=True, highlight=False, soft_wrap=True)
 def _utf8_stdout():
     """Standard output as UTF-8 text whatever the locale (click.get_text_stream is deprecated in Click 8.3)."""
     stream = sys.stdout
-    if (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "") != "utf8" and hasattr(stream, "reconfigure"):
+    if (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "") != "utf8" and hasattr(
+        stream, "reconfigure"
+    ):
         stream.reconfigure(encoding="utf-8")
     return stream
 
@@ -135,9 +137,17 @@ def _remember_db(ctx: click.Context, _param, value: str | None) -> None:
 
 def db_option(command):
     """``--db`` after the command name too (``kb import notes/ --db x.sqlite``), not only before it."""
-    return click.option("--db", metavar="PATH|URL", default=None, expose_value=False, callback=_remember_db,
-                        help=f"Database file or URL (default {DEFAULT_DB}; env KB_DB).")(command)
-ROW_ID_MAX = 2 ** 63 - 1  # SQLite's and PostgreSQL's largest integer: beyond it, an OverflowError
+    return click.option(
+        "--db",
+        metavar="PATH|URL",
+        default=None,
+        expose_value=False,
+        callback=_remember_db,
+        help=f"Database file or URL (default {DEFAULT_DB}; env KB_DB).",
+    )(command)
+
+
+ROW_ID_MAX = 2**63 - 1  # SQLite's and PostgreSQL's largest integer: beyond it, an OverflowError
 
 
 def _write_errors() -> set[int]:
@@ -195,6 +205,7 @@ def _is_driver_error(exc: Exception) -> bool:
     sa_exc, sqlite3 = sys.modules.get("sqlalchemy.exc"), sys.modules.get("sqlite3")
     return bool((sa_exc and isinstance(exc, sa_exc.DBAPIError)) or (sqlite3 and isinstance(exc, sqlite3.Error)))
 
+
 EPILOG = """\b
 Examples:
   kb import                      import every post under imports/
@@ -208,9 +219,16 @@ Examples:
 """
 
 
-@click.group(cls=KbGroup, invoke_without_command=True, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", envvar="KB_DB", default=None, metavar="PATH|URL",
-              help=f"Database file or URL (default {DEFAULT_DB}; env KB_DB).")
+@click.group(
+    cls=KbGroup, invoke_without_command=True, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]}
+)
+@click.option(
+    "--db",
+    envvar="KB_DB",
+    default=None,
+    metavar="PATH|URL",
+    help=f"Database file or URL (default {DEFAULT_DB}; env KB_DB).",
+)
 @click.version_option(package_name="kb")
 @click.pass_context
 def main(ctx: click.Context, db: str | None) -> None:
@@ -252,9 +270,16 @@ def import_cmd(ctx: Ctx, paths: tuple[Path, ...], force: bool, as_json: bool) ->
         err.print(f"error: no posts ({kinds}) or .bib files found in {' '.join(map(str, targets))}", markup=False)
         sys.exit(1)
     require_writable(ctx.engine)  # a damaged database: one line now, not one per post
-    progress = Progress(TextColumn("[bold]importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        TextColumn("{task.description}"), console=err.real(), transient=True,
-                        disable=as_json or not err.is_terminal)
+    progress = Progress(
+        TextColumn("[bold]importing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=err.real(),
+        transient=True,
+        disable=as_json or not err.is_terminal,
+    )
     with progress:
         task = progress.add_task("", total=total)
 
@@ -281,9 +306,14 @@ def import_cmd(ctx: Ctx, paths: tuple[Path, ...], force: bool, as_json: bool) ->
             summary, stopped = stop.summary, stop
     totals = summary.totals()
     data = {
-        "new": summary.count("new"), "updated": summary.count("updated"), "unchanged": summary.count("unchanged"),
-        "failed": summary.count("failed"), "talks": totals.talks, "people_added": totals.people,
-        "papers_added": totals.papers, "papers_enriched": totals.enriched,
+        "new": summary.count("new"),
+        "updated": summary.count("updated"),
+        "unchanged": summary.count("unchanged"),
+        "failed": summary.count("failed"),
+        "talks": totals.talks,
+        "people_added": totals.people,
+        "papers_added": totals.papers,
+        "papers_enriched": totals.enriched,
         "errors": [r.error for r in summary.failed],
         "warnings": {r.path: r.problems for r in summary.results if r.problems},
     }
@@ -292,10 +322,12 @@ def import_cmd(ctx: Ctx, paths: tuple[Path, ...], force: bool, as_json: bool) ->
     if as_json:
         _print_json(data)
     else:
-        out.print(f"{data['new']} new, {data['updated']} updated, {data['unchanged']} unchanged, "
-                  f"{data['failed']} failed post(s); {totals.talks} talks, {totals.people} people and "
-                  f"{totals.papers} papers added" + (f", {totals.enriched} enriched." if totals.enriched else "."),
-                  markup=False)
+        out.print(
+            f"{data['new']} new, {data['updated']} updated, {data['unchanged']} unchanged, "
+            f"{data['failed']} failed post(s); {totals.talks} talks, {totals.people} people and "
+            f"{totals.papers} papers added" + (f", {totals.enriched} enriched." if totals.enriched else "."),
+            markup=False,
+        )
     sys.exit(1 if summary.failed or stopped is not None else 0)
 
 
@@ -347,30 +379,55 @@ def extract(ctx: Ctx, file: Path, as_json: bool) -> None:
         _print_json(data)
         return
     conf = data["conference"]
-    out.print(f"[bold]{escape(x.title or file.name)}[/]  "
-              f"{escape(conf['name'] + ' ' + str(conf['year'] or '')) if conf else '(no conference)'}")
-    for t, talk in zip(data["talks"], x.talks):
+    out.print(
+        f"[bold]{escape(x.title or file.name)}[/]  "
+        f"{escape(conf['name'] + ' ' + str(conf['year'] or '')) if conf else '(no conference)'}"
+    )
+    for t, talk in zip(data["talks"], x.talks, strict=False):
         sure = "" if talk.confidence >= 0.6 else f" [yellow]confidence {talk.confidence:.2f}[/]"
-        out.print(f"  • {escape(t['title'] or '(untitled)')} — {escape(', '.join(t['speakers']))}"
-                  f"  [dim]line {talk.line} {escape(t['event'] or '')} {' '.join(escape(c) for c in t['cites'])}[/]{sure}")
-    out.print(f"{len(data['talks'])} talks, {len(data['people'])} people, {len(data['papers'])} papers, "
-              f"{len(data['citations'])} citations", markup=False)
+        out.print(
+            f"  • {escape(t['title'] or '(untitled)')} — {escape(', '.join(t['speakers']))}"
+            f"  [dim]line {talk.line} {escape(t['event'] or '')} {' '.join(escape(c) for c in t['cites'])}[/]{sure}"
+        )
+    out.print(
+        f"{len(data['talks'])} talks, {len(data['people'])} people, {len(data['papers'])} papers, "
+        f"{len(data['citations'])} citations",
+        markup=False,
+    )
     for p in x.problems:
         out.print(f"  [yellow]{p.severity}:[/] {escape(p.message)}" + (f" (line {p.line})" if p.line else ""))
 
 
 @main.command("eval")
 @click.argument("gold", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option("--posts", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Folder holding the posts named by each gold file's 'source'.")
-@click.option("--corpus", "corpus_split", type=click.Choice(["train", "dev", "test", "all"]), default=None,
-              help="Score the annotated real corpus (corpus/annotations over ../shared/realcorpus) of one split.")
-@click.option("--shared", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
-              help="The shared folder holding realcorpus/ (default $KB_SHARED or ../shared).")
+@click.option(
+    "--posts",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder holding the posts named by each gold file's 'source'.",
+)
+@click.option(
+    "--corpus",
+    "corpus_split",
+    type=click.Choice(["train", "dev", "test", "all"]),
+    default=None,
+    help="Score the annotated real corpus (corpus/annotations over ../shared/realcorpus) of one split.",
+)
+@click.option(
+    "--shared",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="The shared folder holding realcorpus/ (default $KB_SHARED or ../shared).",
+)
 @click.option("--json", "as_json", is_flag=True)
 @click.option("-v", "--verbose", is_flag=True, help="List every missed and extra item.")
-def eval_cmd(gold: tuple[Path, ...], posts: Path | None, corpus_split: str | None, shared: Path | None,
-             as_json: bool, verbose: bool) -> None:
+def eval_cmd(
+    gold: tuple[Path, ...],
+    posts: Path | None,
+    corpus_split: str | None,
+    shared: Path | None,
+    as_json: bool,
+    verbose: bool,
+) -> None:
     """Score the extractor against gold JSON files: precision / recall / F1 per entity type.
 
     \b
@@ -408,9 +465,19 @@ def eval_cmd(gold: tuple[Path, ...], posts: Path | None, corpus_split: str | Non
     detail = Table("entity", "precision", "recall", "F1", "tp", "fp", "fn")
     for k in ENTITY_TYPES:
         s = result["totals"][k]
-        detail.add_row(k, f"{s['precision']:.3f}", f"{s['recall']:.3f}", f"{s['f1']:.3f}", str(s["tp"]), str(s["fp"]), str(s["fn"]))
+        detail.add_row(
+            k, f"{s['precision']:.3f}", f"{s['recall']:.3f}", f"{s['f1']:.3f}", str(s["tp"]), str(s["fp"]), str(s["fn"])
+        )
     o = result["overall"]
-    detail.add_row("[bold]overall[/]", f"{o['precision']:.3f}", f"{o['recall']:.3f}", f"{o['f1']:.3f}", str(o["tp"]), str(o["fp"]), str(o["fn"]))
+    detail.add_row(
+        "[bold]overall[/]",
+        f"{o['precision']:.3f}",
+        f"{o['recall']:.3f}",
+        f"{o['f1']:.3f}",
+        str(o["tp"]),
+        str(o["fp"]),
+        str(o["fn"]),
+    )
     out.print(detail)
     for dim, values in result.get("groups", {}).items():
         if dim == "split" and len(values) < 2:
@@ -432,6 +499,7 @@ def eval_cmd(gold: tuple[Path, ...], posts: Path | None, corpus_split: str | Non
 @pass_ctx
 def stats(ctx: Ctx, as_json: bool) -> None:
     """Row counts of the knowledge base.  Example:  kb stats --json"""
+
     def slow(session):
         from kb.queries import stats as run_stats
 
@@ -457,6 +525,7 @@ def stats(ctx: Ctx, as_json: bool) -> None:
 @pass_ctx
 def list_cmd(ctx: Ctx, kind: str, as_json: bool, limit: int | None) -> None:
     """List talks, people, papers, conferences, events or posts.  Example:  kb list papers --json"""
+
     def slow(session):
         from kb.queries import list_rows
 
@@ -475,25 +544,50 @@ def list_cmd(ctx: Ctx, kind: str, as_json: bool, limit: int | None) -> None:
     columns = [k for k in rows[0] if k not in ("url", "doi", "citekey", "et_al")]
     table = Table(*columns)
     for r in rows:
-        table.add_row(*(escape(", ".join(v) if isinstance(v, list) else "" if v is None else str(v)) for v in
-                        (r[c] for c in columns)))
+        table.add_row(
+            *(
+                escape(", ".join(v) if isinstance(v, list) else "" if v is None else str(v))
+                for v in (r[c] for c in columns)
+            )
+        )
     out.print(table)
 
 
 @main.command("export")
 @click.argument("out_dir", required=False, metavar="[OUT/]", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["bibtex", "csl-json", "markdown", "obsidian", "logseq"]),
-              default="bibtex", show_default=True, help="Output format (obsidian, logseq: a vault in OUT/).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["bibtex", "csl-json", "markdown", "obsidian", "logseq"]),
+    default="bibtex",
+    show_default=True,
+    help="Output format (obsidian, logseq: a vault in OUT/).",
+)
 @click.option("--conference", metavar="NAME", help='Only papers of this conference: "ICCV 2019", "iccv-2019", "ICCV".')
-@click.option("--talk", "talk_id", type=click.IntRange(1, ROW_ID_MAX), metavar="ID", help="Only papers cited by this talk (ids: kb list talks).")
+@click.option(
+    "--talk",
+    "talk_id",
+    type=click.IntRange(1, ROW_ID_MAX),
+    metavar="ID",
+    help="Only papers cited by this talk (ids: kb list talks).",
+)
 @click.option("--query", metavar="Q", help="Only papers found by this search (title, venue, authors).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE (default stdout).")
 @click.option("--unicode", is_flag=True, help="BibTeX: write non-ASCII as UTF-8 instead of LaTeX escapes.")
 @click.option("--talks", is_flag=True, help="Export the talks themselves as citable items (bibtex, csl-json).")
 @db_option
 @pass_ctx
-def export_cmd(ctx: Ctx, out_dir: Path | None, fmt: str, conference: str | None, talk_id: int | None,
-               query: str | None, output: Path | None, unicode: bool, talks: bool) -> None:
+def export_cmd(
+    ctx: Ctx,
+    out_dir: Path | None,
+    fmt: str,
+    conference: str | None,
+    talk_id: int | None,
+    query: str | None,
+    output: Path | None,
+    unicode: bool,
+    talks: bool,
+) -> None:
     """Export papers as BibTeX, CSL-JSON (pandoc --citeproc) or a Markdown reading list, or the whole KB
     as an Obsidian or Logseq vault (a note per conference, talk, person and paper) in OUT/.
 
@@ -522,12 +616,14 @@ def export_cmd(ctx: Ctx, out_dir: Path | None, fmt: str, conference: str | None,
         return
 
     selection = Selection(conference=conference, talk_id=talk_id, query=query)
+
     def to_stdout(piece: str) -> None:  # streamed a batch of entries at a time; a file (-o) keeps the text as is
         click.echo(clean(piece, newlines=True), nl=False)
 
     try:
-        result = run(ctx.reader, fmt, selection, unicode=unicode, output=output,
-                     write=to_stdout if output is None else None)
+        result = run(
+            ctx.reader, fmt, selection, unicode=unicode, output=output, write=to_stdout if output is None else None
+        )
     except SelectionError as exc:
         err.print(f"error: {exc}", markup=False)
         sys.exit(2)
@@ -567,7 +663,9 @@ def search_cmd(ctx: Ctx, query: tuple[str, ...], as_json: bool, limit: int, rein
 
         with session_scope(ctx.reader, write=True) as session:
             run_reindex(session)
-    hits = ctx.read(lambda conn: search_sqlite(conn, text, limit=limit), lambda session: search(session, text, limit=limit))
+    hits = ctx.read(
+        lambda conn: search_sqlite(conn, text, limit=limit), lambda session: search(session, text, limit=limit)
+    )
     if as_json:
         _print_json([asdict(h) for h in hits])
         return
@@ -576,7 +674,9 @@ def search_cmd(ctx: Ctx, query: tuple[str, ...], as_json: bool, limit: int, rein
         return
     for h in hits:
         snippet = "".join(f"[bold yellow]{escape(t)}[/]" if marked else escape(t) for t, marked in h.parts())
-        out.print(f"[dim]{h.kind:<6} {h.id:>6}[/]  [bold]{escape(h.title)}[/]" + (f"\n{'':15}{snippet}" if snippet else ""))
+        out.print(
+            f"[dim]{h.kind:<6} {h.id:>6}[/]  [bold]{escape(h.title)}[/]" + (f"\n{'':15}{snippet}" if snippet else "")
+        )
 
 
 @main.command("dump")
@@ -629,11 +729,15 @@ def enrich_cmd(ctx: Ctx, offline: bool, as_json: bool) -> None:
         _print_json(report.to_json())
         return
     filled = ", ".join(f"{n} {name}" for name, n in sorted(report.fields.items())) or "no fields"
-    out.print(f"{report.papers} paper(s): {report.changed} changed ({filled}; {report.keys} identity key(s) added)",
-              markup=False)
+    out.print(
+        f"{report.papers} paper(s): {report.changed} changed ({filled}; {report.keys} identity key(s) added)",
+        markup=False,
+    )
     for a, b, key in report.candidates:
-        out.print(f"papers {a} and {b} share {key}: kept apart as an identity candidate (the TUI merge dialog joins them)",
-                  markup=False)
+        out.print(
+            f"papers {a} and {b} share {key}: kept apart as an identity candidate (the TUI merge dialog joins them)",
+            markup=False,
+        )
 
 
 @main.command("check")
@@ -678,7 +782,9 @@ def refs() -> None:
 
 @refs.command("parse")
 @click.argument("file", type=click.File("r", encoding="utf-8"), default="-")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per reference (authors split into family/given).")
+@click.option(
+    "--json", "as_json", is_flag=True, help="One JSON object per reference (authors split into family/given)."
+)
 def refs_parse(file, as_json: bool) -> None:
     """Parse references, one per line, from FILE or standard input.
 
@@ -723,8 +829,11 @@ def sync_cmd(source: str, target: str, as_json: bool) -> None:
     if as_json:
         _print_json(asdict(report))
     else:
-        out.print(f"{report.posts_written} post(s) written, {report.posts_unchanged} unchanged; {report.merges} "
-                  f"merge(s), {report.edits} edit(s), {report.citekeys} citekey(s) carried over.", markup=False)
+        out.print(
+            f"{report.posts_written} post(s) written, {report.posts_unchanged} unchanged; {report.merges} "
+            f"merge(s), {report.edits} edit(s), {report.citekeys} citekey(s) carried over.",
+            markup=False,
+        )
         if report.model:
             out.print(f"trained model: {report.model}", markup=False)
         for line in report.skipped:
@@ -771,8 +880,12 @@ def review(ctx: Ctx, post: str | None) -> None:
     with session_scope(ctx.reader) as s:
         post_id = find_post(s, post) if post else most_unsure(s)
     if post_id is None:
-        err.print(f"error: {post}: no such post in the knowledge base (kb list posts)" if post
-                  else "error: no post to review: import some posts first (kb import imports/)", markup=False)
+        err.print(
+            f"error: {post}: no such post in the knowledge base (kb list posts)"
+            if post
+            else "error: no post to review: import some posts first (kb import imports/)",
+            markup=False,
+        )
         sys.exit(1)
     try:
         from kb.tui import make_app
@@ -784,8 +897,8 @@ def review(ctx: Ctx, post: str | None) -> None:
 
 
 # click commands only: their work is imported lazily
-from kb.cli_share import graph_cmd, site_cmd
-from kb.cli_teach import corrections_group, train_cmd
+from kb.cli_share import graph_cmd, site_cmd  # noqa: E402  (they register on main, defined above)
+from kb.cli_teach import corrections_group, train_cmd  # noqa: E402
 
 main.add_command(corrections_group)
 main.add_command(train_cmd)

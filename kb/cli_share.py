@@ -18,16 +18,26 @@ pass_ctx = click.pass_obj  # the kb.cli.Ctx the main group made
 
 def db_option(command):
     """``--db`` after the command name too, as kb.cli's own commands take it."""
-    return click.option("--db", metavar="PATH|URL", default=None, expose_value=False,
-                        callback=lambda ctx, param, value: _cli._remember_db(ctx, param, value),
-                        help="Database file or URL (default data/kb.sqlite; env KB_DB).")(command)
+    return click.option(
+        "--db",
+        metavar="PATH|URL",
+        default=None,
+        expose_value=False,
+        callback=lambda ctx, param, value: _cli._remember_db(ctx, param, value),
+        help="Database file or URL (default data/kb.sqlite; env KB_DB).",
+    )(command)
 
 
 @click.command("site")
 @click.argument("out", type=click.Path(path_type=Path))
 @click.option("--conference", metavar="NAME", help='Only this conference: "ICCV 2019", "iccv-2019", "ICCV".')
-@click.option("--layout", type=click.Choice(["auto", "graphviz", "python", "none"]), default="auto", show_default=True,
-              help="Neighbourhood pictures: Graphviz when on PATH (auto), kb's own layout, or none.")
+@click.option(
+    "--layout",
+    type=click.Choice(["auto", "graphviz", "python", "none"]),
+    default="auto",
+    show_default=True,
+    help="Neighbourhood pictures: Graphviz when on PATH (auto), kb's own layout, or none.",
+)
 @db_option
 @pass_ctx
 def site_cmd(ctx, out: Path, conference: str | None, layout: str) -> None:
@@ -57,16 +67,29 @@ def site_cmd(ctx, out: Path, conference: str | None, layout: str) -> None:
     except OSError as exc:
         _cli.err.print(f"error: {out}: {exc.strerror or exc}", markup=False)
         sys.exit(1)
-    _cli.err.print(f"{report.pages} file(s) in {out}: {len(report.written)} written, "
-              f"{report.pages - len(report.written)} unchanged, {len(report.removed)} removed.", markup=False)
+    _cli.err.print(
+        f"{report.pages} file(s) in {out}: {len(report.written)} written, "
+        f"{report.pages - len(report.written)} unchanged, {len(report.removed)} removed.",
+        markup=False,
+    )
 
 
 @click.command("graph")
 @click.argument("query")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="FILE.svg, FILE.dot (Graphviz) or FILE.gexf (Gephi); the suffix picks the format.")
-@click.option("--layout", type=click.Choice(["auto", "graphviz", "python"]), default="auto", show_default=True,
-              help="SVG layout: Graphviz when on PATH (auto), or kb's own.")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="FILE.svg, FILE.dot (Graphviz) or FILE.gexf (Gephi); the suffix picks the format.",
+)
+@click.option(
+    "--layout",
+    type=click.Choice(["auto", "graphviz", "python"]),
+    default="auto",
+    show_default=True,
+    help="SVG layout: Graphviz when on PATH (auto), or kb's own.",
+)
 @db_option
 @pass_ctx
 def graph_cmd(ctx, query: str, output: Path, layout: str) -> None:
@@ -100,8 +123,9 @@ def graph_cmd(ctx, query: str, output: Path, layout: str) -> None:
     _cli.err.print(f"{len(graph.nodes)} node(s), {len(graph.edges)} edge(s) written to {output} ({fmt}).", markup=False)
 
 
-def export_vault_cmd(ctx, fmt: str, out: Path | None, conference: str | None, talk_id: int | None,
-                     query: str | None, output: Path | None) -> None:
+def export_vault_cmd(
+    ctx, fmt: str, out: Path | None, conference: str | None, talk_id: int | None, query: str | None, output: Path | None
+) -> None:
     """``kb export --format obsidian|logseq OUT/`` (called by kb.cli's export command)."""
     from kb.export.records import Selection, SelectionError
     from kb.export.vault import VAULTS, export_vault
@@ -122,9 +146,11 @@ def export_vault_cmd(ctx, fmt: str, out: Path | None, conference: str | None, ta
         fail(str(exc))
     except OSError as exc:
         fail(f"{out}: {exc.strerror or exc}", 1)
-    _cli.err.print(f"{report.notes} note(s) in {out}: {len(report.written)} written, "
-                   f"{report.notes - len(report.written)} unchanged, {len(report.moved)} renamed ({fmt}).",
-                   markup=False)
+    _cli.err.print(
+        f"{report.notes} note(s) in {out}: {len(report.written)} written, "
+        f"{report.notes - len(report.written)} unchanged, {len(report.moved)} renamed ({fmt}).",
+        markup=False,
+    )
 
 
 def export_talks_cmd(ctx, fmt: str, selection, output: Path | None, unicode: bool) -> None:

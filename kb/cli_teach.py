@@ -84,7 +84,7 @@ def corrections_group() -> None:
 
 
 @corrections_group.command("delete-talk")
-@click.argument("talk_id", type=click.IntRange(1, 2 ** 63 - 1))
+@click.argument("talk_id", type=click.IntRange(1, 2**63 - 1))
 @pass_ctx
 def delete_talk(ctx, talk_id: int) -> None:
     """Not a talk: remove it, for good."""
@@ -95,7 +95,7 @@ def delete_talk(ctx, talk_id: int) -> None:
 
 
 @corrections_group.command("set-talk")
-@click.argument("talk_id", type=click.IntRange(1, 2 ** 63 - 1))
+@click.argument("talk_id", type=click.IntRange(1, 2**63 - 1))
 @click.argument("field", type=click.Choice(["title", "kind", "summary", "speakers", "event"]))
 @click.argument("value", nargs=-1)
 @pass_ctx
@@ -110,14 +110,15 @@ def set_talk(ctx, talk_id: int, field: str, value: tuple[str, ...]) -> None:
 
 @corrections_group.command("add-talk")
 @click.argument("post")
-@click.argument("line", type=click.IntRange(1, 10 ** 7))
+@click.argument("line", type=click.IntRange(1, 10**7))
 @click.option("--title", help="Default: the line's text.")
 @click.option("--speaker", "speakers", multiple=True, help="A speaker (repeat for several).")
 @click.option("--kind", default="other", show_default=True)
 @click.option("--event", default=None)
 @pass_ctx
-def add_talk(ctx, post: str, line: int, title: str | None, speakers: tuple[str, ...], kind: str,
-             event: str | None) -> None:
+def add_talk(
+    ctx, post: str, line: int, title: str | None, speakers: tuple[str, ...], kind: str, event: str | None
+) -> None:
     """A talk the extractor missed, on LINE of POST (a post id or path)."""
     from kb import corrections
 
@@ -218,8 +219,14 @@ def train_cmd(ctx, reset: bool, do_eval: bool, as_json: bool) -> None:
         out_print("the shipped model is used again" + ("" if had else " (this KB had none)"), markup=False)
         return
     before = teach.evaluate_kb(ctx.engine) if do_eval else None
-    progress = Progress(SpinnerColumn(), TextColumn("[bold]training[/] {task.description}"), TimeElapsedColumn(),
-                        console=_cli.err.real(), transient=True, disable=as_json or not _cli.err.is_terminal)
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]training[/] {task.description}"),
+        TimeElapsedColumn(),
+        console=_cli.err.real(),
+        transient=True,
+        disable=as_json or not _cli.err.is_terminal,
+    )
     from kb.errors import KbError
 
     with progress:
@@ -235,9 +242,15 @@ def train_cmd(ctx, reset: bool, do_eval: bool, as_json: bool) -> None:
     if as_json:
         _cli._print_json(data)
         return
-    out_print(f"model {model.sha256[:12]} ({model.meta['bytes'] // 1024} KiB) trained in {model.meta['seconds']} s on "
-              f"{model.meta['shipped']} + {model.meta['corrected_posts']} corrected post(s) of this KB", markup=False)
+    out_print(
+        f"model {model.sha256[:12]} ({model.meta['bytes'] // 1024} KiB) trained in {model.meta['seconds']} s on "
+        f"{model.meta['shipped']} + {model.meta['corrected_posts']} corrected post(s) of this KB",
+        markup=False,
+    )
     if do_eval:
-        out_print(f"talk F1 on this KB's {before['posts']} corrected post(s): before {before['f1']:.3f} "
-                  f"(P {before['precision']:.3f} R {before['recall']:.3f}), after {after['f1']:.3f} "
-                  f"(P {after['precision']:.3f} R {after['recall']:.3f})", markup=False)
+        out_print(
+            f"talk F1 on this KB's {before['posts']} corrected post(s): before {before['f1']:.3f} "
+            f"(P {before['precision']:.3f} R {before['recall']:.3f}), after {after['f1']:.3f} "
+            f"(P {after['precision']:.3f} R {after['recall']:.3f})",
+            markup=False,
+        )

@@ -74,8 +74,9 @@ def manifest(root: Path) -> dict[str, Doc]:
     out = {}
     with open(base / "MANIFEST.tsv", encoding="utf-8") as f:
         for r in csv.DictReader(f, delimiter="\t"):
-            out[r["blob_sha"]] = Doc(r["blob_sha"], base / r["file"], r["repo"], split[r["repo"]], r["kind"],
-                                     r["format"], r["field"])
+            out[r["blob_sha"]] = Doc(
+                r["blob_sha"], base / r["file"], r["repo"], split[r["repo"]], r["kind"], r["format"], r["field"]
+            )
     return out
 
 
@@ -86,8 +87,11 @@ def collected() -> dict[str, Doc]:
         return {}
     with open(COLLECTED, encoding="utf-8") as f:
         rows = list(csv.DictReader(f, delimiter="\t"))
-    return {r["blob_sha"]: Doc(r["blob_sha"], base / r["file"], r["repo"], "train", r["kind"], r["format"], r["field"])
-            for r in rows if (base / r["file"]).is_file()}
+    return {
+        r["blob_sha"]: Doc(r["blob_sha"], base / r["file"], r["repo"], "train", r["kind"], r["format"], r["field"])
+        for r in rows
+        if (base / r["file"]).is_file()
+    }
 
 
 def annotated(root: Path, splits: tuple[str, ...] = SPLITS, folder: Path = ANNOTATIONS) -> Iterator[tuple[Doc, dict]]:

@@ -41,26 +41,33 @@ def _current(session: Session, post_id: int) -> list[dict]:
     talks = session.exec(select(Talk).where(Talk.post_id == post_id).order_by(Talk.position)).all()
     out = []
     for t in talks:
-        names = session.exec(select(Person.name).join(TalkSpeaker, TalkSpeaker.person_id == Person.id)
-                             .where(TalkSpeaker.talk_id == t.id).order_by(TalkSpeaker.position)).all()
+        names = session.exec(
+            select(Person.name)
+            .join(TalkSpeaker, TalkSpeaker.person_id == Person.id)
+            .where(TalkSpeaker.talk_id == t.id)
+            .order_by(TalkSpeaker.position)
+        ).all()
         event = session.get(Event, t.event_id).name if t.event_id else None
-        out.append({"id": t.id, "title": t.title, "speakers": list(names), "kind": t.kind, "event": event,
-                    "line": t.line})
+        out.append(
+            {"id": t.id, "title": t.title, "speakers": list(names), "kind": t.kind, "event": event, "line": t.line}
+        )
     return out
 
 
 def _now(session: Session, post_id: int, talk: dict, position: int) -> int | None:
     """The id the talk ``talk`` (as :func:`_current` read it) has now, after corrections re-wrote its post."""
     rows = _current(session, post_id)
-    found = match([{**talk, "position": position}],
-                  [TalkRecord(title=h["title"], speakers=h["speakers"], line=h["line"]) for h in rows])
+    found = match(
+        [{**talk, "position": position}],
+        [TalkRecord(title=h["title"], speakers=h["speakers"], line=h["line"]) for h in rows],
+    )
     return rows[found[0]]["id"] if 0 in found else None
 
 
 def validate(record: object, where: str) -> list[dict]:
     """The record's talks, or :class:`CurationError` naming ``where`` and what is wrong."""
     if not isinstance(record, dict) or not isinstance(record.get("talks"), list):
-        raise CurationError(f"{where}: not a record (a JSON object with a \"talks\" list, as kb extract --json prints)")
+        raise CurationError(f'{where}: not a record (a JSON object with a "talks" list, as kb extract --json prints)')
     for n, t in enumerate(record["talks"], 1):
         ok = isinstance(t, dict) and isinstance(t.get("title") or "", str) and isinstance(t.get("speakers", []), list)
         if not ok or not all(isinstance(s, str) for s in t.get("speakers", [])):
@@ -90,9 +97,13 @@ def apply_record(session: Session, post_id: int, record: dict, where: str = "rec
     done = Applied()
     have = _current(session, post_id)
     text = post.front_matter + post.body
-    pairs = match([{"title": t.get("title"), "speakers": t.get("speakers", []), "position": n,
-                    "line": locate(text, t)} for n, t in enumerate(wanted)],
-                  [TalkRecord(title=h["title"], speakers=h["speakers"], line=h["line"]) for h in have])
+    pairs = match(
+        [
+            {"title": t.get("title"), "speakers": t.get("speakers", []), "position": n, "line": locate(text, t)}
+            for n, t in enumerate(wanted)
+        ],
+        [TalkRecord(title=h["title"], speakers=h["speakers"], line=h["line"]) for h in have],
+    )
     for k, cur in enumerate(have):  # each correction re-writes the post: a talk is found again by what it was
         if k not in pairs.values() and (tid := _now(session, post_id, cur, k)) is not None:
             corrections.delete_talk(session, tid)
@@ -118,9 +129,16 @@ def apply_record(session: Session, post_id: int, record: dict, where: str = "rec
         if line is None:
             done.skipped.append(f"talk {want.get('title')!r}: neither its title nor a speaker is in the post")
             continue
-        corrections.add_talk(session, post_id, line, title=want.get("title"), speakers=want.get("speakers"),
-                             kind=want.get("kind") or "other", event=want.get("event"),
-                             line_title=bool(want.get("title")))  # a talk without a title stays without one
+        corrections.add_talk(
+            session,
+            post_id,
+            line,
+            title=want.get("title"),
+            speakers=want.get("speakers"),
+            kind=want.get("kind") or "other",
+            event=want.get("event"),
+            line_title=bool(want.get("title")),
+        )  # a talk without a title stays without one
         done.changed.append(f"added talk {want.get('title')!r} on line {line}")
     for name in not_people_in(session, post_id, record, where):
         corrections.not_person(session, name)
@@ -138,26 +156,43 @@ def not_people_in(session: Session, post_id: int, record: dict, where: str) -> l
     if people is None:
         return []
     if not isinstance(people, list) or not all(isinstance(p, dict) and isinstance(p.get("name"), str) for p in people):
-        raise CurationError(f"{where}: \"people\" must be a list of objects with a string name")
+        raise CurationError(f'{where}: "people" must be a list of objects with a string name')
     names = [p["name"] for p in people] + [p.get("spelled_in_post") or "" for p in people]
     names += [s for t in record["talks"] for s in t.get("speakers") or []]
-    names += [" ".join(filter(None, (a.get("given"), a.get("family")))) for paper in record.get("papers") or []
-              if isinstance(paper, dict) for a in paper.get("authors") or [] if isinstance(a, dict)]
+    names += [
+        " ".join(filter(None, (a.get("given"), a.get("family"))))
+        for paper in record.get("papers") or []
+        if isinstance(paper, dict)
+        for a in paper.get("authors") or []
+        if isinstance(a, dict)
+    ]
     families = {family_key(split_display(n)) for n in names if n and n.strip()}
-    found = session.exec(select(Person.name, Mention.spelled).join(Mention, Mention.person_id == Person.id)
-                         .where(Mention.post_id == post_id).order_by(Person.name)).all()
-    return [name for name, spelled in found
-            if not families & {family_key(split_display(n)) for n in (name, spelled) if n}]
+    found = session.exec(
+        select(Person.name, Mention.spelled)
+        .join(Mention, Mention.person_id == Person.id)
+        .where(Mention.post_id == post_id)
+        .order_by(Person.name)
+    ).all()
+    return [
+        name for name, spelled in found if not families & {family_key(split_display(n)) for n in (name, spelled) if n}
+    ]
 
 
 def export(session: Session) -> dict:
     """Every corrected post's record (keyed by blob sha, as corpus/annotations) and the not-a-person list."""
-    rows = session.exec(select(Annotation, Post.path).join(Post, Post.id == Annotation.post_id)
-                        .order_by(Annotation.sha, Post.path)).all()
-    names = session.exec(select(UserEdit.value).where(UserEdit.entity == "kb", UserEdit.field.startswith(NOT_PERSON))
-                         .order_by(UserEdit.field)).all()
-    return {"format": FORMAT, "not_people": list(names),
-            "annotations": [{"sha": a.sha, "path": path, "record": json.loads(a.record)} for a, path in rows]}
+    rows = session.exec(
+        select(Annotation, Post.path).join(Post, Post.id == Annotation.post_id).order_by(Annotation.sha, Post.path)
+    ).all()
+    names = session.exec(
+        select(UserEdit.value)
+        .where(UserEdit.entity == "kb", UserEdit.field.startswith(NOT_PERSON))
+        .order_by(UserEdit.field)
+    ).all()
+    return {
+        "format": FORMAT,
+        "not_people": list(names),
+        "annotations": [{"sha": a.sha, "path": path, "record": json.loads(a.record)} for a, path in rows],
+    }
 
 
 def import_export(session: Session, data: dict, where: str) -> Applied:

@@ -65,8 +65,11 @@ class Plan:
 
 def not_people(session: Session) -> set[str]:
     """Person keys the user said are not people, in this KB."""
-    return {f[len(NOT_PERSON):] for f in session.exec(select(UserEdit.field).where(UserEdit.entity == "kb"))
-            if f.startswith(NOT_PERSON)}
+    return {
+        f[len(NOT_PERSON) :]
+        for f in session.exec(select(UserEdit.field).where(UserEdit.entity == "kb"))
+        if f.startswith(NOT_PERSON)
+    }
 
 
 def drop_people(x: Extraction, keys: set[str]) -> None:
@@ -139,8 +142,11 @@ def _set_speakers(x: Extraction, talk: TalkRecord, names: list[str]) -> None:
     for name in names:
         if name not in known:
             old = _spelled(x, name, names)
-            x.people.append(PersonRecord(name=name, role="speaker",
-                                         spelled_in_post=(old.spelled_in_post or old.name) if old else None))
+            x.people.append(
+                PersonRecord(
+                    name=name, role="speaker", spelled_in_post=(old.spelled_in_post or old.name) if old else None
+                )
+            )
             known.add(name)
             if old is not None and not any(old.name in t.speakers for t in x.talks):
                 x.people.remove(old)
@@ -166,8 +172,9 @@ def apply(session: Session, post: Post, x: Extraction) -> Plan:
         drop_people(x, keys)
     if post.id is None:
         return plan
-    post_edits = session.exec(select(UserEdit).where(UserEdit.entity == "post", UserEdit.entity_id == post.id)
-                              .order_by(UserEdit.id)).all()
+    post_edits = session.exec(
+        select(UserEdit).where(UserEdit.entity == "post", UserEdit.entity_id == post.id).order_by(UserEdit.id)
+    ).all()
     for e in post_edits:
         if e.field.startswith(DELETE):
             plan.corrected = True
@@ -182,8 +189,13 @@ def apply(session: Session, post: Post, x: Extraction) -> Plan:
         if e.field.startswith(ADD):
             plan.corrected = True
             t = json.loads(e.value or "{}")
-            added = TalkRecord(title=t.get("title"), speakers=[], kind=t.get("kind") or "other", line=t.get("line"),
-                               spelled_in_post=t.get("title"))
+            added = TalkRecord(
+                title=t.get("title"),
+                speakers=[],
+                kind=t.get("kind") or "other",
+                line=t.get("line"),
+                spelled_in_post=t.get("title"),
+            )
             same = [k for k in match([t], x.talks).values() if x.talks[k].line == added.line]
             for k in same:
                 remove_talk(x, k)
@@ -199,8 +211,11 @@ def apply(session: Session, post: Post, x: Extraction) -> Plan:
 def _talk_edits(session: Session, post: Post) -> dict[int | str, list[UserEdit]]:
     """This post's talk edits, grouped by talk (its id; a stale group by its anchor)."""
     ids = set(session.exec(select(Talk.id).where(Talk.post_id == post.id)).all())
-    rows = session.exec(select(UserEdit).where(UserEdit.entity == "talk", (UserEdit.post_id == post.id) |
-                                               UserEdit.entity_id.in_(ids or {-1})).order_by(UserEdit.id)).all()
+    rows = session.exec(
+        select(UserEdit)
+        .where(UserEdit.entity == "talk", (UserEdit.post_id == post.id) | UserEdit.entity_id.in_(ids or {-1}))
+        .order_by(UserEdit.id)
+    ).all()
     groups: dict[int | str, list[UserEdit]] = {}
     for e in rows:
         key = e.entity_id if e.entity_id in ids else (e.anchor or f"stale-{e.id}")
@@ -280,22 +295,32 @@ def _talk(session: Session, talk_id: int) -> Talk:
 
 def row_anchor(session: Session, talk: Talk) -> dict:
     """The talk as it stands (speakers by position): the anchor of a first edit."""
-    names = session.exec(select(Person.name).join(TalkSpeaker, TalkSpeaker.person_id == Person.id)
-                         .where(TalkSpeaker.talk_id == talk.id).order_by(TalkSpeaker.position)).all()
+    names = session.exec(
+        select(Person.name)
+        .join(TalkSpeaker, TalkSpeaker.person_id == Person.id)
+        .where(TalkSpeaker.talk_id == talk.id)
+        .order_by(TalkSpeaker.position)
+    ).all()
     return {"title": talk.title, "speakers": list(names), "line": talk.line, "position": talk.position}
 
 
 def talk_anchor(session: Session, talk: Talk) -> str:
     """The anchor a new edit of ``talk`` gets: its other edits' (the talk as extracted), else the row as it is."""
-    known = session.exec(select(UserEdit.anchor).where(UserEdit.entity == "talk", UserEdit.entity_id == talk.id,
-                                                       UserEdit.anchor.is_not(None))).first()
+    known = session.exec(
+        select(UserEdit.anchor).where(
+            UserEdit.entity == "talk", UserEdit.entity_id == talk.id, UserEdit.anchor.is_not(None)
+        )
+    ).first()
     return known or json.dumps(row_anchor(session, talk), ensure_ascii=False)
 
 
 def _next(session: Session, post_id: int, prefix: str) -> str:
-    used = session.exec(select(UserEdit.field).where(UserEdit.entity == "post", UserEdit.entity_id == post_id,
-                                                     UserEdit.field.startswith(prefix))).all()
-    return f"{prefix}{max((int(f[len(prefix):]) for f in used), default=0) + 1}"
+    used = session.exec(
+        select(UserEdit.field).where(
+            UserEdit.entity == "post", UserEdit.entity_id == post_id, UserEdit.field.startswith(prefix)
+        )
+    ).all()
+    return f"{prefix}{max((int(f[len(prefix) :]) for f in used), default=0) + 1}"
 
 
 def _clean(text: object) -> str:
@@ -318,8 +343,9 @@ def set_talk(session: Session, talk_id: int, field_name: str, value: str | list[
         if field_name == "kind" and not stored:
             raise CurationError("a talk needs a kind")
     anchor = talk_anchor(session, talk)
-    edit = session.exec(select(UserEdit).where(UserEdit.entity == "talk", UserEdit.entity_id == talk_id,
-                                               UserEdit.field == field_name)).first()
+    edit = session.exec(
+        select(UserEdit).where(UserEdit.entity == "talk", UserEdit.entity_id == talk_id, UserEdit.field == field_name)
+    ).first()
     edit = edit or UserEdit(entity="talk", entity_id=talk_id, field=field_name)
     edit.value, edit.post_id, edit.anchor, edit.stale = stored, talk.post_id, anchor, False
     session.add(edit)
@@ -330,20 +356,36 @@ def set_talk(session: Session, talk_id: int, field_name: str, value: str | list[
 
 
 def delete_talk(session: Session, talk_id: int) -> None:
-    """"Not a talk": the talk goes, and stays gone on every re-import."""
+    """ "Not a talk": the talk goes, and stays gone on every re-import."""
     talk = _talk(session, talk_id)
     post_id = talk.post_id
     anchor = talk_anchor(session, talk)
     session.exec(delete(UserEdit).where(UserEdit.entity == "talk", UserEdit.entity_id == talk_id))
-    session.add(UserEdit(entity="post", entity_id=post_id, field=_next(session, post_id, DELETE), value=anchor,
-                         post_id=post_id, anchor=anchor))
+    session.add(
+        UserEdit(
+            entity="post",
+            entity_id=post_id,
+            field=_next(session, post_id, DELETE),
+            value=anchor,
+            post_id=post_id,
+            anchor=anchor,
+        )
+    )
     session.flush()
     rewrite(session, post_id)
     _edited(session, post_id)
 
 
-def add_talk(session: Session, post_id: int, line: int, title: str | None = None, speakers: list[str] | None = None,
-             kind: str = "other", event: str | None = None, line_title: bool = True) -> Talk:
+def add_talk(
+    session: Session,
+    post_id: int,
+    line: int,
+    title: str | None = None,
+    speakers: list[str] | None = None,
+    kind: str = "other",
+    event: str | None = None,
+    line_title: bool = True,
+) -> Talk:
     """A talk the extractor missed, on ``line`` of the post (its text is the title when none is given,
     unless ``line_title`` is False: a talk the post gives no title)."""
     post = session.get(Post, post_id)
@@ -353,11 +395,24 @@ def add_talk(session: Session, post_id: int, line: int, title: str | None = None
     if not 1 <= line <= len(lines):
         raise CurationError(f"{post.path} has no line {line} (1–{len(lines)})")
     title = _clean(title or (_line_title(lines[line - 1]) if line_title else "")) or None
-    talk = {"title": title, "speakers": [_clean(s) for s in speakers or [] if _clean(s)], "kind": _clean(kind) or "other",
-            "event": _clean(event) or None if event else None, "line": line}
+    talk = {
+        "title": title,
+        "speakers": [_clean(s) for s in speakers or [] if _clean(s)],
+        "kind": _clean(kind) or "other",
+        "event": _clean(event) or None if event else None,
+        "line": line,
+    }
     value = json.dumps(talk, ensure_ascii=False)
-    session.add(UserEdit(entity="post", entity_id=post_id, field=_next(session, post_id, ADD), value=value,
-                         post_id=post_id, anchor=value))
+    session.add(
+        UserEdit(
+            entity="post",
+            entity_id=post_id,
+            field=_next(session, post_id, ADD),
+            value=value,
+            post_id=post_id,
+            anchor=value,
+        )
+    )
     session.flush()
     rewrite(session, post_id)
     _edited(session, post_id)
@@ -397,8 +452,13 @@ def not_person(session: Session, name: str) -> int:
     ids = set(session.exec(select(PersonAlias.person_id).where(PersonAlias.key == key)).all())
     ids |= set(session.exec(select(Person.id).where(Person.key == key)).all())
     posts = set(session.exec(select(Mention.post_id).where(Mention.person_id.in_(ids or {-1}))).all())
-    posts |= set(session.exec(select(Talk.post_id).join(TalkSpeaker, TalkSpeaker.talk_id == Talk.id)
-                              .where(TalkSpeaker.person_id.in_(ids or {-1}))).all())
+    posts |= set(
+        session.exec(
+            select(Talk.post_id)
+            .join(TalkSpeaker, TalkSpeaker.talk_id == Talk.id)
+            .where(TalkSpeaker.person_id.in_(ids or {-1}))
+        ).all()
+    )
     for pid in sorted(posts):
         rewrite(session, pid)
     return len(posts)
@@ -415,7 +475,7 @@ def annotate(session: Session, post: Post, x: Extraction, talks: list[Talk], pla
             session.delete(row)
         return
     record = x.to_json()
-    for t, talk in zip(record["talks"], talks):
+    for t, talk in zip(record["talks"], talks, strict=False):
         t["title"], t["kind"] = talk.title, talk.kind
         if talk.title and talk.title not in (post.front_matter + post.body):
             t["title_inferred"] = True
@@ -427,8 +487,12 @@ def annotate(session: Session, post: Post, x: Extraction, talks: list[Talk], pla
 
 def stale_edits(session: Session) -> list[tuple[str, str, str]]:
     """(post path, field, what the edit said) for every edit that no longer applies."""
-    rows = session.exec(select(UserEdit, Post.path).join(Post, Post.id == UserEdit.post_id, isouter=True)
-                        .where(UserEdit.stale).order_by(UserEdit.id)).all()
+    rows = session.exec(
+        select(UserEdit, Post.path)
+        .join(Post, Post.id == UserEdit.post_id, isouter=True)
+        .where(UserEdit.stale)
+        .order_by(UserEdit.id)
+    ).all()
     out = []
     for e, path in rows:
         what = json.loads(e.anchor).get("title") if e.anchor else None

@@ -19,8 +19,22 @@ from sqlmodel import Session, select
 
 from kb import identity
 from kb.ingest.people import person_key, split_display
-from kb.models import (Authorship, Citation, IdentityCandidate, Link, Mention, Merge, Paper, PaperKey, Person,
-                       PersonAlias, Reference, Talk, TalkSpeaker, UserEdit)
+from kb.models import (
+    Authorship,
+    Citation,
+    IdentityCandidate,
+    Link,
+    Mention,
+    Merge,
+    Paper,
+    PaperKey,
+    Person,
+    PersonAlias,
+    Reference,
+    Talk,
+    TalkSpeaker,
+    UserEdit,
+)
 
 
 class CurationError(ValueError):
@@ -89,8 +103,9 @@ def edit_field(session: Session, entity: str, entity_id: int, field: str, value:
                 setattr(row, col, value)
         _add_alias(session, row.id, new)
     session.add(row)
-    edit = session.exec(select(UserEdit).where(UserEdit.entity == entity, UserEdit.entity_id == entity_id,
-                                               UserEdit.field == field)).first()
+    edit = session.exec(
+        select(UserEdit).where(UserEdit.entity == entity, UserEdit.entity_id == entity_id, UserEdit.field == field)
+    ).first()
     if edit is None:
         edit = UserEdit(entity=entity, entity_id=entity_id, field=field)
     edit.value = None if new is None else str(new)
@@ -102,8 +117,9 @@ def edit_field(session: Session, entity: str, entity_id: int, field: str, value:
 
 
 def _add_alias(session: Session, person_id: int, alias: str) -> None:
-    known = session.exec(select(PersonAlias).where(PersonAlias.person_id == person_id,
-                                                   PersonAlias.alias == alias)).first()
+    known = session.exec(
+        select(PersonAlias).where(PersonAlias.person_id == person_id, PersonAlias.alias == alias)
+    ).first()
     if known is None:
         session.add(PersonAlias(person_id=person_id, alias=alias, key=person_key(alias)))
 
@@ -118,8 +134,11 @@ def _check_pair(session: Session, model, from_id: int, into_id: int):
 
 
 def _forget_candidates(session: Session, entity: str, row_id: int) -> None:
-    session.exec(delete(IdentityCandidate).where(IdentityCandidate.entity == entity,
-                                                 (IdentityCandidate.a_id == row_id) | (IdentityCandidate.b_id == row_id)))
+    session.exec(
+        delete(IdentityCandidate).where(
+            IdentityCandidate.entity == entity, (IdentityCandidate.a_id == row_id) | (IdentityCandidate.b_id == row_id)
+        )
+    )
 
 
 def _move_edits(session: Session, entity: str, from_id: int, into_id: int) -> None:

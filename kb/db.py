@@ -112,8 +112,9 @@ def lock_keys(session: Session, keys: Iterable[str]) -> None:
     conn = session.connection()
     if is_sqlite(conn.engine):
         return
-    hashes = sorted({int.from_bytes(hashlib.blake2b(k.encode(), digest_size=8).digest(), "big", signed=True)
-                     for k in keys if k})
+    hashes = sorted(
+        {int.from_bytes(hashlib.blake2b(k.encode(), digest_size=8).digest(), "big", signed=True) for k in keys if k}
+    )
     if hashes:  # a function scan over unnest() takes them in array order: sorted, the same in every process
         conn.exec_driver_sql("SELECT count(pg_advisory_xact_lock(h)) FROM unnest(%(h)s::bigint[]) AS h", {"h": hashes})
 
@@ -183,9 +184,11 @@ def _refuse_corrupt(conn) -> None:
         rows = [r[0] for r in conn.exec_driver_sql("PRAGMA quick_check(3)").all()]
         info["kb_quick_check"] = None if rows == ["ok"] else " ".join("; ".join(rows).split())
     if info["kb_quick_check"]:
-        raise DatabaseUnusable(f"{conn.engine.url.database}: the database is damaged "
-                               f"(quick_check: {info['kb_quick_check'][:200]}); "
-                               "refusing to write to it: restore a backup, or `kb dump` what can still be read")
+        raise DatabaseUnusable(
+            f"{conn.engine.url.database}: the database is damaged "
+            f"(quick_check: {info['kb_quick_check'][:200]}); "
+            "refusing to write to it: restore a backup, or `kb dump` what can still be read"
+        )
 
 
 def require_writable(engine: Engine) -> None:
@@ -278,8 +281,9 @@ def open_db(db: str | os.PathLike[str] | None = None, create: bool = True) -> En
         engine.dispose()
         from kb.terminal import redact
 
-        raise DatabaseUnusable(f"{where}: cannot open the database: "
-                               f"{redact(describe_db_error(exc), resolve_db_url(db))}") from exc
+        raise DatabaseUnusable(
+            f"{where}: cannot open the database: {redact(describe_db_error(exc), resolve_db_url(db))}"
+        ) from exc
     except DatabaseUnusable as exc:
         engine.dispose()
         raise DatabaseUnusable(f"{where}: {exc}") from exc

@@ -52,8 +52,8 @@ def resolve_db_url(db: str | os.PathLike[str] | None = None) -> str:
     value = db_value(db)
     if "://" in value:
         if value.startswith("postgres://"):
-            value = "postgresql://" + value[len("postgres://"):]
+            value = "postgresql://" + value[len("postgres://") :]
         if value.startswith("postgresql://"):
-            value = "postgresql+psycopg://" + value[len("postgresql://"):]
+            value = "postgresql+psycopg://" + value[len("postgresql://") :]
         return value
     return f"sqlite:///{Path(value).expanduser()}"

@@ -38,13 +38,26 @@ class EnrichReport:
     candidates: list[tuple[int, int, str]] = field(default_factory=list)  # (paper, paper, shared key)
 
     def to_json(self) -> dict:
-        return {"papers": self.papers, "changed": self.changed, "fields": dict(sorted(self.fields.items())),
-                "keys": self.keys, "candidates": [{"a": a, "b": b, "key": k} for a, b, k in self.candidates]}
+        return {
+            "papers": self.papers,
+            "changed": self.changed,
+            "fields": dict(sorted(self.fields.items())),
+            "keys": self.keys,
+            "candidates": [{"a": a, "b": b, "key": k} for a, b, k in self.candidates],
+        }
 
 
 def _reference(paper: Paper, keys: list[str]) -> ParsedReference:
-    ref = ParsedReference(raw="", title=paper.title, year=paper.year, venue=paper.venue, type=paper.type or "misc",
-                          doi=paper.doi, arxiv_id=paper.arxiv_id, url=paper.url)
+    ref = ParsedReference(
+        raw="",
+        title=paper.title,
+        year=paper.year,
+        venue=paper.venue,
+        type=paper.type or "misc",
+        doi=paper.doi,
+        arxiv_id=paper.arxiv_id,
+        url=paper.url,
+    )
     for key in keys:
         scheme, _, value = key.partition(":")
         if scheme not in ("title", "doi", "arxiv") and value:
@@ -63,7 +76,7 @@ def enrich_offline(engine: Engine) -> EnrichReport:
             keys[pid].append(key)
         ids = list(session.exec(select(Paper.id).order_by(Paper.id)).all())
         for start in range(0, len(ids), BATCH):
-            part = ids[start:start + BATCH]
+            part = ids[start : start + BATCH]
             locked = edited_fields(session, "paper", part)
             for paper in session.exec(select(Paper).where(Paper.id.in_(part)).order_by(Paper.id)).all():
                 report.papers += 1
@@ -73,8 +86,9 @@ def enrich_offline(engine: Engine) -> EnrichReport:
     return report
 
 
-def _enrich_one(session: Session, paper: Paper, keys: list[str], owner: dict[str, int], locked: set[str],
-                report: EnrichReport) -> bool:
+def _enrich_one(
+    session: Session, paper: Paper, keys: list[str], owner: dict[str, int], locked: set[str], report: EnrichReport
+) -> bool:
     ref = apply_identifiers(_reference(paper, keys))
     changed = False
     for name in FILLED:
@@ -107,8 +121,18 @@ def _record_candidates(session: Session, report: EnrichReport) -> None:
         if (a, b) in seen:
             continue
         seen.add((a, b))
-        exists = session.exec(select(IdentityCandidate.id).where(
-            IdentityCandidate.entity == "paper", IdentityCandidate.a_id == a, IdentityCandidate.b_id == b)).first()
+        exists = session.exec(
+            select(IdentityCandidate.id).where(
+                IdentityCandidate.entity == "paper", IdentityCandidate.a_id == a, IdentityCandidate.b_id == b
+            )
+        ).first()
         if exists is None:
-            session.add(IdentityCandidate(entity="paper", a_id=a, b_id=b, score=100.0,
-                                          reason=f"same identifier {key}; not merged automatically"))
+            session.add(
+                IdentityCandidate(
+                    entity="paper",
+                    a_id=a,
+                    b_id=b,
+                    score=100.0,
+                    reason=f"same identifier {key}; not merged automatically",
+                )
+            )

@@ -61,8 +61,14 @@ class Score:
         self.misses.extend(other.misses)
 
     def to_json(self) -> dict[str, Any]:
-        return {"tp": self.tp, "fp": self.fp, "fn": self.fn, "precision": round(self.precision, 4),
-                "recall": round(self.recall, 4), "f1": round(self.f1, 4)}
+        return {
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+        }
 
 
 def title_score(a: str | None, b: str | None) -> float:
@@ -177,26 +183,49 @@ def compare(pred: dict, gold: dict) -> dict[str, Score]:
     """Per-entity-type scores of one predicted extraction against its gold file."""
     scores: dict[str, Score] = {}
     talk_map = _match(pred.get("talks", []), gold.get("talks", []), _talk_score, TITLE_RATIO)
-    scores["talks"] = _count(pred.get("talks", []), gold.get("talks", []), talk_map,
-                             lambda t: f"talk {t.get('title')!r} by {', '.join(t.get('speakers', []))}")
-    people_map = _match(pred.get("people", []), gold.get("people", []),
-                        lambda p, g: 100.0 if _person_keys(p) & _person_keys(g) else 0.0, 100)
-    scores["people"] = _count(pred.get("people", []), gold.get("people", []), people_map,
-                              lambda p: f"person {p.get('name')!r}")
+    scores["talks"] = _count(
+        pred.get("talks", []),
+        gold.get("talks", []),
+        talk_map,
+        lambda t: f"talk {t.get('title')!r} by {', '.join(t.get('speakers', []))}",
+    )
+    people_map = _match(
+        pred.get("people", []),
+        gold.get("people", []),
+        lambda p, g: 100.0 if _person_keys(p) & _person_keys(g) else 0.0,
+        100,
+    )
+    scores["people"] = _count(
+        pred.get("people", []), gold.get("people", []), people_map, lambda p: f"person {p.get('name')!r}"
+    )
     paper_map = _match(pred.get("papers", []), gold.get("papers", []), _paper_score, TITLE_RATIO)
-    scores["papers"] = _count(pred.get("papers", []), gold.get("papers", []), paper_map,
-                              lambda p: f"paper {p.get('ref')} {p.get('title')!r}")
+    scores["papers"] = _count(
+        pred.get("papers", []), gold.get("papers", []), paper_map, lambda p: f"paper {p.get('ref')} {p.get('title')!r}"
+    )
     pc = _pred_citation_pairs(pred, talk_map, paper_map)
     gc = _gold_citation_pairs(gold)
-    scores["citations"] = Score(tp=len(pc & gc), fp=len(pc - gc), fn=len(gc - pc),
-                                misses=[f"citation pair {x} wrong" for x in sorted(pc ^ gc, key=str)])
-    event_map = _match(pred.get("events", []), gold.get("events", []),
-                       lambda p, g: max(title_score(p.get("name"), t) for t in _gold_titles(g)), TITLE_RATIO)
-    scores["events"] = _count(pred.get("events", []), gold.get("events", []), event_map,
-                              lambda e: f"event {e.get('name')!r}")
+    scores["citations"] = Score(
+        tp=len(pc & gc),
+        fp=len(pc - gc),
+        fn=len(gc - pc),
+        misses=[f"citation pair {x} wrong" for x in sorted(pc ^ gc, key=str)],
+    )
+    event_map = _match(
+        pred.get("events", []),
+        gold.get("events", []),
+        lambda p, g: max(title_score(p.get("name"), t) for t in _gold_titles(g)),
+        TITLE_RATIO,
+    )
+    scores["events"] = _count(
+        pred.get("events", []), gold.get("events", []), event_map, lambda e: f"event {e.get('name')!r}"
+    )
     pl, gl = _link_set(pred.get("links", {})), _link_set(gold.get("links", {}))
-    scores["links"] = Score(tp=len(pl & gl), fp=len(pl - gl), fn=len(gl - pl),
-                            misses=[f"link {x} {'extra' if x in pl else 'missed'}" for x in sorted(pl ^ gl)])
+    scores["links"] = Score(
+        tp=len(pl & gl),
+        fp=len(pl - gl),
+        fn=len(gl - pl),
+        misses=[f"link {x} {'extra' if x in pl else 'missed'}" for x in sorted(pl ^ gl)],
+    )
     return scores
 
 
@@ -214,7 +243,9 @@ def find_post(gold_path: Path, posts_dir: Path | None) -> Path:
     for base in [posts_dir, gold_path.parent] if posts_dir else [gold_path.parent]:
         if base and (base / source).exists():
             return base / source
-    raise FileNotFoundError(f"{gold_path}: post {source!r} not found beside it" + (f" or in {posts_dir}" if posts_dir else ""))
+    raise FileNotFoundError(
+        f"{gold_path}: post {source!r} not found beside it" + (f" or in {posts_dir}" if posts_dir else "")
+    )
 
 
 def evaluate(gold_paths: list[Path], posts_dir: Path | None = None) -> dict[str, Any]:
@@ -222,8 +253,15 @@ def evaluate(gold_paths: list[Path], posts_dir: Path | None = None) -> dict[str,
     items = []
     for gold_path in gold_paths:
         post = find_post(gold_path, posts_dir)
-        items.append((str(gold_path), post, post.read_text(encoding="utf-8"),
-                      json.loads(gold_path.read_text(encoding="utf-8")), {}))
+        items.append(
+            (
+                str(gold_path),
+                post,
+                post.read_text(encoding="utf-8"),
+                json.loads(gold_path.read_text(encoding="utf-8")),
+                {},
+            )
+        )
     return score_items(items)
 
 
@@ -231,9 +269,16 @@ def evaluate_corpus(root: Path, splits: tuple[str, ...], folder: Path | None = N
     """Score the annotated real corpus (``kb.corpus``): totals, and totals by format, field and split."""
     from kb.corpus import ANNOTATIONS, annotated
 
-    items = [(f"{doc.sha}.gold.json", doc.file, doc.text(), gold,
-              {"format": doc.format, "field": doc.field, "split": doc.split, "kind": doc.kind})
-             for doc, gold in annotated(root, splits, folder or ANNOTATIONS)]
+    items = [
+        (
+            f"{doc.sha}.gold.json",
+            doc.file,
+            doc.text(),
+            gold,
+            {"format": doc.format, "field": doc.field, "split": doc.split, "kind": doc.kind},
+        )
+        for doc, gold in annotated(root, splits, folder or ANNOTATIONS)
+    ]
     return score_items(items)
 
 
@@ -251,14 +296,22 @@ def score_items(items: list[tuple[str, Path, str, dict, dict[str, str]]]) -> dic
             totals[k].add(s)
             for dim, value in tags.items():
                 groups.setdefault(dim, {}).setdefault(value, {t: Score() for t in ENTITY_TYPES})[k].add(s)
-        files.append({"gold": name, "post": str(post), **tags,
-                      "scores": {k: s.to_json() for k, s in scores.items()},
-                      "errors": [m for s in scores.values() for m in s.misses]})
+        files.append(
+            {
+                "gold": name,
+                "post": str(post),
+                **tags,
+                "scores": {k: s.to_json() for k, s in scores.items()},
+                "errors": [m for s in scores.values() for m in s.misses],
+            }
+        )
     overall = Score()
     for s in totals.values():
         overall.add(s)
     result = {"files": files, "totals": {k: s.to_json() for k, s in totals.items()}, "overall": overall.to_json()}
     if groups:
-        result["groups"] = {dim: {v: {k: s.to_json() for k, s in by.items()} for v, by in sorted(vals.items())}
-                            for dim, vals in groups.items()}
+        result["groups"] = {
+            dim: {v: {k: s.to_json() for k, s in by.items()} for v, by in sorted(vals.items())}
+            for dim, vals in groups.items()
+        }
     return result

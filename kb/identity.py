@@ -57,9 +57,15 @@ def given_key(name: Name) -> str:
 
 def person_row(name: str, url: str | None = None) -> PersonRef:
     parsed = split_display(name)
-    return PersonRef(key=person_key(name), name=name, family=parsed.family_full, given=parsed.given,
-                     family_key=family_key(parsed), given_key=given_key(parsed), url=url)
-
+    return PersonRef(
+        key=person_key(name),
+        name=name,
+        family=parsed.family_full,
+        given=parsed.given,
+        family_key=family_key(parsed),
+        given_key=given_key(parsed),
+        url=url,
+    )
 
 
 _NAME_JUNK = re.compile(r"[\d@#<>\[\]{}()|/\\_*]")
@@ -73,14 +79,23 @@ def fullest_name(names: Iterable[str], family: str) -> str | None:
     letters beat fewer, accents beat their absence (``Schölkopf``), capitals beat lower case (``III``);
     ties go to the alphabetically first, so the choice does not depend on the order posts came in.
     """
+
     def score(name: str) -> tuple:
         given = split_display(name).given
         written = sum(1 for w in given.replace(".", ". ").split() if not w.endswith(".") and len(w) > 1)
-        return (-written, -sum(c.isalpha() for c in given), -sum(ord(c) > 127 for c in name),
-                -sum(c.isupper() for c in name), name)
+        return (
+            -written,
+            -sum(c.isalpha() for c in given),
+            -sum(ord(c) > 127 for c in name),
+            -sum(c.isupper() for c in name),
+            name,
+        )
 
-    good = [n for n in names if n and not _NAME_JUNK.search(n) and not _HONORIFIC.match(n)
-            and family_key(split_display(n)) == family]
+    good = [
+        n
+        for n in names
+        if n and not _NAME_JUNK.search(n) and not _HONORIFIC.match(n) and family_key(split_display(n)) == family
+    ]
     return min(good, key=score) if good else None
 
 
@@ -107,8 +122,16 @@ def preferred(current, value):
     return max(current, value, key=preference_rank)
 
 
-_PERSON_COLUMNS = (Person.id, Person.key, Person.name, Person.family, Person.given, Person.family_key,
-                   Person.given_key, Person.url)
+_PERSON_COLUMNS = (
+    Person.id,
+    Person.key,
+    Person.name,
+    Person.family,
+    Person.given,
+    Person.family_key,
+    Person.given_key,
+    Person.url,
+)
 
 
 class PeopleResolver:
@@ -142,21 +165,38 @@ class PeopleResolver:
         if not keys:
             return
         # Every IN (…) in batches: a 100k-entry .bib names more people than one statement may bind.
-        self._alias_key_to_id = {k: pid for batch in chunks(sorted(keys)) for k, pid in session.exec(
-            select(PersonAlias.key, PersonAlias.person_id).where(PersonAlias.key.in_(batch)))}
+        self._alias_key_to_id = {
+            k: pid
+            for batch in chunks(sorted(keys))
+            for k, pid in session.exec(select(PersonAlias.key, PersonAlias.person_id).where(PersonAlias.key.in_(batch)))
+        }
         conds = [Person.key.in_(b) for b in chunks(sorted(keys))]
         conds += [Person.family_key.in_(b) for b in chunks(sorted(fams))]
         conds += [Person.id.in_(b) for b in chunks(sorted(set(self._alias_key_to_id.values())))]
-        conds += [and_(Person.given_key.in_(g), Person.family_block.in_(b))
-                  for g in chunks(sorted(givens)) for b in chunks(sorted(blocks))]
+        conds += [
+            and_(Person.given_key.in_(g), Person.family_block.in_(b))
+            for g in chunks(sorted(givens))
+            for b in chunks(sorted(blocks))
+        ]
         rows = {row[0]: row for cond in conds for row in session.exec(select(*_PERSON_COLUMNS).where(cond))}
         for _, row in sorted(rows.items()):  # in id order, as one query would have given them
-            self._index(PersonRef(id=row[0], key=row[1], name=row[2], family=row[3], given=row[4],
-                                  family_key=row[5], given_key=row[6], url=row[7]))
+            self._index(
+                PersonRef(
+                    id=row[0],
+                    key=row[1],
+                    name=row[2],
+                    family=row[3],
+                    given=row[4],
+                    family_key=row[5],
+                    given_key=row[6],
+                    url=row[7],
+                )
+            )
         self._by_id = {p.id: p for p in self.by_key.values()}
         for batch in chunks(list(self._by_id)):
-            for pid, alias in session.exec(select(PersonAlias.person_id, PersonAlias.alias)
-                                           .where(PersonAlias.person_id.in_(batch))).all():
+            for pid, alias in session.exec(
+                select(PersonAlias.person_id, PersonAlias.alias).where(PersonAlias.person_id.in_(batch))
+            ).all():
                 self.aliases[id(self._by_id[pid])].add(alias)
 
     def _index(self, p: PersonRef) -> None:
@@ -249,41 +289,86 @@ class PeopleResolver:
             self._canonical(p)
         renamed = {id(p): p for p, _ in self._new_aliases if p.id is not None}
         if renamed:  # existing people that got a new spelling: a fuller one becomes their name, unless edited
-            edited = {pid for batch in chunks(sorted({p.id for p in renamed.values()})) for pid in self.session.exec(
-                select(UserEdit.entity_id).where(UserEdit.entity == "person", UserEdit.field == "name",
-                                                 UserEdit.entity_id.in_(batch)))}
+            edited = {
+                pid
+                for batch in chunks(sorted({p.id for p in renamed.values()}))
+                for pid in self.session.exec(
+                    select(UserEdit.entity_id).where(
+                        UserEdit.entity == "person", UserEdit.field == "name", UserEdit.entity_id.in_(batch)
+                    )
+                )
+            }
             for p in sorted(renamed.values(), key=lambda p: p.id):
                 if self._canonical(p, rename=p.id not in edited):
-                    self.session.execute(update(Person).where(Person.id == p.id).values(
-                        key=p.key, name=p.name, family=p.family, given=p.given, family_key=p.family_key,
-                        family_block=p.family_key[:2], given_key=p.given_key))
+                    self.session.execute(
+                        update(Person)
+                        .where(Person.id == p.id)
+                        .values(
+                            key=p.key,
+                            name=p.name,
+                            family=p.family,
+                            given=p.given,
+                            family_key=p.family_key,
+                            family_block=p.family_key[:2],
+                            given_key=p.given_key,
+                        )
+                    )
         if self._new:
-            rows = [{"key": p.key, "name": p.name, "family": p.family, "given": p.given, "family_key": p.family_key,
-                     "family_block": p.family_key[:2], "given_key": p.given_key, "url": p.url} for p in self._new]
-            ids = self.session.connection().execute(
-                Person.__table__.insert().returning(Person.__table__.c.id, sort_by_parameter_order=True), rows).scalars().all()
-            for p, pid in zip(self._new, ids):
+            rows = [
+                {
+                    "key": p.key,
+                    "name": p.name,
+                    "family": p.family,
+                    "given": p.given,
+                    "family_key": p.family_key,
+                    "family_block": p.family_key[:2],
+                    "given_key": p.given_key,
+                    "url": p.url,
+                }
+                for p in self._new
+            ]
+            ids = (
+                self.session.connection()
+                .execute(Person.__table__.insert().returning(Person.__table__.c.id, sort_by_parameter_order=True), rows)
+                .scalars()
+                .all()
+            )
+            for p, pid in zip(self._new, ids, strict=False):
                 p.id = pid
                 self._by_id[pid] = p
             self._new.clear()
         if self._url_updates:  # never over a url the user set by hand
-            edited = {pid for batch in chunks(sorted(self._url_updates)) for pid in self.session.exec(
-                select(UserEdit.entity_id).where(UserEdit.entity == "person", UserEdit.field == "url",
-                                                 UserEdit.entity_id.in_(batch)))}
+            edited = {
+                pid
+                for batch in chunks(sorted(self._url_updates))
+                for pid in self.session.exec(
+                    select(UserEdit.entity_id).where(
+                        UserEdit.entity == "person", UserEdit.field == "url", UserEdit.entity_id.in_(batch)
+                    )
+                )
+            }
             for pid, url in sorted(self._url_updates.items()):
                 if pid not in edited:
                     self.session.execute(update(Person).where(Person.id == pid).values(url=url))
         self._url_updates.clear()
         if self._new_aliases:
-            self.session.connection().execute(PersonAlias.__table__.insert(), [
-                {"person_id": p.id, "alias": a, "key": person_key(a)} for p, a in self._new_aliases])
+            self.session.connection().execute(
+                PersonAlias.__table__.insert(),
+                [{"person_id": p.id, "alias": a, "key": person_key(a)} for p, a in self._new_aliases],
+            )
             self._new_aliases.clear()
         for a, b in sorted({tuple(sorted((person.id, rival.id))) for person, rival in self._candidates}):
-            exists = self.session.exec(select(IdentityCandidate.id).where(
-                IdentityCandidate.entity == "person", IdentityCandidate.a_id == a, IdentityCandidate.b_id == b)).first()
+            exists = self.session.exec(
+                select(IdentityCandidate.id).where(
+                    IdentityCandidate.entity == "person", IdentityCandidate.a_id == a, IdentityCandidate.b_id == b
+                )
+            ).first()
             if not exists:
-                self.session.add(IdentityCandidate(entity="person", a_id=a, b_id=b, score=90.0,
-                                                   reason="similar names; not merged automatically"))
+                self.session.add(
+                    IdentityCandidate(
+                        entity="person", a_id=a, b_id=b, score=90.0, reason="similar names; not merged automatically"
+                    )
+                )
         self._candidates.clear()
 
 
@@ -305,7 +390,7 @@ def key_variants(key: str) -> list[str]:
     """``title:t|2019|he`` also matches years 2018 and 2020 (preprint vs proceedings)."""
     if not key.startswith("title:"):
         return [key]
-    title, year, surname = key[len("title:"):].rsplit("|", 2)
+    title, year, surname = key[len("title:") :].rsplit("|", 2)
     if not year:
         return [key]
     y = int(year)
@@ -318,7 +403,7 @@ def bare_title_key(key: str) -> str | None:
     are too common to be one paper ("Introduction")."""
     if not key.startswith("title:"):
         return None
-    title = key[len("title:"):].rsplit("|", 2)[0]
+    title = key[len("title:") :].rsplit("|", 2)[0]
     return f"title:{title}||" if len(title.split()) >= 3 else None
 
 
@@ -337,14 +422,20 @@ class PaperResolver:
         wanted |= bare
         self.key_to_id: dict[str, int] = {}
         for batch in chunks(sorted(wanted)):  # a 100k-entry .bib: more keys than one statement may bind
-            self.key_to_id.update((k, pid) for k, pid in session.exec(
-                select(PaperKey.key, PaperKey.paper_id).where(PaperKey.key.in_(batch))))
+            self.key_to_id.update(
+                (k, pid)
+                for k, pid in session.exec(select(PaperKey.key, PaperKey.paper_id).where(PaperKey.key.in_(batch)))
+            )
         # A bare title seen now: any stored paper of that title (the lowest id, so the choice is stable).
         self.by_title: dict[str, int] = {}
         for key in sorted(bare & {k for ref in refs for k in paper_keys(ref)}):
             prefix = key[:-1]  # "title:x|"
-            pid = session.exec(select(PaperKey.paper_id).where(PaperKey.key >= prefix, PaperKey.key < prefix + "\U0010ffff")
-                               .order_by(PaperKey.paper_id).limit(1)).first()
+            pid = session.exec(
+                select(PaperKey.paper_id)
+                .where(PaperKey.key >= prefix, PaperKey.key < prefix + "\U0010ffff")
+                .order_by(PaperKey.paper_id)
+                .limit(1)
+            ).first()
             if pid is not None:
                 self.by_title[key] = pid
         self.papers: dict[int, Paper] = {}
@@ -370,8 +461,9 @@ class PaperResolver:
                 found = self.new.get(bare) or self.papers.get(self.key_to_id.get(bare, -1))
             else:
                 prefix = bare[:-1]
-                found = next((p for k, p in self.new.items() if k.startswith(prefix)), None) \
-                    or self.papers.get(self.by_title.get(bare, -1))
+                found = next((p for k, p in self.new.items() if k.startswith(prefix)), None) or self.papers.get(
+                    self.by_title.get(bare, -1)
+                )
             if found is not None:
                 return found
         return None
@@ -395,16 +487,26 @@ class PaperResolver:
         if self._created:
             table = Paper.__table__
             columns = [c.name for c in table.columns if c.name != "id"]
-            defaults = {c.name: c.default.arg if c.default is not None and not callable(c.default.arg) else None
-                        for c in table.columns}
-            rows = [{c: getattr(p, c, None) if getattr(p, c, None) is not None else defaults.get(c) for c in columns}
-                    for p in self._created]
-            ids = self.session.connection().execute(
-                table.insert().returning(table.c.id, sort_by_parameter_order=True), rows).scalars().all()
-            for paper, pid in zip(self._created, ids):
+            defaults = {
+                c.name: c.default.arg if c.default is not None and not callable(c.default.arg) else None
+                for c in table.columns
+            }
+            rows = [
+                {c: getattr(p, c, None) if getattr(p, c, None) is not None else defaults.get(c) for c in columns}
+                for p in self._created
+            ]
+            ids = (
+                self.session.connection()
+                .execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows)
+                .scalars()
+                .all()
+            )
+            for paper, pid in zip(self._created, ids, strict=False):
                 paper.id = pid
             # Load them as session objects, so later field updates are persisted.
-            loaded = {p.id: p for batch in chunks(ids) for p in self.session.exec(select(Paper).where(Paper.id.in_(batch)))}
+            loaded = {
+                p.id: p for batch in chunks(ids) for p in self.session.exec(select(Paper).where(Paper.id.in_(batch)))
+            }
             for paper in self._created:
                 self.papers[paper.id] = loaded[paper.id]
             for key, paper in list(self.new.items()):
@@ -412,8 +514,9 @@ class PaperResolver:
                     self.new[key] = loaded[paper.id]
             self._created.clear()
         if self._pending_keys:
-            self.session.connection().execute(PaperKey.__table__.insert(), [
-                {"key": key, "paper_id": paper.id} for paper, key in self._pending_keys])
+            self.session.connection().execute(
+                PaperKey.__table__.insert(), [{"key": key, "paper_id": paper.id} for paper, key in self._pending_keys]
+            )
             for paper, key in self._pending_keys:
                 self.key_to_id[key] = paper.id
             self._pending_keys.clear()

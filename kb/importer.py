@@ -100,8 +100,11 @@ def scan(paths: Iterable[str | Path], follow_symlinks: bool = False) -> Iterator
         root, found = path.resolve(), []
         for folder, subfolders, names in os.walk(path):  # does not descend into linked folders
             subfolders[:] = [d for d in subfolders if not d.startswith(".")]
-            found += [Path(folder, n) for n in names
-                      if not n.startswith(".") and Path(n).suffix.lower() in POST_SUFFIXES + BIB_SUFFIXES]
+            found += [
+                Path(folder, n)
+                for n in names
+                if not n.startswith(".") and Path(n).suffix.lower() in POST_SUFFIXES + BIB_SUFFIXES
+            ]
         for file in sorted(found):
             yield file, None if follow_symlinks else _leaves(file, root)
 
@@ -144,8 +147,12 @@ def read_text(path: Path, limit: int = MAX_POST_BYTES) -> tuple[str, str]:
         raise BadInput(name, f"cannot read: {exc.strerror or exc}") from None
     if len(data) > limit:
         size = f"{limit // (1024 * 1024)} MiB" if limit >= 1024 * 1024 else f"{limit // 1024} KiB"
-        raise BadInput(name, f"file is larger than {size}, too big for a conference-notes post (split it)"
-                       if limit == MAX_POST_BYTES else f"file is larger than {size}")
+        raise BadInput(
+            name,
+            f"file is larger than {size}, too big for a conference-notes post (split it)"
+            if limit == MAX_POST_BYTES
+            else f"file is larger than {size}",
+        )
     if b"\x00" in data[:8192] or b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise BadInput(name, "binary file (contains NUL bytes), not a Markdown post", line=line)
@@ -153,7 +160,9 @@ def read_text(path: Path, limit: int = MAX_POST_BYTES) -> tuple[str, str]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise BadInput(name, f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})", line=line) from None
+        raise BadInput(
+            name, f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})", line=line
+        ) from None
     if not text.strip():
         raise BadInput(name, "empty file")
     return text, hashlib.sha256(data).hexdigest()
@@ -199,7 +208,9 @@ def _failure(key: str, exc: BaseException, budget: float = 0) -> str:
     if isinstance(exc, KbError):
         line = str(exc)
     elif isinstance(exc, OverBudget):
-        line = f"{key}: gave up after {budget:g} s: reading this post takes too long (pathological text?); nothing stored"
+        line = (
+            f"{key}: gave up after {budget:g} s: reading this post takes too long (pathological text?); nothing stored"
+        )
     elif isinstance(exc, RecursionError):
         line = f"{key}: too deeply nested to parse"
     else:  # a database error's str() carries the whole SQL statement and its parameters: its first line only
@@ -247,8 +258,13 @@ def prepare_file(path: Path, budget: float | None = None) -> Prepared | Failed:
         return Failed(_failure(_store_path(path), exc, budget))
 
 
-def import_file(engine: Engine, path: Path, force: bool = False,
-                prepared: Prepared | Failed | None = None, budget: float | None = None) -> FileResult:
+def import_file(
+    engine: Engine,
+    path: Path,
+    force: bool = False,
+    prepared: Prepared | Failed | None = None,
+    budget: float | None = None,
+) -> FileResult:
     """Import one file in its own transaction; never raises for bad input.
 
     Reading the file (extraction, .bib parsing) may take ``budget`` seconds (default
@@ -276,8 +292,11 @@ def import_file(engine: Engine, path: Path, force: bool = False,
             skipped = [f"{p.message} (line {p.line})" if p.line else p.message for p in problems]
             if not refs:
                 first = problems[0].message.removeprefix(f"{key}: ") if problems else ""
-                raise BadBibtex(key, "no BibTeX entry could be read" + (f" ({first})" if first else ""),
-                                line=problems[0].line if problems else None)
+                raise BadBibtex(
+                    key,
+                    "no BibTeX entry could be read" + (f" ({first})" if first else ""),
+                    line=problems[0].line if problems else None,
+                )
             bib = Extraction(source=key, title=path.name, papers=refs)
 
             def write_bib(session: Session) -> WriteCounts:
@@ -289,9 +308,12 @@ def import_file(engine: Engine, path: Path, force: bool = False,
                 return FileResult(key, "unchanged", retries=retries)
             unnamed = sum(not (r.doi or r.arxiv_id or r.title or r.ids) for r in refs)  # kept as raw references only
             known = len(refs) - unnamed - counts.papers - counts.enriched
-            notes = [f"{key}: {len(refs)} entries: {counts.papers} new, {counts.enriched} enriched, "
-                     f"{known} already known" + (f", {unnamed} without title or identifier" if unnamed else "")
-                     + (f"; {len(skipped)} skipped" if skipped else "")]
+            notes = [
+                f"{key}: {len(refs)} entries: {counts.papers} new, {counts.enriched} enriched, "
+                f"{known} already known"
+                + (f", {unnamed} without title or identifier" if unnamed else "")
+                + (f"; {len(skipped)} skipped" if skipped else "")
+            ]
             return FileResult(key, status, counts=counts, problems=skipped, notes=notes + skipped, retries=retries)
         if prepared is not None and prepared.extraction:
             extraction = prepared.extraction
@@ -309,8 +331,13 @@ def import_file(engine: Engine, path: Path, force: bool = False,
         counts, retries = _write(engine, key, sha, force, write)
         if counts is None:
             return FileResult(key, "unchanged", retries=retries)
-        return FileResult(key, status, counts=counts, retries=retries,
-                          problems=[p.message for p in extraction.problems if p.severity == "warning"])
+        return FileResult(
+            key,
+            status,
+            counts=counts,
+            retries=retries,
+            problems=[p.message for p in extraction.problems if p.severity == "warning"],
+        )
     except (Exception, OverBudget) as exc:  # one post must never stop the import …
         if is_storage_error(exc):  # … but a full disk stops them all: nothing after this one can be written
             raise StorageFull(key, describe_db_error(exc)) from exc
@@ -343,8 +370,9 @@ def identity_keys(x: Extraction) -> set[str]:
     return keys
 
 
-def _write(engine: Engine, key: str, sha: str, force: bool,
-           write: Callable[[Session], WriteCounts]) -> tuple[WriteCounts | None, int]:
+def _write(
+    engine: Engine, key: str, sha: str, force: bool, write: Callable[[Session], WriteCounts]
+) -> tuple[WriteCounts | None, int]:
     """Run ``write`` in one write transaction: (its counts, or None when the post is already stored as it
     is now; how many times the transaction was retried).
 
@@ -364,7 +392,7 @@ def _write(engine: Engine, key: str, sha: str, force: bool,
             if attempt == MAX_ATTEMPTS - 1 or not is_transient_error(exc):
                 raise
             # Jittered, growing, capped: the racers should not collide again, nor wait long.
-            time.sleep(random.uniform(0, min(0.5, 0.01 * 2 ** attempt)))
+            time.sleep(random.uniform(0, min(0.5, 0.01 * 2**attempt)))
     raise AssertionError("unreachable")
 
 
@@ -374,8 +402,9 @@ PARALLEL_MIN_FILES = 16  # below this, starting worker processes costs more than
 AHEAD_PER_WORKER = 8  # extracted posts allowed to wait for the writer, per worker
 
 
-def _bounded_map(pool: ProcessPoolExecutor, paths: list[Path], window: int,
-                 budget: float) -> Iterator[tuple[Path, Prepared | Failed | None]]:
+def _bounded_map(
+    pool: ProcessPoolExecutor, paths: list[Path], window: int, budget: float
+) -> Iterator[tuple[Path, Prepared | Failed | None]]:
     """(path, prepare_file(path)) in order, with at most ``window`` extractions submitted ahead.
 
     ``pool.map`` would submit every file at once, and when extraction outruns
@@ -426,8 +455,10 @@ class ImportStopped(KbError):
 
     def one_line(self) -> str:
         done = self.summary.count("new") + self.summary.count("updated")
-        return (f"stopped: cannot write to the database (disk full?): {self.detail}; {done} posts imported, "
-                f"{self.not_imported} not imported; free some space and run kb import again")
+        return (
+            f"stopped: cannot write to the database (disk full?): {self.detail}; {done} posts imported, "
+            f"{self.not_imported} not imported; free some space and run kb import again"
+        )
 
 
 class ImportInterrupted(KeyboardInterrupt):
@@ -451,6 +482,7 @@ def _exit_with_parent(parent: int) -> None:
     Ctrl-C reaches the whole process group: workers ignore it, the importer stops them.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(0.2)
@@ -478,10 +510,15 @@ def _changed(engine: Engine, files: list[Path], force: bool) -> set[Path]:
     return changed
 
 
-def import_paths(engine: Engine, paths: Iterable[str | Path], force: bool = False,
-                 on_file: Callable[[Path, FileResult | None], None] | None = None,
-                 workers: int | None = None, follow_symlinks: bool = False,
-                 budget: float | None = None) -> ImportSummary:
+def import_paths(
+    engine: Engine,
+    paths: Iterable[str | Path],
+    force: bool = False,
+    on_file: Callable[[Path, FileResult | None], None] | None = None,
+    workers: int | None = None,
+    follow_symlinks: bool = False,
+    budget: float | None = None,
+) -> ImportSummary:
     """Import files in order, one transaction each. Extraction is pure, so with many changed
     files it runs ahead in ``workers`` processes while this process writes.
 
@@ -510,15 +547,19 @@ def import_paths(engine: Engine, paths: Iterable[str | Path], force: bool = Fals
             prepared: dict[Path, Prepared | Failed | None] = {}
             ahead = iter(())
             if workers > 1:
-                pool = stack.enter_context(ProcessPoolExecutor(
-                    workers, mp_context=multiprocessing.get_context("fork"),
-                    initializer=_exit_with_parent, initargs=(os.getpid(),)))
+                pool = stack.enter_context(
+                    ProcessPoolExecutor(
+                        workers,
+                        mp_context=multiprocessing.get_context("fork"),
+                        initializer=_exit_with_parent,
+                        initargs=(os.getpid(),),
+                    )
+                )
                 ahead = _bounded_map(pool, todo, AHEAD_PER_WORKER * workers, budget)
             if todo:  # nothing to write (all unchanged): no index upkeep, no write transaction
                 stack.enter_context(bulk_import(engine, len(todo)))  # per-row triggers, or one rebuild
             try:
-                _import_each(engine, files, refused, changed, prepared, ahead, workers, force, budget, summary,
-                             on_file)
+                _import_each(engine, files, refused, changed, prepared, ahead, workers, force, budget, summary, on_file)
             except KeyboardInterrupt:  # leave the block normally: the search index is still brought up to date
                 interrupted = True
                 if pool is not None:
@@ -540,10 +581,19 @@ def import_paths(engine: Engine, paths: Iterable[str | Path], force: bool = Fals
     return summary
 
 
-def _import_each(engine: Engine, files: list[Path], refused: dict[Path, str], changed: set[Path],
-                 prepared: dict[Path, Prepared | Failed | None], ahead: Iterator, workers: int, force: bool,
-                 budget: float, summary: ImportSummary,
-                 on_file: Callable[[Path, FileResult | None], None] | None) -> None:
+def _import_each(
+    engine: Engine,
+    files: list[Path],
+    refused: dict[Path, str],
+    changed: set[Path],
+    prepared: dict[Path, Prepared | Failed | None],
+    ahead: Iterator,
+    workers: int,
+    force: bool,
+    budget: float,
+    summary: ImportSummary,
+    on_file: Callable[[Path, FileResult | None], None] | None,
+) -> None:
     """The loop of :func:`import_paths`: each file in order, one result each, appended to ``summary``."""
     for path in files:
         if on_file:

@@ -23,30 +23,85 @@ from functools import lru_cache
 
 # Characters BibTeX/LaTeX give a meaning to, as they are written in a value.
 _SPECIALS = {
-    "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-    "{": r"{\textbraceleft}", "}": r"{\textbraceright}", "~": r"{\textasciitilde}",
-    "^": r"{\textasciicircum}", "\\": r"{\textbackslash}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"{\textbraceleft}",
+    "}": r"{\textbraceright}",
+    "~": r"{\textasciitilde}",
+    "^": r"{\textasciicircum}",
+    "\\": r"{\textbackslash}",
 }
 # Letters and symbols with a text-mode LaTeX command. Typographic quotes and
 # dashes get a command too: '' or -- would decode ambiguously.
 _SYMBOLS = {
-    "ß": "ss", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "å": "aa", "Å": "AA",
-    "ł": "l", "Ł": "L", "ı": "i", "ȷ": "j", "‘": "textquoteleft", "’": "textquoteright",
-    "“": "textquotedblleft", "”": "textquotedblright", "–": "textendash", "—": "textemdash", "…": "ldots",
-    "«": "guillemotleft", "»": "guillemotright", "§": "S", "¶": "P", "©": "textcopyright",
-    "®": "textregistered", "™": "texttrademark", "°": "textdegree", "£": "pounds", "€": "texteuro",
-    "¡": "textexclamdown", "¿": "textquestiondown", "×": "texttimes", "÷": "textdiv", "±": "textpm",
-    "µ": "textmu", "·": "textperiodcentered", "•": "textbullet", "†": "dag", "‡": "ddag",
+    "ß": "ss",
+    "ø": "o",
+    "Ø": "O",
+    "æ": "ae",
+    "Æ": "AE",
+    "œ": "oe",
+    "Œ": "OE",
+    "å": "aa",
+    "Å": "AA",
+    "ł": "l",
+    "Ł": "L",
+    "ı": "i",
+    "ȷ": "j",
+    "‘": "textquoteleft",
+    "’": "textquoteright",
+    "“": "textquotedblleft",
+    "”": "textquotedblright",
+    "–": "textendash",
+    "—": "textemdash",
+    "…": "ldots",
+    "«": "guillemotleft",
+    "»": "guillemotright",
+    "§": "S",
+    "¶": "P",
+    "©": "textcopyright",
+    "®": "textregistered",
+    "™": "texttrademark",
+    "°": "textdegree",
+    "£": "pounds",
+    "€": "texteuro",
+    "¡": "textexclamdown",
+    "¿": "textquestiondown",
+    "×": "texttimes",
+    "÷": "textdiv",
+    "±": "textpm",
+    "µ": "textmu",
+    "·": "textperiodcentered",
+    "•": "textbullet",
+    "†": "dag",
+    "‡": "ddag",
 }
 _COMMAND_TEXT = {v: k for k, v in _SYMBOLS.items()} | {
-    "textbraceleft": "{", "textbraceright": "}", "textasciitilde": "~", "textasciicircum": "^",
+    "textbraceleft": "{",
+    "textbraceright": "}",
+    "textasciitilde": "~",
+    "textasciicircum": "^",
     "textbackslash": "\\",
 }
 # Combining mark → accent command. Punctuation accents take the letter
 # directly ({\"o}); letter accents need it braced ({\c{c}}).
 _ACCENTS = {
-    "\u0301": "'", "\u0300": "`", "\u0302": "^", "\u0308": '"', "\u0303": "~", "\u0304": "=", "\u0307": ".",
-    "\u0306": "u", "\u030c": "v", "\u030b": "H", "\u0327": "c", "\u0328": "k", "\u030a": "r", "\u0323": "d",
+    "\u0301": "'",
+    "\u0300": "`",
+    "\u0302": "^",
+    "\u0308": '"',
+    "\u0303": "~",
+    "\u0304": "=",
+    "\u0307": ".",
+    "\u0306": "u",
+    "\u030c": "v",
+    "\u030b": "H",
+    "\u0327": "c",
+    "\u0328": "k",
+    "\u030a": "r",
+    "\u0323": "d",
     "\u0331": "b",
 }
 _MARKS = {v: k for k, v in _ACCENTS.items()}
@@ -142,8 +197,7 @@ def encode_verbatim(text: str) -> str:
     'https://x.org/a_b%20c~d#e%7Bx%7D'
     """
     text = clean_text(text).strip()
-    return (text.replace("{", "%7B").replace("}", "%7D").replace("\\", "%5C")
-            .replace(" ", "%20").replace('"', "%22"))
+    return text.replace("{", "%7B").replace("}", "%7D").replace("\\", "%5C").replace(" ", "%20").replace('"', "%22")
 
 
 # ---------------------------------------------------------------- decoding
@@ -158,10 +212,10 @@ def _read_group(s: str, i: int) -> tuple[str, int]:
         while j < len(s) and depth:
             depth += {"{": 1, "}": -1}.get(s[j], 0)
             j += 1
-        return decode_latex_value(s[i + 1:j - 1]), j
-    if s.startswith("\\i", i) and not s[i + 2:i + 3].isalpha():
+        return decode_latex_value(s[i + 1 : j - 1]), j
+    if s.startswith("\\i", i) and not s[i + 2 : i + 3].isalpha():
         return "i", i + 2
-    if s.startswith("\\j", i) and not s[i + 2:i + 3].isalpha():
+    if s.startswith("\\j", i) and not s[i + 2 : i + 3].isalpha():
         return "j", i + 2
     return (s[i], i + 1) if i < len(s) else ("", i)
 
@@ -202,7 +256,7 @@ def decode_latex_value(s: str) -> str:
                 if s.startswith("{}", i):
                     i += 2
             else:  # a command we never write: keep it as text
-                out.append(s[i:m.end()] if m else ch + nxt)
+                out.append(s[i : m.end()] if m else ch + nxt)
                 i = m.end() if m else i + 2
     return "".join(out)
 

@@ -23,8 +23,8 @@ import hashlib
 import io
 import json
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
 from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -33,8 +33,26 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, SQLModel, select
 
 from kb.db import DatabaseUnusable, is_sqlite, session_scope
-from kb.models import (Authorship, Citation, Conference, Event, IdentityCandidate, Link, Mention, Merge, Paper,
-                       PaperKey, Person, PersonAlias, Post, PostEvent, Reference, Talk, TalkSpeaker, UserEdit)
+from kb.models import (
+    Authorship,
+    Citation,
+    Conference,
+    Event,
+    IdentityCandidate,
+    Link,
+    Mention,
+    Merge,
+    Paper,
+    PaperKey,
+    Person,
+    PersonAlias,
+    Post,
+    PostEvent,
+    Reference,
+    Talk,
+    TalkSpeaker,
+    UserEdit,
+)
 from kb.terminal import json_text
 
 DUMP_FORMAT = "kb-dump/1"
@@ -42,8 +60,17 @@ DUMP_FORMAT = "kb-dump/1"
 
 # ---------------------------------------------------------------- dump
 
-SECTIONS = ("conferences", "events", "format", "identity_candidates", "merges", "papers", "people", "posts",
-            "user_edits")  # the dump's keys, in the (sorted) order they are written
+SECTIONS = (
+    "conferences",
+    "events",
+    "format",
+    "identity_candidates",
+    "merges",
+    "papers",
+    "people",
+    "posts",
+    "user_edits",
+)  # the dump's keys, in the (sorted) order they are written
 _BATCH = 500  # rows fetched per IN (…) query: memory stays flat whatever the size of the KB
 
 
@@ -80,7 +107,7 @@ def _sorted(items: list[dict], *keys: str) -> list[dict]:
 
 def _batches(ids: list[int]) -> Iterator[list[int]]:
     for i in range(0, len(ids), _BATCH):
-        yield ids[i:i + _BATCH]
+        yield ids[i : i + _BATCH]
 
 
 def _fetch(conn: Connection, model, column: str, ids: list[int]) -> list:
@@ -92,16 +119,24 @@ def _refs(conn: Connection) -> dict[str, dict[int, Any]]:
     """id → natural reference, per table (a paper's is its smallest identity key)."""
     refs: dict[str, dict[int, Any]] = {
         name: dict(conn.execute(select(model.id, getattr(model, col))).all())
-        for name, model, col in (("conference", Conference, "key"), ("event", Event, "key"), ("person", Person, "key"),
-                                 ("post", Post, "path"))}
+        for name, model, col in (
+            ("conference", Conference, "key"),
+            ("event", Event, "key"),
+            ("person", Person, "key"),
+            ("post", Post, "path"),
+        )
+    }
     first: dict[int, str] = {}
     for pid, key in conn.execute(select(PaperKey.paper_id, PaperKey.key)):
         if pid not in first or key < first[pid]:
             first[pid] = key
     refs["paper"] = {}
-    for pid, title, year, doi, arxiv, url in conn.execute(select(Paper.id, Paper.title, Paper.year, Paper.doi,
-                                                                  Paper.arxiv_id, Paper.url)):
-        refs["paper"][pid] = first.get(pid) or "fields:" + json.dumps([title, year, doi, arxiv, url], ensure_ascii=False)
+    for pid, title, year, doi, arxiv, url in conn.execute(
+        select(Paper.id, Paper.title, Paper.year, Paper.doi, Paper.arxiv_id, Paper.url)
+    ):
+        refs["paper"][pid] = first.get(pid) or "fields:" + json.dumps(
+            [title, year, doi, arxiv, url], ensure_ascii=False
+        )
     return refs
 
 
@@ -124,7 +159,10 @@ def _papers(conn: Connection, refs) -> Iterator[dict]:
         rows = {r["id"]: r for r in _fetch(conn, Paper, "id", batch)}
         for pid in batch:
             yield _plain(_row(rows, pid, "paper"), Paper.__table__, refs) | {
-                "ref": refs["paper"][pid], "keys": sorted(keys[pid]), "authors": [n for _, n in sorted(authors[pid])]}
+                "ref": refs["paper"][pid],
+                "keys": sorted(keys[pid]),
+                "authors": [n for _, n in sorted(authors[pid])],
+            }
 
 
 def _people(conn: Connection, refs) -> Iterator[dict]:
@@ -171,8 +209,9 @@ def _posts(conn: Connection, refs, body: bool) -> Iterator[dict]:
 
 
 def _curation(conn: Connection, refs) -> dict[str, list[dict]]:
-    edits, merges, candidates = (conn.execute(select(m.__table__)).mappings().all()
-                                 for m in (UserEdit, Merge, IdentityCandidate))
+    edits, merges, candidates = (
+        conn.execute(select(m.__table__)).mappings().all() for m in (UserEdit, Merge, IdentityCandidate)
+    )
     talk_ids = [e["entity_id"] for e in edits if e["entity"] == "talk"]
     talk_refs = {}
     for batch in _batches(talk_ids):
@@ -186,15 +225,43 @@ def _curation(conn: Connection, refs) -> dict[str, list[dict]]:
         return known.get(entity_id, f"<missing {entity} {entity_id}>")
 
     return {
-        "user_edits": _sorted([{"entity": e["entity"], "of": of(e["entity"], e["entity_id"], e), "field": e["field"],
-                                "value": e["value"]} for e in edits], "entity", "of", "field"),
-        "merges": _sorted([{"entity": m["entity"], "from_name": m["from_name"], "into": of(m["entity"], m["into_id"])}
-                           | ({"from_key": m["from_key"]} if "from_key" in m else {}) for m in merges],
-                          "entity", "into", "from_name"),
-        "identity_candidates": _sorted([{"entity": c["entity"], "pair": sorted([of(c["entity"], c["a_id"]),
-                                                                                of(c["entity"], c["b_id"])], key=str),
-                                         "score": round(c["score"], 3), "reason": c["reason"]} for c in candidates],
-                                       "entity", "pair"),
+        "user_edits": _sorted(
+            [
+                {
+                    "entity": e["entity"],
+                    "of": of(e["entity"], e["entity_id"], e),
+                    "field": e["field"],
+                    "value": e["value"],
+                }
+                for e in edits
+            ],
+            "entity",
+            "of",
+            "field",
+        ),
+        "merges": _sorted(
+            [
+                {"entity": m["entity"], "from_name": m["from_name"], "into": of(m["entity"], m["into_id"])}
+                | ({"from_key": m["from_key"]} if "from_key" in m else {})
+                for m in merges
+            ],
+            "entity",
+            "into",
+            "from_name",
+        ),
+        "identity_candidates": _sorted(
+            [
+                {
+                    "entity": c["entity"],
+                    "pair": sorted([of(c["entity"], c["a_id"]), of(c["entity"], c["b_id"])], key=str),
+                    "score": round(c["score"], 3),
+                    "reason": c["reason"],
+                }
+                for c in candidates
+            ],
+            "entity",
+            "pair",
+        ),
     }
 
 
@@ -209,8 +276,12 @@ def iter_dump(session: Session, body: bool = True) -> Iterator[tuple[str, Any]]:
             yield name, DUMP_FORMAT
         elif name in ("conferences", "events"):
             model = Conference if name == "conferences" else Event
-            yield name, _sorted([_plain(r, model.__table__, refs) for r in conn.execute(select(model.__table__)).mappings()],
-                                "key")
+            yield (
+                name,
+                _sorted(
+                    [_plain(r, model.__table__, refs) for r in conn.execute(select(model.__table__)).mappings()], "key"
+                ),
+            )
         elif name == "papers":
             yield name, _papers(conn, refs)
         elif name == "people":
@@ -276,9 +347,20 @@ class CheckReport:
 
 
 # Rows that name another row without a declared foreign key: (model, id column, entity column or fixed entity).
-_LOGICAL_REFS = ((UserEdit, "entity_id", "entity"), (IdentityCandidate, "a_id", "entity"),
-                 (IdentityCandidate, "b_id", "entity"), (Merge, "into_id", "entity"))
-_ENTITY_MODELS = {"conference": Conference, "event": Event, "talk": Talk, "person": Person, "paper": Paper, "post": Post}
+_LOGICAL_REFS = (
+    (UserEdit, "entity_id", "entity"),
+    (IdentityCandidate, "a_id", "entity"),
+    (IdentityCandidate, "b_id", "entity"),
+    (Merge, "into_id", "entity"),
+)
+_ENTITY_MODELS = {
+    "conference": Conference,
+    "event": Event,
+    "talk": Talk,
+    "person": Person,
+    "paper": Paper,
+    "post": Post,
+}
 
 
 def _dangling_conditions():
@@ -287,8 +369,12 @@ def _dangling_conditions():
         for col in table.columns:
             for fk in col.foreign_keys:
                 parent = fk.column
-                yield (f"{table.name}.{col.name}", table, col,
-                       col.is_not(None) & ~select(parent).where(parent == col).exists())
+                yield (
+                    f"{table.name}.{col.name}",
+                    table,
+                    col,
+                    col.is_not(None) & ~select(parent).where(parent == col).exists(),
+                )
     for model, id_col, entity_col in _LOGICAL_REFS:
         table = model.__table__
         for entity, target in _ENTITY_MODELS.items():

@@ -45,8 +45,21 @@ from kb.models import (
 )
 
 MERGED, UNMERGED, DISTINCT = "merged:", "unmerged:", "distinct:"
-_PAPER_COLUMNS = ("title", "year", "venue", "type", "doi", "arxiv_id", "url", "publisher", "pages", "volume", "issue",
-                  "et_al", "pinned")
+_PAPER_COLUMNS = (
+    "title",
+    "year",
+    "venue",
+    "type",
+    "doi",
+    "arxiv_id",
+    "url",
+    "publisher",
+    "pages",
+    "volume",
+    "issue",
+    "et_al",
+    "pinned",
+)
 
 
 def row_key(session: Session, entity: str, row_id: int) -> str | None:
@@ -76,8 +89,9 @@ def remember(session: Session, entity: str, src: Person | Paper, into_id: int) -
     if not key:
         return
     if entity == "person":
-        aliases = session.exec(select(PersonAlias.alias).where(PersonAlias.person_id == src.id)
-                               .order_by(PersonAlias.alias)).all()
+        aliases = session.exec(
+            select(PersonAlias.alias).where(PersonAlias.person_id == src.id).order_by(PersonAlias.alias)
+        ).all()
         value: dict[str, Any] = {"name": src.name, "url": src.url, "aliases": list(aliases)}
     else:
         keys = session.exec(select(PaperKey.key).where(PaperKey.paper_id == src.id).order_by(PaperKey.key)).all()
@@ -93,9 +107,13 @@ def remember(session: Session, entity: str, src: Person | Paper, into_id: int) -
 def _open_pairs(session: Session, entity: str, row_id: int, into_id: int) -> list[list]:
     """[other row's key, score, reason] of the identity candidates naming ``row_id`` (the merge drops them)."""
     out = []
-    for c in session.exec(select(IdentityCandidate).where(
-            IdentityCandidate.entity == entity, or_(IdentityCandidate.a_id == row_id, IdentityCandidate.b_id == row_id))
-            .order_by(IdentityCandidate.id)).all():
+    for c in session.exec(
+        select(IdentityCandidate)
+        .where(
+            IdentityCandidate.entity == entity, or_(IdentityCandidate.a_id == row_id, IdentityCandidate.b_id == row_id)
+        )
+        .order_by(IdentityCandidate.id)
+    ).all():
         other = c.b_id if c.a_id == row_id else c.a_id
         key = row_key(session, entity, other) if other != into_id else None
         if key:
@@ -111,18 +129,28 @@ def _reopen_pairs(session: Session, entity: str, row_id: int, pairs: list[list])
         if other is None or other == row_id:
             continue
         a, b = sorted((row_id, other))
-        if session.exec(select(IdentityCandidate.id).where(IdentityCandidate.entity == entity, IdentityCandidate.a_id == a,
-                                                           IdentityCandidate.b_id == b)).first() is None:
+        if (
+            session.exec(
+                select(IdentityCandidate.id).where(
+                    IdentityCandidate.entity == entity, IdentityCandidate.a_id == a, IdentityCandidate.b_id == b
+                )
+            ).first()
+            is None
+        ):
             session.add(IdentityCandidate(entity=entity, a_id=a, b_id=b, score=score, reason=reason))
 
 
 def merges_into(session: Session, entity: str, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     """{row id: the merges that made it (newest first) that can be undone: {key, name}} for ``ids``."""
-    rows = session.exec(select(Merge).where(Merge.entity == entity, Merge.into_id.in_(ids or [-1]),
-                                            Merge.from_key.is_not(None)).order_by(Merge.id.desc())).all()
+    rows = session.exec(
+        select(Merge)
+        .where(Merge.entity == entity, Merge.into_id.in_(ids or [-1]), Merge.from_key.is_not(None))
+        .order_by(Merge.id.desc())
+    ).all()
     fields = {f"{MERGED}{entity}:{m.from_key}" for m in rows}
-    undoable = set(session.exec(select(UserEdit.field).where(UserEdit.entity == "kb",
-                                                             UserEdit.field.in_(fields or {""}))).all())
+    undoable = set(
+        session.exec(select(UserEdit.field).where(UserEdit.entity == "kb", UserEdit.field.in_(fields or {""}))).all()
+    )
     out: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
     for m in rows:
         if f"{MERGED}{entity}:{m.from_key}" in undoable and m.from_key not in {x["key"] for x in out[m.into_id]}:
@@ -142,8 +170,9 @@ def unmerge(session: Session, entity: str, from_key: str) -> int:
     """Undo the merge of the row known as ``from_key``: it exists again with what it had. Returns its id."""
     if entity not in ("person", "paper"):
         raise CurationError(f"cannot unmerge {entity} rows")
-    m = session.exec(select(Merge).where(Merge.entity == entity, Merge.from_key == from_key)
-                     .order_by(Merge.id.desc())).first()
+    m = session.exec(
+        select(Merge).where(Merge.entity == entity, Merge.from_key == from_key).order_by(Merge.id.desc())
+    ).first()
     snap = _kb_edit(session, f"{MERGED}{entity}:{from_key}")
     if m is None or snap is None:
         raise CurationError(f"no merge of {entity} {from_key!r} to undo")
@@ -151,8 +180,9 @@ def unmerge(session: Session, entity: str, from_key: str) -> int:
     if into is None:
         raise CurationError(f"the {entity} {m.from_name!r} was merged into is gone")
     value = json.loads(snap.value or "{}")
-    restored = _restore_person(session, into, from_key, value) if entity == "person" else \
-        _restore_paper(session, into, value)
+    restored = (
+        _restore_person(session, into, from_key, value) if entity == "person" else _restore_paper(session, into, value)
+    )
     session.exec(delete(Merge).where(Merge.entity == entity, Merge.from_key == from_key))
     session.delete(snap)
     _put(session, f"{UNMERGED}{entity}:{from_key}", {"name": m.from_name, "into": value.get("into")})
@@ -162,10 +192,18 @@ def unmerge(session: Session, entity: str, from_key: str) -> int:
     _reopen_pairs(session, entity, restored, value.get("candidates") or [])  # its open questions, as they were
     into_key = row_key(session, entity, into)
     if into_key:  # and the user has said these two are not the same
-        session.exec(delete(IdentityCandidate).where(IdentityCandidate.entity == entity,
-                                                     IdentityCandidate.a_id.in_([restored, into]),
-                                                     IdentityCandidate.b_id.in_([restored, into])))
-        _put(session, f"{DISTINCT}{entity}:{'|'.join(sorted((from_key, into_key)))}", {"keys": sorted((from_key, into_key))})
+        session.exec(
+            delete(IdentityCandidate).where(
+                IdentityCandidate.entity == entity,
+                IdentityCandidate.a_id.in_([restored, into]),
+                IdentityCandidate.b_id.in_([restored, into]),
+            )
+        )
+        _put(
+            session,
+            f"{DISTINCT}{entity}:{'|'.join(sorted((from_key, into_key)))}",
+            {"keys": sorted((from_key, into_key))},
+        )
     session.flush()
     return restored
 
@@ -176,8 +214,16 @@ def _restore_person(session: Session, into: int, key: str, value: dict) -> int:
     if session.exec(select(Person.id).where(Person.key == key)).first() is not None:
         raise CurationError(f"{value.get('name')!r} is a person of its own already")
     ref = person_row(value.get("name") or key, value.get("url"))
-    row = Person(key=key, name=ref.name, family=ref.family, given=ref.given, family_key=ref.family_key,
-                 family_block=ref.family_key[:2], given_key=ref.given_key, url=ref.url)
+    row = Person(
+        key=key,
+        name=ref.name,
+        family=ref.family,
+        given=ref.given,
+        family_key=ref.family_key,
+        family_block=ref.family_key[:2],
+        given_key=ref.given_key,
+        url=ref.url,
+    )
     session.add(row)
     session.flush()
     from kb.ingest.people import person_key
@@ -212,11 +258,14 @@ def posts_naming(session: Session, entity: str, row_id: int) -> list[int]:
     """Every post whose extraction names the person (as speaker, mention or author) or the paper."""
     if entity == "person":
         papers = select(Authorship.paper_id).where(Authorship.person_id == row_id)
-        queries = [select(Mention.post_id).where(Mention.person_id == row_id),
-                   select(Talk.post_id).join(TalkSpeaker, TalkSpeaker.talk_id == Talk.id)
-                   .where(TalkSpeaker.person_id == row_id),
-                   select(Reference.post_id).where(Reference.paper_id.in_(papers)),
-                   select(Citation.post_id).where(Citation.paper_id.in_(papers))]
+        queries = [
+            select(Mention.post_id).where(Mention.person_id == row_id),
+            select(Talk.post_id)
+            .join(TalkSpeaker, TalkSpeaker.talk_id == Talk.id)
+            .where(TalkSpeaker.person_id == row_id),
+            select(Reference.post_id).where(Reference.paper_id.in_(papers)),
+            select(Citation.post_id).where(Citation.paper_id.in_(papers)),
+        ]
     else:
         queries = [select(model.post_id).where(model.paper_id == row_id) for model in (Reference, Citation, Link)]
     return sorted({pid for q in queries for pid in session.exec(q).all()})
@@ -241,10 +290,16 @@ def replay(session: Session, post_id: int) -> None:
 
 
 def keep_apart(session: Session, entity: str, a_id: int, b_id: int) -> None:
-    """"Not the same": the identity candidate is answered and stays answered (also in a sync target)."""
-    found = session.exec(select(IdentityCandidate).where(
-        IdentityCandidate.entity == entity, or_((IdentityCandidate.a_id == a_id) & (IdentityCandidate.b_id == b_id),
-                                                (IdentityCandidate.a_id == b_id) & (IdentityCandidate.b_id == a_id)))).all()
+    """ "Not the same": the identity candidate is answered and stays answered (also in a sync target)."""
+    found = session.exec(
+        select(IdentityCandidate).where(
+            IdentityCandidate.entity == entity,
+            or_(
+                (IdentityCandidate.a_id == a_id) & (IdentityCandidate.b_id == b_id),
+                (IdentityCandidate.a_id == b_id) & (IdentityCandidate.b_id == a_id),
+            ),
+        )
+    ).all()
     if not found:
         raise CurationError("these two are not an identity candidate")
     keys = sorted(k for k in (row_key(session, entity, a_id), row_key(session, entity, b_id)) if k)
@@ -259,7 +314,7 @@ def distinct_pairs(session: Session) -> set[tuple[str, str, str]]:
     """(entity, key, key) of every pair the user said is not the same."""
     out = set()
     for f in session.exec(select(UserEdit.field).where(UserEdit.entity == "kb", UserEdit.field.startswith(DISTINCT))):
-        entity, _, keys = f[len(DISTINCT):].partition(":")
+        entity, _, keys = f[len(DISTINCT) :].partition(":")
         a, _, b = keys.partition("|")
         out.add((entity, a, b))
     return out
@@ -269,15 +324,28 @@ def candidates_of(session: Session, entity: str, ids: list[int]) -> list[dict[st
     """Identity candidates touching any of ``ids``: {a, b (ids), a_name, b_name, reason}, best score first."""
     if not ids:
         return []
-    rows = session.exec(select(IdentityCandidate).where(
-        IdentityCandidate.entity == entity, or_(IdentityCandidate.a_id.in_(ids), IdentityCandidate.b_id.in_(ids)))
-        .order_by(IdentityCandidate.score.desc(), IdentityCandidate.id)).all()
+    rows = session.exec(
+        select(IdentityCandidate)
+        .where(
+            IdentityCandidate.entity == entity, or_(IdentityCandidate.a_id.in_(ids), IdentityCandidate.b_id.in_(ids))
+        )
+        .order_by(IdentityCandidate.score.desc(), IdentityCandidate.id)
+    ).all()
     model, col = (Person, Person.name) if entity == "person" else (Paper, Paper.title)
     wanted = {i for c in rows for i in (c.a_id, c.b_id)}
     names = dict(session.exec(select(model.id, col).where(model.id.in_(wanted or {-1}))).all())
-    return [{"entity": entity, "a": c.a_id, "b": c.b_id, "a_name": names.get(c.a_id) or "?",
-             "b_name": names.get(c.b_id) or "?", "reason": c.reason} for c in rows
-            if c.a_id in names and c.b_id in names]
+    return [
+        {
+            "entity": entity,
+            "a": c.a_id,
+            "b": c.b_id,
+            "a_name": names.get(c.a_id) or "?",
+            "b_name": names.get(c.b_id) or "?",
+            "reason": c.reason,
+        }
+        for c in rows
+        if c.a_id in names and c.b_id in names
+    ]
 
 
 def replay_unmerge(session: Session, field: str) -> int:
@@ -286,8 +354,10 @@ def replay_unmerge(session: Session, field: str) -> int:
         return 0
     entity, _, key = field.split(":", 1)[1].partition(":")
     if field.startswith(UNMERGED):
-        if _kb_edit(session, f"{MERGED}{entity}:{key}") is not None and \
-                session.exec(select(Merge.id).where(Merge.entity == entity, Merge.from_key == key)).first():
+        if (
+            _kb_edit(session, f"{MERGED}{entity}:{key}") is not None
+            and session.exec(select(Merge.id).where(Merge.entity == entity, Merge.from_key == key)).first()
+        ):
             unmerge(session, entity, key)
         else:
             _put(session, field, {"name": key})
@@ -297,7 +367,10 @@ def replay_unmerge(session: Session, field: str) -> int:
 
     ids = [_find(session, entity, [k] if entity == "paper" else k) for k in (a, b)]
     if None not in ids:
-        session.exec(delete(IdentityCandidate).where(IdentityCandidate.entity == entity,
-                                                     IdentityCandidate.a_id.in_(ids), IdentityCandidate.b_id.in_(ids)))
+        session.exec(
+            delete(IdentityCandidate).where(
+                IdentityCandidate.entity == entity, IdentityCandidate.a_id.in_(ids), IdentityCandidate.b_id.in_(ids)
+            )
+        )
     _put(session, field, {"keys": [a, b]})
     return 1

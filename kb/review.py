@@ -36,15 +36,23 @@ def mark_reviewed(session: Session, post_id: int) -> None:
     if session.get(Post, post_id) is None:
         raise CurationError(f"no post with id {post_id}")
     unmark(session, post_id)  # a new row, after the edits it covers: kb sync replays edits in id order
-    session.add(UserEdit(entity="post", entity_id=post_id, field=REVIEW, post_id=post_id,
-                         value=utcnow().isoformat(timespec="seconds")))
+    session.add(
+        UserEdit(
+            entity="post",
+            entity_id=post_id,
+            field=REVIEW,
+            post_id=post_id,
+            value=utcnow().isoformat(timespec="seconds"),
+        )
+    )
     session.flush()
 
 
 def unmark(session: Session, post_id: int) -> None:
     """The post was edited after it was accepted: it is "edited" again, and waits for review."""
-    session.exec(delete(UserEdit).where(UserEdit.entity == "post", UserEdit.entity_id == post_id,
-                                        UserEdit.field == REVIEW))
+    session.exec(
+        delete(UserEdit).where(UserEdit.entity == "post", UserEdit.entity_id == post_id, UserEdit.field == REVIEW)
+    )
     session.flush()
 
 
@@ -57,16 +65,18 @@ def states(session: Session, post_ids: list[int]) -> dict[int, str]:
     out = {i: "new" for i in ids}
     if not ids:
         return out
-    for pid, name in session.exec(select(UserEdit.entity_id, UserEdit.field).where(
-            UserEdit.entity == "post", UserEdit.entity_id.in_(ids))):
+    for pid, name in session.exec(
+        select(UserEdit.entity_id, UserEdit.field).where(UserEdit.entity == "post", UserEdit.entity_id.in_(ids))
+    ):
         if name == REVIEW:
             out[pid] = "reviewed"
         elif name.startswith((ADD, DELETE)) and out[pid] == "new":
             out[pid] = "edited"
     talk_posts = select(Talk.post_id).join(UserEdit, (UserEdit.entity == "talk") & (UserEdit.entity_id == Talk.id))
     edited = set(session.exec(talk_posts.where(Talk.post_id.in_(ids))).all())
-    edited |= set(session.exec(select(UserEdit.post_id).where(UserEdit.entity == "talk",
-                                                              UserEdit.post_id.in_(ids))).all())
+    edited |= set(
+        session.exec(select(UserEdit.post_id).where(UserEdit.entity == "talk", UserEdit.post_id.in_(ids))).all()
+    )
     for pid in edited:
         if out.get(pid) == "new":
             out[pid] = "edited"
@@ -98,15 +108,17 @@ def most_unsure(session: Session) -> int | None:
 
     A talk's confidence is stored with its post (the extractor's "low confidence (0.32)" problem on the
     talk's line); a talk the user corrected, or deleted, no longer counts as unsure."""
-    marked = set(session.exec(select(UserEdit.entity_id).where(UserEdit.entity == "post",
-                                                               UserEdit.field == REVIEW)).all())
+    marked = set(
+        session.exec(select(UserEdit.entity_id).where(UserEdit.entity == "post", UserEdit.field == REVIEW)).all()
+    )
     best: tuple[int, int, int] | None = None
     best_id = None
     counts = dict(session.exec(select(Talk.post_id, func.count()).group_by(Talk.post_id)).all())
     edited = select(UserEdit.entity_id).where(UserEdit.entity == "talk")
     open_lines: dict[int, set[int]] = {}
-    for pid, line in session.exec(select(Talk.post_id, Talk.line).where(Talk.line.is_not(None),
-                                                                        Talk.id.not_in(edited))):
+    for pid, line in session.exec(
+        select(Talk.post_id, Talk.line).where(Talk.line.is_not(None), Talk.id.not_in(edited))
+    ):
         open_lines.setdefault(pid, set()).add(line)
     for pid, problems in session.exec(select(Post.id, Post.problems).where(_reviewable()).order_by(Post.id)):
         low = sum(c < LOW_CONFIDENCE and line in open_lines.get(pid, ()) for line, c in confidences(problems).items())
@@ -134,12 +146,23 @@ def post_for_review(session: Session, post_id: int) -> dict[str, Any] | None:
     sure = confidences(post.problems)
     lines = (post.front_matter + post.body).split("\n")
     return {
-        "id": post.id, "path": post.path, "title": post.title or post.path.rsplit("/", 1)[-1],
+        "id": post.id,
+        "path": post.path,
+        "title": post.title or post.path.rsplit("/", 1)[-1],
         "lines": lines,
         "state": states(session, [post.id])[post.id],
-        "talks": [{"id": t.id, "title": t.title, "speakers": speakers[t.id], "kind": t.kind,
-                   "event": events.get(t.event_id), "line": t.line,
-                   "confidence": sure.get(t.line, 1.0) if t.line else 1.0} for t in talks],
+        "talks": [
+            {
+                "id": t.id,
+                "title": t.title,
+                "speakers": speakers[t.id],
+                "kind": t.kind,
+                "event": events.get(t.event_id),
+                "line": t.line,
+                "confidence": sure.get(t.line, 1.0) if t.line else 1.0,
+            }
+            for t in talks
+        ],
         **_spans_and_identities(session, post.id, lines),
     }
 
@@ -166,13 +189,22 @@ def _spans_and_identities(session: Session, post_id: int, lines: list[str]) -> d
         Reference,
     )
 
-    people = session.exec(select(Person, Mention.role, Mention.spelled).join(Mention, Mention.person_id == Person.id)
-                          .where(Mention.post_id == post_id).order_by(Mention.role.desc(), Person.name)).all()
-    cites = session.exec(select(Citation.line, Citation.marker, Citation.paper_id).where(Citation.post_id == post_id)
-                         .order_by(Citation.position)).all()
-    refs = session.exec(select(Reference.paper_id, Reference.raw).where(Reference.post_id == post_id,
-                                                                        Reference.paper_id.is_not(None))
-                        .order_by(Reference.position)).all()
+    people = session.exec(
+        select(Person, Mention.role, Mention.spelled)
+        .join(Mention, Mention.person_id == Person.id)
+        .where(Mention.post_id == post_id)
+        .order_by(Mention.role.desc(), Person.name)
+    ).all()
+    cites = session.exec(
+        select(Citation.line, Citation.marker, Citation.paper_id)
+        .where(Citation.post_id == post_id)
+        .order_by(Citation.position)
+    ).all()
+    refs = session.exec(
+        select(Reference.paper_id, Reference.raw)
+        .where(Reference.post_id == post_id, Reference.paper_id.is_not(None))
+        .order_by(Reference.position)
+    ).all()
     paper_ids = list(dict.fromkeys([c[2] for c in cites] + [r[0] for r in refs]))
     papers = {p.id: p for p in session.exec(select(Paper).where(Paper.id.in_(paper_ids or [-1]))).all()}
     first_cite = {}
@@ -180,26 +212,49 @@ def _spans_and_identities(session: Session, post_id: int, lines: list[str]) -> d
         if line and pid not in first_cite:
             first_cite[pid] = line
     raw = dict(reversed(refs))
-    links = session.exec(select(Link.line, Link.url, Link.label).where(Link.post_id == post_id)
-                         .order_by(Link.position)).all()
-    event_names = session.exec(select(Event.name).join(PostEvent, PostEvent.event_id == Event.id)
-                               .where(PostEvent.post_id == post_id).order_by(Event.name)).all()
+    links = session.exec(
+        select(Link.line, Link.url, Link.label).where(Link.post_id == post_id).order_by(Link.position)
+    ).all()
+    event_names = session.exec(
+        select(Event.name)
+        .join(PostEvent, PostEvent.event_id == Event.id)
+        .where(PostEvent.post_id == post_id)
+        .order_by(Event.name)
+    ).all()
     person_candidates = candidates_of(session, "person", [p.id for p, _r, _s in people])
     paper_candidates = candidates_of(session, "paper", paper_ids)
-    merged = {"person": merges_into(session, "person", [p.id for p, _r, _s in people]),
-              "paper": merges_into(session, "paper", paper_ids)}
+    merged = {
+        "person": merges_into(session, "person", [p.id for p, _r, _s in people]),
+        "paper": merges_into(session, "paper", paper_ids),
+    }
 
     def n_candidates(found: list[dict], row_id: int) -> int:
         return sum(row_id in (c["a"], c["b"]) for c in found)
 
     return {
-        "people": [{"id": p.id, "name": p.name, "role": role, "line": _first_line(lines, [spelled, p.name]),
-                    "candidates": n_candidates(person_candidates, p.id),
-                    "merged": merged["person"][p.id]} for p, role, spelled in people],
-        "papers": [{"id": pid, "title": papers[pid].title, "year": papers[pid].year,
-                    "line": first_cite.get(pid) or _first_line(lines, [(raw.get(pid) or "")[:40]]),
-                    "candidates": n_candidates(paper_candidates, pid),
-                    "merged": merged["paper"][pid]} for pid in paper_ids if pid in papers],
+        "people": [
+            {
+                "id": p.id,
+                "name": p.name,
+                "role": role,
+                "line": _first_line(lines, [spelled, p.name]),
+                "candidates": n_candidates(person_candidates, p.id),
+                "merged": merged["person"][p.id],
+            }
+            for p, role, spelled in people
+        ],
+        "papers": [
+            {
+                "id": pid,
+                "title": papers[pid].title,
+                "year": papers[pid].year,
+                "line": first_cite.get(pid) or _first_line(lines, [(raw.get(pid) or "")[:40]]),
+                "candidates": n_candidates(paper_candidates, pid),
+                "merged": merged["paper"][pid],
+            }
+            for pid in paper_ids
+            if pid in papers
+        ],
         "candidates": person_candidates + paper_candidates,
         "events": list(event_names),
         "cites": [(line, marker) for line, marker, _pid in cites],

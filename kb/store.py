@@ -25,10 +25,27 @@ from kb.identity import PaperResolver, PeopleResolver, PersonRef, preference_ran
 from kb.ingest.people import person_key
 from kb.ingest.records import Extraction, ParsedReference
 from kb.ingest.text import normalise_title
-from kb.models import (Authorship, Citation, Conference, Event, IdentityCandidate, Link, Mention, Merge, Paper,
-                       PaperKey, Person, PersonAlias, Post, PostEvent, Reference, Talk, TalkSpeaker, UserEdit)
+from kb.models import (
+    Authorship,
+    Citation,
+    Conference,
+    Event,
+    IdentityCandidate,
+    Link,
+    Mention,
+    Merge,
+    Paper,
+    PaperKey,
+    Person,
+    PersonAlias,
+    Post,
+    PostEvent,
+    Reference,
+    Talk,
+    TalkSpeaker,
+    UserEdit,
+)
 from kb.talkmatch import match
-
 
 # Authors stored per paper; the rest is "et al." Each authorship row refreshes the paper's search document,
 # so a 4,000-author .bib entry (a physics collaboration) took 17 s to store; its first 300 name it well enough.
@@ -50,8 +67,9 @@ def edited_fields(session: Session, entity: str, ids: list[int]) -> dict[int, se
     if not ids:
         return out
     for batch in chunks(ids):
-        for eid, name in session.exec(select(UserEdit.entity_id, UserEdit.field).where(UserEdit.entity == entity,
-                                                                                     UserEdit.entity_id.in_(batch))):
+        for eid, name in session.exec(
+            select(UserEdit.entity_id, UserEdit.field).where(UserEdit.entity == entity, UserEdit.entity_id.in_(batch))
+        ):
             out.setdefault(eid, set()).add(name)
     return out
 
@@ -108,18 +126,39 @@ def write_post(session: Session, x: Extraction, path: str, sha256: str) -> Write
         counts.people = people.created
         counts.talks = len(talks)
 
-        _bulk(session, Reference, [
-            {"post_id": post.id, "position": pos, "marker": ref.marker, "raw": ref.raw or "",
-             "paper_id": paper.id if paper else None}
-            for pos, (ref, paper) in enumerate(zip(x.papers, papers))
-            if ref.origin != "link"  # reference-list and bibtex entries keep their raw string
-        ])
-        key_to_paper = {ref.key: paper for ref, paper in zip(x.papers, papers) if paper}
-        _bulk(session, Citation, [
-            {"post_id": post.id, "position": pos, "talk_id": talks[c.talk].id if c.talk is not None else None,
-             "paper_id": key_to_paper[c.paper_key].id, "marker": c.marker, "context": c.context, "line": c.line}
-            for pos, c in enumerate(x.citations) if c.paper_key in key_to_paper
-        ])
+        _bulk(
+            session,
+            Reference,
+            [
+                {
+                    "post_id": post.id,
+                    "position": pos,
+                    "marker": ref.marker,
+                    "raw": ref.raw or "",
+                    "paper_id": paper.id if paper else None,
+                }
+                for pos, (ref, paper) in enumerate(zip(x.papers, papers, strict=False))
+                if ref.origin != "link"  # reference-list and bibtex entries keep their raw string
+            ],
+        )
+        key_to_paper = {ref.key: paper for ref, paper in zip(x.papers, papers, strict=False) if paper}
+        _bulk(
+            session,
+            Citation,
+            [
+                {
+                    "post_id": post.id,
+                    "position": pos,
+                    "talk_id": talks[c.talk].id if c.talk is not None else None,
+                    "paper_id": key_to_paper[c.paper_key].id,
+                    "marker": c.marker,
+                    "context": c.context,
+                    "line": c.line,
+                }
+                for pos, c in enumerate(x.citations)
+                if c.paper_key in key_to_paper
+            ],
+        )
         _links(session, x, post, talks, speakers, events, key_to_paper)
         corrections.annotate(session, post, x, talks, plan)
         if orphans is not None or people.replaced_authors:
@@ -143,14 +182,17 @@ def _orphan_candidates(session: Session, post: Post) -> Orphans:
     o = Orphans()
     talk_ids = select(Talk.id).where(Talk.post_id == post.id)
     for table in (Reference, Citation, Link):
-        o.papers |= set(session.exec(select(table.paper_id).where(table.post_id == post.id,
-                                                                  table.paper_id.is_not(None))).all())
+        o.papers |= set(
+            session.exec(select(table.paper_id).where(table.post_id == post.id, table.paper_id.is_not(None))).all()
+        )
     o.people |= set(session.exec(select(Mention.person_id).where(Mention.post_id == post.id)).all())
     o.people |= set(session.exec(select(TalkSpeaker.person_id).where(TalkSpeaker.talk_id.in_(talk_ids))).all())
     for batch in chunks(o.papers):
         o.people |= set(session.exec(select(Authorship.person_id).where(Authorship.paper_id.in_(batch))).all())
     o.events |= set(session.exec(select(PostEvent.event_id).where(PostEvent.post_id == post.id)).all())
-    o.events |= set(session.exec(select(Talk.event_id).where(Talk.post_id == post.id, Talk.event_id.is_not(None))).all())
+    o.events |= set(
+        session.exec(select(Talk.event_id).where(Talk.post_id == post.id, Talk.event_id.is_not(None))).all()
+    )
     if post.conference_id:
         o.conferences.add(post.conference_id)
     return o
@@ -192,30 +234,51 @@ def _events(session: Session, x: Extraction, conference: Conference | None, post
     for key, ev in keyed.items():
         row = existing.get(key)
         if row is None:
-            row = Event(key=key, name=ev.name, kind=ev.kind, url=ev.url, conference_id=conference.id if conference else None)
+            row = Event(
+                key=key, name=ev.name, kind=ev.kind, url=ev.url, conference_id=conference.id if conference else None
+            )
             session.add(row)
         else:
             kind = ev.kind if row.kind == "other" else preferred(row.kind, ev.kind if ev.kind != "other" else None)
-            _update(row, {"name": ev.name, "kind": kind, "url": ev.url},
-                    edited_fields(session, "event", [row.id]).get(row.id, set()), only_missing=True)
+            _update(
+                row,
+                {"name": ev.name, "kind": kind, "url": ev.url},
+                edited_fields(session, "event", [row.id]).get(row.id, set()),
+                only_missing=True,
+            )
         out[ev.name] = row
     session.flush()
-    _bulk(session, PostEvent, [{"post_id": post.id, "event_id": e.id} for e in {id(e): e for e in out.values()}.values()])
+    _bulk(
+        session, PostEvent, [{"post_id": post.id, "event_id": e.id} for e in {id(e): e for e in out.values()}.values()]
+    )
     return out
 
 
 def _paper_values(ref: ParsedReference) -> dict:
-    return {"title": ref.title, "year": ref.year, "venue": ref.venue, "type": ref.type, "doi": ref.doi,
-            "arxiv_id": ref.arxiv_id, "url": ref.url, "publisher": ref.publisher, "pages": ref.pages,
-            "volume": ref.volume, "issue": ref.issue}
+    return {
+        "title": ref.title,
+        "year": ref.year,
+        "venue": ref.venue,
+        "type": ref.type,
+        "doi": ref.doi,
+        "arxiv_id": ref.arxiv_id,
+        "url": ref.url,
+        "publisher": ref.publisher,
+        "pages": ref.pages,
+        "volume": ref.volume,
+        "issue": ref.issue,
+    }
 
 
 def _papers(session: Session, x: Extraction, counts: WriteCounts, people: PeopleResolver) -> list[Paper | None]:
     resolver = PaperResolver(session, x.papers)
     locked = edited_fields(session, "paper", list(resolver.papers))
     # A paper another was merged into keeps its fields: the user chose it as the one (its blanks still fill).
-    survivors = {pid for batch in chunks(sorted(resolver.papers)) for pid in session.exec(
-        select(Merge.into_id).where(Merge.entity == "paper", Merge.into_id.in_(batch)))}
+    survivors = {
+        pid
+        for batch in chunks(sorted(resolver.papers))
+        for pid in session.exec(select(Merge.into_id).where(Merge.entity == "paper", Merge.into_id.in_(batch)))
+    }
     out: list[Paper | None] = []
     enriched: set[int] = set()
     for ref in x.papers:
@@ -242,7 +305,9 @@ def _papers(session: Session, x: Extraction, counts: WriteCounts, people: People
         out.append(paper)
     resolver.flush()
     out = [resolver.papers.get(p.id, p) if p is not None else None for p in out]  # session objects
-    adopt_citekeys(session, zip(out, (ref.citekey for ref in x.papers)))  # a .bib key becomes the paper's key
+    adopt_citekeys(
+        session, zip(out, (ref.citekey for ref in x.papers), strict=False)
+    )  # a .bib key becomes the paper's key
     authored = _authors(session, x, out, people)
     counts.enriched += len(enriched | (authored & (set(resolver.papers) - {p.id for p in resolver.new.values()})))
     return out
@@ -251,10 +316,17 @@ def _papers(session: Session, x: Extraction, counts: WriteCounts, people: People
 def _authors(session: Session, x: Extraction, papers: list[Paper | None], people: PeopleResolver) -> set[int]:
     """Give each paper this post's author list when it is longer than the one it has; returns their ids."""
     ids = [p.id for p in papers if p is not None]
-    have = {pid: n for batch in chunks(ids) for pid, n in session.exec(
-        select(Authorship.paper_id, func.count()).where(Authorship.paper_id.in_(batch)).group_by(Authorship.paper_id))}
+    have = {
+        pid: n
+        for batch in chunks(ids)
+        for pid, n in session.exec(
+            select(Authorship.paper_id, func.count())
+            .where(Authorship.paper_id.in_(batch))
+            .group_by(Authorship.paper_id)
+        )
+    }
     plan: dict[int, tuple[Paper, ParsedReference]] = {}
-    for ref, paper in zip(x.papers, papers):
+    for ref, paper in zip(x.papers, papers, strict=False):
         if paper is None or not ref.authors or have.get(paper.id, 0) >= len(ref.authors[:MAX_AUTHORS]):
             continue
         if paper.id not in plan or len(plan[paper.id][1].authors) < len(ref.authors):
@@ -267,11 +339,19 @@ def _authors(session: Session, x: Extraction, papers: list[Paper | None], people
     people.flush()
     if plan:
         for batch in chunks(plan):
-            people.replaced_authors |= set(session.exec(select(Authorship.person_id)
-                                                        .where(Authorship.paper_id.in_(batch))).all())
+            people.replaced_authors |= set(
+                session.exec(select(Authorship.person_id).where(Authorship.paper_id.in_(batch))).all()
+            )
             session.exec(delete(Authorship).where(Authorship.paper_id.in_(batch)))
-    _bulk(session, Authorship, [{"paper_id": paper.id, "position": pos, "person_id": person.id}
-                                for paper, persons in rows for pos, person in enumerate(persons)])
+    _bulk(
+        session,
+        Authorship,
+        [
+            {"paper_id": paper.id, "position": pos, "person_id": person.id}
+            for paper, persons in rows
+            for pos, person in enumerate(persons)
+        ],
+    )
     return set(plan)
 
 
@@ -284,8 +364,9 @@ def _talk_key(title: str | None, speakers: list[str], pos: int, used: set[str]) 
     return key
 
 
-def _talks(session: Session, x: Extraction, post: Post, events: dict[str, Event],
-           reuse: dict[int, int] | None = None) -> list[Talk]:
+def _talks(
+    session: Session, x: Extraction, post: Post, events: dict[str, Event], reuse: dict[int, int] | None = None
+) -> list[Talk]:
     """The post's talk rows, in order. A talk keeps its row (and id, and the user's edits) when
     :mod:`kb.corrections` found it again (``reuse``: index → id), when its key is unchanged, or, for an
     edited talk, when its title, line and position still say it is the same talk (:mod:`kb.talkmatch`)."""
@@ -310,8 +391,9 @@ def _talks(session: Session, x: Extraction, post: Post, events: dict[str, Event]
             chosen[free[k]] = edited[n]
     gone = [t for t in rows if t not in chosen]
     if gone:
-        for e in session.exec(select(UserEdit).where(UserEdit.entity == "talk",
-                                                     UserEdit.entity_id.in_([t.id for t in gone]))).all():
+        for e in session.exec(
+            select(UserEdit).where(UserEdit.entity == "talk", UserEdit.entity_id.in_([t.id for t in gone]))
+        ).all():
             talk = by_id[e.entity_id]
             e.anchor = e.anchor or json.dumps({"title": talk.title, "line": talk.line, "position": talk.position})
             e.stale, e.post_id, e.entity_id = True, post.id, -e.id  # kept, reported by kb check; never a row id
@@ -341,7 +423,9 @@ def _talks(session: Session, x: Extraction, post: Post, events: dict[str, Event]
     return out
 
 
-def _people(session: Session, x: Extraction, post: Post, talks: list[Talk], people: PeopleResolver) -> dict[str, PersonRef]:
+def _people(
+    session: Session, x: Extraction, post: Post, talks: list[Talk], people: PeopleResolver
+) -> dict[str, PersonRef]:
     out: dict[str, PersonRef] = {}
     for p in x.people:
         person = people.get(p.name, p.spelled_in_post, p.url)
@@ -353,13 +437,14 @@ def _people(session: Session, x: Extraction, post: Post, talks: list[Talk], peop
     mentions: dict[int, dict] = {}
     for p in x.people:
         person = out[p.name]
-        row = mentions.setdefault(person.id, {"post_id": post.id, "person_id": person.id, "role": p.role,
-                                              "spelled": p.spelled_in_post})
+        row = mentions.setdefault(
+            person.id, {"post_id": post.id, "person_id": person.id, "role": p.role, "spelled": p.spelled_in_post}
+        )
         if p.role == "speaker":
             row["role"] = "speaker"
     _bulk(session, Mention, list(mentions.values()))
     rows = []
-    for talk_row, persons in zip(talks, speakers):
+    for talk_row, persons in zip(talks, speakers, strict=False):
         seen: set[int] = set()
         for pos, person in enumerate(persons):
             if person.id not in seen:
@@ -369,13 +454,32 @@ def _people(session: Session, x: Extraction, post: Post, talks: list[Talk], peop
     return out
 
 
-def _links(session, x: Extraction, post: Post, talks: list[Talk], people: dict[str, PersonRef],
-           events: dict[str, Event], papers: dict[str, Paper]) -> None:
+def _links(
+    session,
+    x: Extraction,
+    post: Post,
+    talks: list[Talk],
+    people: dict[str, PersonRef],
+    events: dict[str, Event],
+    papers: dict[str, Paper],
+) -> None:
     rows = []
     for pos, link in enumerate(x.links):
-        row = {"post_id": post.id, "position": pos, "url": link.url, "label": link.label, "kind": link.kind,
-               "line": link.line, "empty": link.empty, "malformed": link.malformed, "schemeless": link.schemeless,
-               "talk_id": None, "person_id": None, "paper_id": None, "event_id": None}
+        row = {
+            "post_id": post.id,
+            "position": pos,
+            "url": link.url,
+            "label": link.label,
+            "kind": link.kind,
+            "line": link.line,
+            "empty": link.empty,
+            "malformed": link.malformed,
+            "schemeless": link.schemeless,
+            "talk_id": None,
+            "person_id": None,
+            "paper_id": None,
+            "event_id": None,
+        }
         owner, _, ref = link.owner.partition(":")
         if owner == "talk" and ref.isdigit() and int(ref) < len(talks):
             row["talk_id"] = talks[int(ref)].id
@@ -403,53 +507,89 @@ def garbage_collect(session: Session, only: Orphans | None = None) -> None:
         return stmt.where(in_ids(session, column, ids)) if ids else None
 
     edited = select(UserEdit.entity_id).where(UserEdit.entity == "paper")
-    stmt = scoped(delete(Paper).where(
-        ~Paper.pinned,
-        ~exists().where(Reference.paper_id == Paper.id),
-        ~exists().where(Citation.paper_id == Paper.id),
-        ~exists().where(Link.paper_id == Paper.id),
-        Paper.id.not_in(edited),
-    ), Paper.id, only.papers if only else None)
+    stmt = scoped(
+        delete(Paper).where(
+            ~Paper.pinned,
+            ~exists().where(Reference.paper_id == Paper.id),
+            ~exists().where(Citation.paper_id == Paper.id),
+            ~exists().where(Link.paper_id == Paper.id),
+            Paper.id.not_in(edited),
+        ),
+        Paper.id,
+        only.papers if only else None,
+    )
     if stmt is not None:
         if only is not None:
-            only.people |= set(session.exec(select(Authorship.person_id)
-                                            .where(in_ids(session, Authorship.paper_id, only.papers))).all())
+            only.people |= set(
+                session.exec(
+                    select(Authorship.person_id).where(in_ids(session, Authorship.paper_id, only.papers))
+                ).all()
+            )
         _lock_candidates(session, Paper, stmt)
         session.exec(stmt)
-        session.exec(scoped(delete(PaperKey).where(~exists().where(Paper.id == PaperKey.paper_id)),
-                            PaperKey.paper_id, only.papers if only else None))
-        session.exec(scoped(delete(Authorship).where(~exists().where(Paper.id == Authorship.paper_id)),
-                            Authorship.paper_id, only.papers if only else None))
+        session.exec(
+            scoped(
+                delete(PaperKey).where(~exists().where(Paper.id == PaperKey.paper_id)),
+                PaperKey.paper_id,
+                only.papers if only else None,
+            )
+        )
+        session.exec(
+            scoped(
+                delete(Authorship).where(~exists().where(Paper.id == Authorship.paper_id)),
+                Authorship.paper_id,
+                only.papers if only else None,
+            )
+        )
         _forget_candidates(session, "paper", Paper, only.papers if only else None)
     person_edited = select(UserEdit.entity_id).where(UserEdit.entity == "person")
-    stmt = scoped(delete(Person).where(
-        ~exists().where(TalkSpeaker.person_id == Person.id),
-        ~exists().where(Authorship.person_id == Person.id),
-        ~exists().where(Mention.person_id == Person.id),
-        Person.id.not_in(person_edited),
-    ), Person.id, only.people if only else None)
+    stmt = scoped(
+        delete(Person).where(
+            ~exists().where(TalkSpeaker.person_id == Person.id),
+            ~exists().where(Authorship.person_id == Person.id),
+            ~exists().where(Mention.person_id == Person.id),
+            Person.id.not_in(person_edited),
+        ),
+        Person.id,
+        only.people if only else None,
+    )
     if stmt is not None:
         _lock_candidates(session, Person, stmt)
         session.exec(stmt)
-        session.exec(scoped(delete(PersonAlias).where(~exists().where(Person.id == PersonAlias.person_id)),
-                            PersonAlias.person_id, only.people if only else None))
+        session.exec(
+            scoped(
+                delete(PersonAlias).where(~exists().where(Person.id == PersonAlias.person_id)),
+                PersonAlias.person_id,
+                only.people if only else None,
+            )
+        )
         _forget_candidates(session, "person", Person, only.people if only else None)
-    stmt = scoped(delete(Event).where(~exists().where(Talk.event_id == Event.id),
-                                      ~exists().where(PostEvent.event_id == Event.id)),
-                  Event.id, only.events if only else None)
+    stmt = scoped(
+        delete(Event).where(
+            ~exists().where(Talk.event_id == Event.id), ~exists().where(PostEvent.event_id == Event.id)
+        ),
+        Event.id,
+        only.events if only else None,
+    )
     if stmt is not None:
         _lock_candidates(session, Event, stmt)
         session.exec(stmt)
-    stmt = scoped(delete(Conference).where(~exists().where(Post.conference_id == Conference.id),
-                                           ~exists().where(Event.conference_id == Conference.id)),
-                  Conference.id, only.conferences if only else None)
+    stmt = scoped(
+        delete(Conference).where(
+            ~exists().where(Post.conference_id == Conference.id), ~exists().where(Event.conference_id == Conference.id)
+        ),
+        Conference.id,
+        only.conferences if only else None,
+    )
     if stmt is not None:
         _lock_candidates(session, Conference, stmt)
         session.exec(stmt)
     # Edits of talks that left their post are kept, stale (kb check reports them); never a row id again.
-    session.exec(update(UserEdit).where(UserEdit.entity == "talk", UserEdit.entity_id >= 0,
-                                        ~exists().where(Talk.id == UserEdit.entity_id))
-                 .values(stale=True, entity_id=-UserEdit.id))
+    session.exec(
+        update(UserEdit)
+        .where(UserEdit.entity == "talk", UserEdit.entity_id >= 0, ~exists().where(Talk.id == UserEdit.entity_id))
+        .values(stale=True, entity_id=-UserEdit.id)
+    )
 
 
 def _lock_candidates(session: Session, model, stmt) -> None:
@@ -470,5 +610,7 @@ def _forget_candidates(session: Session, entity: str, model, ids: set[int] | Non
     gone = or_(~exists().where(model.id == IdentityCandidate.a_id), ~exists().where(model.id == IdentityCandidate.b_id))
     stmt = delete(IdentityCandidate).where(IdentityCandidate.entity == entity, gone)
     if ids is not None:
-        stmt = stmt.where(or_(in_ids(session, IdentityCandidate.a_id, ids), in_ids(session, IdentityCandidate.b_id, ids)))
+        stmt = stmt.where(
+            or_(in_ids(session, IdentityCandidate.a_id, ids), in_ids(session, IdentityCandidate.b_id, ids))
+        )
     session.exec(stmt)

@@ -30,8 +30,20 @@ from kb.ingest.people import person_key
 from kb.ingest.pipeline import extract
 from kb.ingest.records import Conference as ConferenceRecord
 from kb.ingest.records import Extraction
-from kb.models import (Conference, Event, IdentityCandidate, Merge, Paper, PaperKey, Person, PersonAlias, Post,
-                       Reference, Talk, UserEdit)
+from kb.models import (
+    Conference,
+    Event,
+    IdentityCandidate,
+    Merge,
+    Paper,
+    PaperKey,
+    Person,
+    PersonAlias,
+    Post,
+    Reference,
+    Talk,
+    UserEdit,
+)
 from kb.store import garbage_collect, write_post
 
 
@@ -59,8 +71,10 @@ class _SourceKeys:
         self.paper: dict[int, list[str]] = {}
         for pid, key in s.exec(select(PaperKey.paper_id, PaperKey.key)).all():
             self.paper.setdefault(pid, []).append(key)
-        self.talk = {tid: (path, key) for tid, path, key in
-                     s.exec(select(Talk.id, Post.path, Talk.key).join(Post, Post.id == Talk.post_id)).all()}
+        self.talk = {
+            tid: (path, key)
+            for tid, path, key in s.exec(select(Talk.id, Post.path, Talk.key).join(Post, Post.id == Talk.post_id)).all()
+        }
         self.event = dict(s.exec(select(Event.id, Event.key)).all())
         self.conference = dict(s.exec(select(Conference.id, Conference.key)).all())
         self.post = dict(s.exec(select(Post.id, Post.path)).all())
@@ -84,14 +98,17 @@ def _find(s: Session, entity: str, key: Any) -> int | None:
         return None
     if entity == "person":
         found = s.exec(select(Person.id).where(Person.key == key)).first()
-        return found if found is not None else s.exec(select(PersonAlias.person_id).where(PersonAlias.key == key)).first()
+        return (
+            found if found is not None else s.exec(select(PersonAlias.person_id).where(PersonAlias.key == key)).first()
+        )
     if entity == "paper":
         keys = key if isinstance(key, list) else [key]
         return s.exec(select(PaperKey.paper_id).where(PaperKey.key.in_(keys))).first() if keys else None
     if entity == "talk":
         path, talk_key = key
-        return s.exec(select(Talk.id).join(Post, Post.id == Talk.post_id)
-                      .where(Post.path == path, Talk.key == talk_key)).first()
+        return s.exec(
+            select(Talk.id).join(Post, Post.id == Talk.post_id).where(Post.path == path, Talk.key == talk_key)
+        ).first()
     model = {"event": Event, "conference": Conference}.get(entity)
     if model is not None:
         return s.exec(select(model.id).where(model.key == key)).first()
@@ -167,13 +184,21 @@ def _coerce(model, field_name: str, value: str | None) -> Any:
     return value
 
 
-_EDITABLE_MODELS = {"talk": Talk, "paper": Paper, "person": Person, "event": Event, "conference": Conference,
-                    "post": Post}
+_EDITABLE_MODELS = {
+    "talk": Talk,
+    "paper": Paper,
+    "person": Person,
+    "event": Event,
+    "conference": Conference,
+    "post": Post,
+}
 
 
 def _is_correction(e: UserEdit) -> bool:
     """Corrections of an extraction (kb.corrections): replayed by post and anchor, not by row."""
-    return e.entity in ("kb", "post") or (e.entity == "talk" and (e.anchor is not None or e.field in ("speakers", "event")))
+    return e.entity in ("kb", "post") or (
+        e.entity == "talk" and (e.anchor is not None or e.field in ("speakers", "event"))
+    )
 
 
 def _sync_correction(t: Session, e: UserEdit, keys: _SourceKeys, report: SyncReport) -> int:
@@ -199,15 +224,22 @@ def _sync_correction(t: Session, e: UserEdit, keys: _SourceKeys, report: SyncRep
     talk_id = _find(t, "talk", keys.of("talk", e.entity_id)) if e.entity == "talk" and e.entity_id >= 0 else None
     entity_id = post_id if e.entity == "post" else talk_id
     value, anchor = (None if v is None else v.replace("\x00", "") for v in (e.value, e.anchor))  # PostgreSQL: no NUL
-    mine = t.exec(select(UserEdit).where(UserEdit.entity == e.entity, UserEdit.field == e.field,
-                                         (UserEdit.post_id == post_id) | (UserEdit.entity_id == post_id)
-                                         if e.entity == "post" else UserEdit.post_id == post_id,
-                                         UserEdit.anchor == anchor)).first()
+    mine = t.exec(
+        select(UserEdit).where(
+            UserEdit.entity == e.entity,
+            UserEdit.field == e.field,
+            (UserEdit.post_id == post_id) | (UserEdit.entity_id == post_id)
+            if e.entity == "post"
+            else UserEdit.post_id == post_id,
+            UserEdit.anchor == anchor,
+        )
+    ).first()
     if mine is not None and mine.value == value:
         return 0  # carried over by an earlier sync
     if mine is None and e.entity == "talk" and talk_id is not None:
-        mine = t.exec(select(UserEdit).where(UserEdit.entity == "talk", UserEdit.entity_id == talk_id,
-                                             UserEdit.field == e.field)).first()
+        mine = t.exec(
+            select(UserEdit).where(UserEdit.entity == "talk", UserEdit.entity_id == talk_id, UserEdit.field == e.field)
+        ).first()
     mine = mine or UserEdit(entity=e.entity, entity_id=entity_id if entity_id is not None else 0, field=e.field)
     mine.value, mine.post_id, mine.anchor = value, post_id, anchor
     t.add(mine)
@@ -228,8 +260,10 @@ def _sync_curation(source: Engine, target: Engine, report: SyncReport) -> None:
         merges = s.exec(select(Merge).order_by(Merge.id)).all()
         edits = s.exec(select(UserEdit).order_by(UserEdit.id)).all()
         candidates = s.exec(select(IdentityCandidate).order_by(IdentityCandidate.id)).all()
-        citekeys = [(keys.of("paper", pid), key) for pid, key in
-                    s.exec(select(Paper.id, Paper.citekey).where(Paper.citekey.is_not(None))).all()]
+        citekeys = [
+            (keys.of("paper", pid), key)
+            for pid, key in s.exec(select(Paper.id, Paper.citekey).where(Paper.citekey.is_not(None))).all()
+        ]
     for m in merges:  # in the order the user made them: a chain A→B→C replays as made
         from_key = keys.of(m.entity, m.from_id)
         into_key = keys.of(m.entity, m.into_id)
@@ -261,8 +295,11 @@ def _sync_curation(source: Engine, target: Engine, report: SyncReport) -> None:
             row = t.get(model, row_id)
             stored = None if e.value is None else e.value.replace("\x00", "")  # PostgreSQL cannot store a NUL
             value = _coerce(model, e.field, stored)
-            edit = t.exec(select(UserEdit).where(UserEdit.entity == e.entity, UserEdit.entity_id == row_id,
-                                                 UserEdit.field == e.field)).first()
+            edit = t.exec(
+                select(UserEdit).where(
+                    UserEdit.entity == e.entity, UserEdit.entity_id == row_id, UserEdit.field == e.field
+                )
+            ).first()
             if edit is not None and edit.value == stored and getattr(row, e.field) == value:
                 continue  # carried over by an earlier sync
             if e.entity == "person" and e.field == "name" and value:
@@ -289,8 +326,14 @@ def _sync_curation(source: Engine, target: Engine, report: SyncReport) -> None:
             if (c.entity, *sorted(str(row_key(t, c.entity, i)) for i in (a, b))) in apart:
                 continue  # the user said these two are not the same
             a, b = sorted((a, b))
-            if t.exec(select(IdentityCandidate.id).where(IdentityCandidate.entity == c.entity,
-                                                         IdentityCandidate.a_id == a, IdentityCandidate.b_id == b)).first() is None:
+            if (
+                t.exec(
+                    select(IdentityCandidate.id).where(
+                        IdentityCandidate.entity == c.entity, IdentityCandidate.a_id == a, IdentityCandidate.b_id == b
+                    )
+                ).first()
+                is None
+            ):
                 t.add(IdentityCandidate(entity=c.entity, a_id=a, b_id=b, score=c.score, reason=c.reason))
                 report.candidates += 1
         for paper_keys, citekey in citekeys:  # keys are stable once given: carry them, never re-derive

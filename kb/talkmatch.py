@@ -48,8 +48,10 @@ def score(anchor: dict, talk: Talk, position: int) -> float:
 
 def match(anchors: list[dict], talks: list[Talk]) -> dict[int, int]:
     """{anchor index: talk index}, one to one, best-scoring pairs first; deterministic."""
-    pairs = sorted(((score(a, t, k), n, k) for n, a in enumerate(anchors) for k, t in enumerate(talks)),
-                   key=lambda p: (-p[0], p[1], p[2]))
+    pairs = sorted(
+        ((score(a, t, k), n, k) for n, a in enumerate(anchors) for k, t in enumerate(talks)),
+        key=lambda p: (-p[0], p[1], p[2]),
+    )
     out: dict[int, int] = {}
     taken: set[int] = set()
     for s, n, k in pairs:

@@ -41,8 +41,12 @@ NAME = "talks"
 # Our own sample posts (prose-heavy ML blog posts, talks told in sentences) train too, so the
 # labellers learn when the sentence detectors are right. tests/fixtures/holdout4 stays out: it is
 # the sample set the learned extractor has never seen.
-SAMPLE_SETS = (("tests/fixtures", "imports"), ("tests/fixtures/holdout", None), ("tests/fixtures/holdout2", None),
-               ("tests/fixtures/holdout3", None))
+SAMPLE_SETS = (
+    ("tests/fixtures", "imports"),
+    ("tests/fixtures/holdout", None),
+    ("tests/fixtures/holdout2", None),
+    ("tests/fixtures/holdout3", None),
+)
 
 
 def samples(root: Path | None) -> list[tuple[str, str, dict]]:
@@ -76,8 +80,9 @@ def sample_examples(root: Path | None) -> list:
     return out
 
 
-def shipped_examples(splits: tuple[str, ...] = ("train", "dev"), root: Path | None = None,
-                     exclude_repos: frozenset[str] = frozenset()) -> tuple[list, str]:
+def shipped_examples(
+    splits: tuple[str, ...] = ("train", "dev"), root: Path | None = None, exclude_repos: frozenset[str] = frozenset()
+) -> tuple[list, str]:
     """The shipped training data this machine has, and a line saying what it is."""
     from kb.ingest.talks.examples import example
 
@@ -104,8 +109,9 @@ def kb_examples(session: Session) -> list:
     from kb.ingest.talks.examples import example
 
     out = []
-    rows = session.exec(select(Post, Annotation).join(Annotation, Annotation.post_id == Post.id)
-                        .order_by(Post.path)).all()
+    rows = session.exec(
+        select(Post, Annotation).join(Annotation, Annotation.post_id == Post.id).order_by(Post.path)
+    ).all()
     for post, ann in rows:
         ex, _ = example(post.front_matter + post.body, Path(post.path).name, json.loads(ann.record))
         ex.group = f"kb/{post.path}"
@@ -127,7 +133,7 @@ def _train(seqs, params: dict, path: Path) -> None:
 def fit(exs: list, out: dict[str, Path]) -> None:
     """Train both models into ``out`` (keys lines, spans)."""
     _train([(ex.line_features, ex.line_labels) for ex in exs], LINE_PARAMS, out["lines"])
-    _train([s for ex in exs for s in zip(ex.span_features, ex.span_labels)], SPAN_PARAMS, out["spans"])
+    _train([s for ex in exs for s in zip(ex.span_features, ex.span_labels, strict=False)], SPAN_PARAMS, out["spans"])
 
 
 def model_sha(lines: bytes, spans: bytes) -> str:
@@ -151,8 +157,13 @@ def train_bytes(exs: list) -> Trained:
     return Trained(model_sha(lines, spans), lines, spans, {})
 
 
-def train(engine: Engine, splits: tuple[str, ...] = ("train", "dev"), weight: int = WEIGHT,
-          base: list | None = None, on_step: Callable[[str], None] | None = None) -> Trained:
+def train(
+    engine: Engine,
+    splits: tuple[str, ...] = ("train", "dev"),
+    weight: int = WEIGHT,
+    base: list | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> Trained:
     """Retrain on the shipped data (or ``base`` examples) plus the KB's corrections; store it in the KB."""
     t0 = time.perf_counter()
     step = on_step or (lambda _msg: None)
@@ -164,12 +175,19 @@ def train(engine: Engine, splits: tuple[str, ...] = ("train", "dev"), weight: in
     with session_scope(engine) as s:
         mine = kb_examples(s)
     if not base and not mine:
-        raise KbError("nothing to train on: no shipped training data here (../shared, a checkout's samples) "
-                      "and no corrected post in this KB")
+        raise KbError(
+            "nothing to train on: no shipped training data here (../shared, a checkout's samples) "
+            "and no corrected post in this KB"
+        )
     step(f"training on {len(base)} + {len(mine)}×{weight} posts")
     model = train_bytes(base + [ex for ex in mine for _ in range(weight)])
-    model.meta = {"shipped": what, "corrected_posts": len(mine), "weight": weight,
-                  "bytes": len(model.lines) + len(model.spans), "seconds": round(time.perf_counter() - t0, 1)}
+    model.meta = {
+        "shipped": what,
+        "corrected_posts": len(mine),
+        "weight": weight,
+        "bytes": len(model.lines) + len(model.spans),
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
     with session_scope(engine, write=True) as s:
         row = s.get(TrainedModel, NAME) or TrainedModel(name=NAME, sha256="", lines=b"", spans=b"")
         row.sha256, row.lines, row.spans, row.meta = model.sha256, model.lines, model.spans, json.dumps(model.meta)
@@ -217,7 +235,7 @@ def _cached(sha: str, lines: bytes, spans: bytes) -> tuple[Path, Path]:
         base = Path(tempfile.gettempdir()) / f"kb-models-{os.getuid()}" / sha
         base.mkdir(parents=True, exist_ok=True)
     paths = (base / "lines.crfsuite", base / "spans.crfsuite")
-    for path, data in zip(paths, (lines, spans)):
+    for path, data in zip(paths, (lines, spans), strict=False):
         if not path.exists() or path.read_bytes() != data:
             fd, tmp = tempfile.mkstemp(dir=base, prefix=".tmp-")
             with os.fdopen(fd, "wb") as f:
@@ -252,8 +270,9 @@ def evaluate_kb(engine: Engine) -> dict:
     activate(engine)
     total = Score()
     with session_scope(engine) as s:
-        rows = s.exec(select(Post, Annotation).join(Annotation, Annotation.post_id == Post.id)
-                      .order_by(Post.path)).all()
+        rows = s.exec(
+            select(Post, Annotation).join(Annotation, Annotation.post_id == Post.id).order_by(Post.path)
+        ).all()
         for post, ann in rows:
             pred = extract(post.front_matter + post.body, source=post.path).to_json()
             total.add(compare(pred, json.loads(ann.record))["talks"])

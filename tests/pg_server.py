@@ -30,8 +30,9 @@ class PgUnavailable(RuntimeError):
 
 
 def _bindir() -> Path:
-    for candidate in [os.environ.get("KB_PG_BINDIR", "")] + sorted(glob.glob("/usr/lib/postgresql/*/bin"),
-                                                                     key=lambda p: int(p.split("/")[-2]), reverse=True):
+    for candidate in [os.environ.get("KB_PG_BINDIR", "")] + sorted(
+        glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2]), reverse=True
+    ):
         if candidate and (Path(candidate) / "initdb").exists():
             return Path(candidate)
     found = shutil.which("initdb")
@@ -68,7 +69,9 @@ class PgServer:
 
                 pwd.getpwnam(user)
             except KeyError:
-                raise PgUnavailable("running as root and there is no 'postgres' system user to run the server as") from None
+                raise PgUnavailable(
+                    "running as root and there is no 'postgres' system user to run the server as"
+                ) from None
         root = Path(tempfile.mkdtemp(prefix="kb-pg-"))
         datadir = root / "data"
         if user:
@@ -76,12 +79,25 @@ class PgServer:
         port = _free_port()
         server = cls(url=f"postgresql://postgres@127.0.0.1:{port}/postgres", datadir=datadir, bindir=bindir, user=user)
         try:
-            server._run("initdb", "-D", str(datadir), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                        "--locale=C.UTF-8", "--no-sync")
-            opts = (f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
-                    "-c full_page_writes=off -c max_connections=100 -c shared_buffers=64MB")
-            server._run("pg_ctl", "-D", str(datadir), "-o", opts, "-l", str(root / "server.log"), "-w", "-t", "60",
-                        "start")
+            server._run(
+                "initdb",
+                "-D",
+                str(datadir),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+                "--no-sync",
+            )
+            opts = (
+                f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
+                "-c full_page_writes=off -c max_connections=100 -c shared_buffers=64MB"
+            )
+            server._run(
+                "pg_ctl", "-D", str(datadir), "-o", opts, "-l", str(root / "server.log"), "-w", "-t", "60", "start"
+            )
         except PgUnavailable:
             server.stop()
             raise
@@ -90,8 +106,11 @@ class PgServer:
     def _run(self, tool: str, *args: str) -> None:
         cmd = [str(self.bindir / tool), *args]
         if self.user:  # drop root: runuser (util-linux), else su
-            cmd = (["runuser", "-u", self.user, "--", *cmd] if shutil.which("runuser")
-                   else ["su", self.user, "-s", "/bin/sh", "-c", shlex.join(cmd)])
+            cmd = (
+                ["runuser", "-u", self.user, "--", *cmd]
+                if shutil.which("runuser")
+                else ["su", self.user, "-s", "/bin/sh", "-c", shlex.join(cmd)]
+            )
         proc = subprocess.run(cmd, capture_output=True, text=True, cwd="/")
         if proc.returncode:
             log = ""
@@ -108,7 +127,7 @@ class PgServer:
         """A new empty database (dropped first if it exists); returns its URL."""
         with self._admin() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\'')
+            conn.execute(f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8'")
         self._created.append(name)
         parts = urlsplit(self.url)
         return urlunsplit(parts._replace(path="/" + name))

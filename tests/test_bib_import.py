@@ -81,8 +81,17 @@ def test_existing_papers_adopt_the_bib_key_when_they_have_none(tmp_path, sampled
 
 def test_a_key_is_never_replaced_and_a_taken_key_is_not_adopted(tmp_path, engine):
     import_paths(engine, [write(tmp_path, "a.bib", "@misc{Same2020, title={Paper A}, year=2020, author={A, B}}")])
-    import_paths(engine, [write(tmp_path, "b.bib", "@misc{same2020, title={Paper B}, year=2020, author={C, D}}\n"
-                                                   "@misc{other, title={Paper A}, year=2020, author={A, B}}")])
+    import_paths(
+        engine,
+        [
+            write(
+                tmp_path,
+                "b.bib",
+                "@misc{same2020, title={Paper B}, year=2020, author={C, D}}\n"
+                "@misc{other, title={Paper A}, year=2020, author={A, B}}",
+            )
+        ],
+    )
     assert paper(engine, title="Paper A").citekey == "Same2020"  # already had one: kept
     assert paper(engine, title="Paper B").citekey is None  # bibtex keys ignore case: taken
     with session_scope(engine, write=True) as session:

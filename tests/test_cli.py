@@ -62,7 +62,7 @@ def test_eval_sample_is_perfect_for_talks_and_papers():
 def test_help_has_examples_and_readme_documents_every_command():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert "Examples:" in run("--help").output
-    for name, command in main.commands.items():
+    for name, _command in main.commands.items():
         help_text = run(name, "--help").output
         assert "Example" in help_text, name
         assert re.search(rf"`kb {re.escape(name)}\b", readme), f"README does not document `kb {name}`"

@@ -39,8 +39,12 @@ def talks(engine) -> list[tuple[int, str | None, list[str], int | None]]:
     with session_scope(engine) as s:
         out = []
         for t in s.exec(select(Talk).order_by(Talk.position)).all():
-            names = s.exec(select(Person.name).join(TalkSpeaker, TalkSpeaker.person_id == Person.id)
-                           .where(TalkSpeaker.talk_id == t.id).order_by(TalkSpeaker.position)).all()
+            names = s.exec(
+                select(Person.name)
+                .join(TalkSpeaker, TalkSpeaker.person_id == Person.id)
+                .where(TalkSpeaker.talk_id == t.id)
+                .order_by(TalkSpeaker.position)
+            ).all()
             out.append((t.id, t.title, list(names), t.line))
         return out
 
@@ -62,14 +66,17 @@ def test_extractor_merges_two_table_rows_which_the_corrections_then_fix(acl):
     # What the extractor gets wrong here (the reason for the corrections below):
     assert [(t, sp) for _, t, sp, _ in before] == [
         ("Energy and Policy Considerations for Deep Learning in NLP", ["Emma Strubell"]),
-        ("What Does BERT Look At? An Analysis of BERT's Attention", ["Kevin Clark", "Sarthak Jain"])]
+        ("What Does BERT Look At? An Analysis of BERT's Attention", ["Kevin Clark", "Sarthak Jain"]),
+    ]
     energy, bert = before[0][0], before[1][0]
     with session_scope(engine, write=True) as s:
         corrections.set_talk(s, bert, "speakers", ["Kevin Clark"])
         corrections.add_talk(s, s.exec(select(Post.id)).one(), 12, speakers=["Sarthak Jain"])
         corrections.set_talk(s, energy, "kind", "keynote")
-    want = [(energy, "Energy and Policy Considerations for Deep Learning in NLP", ["Emma Strubell"], 10),
-            (bert, "What Does BERT Look At? An Analysis of BERT's Attention", ["Kevin Clark"], 11)]
+    want = [
+        (energy, "Energy and Policy Considerations for Deep Learning in NLP", ["Emma Strubell"], 10),
+        (bert, "What Does BERT Look At? An Analysis of BERT's Attention", ["Kevin Clark"], 11),
+    ]
     after = talks(engine)
     assert after[:2] == want
     assert after[2][1:] == ("Attention is not Explanation", ["Sarthak Jain"], 12)
@@ -88,7 +95,8 @@ def test_extractor_merges_two_table_rows_which_the_corrections_then_fix(acl):
     assert [(t["title"], t["speakers"], t["kind"]) for t in record["talks"]] == [
         ("Energy and Policy Considerations for Deep Learning in NLP", ["Emma Strubell"], "keynote"),
         ("What Does BERT Look At? An Analysis of BERT's Attention", ["Kevin Clark"], "talk"),
-        ("Attention is not Explanation", ["Sarthak Jain"], "other")]
+        ("Attention is not Explanation", ["Sarthak Jain"], "other"),
+    ]
 
 
 def test_not_a_talk_and_not_a_person_survive_force(acl):
@@ -120,8 +128,10 @@ def test_talk_edit_follows_a_small_title_change_and_is_kept_stale_when_the_talk_
     assert now[0] == (energy, "Energy and policy in NLP", ["Emma Strubell", "Ananya Ganesh"], 11)
     assert check(engine, files=False).stale_edits == []
 
-    post.write_text(POST.replace("| Energy and Policy Considerations for Deep Learning in NLP | Emma Strubell |\n", ""),
-                    encoding="utf-8")
+    post.write_text(
+        POST.replace("| Energy and Policy Considerations for Deep Learning in NLP | Emma Strubell |\n", ""),
+        encoding="utf-8",
+    )
     import_paths(engine, [folder])
     assert "Energy and policy in NLP" not in [t for _, t, _, _ in talks(engine)]
     report = check(engine, files=False)
@@ -156,8 +166,10 @@ def test_a_whole_record_changes_exactly_the_differing_rows(tmp_path, sample_path
     assert after[0] == (before[0][0], "Uncertainty in deep geometric vision (keynote)", *before[0][2:])
     assert after[1:] == [before[1]] + before[3:]  # every other talk: same row, same values
     with session_scope(engine) as s:
-        assert sorted((e.entity, e.field) for e in s.exec(select(UserEdit)).all()) == [("post", "talk.delete#1"),
-                                                                                        ("talk", "title")]
+        assert sorted((e.entity, e.field) for e in s.exec(select(UserEdit)).all()) == [
+            ("post", "talk.delete#1"),
+            ("talk", "title"),
+        ]
     with session_scope(engine, write=True) as s:  # applying it again changes nothing
         assert apply_record(s, post_id, record).changed == []
 
@@ -173,7 +185,10 @@ def test_cli_import_refuses_bad_json_with_one_line_and_writes_nothing(tmp_path, 
     assert result.output.strip().splitlines() == [f"error: {bad}: line 3: not JSON (Expecting ',' delimiter)"]
     bad.write_text('{"talks": [{"title": 3}]}', encoding="utf-8")
     result = runner.invoke(main, ["--db", db, "corrections", "import", str(sample_path), str(bad)])
-    assert result.exit_code == 1 and result.output.strip() == f"error: {bad}: talk 1 needs a string title and a list of speaker names"
+    assert (
+        result.exit_code == 1
+        and result.output.strip() == f"error: {bad}: talk 1 needs a string title and a list of speaker names"
+    )
     with session_scope(open_db(db)) as s:
         assert s.exec(select(UserEdit)).all() == []
 
@@ -299,8 +314,11 @@ def test_a_speaker_named_otherwise_than_the_post_keeps_the_posts_spelling_in_the
         record = json.loads(s.get(Annotation, post.id).record)
         text = post.front_matter + post.body
         people = set(s.exec(select(Person.name)).all())
-    assert [(p["name"], p.get("spelled_in_post")) for p in record["people"] if "tubell" in p["name"].lower()
-            or "trubell" in p["name"].lower()] == [("Emma Strubell", "Emma Stubell")]
+    assert [
+        (p["name"], p.get("spelled_in_post"))
+        for p in record["people"]
+        if "tubell" in p["name"].lower() or "trubell" in p["name"].lower()
+    ] == [("Emma Strubell", "Emma Stubell")]
     assert "Emma Stubell" not in people and "Emma Strubell" in people  # the misspelled person is replaced
 
     def speaker_words(rec: dict) -> int:
@@ -317,8 +335,9 @@ def test_a_records_untitled_talk_is_added_without_a_title(acl):
     from kb.ingest.pipeline import extract
 
     record = extract(POST, source="acl.md").to_json()
-    record["talks"].append({"title": None, "speakers": ["Jane Doe"], "kind": "keynote", "event": None,
-                            "links": [], "cites": []})
+    record["talks"].append(
+        {"title": None, "speakers": ["Jane Doe"], "kind": "keynote", "event": None, "links": [], "cites": []}
+    )
     record["people"].append({"name": "Jane Doe", "role": "speaker", "url": None})
     with session_scope(engine, write=True) as s:
         post_id = s.exec(select(Post.id)).one()

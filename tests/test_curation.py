@@ -8,8 +8,20 @@ from sqlmodel import select
 from kb.curation import CurationError, edit_field, merge_papers, merge_people
 from kb.db import session_scope
 from kb.importer import import_paths
-from kb.models import (Authorship, Citation, Link, Mention, Merge, Paper, PaperKey, Person, PersonAlias, Talk,
-                       TalkSpeaker, UserEdit)
+from kb.models import (
+    Authorship,
+    Citation,
+    Link,
+    Mention,
+    Merge,
+    Paper,
+    PaperKey,
+    Person,
+    PersonAlias,
+    Talk,
+    TalkSpeaker,
+    UserEdit,
+)
 
 
 def _person(session, name: str) -> Person:
@@ -22,8 +34,9 @@ def _paper(session, title: str) -> Paper:
 
 def _speakers(session, talk_title: str) -> list[str]:
     talk = session.exec(select(Talk).where(Talk.title == talk_title)).one()
-    rows = session.exec(select(Person.name).join(TalkSpeaker, TalkSpeaker.person_id == Person.id)
-                        .where(TalkSpeaker.talk_id == talk.id))
+    rows = session.exec(
+        select(Person.name).join(TalkSpeaker, TalkSpeaker.person_id == Person.id).where(TalkSpeaker.talk_id == talk.id)
+    )
     return list(rows)
 
 
@@ -95,8 +108,10 @@ def test_merge_people_moves_talks_papers_and_aliases(sampled, sample_path):
 
 def test_merge_papers_moves_citations_and_keys(sampled, sample_path):
     with session_scope(sampled, write=True) as s:
-        prior, inverting = _paper(s, "Fast R-CNN"), _paper(s, "Rich feature hierarchies for accurate object detection "
-                                                             "and semantic segmentation")
+        prior, inverting = (
+            _paper(s, "Fast R-CNN"),
+            _paper(s, "Rich feature hierarchies for accurate object detection and semantic segmentation"),
+        )
         merge_papers(s, inverting.id, prior.id)
         p_id, i_id = prior.id, inverting.id
     with session_scope(sampled) as s:

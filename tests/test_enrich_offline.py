@@ -21,14 +21,20 @@ def _old_rows(engine) -> tuple[int, int, int]:
     with session_scope(engine, write=True) as s:
         linked = Paper(title="Deep Dominance", url="https://www.aclweb.org/anthology/P19-1266.pdf")
         by_doi = Paper(url="https://doi.org/10.18653/v1/P19-1266", doi="10.18653/v1/P19-1266")
-        edited = Paper(title="Densely Connected Convolutional Networks",
-                       url="http://openaccess.thecvf.com/content_cvpr_2017/papers/Huang_Densely_Connected_Convolutional_CVPR_2017_paper.pdf")
+        edited = Paper(
+            title="Densely Connected Convolutional Networks",
+            url="http://openaccess.thecvf.com/content_cvpr_2017/papers/Huang_Densely_Connected_Convolutional_CVPR_2017_paper.pdf",
+        )
         s.add_all([linked, by_doi, edited])
         s.flush()
-        s.add_all([PaperKey(key="title:deep dominance||", paper_id=linked.id),
-                   PaperKey(key="doi:10.18653/v1/p19-1266", paper_id=by_doi.id),
-                   PaperKey(key="title:densely connected convolutional networks||", paper_id=edited.id),
-                   UserEdit(entity="paper", entity_id=edited.id, field="venue", value=None)])
+        s.add_all(
+            [
+                PaperKey(key="title:deep dominance||", paper_id=linked.id),
+                PaperKey(key="doi:10.18653/v1/p19-1266", paper_id=by_doi.id),
+                PaperKey(key="title:densely connected convolutional networks||", paper_id=edited.id),
+                UserEdit(entity="paper", entity_id=edited.id, field="venue", value=None),
+            ]
+        )
         return linked.id, by_doi.id, edited.id
 
 
@@ -40,14 +46,21 @@ def test_offline_enrichment_fills_rows_and_keeps_edits(engine):
     with session_scope(engine) as s:
         rows = {p.id: p for p in s.exec(select(Paper)).all()}
         keys = sorted(s.exec(select(PaperKey.key, PaperKey.paper_id)).all())
-        candidates = s.exec(select(IdentityCandidate.entity, IdentityCandidate.a_id, IdentityCandidate.b_id,
-                                   IdentityCandidate.reason)).all()
+        candidates = s.exec(
+            select(IdentityCandidate.entity, IdentityCandidate.a_id, IdentityCandidate.b_id, IdentityCandidate.reason)
+        ).all()
     assert (rows[linked].year, rows[linked].venue, rows[linked].type) == (2019, "ACL", "inproceedings")
     assert (rows[by_doi].year, rows[by_doi].venue, rows[by_doi].type) == (2019, "ACL", "inproceedings")
     assert (rows[edited].year, rows[edited].venue, rows[edited].type) == (2017, None, "inproceedings")  # venue: user's
-    assert keys == sorted([("acl:P19-1266", linked), ("cvf:CVPR2017/Huang_Densely_Connected_Convolutional_CVPR_2017", edited),
-                           ("doi:10.18653/v1/p19-1266", by_doi), ("title:deep dominance||", linked),
-                           ("title:densely connected convolutional networks||", edited)])
+    assert keys == sorted(
+        [
+            ("acl:P19-1266", linked),
+            ("cvf:CVPR2017/Huang_Densely_Connected_Convolutional_CVPR_2017", edited),
+            ("doi:10.18653/v1/p19-1266", by_doi),
+            ("title:deep dominance||", linked),
+            ("title:densely connected convolutional networks||", edited),
+        ]
+    )
     assert candidates == [("paper", linked, by_doi, "same identifier acl:P19-1266; not merged automatically")]
     again = enrich_offline(engine)  # idempotent: nothing left to fill, the candidate is not recorded twice
     assert (again.changed, again.keys) == (0, 0)
@@ -56,15 +69,19 @@ def test_offline_enrichment_fills_rows_and_keeps_edits(engine):
 
 
 def _kb(*args: str, db: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kb", "--db", str(db), *args], check=False, cwd=REPO,
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "kb", "--db", str(db), *args], check=False, cwd=REPO, capture_output=True, text=True
+    )
 
 
 def test_cli_enrich_offline_and_without_network(engine, tmp_path):
     _old_rows(engine)
     db = tmp_path / "kb.sqlite"
     proc = _kb("enrich", db=db)
-    assert proc.returncode == 1 and proc.stderr.strip() == "error: kb enrich has no network sources yet; run `kb enrich --offline`"
+    assert (
+        proc.returncode == 1
+        and proc.stderr.strip() == "error: kb enrich has no network sources yet; run `kb enrich --offline`"
+    )
     proc = _kb("enrich", "--offline", "--json", db=db)
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)

@@ -17,9 +17,9 @@ from sqlmodel import select
 from kb.db import open_db, session_scope
 from kb.export import Selection, formats, run
 from kb.export.bibtex import entry_type, format_bibtex
-from kb.latex import braces_balanced, decode_latex_value
 from kb.export.records import PaperRecord, load_records
 from kb.importer import import_paths
+from kb.latex import braces_balanced, decode_latex_value
 from kb.models import Authorship, Paper, PaperKey, Person
 
 REPO = Path(__file__).resolve().parents[1]
@@ -31,10 +31,14 @@ from benchmarks.bench_export import store_records, synthetic_records  # noqa: E4
 
 # Warnings about missing or conflicting *content* (an arXiv preprint has no
 # publisher); anything else bibtex says is a syntax problem.
-CONTENT_WARNING = re.compile(r"^Warning--(empty |to sort, need|can't use both|there's a number but no|"
-                             r"page numbers missing|neither )")
-ERROR_LINE = re.compile(r"error messages?\)|I was expecting|^Illegal|I'm skipping|Repeated entry|Too many commas|"
-                        r"[Uu]nbalanced|couldn't open|^Sorry---|isn't style-file defined|is undefined")
+CONTENT_WARNING = re.compile(
+    r"^Warning--(empty |to sort, need|can't use both|there's a number but no|"
+    r"page numbers missing|neither )"
+)
+ERROR_LINE = re.compile(
+    r"error messages?\)|I was expecting|^Illegal|I'm skipping|Repeated entry|Too many commas|"
+    r"[Uu]nbalanced|couldn't open|^Sorry---|isn't style-file defined|is undefined"
+)
 
 
 def run_bibtex(tmp_path: Path, bib: str, name: str = "refs") -> list[str]:
@@ -42,12 +46,17 @@ def run_bibtex(tmp_path: Path, bib: str, name: str = "refs") -> list[str]:
     if shutil.which("bibtex") is None:
         pytest.skip("the bibtex binary is not installed (Debian: texlive-binaries texlive-base; .ci/run installs them)")
     (tmp_path / f"{name}.bib").write_text(bib, encoding="utf-8")
-    (tmp_path / f"{name}.aux").write_text(f"\\citation{{*}}\n\\bibstyle{{plain}}\n\\bibdata{{{name}}}\n", encoding="utf-8")
+    (tmp_path / f"{name}.aux").write_text(
+        f"\\citation{{*}}\n\\bibstyle{{plain}}\n\\bibdata{{{name}}}\n", encoding="utf-8"
+    )
     proc = subprocess.run(["bibtex", name], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     blg = (tmp_path / f"{name}.blg").read_text(encoding="utf-8", errors="replace")
-    problems = [line for line in (blg + "\n" + proc.stdout).splitlines()
-                if (not CONTENT_WARNING.match(line) and line.startswith("Warning--"))
-                or (not line.startswith("Warning--") and ERROR_LINE.search(line))]
+    problems = [
+        line
+        for line in (blg + "\n" + proc.stdout).splitlines()
+        if (not CONTENT_WARNING.match(line) and line.startswith("Warning--"))
+        or (not line.startswith("Warning--") and ERROR_LINE.search(line))
+    ]
     assert proc.returncode in (0, 1) or problems, f"bibtex exited {proc.returncode}:\n{blg}"
     assert (tmp_path / f"{name}.bbl").exists()
     return problems
@@ -70,6 +79,7 @@ def export(engine, fmt: str = "bibtex", **kw) -> str:
 
 
 # ---------------------------------------------------------------- the bibtex binary
+
 
 def test_bibtex_accepts_the_sample_export(tmp_path, sampled):
     bib = export(sampled)
@@ -100,10 +110,11 @@ def test_bibtex_accepts_a_generated_1000_entry_library(tmp_path, unicode):
 
 
 def test_bibtex_accepts_hostile_titles(tmp_path):
-    recs = [PaperRecord(1, "a2019", "article", "}{\\end{document}", 2019, "J & K", authors=[]),
-            PaperRecord(2, "b2019", "inproceedings", "50% of $x_0$ & more", 2019, "C_1",
-                        authors=[]),
-            PaperRecord(3, "c2019", "misc", "{{{ unbalanced \\", 2019, None, url="https://x.org/{a}")]
+    recs = [
+        PaperRecord(1, "a2019", "article", "}{\\end{document}", 2019, "J & K", authors=[]),
+        PaperRecord(2, "b2019", "inproceedings", "50% of $x_0$ & more", 2019, "C_1", authors=[]),
+        PaperRecord(3, "c2019", "misc", "{{{ unbalanced \\", 2019, None, url="https://x.org/{a}"),
+    ]
     bib = format_bibtex(recs)
     assert braces_balanced(bib)
     assert run_bibtex(tmp_path, bib) == []
@@ -113,9 +124,11 @@ def test_bibtex_accepts_hostile_titles(tmp_path):
 
 # ---------------------------------------------------------------- round trip
 
+
 def _parse(bib: str):
-    lib = bibtexparser.parse_string(bib, append_middleware=[middlewares.SeparateCoAuthors(),
-                                                            middlewares.SplitNameParts()])
+    lib = bibtexparser.parse_string(
+        bib, append_middleware=[middlewares.SeparateCoAuthors(), middlewares.SplitNameParts()]
+    )
     assert not lib.failed_blocks, lib.failed_blocks
     return {e.key: e for e in lib.entries}
 
@@ -174,8 +187,11 @@ def test_round_trip_generated_library(unicode):
 def _snapshot(engine):
     with session_scope(engine) as session:
         papers = [p.model_dump() for p in session.exec(select(Paper).order_by(Paper.id))]
-        authors = session.exec(select(Authorship.paper_id, Authorship.position, Authorship.person_id)
-                               .order_by(Authorship.paper_id, Authorship.position)).all()
+        authors = session.exec(
+            select(Authorship.paper_id, Authorship.position, Authorship.person_id).order_by(
+                Authorship.paper_id, Authorship.position
+            )
+        ).all()
         people = session.exec(select(Person.id, Person.name, Person.family, Person.given).order_by(Person.id)).all()
         keys = session.exec(select(func.count()).select_from(PaperKey)).one()
     return papers, authors, people, keys
@@ -199,6 +215,7 @@ def test_importing_the_export_into_the_same_db_changes_nothing(tmp_path):
 
 # ---------------------------------------------------------------- citekeys
 
+
 def _keys(engine) -> dict[int, str]:
     with session_scope(engine) as session:
         return dict(session.exec(select(Paper.id, Paper.citekey)).all())
@@ -221,10 +238,13 @@ def test_clashing_keys_get_letter_suffixes_and_keep_them(tmp_path):
     engine = open_db(tmp_path / "kb.sqlite")
     bib = tmp_path / "clash.bib"
     # No keys the importer could adopt would clash here: entries without a usable key get generated ones.
-    bib.write_text("""
+    bib.write_text(
+        """
 @article{x1, author={Vedaldi, Andrea}, title={Understanding models via visualizations}, year=2019, journal={A}}
 @article{x2, author={Vedaldi, Andrea}, title={Understanding models via visualizations, part two}, year=2019, journal={B}}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     import_paths(engine, [bib])
     with session_scope(engine, write=True) as session:
         session.exec(Paper.__table__.update().values(citekey=None))  # forget the .bib keys: generate ours
@@ -232,8 +252,11 @@ def test_clashing_keys_get_letter_suffixes_and_keep_them(tmp_path):
     keys = sorted(_keys(engine).values())
     assert keys == ["vedaldiUnderstandingModelsVisualizations2019", "vedaldiUnderstandingModelsVisualizations2019a"]
     third = tmp_path / "third.bib"
-    third.write_text("@article{x3, author={Vedaldi, Andrea}, title={Understanding models via visualizations III},"
-                     " year=2019, journal={C}}", encoding="utf-8")
+    third.write_text(
+        "@article{x3, author={Vedaldi, Andrea}, title={Understanding models via visualizations III},"
+        " year=2019, journal={C}}",
+        encoding="utf-8",
+    )
     import_paths(engine, [third])
     with session_scope(engine, write=True) as session:
         session.exec(Paper.__table__.update().where(Paper.citekey == "x3").values(citekey=None))
@@ -248,6 +271,7 @@ def test_clashing_keys_get_letter_suffixes_and_keep_them(tmp_path):
 
 # ---------------------------------------------------------------- selection and CLI
 
+
 def test_selection_by_conference_talk_and_query(corpus):
     everything = export(corpus).count("\n@") + 1
     iccv = export(corpus, conference="ICCV 2017")
@@ -255,9 +279,13 @@ def test_selection_by_conference_talk_and_query(corpus):
     assert export(corpus, conference="iccv-2017") == iccv
     with session_scope(corpus) as session:
         from kb.models import Citation, Talk
-        talk_id, n = session.exec(select(Citation.talk_id, func.count(func.distinct(Citation.paper_id)))
-                                  .where(Citation.talk_id.is_not(None)).group_by(Citation.talk_id)
-                                  .order_by(func.count().desc())).first()
+
+        talk_id, n = session.exec(
+            select(Citation.talk_id, func.count(func.distinct(Citation.paper_id)))
+            .where(Citation.talk_id.is_not(None))
+            .group_by(Citation.talk_id)
+            .order_by(func.count().desc())
+        ).first()
         assert session.get(Talk, talk_id) is not None
     assert export(corpus, talk_id=talk_id).count("\n@") + 1 == n
     girshick = export(corpus, query="Girshick")

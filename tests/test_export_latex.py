@@ -11,13 +11,22 @@ from hypothesis import strategies as st
 
 from kb.citekeys import make_citekey, suffixed
 from kb.export.bibtex import format_bibtex, format_name
-from kb.latex import braces_balanced, decode_latex_value, encode_latex, encode_verbatim
 from kb.export.records import Author, PaperRecord
 from kb.export.titles import is_sentence_case, protect_title
 from kb.ingest.bibtex import clean_value
+from kb.latex import braces_balanced, decode_latex_value, encode_latex, encode_verbatim
 
-HOSTILE = ["}{\\end{document}", "50% of $x_0$ & more", "~^\\{}", "a\\", "{{{", "}}}", "@misc{x, title={y}}",
-           "tab\tand\nnewline", "\\textbraceleft literally"]
+HOSTILE = [
+    "}{\\end{document}",
+    "50% of $x_0$ & more",
+    "~^\\{}",
+    "a\\",
+    "{{{",
+    "}}}",
+    "@misc{x, title={y}}",
+    "tab\tand\nnewline",
+    "\\textbraceleft literally",
+]
 
 
 @pytest.mark.parametrize("text", HOSTILE)
@@ -29,17 +38,21 @@ def test_hostile_text_is_balanced_and_decodes_back(text):
 
 def test_specials_are_escaped():
     assert encode_latex("50% of $x_0$ & more #1") == r"50\% of \$x\_0\$ \& more \#1"
-    assert encode_latex("}{\\end{document}") == (r"{\textbraceright}{\textbraceleft}{\textbackslash}end"
-                                                 r"{\textbraceleft}document{\textbraceright}")
+    assert encode_latex("}{\\end{document}") == (
+        r"{\textbraceright}{\textbraceleft}{\textbackslash}end"
+        r"{\textbraceleft}document{\textbraceright}"
+    )
     assert encode_latex("a~b^c") == r"a{\textasciitilde}b{\textasciicircum}c"
 
 
 def test_non_ascii_as_latex_escapes_by_default_and_utf8_with_unicode():
-    assert encode_latex("Schölkopf") == r'Sch{\"o}lkopf'
+    assert encode_latex("Schölkopf") == r"Sch{\"o}lkopf"
     assert encode_latex("Jégou") == r"J{\'e}gou"
     assert encode_latex("Łukasz Kaiser") == r"{\L}ukasz Kaiser"
     assert encode_latex("ł ß ø Ç ň ő") == r"{\l} {\ss} {\o} {\c{C}} {\v{n}} {\H{o}}"
-    assert encode_latex("BERT’s — “x”") == r"BERT{\textquoteright}s {\textemdash} {\textquotedblleft}x{\textquotedblright}"
+    assert (
+        encode_latex("BERT’s — “x”") == r"BERT{\textquoteright}s {\textemdash} {\textquotedblleft}x{\textquotedblright}"
+    )
     assert encode_latex("Schölkopf & 中文", unicode=True) == r"Schölkopf \& 中文"
     assert encode_latex("中文") == "中文"  # no text-mode LaTeX name: kept as UTF-8
 
@@ -60,20 +73,33 @@ def test_verbatim_fields_keep_url_syntax_but_never_braces():
     assert encode_verbatim("https://x.org/{a}\\b c") == "https://x.org/%7Ba%7D%5Cb%20c"
 
 
-@pytest.mark.parametrize("title, expected", [
-    ("T-Net: Parametrizing Fully Convolutional Nets", "{T-Net}: Parametrizing Fully Convolutional Nets"),
-    ("Seeing What a GAN Cannot Generate", "Seeing What a {GAN} Cannot Generate"),
-    ("ImageNet classification with deep convolutional neural networks",
-     "{ImageNet} classification with deep convolutional neural networks"),
-    ("Density estimation using Real NVP", "Density estimation using {Real} {NVP}"),
-    ("Learning Stable Nonlinear Dynamical Systems With Gaussian Mixture Models",
-     "Learning Stable Nonlinear Dynamical Systems With Gaussian Mixture Models"),
-    ("What does BERT learn about the structure of language?", "What does {BERT} learn about the structure of language?"),
-    ("Glow: Generative Flow with Invertible 1x1 Convolutions", "Glow: Generative Flow with Invertible 1x1 Convolutions"),
-    ("3D shapes from (GAN) priors in C++", "{3D} shapes from ({GAN}) priors in {C}++"),
-    ("Über kernel methods of Schölkopf", "{\\\"U}ber kernel methods of {Sch{\\\"o}lkopf}"),
-    ("deep image prior", "deep image prior"),
-])
+@pytest.mark.parametrize(
+    "title, expected",
+    [
+        ("T-Net: Parametrizing Fully Convolutional Nets", "{T-Net}: Parametrizing Fully Convolutional Nets"),
+        ("Seeing What a GAN Cannot Generate", "Seeing What a {GAN} Cannot Generate"),
+        (
+            "ImageNet classification with deep convolutional neural networks",
+            "{ImageNet} classification with deep convolutional neural networks",
+        ),
+        ("Density estimation using Real NVP", "Density estimation using {Real} {NVP}"),
+        (
+            "Learning Stable Nonlinear Dynamical Systems With Gaussian Mixture Models",
+            "Learning Stable Nonlinear Dynamical Systems With Gaussian Mixture Models",
+        ),
+        (
+            "What does BERT learn about the structure of language?",
+            "What does {BERT} learn about the structure of language?",
+        ),
+        (
+            "Glow: Generative Flow with Invertible 1x1 Convolutions",
+            "Glow: Generative Flow with Invertible 1x1 Convolutions",
+        ),
+        ("3D shapes from (GAN) priors in C++", "{3D} shapes from ({GAN}) priors in {C}++"),
+        ("Über kernel methods of Schölkopf", '{\\"U}ber kernel methods of {Sch{\\"o}lkopf}'),
+        ("deep image prior", "deep image prior"),
+    ],
+)
 def test_title_protection(title, expected):
     assert protect_title(title) == expected
     assert decode_latex_value(protect_title(title)) == title
@@ -86,18 +112,24 @@ def test_sentence_case_detection():
 
 def test_names_guarded():
     assert format_name(Author("van der Maaten", "Laurens")) == "van der Maaten, Laurens"
-    assert format_name(Author("Schölkopf", "Bernhard")) == r'Sch{\"o}lkopf, Bernhard'
+    assert format_name(Author("Schölkopf", "Bernhard")) == r"Sch{\"o}lkopf, Bernhard"
     assert format_name(Author("Gates Foundation and Partners, Inc.", "")) == "{Gates Foundation and Partners, Inc.}"
     assert format_name(Author("others", "")) == "{others}"
     assert format_name(Author("King, Jr.", "Martin")) == "{King, Jr.}, Martin"
 
 
 def test_citekeys_better_bibtex_style():
-    assert make_citekey("Vedaldi", "Understanding Models via Visualizations", 2019) == \
-        "vedaldiUnderstandingModelsVisualizations2019"
-    assert make_citekey("Schölkopf", "On causal and anticausal learning", 2012) == "scholkopfCausalAnticausalLearning2012"
-    assert make_citekey("Kossaifi", "T-Net: Parametrizing Fully Convolutional Nets", 2019) == \
-        "kossaifiTNetParametrizingFully2019"
+    assert (
+        make_citekey("Vedaldi", "Understanding Models via Visualizations", 2019)
+        == "vedaldiUnderstandingModelsVisualizations2019"
+    )
+    assert (
+        make_citekey("Schölkopf", "On causal and anticausal learning", 2012) == "scholkopfCausalAnticausalLearning2012"
+    )
+    assert (
+        make_citekey("Kossaifi", "T-Net: Parametrizing Fully Convolutional Nets", 2019)
+        == "kossaifiTNetParametrizingFully2019"
+    )
     assert make_citekey("O'Neil", "}{\\end{document}", None) == "oneilEnddocument"
     assert suffixed("k2019", {"k2019"}) == "k2019a"
     assert suffixed("K2019", {"k2019", "k2019a"}) == "K2019b"  # bibtex compares keys without case

@@ -30,8 +30,9 @@ def test_talk_records_carry_speakers_meeting_place_and_slides(engine):  # noqa: 
     talk_id, title = one(engine, "select id, title from talk where title like 'Score-Based%'")
     with session_scope(engine) as s:
         rec = next(r for r in load_talks(s) if r.id == talk_id)
-        paper_keys = {k.lower() for k, in s.connection().execute(text("select citekey from paper where citekey "
-                                                                      "is not null"))}
+        paper_keys = {
+            k.lower() for (k,) in s.connection().execute(text("select citekey from paper where citekey is not null"))
+        }
         keys = [r.key.lower() for r in load_talks(s)]
     assert rec.title == title and rec.meeting == "ICLR 2021" and rec.year == 2021
     assert rec.url == "https://iclr.cc/media/Slides/iclr/2021/song-sde.pdf"  # the slides before the paper link
@@ -42,8 +43,9 @@ def test_talk_records_carry_speakers_meeting_place_and_slides(engine):  # noqa: 
 
 def test_bibtex_accepts_the_talk_entries(engine, tmp_path):  # noqa: F811
     with engine.begin() as conn:
-        conn.execute(text("update talk set title = :t where id = (select min(talk_id) from talkspeaker)"),
-                     {"t": HOSTILE})
+        conn.execute(
+            text("update talk set title = :t where id = (select min(talk_id) from talkspeaker)"), {"t": HOSTILE}
+        )
     bib = talks_bib(engine)
     assert bib.count("@unpublished{") == one(engine, "select count(distinct talk_id) from talkspeaker")[0]
     assert "eventtitle = {ICLR 2021}" in bib
@@ -56,8 +58,14 @@ def test_bibtex_accepts_the_talk_entries(engine, tmp_path):  # noqa: F811
 def test_biber_validates_the_talk_entries_against_biblatex_data_model(engine, tmp_path):  # noqa: F811
     def warnings(name: str, bib: str) -> list[str]:
         (tmp_path / f"{name}.bib").write_text(bib, encoding="utf-8")
-        proc = subprocess.run(["biber", "--tool", "--validate-datamodel", f"{name}.bib"], cwd=tmp_path,
-                              capture_output=True, text=True, timeout=120, check=False)
+        proc = subprocess.run(
+            ["biber", "--tool", "--validate-datamodel", f"{name}.bib"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         assert proc.returncode == 0, proc.stderr
         return re.findall(r"(?:WARN|ERROR) - (.*)", (tmp_path / f"{name}.bib.blg").read_text())
 
@@ -77,8 +85,14 @@ def test_csl_speech_items(engine, tmp_path):  # noqa: F811
         pytest.skip("pandoc is not installed (optional: apt-get install pandoc)")
     (tmp_path / "talks.json").write_text(json.dumps(items))
     (tmp_path / "doc.md").write_text(f"As shown [@{score['id']}].\n")
-    proc = subprocess.run(["pandoc", "--citeproc", "--bibliography", "talks.json", "-t", "plain", "doc.md"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
+    proc = subprocess.run(
+        ["pandoc", "--citeproc", "--bibliography", "talks.json", "-t", "plain", "doc.md"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 0 and "ICLR 2021" in proc.stdout, proc.stdout + proc.stderr
 
 
@@ -97,4 +111,4 @@ def test_export_talks_command(engine, tmp_path):  # noqa: F811
     bad = run.invoke(main, ["--db", db, "export", "--talks", "--conference", "Nowhere", "-o", str(tmp_path / "n")])
     assert bad.exit_code == 2 and not (tmp_path / "n").exists()
     with session_scope(engine) as s, pytest.raises(SelectionError):
-        load_talks(s, Selection(talk_id=10 ** 9))
+        load_talks(s, Selection(talk_id=10**9))

@@ -13,9 +13,26 @@ from kb.db import open_db, session_scope
 from kb.search import search, search_sqlite
 from tests.conftest import IMPORTS
 
-QUERIES = ["learning", "bert", "Vedaldi", "tranformer", "neural networks", '"attention is"', "speaker:manning",
-           "author:hinton", "year:2019", "year:2018..2020 type:talk", "conf:ICML", "type:paper deep", "type:person",
-           "zzqxv", "", "!!!", "graph year:2016", "a"]
+QUERIES = [
+    "learning",
+    "bert",
+    "Vedaldi",
+    "tranformer",
+    "neural networks",
+    '"attention is"',
+    "speaker:manning",
+    "author:hinton",
+    "year:2019",
+    "year:2018..2020 type:talk",
+    "conf:ICML",
+    "type:paper deep",
+    "type:person",
+    "zzqxv",
+    "",
+    "!!!",
+    "graph year:2016",
+    "a",
+]
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +63,9 @@ def test_stats_and_every_list_match_the_sqlalchemy_path(kb_file):
                 for limit in (None, 0, 1, 7):
                     fast = fastread.list_rows(conn, kind, limit)
                     assert fast == queries.list_rows(s, kind, limit), (kind, limit)
-                    assert [type(v) for r in fast for v in r.values()] == \
-                        [type(v) for r in queries.list_rows(s, kind, limit) for v in r.values()]
+                    assert [type(v) for r in fast for v in r.values()] == [
+                        type(v) for r in queries.list_rows(s, kind, limit) for v in r.values()
+                    ]
             assert any(r["draft"] is True for r in fastread.list_rows(conn, "posts"))
             assert any(r["et_al"] is True for r in fastread.list_rows(conn, "papers"))
     finally:
@@ -105,10 +123,12 @@ def test_connect_steps_aside_when_the_usual_open_would_act(kb_file, tmp_path):
     assert fastread.connect(str(tmp_path / "junk.sqlite")) is None
     assert fastread.connect(f"sqlite:///{kb_file}") is None  # URLs take the usual path
     assert fastread.connect("postgresql://kb@127.0.0.1:1/kb") is None
-    for name, sql in [("old", "UPDATE alembic_version SET version_num = '0002'"),
-                      ("stale", "UPDATE search_meta SET value = 'stale' WHERE key = 'state'"),
-                      ("index-v1", "UPDATE search_meta SET value = '1' WHERE key = 'version'"),
-                      ("foreign", "DROP TABLE alembic_version")]:
+    for name, sql in [
+        ("old", "UPDATE alembic_version SET version_num = '0002'"),
+        ("stale", "UPDATE search_meta SET value = 'stale' WHERE key = 'state'"),
+        ("index-v1", "UPDATE search_meta SET value = '1' WHERE key = 'version'"),
+        ("foreign", "DROP TABLE alembic_version"),
+    ]:
         copy = tmp_path / f"{name}.sqlite"
         shutil.copy(kb_file, copy)
         with sqlite3.connect(copy) as c:

@@ -15,8 +15,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from benchmarks.fuzz_import import (HOSTILE, check_import, check_stages, fragments_text, front_matter, post_bytes,
-                                    post_text)
+from benchmarks.fuzz_import import (
+    HOSTILE,
+    check_import,
+    check_stages,
+    fragments_text,
+    front_matter,
+    post_bytes,
+    post_text,
+)
 from kb.db import open_db
 from kb.errors import BadFrontMatter, BadInput
 from kb.ingest.citations import find_cites
@@ -27,8 +34,13 @@ from kb.ingest.references import find_references
 from kb.maintenance import check
 from tests.conftest import REPO
 
-FAST = settings(max_examples=80, deadline=None, derandomize=True, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FAST = settings(
+    max_examples=80,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 SLOWER = settings(FAST, max_examples=40)
 
 
@@ -117,8 +129,13 @@ def test_fuzzed_db_is_consistent(fuzz_db):
 @pytest.mark.slow
 def test_hostile_inputs_finish_or_are_refused_clearly():
     """All hostile inputs imported by one fresh process: each done or refused in one clear line, memory bounded."""
-    proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "fuzz_import.py"), "--hostile-only"],
-                          capture_output=True, text=True, timeout=300, cwd=REPO)
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "fuzz_import.py"), "--hostile-only"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=REPO,
+    )
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     rows = {r["input"]: r for r in data["hostile"]}
@@ -129,12 +146,27 @@ def test_hostile_inputs_finish_or_are_refused_clearly():
         if r["status"] == "failed":
             assert "internal error" not in r["error"] and "\n" not in r["error"], r
         assert r["seconds"] < 15, r  # generous: a noisy shared machine; benchmarks/README.md has the real figures
-    refused = {name: rows[name]["error"] for name in ("10 MB post", "1 MB single line", "binary data", "invalid UTF-8",
-                                                      "YAML alias bomb", "YAML 5,000 deep", "empty file")}
+    refused = {
+        name: rows[name]["error"]
+        for name in (
+            "10 MB post",
+            "1 MB single line",
+            "binary data",
+            "invalid UTF-8",
+            "YAML alias bomb",
+            "YAML 5,000 deep",
+            "empty file",
+        )
+    }
     assert "larger than 256 KiB" in refused["10 MB post"] and "larger than 256 KiB" in refused["1 MB single line"]
     assert "binary" in refused["binary data"] and "UTF-8" in refused["invalid UTF-8"]
     assert "aliases are not allowed" in refused["YAML alias bomb"]
     assert "nested too deeply" in refused["YAML 5,000 deep"] and "empty" in refused["empty file"]
-    for name in ("10,000 nested blockquotes", "10,000 nested lists", "250 KB post (just under the limit)",
-                 "cite range bomb", "BOM + CRLF"):
+    for name in (
+        "10,000 nested blockquotes",
+        "10,000 nested lists",
+        "250 KB post (just under the limit)",
+        "cite range bomb",
+        "BOM + CRLF",
+    ):
         assert rows[name]["status"] == "new", rows[name]

@@ -27,8 +27,9 @@ from tests.test_site import engine, one, sample_db  # noqa: F401 (fixtures)
 
 NASTY = 'A "quoted" <b>&amp; \\N \\l label</b>\n]]></text><script>x()</script>'
 SVG = "{http://www.w3.org/2000/svg}"
-needs_dot = pytest.mark.skipif(shutil.which("sfdp") is None, reason="Graphviz (sfdp) is not installed; "
-                               ".ci/run installs the graphviz package")
+needs_dot = pytest.mark.skipif(
+    shutil.which("sfdp") is None, reason="Graphviz (sfdp) is not installed; .ci/run installs the graphviz package"
+)
 
 
 def nasty_graph() -> Graph:
@@ -42,13 +43,18 @@ def nasty_graph() -> Graph:
 
 
 def test_person_neighbourhood_holds_talks_coauthors_and_cited_papers(engine):  # noqa: F811
-    person_id, talk_id = one(engine, "select person_id, talk_id from talkspeaker where talk_id in "
-                                     "(select talk_id from citation) order by talk_id limit 1")
+    person_id, talk_id = one(
+        engine,
+        "select person_id, talk_id from talkspeaker where talk_id in "
+        "(select talk_id from citation) order by talk_id limit 1",
+    )
     with session_scope(engine) as s:
         g = neighbourhood(s, "person", person_id)
-        cited = [r[0] for r in s.connection().execute(text("select paper_id from citation where talk_id = :t"),
-                                                       {"t": talk_id})]
-        assert neighbourhood(s, "person", 10 ** 9) is None
+        cited = [
+            r[0]
+            for r in s.connection().execute(text("select paper_id from citation where talk_id = :t"), {"t": talk_id})
+        ]
+        assert neighbourhood(s, "person", 10**9) is None
     assert g.centre == f"person:{person_id}"
     assert (f"person:{person_id}", f"talk:{talk_id}", "speaks") in g.edges
     assert all((f"paper:{c}", f"talk:{talk_id}", "cites") in g.edges for c in cited)
@@ -87,7 +93,8 @@ def test_graphviz_layout_escapes_labels_and_links(engine):  # noqa: F811
     assert not root.findall(f".//{SVG}script")
     xlink = "{http://www.w3.org/1999/xlink}href"
     assert sorted(a.get(xlink) for a in root.iter(f"{SVG}a")) == sorted(
-        f"../{n.kind}/{n.id}.html" for n in nasty_graph().nodes.values())
+        f"../{n.kind}/{n.id}.html" for n in nasty_graph().nodes.values()
+    )
     picture = page_picture("graphviz")
     person_id = one(engine, "select person_id from talkspeaker order by talk_id limit 1")[0]
     with session_scope(engine) as s:
@@ -133,10 +140,13 @@ def test_site_pages_carry_the_picture(engine, tmp_path):  # noqa: F811
 
     out = tmp_path / "site"
     build_site(engine, out, picture=page_picture("python"))
-    person_id, name, talk_id, title = one(engine, """select p.id, p.name, t.id, t.title from talkspeaker s
-        join person p on p.id = s.person_id join talk t on t.id = s.talk_id order by t.id limit 1""")
+    person_id, name, talk_id, title = one(
+        engine,
+        """select p.id, p.name, t.id, t.title from talkspeaker s
+        join person p on p.id = s.person_id join talk t on t.id = s.talk_id order by t.id limit 1""",
+    )
     html = (out / page_path("person", person_id, name)).read_text()
-    svg = html[html.index("<svg"):html.index("</svg>") + 6]
+    svg = html[html.index("<svg") : html.index("</svg>") + 6]
     root = ET.fromstring(svg)
     assert f"../{page_path('talk', talk_id, title)}" in [a.get("href") for a in root.iter(f"{SVG}a")]
     first = {p: p.read_bytes() for p in out.rglob("*.html")}

@@ -36,9 +36,14 @@ def _label_scans(text: str) -> int:
     return calls
 
 
-RUNS = {"open-paren": "[(" * 2_000, "image": "![" * 2_000, "footnote": "[^" * 2_000,
-        "nested": "[" * 2_000 + "]" * 2_000, "short paragraphs": ("[" * 63 + "\n\n") * 40,
-        "in words": "word [ word " * 2_000}
+RUNS = {
+    "open-paren": "[(" * 2_000,
+    "image": "![" * 2_000,
+    "footnote": "[^" * 2_000,
+    "nested": "[" * 2_000 + "]" * 2_000,
+    "short paragraphs": ("[" * 63 + "\n\n") * 40,
+    "in words": "word [ word " * 2_000,
+}
 
 
 @pytest.mark.parametrize("text", RUNS.values(), ids=RUNS.keys())
@@ -48,8 +53,12 @@ def test_hopeless_brackets_never_reach_the_link_parser(text, monkeypatch):
     assert _label_scans(text) > 1_000
 
 
-LONG = {"open-paren": "[(" * 60_000, "image": "![" * 30_000, "nested": "[" * 30_000 + "]" * 30_000,
-        "in words": "[a [b " * 10_000 + "end"}
+LONG = {
+    "open-paren": "[(" * 60_000,
+    "image": "![" * 30_000,
+    "nested": "[" * 30_000 + "]" * 30_000,
+    "in words": "[a [b " * 10_000 + "end",
+}
 
 
 @pytest.mark.parametrize("text", LONG.values(), ids=LONG.keys())
@@ -60,8 +69,10 @@ def test_the_text_read_is_unchanged(text):
 
 
 def test_links_around_a_bracket_run_are_still_links():
-    post = ("# Notes\n\n" + "x [ " * 400 + "\n\nA talk by [Andrea Vedaldi](https://www.robots.ox.ac.uk/~vedaldi/)"
-            " on [slides](https://x.org/s.pdf) [1].\n\n```python\nxs = [" + "[" * 300 + "\n```\n")
+    post = (
+        "# Notes\n\n" + "x [ " * 400 + "\n\nA talk by [Andrea Vedaldi](https://www.robots.ox.ac.uk/~vedaldi/)"
+        " on [slides](https://x.org/s.pdf) [1].\n\n```python\nxs = [" + "[" * 300 + "\n```\n"
+    )
     assert defuse_brackets(post) != post  # the bound is on …
     blocks = walk(post)
     links = [(s.label, s.href) for b in blocks for s in b.links]
@@ -84,7 +95,14 @@ def test_a_quarter_megabyte_of_image_openers_imports_well_within_the_budget(tmp_
     post.write_text("![" * 128_000 + "\n", encoding="utf-8")
     env = os.environ | {"PYTHONPATH": str(REPO)}
     env.pop("KB_DB", None)
-    done = subprocess.run([sys.executable, "-m", "kb", "--db", str(tmp_path / "kb.sqlite"), "import", str(post)],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=20, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "kb", "--db", str(tmp_path / "kb.sqlite"), "import", str(post)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("1 new"), done.stdout

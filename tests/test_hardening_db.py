@@ -61,12 +61,14 @@ def test_check_beside_a_writer_never_fails_with_database_is_locked(tmp_path, mon
 
 # ---------------------------------------------------------------- item 8: odd databases
 
+
 def kb(*args: str, cwd: Path, db: str | None = None) -> subprocess.CompletedProcess:
     env = os.environ | {"PYTHONPATH": str(REPO)}
     env.pop("KB_DB", None)
     pre = ["--db", db] if db is not None else []
-    return subprocess.run([sys.executable, "-m", "kb.cli", *pre, *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "kb.cli", *pre, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def assert_one_line_error(proc: subprocess.CompletedProcess, *words: str) -> None:
@@ -84,8 +86,15 @@ def _kb_db(tmp_path: Path) -> Path:
     return db
 
 
-COMMANDS = (["stats"], ["list", "talks"], ["search", "deep"], ["dump"], ["check"], ["export"],
-            ["import", str(IMPORTS / "acl-2019-florence-bertology.md")])
+COMMANDS = (
+    ["stats"],
+    ["list", "talks"],
+    ["search", "deep"],
+    ["dump"],
+    ["check"],
+    ["export"],
+    ["import", str(IMPORTS / "acl-2019-florence-bertology.md")],
+)
 
 
 def test_a_truncated_file_or_a_text_file_is_one_line_on_every_command(tmp_path):
@@ -128,8 +137,10 @@ def test_a_path_is_a_path_not_a_uri(tmp_path):
     proc = kb("import", str(IMPORTS / "acl-2019-florence-bertology.md"), cwd=tmp_path, db=name)
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / name).is_file() and not (tmp_path / "copy #1").exists()
-    assert "1 new" in kb("import", str(IMPORTS / "aaai-2020-new-york-visa-saga.md"), cwd=tmp_path,
-                         db=str(tmp_path / name)).stdout
+    assert (
+        "1 new"
+        in kb("import", str(IMPORTS / "aaai-2020-new-york-visa-saga.md"), cwd=tmp_path, db=str(tmp_path / name)).stdout
+    )
 
 
 def test_a_database_that_cannot_be_created_is_one_line(tmp_path):
@@ -173,8 +184,13 @@ def test_a_damaged_database_is_never_written_to(tmp_path):
     db = _kb_db(tmp_path)
     _corrupt_pages(db)
     damaged = db.read_bytes()
-    for args in (["import", str(IMPORTS / "aaai-2020-new-york-visa-saga.md")], ["check", "--fix"],
-                 ["export"], ["search", "--reindex", "deep"], ["enrich", "--offline"]):
+    for args in (
+        ["import", str(IMPORTS / "aaai-2020-new-york-visa-saga.md")],
+        ["check", "--fix"],
+        ["export"],
+        ["search", "--reindex", "deep"],
+        ["enrich", "--offline"],
+    ):
         assert_one_line_error(kb(*args, cwd=tmp_path, db=str(db)), "damaged", "quick_check")
     assert db.read_bytes() == damaged
     for args in (["dump"], ["list", "talks"], ["stats"]):  # reads: the data, or one line

@@ -37,8 +37,16 @@ def _kb(cwd: Path, *args: str, fsize: int | None = None) -> subprocess.Completed
 
     env = os.environ | {"PYTHONPATH": str(REPO)}
     env.pop("KB_DB", None)
-    return subprocess.run([sys.executable, "-m", "kb", *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=600, preexec_fn=limit, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "kb", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        preexec_fn=limit,
+        check=False,
+    )
 
 
 def _largest_file(db: Path) -> int:

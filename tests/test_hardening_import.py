@@ -18,11 +18,12 @@ import kb.importer
 from kb.db import session_scope
 from kb.importer import PARALLEL_MIN_FILES, import_paths
 from kb.models import Post
-from kb.queries import stats
 from tests.conftest import REPO
 
-GOOD = ("---\ntitle: ICCV 2019 notes {i}\n---\nThe first talk was on [Seeing things {i}](https://e.org/s{i}.pdf) "
-        "by [Jane Roe](https://roe.example.org/).\n")
+GOOD = (
+    "---\ntitle: ICCV 2019 notes {i}\n---\nThe first talk was on [Seeing things {i}](https://e.org/s{i}.pdf) "
+    "by [Jane Roe](https://roe.example.org/).\n"
+)
 
 
 def _folder(root: Path, n: int = PARALLEL_MIN_FILES + 4) -> Path:
@@ -33,9 +34,14 @@ def _folder(root: Path, n: int = PARALLEL_MIN_FILES + 4) -> Path:
 
 
 def _kb(tmp_path: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kb.cli", "--db", str(tmp_path / "kb.sqlite"), *args],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=timeout,
-                          env=os.environ | {"PYTHONPATH": str(REPO)})
+    return subprocess.run(
+        [sys.executable, "-m", "kb.cli", "--db", str(tmp_path / "kb.sqlite"), *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=os.environ | {"PYTHONPATH": str(REPO)},
+    )
 
 
 def _posts(engine) -> set[str]:
@@ -97,6 +103,7 @@ def _exit_in_workers(parent: int, real):
         if "Seeing things 5]" in text and os.getpid() != parent:
             os._exit(3)  # a worker killed (OOM killer, signal) while reading this post
         return real(text, source, **kw)
+
     return extract
 
 
@@ -140,8 +147,9 @@ def test_backtracking_inputs_import_within_budget(engine, tmp_path, monkeypatch)
         (tmp_path / name).write_text(text, encoding="utf-8")
     (tmp_path / "authors.bib").write_text(_bib(4_000), encoding="utf-8")
     summary = import_paths(engine, [tmp_path], budget=8)
-    assert {r.path.rsplit("/", 1)[-1]: r.status for r in summary.results} == \
-        {name: "new" for name in [*ADVERSARIAL, "authors.bib"]}, [r.error for r in summary.failed]
+    assert {r.path.rsplit("/", 1)[-1]: r.status for r in summary.results} == {
+        name: "new" for name in [*ADVERSARIAL, "authors.bib"]
+    }, [r.error for r in summary.failed]
 
 
 def _stalling(real):
@@ -149,6 +157,7 @@ def _stalling(real):
         if "STALL" in text:
             re.match(r"(a+)+b", "a" * 64)  # catastrophic backtracking: would run for ages
         return real(text, source, **kw)
+
     return extract
 
 

@@ -15,8 +15,16 @@ from kb.models import Citation, Paper, Reference
 
 
 def _long_list_post(n: int) -> str:
-    lines = ["---", "title: A workshop with a very long reading list", "---", "",
-             "Talk by Jane Smith on things [998], [1000] and [1003], as in [2019].", "", "## References", ""]
+    lines = [
+        "---",
+        "title: A workshop with a very long reading list",
+        "---",
+        "",
+        "Talk by Jane Smith on things [998], [1000] and [1003], as in [2019].",
+        "",
+        "## References",
+        "",
+    ]
     lines += [f"[{i}] A. Writer. Paper number {i} about topic {i}. In Proc. Conf, 2019." for i in range(1, n + 1)]
     return "\n".join(lines) + "\n"
 
@@ -25,8 +33,10 @@ def test_references_numbered_past_999_are_not_merged_into_999():
     x = extract(_long_list_post(1005), "long.md")
     assert len(x.papers) == 1005
     assert [(p.marker, p.title) for p in x.papers[998:1001]] == [
-        ("[999]", "Paper number 999 about topic 999"), ("[1000]", "Paper number 1000 about topic 1000"),
-        ("[1001]", "Paper number 1001 about topic 1001")]
+        ("[999]", "Paper number 999 about topic 999"),
+        ("[1000]", "Paper number 1000 about topic 1000"),
+        ("[1001]", "Paper number 1001 about topic 1001"),
+    ]
     assert [c.marker for c in x.citations] == ["[998]", "[1000]", "[1003]"]  # "[2019]" is a year: no reference
     assert not [p for p in x.problems if "2019" in p.message]
 
@@ -38,17 +48,27 @@ def test_a_post_with_1005_references_stores_each_and_links_its_cites(tmp_path):
     assert not summary.failed, summary.results
     with session_scope(engine) as s:
         assert len(s.exec(select(Reference)).all()) == 1005
-        cited = s.exec(select(Reference.marker, Paper.title).join(Paper, Paper.id == Reference.paper_id)
-                       .join(Citation, Citation.paper_id == Paper.id).order_by(Citation.id)).all()
-    assert cited == [("[998]", "Paper number 998 about topic 998"), ("[1000]", "Paper number 1000 about topic 1000"),
-                     ("[1003]", "Paper number 1003 about topic 1003")]
+        cited = s.exec(
+            select(Reference.marker, Paper.title)
+            .join(Paper, Paper.id == Reference.paper_id)
+            .join(Citation, Citation.paper_id == Paper.id)
+            .order_by(Citation.id)
+        ).all()
+    assert cited == [
+        ("[998]", "Paper number 998 about topic 998"),
+        ("[1000]", "Paper number 1000 about topic 1000"),
+        ("[1003]", "Paper number 1003 about topic 1003"),
+    ]
     engine.dispose()
 
 
 def _bib(n: int) -> str:
-    return "".join(f"@article{{key{i},\n  author = {{Surname{i}, Given and Other{i}, Second}},\n"
-                   f"  title = {{A study of thing number {i} in depth}},\n  journal = {{Journal {i % 7}}},\n"
-                   f"  year = {{{2000 + i % 20}}}\n}}\n\n" for i in range(n))
+    return "".join(
+        f"@article{{key{i},\n  author = {{Surname{i}, Given and Other{i}, Second}},\n"
+        f"  title = {{A study of thing number {i} in depth}},\n  journal = {{Journal {i % 7}}},\n"
+        f"  year = {{{2000 + i % 20}}}\n}}\n\n"
+        for i in range(n)
+    )
 
 
 def test_a_bib_file_with_more_keys_than_sqlite_binds_per_statement_imports_whole(tmp_path):
@@ -89,8 +109,10 @@ def test_a_large_bib_reimport_collects_garbage_in_one_statement_on_postgres(tmp_
     with session_scope(engine) as s:
         titles = set(s.exec(select(Paper.title)).all())
     renamed = {i for i in range(700) if str(i).startswith("1")}
-    assert titles == {("Another study of thing number " if i in renamed else "A study of thing number ") + f"{i} in depth"
-                      for i in range(700)}
+    assert titles == {
+        ("Another study of thing number " if i in renamed else "A study of thing number ") + f"{i} in depth"
+        for i in range(700)
+    }
     engine.dispose()
 
 

@@ -24,8 +24,14 @@ POSTS = sorted(IMPORTS.glob("*.md"))[:2]
 def kb(*args: str, cwd) -> subprocess.CompletedProcess:
     env = os.environ | {"PYTHONPATH": str(REPO)}
     env.pop("KB_DB", None)
-    return subprocess.run([sys.executable, "-m", "kb.cli", "--db", str(cwd / "kb.sqlite"), *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "kb.cli", "--db", str(cwd / "kb.sqlite"), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.fixture
@@ -73,9 +79,9 @@ def test_an_out_of_range_talk_id_is_an_error_not_a_traceback(imported, tmp_path)
     proc = kb("export", "--talk", "99999999999999999999999", cwd=tmp_path)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and "--talk" in proc.stderr, proc.stderr
     with pytest.raises(SelectionError, match="no talk with id"):
-        run(imported, "bibtex", Selection(talk_id=10 ** 30))
+        run(imported, "bibtex", Selection(talk_id=10**30))
     with pytest.raises(SelectionError, match="no talk with id"):
-        run(imported, "bibtex", Selection(talk_id=-(10 ** 30)))
+        run(imported, "bibtex", Selection(talk_id=-(10**30)))
 
 
 def test_a_negative_limit_is_refused_and_zero_lists_nothing(imported, tmp_path):

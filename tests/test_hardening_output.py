@@ -32,8 +32,16 @@ Andrea Vedaldi talked about \x9b2J visualising representations [1].
 def kb(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = os.environ | {"PYTHONPATH": str(REPO)}
     env.pop("KB_DB", None)
-    return subprocess.run([sys.executable, "-m", "kb.cli", "--db", str(cwd / "kb.sqlite"), *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, encoding="utf-8", errors="surrogateescape", timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "kb.cli", "--db", str(cwd / "kb.sqlite"), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="surrogateescape",
+        timeout=300,
+    )
 
 
 def assert_inert(proc: subprocess.CompletedProcess) -> None:
@@ -55,9 +63,18 @@ def test_post_data_and_file_names_never_reach_the_terminal_raw(evil):
     imported = kb("import", "posts", cwd=evil)
     assert imported.returncode == 0, imported.stderr
     assert_inert(imported)
-    for args in (["list", "posts"], ["list", "talks"], ["list", "people"], ["list", "papers"],
-                 ["search", "representations"], ["search", "vedaldi"], ["dump"],
-                 ["export", "--format", "markdown"], ["export"], ["export", "--format", "csl-json"]):
+    for args in (
+        ["list", "posts"],
+        ["list", "talks"],
+        ["list", "people"],
+        ["list", "papers"],
+        ["search", "representations"],
+        ["search", "vedaldi"],
+        ["dump"],
+        ["export", "--format", "markdown"],
+        ["export"],
+        ["export", "--format", "csl-json"],
+    ):
         proc = kb(*args, cwd=evil)
         assert proc.returncode == 0, (args, proc.stderr)
         assert_inert(proc)

@@ -39,8 +39,15 @@ def _real_train_posts(n: int = 6) -> list[Path]:
     with open(REALCORPUS / "splits.tsv", encoding="utf-8") as f:
         train = {row["repo"] for row in csv.DictReader(f, delimiter="\t") if row["split"] == "train"}
     with open(REALCORPUS / "MANIFEST.tsv", encoding="utf-8") as f:
-        rows = [r for r in csv.DictReader(f, delimiter="\t") if r["repo"] in train and r["kind"] == "multi"
-                and r["field"] in ("ml", "nlp") and int(r["bytes"]) <= 16_000 and r["file"].endswith(".md")]
+        rows = [
+            r
+            for r in csv.DictReader(f, delimiter="\t")
+            if r["repo"] in train
+            and r["kind"] == "multi"
+            and r["field"] in ("ml", "nlp")
+            and int(r["bytes"]) <= 16_000
+            and r["file"].endswith(".md")
+        ]
     return [REALCORPUS / r["file"] for r in sorted(rows, key=lambda r: r["file"])[:n]]
 
 
@@ -81,8 +88,9 @@ def _draw(rnd: random.Random, pool: list[Path]) -> list[Path]:
 def _kb(*args: str) -> subprocess.Popen:
     env = os.environ | {"PYTHONPATH": str(REPO)}
     env.pop("KB_DB", None)
-    return subprocess.Popen([sys.executable, "-m", "kb", *args], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "kb", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def _two_processes(db: str, first: list[Path], second: list[Path]) -> None:
@@ -98,7 +106,7 @@ def _halves(rnd: random.Random, posts: list[Path]) -> tuple[list[Path], list[Pat
     """Two overlapping halves, the shared posts met from both ends."""
     cut = len(posts) // 2
     overlap = max(1, len(posts) // 4)
-    first, second = posts[:cut + overlap], posts[cut - overlap:]
+    first, second = posts[: cut + overlap], posts[cut - overlap :]
     rnd.shuffle(first)
     return first, second[::-1]
 
@@ -187,9 +195,9 @@ def test_force_reimport_keeps_a_person_keyed_by_the_fullest_spelling(tmp_path, m
     re-import (or the other order) 're ratner'. The key follows the fullest spelling, in either order."""
     monkeypatch.chdir(tmp_path)
     a = Path("a.md")
-    a.write_text("Notes.\n\n## References\n\n[1] A. Ratner, \"Snorkel: rapid training data creation,\" 2017.\n")
+    a.write_text('Notes.\n\n## References\n\n[1] A. Ratner, "Snorkel: rapid training data creation," 2017.\n')
     b = Path("b.md")
-    b.write_text("Notes.\n\n## References\n\n[1] Alexander Ratner, \"Data programming for everyone,\" 2016.\n")
+    b.write_text('Notes.\n\n## References\n\n[1] Alexander Ratner, "Data programming for everyone," 2016.\n')
     dumps = []
     for n, order in enumerate(([a, b], [b, a])):
         engine = open_db(tmp_path / f"{n}.sqlite")
@@ -219,9 +227,11 @@ def test_a_bare_family_name_is_its_own_person_in_any_order(tmp_path, monkeypatch
     """'Song' joined whichever Song was known first; now it never joins a named person automatically,
     and it is a candidate to each of them, whatever the order."""
     monkeypatch.chdir(tmp_path)
-    texts = {"a.md": "Notes.\n\n## References\n\n[1] Jiaming Song, \"Denoising diffusion implicit models,\" 2020.\n",
-             "b.md": "Notes.\n\n## References\n\n[1] Y. Song, \"Score-based generative modeling,\" 2021.\n",
-             "c.md": "Notes.\n\n## References\n\n[1] Song, \"Sliced score matching,\" 2019.\n"}
+    texts = {
+        "a.md": 'Notes.\n\n## References\n\n[1] Jiaming Song, "Denoising diffusion implicit models," 2020.\n',
+        "b.md": 'Notes.\n\n## References\n\n[1] Y. Song, "Score-based generative modeling," 2021.\n',
+        "c.md": 'Notes.\n\n## References\n\n[1] Song, "Sliced score matching," 2019.\n',
+    }
     dumps = set()
     for engine in _every_order(tmp_path, texts):
         dumps.add(_dump(engine))
@@ -233,19 +243,25 @@ def test_a_bare_family_name_is_its_own_person_in_any_order(tmp_path, monkeypatch
     assert len(dumps) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="known limit: an initial ('K. Zhang') joins the one full name it matches "
-                   "when it comes; a second ('Kaiming' after 'Kai') does not split it off again (issue 19, item 7)")
+@pytest.mark.xfail(
+    strict=True,
+    reason="known limit: an initial ('K. Zhang') joins the one full name it matches "
+    "when it comes; a second ('Kaiming' after 'Kai') does not split it off again (issue 19, item 7)",
+)
 def test_initials_between_two_full_names_in_any_order(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    texts = {"a.md": "Kai Zhang talked about denoising.\n", "b.md": "Kaiming Zhang talked about residuals.\n",
-             "c.md": "Notes.\n\n## References\n\n[1] K. Zhang, \"Something,\" in Proc. CVPR, 2017.\n"}
+    texts = {
+        "a.md": "Kai Zhang talked about denoising.\n",
+        "b.md": "Kaiming Zhang talked about residuals.\n",
+        "c.md": 'Notes.\n\n## References\n\n[1] K. Zhang, "Something," in Proc. CVPR, 2017.\n',
+    }
     assert len({_dump(engine) for engine in _every_order(tmp_path, texts)}) == 1
 
 
 def test_a_synced_person_name_edit_brings_its_alias_and_derived_fields(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     post = Path("a.md")
-    post.write_text("Notes.\n\n## References\n\n[1] A. Mohamed, \"Speech models that listen,\" in Interspeech, 2020.\n")
+    post.write_text('Notes.\n\n## References\n\n[1] A. Mohamed, "Speech models that listen," in Interspeech, 2020.\n')
     source = open_db(tmp_path / "src.sqlite")
     _one_by_one(source, [post])
     with session_scope(source, write=True) as s:

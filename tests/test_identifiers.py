@@ -50,11 +50,17 @@ URLS = [
     ("site", "https://dl.acm.org/citation.cfm?id=3295222.3295349", ["acm:3295349"]),
     ("site", "https://link.springer.com/chapter/10.1007/978-3-030-58452-8_13", ["doi:10.1007/978-3-030-58452-8_13"]),
     ("site", "https://link.springer.com/content/pdf/10.1007/s11263-015-0816-y.pdf", ["doi:10.1007/s11263-015-0816-y"]),
-    ("site", "https://onlinelibrary.wiley.com/doi/full/10.1111/j.1467-9868.2005.00503.x",
-     ["doi:10.1111/j.1467-9868.2005.00503.x"]),
+    (
+        "site",
+        "https://onlinelibrary.wiley.com/doi/full/10.1111/j.1467-9868.2005.00503.x",
+        ["doi:10.1111/j.1467-9868.2005.00503.x"],
+    ),
     ("site", "https://onlinelibrary.wiley.com/doi/epdf/10.1002/widm.1249", ["doi:10.1002/widm.1249"]),
-    ("site", "https://journals.plos.org/plosone/article?id=10.1371/journal.pone.0130140",
-     ["doi:10.1371/journal.pone.0130140"]),
+    (
+        "site",
+        "https://journals.plos.org/plosone/article?id=10.1371/journal.pone.0130140",
+        ["doi:10.1371/journal.pone.0130140"],
+    ),
     ("site", "https://www.nature.com/articles/nature14539", ["doi:10.1038/nature14539"]),
     ("site", "https://ieeexplore.ieee.org/document/8099678", ["ieee:8099678"]),
     ("site", "https://ieeexplore.ieee.org/abstract/document/8099678/", ["ieee:8099678"]),
@@ -85,21 +91,39 @@ URLS = [
     ("site", "http://jmlr.org/proceedings/papers/v37/ioffe15.pdf", ["pmlr:v37/ioffe15"]),
     ("site", "https://jmlr.org/papers/v15/srivastava14a.html", ["jmlr:v15/srivastava14a"]),
     # NeurIPS / NIPS proceedings
-    ("corpus", "https://proceedings.neurips.cc/paper/2017/file/3f5ee243547dee91fbd053c1c4a845aa-Paper.pdf",
-     ["neurips:2017/3f5ee243547dee91fbd053c1c4a845aa"]),
-    ("corpus", "https://proceedings.neurips.cc/paper_files/paper/2017/file/3f5ee243547dee91fbd053c1c4a845aa-Paper.pdf",
-     ["neurips:2017/3f5ee243547dee91fbd053c1c4a845aa"]),
-    ("site", "https://papers.nips.cc/paper/2017/hash/3f5ee243547dee91fbd053c1c4a845aa-Abstract.html",
-     ["neurips:2017/3f5ee243547dee91fbd053c1c4a845aa"]),
+    (
+        "corpus",
+        "https://proceedings.neurips.cc/paper/2017/file/3f5ee243547dee91fbd053c1c4a845aa-Paper.pdf",
+        ["neurips:2017/3f5ee243547dee91fbd053c1c4a845aa"],
+    ),
+    (
+        "corpus",
+        "https://proceedings.neurips.cc/paper_files/paper/2017/file/3f5ee243547dee91fbd053c1c4a845aa-Paper.pdf",
+        ["neurips:2017/3f5ee243547dee91fbd053c1c4a845aa"],
+    ),
+    (
+        "site",
+        "https://papers.nips.cc/paper/2017/hash/3f5ee243547dee91fbd053c1c4a845aa-Abstract.html",
+        ["neurips:2017/3f5ee243547dee91fbd053c1c4a845aa"],
+    ),
     ("site", "https://papers.nips.cc/paper/7181-attention-is-all-you-need.pdf", ["nips:7181"]),
     ("corpus", "https://nips.cc/Conferences/2019/ScheduleMultitrack?event=15734", []),
     # CVF open access, ECVA
-    ("site", "http://openaccess.thecvf.com/content_cvpr_2017/papers/Huang_Densely_Connected_Convolutional_CVPR_2017_paper.pdf",
-     ["cvf:CVPR2017/Huang_Densely_Connected_Convolutional_CVPR_2017"]),
-    ("site", "https://openaccess.thecvf.com/content/CVPR2021/html/Chen_Exploring_Simple_Siamese_Representation_Learning_CVPR_2021_paper.html",
-     ["cvf:CVPR2021/Chen_Exploring_Simple_Siamese_Representation_Learning_CVPR_2021"]),
-    ("site", "https://openaccess.thecvf.com/content_ICCV_2019/html/Fong_Understanding_Deep_Networks_via_Extremal_Perturbations_and_Smooth_Masks_ICCV_2019_paper.html",
-     ["cvf:ICCV2019/Fong_Understanding_Deep_Networks_via_Extremal_Perturbations_and_Smooth_Masks_ICCV_2019"]),
+    (
+        "site",
+        "http://openaccess.thecvf.com/content_cvpr_2017/papers/Huang_Densely_Connected_Convolutional_CVPR_2017_paper.pdf",
+        ["cvf:CVPR2017/Huang_Densely_Connected_Convolutional_CVPR_2017"],
+    ),
+    (
+        "site",
+        "https://openaccess.thecvf.com/content/CVPR2021/html/Chen_Exploring_Simple_Siamese_Representation_Learning_CVPR_2021_paper.html",
+        ["cvf:CVPR2021/Chen_Exploring_Simple_Siamese_Representation_Learning_CVPR_2021"],
+    ),
+    (
+        "site",
+        "https://openaccess.thecvf.com/content_ICCV_2019/html/Fong_Understanding_Deep_Networks_via_Extremal_Perturbations_and_Smooth_Masks_ICCV_2019_paper.html",
+        ["cvf:ICCV2019/Fong_Understanding_Deep_Networks_via_Extremal_Perturbations_and_Smooth_Masks_ICCV_2019"],
+    ),
     ("site", "https://www.ecva.net/papers/eccv_2020/papers_ECCV/papers/123460001.pdf", ["ecva:eccv_2020/123460001"]),
     # AAAI, IJCAI
     ("site", "https://ojs.aaai.org/index.php/AAAI/article/view/16826", ["aaai:AAAI/16826"]),
@@ -108,15 +132,28 @@ URLS = [
     ("site", "https://www.ijcai.org/Proceedings/16/Papers/123.pdf", ["ijcai:2016/123"]),
     # DBLP, Semantic Scholar
     ("site", "https://dblp.org/rec/conf/cvpr/HeZRS16.html", ["dblp:conf/cvpr/HeZRS16"]),
-    ("site", "https://dblp.org/rec/journals/corr/abs-1706-03762", ["arxiv:1706.03762", "dblp:journals/corr/abs-1706-03762"]),
+    (
+        "site",
+        "https://dblp.org/rec/journals/corr/abs-1706-03762",
+        ["arxiv:1706.03762", "dblp:journals/corr/abs-1706-03762"],
+    ),
     ("site", "https://dblp.org/db/conf/cvpr/cvpr2016.html#HeZRS16", ["dblp:conf/cvpr/HeZRS16"]),
     ("site", "https://dblp.org/pid/12/3456.html", []),
-    ("site", ("https://www.semanticscholar.org/paper/Attention-is-All-you-Need-Vaswani-Shazeer/"
-              "204e3073870fae3d05bcbc2f6a8e263d9b72e776"), ["s2:204e3073870fae3d05bcbc2f6a8e263d9b72e776"]),
+    (
+        "site",
+        (
+            "https://www.semanticscholar.org/paper/Attention-is-All-you-Need-Vaswani-Shazeer/"
+            "204e3073870fae3d05bcbc2f6a8e263d9b72e776"
+        ),
+        ["s2:204e3073870fae3d05bcbc2f6a8e263d9b72e776"],
+    ),
     ("site", "https://api.semanticscholar.org/CorpusID:13756489", ["s2corpus:13756489"]),
     # books by ISBN (Amazon's ASIN of a book is its ISBN-10)
-    ("corpus", "https://www.amazon.com/Computer-Architecture-Fifth-Quantitative-Approach/dp/012383872X",
-     ["isbn:9780123838728"]),
+    (
+        "corpus",
+        "https://www.amazon.com/Computer-Architecture-Fifth-Quantitative-Approach/dp/012383872X",
+        ["isbn:9780123838728"],
+    ),
     ("corpus", "http://shop.oreilly.com/product/9780596516499.do", ["isbn:9780596516499"]),
     ("corpus", "http://shop.oreilly.com/product/0636920023784.do", []),  # a product code, not an ISBN
     ("site", "https://www.amazon.com/dp/B07XYZ1234", []),
@@ -135,11 +172,26 @@ def test_identifiers_from_real_url_forms(source, url, keys):
 
 def test_every_source_of_the_issue_is_in_the_table():
     schemes = {k.split(":", 1)[0] for _, _, keys in URLS for k in keys}
-    assert {"arxiv", "doi", "acl", "openreview", "pmlr", "neurips", "cvf", "aaai", "ijcai", "dblp", "s2", "ieee"} <= schemes
+    assert {
+        "arxiv",
+        "doi",
+        "acl",
+        "openreview",
+        "pmlr",
+        "neurips",
+        "cvf",
+        "aaai",
+        "ijcai",
+        "dblp",
+        "s2",
+        "ieee",
+    } <= schemes
 
 
 def test_the_same_paper_by_two_urls_has_one_key():
-    a = identifiers_from_url("https://proceedings.neurips.cc/paper/2017/file/3f5ee243547dee91fbd053c1c4a845aa-Paper.pdf")
+    a = identifiers_from_url(
+        "https://proceedings.neurips.cc/paper/2017/file/3f5ee243547dee91fbd053c1c4a845aa-Paper.pdf"
+    )
     b = identifiers_from_url("https://papers.nips.cc/paper/2017/hash/3f5ee243547dee91fbd053c1c4a845aa-Abstract.html")
     assert a[0].key == b[0].key
     acl_doi = identifiers_from_url("https://doi.org/10.18653/v1/P19-1001")
@@ -160,9 +212,13 @@ def test_isbn_checksums():
 
 
 def test_identifiers_in_reference_text():
-    assert [i.key for i in identifiers_from_text("Vaswani et al. Attention. arXiv:1706.03762v5, 2017")] == ["arxiv:1706.03762"]
+    assert [i.key for i in identifiers_from_text("Vaswani et al. Attention. arXiv:1706.03762v5, 2017")] == [
+        "arxiv:1706.03762"
+    ]
     assert [i.key for i in identifiers_from_text("doi: 10.18653/v1/2020.acl-main.1.")] == [
-        "doi:10.18653/v1/2020.acl-main.1", "acl:2020.acl-main.1"]
+        "doi:10.18653/v1/2020.acl-main.1",
+        "acl:2020.acl-main.1",
+    ]
 
 
 def test_links_module_reads_identifiers_through_the_new_module():
@@ -206,26 +262,45 @@ def test_offline_metadata_from_identifiers(ident, year, month, venue, kind):
 
 
 def test_cvf_path_names_the_first_author():
-    assert describe([PaperId("cvf", "CVPR2017/Huang_Densely_Connected_Convolutional_CVPR_2017")]).first_author == "Huang"
+    assert (
+        describe([PaperId("cvf", "CVPR2017/Huang_Densely_Connected_Convolutional_CVPR_2017")]).first_author == "Huang"
+    )
 
 
 # Link texts of paper links in train/dev posts (corpus) and the forms the issue names.
 LABELS = [
-    ("Show Your Work: Improved Reporting of Experimental Results", "Show Your Work: Improved Reporting of Experimental Results"),
+    (
+        "Show Your Work: Improved Reporting of Experimental Results",
+        "Show Your Work: Improved Reporting of Experimental Results",
+    ),
     ("**Knowledge Enhanced** Contextual Word Representations", "Knowledge Enhanced Contextual Word Representations"),
-    ("Still a Pain in the Neck: Evaluating Text Representations on Lexical Composition (TACL)",
-     "Still a Pain in the Neck: Evaluating Text Representations on Lexical Composition"),
-    ("What You See is What You Get: Visual Pronoun Coreference Resolution in Dialogues",
-     "What You See is What You Get: Visual Pronoun Coreference Resolution in Dialogues"),
+    (
+        "Still a Pain in the Neck: Evaluating Text Representations on Lexical Composition (TACL)",
+        "Still a Pain in the Neck: Evaluating Text Representations on Lexical Composition",
+    ),
+    (
+        "What You See is What You Get: Visual Pronoun Coreference Resolution in Dialogues",
+        "What You See is What You Get: Visual Pronoun Coreference Resolution in Dialogues",
+    ),
     ("Attention is All you need", "Attention is All you need"),
     ("Negated LAMA: Birds cannot fly", "Negated LAMA: Birds cannot fly"),
     ('"Think Bayes"', "Think Bayes"),
-    ("here", None), ("paper", None), ("this paper", None), ("[PDF]", None), ("arXiv", None),
-    ("Tong et al.", None), ("G. Li et al.", None), ("Devlin et al. (2019)", None),
-    ("https://arxiv.org/abs/1706.03762", None), ("arXiv:1706.03762", None), ("Andrea Vedaldi", None),
+    ("here", None),
+    ("paper", None),
+    ("this paper", None),
+    ("[PDF]", None),
+    ("arXiv", None),
+    ("Tong et al.", None),
+    ("G. Li et al.", None),
+    ("Devlin et al. (2019)", None),
+    ("https://arxiv.org/abs/1706.03762", None),
+    ("arXiv:1706.03762", None),
+    ("Andrea Vedaldi", None),
     ("detecting adverse drug reactions", None),  # the sentence's own words, linked
-    ("paper in ACRL 2019 Conference Proceedings", None), ("Whitepaper on Kora", None),
-    ("LINDDUN GO is a card game", None), ("LLM-as-judge", None),
+    ("paper in ACRL 2019 Conference Proceedings", None),
+    ("Whitepaper on Kora", None),
+    ("LINDDUN GO is a card game", None),
+    ("LLM-as-judge", None),
     ("Dror, Shlomov and Reichart. Deep Dominance - How to Properly Compare Deep Neural Models. ACL 2019", None),
 ]
 
@@ -248,8 +323,11 @@ def test_surname_et_al_link_names_the_first_author():
 def test_apply_identifiers_fills_only_what_the_post_did_not_say():
     ref = apply_identifiers(ParsedReference(raw="x", url="https://www.aclweb.org/anthology/D19-1001.pdf"))
     assert (ref.ids, ref.year, ref.venue, ref.type) == ({"acl": "D19-1001"}, 2019, "EMNLP", "inproceedings")
-    stated = apply_identifiers(ParsedReference(raw="x", url="https://arxiv.org/abs/1706.03762", year=2018,
-                                               venue="NeurIPS", type="inproceedings"))
+    stated = apply_identifiers(
+        ParsedReference(
+            raw="x", url="https://arxiv.org/abs/1706.03762", year=2018, venue="NeurIPS", type="inproceedings"
+        )
+    )
     assert (stated.arxiv_id, stated.year, stated.venue, stated.type) == ("1706.03762", 2018, "NeurIPS", "inproceedings")
 
 
@@ -275,19 +353,26 @@ def test_link_kinds_near_papers(url, label, kind):
 def test_a_venue_in_parentheses_is_not_an_author_year_paper():
     from kb.ingest.pipeline import extract
 
-    x = extract("# Notes\n\n## Talk by Jane Doe\n\nJane Doe presented her work (NeurIPS 2019), "
-                "building on (Kleinberg, 2016) and (JMLR, 2016).\n")
+    x = extract(
+        "# Notes\n\n## Talk by Jane Doe\n\nJane Doe presented her work (NeurIPS 2019), "
+        "building on (Kleinberg, 2016) and (JMLR, 2016).\n"
+    )
     assert [(p.authors[0].family, p.year) for p in x.papers] == [("Kleinberg", 2016)]
 
 
 def test_a_paper_linked_in_a_talk_heading_is_that_talks_paper():
     from kb.ingest.pipeline import extract
 
-    x = extract("# Day 2\n\n### [An Efficient Bandit Algorithm for Real Time Multivariate Optimization][8]\n\n"
-                "* The speaker came from a research group.\n\n[8]: https://arxiv.org/pdf/1810.09558.pdf\n")
+    x = extract(
+        "# Day 2\n\n### [An Efficient Bandit Algorithm for Real Time Multivariate Optimization][8]\n\n"
+        "* The speaker came from a research group.\n\n[8]: https://arxiv.org/pdf/1810.09558.pdf\n"
+    )
     [paper] = x.papers
     assert (paper.title, paper.arxiv_id, paper.year) == (
-        "An Efficient Bandit Algorithm for Real Time Multivariate Optimization", "1810.09558", 2018)
+        "An Efficient Bandit Algorithm for Real Time Multivariate Optimization",
+        "1810.09558",
+        2018,
+    )
     assert [t.title for t in x.talks] == [paper.title]
     assert [(c.paper_key, c.talk) for c in x.citations] == [("https://arxiv.org/pdf/1810.09558.pdf", 0)]
 
@@ -295,10 +380,15 @@ def test_a_paper_linked_in_a_talk_heading_is_that_talks_paper():
 def test_a_listed_reference_with_a_url_and_a_link_to_it_are_one_paper():
     from kb.ingest.pipeline import extract
 
-    x = extract("# Notes\n\n## Talk by Rotem Dror\n\nRotem Dror presented his work [1], see also "
-                "[the PDF](https://aclanthology.org/P19-1266.pdf).\n\n## References\n\n"
-                "[1] Rotem Dror, Segev Shlomov, and Roi Reichart. 2019. Deep Dominance - How to Properly Compare Deep "
-                "Neural Models. In Proceedings of ACL. https://www.aclweb.org/anthology/P19-1266\n")
+    x = extract(
+        "# Notes\n\n## Talk by Rotem Dror\n\nRotem Dror presented his work [1], see also "
+        "[the PDF](https://aclanthology.org/P19-1266.pdf).\n\n## References\n\n"
+        "[1] Rotem Dror, Segev Shlomov, and Roi Reichart. 2019. Deep Dominance - How to Properly Compare Deep "
+        "Neural Models. In Proceedings of ACL. https://www.aclweb.org/anthology/P19-1266\n"
+    )
     [paper] = x.papers
     assert (paper.marker, paper.ids, paper.year) == ("[1]", {"acl": "P19-1266"}, 2019)
-    assert [(c.marker, c.paper_key) for c in x.citations] == [("[1]", "[1]"), ("https://aclanthology.org/P19-1266.pdf", "[1]")]
+    assert [(c.marker, c.paper_key) for c in x.citations] == [
+        ("[1]", "[1]"),
+        ("https://aclanthology.org/P19-1266.pdf", "[1]"),
+    ]

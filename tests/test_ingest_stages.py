@@ -10,12 +10,12 @@ from kb.ingest.conference import detect_conference
 from kb.ingest.frontmatter import front_matter_date, is_draft, split_front_matter
 from kb.ingest.links import classify_url, normalise_url, paper_id_from_url
 from kb.ingest.markdown import inline_markdown, preprocess, walk
-from kb.ingest.people import canonical_name, looks_like_person, resolve, split_display
 from kb.ingest.names import parse_name
+from kb.ingest.people import canonical_name, looks_like_person, resolve, split_display
 from kb.ingest.text import decode_latex, normalise_title, repair
 
-
 # ---------------------------------------------------------------- front matter
+
 
 def test_yaml_and_toml_front_matter():
     fm, body, offset = split_front_matter("---\ntitle: A\ndate: 2019-6-3\ntags: [cvpr]\n---\nBody\n")
@@ -39,23 +39,37 @@ def test_broken_front_matter_names_the_line():
 
 # ---------------------------------------------------------------- markdown walk
 
+
 def test_walk_sections_quotes_items_rows_footnotes_lines():
-    md = ("# Day 1\n\nIntro [a](http://a.org).\n\n> quoted [1]\n\n## Talks\n\n- item one\n- item two\n\n"
-          "| Title | Speaker |\n|---|---|\n| [T](s.pdf) | Jane Roe |\n\nText[^1].\n\n[^1]: A note, 2019.\n")
+    md = (
+        "# Day 1\n\nIntro [a](http://a.org).\n\n> quoted [1]\n\n## Talks\n\n- item one\n- item two\n\n"
+        "| Title | Speaker |\n|---|---|\n| [T](s.pdf) | Jane Roe |\n\nText[^1].\n\n[^1]: A note, 2019.\n"
+    )
     blocks = walk(md)
     kinds = [(b.kind, b.line) for b in blocks]
-    assert kinds == [("heading", 1), ("paragraph", 3), ("paragraph", 5), ("heading", 7), ("item", 9),
-                     ("item", 10), ("row", 14), ("paragraph", 16), ("footnote", 18)]
+    assert kinds == [
+        ("heading", 1),
+        ("paragraph", 3),
+        ("paragraph", 5),
+        ("heading", 7),
+        ("item", 9),
+        ("item", 10),
+        ("row", 14),
+        ("paragraph", 16),
+        ("footnote", 18),
+    ]
     assert blocks[2].quote == 1 and blocks[4].section == ("Day 1", "Talks")
     row = blocks[6]
     assert row.cells == ["T", "Jane Roe"] and row.header == ["Title", "Speaker"]
-    assert row.text[row.links[0].start:row.links[0].end] == "T"
+    assert row.text[row.links[0].start : row.links[0].end] == "T"
     assert blocks[7].text == "Text[^1]." and blocks[8].marker == "^1"
 
 
 def test_links_empty_nested_schemeless_bracketed_images():
-    text = ("See [W]() and [x]([https://a.io/](https://a.io/)) and [demo](ganpaint.io), "
-            "[Dr. Sung-Ho Bae], [1] and ![fig](https://i.org/a.png).")
+    text = (
+        "See [W]() and [x]([https://a.io/](https://a.io/)) and [demo](ganpaint.io), "
+        "[Dr. Sung-Ho Bae], [1] and ![fig](https://i.org/a.png)."
+    )
     [block] = walk(text)
     spans = {s.label: s for s in block.links}
     assert spans["W"].href == ""
@@ -66,7 +80,7 @@ def test_links_empty_nested_schemeless_bracketed_images():
 
 
 def test_liquid_and_hugo_are_neutralised_keeping_line_numbers():
-    md = "{% highlight python %}\nx = 1\n{% endhighlight %}\n{{< figure src=\"/a.png\" alt=\"A\" >}}\n{{< youtube abc >}}\nEnd line\n"
+    md = '{% highlight python %}\nx = 1\n{% endhighlight %}\n{{< figure src="/a.png" alt="A" >}}\n{{< youtube abc >}}\nEnd line\n'
     assert preprocess(md).count("\n") == md.count("\n")
     blocks = walk(md)
     assert blocks[0].kind == "code" and blocks[0].lang == "python"
@@ -83,7 +97,9 @@ def test_raw_html_lists_and_comments():
 
 def test_inline_markdown_restores_emphasis_and_links():
     [block] = walk('[2] Doe, J. "A title." _Proc. of X_. 2019. [arXiv](https://arxiv.org/abs/1901.00001)')
-    assert inline_markdown(block) == '[2] Doe, J. "A title." _Proc. of X_. 2019. [arXiv](https://arxiv.org/abs/1901.00001)'
+    assert (
+        inline_markdown(block) == '[2] Doe, J. "A title." _Proc. of X_. 2019. [arXiv](https://arxiv.org/abs/1901.00001)'
+    )
 
 
 def test_text_repair():
@@ -95,22 +111,26 @@ def test_text_repair():
 
 # ---------------------------------------------------------------- links
 
-@pytest.mark.parametrize("url,label,person,kind", [
-    ("https://www.youtube.com/watch?v=abc", "Yann LeCun", True, "video"),
-    ("https://slideslive.com/38922", "talk", False, "video"),
-    ("https://github.com/facebookresearch/detectron2", "code", False, "code"),
-    ("https://github.com/karpathy", "Andrej", True, "homepage"),
-    ("https://arxiv.org/abs/1706.03762", "paper", False, "paper"),
-    ("https://openreview.net/forum?id=rJl-b3RcF7", "x", False, "paper"),
-    ("https://aclanthology.org/N19-1423/", "BERT", False, "paper"),
-    ("https://openaccess.thecvf.com/content_CVPR_2019/papers/X.pdf", "x", False, "paper"),
-    ("http://talks.org/slides/zoph-slides.pdf", "x", False, "slides"),
-    ("https://speakerdeck.com/x/y", "x", False, "slides"),
-    ("http://www.stat.ucla.edu/~ywu/", "Prof. Ying Nian Wu", True, "homepage"),
-    ("https://scholar.google.com/citations?user=1", "scholar", False, "homepage"),
-    ("http://tensorly.org/", "Tensorly", False, "other"),
-    ("https://i.imgur.com/a.png", "", False, "image"),
-])
+
+@pytest.mark.parametrize(
+    "url,label,person,kind",
+    [
+        ("https://www.youtube.com/watch?v=abc", "Yann LeCun", True, "video"),
+        ("https://slideslive.com/38922", "talk", False, "video"),
+        ("https://github.com/facebookresearch/detectron2", "code", False, "code"),
+        ("https://github.com/karpathy", "Andrej", True, "homepage"),
+        ("https://arxiv.org/abs/1706.03762", "paper", False, "paper"),
+        ("https://openreview.net/forum?id=rJl-b3RcF7", "x", False, "paper"),
+        ("https://aclanthology.org/N19-1423/", "BERT", False, "paper"),
+        ("https://openaccess.thecvf.com/content_CVPR_2019/papers/X.pdf", "x", False, "paper"),
+        ("http://talks.org/slides/zoph-slides.pdf", "x", False, "slides"),
+        ("https://speakerdeck.com/x/y", "x", False, "slides"),
+        ("http://www.stat.ucla.edu/~ywu/", "Prof. Ying Nian Wu", True, "homepage"),
+        ("https://scholar.google.com/citations?user=1", "scholar", False, "homepage"),
+        ("http://tensorly.org/", "Tensorly", False, "other"),
+        ("https://i.imgur.com/a.png", "", False, "image"),
+    ],
+)
 def test_classify_url(url, label, person, kind):
     assert classify_url(url, label, person_label=person) == kind
 
@@ -125,15 +145,22 @@ def test_paper_ids_from_urls():
 
 # ---------------------------------------------------------------- citations
 
+
 def test_cite_forms():
-    text = ("As [3,4,5], [2-4], [21, 22], gradients[9], [He2016], [^2], (Devlin et al., 2019; "
-            "Liu & Lapata, 2019), Radford et al. (2018) and Peters and Neumann (2018) showed.")
+    text = (
+        "As [3,4,5], [2-4], [21, 22], gradients[9], [He2016], [^2], (Devlin et al., 2019; "
+        "Liu & Lapata, 2019), Radford et al. (2018) and Peters and Neumann (2018) showed."
+    )
     got = [(c.marker, c.kind) for c in find_cites(text)]
     assert [m for m, k in got if k == "numeric"] == ["[3]", "[4]", "[5]", "[2]", "[3]", "[4]", "[21]", "[22]", "[9]"]
     assert ("[He2016]", "key") in got and ("[^2]", "footnote") in got
     ay = [c for c in find_cites(text) if c.kind == "author_year"]
     assert [(c.surname, c.year, c.second) for c in ay] == [
-        ("Devlin", 2019, None), ("Liu", 2019, "Lapata"), ("Radford", 2018, None), ("Peters", 2018, "Neumann")]
+        ("Devlin", 2019, None),
+        ("Liu", 2019, "Lapata"),
+        ("Radford", 2018, None),
+        ("Peters", 2018, "Neumann"),
+    ]
 
 
 def test_not_cites():
@@ -147,12 +174,25 @@ def test_sentence_at_respects_abbreviations():
 
 # ---------------------------------------------------------------- people
 
-@pytest.mark.parametrize("text,expected", [
-    ("Prof. Ying Nian Wu", True), ("Dr. Sung-Ho Bae", True), ("Łukasz Kaiser", True), ("Fei-Fei Li", True),
-    ("Laurens van der Maaten", True), ("Vedaldi, Andrea", True), ("Neural Archtecures", False),
-    ("Workshop on statistical deep learning", False), ("ICCV19", False), ("here", False), ("Tensorly", False),
-    ("Deep Image Prior", False), ("Long Beach", False),
-])
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Prof. Ying Nian Wu", True),
+        ("Dr. Sung-Ho Bae", True),
+        ("Łukasz Kaiser", True),
+        ("Fei-Fei Li", True),
+        ("Laurens van der Maaten", True),
+        ("Vedaldi, Andrea", True),
+        ("Neural Archtecures", False),
+        ("Workshop on statistical deep learning", False),
+        ("ICCV19", False),
+        ("here", False),
+        ("Tensorly", False),
+        ("Deep Image Prior", False),
+        ("Long Beach", False),
+    ],
+)
 def test_looks_like_person(text, expected):
     assert looks_like_person(text) is expected
 
@@ -171,6 +211,7 @@ def test_canonical_names_and_resolution():
 
 # ---------------------------------------------------------------- conference
 
+
 def test_conference_from_front_matter_title_and_prose():
     blocks = walk("[ICCV19](http://iccv2019.thecvf.com/) was held in Seoul last week.")
     conf = detect_conference({"title": "ICCV 2019 at Seoul"}, blocks, None)
@@ -185,11 +226,14 @@ def test_co_located_workshop_reports_the_titled_conference():
     assert detect_conference({"title": "CoNLL 2019 notes"}, blocks, None).name == "CoNLL"
 
 
-@pytest.mark.parametrize("title,prose,location", [
-    ("ACL 2019, Florence: probing and gelato", "Notes.", "Florence"),
-    ("CVPR 2022 notes", "CVPR filled the convention centre in New Orleans for a week.", "New Orleans"),
-    ("ICML 2019", "Long Beach in June is a strange place for a conference.", "Long Beach"),
-    ("EMNLP 2020", "It was fully virtual this year.", None),
-])
+@pytest.mark.parametrize(
+    "title,prose,location",
+    [
+        ("ACL 2019, Florence: probing and gelato", "Notes.", "Florence"),
+        ("CVPR 2022 notes", "CVPR filled the convention centre in New Orleans for a week.", "New Orleans"),
+        ("ICML 2019", "Long Beach in June is a strange place for a conference.", "Long Beach"),
+        ("EMNLP 2020", "It was fully virtual this year.", None),
+    ],
+)
 def test_conference_location(title, prose, location):
     assert detect_conference({"title": title}, walk(prose), None).location == location

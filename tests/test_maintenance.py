@@ -51,8 +51,10 @@ def test_dump_has_no_row_ids_so_equivalent_dbs_match(tmp_path, sample_path):
         s.exec(delete(Paper).where(Paper.title == "placeholder"))
         s.exec(delete(Person).where(Person.key == "place holder"))
     with session_scope(a) as s1, session_scope(b) as s2:
-        assert s1.exec(select(Paper.id).order_by(Paper.id.desc())).first() != \
-            s2.exec(select(Paper.id).order_by(Paper.id.desc())).first()
+        assert (
+            s1.exec(select(Paper.id).order_by(Paper.id.desc())).first()
+            != s2.exec(select(Paper.id).order_by(Paper.id.desc())).first()
+        )
     assert _dump(a) == _dump(b)
     data = json.loads(_dump(a, body=False))
     assert data["posts"][0]["body"].startswith("sha256:")
@@ -72,8 +74,9 @@ def test_dump_names_rows_by_natural_keys(sampled):
     assert any("ross girshick" in t["speakers"] for t in post["talks"])
     cited = {c["paper"] for c in post["citations"]}
     assert cited <= {p["ref"] for p in data["papers"]}
-    assert data["user_edits"] == [{"entity": "person", "of": "ross girshick", "field": "url",
-                                   "value": "https://example.org/rg"}]
+    assert data["user_edits"] == [
+        {"entity": "person", "of": "ross girshick", "field": "url", "value": "https://example.org/rg"}
+    ]
 
 
 def test_check_clean_db_is_ok(sampled):
@@ -88,10 +91,14 @@ def test_check_finds_and_fix_repairs_dangling_and_orphans(sampled):
         cur.execute("PRAGMA foreign_keys=OFF")
         cur.execute("BEGIN")
         cur.execute("DELETE FROM paper WHERE id = (SELECT min(paper_id) FROM citation)")
-        cur.execute("INSERT INTO person(key, name, family, given, family_key, family_block, given_key)"
-                    " VALUES ('nobody here', 'Nobody Here', 'Here', 'Nobody', 'here', 'he', 'nobody')")
-        cur.execute("INSERT INTO useredit(entity, entity_id, field, value, created_at)"
-                    " VALUES ('talk', 9999, 'title', 'gone', '2020-01-01')")
+        cur.execute(
+            "INSERT INTO person(key, name, family, given, family_key, family_block, given_key)"
+            " VALUES ('nobody here', 'Nobody Here', 'Here', 'Nobody', 'here', 'he', 'nobody')"
+        )
+        cur.execute(
+            "INSERT INTO useredit(entity, entity_id, field, value, created_at)"
+            " VALUES ('talk', 9999, 'title', 'gone', '2020-01-01')"
+        )
         cur.execute("COMMIT")
         cur.execute("PRAGMA foreign_keys=ON")
     finally:

@@ -7,18 +7,33 @@ import json
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Column, MetaData, Table, inspect, select as sa_select
+from sqlalchemy import Column, MetaData, Table, inspect
+from sqlalchemy import select as sa_select
 from sqlmodel import SQLModel, select
 
 from kb.db import make_engine, open_db, session_scope
 from kb.importer import import_paths
 from kb.maintenance import dump
-from kb.migrations import BASELINE, HEAD, current_revision, downgrade, ensure_schema, include_object, script_head, upgrade
+from kb.migrations import (
+    BASELINE,
+    HEAD,
+    current_revision,
+    downgrade,
+    ensure_schema,
+    include_object,
+    script_head,
+    upgrade,
+)
 from kb.models import Merge, Post, Talk, UserEdit
 from tests.conftest import IMPORTS
 
-V2_COLUMNS = {("post", "front_matter"), ("merge", "from_key"),  # 0002
-              ("useredit", "post_id"), ("useredit", "anchor"), ("useredit", "stale")}  # 0003
+V2_COLUMNS = {
+    ("post", "front_matter"),
+    ("merge", "from_key"),  # 0002
+    ("useredit", "post_id"),
+    ("useredit", "anchor"),
+    ("useredit", "stale"),
+}  # 0003
 LATER_TABLES = {"annotation", "trainedmodel"}  # 0003
 
 
@@ -82,15 +97,21 @@ def test_v1_database_is_upgraded_without_losing_rows_or_edits(tmp_path, sample_p
     with old.connect() as conn:
         assert current_revision(conn) == BASELINE
         assert "front_matter" not in {c["name"] for c in inspect(conn).get_columns("post")}
-        before = {t: conn.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar() for t in SQLModel.metadata.tables
-                  if t not in LATER_TABLES}
+        before = {
+            t: conn.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar()
+            for t in SQLModel.metadata.tables
+            if t not in LATER_TABLES
+        }
     old.dispose()
 
     engine = open_db(tmp_path / "v1.sqlite")  # what any kb command does
     with engine.connect() as conn:
         assert current_revision(conn) == HEAD
-        after = {t: conn.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar() for t in SQLModel.metadata.tables
-                 if t not in LATER_TABLES}
+        after = {
+            t: conn.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar()
+            for t in SQLModel.metadata.tables
+            if t not in LATER_TABLES
+        }
         assert "ix_merge_entity_from_id" in {i["name"] for i in inspect(conn).get_indexes("merge")}
     assert after == before and before["useredit"] == 1 and before["talk"] > 0
     assert _diffs(engine) == []
@@ -146,7 +167,9 @@ def test_concurrent_open_of_a_fresh_db_migrates_once(tmp_path, n):
 
     db = tmp_path / "race.sqlite"
     code = "import sys; from kb.db import open_db; open_db(sys.argv[1]).dispose()"
-    procs = [subprocess.Popen([sys.executable, "-c", code, str(db)], stderr=subprocess.PIPE, text=True) for _ in range(n)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, str(db)], stderr=subprocess.PIPE, text=True) for _ in range(n)
+    ]
     errors = [p.communicate(timeout=120)[1] for p in procs]
     assert all(p.returncode == 0 for p in procs), errors
     engine = make_engine(db)

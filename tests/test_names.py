@@ -100,7 +100,7 @@ def test_all_caps_and_single_names() -> None:
 def test_repairs_mojibake_and_latex() -> None:
     assert parse_name("Montavon, Gr√©goire").given == "Grégoire"
     assert parse_name("Montavon, Gr{\\'e}goire").given == "Grégoire"
-    assert parse_name("Sch{\\\"o}lkopf, Bernhard").family == "Schölkopf"
+    assert parse_name('Sch{\\"o}lkopf, Bernhard').family == "Schölkopf"
     names, et_al = split_authors("Montavon, Gr√©goire, et al.")
     assert (names[0].family, names[0].given, et_al) == ("Montavon", "Grégoire", True)
 

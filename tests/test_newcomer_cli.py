@@ -29,8 +29,17 @@ def run(*args, env: dict | None = None, **kw):
 def kb(*args: str, cwd: Path, stdout=subprocess.PIPE, **kw) -> subprocess.CompletedProcess:
     env = os.environ | {"PYTHONPATH": str(REPO)}
     env.pop("KB_DB", None)
-    return subprocess.run([sys.executable, "-m", "kb", *args], check=False, cwd=cwd, env=env, stdout=stdout,
-                          stderr=subprocess.PIPE, text=True, timeout=300, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "kb", *args],
+        check=False,
+        cwd=cwd,
+        env=env,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=300,
+        **kw,
+    )
 
 
 def one_error_line(stderr: str) -> str:
@@ -80,16 +89,18 @@ def test_a_read_only_command_never_creates_a_knowledge_base(tmp_path, args):
     missing = tmp_path / "no" / "such" / "dir" / "x.sqlite"
     r = run(*args, "--db", missing)
     assert r.exit_code == 1
-    assert one_error_line(r.stderr) == (f"error: no knowledge base at {missing} "
-                                        "(create one with `kb import` or `kb init`)")
+    assert one_error_line(r.stderr) == (
+        f"error: no knowledge base at {missing} (create one with `kb import` or `kb init`)"
+    )
     assert list(tmp_path.iterdir()) == []
 
 
 def test_kb_stats_outside_a_repository_creates_no_data_folder(tmp_path):
     proc = kb("stats", cwd=tmp_path)
     assert proc.returncode == 1
-    assert one_error_line(proc.stderr) == ("error: no knowledge base at data/kb.sqlite "
-                                           "(create one with `kb import` or `kb init`)")
+    assert one_error_line(proc.stderr) == (
+        "error: no knowledge base at data/kb.sqlite (create one with `kb import` or `kb init`)"
+    )
     assert list(tmp_path.iterdir()) == []
 
 
@@ -122,8 +133,19 @@ def test_a_folder_as_database_is_one_line_naming_it(tmp_path):
 
 
 @pytest.mark.skipif(not Path("/dev/full").is_char_device(), reason="no /dev/full on this system")
-@pytest.mark.parametrize("args", (["export"], ["export", "--format", "markdown"], ["dump"], ["list", "papers"],
-                                  ["list", "talks", "--json"], ["stats"], ["search", "graph"]), ids=" ".join)
+@pytest.mark.parametrize(
+    "args",
+    (
+        ["export"],
+        ["export", "--format", "markdown"],
+        ["dump"],
+        ["list", "papers"],
+        ["list", "talks", "--json"],
+        ["stats"],
+        ["search", "graph"],
+    ),
+    ids=" ".join,
+)
 def test_standard_output_on_a_full_disk_is_one_line_and_a_failure(kbfile, tmp_path, args):
     with open("/dev/full", "w") as full:
         proc = kb(*args, "--db", str(kbfile), cwd=tmp_path, stdout=full)
@@ -154,8 +176,14 @@ def test_output_to_a_fifo_is_written_through_it(kbfile, tmp_path):
 
 def test_a_closed_pipe_is_one_line_and_a_failure(kbfile, tmp_path):
     env = os.environ | {"PYTHONPATH": str(REPO)}
-    p = subprocess.Popen([sys.executable, "-m", "kb", "dump", "--db", str(kbfile)], cwd=tmp_path, env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(
+        [sys.executable, "-m", "kb", "dump", "--db", str(kbfile)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     p.stdout.read(10)
     p.stdout.close()  # like `kb dump | head -c 10`: the dump is far bigger than a pipe's buffer
     stderr = p.stderr.read()
@@ -184,8 +212,9 @@ def test_importing_an_empty_folder_says_so_and_fails(tmp_path):
     (tmp_path / "notes" / "readme.txt").write_text("not a post")
     r = run("import", tmp_path / "notes", "--db", tmp_path / "kb.sqlite")
     assert r.exit_code == 1
-    assert one_error_line(r.stderr) == (f"error: no posts (*.md, *.markdown, *.rst) or .bib files found in "
-                                        f"{tmp_path / 'notes'}")
+    assert one_error_line(r.stderr) == (
+        f"error: no posts (*.md, *.markdown, *.rst) or .bib files found in {tmp_path / 'notes'}"
+    )
     assert not (tmp_path / "kb.sqlite").exists()
 
 
@@ -208,8 +237,15 @@ def test_ctrl_c_during_a_parallel_import_is_one_line_and_exit_130_and_a_rerun_fi
             (folder / f"{post.stem}-{copy}.md").write_text(post.read_text() + f"\ncopy {copy}\n")
     db = tmp_path / "kb.sqlite"
     env = os.environ | {"PYTHONPATH": str(REPO)}
-    p = subprocess.Popen([sys.executable, "-m", "kb", "import", str(folder), "--db", str(db)], cwd=tmp_path,
-                         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    p = subprocess.Popen(
+        [sys.executable, "-m", "kb", "import", str(folder), "--db", str(db)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 120
     while _posts(db) < 3 and time.monotonic() < deadline and p.poll() is None:
         time.sleep(0.05)
@@ -257,7 +293,8 @@ def test_conf_filter_takes_a_year(kbfile):
     assert ("paper", "Masked Autoregressive Flow for Density Estimation") not in y2018
     assert _titles(kbfile, 'conf:"NeurIPS 2017"') == {("paper", "Masked Autoregressive Flow for Density Estimation")}
     assert _titles(kbfile, "conf:neurips-2018 type:post") == {
-        ("post", "NeurIPS 2018 in Montréal: notes from a very cold week")}
+        ("post", "NeurIPS 2018 in Montréal: notes from a very cold week")
+    }
     assert _titles(kbfile, 'conf:"NeurIPS 2018"') == _titles(kbfile, "conf:NeurIPS year:2018")
 
 
@@ -267,8 +304,9 @@ def test_list_limit_zero_lists_nothing_and_says_nothing(kbfile):
 
 
 def test_shell_completion_works_and_is_documented():
-    r = CliRunner().invoke(main, [], prog_name="kb",
-                           env={"_KB_COMPLETE": "bash_complete", "COMP_WORDS": "kb li", "COMP_CWORD": "1"})
+    r = CliRunner().invoke(
+        main, [], prog_name="kb", env={"_KB_COMPLETE": "bash_complete", "COMP_WORDS": "kb li", "COMP_CWORD": "1"}
+    )
     assert r.exit_code == 0 and "plain,list" in r.output.split()
     readme = (REPO / "README.md").read_text()
     assert 'eval "$(_KB_COMPLETE=bash_source kb)"' in readme and "_KB_COMPLETE=zsh_source" in readme

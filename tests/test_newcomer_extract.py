@@ -23,12 +23,17 @@ def test_tuesday_keynotes_are_not_filed_under_the_monday_tutorial():
 
 
 def test_an_event_in_a_section_still_covers_that_sections_talks():
-    text = ("---\ntitle: Notes\n---\n\n## Day one\n\nWe went to the workshop on [Robust Vision](http://rv.example.org).\n\n"
-            "- **Seeing in the dark** by Jane Smith\n- **Edge detection at scale** by Paul Jones\n\n## Day two\n\n"
-            "- **Keynote: Learning to see** by Ann Lee\n")
+    text = (
+        "---\ntitle: Notes\n---\n\n## Day one\n\nWe went to the workshop on [Robust Vision](http://rv.example.org).\n\n"
+        "- **Seeing in the dark** by Jane Smith\n- **Edge detection at scale** by Paul Jones\n\n## Day two\n\n"
+        "- **Keynote: Learning to see** by Ann Lee\n"
+    )
     x = extract(text, "notes.md")
-    assert {t.title: t.event for t in x.talks} == {"Seeing in the dark": "Robust Vision", "Edge detection at scale": "Robust Vision",
-                                                   "Learning to see": None}
+    assert {t.title: t.event for t in x.talks} == {
+        "Seeing in the dark": "Robust Vision",
+        "Edge detection at scale": "Robust Vision",
+        "Learning to see": None,
+    }
 
 
 def test_a_non_ascii_initial_keeps_its_period():
@@ -75,8 +80,11 @@ def test_a_title_known_by_a_link_and_by_a_reference_is_one_paper_in_any_order(tm
         elmo = papers["deep contextualized word representations"][0]
         assert elmo[:2] == (2018, 7)
         # found again by its ACL Anthology id and by title (with and without year and first author)
-        assert {"acl:N18-1202", "title:deep contextualized word representations|2018|peters",
-                "title:deep contextualized word representations|2018|"} <= elmo[2]
+        assert {
+            "acl:N18-1202",
+            "title:deep contextualized word representations|2018|peters",
+            "title:deep contextualized word representations|2018|",
+        } <= elmo[2]
     assert {t: v[0][:2] for t, v in results[0].items()} == {t: v[0][:2] for t, v in results[1].items()}
 
 

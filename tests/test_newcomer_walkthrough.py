@@ -10,11 +10,11 @@ import subprocess
 import sys
 
 from sqlmodel import select
-from test_tui_helpers import cursor_to, press, screen_text, settle, type_text
 
 from kb.db import open_db, session_scope
 from kb.models import Talk
 from kb.tui import make_app
+from test_tui_helpers import cursor_to, press, screen_text, settle, type_text
 from tests.conftest import IMPORTS, REPO
 
 NEW_TITLE = "Reproducible, reusable and robust reinforcement learning"
@@ -30,18 +30,35 @@ def _walkthrough() -> list[list[str]]:
 def _kb(args: list[str], cwd) -> subprocess.CompletedProcess:
     env = os.environ | {"PYTHONPATH": str(REPO)}
     env.pop("KB_DB", None)
-    return subprocess.run([sys.executable, "-m", "kb", *args[1:]], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=300, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "kb", *args[1:]],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 async def test_the_readme_walkthrough_works_as_written(tmp_path):
     shutil.copytree(IMPORTS, tmp_path / "imports")
     steps = _walkthrough()
-    assert [s[:2] for s in steps] == [["kb", "import"], ["kb", "list"], ["kb", "search"], ["kb"], ["kb", "import"],
-                                      ["kb", "search"], ["kb", "export"]]
+    assert [s[:2] for s in steps] == [
+        ["kb", "import"],
+        ["kb", "list"],
+        ["kb", "search"],
+        ["kb"],
+        ["kb", "import"],
+        ["kb", "search"],
+        ["kb", "export"],
+    ]
     out = [_kb(step, tmp_path) for step in steps[:3]]
     assert all(p.returncode == 0 for p in out), [p.stderr for p in out]
-    assert out[0].stdout.startswith("13 new, 0 updated") and "63 talks, 342 people and 111 papers added, 4 enriched" in out[0].stdout
+    assert (
+        out[0].stdout.startswith("13 new, 0 updated")
+        and "63 talks, 342 people and 111 papers added, 4 enriched" in out[0].stdout
+    )
     assert "NeurIPS" in out[1].stdout
     assert "(untitled talk)" in out[2].stdout and "Joelle Pineau" in out[2].stdout
 

@@ -50,15 +50,23 @@ def test_the_same_paper_via_two_urls_in_one_post_is_one_row(engine, tmp_path):
     _import(engine, tmp_path, {"a.md": TWO_URLS})
     [(paper, keys)] = _papers(engine)
     assert (paper.title, paper.year, paper.venue, paper.type) == (
-        "Deep Dominance - How to Properly Compare Deep Neural Models", 2019, "ACL", "inproceedings")
+        "Deep Dominance - How to Properly Compare Deep Neural Models",
+        2019,
+        "ACL",
+        "inproceedings",
+    )
     assert keys == ["acl:P19-1266", "title:deep dominance how to properly compare deep neural models|2019|"]
 
 
 def test_the_same_paper_via_two_urls_in_two_posts_is_one_row(engine, tmp_path):
-    _import(engine, tmp_path, {
-        "a.md": "# Notes\n\n## Talk by Rotem Dror\n\nRotem Dror presented [this work](https://www.aclweb.org/anthology/P19-1266.pdf).\n",
-        "b.md": "# More notes\n\n## Talk by Roi Reichart\n\nRoi Reichart presented [the paper](https://doi.org/10.18653/v1/P19-1266).\n",
-    })
+    _import(
+        engine,
+        tmp_path,
+        {
+            "a.md": "# Notes\n\n## Talk by Rotem Dror\n\nRotem Dror presented [this work](https://www.aclweb.org/anthology/P19-1266.pdf).\n",
+            "b.md": "# More notes\n\n## Talk by Roi Reichart\n\nRoi Reichart presented [the paper](https://doi.org/10.18653/v1/P19-1266).\n",
+        },
+    )
     [(paper, keys)] = _papers(engine)
     assert keys == ["acl:P19-1266", "doi:10.18653/v1/p19-1266"]
     assert (paper.title, paper.year, paper.doi) == (None, 2019, "10.18653/v1/P19-1266")
@@ -100,7 +108,10 @@ def test_a_link_and_a_reference_entry_are_one_row(engine, tmp_path):
 
 
 def test_a_link_and_a_reference_entry_in_one_post_are_one_paper(engine, tmp_path):
-    post = LISTED.replace("deep models [1].", "deep models [1], and [Attention is all you need](https://arxiv.org/abs/1706.03762) came up.")
+    post = LISTED.replace(
+        "deep models [1].",
+        "deep models [1], and [Attention is all you need](https://arxiv.org/abs/1706.03762) came up.",
+    )
     _import(engine, tmp_path, {"both.md": post})
     rows = {p.title: (p, keys) for p, keys in _papers(engine)}
     assert len(rows) == 2
@@ -110,12 +121,18 @@ def test_a_link_and_a_reference_entry_in_one_post_are_one_paper(engine, tmp_path
 
 
 def test_doi_and_arxiv_are_one_row(engine, tmp_path):
-    _import(engine, tmp_path, {
-        "a.md": "# Day 1\n\n## Talk by Ashish Vaswani\n\nAshish Vaswani presented [the paper](https://arxiv.org/pdf/1706.03762v5.pdf).\n",
-        "b.md": "# Day 2\n\n## Talk by Noam Shazeer\n\nNoam Shazeer presented [it again](https://doi.org/10.48550/arXiv.1706.03762).\n",
-        "c.md": ("# Day 3\n\n## Talk by Niki Parmar\n\nNiki Parmar cited [1].\n\n## References\n\n"
-                 "1. A. Vaswani et al. Attention is all you need. 2017. arXiv:1706.03762. doi:10.48550/arXiv.1706.03762\n"),
-    })
+    _import(
+        engine,
+        tmp_path,
+        {
+            "a.md": "# Day 1\n\n## Talk by Ashish Vaswani\n\nAshish Vaswani presented [the paper](https://arxiv.org/pdf/1706.03762v5.pdf).\n",
+            "b.md": "# Day 2\n\n## Talk by Noam Shazeer\n\nNoam Shazeer presented [it again](https://doi.org/10.48550/arXiv.1706.03762).\n",
+            "c.md": (
+                "# Day 3\n\n## Talk by Niki Parmar\n\nNiki Parmar cited [1].\n\n## References\n\n"
+                "1. A. Vaswani et al. Attention is all you need. 2017. arXiv:1706.03762. doi:10.48550/arXiv.1706.03762\n"
+            ),
+        },
+    )
     [(paper, keys)] = _papers(engine)
     assert keys[:2] == ["arxiv:1706.03762", "doi:10.48550/arxiv.1706.03762"]
     assert (paper.arxiv_id, paper.year, paper.title) == ("1706.03762", 2017, "Attention is all you need")
@@ -123,20 +140,41 @@ def test_doi_and_arxiv_are_one_row(engine, tmp_path):
 
 def test_extract_json_carries_identifiers_and_offline_fields(tmp_path):
     post = tmp_path / "p.md"
-    post.write_text("# CVPR notes\n\n## Talk by Gao Huang\n\nGao Huang presented "
-                    "[DenseNet](http://openaccess.thecvf.com/content_cvpr_2017/papers/"
-                    "Huang_Densely_Connected_Convolutional_CVPR_2017_paper.pdf) and "
-                    "[Tong et al.](https://proceedings.mlr.press/v97/tong19a.html).\n", encoding="utf-8")
-    out = subprocess.run([sys.executable, "-m", "kb", "extract", str(post), "--json"], cwd=REPO,
-                         capture_output=True, text=True, check=True)
+    post.write_text(
+        "# CVPR notes\n\n## Talk by Gao Huang\n\nGao Huang presented "
+        "[DenseNet](http://openaccess.thecvf.com/content_cvpr_2017/papers/"
+        "Huang_Densely_Connected_Convolutional_CVPR_2017_paper.pdf) and "
+        "[Tong et al.](https://proceedings.mlr.press/v97/tong19a.html).\n",
+        encoding="utf-8",
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "kb", "extract", str(post), "--json"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     papers = {p["url"]: p for p in json.loads(out.stdout)["papers"]}
-    cvf = papers["http://openaccess.thecvf.com/content_cvpr_2017/papers/Huang_Densely_Connected_Convolutional_CVPR_2017_paper.pdf"]
+    cvf = papers[
+        "http://openaccess.thecvf.com/content_cvpr_2017/papers/Huang_Densely_Connected_Convolutional_CVPR_2017_paper.pdf"
+    ]
     assert (cvf["title"], cvf["year"], cvf["venue"], cvf["type"], cvf["authors"]) == (
-        None, 2017, "CVPR", "inproceedings", [{"family": "Huang", "given": ""}])
+        None,
+        2017,
+        "CVPR",
+        "inproceedings",
+        [{"family": "Huang", "given": ""}],
+    )
     assert cvf["ids"] == {"cvf": "CVPR2017/Huang_Densely_Connected_Convolutional_CVPR_2017"}
     pmlr = papers["https://proceedings.mlr.press/v97/tong19a.html"]
     assert (pmlr["title"], pmlr["year"], pmlr["venue"], pmlr["authors"], pmlr["et_al"], pmlr["ids"]) == (
-        None, 2019, "ICML", [{"family": "Tong", "given": ""}], True, {"pmlr": "v97/tong19a"})
+        None,
+        2019,
+        "ICML",
+        [{"family": "Tong", "given": ""}],
+        True,
+        {"pmlr": "v97/tong19a"},
+    )
 
 
 # ------------------------------------------------------------------ export (issue 15, item 5)
@@ -173,18 +211,34 @@ def test_bibtex_export_uses_identifiers_and_real_keys(engine, tmp_path):
     assert {c["id"] for c in csl} == {"aclP19-1266", "tong2019", "AttentionAllYou2017"}
     acl = next(c for c in csl if c["id"] == "aclP19-1266")
     assert (acl["type"], acl["container-title"], acl["issued"], acl["URL"]) == (
-        "paper-conference", "ACL", {"date-parts": [[2019]]}, "https://www.aclweb.org/anthology/P19-1266.pdf")
+        "paper-conference",
+        "ACL",
+        {"date-parts": [[2019]]},
+        "https://www.aclweb.org/anthology/P19-1266.pdf",
+    )
 
 
 def test_a_bib_entry_and_a_post_link_are_one_row(engine, tmp_path):
     bib = tmp_path / "refs.bib"
-    bib.write_text("@inproceedings{dror-etal-2019-deep,\n  title = {Deep Dominance - How to Properly Compare Deep Neural Models},\n"
-                   "  author = {Dror, Rotem and Shlomov, Segev and Reichart, Roi},\n  booktitle = {Proceedings of ACL},\n"
-                   "  year = {2019},\n  url = {https://aclanthology.org/P19-1266},\n}\n", encoding="utf-8")
+    bib.write_text(
+        "@inproceedings{dror-etal-2019-deep,\n  title = {Deep Dominance - How to Properly Compare Deep Neural Models},\n"
+        "  author = {Dror, Rotem and Shlomov, Segev and Reichart, Roi},\n  booktitle = {Proceedings of ACL},\n"
+        "  year = {2019},\n  url = {https://aclanthology.org/P19-1266},\n}\n",
+        encoding="utf-8",
+    )
     assert [r.status for r in import_paths(engine, [bib], workers=1).results] == ["new"]
-    _import(engine, tmp_path, {"p.md": "# Notes\n\n## Talk by Roi Reichart\n\nRoi Reichart presented "
-                                       "[this](https://www.aclweb.org/anthology/P19-1266.pdf).\n"})
+    _import(
+        engine,
+        tmp_path,
+        {
+            "p.md": "# Notes\n\n## Talk by Roi Reichart\n\nRoi Reichart presented "
+            "[this](https://www.aclweb.org/anthology/P19-1266.pdf).\n"
+        },
+    )
     [(paper, keys)] = _papers(engine)
     assert (paper.title, paper.venue, paper.citekey) == (
-        "Deep Dominance - How to Properly Compare Deep Neural Models", "Proceedings of ACL", "dror-etal-2019-deep")
+        "Deep Dominance - How to Properly Compare Deep Neural Models",
+        "Proceedings of ACL",
+        "dror-etal-2019-deep",
+    )
     assert "acl:P19-1266" in keys

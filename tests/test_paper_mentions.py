@@ -34,8 +34,10 @@ def test_candidates_are_the_pieces_a_writer_sets_apart():
     got = _texts('- Book: "xUnit Test Patterns" by Gerard Meszaros (2007)')
     assert got["quote"] == {"xUnit Test Patterns"}
     assert "Gerard Meszaros" in got["part"]
-    assert "Book: \"xUnit Test Patterns\" by Gerard Meszaros (2007)" in got["line"] or \
-        "Book: \"xUnit Test Patterns\" by Gerard Meszaros (2007" in got["line"]
+    assert (
+        'Book: "xUnit Test Patterns" by Gerard Meszaros (2007)' in got["line"]
+        or 'Book: "xUnit Test Patterns" by Gerard Meszaros (2007' in got["line"]
+    )
     got = _texts("##### :boom: (Poster) Pun Generation with Surprise")
     assert got["line"] == {"Pun Generation with Surprise"}
     got = _texts("Read *Thinking in Systems* - Donella H. Meadows (2008)")
@@ -96,7 +98,9 @@ def test_quoted_titles_in_a_talk_become_papers_the_talk_cites():
 
 
 def test_a_mention_of_a_listed_paper_cites_it_instead_of_adding_one():
-    text = NOTES + "\n## References\n\n1. Michael Feathers. Working Effectively with Legacy Code. Prentice Hall, 2004.\n"
+    text = (
+        NOTES + "\n## References\n\n1. Michael Feathers. Working Effectively with Legacy Code. Prentice Hall, 2004.\n"
+    )
     x = extract(text, "notes.md").to_json()
     same = [p for p in x["papers"] if "legacy code" in (p["title"] or "").lower()]
     assert len(same) == 1 and same[0]["ref"] == "[1]"

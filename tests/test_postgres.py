@@ -10,7 +10,8 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from click.testing import CliRunner
-from sqlalchemy import inspect, select as sa_select
+from sqlalchemy import inspect
+from sqlalchemy import select as sa_select
 from sqlmodel import SQLModel
 
 from kb.cli import main
@@ -104,8 +105,10 @@ def test_v1_postgres_db_is_upgraded_without_losing_rows_or_edits(pg_url, sample_
                 o_conn.execute(_v1_insert(table, cols), rows)
         for table in SQLModel.metadata.sorted_tables:  # explicit ids were copied: move the sequences past them
             if "id" in table.c and table.c.id.autoincrement is not False and table.c.id.primary_key:
-                o_conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
-                                       f"coalesce((SELECT max(id) FROM \"{table.name}\"), 0) + 1, false)")
+                o_conn.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
+                    f'coalesce((SELECT max(id) FROM "{table.name}"), 0) + 1, false)'
+                )
     old.dispose()
     engine = open_db(pg_url)
     with engine.connect() as conn:
@@ -122,8 +125,10 @@ def test_v1_postgres_db_is_upgraded_without_losing_rows_or_edits(pg_url, sample_
 
 def test_concurrent_open_of_a_fresh_postgres_db(pg_url):
     code = "import sys; from kb.db import open_db; open_db(sys.argv[1]).dispose()"
-    procs = [subprocess.Popen([sys.executable, "-c", code, pg_url], stderr=subprocess.PIPE, text=True, cwd=REPO)
-             for _ in range(3)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, pg_url], stderr=subprocess.PIPE, text=True, cwd=REPO)
+        for _ in range(3)
+    ]
     errors = [p.communicate(timeout=120)[1] for p in procs]
     assert all(p.returncode == 0 for p in procs), errors
     assert not any("Warning" in e for e in errors), errors

@@ -84,16 +84,30 @@ def test_four_importers_and_a_reader_equal_a_sequential_import(pg_url, pg_server
     posts = [p.relative_to(tmp_path) for p in generate(tmp_path / "posts", 32, seed=31)]
     open_db(pg_url).dispose()  # schema first: the importers race on posts, not on CREATE TABLE
     stop = tmp_path / "stop"
-    reader = subprocess.Popen([sys.executable, "-c", READER, pg_url, str(stop)], cwd=tmp_path, env=_env(),
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    slices = [posts[i::4] + posts[(i + 1) % 4::4][:2] for i in range(4)]  # 2 posts of the next slice each: overlap
-    procs = [subprocess.Popen([sys.executable, "-m", "kb.cli", "--db", pg_url, "import", "--json", *map(str, s)],
-                              cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for s in slices]
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, pg_url, str(stop)],
+        cwd=tmp_path,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    slices = [posts[i::4] + posts[(i + 1) % 4 :: 4][:2] for i in range(4)]  # 2 posts of the next slice each: overlap
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "kb.cli", "--db", pg_url, "import", "--json", *map(str, s)],
+            cwd=tmp_path,
+            env=_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for s in slices
+    ]
     outs = [p.communicate(timeout=600) for p in procs]
     stop.touch()
     reads, reader_err = reader.communicate(timeout=60)
-    for p, (out, err) in zip(procs, outs):
+    for p, (_out, err) in zip(procs, outs, strict=False):
         assert p.returncode == 0, err
     assert reader.returncode == 0, reader_err
     summaries = [json.loads(out) for out, _ in outs]
@@ -103,9 +117,13 @@ def test_four_importers_and_a_reader_equal_a_sequential_import(pg_url, pg_server
     with session_scope(engine) as s:
         order = [Path(p) for p in s.exec(select(Post.path).order_by(Post.id)).all()]
         concurrent = dump_json(s)
-        dup = s.connection().exec_driver_sql(
-            "SELECT (SELECT count(*) - count(DISTINCT key) FROM person) + (SELECT count(*) - count(DISTINCT key) FROM paperkey)"
-        ).scalar()
+        dup = (
+            s.connection()
+            .exec_driver_sql(
+                "SELECT (SELECT count(*) - count(DISTINCT key) FROM person) + (SELECT count(*) - count(DISTINCT key) FROM paperkey)"
+            )
+            .scalar()
+        )
     assert dup == 0 and sorted(order) == sorted(posts)
     assert check(engine, files=False).ok
     engine.dispose()

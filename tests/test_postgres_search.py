@@ -9,15 +9,23 @@ from kb.db import open_db, session_scope
 from kb.importer import import_paths
 from kb.search import pg, reindex
 from tests.conftest import SAMPLE
-from tests.test_search import (NEURIPS, edit_and_merge, run, test_any_text_is_a_valid_query,  # noqa: F401
-                               test_diacritics_are_ignored_both_ways, test_fallback_like_search_has_the_same_shape,
-                               test_hostile_queries_never_raise,
-                               test_howard_finds_the_person_then_his_talk_then_his_papers,
-                               test_mask_r_cnn_finds_the_mask_r_cnn_paper,
-                               test_nothing_to_search_for_finds_nothing_but_filters_alone_list,
-                               test_prefixes_match_as_you_type, test_snippets_mark_matches_without_markup,
-                               test_speaker_author_type_filters_and_phrases,
-                               test_typos_are_forgiven_but_rank_below_exact_hits, test_year_and_conference_filters)
+from tests.test_search import (
+    NEURIPS,
+    edit_and_merge,
+    run,
+    test_any_text_is_a_valid_query,
+    test_diacritics_are_ignored_both_ways,
+    test_fallback_like_search_has_the_same_shape,
+    test_hostile_queries_never_raise,
+    test_howard_finds_the_person_then_his_talk_then_his_papers,
+    test_mask_r_cnn_finds_the_mask_r_cnn_paper,
+    test_nothing_to_search_for_finds_nothing_but_filters_alone_list,
+    test_prefixes_match_as_you_type,
+    test_snippets_mark_matches_without_markup,
+    test_speaker_author_type_filters_and_phrases,
+    test_typos_are_forgiven_but_rank_below_exact_hits,
+    test_year_and_conference_filters,
+)
 
 pytestmark = pytest.mark.postgres
 
@@ -39,8 +47,13 @@ def kb_engine(pg_server, tmp_path_factory):
 
 def _docs(engine) -> list[tuple]:
     with session_scope(engine) as s:
-        return s.connection().exec_driver_sql(
-            "SELECT id, kind, entity_id, title, names, body, conf, year, tsv::text FROM search_doc ORDER BY id").all()
+        return (
+            s.connection()
+            .exec_driver_sql(
+                "SELECT id, kind, entity_id, title, names, body, conf, year, tsv::text FROM search_doc ORDER BY id"
+            )
+            .all()
+        )
 
 
 def _assert_index_exact(engine) -> None:

@@ -9,8 +9,10 @@ from __future__ import annotations
 import pytest
 
 from kb.db import open_db
-from tests.test_importer import (test_bad_file_is_reported_and_nothing_is_written,  # noqa: F401
-                                 test_crash_inside_extraction_writes_nothing)
+from tests.test_importer import (
+    test_bad_file_is_reported_and_nothing_is_written,
+    test_crash_inside_extraction_writes_nothing,
+)
 from tests.test_store import *  # noqa: F401,F403
 
 pytestmark = pytest.mark.postgres

@@ -48,8 +48,10 @@ def _curated_sqlite(tmp_path, sample_path):
         ssd = s.exec(select(Paper).where(Paper.title.like("SSD:%"))).one()
         merge_papers(s, ssd.id, yolo.id)
     from kb.export import Selection, run
+
     run(engine, "bibtex", Selection(), output=tmp_path / "all.bib")  # assigns citekeys: they must travel too
     from kb.maintenance import fix
+
     fix(engine)
     return engine
 

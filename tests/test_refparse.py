@@ -31,9 +31,7 @@ SAMPLE_REFS = _reference_pairs(SAMPLE, SAMPLE_GOLD, "### References")
 def _assert_parsed_as_gold(line: str, gold: dict) -> None:
     got = paper_to_json(parse_reference(line))
     assert got["ref"] == gold["ref"]
-    assert [(a["family"], a["given"]) for a in got["authors"]] == [
-        (a["family"], a["given"]) for a in gold["authors"]
-    ]
+    assert [(a["family"], a["given"]) for a in got["authors"]] == [(a["family"], a["given"]) for a in gold["authors"]]
     for key in ("et_al", "title", "venue", "year", "type", "arxiv", "publisher", "pages"):
         assert got.get(key) == gold.get(key), (gold["ref"], key)
 
@@ -48,8 +46,11 @@ def test_most_sample_references_are_unseen_by_the_parser() -> None:
     """The sample's references test the parser on strings it was not trained on, as the seed's do: at least 10
     of its 18 titles appear nowhere in the parser's training data (kb/ingest/refparse/data)."""
     data = Path(__file__).resolve().parents[1] / "kb" / "ingest" / "refparse" / "data"
-    text = "\n".join(f.read_text(encoding="utf-8", errors="replace").lower()
-                     for f in sorted(data.iterdir()) if f.suffix in (".py", ".jsonl", ".json", ".txt"))
+    text = "\n".join(
+        f.read_text(encoding="utf-8", errors="replace").lower()
+        for f in sorted(data.iterdir())
+        if f.suffix in (".py", ".jsonl", ".json", ".txt")
+    )
     unseen = [gold["ref"] for _, gold in SAMPLE_REFS if gold["title"].lower() not in text]
     assert unseen == ["[1]", "[2]", "[3]", "[7]", "[13]", "[14]", "[15]", "[16]", "[17]", "[18]"]
 
@@ -70,7 +71,7 @@ def test_label_reference_covers_string() -> None:
     assert " ".join(t for _, t in fields) == text
     assert fields[0] == ("citation-number", "[3]")
     assert ("date", "(2016).") in fields
-    assert all(a != b for (a, _), (b, _) in zip(fields, fields[1:]))
+    assert all(a != b for (a, _), (b, _) in zip(fields, fields[1:], strict=False))
 
 
 def test_ieee() -> None:
@@ -171,7 +172,12 @@ def test_markdown_with_links() -> None:
     )
     assert ref.marker == "3."
     assert ref.title == "Fourier features let networks learn high frequency functions in low dimensional domains"
-    assert (ref.url, ref.arxiv_id, ref.year, ref.venue) == ("https://arxiv.org/abs/2006.10739", "2006.10739", 2020, "NeurIPS")
+    assert (ref.url, ref.arxiv_id, ref.year, ref.venue) == (
+        "https://arxiv.org/abs/2006.10739",
+        "2006.10739",
+        2020,
+        "NeurIPS",
+    )
     assert ref.authors[0].family == "Tancik" and ref.et_al
     auto = parse_reference(
         "[^2]: Chen, T., Kornblith, S., Norouzi, M., & Hinton, G. (2020). A simple framework for "
@@ -199,7 +205,9 @@ def test_prepare_escapes_and_repair() -> None:
 def test_book_thesis_misc_types() -> None:
     book = parse_reference("Bishop, C. M. (2006). Pattern recognition and machine learning. Springer.")
     assert book.type == "book" and book.publisher == "Springer"
-    thesis = parse_reference("Karpathy, Andrej. Connecting images and natural language. PhD thesis, Stanford University, 2016.")
+    thesis = parse_reference(
+        "Karpathy, Andrej. Connecting images and natural language. PhD thesis, Stanford University, 2016."
+    )
     assert thesis.type == "phdthesis" and thesis.year == 2016
     misc = parse_reference('Gao, Ruiqi, et al. "Learning grid cells as vector representation." (2018).')
     assert misc.type == "misc" and misc.venue is None

@@ -26,17 +26,22 @@ from kb.models import Post, Talk
 from kb.queries import stats
 from tests.conftest import REPO
 
-
 # ---------------------------------------------------------------- settings
 
 
 def test_every_connection_gets_wal_busy_timeout_and_foreign_keys(engine):
     for _ in range(2):  # a pooled and a fresh connection alike
         with engine.connect() as conn:
-            pragma = {name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
-                      for name in ("journal_mode", "busy_timeout", "foreign_keys", "synchronous")}
-        assert pragma == {"journal_mode": "wal", "busy_timeout": BUSY_TIMEOUT_MS, "foreign_keys": 1,
-                          "synchronous": 1}  # NORMAL: safe against process crashes in WAL mode
+            pragma = {
+                name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+                for name in ("journal_mode", "busy_timeout", "foreign_keys", "synchronous")
+            }
+        assert pragma == {
+            "journal_mode": "wal",
+            "busy_timeout": BUSY_TIMEOUT_MS,
+            "foreign_keys": 1,
+            "synchronous": 1,
+        }  # NORMAL: safe against process crashes in WAL mode
         engine.dispose()
 
 
@@ -83,8 +88,15 @@ TRIALS = 20
 
 def _kb(*args: str, cwd: Path) -> subprocess.Popen:
     env = os.environ | {"PYTHONPATH": str(REPO)}
-    return subprocess.Popen([sys.executable, "-m", "kb.cli", *args], cwd=cwd, env=env, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "kb.cli", *args],
+        cwd=cwd,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _group_gone(pgid: int, timeout: float = 5.0) -> bool:
@@ -109,10 +121,12 @@ def _post_rows(db: Path) -> dict[str, dict]:
             return out  # killed while creating the schema: that transaction left nothing behind either
         for pid, path in conn.execute("SELECT id, path FROM post"):
             out[path] = {
-                "talks": conn.execute("SELECT key, title, kind, position FROM talk WHERE post_id = ? ORDER BY position",
-                                      (pid,)).fetchall(),
-                "references": conn.execute("SELECT position, marker, raw FROM reference WHERE post_id = ? "
-                                           "ORDER BY position", (pid,)).fetchall(),
+                "talks": conn.execute(
+                    "SELECT key, title, kind, position FROM talk WHERE post_id = ? ORDER BY position", (pid,)
+                ).fetchall(),
+                "references": conn.execute(
+                    "SELECT position, marker, raw FROM reference WHERE post_id = ? ORDER BY position", (pid,)
+                ).fetchall(),
                 "citations": conn.execute("SELECT count(*) FROM citation WHERE post_id = ?", (pid,)).fetchone()[0],
                 "links": conn.execute("SELECT count(*) FROM link WHERE post_id = ?", (pid,)).fetchone()[0],
             }

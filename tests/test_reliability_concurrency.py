@@ -54,17 +54,30 @@ def test_two_importers_and_a_reader_at_once(tmp_path, monkeypatch):
     db = tmp_path / "kb.sqlite"
     stop = tmp_path / "stop"
     # The reader starts first and opens the (new) database while the importers race to create it too.
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(db), str(stop)], cwd=tmp_path, env=_env(),
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(db), str(stop)],
+        cwd=tmp_path,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     first, second = posts[:20], list(reversed(posts[10:]))  # ten posts both want, met from both ends
-    importers = [subprocess.Popen([sys.executable, "-m", "kb.cli", "--db", str(db), "import", "--json",
-                                   *map(str, files)], cwd=tmp_path, env=_env(),
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                 for files in (first, second)]
+    importers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "kb.cli", "--db", str(db), "import", "--json", *map(str, files)],
+            cwd=tmp_path,
+            env=_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for files in (first, second)
+    ]
     results = [p.communicate(timeout=300) for p in importers]
     stop.touch()
     reads, reader_err = reader.communicate(timeout=60)
-    for proc, (out, err) in zip(importers, results):
+    for proc, (_out, err) in zip(importers, results, strict=False):
         assert proc.returncode == 0, err
         assert "locked" not in err.lower(), err
     assert reader.returncode == 0 and "locked" not in reader_err.lower(), reader_err

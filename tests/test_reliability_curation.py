@@ -71,10 +71,12 @@ def test_edits_and_merges_survive_a_changed_post(engine, sample_path, tmp_path):
     curated = _dump(engine)
 
     # The author edits the post: more prose, a reworded talk, a cite dropped, a typo fixed elsewhere.
-    changed = (original.replace("It was a careful comparison", "It was a careful (hour-long) comparison")
-               .replace("we talked for half an hour", "we talked for an hour")
-               .replace("Anytime prediction [18]", "Anytime prediction")
-               + "\n\nP.S. Slides for every talk are linked above.\n")
+    changed = (
+        original.replace("It was a careful comparison", "It was a careful (hour-long) comparison")
+        .replace("we talked for half an hour", "we talked for an hour")
+        .replace("Anytime prediction [18]", "Anytime prediction")
+        + "\n\nP.S. Slides for every talk are linked above.\n"
+    )
     post.write_text(changed, encoding="utf-8")
     assert import_paths(engine, [post]).results[0].status == "updated"
     _assert_curation_holds(engine, ids)
@@ -91,9 +93,12 @@ def test_a_merge_also_applies_to_posts_imported_later(engine, sample_path, tmp_p
     import_paths(engine, [sample_path])
     ids = _curate(engine)
     later = tmp_path / "later.md"
-    later.write_text("---\ntitle: ICCV 2017 day two\n---\n\n# ICCV 2017\n\nThe first talk was on "
-                     "[Efficient networks](https://example.org/slides/efficient.pdf) by "
-                     "[Andrew G. Howard](http://howard.example.org/).\n", encoding="utf-8")
+    later.write_text(
+        "---\ntitle: ICCV 2017 day two\n---\n\n# ICCV 2017\n\nThe first talk was on "
+        "[Efficient networks](https://example.org/slides/efficient.pdf) by "
+        "[Andrew G. Howard](http://howard.example.org/).\n",
+        encoding="utf-8",
+    )
     assert import_paths(engine, [later]).results[0].status == "new"
     with session_scope(engine) as s:
         assert s.exec(select(Person).where(Person.name == "Andrew G. Howard")).first() is None

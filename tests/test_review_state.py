@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from sqlmodel import select
-from test_tui_helpers import press, screen_text, settle, type_text, unsure_heads
 
 from kb import corrections, review, teach
 from kb.cli import main
@@ -20,6 +19,7 @@ from kb.models import Post, Talk, TrainedModel
 from kb.sync import sync
 from kb.tui import make_app
 from kb.tui.history import Location
+from test_tui_helpers import press, screen_text, settle, type_text, unsure_heads
 
 ACL = Path(__file__).resolve().parents[1] / "imports" / "acl-2019-florence-bertology.md"
 
@@ -64,8 +64,9 @@ def test_a_correction_from_the_command_line_too(kb):
         review.mark_reviewed(s, 1)
         assert review.waiting(s) == 0
     talk = 1
-    result = CliRunner().invoke(main, ["--db", str(kb.url.database), "corrections", "set-talk", str(talk), "kind",
-                                       "keynote"])
+    result = CliRunner().invoke(
+        main, ["--db", str(kb.url.database), "corrections", "set-talk", str(talk), "kind", "keynote"]
+    )
     assert result.exit_code == 0, result.output
     assert state(kb) == "edited"
     with session_scope(kb) as s:
@@ -82,7 +83,10 @@ def test_a_kb_wide_rule_leaves_other_posts_reviewed(kb):
 
 def _install_model(engine) -> str:
     """The shipped model's files stored as this KB's own (what kb train stores, without the minute of training)."""
-    lines, spans = talk_model.HERE.joinpath("lines.crfsuite").read_bytes(), talk_model.HERE.joinpath("spans.crfsuite").read_bytes()
+    lines, spans = (
+        talk_model.HERE.joinpath("lines.crfsuite").read_bytes(),
+        talk_model.HERE.joinpath("spans.crfsuite").read_bytes(),
+    )
     sha = teach.model_sha(lines, spans)
     with session_scope(engine, write=True) as s:
         s.add(TrainedModel(name=teach.NAME, sha256=sha, lines=lines, spans=spans, meta="{}"))

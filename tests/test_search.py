@@ -17,10 +17,14 @@ from kb.search import Hit, fallback, parse_query, reindex, search, split_marks
 from kb.search.query import fts_expression
 from tests.conftest import SAMPLE
 
-ICCV_TALKS = {"Uncertainty in deep geometric vision", "Low-rank filters for fast networks",
-              "Object detection, from proposals to dense predictors",
-              "Instance segmentation with region-based networks",
-              "Speed and accuracy trade-offs for modern detectors", "Designing networks for mobile devices"}
+ICCV_TALKS = {
+    "Uncertainty in deep geometric vision",
+    "Low-rank filters for fast networks",
+    "Object detection, from proposals to dense predictors",
+    "Instance segmentation with region-based networks",
+    "Speed and accuracy trade-offs for modern detectors",
+    "Designing networks for mobile devices",
+}
 NEURIPS = """---
 title: NeurIPS 2018 in Montréal
 date: 2018-12-09
@@ -35,10 +39,53 @@ Schölkopf talked about causal and anticausal learning and quokkas.
 
 A talk about the Transformer architecture and zebrafish.
 """
-HOSTILE = ['"', "*", "NEAR(", "NEAR(a b", "AND OR", "OR", "NOT", "col:", "title:", "speaker:", "year:", "year:abc",
-           "year:2020..2018", "type:nothing", '"unbalanced', 'a "b c', "x" * 10_000, "🙂🔥", "\x00", "a\x00b", "-", "^",
-           "-zoph", "^zoph", "zoph*", "(", ")", "{title}: x", "a:b:c", "''", "\\", "%", "_", "''; DROP TABLE talk; --",
-           "\u202e", "ｚｏｐｈ", "   ", "", "conf:", 'speaker:"', "author:*", "year:..", "..", "NEAR(zoph, 2)"]
+HOSTILE = [
+    '"',
+    "*",
+    "NEAR(",
+    "NEAR(a b",
+    "AND OR",
+    "OR",
+    "NOT",
+    "col:",
+    "title:",
+    "speaker:",
+    "year:",
+    "year:abc",
+    "year:2020..2018",
+    "type:nothing",
+    '"unbalanced',
+    'a "b c',
+    "x" * 10_000,
+    "🙂🔥",
+    "\x00",
+    "a\x00b",
+    "-",
+    "^",
+    "-zoph",
+    "^zoph",
+    "zoph*",
+    "(",
+    ")",
+    "{title}: x",
+    "a:b:c",
+    "''",
+    "\\",
+    "%",
+    "_",
+    "''; DROP TABLE talk; --",
+    "\u202e",
+    "ｚｏｐｈ",
+    "   ",
+    "",
+    "conf:",
+    'speaker:"',
+    "author:*",
+    "year:..",
+    "..",
+    "NEAR(zoph, 2)",
+]
+
 
 @pytest.fixture(scope="module")
 def kb_engine(tmp_path_factory):
@@ -59,6 +106,7 @@ def run(engine, query: str, limit: int = 20) -> list[Hit]:
 
 
 # --- ranking -----------------------------------------------------------------------------------------------
+
 
 def test_howard_finds_the_person_then_his_talk_then_his_papers(kb_engine):
     hits = run(kb_engine, "howard")
@@ -109,8 +157,10 @@ def test_year_and_conference_filters(kb_engine):
     assert {h.title for h in hits if h.kind == "talk"} == ICCV_TALKS
     assert [h.kind for h in hits[:6]] == ["talk"] * 6 and {h.kind for h in hits} <= {"talk", "post"}
     assert not any(h.kind == "talk" for h in run(kb_engine, "year:2018 conf:ICCV"))
-    assert {h.title for h in run(kb_engine, "year:2018..2018 type:talk")} == {"Causal inference and learning",
-                                                                            "Attention everywhere"}
+    assert {h.title for h in run(kb_engine, "year:2018..2018 type:talk")} == {
+        "Causal inference and learning",
+        "Attention everywhere",
+    }
     assert {h.title for h in run(kb_engine, "type:talk year:2016..2018", limit=50)} >= ICCV_TALKS
     assert {h.title for h in run(kb_engine, "year:1000..3000 conf:iccv type:talk", limit=50)} == ICCV_TALKS
     assert not run(kb_engine, "year:2500.. howard") and not run(kb_engine, "year:1000..1001 howard")
@@ -124,10 +174,13 @@ def test_speaker_author_type_filters_and_phrases(kb_engine):
     assert [h.title for h in run(kb_engine, "speaker:girshik")] == [girshick_talk]
     authored = run(kb_engine, "author:girshick")
     assert authored and all(h.kind == "paper" for h in authored)
-    assert {h.title for h in authored} == {"Rich feature hierarchies for accurate object detection and semantic "
-                                           "segmentation", "Fast R-CNN", "Faster R-CNN: Towards real-time object "
-                                           "detection with region proposal networks",
-                                           "Focal loss for dense object detection", "Mask R-CNN"}
+    assert {h.title for h in authored} == {
+        "Rich feature hierarchies for accurate object detection and semantic segmentation",
+        "Fast R-CNN",
+        "Faster R-CNN: Towards real-time object detection with region proposal networks",
+        "Focal loss for dense object detection",
+        "Mask R-CNN",
+    }
     assert [h.title for h in run(kb_engine, "type:person ross")] == ["Ross Girshick"]
     assert run(kb_engine, '"focal loss for dense"')[0].title == "Focal loss for dense object detection"
     assert not run(kb_engine, '"dense for loss focal"')
@@ -142,10 +195,14 @@ def test_snippets_mark_matches_without_markup(kb_engine):
 
 # --- the index follows every write ------------------------------------------------------------------------
 
+
 def _docs(engine) -> list[tuple]:
     with session_scope(engine) as s:
-        return s.connection().exec_driver_sql(
-            "SELECT id, kind, entity_id, title, names, body, conf, year FROM search_doc ORDER BY id").all()
+        return (
+            s.connection()
+            .exec_driver_sql("SELECT id, kind, entity_id, title, names, body, conf, year FROM search_doc ORDER BY id")
+            .all()
+        )
 
 
 def _assert_index_exact(engine) -> None:
@@ -203,8 +260,9 @@ def edit_and_merge(engine) -> None:
     with session_scope(engine, write=True) as s:
         talk = s.exec(select(Talk).where(Talk.title == "Instance segmentation with region-based networks")).one()
         edit_field(s, "talk", talk.id, "title", "Instance masks, dissected")
-        kendall, gkioxari = (s.exec(select(Person).where(Person.name == n)).one()
-                             for n in ("Alex Kendall", "Georgia Gkioxari"))
+        kendall, gkioxari = (
+            s.exec(select(Person).where(Person.name == n)).one() for n in ("Alex Kendall", "Georgia Gkioxari")
+        )
         merge(s, "person", kendall.id, gkioxari.id)
     assert run(engine, "dissected")[0].title == "Instance masks, dissected"
     assert not any(h.title == "Alex Kendall" for h in run(engine, "kendall"))
@@ -268,6 +326,7 @@ def test_a_big_import_into_a_small_kb_rebuilds_once(tmp_path, monkeypatch):
 
 # --- hostile input -----------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("query", HOSTILE)
 def test_hostile_queries_never_raise(kb_engine, query):
     hits = run(kb_engine, query)
@@ -277,9 +336,39 @@ def test_hostile_queries_never_raise(kb_engine, query):
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.text(max_size=80) | st.lists(st.sampled_from(['"', "*", "(", ")", ":", "-", "^", "NEAR", "AND", "OR",
-                                                         "NOT", "speaker:", "year:", "conf:", "type:", "zoph", " ",
-                                                         "{", "}", "+", "\x00", "é", "title"]), max_size=12).map("".join))
+@given(
+    st.text(max_size=80)
+    | st.lists(
+        st.sampled_from(
+            [
+                '"',
+                "*",
+                "(",
+                ")",
+                ":",
+                "-",
+                "^",
+                "NEAR",
+                "AND",
+                "OR",
+                "NOT",
+                "speaker:",
+                "year:",
+                "conf:",
+                "type:",
+                "zoph",
+                " ",
+                "{",
+                "}",
+                "+",
+                "\x00",
+                "é",
+                "title",
+            ]
+        ),
+        max_size=12,
+    ).map("".join)
+)
 def test_any_text_is_a_valid_query(kb_engine, query):
     assert isinstance(run(kb_engine, query, limit=5), list)
 
@@ -307,6 +396,7 @@ def test_fts_expression_quotes_every_user_word():
 
 
 # --- API surfaces ------------------------------------------------------------------------------------------
+
 
 def test_fallback_like_search_has_the_same_shape(kb_engine):
     with session_scope(kb_engine) as s:

@@ -97,15 +97,23 @@ def check_every_inline_cite_is_linked_to_its_talk(x, gold, post):
         by_talk.setdefault(c["talk"], []).append(c["marker"])
     for i, want in enumerate(gold["talks"]):
         assert sorted(set(by_talk.get(i, [])), key=lambda m: int(m.strip("[]"))) == sorted(
-            want["cites"], key=lambda m: int(m.strip("[]")))
+            want["cites"], key=lambda m: int(m.strip("[]"))
+        )
     # every citation carries the sentence it came from, which shows its number
     for c in x["citations"]:
         n = c["marker"].strip("[]")
         assert re.search(rf"\[[\d,\s-]*\b{n}\b[\d,\s-]*\]", c["context"]), c
 
 
-CHECKS = [check_front_matter_and_conference, check_events, check_talks_field_by_field, check_people,
-          check_papers_field_by_field, check_links, check_every_inline_cite_is_linked_to_its_talk]
+CHECKS = [
+    check_front_matter_and_conference,
+    check_events,
+    check_talks_field_by_field,
+    check_people,
+    check_papers_field_by_field,
+    check_links,
+    check_every_inline_cite_is_linked_to_its_talk,
+]
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=[c.__name__.removeprefix("check_") for c in CHECKS])

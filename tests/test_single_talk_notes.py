@@ -45,12 +45,15 @@ def test_a_note_about_one_talk_is_one_talk_whose_sections_are_its_parts():
 def test_the_speaker_of_a_single_note_can_be_a_name_line_under_the_title():
     md = "# Rust in Production\n\n### Mara Bos\n\n## Ownership\n\nNotes...\n\n## Async\n\nMore notes...\n"
     assert [(t.title, t.speakers) for t in extract(md, "rust-in-production.md").talks] == [
-        ("Rust in Production", ["Mara Bos"])]
+        ("Rust in Production", ["Mara Bos"])
+    ]
 
 
 def test_a_note_of_several_talks_by_different_people_is_not_collapsed():
-    md = ("# RustFest notes\n\n## Keynote: The borrow checker is your friend\n\nGiven by Mara Bos.\n\n"
-          "- lifetimes are documentation\n\n## Fearless concurrency in practice\n\nGiven by Niko Matsakis.\n\n- channels\n")
+    md = (
+        "# RustFest notes\n\n## Keynote: The borrow checker is your friend\n\nGiven by Mara Bos.\n\n"
+        "- lifetimes are documentation\n\n## Fearless concurrency in practice\n\nGiven by Niko Matsakis.\n\n- channels\n"
+    )
     assert [t.speakers for t in extract(md).talks] == [["Mara Bos"], ["Niko Matsakis"]]
 
 
@@ -86,6 +89,7 @@ def test_one_titled_talk_found_by_the_labellers_is_the_talk():
 def test_several_speakers_counts_people_not_section_labels():
     def hit(title, who):
         return TalkHit(title, [who], 0, layout="learned")
+
     assert document.several_speakers([hit("A talk", "Mara Bos"), hit("Another", "Niko Matsakis")])
     assert not document.several_speakers([hit("Overview", "Key Takeaways"), hit("Static Files", "Static Files")])
     assert not document.several_speakers([hit("A talk", "Mara Bos"), hit("Again", "Mara Bos")])

@@ -60,13 +60,22 @@ def test_every_page_kind_and_every_internal_link_resolves(engine, tmp_path):
     out = tmp_path / "site"
     report = build_site(engine, out)
     got = files(out)
-    counts = {k: sum(1 for f in got if f.startswith(k + "/")) for k in ("conference", "talk", "person", "paper", "post")}
+    counts = {
+        k: sum(1 for f in got if f.startswith(k + "/")) for k in ("conference", "talk", "person", "paper", "post")
+    }
     with engine.connect() as conn:
         want = {k: conn.execute(text(f"select count(*) from {k}")).scalar() for k in counts}
     assert counts == want
     assert report.pages == len(got) - 1  # the manifest is not a page
-    assert {"index.html", "search.html", "search-index.js", "static/minisearch.js", "static/minisearch-LICENSE.txt",
-            "static/search.js", "static/site.css"} <= set(got)
+    assert {
+        "index.html",
+        "search.html",
+        "search-index.js",
+        "static/minisearch.js",
+        "static/minisearch-LICENSE.txt",
+        "static/search.js",
+        "static/site.css",
+    } <= set(got)
     broken = []
     for name, data in got.items():
         if not name.endswith(".html"):
@@ -87,16 +96,23 @@ def test_pages_hold_what_the_kb_holds(engine, tmp_path):
     conf_id, conf_name, year = one(engine, "select id, name, year from conference where name like 'ICLR%'")
     assert f'href="{page_path("conference", conf_id, f"{conf_name} {year}")}"' in home
     # a talk with a citation: its speakers, its event's conference, the cited paper and the citing sentence
-    talk_id, title, paper_id, paper_title, context = one(engine, """
+    talk_id, title, paper_id, paper_title, context = one(
+        engine,
+        """
         select t.id, t.title, p.id, p.title, c.context from citation c join talk t on t.id = c.talk_id
-        join paper p on p.id = c.paper_id where c.context != '' and t.title is not null order by t.id limit 1""")
+        join paper p on p.id = c.paper_id where c.context != '' and t.title is not null order by t.id limit 1""",
+    )
     talk = page(out, "talk", talk_id, title)
     assert f'href="../{page_path("paper", paper_id, paper_title)}"' in talk
     from markupsafe import escape
 
     assert str(escape(context)) in talk
-    person_id, person_name = one(engine, """select p.id, p.name from talkspeaker s join person p on p.id = s.person_id
-                                            where s.talk_id = :t order by s.position limit 1""", t=talk_id)
+    person_id, person_name = one(
+        engine,
+        """select p.id, p.name from talkspeaker s join person p on p.id = s.person_id
+                                            where s.talk_id = :t order by s.position limit 1""",
+        t=talk_id,
+    )
     assert f'href="../{page_path("person", person_id, person_name)}">{escape(person_name)}</a>' in talk
     person = page(out, "person", person_id, person_name)
     assert f'href="../{page_path("talk", talk_id, title)}"' in person
@@ -105,9 +121,16 @@ def test_pages_hold_what_the_kb_holds(engine, tmp_path):
     assert f'href="../{page_path("talk", talk_id, title)}"' in paper and "<h2>Cited in</h2>" in paper
     # the conference page: its events as headings, its talks under them
     conf_page = page(out, "conference", conf_id, f"{conf_name} {year}")
-    events = [r[0] for r in engine.connect().execute(text(
-        "select distinct e.name from talk t join event e on e.id = t.event_id join post p on p.id = t.post_id "
-        "where p.conference_id = :c"), {"c": conf_id})]
+    events = [
+        r[0]
+        for r in engine.connect().execute(
+            text(
+                "select distinct e.name from talk t join event e on e.id = t.event_id join post p on p.id = t.post_id "
+                "where p.conference_id = :c"
+            ),
+            {"c": conf_id},
+        )
+    ]
     assert events and all(f"<h2>{escape(e)}</h2>" in conf_page for e in events)
 
 
@@ -145,8 +168,14 @@ def test_one_conference_and_stale_pages_removed(engine, tmp_path):
     assert confs == [Path(page_path("conference", conf_id, f"{name} {year}")).name]
     assert report.removed and all(not (out / r).exists() for r in report.removed)
     assert (out / "mine.txt").read_text() == "not kb's"
-    talks = engine.connect().execute(text("select count(*) from talk t join post p on p.id = t.post_id "
-                                          "where p.conference_id = :c"), {"c": conf_id}).scalar()
+    talks = (
+        engine.connect()
+        .execute(
+            text("select count(*) from talk t join post p on p.id = t.post_id where p.conference_id = :c"),
+            {"c": conf_id},
+        )
+        .scalar()
+    )
     assert len(list((out / "talk").iterdir())) == talks
     assert "(only ICLR 2021)" in (out / "index.html").read_text()
 
@@ -176,11 +205,57 @@ class Tags(HTMLParser):
         self.seen.append((tag, attrs))
 
 
-ALLOWED_TAGS = {"html", "head", "meta", "title", "link", "body", "header", "a", "form", "input", "button", "main",
-                "h1", "h2", "h3", "h4", "p", "ul", "ol", "li", "span", "div", "blockquote", "dl", "dt", "dd", "code",
-                "section", "footer", "small", "article", "em", "strong", "pre", "br", "hr", "noscript", "script",
-                "svg", "g", "line", "circle", "text", "rect", "path", "polygon", "ellipse", "polyline"}
-HOSTILE = '<script>alert(1)</script>"><img src=x onerror=alert(2)>\' onmouseover=\'alert(3)'
+ALLOWED_TAGS = {
+    "html",
+    "head",
+    "meta",
+    "title",
+    "link",
+    "body",
+    "header",
+    "a",
+    "form",
+    "input",
+    "button",
+    "main",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "p",
+    "ul",
+    "ol",
+    "li",
+    "span",
+    "div",
+    "blockquote",
+    "dl",
+    "dt",
+    "dd",
+    "code",
+    "section",
+    "footer",
+    "small",
+    "article",
+    "em",
+    "strong",
+    "pre",
+    "br",
+    "hr",
+    "noscript",
+    "script",
+    "svg",
+    "g",
+    "line",
+    "circle",
+    "text",
+    "rect",
+    "path",
+    "polygon",
+    "ellipse",
+    "polyline",
+}
+HOSTILE = "<script>alert(1)</script>\"><img src=x onerror=alert(2)>' onmouseover='alert(3)"
 
 
 def test_post_text_is_escaped_everywhere(engine, tmp_path):
@@ -188,18 +263,34 @@ def test_post_text_is_escaped_everywhere(engine, tmp_path):
     paper_id = one(engine, "select paper_id from citation where talk_id is not null order by id limit 1")[0]
     with engine.begin() as conn:
         conn.execute(text("update talk set title = :h, summary = :h where id = :t"), {"h": HOSTILE, "t": talk_id})
-        conn.execute(text("update paper set title = :h, url = 'javascript:alert(4)' where id = :p"),
-                     {"h": HOSTILE, "p": paper_id})
+        conn.execute(
+            text("update paper set title = :h, url = 'javascript:alert(4)' where id = :p"),
+            {"h": HOSTILE, "p": paper_id},
+        )
         conn.execute(text("update citation set context = :h where paper_id = :p"), {"h": HOSTILE, "p": paper_id})
-        conn.execute(text("update person set name = :h, url = ' JaVa\tScript:alert(5)' where id = "
-                          "(select min(person_id) from talkspeaker)"), {"h": HOSTILE})
-        conn.execute(text("update link set url = 'javascript:alert(6)', talk_id = :t where id = "
-                          "(select min(id) from link)"), {"t": talk_id})
-        conn.execute(text("update link set url = 'data:text/html,<b>x</b>', talk_id = :t where id = "
-                          "(select max(id) from link)"), {"t": talk_id})
-        conn.execute(text("update post set title = :h, body = :b where id = (select min(id) from post)"),
-                     {"h": HOSTILE, "b": HOSTILE + "\n\n[click](javascript:alert(7)) [ok](https://example.org/)"
-                      " <a href=\"javascript:alert(8)\">x</a>\n\n![img](https://tracker.example/p.png)"})
+        conn.execute(
+            text(
+                "update person set name = :h, url = ' JaVa\tScript:alert(5)' where id = "
+                "(select min(person_id) from talkspeaker)"
+            ),
+            {"h": HOSTILE},
+        )
+        conn.execute(
+            text("update link set url = 'javascript:alert(6)', talk_id = :t where id = (select min(id) from link)"),
+            {"t": talk_id},
+        )
+        conn.execute(
+            text("update link set url = 'data:text/html,<b>x</b>', talk_id = :t where id = (select max(id) from link)"),
+            {"t": talk_id},
+        )
+        conn.execute(
+            text("update post set title = :h, body = :b where id = (select min(id) from post)"),
+            {
+                "h": HOSTILE,
+                "b": HOSTILE + "\n\n[click](javascript:alert(7)) [ok](https://example.org/)"
+                ' <a href="javascript:alert(8)">x</a>\n\n![img](https://tracker.example/p.png)',
+            },
+        )
     out = tmp_path / "site"
     build_site(engine, out)
     seen_hostile = 0
@@ -223,8 +314,16 @@ def test_post_text_is_escaped_everywhere(engine, tmp_path):
 
 
 def test_safe_url():
-    for bad in ("javascript:alert(1)", " JAVASCRIPT:x", "java\nscript:x", "data:text/html,x", "vbscript:x",
-                "file:///etc/passwd", "\\\\evil/x", ""):
+    for bad in (
+        "javascript:alert(1)",
+        " JAVASCRIPT:x",
+        "java\nscript:x",
+        "data:text/html,x",
+        "vbscript:x",
+        "file:///etc/passwd",
+        "\\\\evil/x",
+        "",
+    ):
         assert safe_url(bad) is None, bad
     for good in ("https://a.org/x?y=1", "http://a.org", "../talk/x-1.html", "notes/a:b"):
         assert safe_url(good) == good
@@ -234,8 +333,9 @@ def test_safe_url():
 def test_search_index_loads_in_minisearch_and_finds_a_speaker(engine, tmp_path):
     out = tmp_path / "site"
     build_site(engine, out)
-    person_id, name = one(engine, "select p.id, p.name from person p join talkspeaker s on s.person_id = p.id "
-                                  "order by p.id limit 1")
+    person_id, name = one(
+        engine, "select p.id, p.name from person p join talkspeaker s on s.person_id = p.id order by p.id limit 1"
+    )
     talk_id, title = one(engine, "select id, title from talk where title like '%Transformers%' order by id limit 1")
     script = f"""
       global.window = global;
@@ -248,7 +348,9 @@ def test_search_index_loads_in_minisearch_and_finds_a_speaker(engine, tmp_path):
       console.log(JSON.stringify([ms.search(process.argv[2], {{prefix: true}}).map(h => h.url),
                                   ms.search(process.argv[3], {{prefix: true, combineWith: "AND"}}).map(h => h.url)]));
     """
-    got = subprocess.run(["node", "-e", script, "x", name, title], capture_output=True, text=True, timeout=60, check=False)
+    got = subprocess.run(
+        ["node", "-e", script, "x", name, title], capture_output=True, text=True, timeout=60, check=False
+    )
     assert got.returncode == 0, got.stderr
     by_name, by_title = json.loads(got.stdout)
     assert by_name[0] == page_path("person", person_id, name)

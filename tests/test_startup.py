@@ -15,8 +15,21 @@ import pytest
 
 from tests.conftest import IMPORTS, REPO
 
-HEAVY = {"sqlalchemy", "sqlmodel", "textual", "rapidfuzz", "pycrfsuite", "alembic", "pydantic", "rich", "kb.models",
-         "kb.db", "kb.ingest", "markdown_it", "numpy"}
+HEAVY = {
+    "sqlalchemy",
+    "sqlmodel",
+    "textual",
+    "rapidfuzz",
+    "pycrfsuite",
+    "alembic",
+    "pydantic",
+    "rich",
+    "kb.models",
+    "kb.db",
+    "kb.ingest",
+    "markdown_it",
+    "numpy",
+}
 # Run kb's command line as the `kb` script does, then report which of HEAVY got imported.
 WRAPPER = """
 import json, sys
@@ -36,8 +49,15 @@ sys.stderr.write("\\nKB-MODULES " + json.dumps({"code": code, "loaded": loaded})
 
 def run_kb(*args: str) -> tuple[str, dict]:
     env = {"PATH": "/usr/bin:/bin", "COLUMNS": "100", "PYTHONPATH": str(REPO)}
-    proc = subprocess.run([sys.executable, "-c", WRAPPER, json.dumps(args), json.dumps(sorted(HEAVY))], check=False,
-                          cwd=REPO, capture_output=True, text=True, timeout=120, env=env)
+    proc = subprocess.run(
+        [sys.executable, "-c", WRAPPER, json.dumps(args), json.dumps(sorted(HEAVY))],
+        check=False,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     report = [line for line in proc.stderr.splitlines() if line.startswith("KB-MODULES ")]
     assert report, proc.stderr
     return proc.stdout, json.loads(report[-1].removeprefix("KB-MODULES "))
@@ -56,8 +76,14 @@ def kb_file(tmp_path_factory):
 
 
 def test_importing_kb_cli_imports_nothing_heavy():
-    proc = subprocess.run([sys.executable, "-c", "import json, sys, kb.cli; print(json.dumps(sorted(sys.modules)))"],
-                          check=True, cwd=REPO, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", "import json, sys, kb.cli; print(json.dumps(sorted(sys.modules)))"],
+        check=True,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     loaded = {m for m in json.loads(proc.stdout) if m in HEAVY or m.split(".")[0] in HEAVY}
     assert loaded == set()
 
@@ -139,8 +165,15 @@ def test_tui_first_frame_is_drawn_before_sqlalchemy_is_loaded(kb_file):
     from kb import fastread
 
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)}
-    proc = subprocess.run([sys.executable, "-c", TUI, str(kb_file)], check=False, cwd=REPO, capture_output=True,
-                          text=True, timeout=120, env=env)
+    proc = subprocess.run(
+        [sys.executable, "-c", TUI, str(kb_file)],
+        check=False,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     seen = json.loads(proc.stdout.strip().splitlines()[-1])
     assert seen["first_frame"] == []
@@ -159,8 +192,14 @@ def test_import_in_a_terminal_shows_progress_and_finishes(tmp_path):
     master, slave = pty.openpty()
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "TERM": "xterm", "COLUMNS": "100"}
     post = min(IMPORTS.glob("*.md"))
-    proc = subprocess.Popen([sys.executable, "-m", "kb", "import", str(post), "--db", str(tmp_path / "kb.sqlite")],
-                            cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=slave, stderr=slave)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kb", "import", str(post), "--db", str(tmp_path / "kb.sqlite")],
+        cwd=REPO,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=slave,
+    )
     os.close(slave)
     chunks = []
     while True:

@@ -8,8 +8,22 @@ from sqlmodel import select
 
 from kb.db import session_scope
 from kb.importer import import_paths
-from kb.models import (Authorship, Citation, Conference, Event, Link, Mention, Paper, Person, PersonAlias, Post,
-                       Reference, Talk, TalkSpeaker, UserEdit)
+from kb.models import (
+    Authorship,
+    Citation,
+    Conference,
+    Event,
+    Link,
+    Mention,
+    Paper,
+    Person,
+    PersonAlias,
+    Post,
+    Reference,
+    Talk,
+    TalkSpeaker,
+    UserEdit,
+)
 from kb.queries import stats
 
 
@@ -17,21 +31,41 @@ def _talks(session):
     rows = session.exec(select(Talk).order_by(Talk.position)).all()
     out = []
     for t in rows:
-        speakers = session.exec(select(Person.name).join(TalkSpeaker, TalkSpeaker.person_id == Person.id)
-                                .where(TalkSpeaker.talk_id == t.id).order_by(TalkSpeaker.position)).all()
+        speakers = session.exec(
+            select(Person.name)
+            .join(TalkSpeaker, TalkSpeaker.person_id == Person.id)
+            .where(TalkSpeaker.talk_id == t.id)
+            .order_by(TalkSpeaker.position)
+        ).all()
         event = session.get(Event, t.event_id) if t.event_id else None
         links = session.exec(select(Link.url).where(Link.talk_id == t.id).order_by(Link.position)).all()
-        cites = session.exec(select(Reference.marker).join(Citation, Citation.paper_id == Reference.paper_id)
-                             .where(Citation.talk_id == t.id)).all()
-        out.append({"title": t.title, "speakers": speakers, "kind": t.kind, "event": event.name if event else None,
-                    "links": links, "cites": sorted(set(cites), key=lambda m: int(m.strip("[]")))})
+        cites = session.exec(
+            select(Reference.marker)
+            .join(Citation, Citation.paper_id == Reference.paper_id)
+            .where(Citation.talk_id == t.id)
+        ).all()
+        out.append(
+            {
+                "title": t.title,
+                "speakers": speakers,
+                "kind": t.kind,
+                "event": event.name if event else None,
+                "links": links,
+                "cites": sorted(set(cites), key=lambda m: int(m.strip("[]"))),
+            }
+        )
     return out
 
 
 def test_sample_fills_the_db_as_the_gold_says(sampled, sample_gold):
     with session_scope(sampled) as s:
         conf = s.exec(select(Conference)).one()
-        assert (conf.name, conf.year, conf.location, conf.url) == ("ICCV", 2017, "Venice", "http://iccv2017.thecvf.com/")
+        assert (conf.name, conf.year, conf.location, conf.url) == (
+            "ICCV",
+            2017,
+            "Venice",
+            "http://iccv2017.thecvf.com/",
+        )
         post = s.exec(select(Post)).one()
         assert post.draft is True and post.title == "ICCV 2017 in Venice" and post.conference_id == conf.id
         events = s.exec(select(Event)).all()
@@ -47,7 +81,9 @@ def test_sample_fills_the_db_as_the_gold_says(sampled, sample_gold):
             assert got["links"] == want["links"]
             assert got["cites"] == sorted(want["cites"], key=lambda m: int(m.strip("[]")))
 
-        mentioned = s.exec(select(Person.name, Person.url, Mention.role).join(Mention, Mention.person_id == Person.id)).all()
+        mentioned = s.exec(
+            select(Person.name, Person.url, Mention.role).join(Mention, Mention.person_id == Person.id)
+        ).all()
         assert set(mentioned) == {(p["name"], p["url"], p["role"]) for p in sample_gold["people"]}
 
         papers = s.exec(select(Paper)).all()
@@ -56,11 +92,21 @@ def test_sample_fills_the_db_as_the_gold_says(sampled, sample_gold):
         assert len(refs) == 18 and all(r.raw for r in refs.values())
         for want in sample_gold["papers"]:
             paper = s.get(Paper, refs[want["ref"]].paper_id)
-            assert (paper.title, paper.venue, paper.year, paper.type) == (want["title"], want["venue"], want["year"], want["type"])
-            authors = s.exec(select(Person.family, Person.given).join(Authorship, Authorship.person_id == Person.id)
-                             .where(Authorship.paper_id == paper.id).order_by(Authorship.position)).all()
+            assert (paper.title, paper.venue, paper.year, paper.type) == (
+                want["title"],
+                want["venue"],
+                want["year"],
+                want["type"],
+            )
+            authors = s.exec(
+                select(Person.family, Person.given)
+                .join(Authorship, Authorship.person_id == Person.id)
+                .where(Authorship.paper_id == paper.id)
+                .order_by(Authorship.position)
+            ).all()
             assert [{"family": f, "given": g} for f, g in authors] == [
-                {"family": a["family"], "given": a["given"]} for a in want["authors"]]
+                {"family": a["family"], "given": a["given"]} for a in want["authors"]
+            ]
 
 
 def test_girshick_is_one_person_speaker_and_author(sampled):
@@ -72,8 +118,11 @@ def test_girshick_is_one_person_speaker_and_author(sampled):
         aliases = set(s.exec(select(PersonAlias.alias).where(PersonAlias.person_id == girshick.id)))
         assert "Ross Girshik" in aliases  # how the post misspells him
         assert s.exec(select(TalkSpeaker).where(TalkSpeaker.person_id == girshick.id)).all()
-        authored = s.exec(select(Reference.marker).join(Authorship, Authorship.paper_id == Reference.paper_id)
-                          .where(Authorship.person_id == girshick.id)).all()
+        authored = s.exec(
+            select(Reference.marker)
+            .join(Authorship, Authorship.paper_id == Reference.paper_id)
+            .where(Authorship.person_id == girshick.id)
+        ).all()
         assert sorted(authored) == ["[3]", "[4]", "[5]", "[7]", "[9]"]
 
 
@@ -85,7 +134,7 @@ def _snapshot(engine):
     with engine.connect() as conn:
         for name, table in SQLModel.metadata.tables.items():
             rows = conn.execute(table.select()).mappings().all()
-            out[name] = sorted((tuple(sorted((k, str(v)) for k, v in r.items() if k != "imported_at")) for r in rows))
+            out[name] = sorted(tuple(sorted((k, str(v)) for k, v in r.items() if k != "imported_at")) for r in rows)
     return out
 
 
@@ -121,17 +170,22 @@ def test_changed_post_replaces_its_rows_and_keeps_user_edits(engine, sample_path
         assert talk.title == "Mask R-CNN and RoIAlign (edited)"
         assert len(s.exec(select(Talk)).all()) == 6
         howard = s.exec(select(Talk).where(Talk.title == "Designing networks for mobile devices")).one()
-        cites = s.exec(select(Reference.marker).join(Citation, Citation.paper_id == Reference.paper_id)
-                       .where(Citation.talk_id == howard.id)).all()
+        cites = s.exec(
+            select(Reference.marker)
+            .join(Citation, Citation.paper_id == Reference.paper_id)
+            .where(Citation.talk_id == howard.id)
+        ).all()
         assert "[18]" not in cites and "[17]" in cites
         assert stats(s)["posts"] == 1
 
 
 def test_removed_post_content_is_garbage_collected(engine, tmp_path):
     post = tmp_path / "p.md"
-    post.write_text("# NeurIPS 2019\n\nThe first talk was on [Deep things](https://x.org/slides/a.pdf) by "
-                    "[Jane Roe](https://jane.example.org/).\n\n## References\n\n[1] Roe, Jane. \"A paper.\" 2019.\n",
-                    encoding="utf-8")
+    post.write_text(
+        "# NeurIPS 2019\n\nThe first talk was on [Deep things](https://x.org/slides/a.pdf) by "
+        '[Jane Roe](https://jane.example.org/).\n\n## References\n\n[1] Roe, Jane. "A paper." 2019.\n',
+        encoding="utf-8",
+    )
     import_paths(engine, [post])
     with session_scope(engine) as s:
         assert stats(s)["papers"] == 1 and stats(s)["talks"] == 1

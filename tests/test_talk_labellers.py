@@ -72,8 +72,10 @@ def test_rst_is_recognised_by_name_or_by_adornments():
 
 
 def test_rst_talk_is_extracted():
-    text = ("Boulder meetup\n==============\n\nPlotting at scale\n-----------------\n\n"
-            "**Presenter:** Dana Scully\n\n* datashader\n* bokeh\n")
+    text = (
+        "Boulder meetup\n==============\n\nPlotting at scale\n-----------------\n\n"
+        "**Presenter:** Dana Scully\n\n* datashader\n* bokeh\n"
+    )
     talks = [(t.title, t.speakers) for t in extract(text, "meetup.rst").talks]
     assert talks == [("Plotting at scale", ["Dana Scully"])]
 
@@ -93,7 +95,7 @@ def test_units_are_lines_with_their_block_coordinates():
         ("item", 2, "nested", 7, False),
     ]
     for u in us:
-        assert blocks[u.block].text[u.start:u.end] == u.text
+        assert blocks[u.block].text[u.start : u.end] == u.text
 
 
 def test_line_features_see_speaker_lines_below_a_prominent_line():
@@ -133,21 +135,27 @@ def test_siblings_leave_a_lone_doubtful_head_alone():
     assert siblings(a, labels) == labels
 
 
-@pytest.mark.parametrize("raw,title", [
-    ("A. Real-time dashboards", "Real-time dashboards"),
-    ("10:30 - 11:00 : Graph databases", "Graph databases"),
-    ("3) Testing in production", "Testing in production"),
-    ("Apache Kafka at scale", "Apache Kafka at scale"),
-])
+@pytest.mark.parametrize(
+    "raw,title",
+    [
+        ("A. Real-time dashboards", "Real-time dashboards"),
+        ("10:30 - 11:00 : Graph databases", "Graph databases"),
+        ("3) Testing in production", "Testing in production"),
+        ("Apache Kafka at scale", "Apache Kafka at scale"),
+    ],
+)
 def test_list_labels_and_time_slots_leave_titles(raw, title):
     assert _LEAD.sub("", raw) == title
 
 
-@pytest.mark.parametrize("title,split", [
-    ("Test flakiness - jason palmer (spotify)", ("Test flakiness", ["Jason Palmer"])),
-    ("Rust at scale — Jane Doe", ("Rust at scale", ["Jane Doe"])),
-    ("Design - the hard parts", ("Design - the hard parts", [])),
-])
+@pytest.mark.parametrize(
+    "title,split",
+    [
+        ("Test flakiness - jason palmer (spotify)", ("Test flakiness", ["Jason Palmer"])),
+        ("Rust at scale — Jane Doe", ("Rust at scale", ["Jane Doe"])),
+        ("Design - the hard parts", ("Design - the hard parts", [])),
+    ],
+)
 def test_a_name_after_the_last_dash_is_the_speaker(title, split):
     assert _trailing_speaker(title)[:2] == split
 
@@ -163,8 +171,11 @@ def test_tight_hash_headings_become_headings_outside_code():
 
 
 def test_posts_told_in_sentences_go_to_the_sentence_detectors():
-    prose = [TalkHit("T", ["A B"], 1, layout="prose"), TalkHit("U", ["C D"], 2, layout="prose"),
-             TalkHit("V", ["E F"], 3, layout="heading")]
+    prose = [
+        TalkHit("T", ["A B"], 1, layout="prose"),
+        TalkHit("U", ["C D"], 2, layout="prose"),
+        TalkHit("V", ["E F"], 3, layout="heading"),
+    ]
     assert told_in_prose(prose)
     assert not told_in_prose(prose[1:] + [TalkHit("W", [], 4, layout="item")])
     assert not told_in_prose(prose[:1])
@@ -172,8 +183,10 @@ def test_posts_told_in_sentences_go_to_the_sentence_detectors():
 
 # ---------------------------------------------------------------- end to end (shipped models)
 
-needs_model = pytest.mark.skipif(not (talk_model.LINES_MODEL.exists() and talk_model.SPANS_MODEL.exists()),
-                                 reason="talk models not built (python -m training.train_talks)")
+needs_model = pytest.mark.skipif(
+    not (talk_model.LINES_MODEL.exists() and talk_model.SPANS_MODEL.exists()),
+    reason="talk models not built (python -m training.train_talks)",
+)
 
 NOTES = """# Data Conf 2030
 
@@ -218,10 +231,14 @@ def test_notes_with_bold_titles_and_speaker_lines():
 
 @needs_model
 def test_heading_title_and_speaker_in_the_next_sentence():
-    md = ("# RustFest notes\n\n## Keynote: The borrow checker is your friend\n\nGiven by Mara Bos.\n\n"
-          "- lifetimes are documentation\n\n## Fearless concurrency in practice\n\nGiven by Niko Matsakis.\n\n- channels\n")
+    md = (
+        "# RustFest notes\n\n## Keynote: The borrow checker is your friend\n\nGiven by Mara Bos.\n\n"
+        "- lifetimes are documentation\n\n## Fearless concurrency in practice\n\nGiven by Niko Matsakis.\n\n- channels\n"
+    )
     assert [(t.title, t.speakers) for t in extract(md).talks] == [
-        ("The borrow checker is your friend", ["Mara Bos"]), ("Fearless concurrency in practice", ["Niko Matsakis"])]
+        ("The borrow checker is your friend", ["Mara Bos"]),
+        ("Fearless concurrency in practice", ["Niko Matsakis"]),
+    ]
 
 
 @needs_model
@@ -255,8 +272,18 @@ def _check_gold(path, docs) -> None:
     sha = path.name.split(".")[0]
     assert sha in docs, f"{path.name}: no corpus post has blob {sha}"
     gold = json.loads(path.read_text(encoding="utf-8"))
-    assert list(gold) == ["source", "front_matter", "conference", "events", "talks", "people", "papers",
-                          "links", "non_entities", "edge_cases"], path.name
+    assert list(gold) == [
+        "source",
+        "front_matter",
+        "conference",
+        "events",
+        "talks",
+        "people",
+        "papers",
+        "links",
+        "non_entities",
+        "edge_cases",
+    ], path.name
     post = _loose(docs[sha].text())
     refs = {p["ref"] for p in gold["papers"]}
     people = {p["name"] for p in gold["people"]}
@@ -295,7 +322,9 @@ def test_collected_posts_come_from_no_corpus_or_reserved_repository():
         assert r["repo"] not in ours, r["repo"]
 
 
-@pytest.mark.skipif(collected_dir() is None, reason="the collected posts' texts are not here (../collected or $KB_COLLECTED)")
+@pytest.mark.skipif(
+    collected_dir() is None, reason="the collected posts' texts are not here (../collected or $KB_COLLECTED)"
+)
 def test_every_collected_annotation_is_verbatim_in_its_post():
     docs = collected()
     files = sorted((ANNOTATIONS / "collected").glob("*.gold.json"))
@@ -338,8 +367,11 @@ def test_rst_notes_import_from_a_folder(tmp_path):
 
     notes = tmp_path / "notes"
     notes.mkdir()
-    (notes / "meetup.rst").write_text("Boulder meetup\n==============\n\nPlotting at scale\n-----------------\n\n"
-                                      "**Presenter:** Dana Scully\n\n* datashader\n* bokeh\n", encoding="utf-8")
+    (notes / "meetup.rst").write_text(
+        "Boulder meetup\n==============\n\nPlotting at scale\n-----------------\n\n"
+        "**Presenter:** Dana Scully\n\n* datashader\n* bokeh\n",
+        encoding="utf-8",
+    )
     (notes / "conf.py").write_text("project = 'x'\n", encoding="utf-8")
     engine = open_db(tmp_path / "kb.sqlite")
     result = import_paths(engine, [notes])

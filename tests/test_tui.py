@@ -15,6 +15,7 @@ from test_tui_helpers import cursor_to, entity_id, press, sample_db, screen_text
 
 SIZE = (110, 40)
 
+
 @pytest.fixture
 def engine(tmp_path):
     eng = sample_db(tmp_path / "kb.sqlite")
@@ -277,8 +278,11 @@ async def test_identity_candidates_show_on_the_person_and_first_in_the_merge_dia
     girshick = entity_id(engine, Person, name="Ross Girshick")
     kendall = entity_id(engine, Person, name="Alex Kendall")
     with session_scope(engine, write=True) as s:
-        s.add(IdentityCandidate(entity="person", a_id=min(girshick, kendall), b_id=max(girshick, kendall),
-                                reason="same talk slot"))
+        s.add(
+            IdentityCandidate(
+                entity="person", a_id=min(girshick, kendall), b_id=max(girshick, kendall), reason="same talk slot"
+            )
+        )
     app = make_app(engine, start=Location("person", girshick))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

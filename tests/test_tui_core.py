@@ -10,12 +10,14 @@ from kb.tui.safe import clean, plain
 
 
 def test_core_never_imports_textual():
-    code = ("import importlib, sys\n"
-            "mods = ['kb', 'kb.cli', 'kb.store', 'kb.queries', 'kb.curation', 'kb.importer', 'kb.db', 'kb.tui']\n"
-            "try:\n    import kb.search\nexcept ImportError:\n    pass\n"
-            "for m in mods:\n    importlib.import_module(m)\n"
-            "assert 'textual' not in sys.modules, sorted(m for m in sys.modules if m.startswith('textual'))\n"
-            "print('ok')\n")
+    code = (
+        "import importlib, sys\n"
+        "mods = ['kb', 'kb.cli', 'kb.store', 'kb.queries', 'kb.curation', 'kb.importer', 'kb.db', 'kb.tui']\n"
+        "try:\n    import kb.search\nexcept ImportError:\n    pass\n"
+        "for m in mods:\n    importlib.import_module(m)\n"
+        "assert 'textual' not in sys.modules, sorted(m for m in sys.modules if m.startswith('textual'))\n"
+        "print('ok')\n"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"

@@ -7,7 +7,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-
 from rich.console import Console
 from sqlmodel import select
 
@@ -38,8 +37,15 @@ def entity_id(engine, model, **where) -> int:
 def screen_text(app) -> str:
     """What the terminal shows right now, as plain text (the same render as a screenshot)."""
     width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True, record=True,
-                      color_system="truecolor", legacy_windows=False)
+    console = Console(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        force_terminal=True,
+        record=True,
+        color_system="truecolor",
+        legacy_windows=False,
+    )
     console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
     return console.export_text()
 
@@ -93,7 +99,7 @@ def unsure_heads(words: tuple[str, ...] = CVPR_UNSURE, confidence: float = 0.32)
         heads = real(blocks, a)
         for h in heads or ():
             u = a.units[h.unit]
-            if any(w in blocks[u.block].text[u.start:u.end] for w in words):
+            if any(w in blocks[u.block].text[u.start : u.end] for w in words):
                 h.confidence = confidence
         return heads
 

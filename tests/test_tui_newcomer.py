@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_tui_helpers import press, screen_text, settle, type_text
 
 from kb import queries
 from kb.db import open_db
 from kb.importer import import_paths
 from kb.tui import make_app
 from kb.tui.history import Location
+from test_tui_helpers import press, screen_text, settle, type_text
 from tests.conftest import IMPORTS
 
 SIZES = ((100, 30), (160, 48))
@@ -67,9 +67,16 @@ async def test_posts_newest_first_and_undated_posts_say_so(engine):
 def test_every_default_sort_direction_matches_the_order_list_ids_gives(engine):
     from kb.db import session_scope
 
-    column = {("conferences", "year"): "year", ("papers", "year"): "year", ("posts", "date"): "date",
-              ("conferences", "talks"): "talks", ("conferences", "papers"): "papers", ("people", "talks"): "talks",
-              ("people", "papers"): "papers", ("papers", "cited"): "cited"}
+    column = {
+        ("conferences", "year"): "year",
+        ("papers", "year"): "year",
+        ("posts", "date"): "date",
+        ("conferences", "talks"): "talks",
+        ("conferences", "papers"): "papers",
+        ("people", "talks"): "talks",
+        ("people", "papers"): "papers",
+        ("papers", "cited"): "cited",
+    }
     with session_scope(engine) as s:
         for (kind, sort), key in column.items():
             for reverse in (False, True):
@@ -138,8 +145,13 @@ async def test_papers_at_160_columns_give_the_venue_room_instead_of_a_half_empty
     app = make_app(engine, start=Location("list", "papers"))
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
-        widths = dict(zip((c.key for c in app.screen.query_one(VirtualTable).columns),
-                          app.screen.query_one(VirtualTable)._widths))
+        widths = dict(
+            zip(
+                (c.key for c in app.screen.query_one(VirtualTable).columns),
+                app.screen.query_one(VirtualTable)._widths,
+                strict=False,
+            )
+        )
         assert widths["title"] <= 80 and widths["venue"] >= 24 and widths["authors"] >= 30
         await press(pilot, "f")
         await type_text(pilot, "diffusion probabilistic")

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from sqlmodel import select
-from test_tui_helpers import cursor_to, press, screen_text, settle, type_text, unsure_heads
 
 from kb.db import open_db, session_scope
 from kb.importer import import_paths
@@ -19,6 +18,7 @@ from kb.models import Annotation, Person, Post, Talk, TalkSpeaker, UserEdit
 from kb.tui import make_app
 from kb.tui.history import Location
 from kb.tui.messages import Open
+from test_tui_helpers import cursor_to, press, screen_text, settle, type_text, unsure_heads
 
 REPO = Path(__file__).resolve().parents[1]
 ACL = REPO / "imports" / "acl-2019-florence-bertology.md"
@@ -50,8 +50,12 @@ def talks(engine, pid: int) -> list[tuple[str | None, list[str], str, int | None
     with session_scope(engine) as s:
         out = []
         for t in s.exec(select(Talk).where(Talk.post_id == pid).order_by(Talk.position)).all():
-            names = s.exec(select(Person.name).join(TalkSpeaker, TalkSpeaker.person_id == Person.id)
-                           .where(TalkSpeaker.talk_id == t.id).order_by(TalkSpeaker.position)).all()
+            names = s.exec(
+                select(Person.name)
+                .join(TalkSpeaker, TalkSpeaker.person_id == Person.id)
+                .where(TalkSpeaker.talk_id == t.id)
+                .order_by(TalkSpeaker.position)
+            ).all()
             out.append((t.title, list(names), t.kind, t.line))
         return out
 
@@ -212,8 +216,12 @@ async def test_p_marks_a_speaker_as_not_a_person(kb):
     assert [t[1] for t in talks(engine, pid) if t[0] == title] == [[]]
     with session_scope(engine) as s:
         assert s.exec(select(UserEdit.value).where(UserEdit.entity == "kb")).all() == ["Kevin Clark"]
-        assert s.exec(select(TalkSpeaker).join(Person, Person.id == TalkSpeaker.person_id)
-                      .where(Person.name == "Kevin Clark")).first() is None
+        assert (
+            s.exec(
+                select(TalkSpeaker).join(Person, Person.id == TalkSpeaker.person_id).where(Person.name == "Kevin Clark")
+            ).first()
+            is None
+        )
     reimport(engine, folder)
     assert [t[1] for t in talks(engine, pid) if t[0] == title] == [[]]
 
@@ -246,14 +254,17 @@ async def test_r_marks_the_post_reviewed_and_home_and_posts_list_follow(kb):
         rows = [line for line in screen_text(app).splitlines() if line.startswith(" ACL 2019, Florence")]
         assert len(rows) == 1 and rows[0].rstrip().endswith("reviewed")
     with session_scope(engine) as s:
-        assert s.exec(select(UserEdit.field).where(UserEdit.entity == "post", UserEdit.entity_id == pid)).all() \
-            == ["review"]
+        assert s.exec(select(UserEdit.field).where(UserEdit.entity == "post", UserEdit.entity_id == pid)).all() == [
+            "review"
+        ]
     reimport(engine, folder)
     from kb import review
 
     with session_scope(engine) as s:
-        assert review.states(s, [pid, post_id(engine, CVPR.name)]) == {pid: "reviewed",
-                                                                       post_id(engine, CVPR.name): "new"}
+        assert review.states(s, [pid, post_id(engine, CVPR.name)]) == {
+            pid: "reviewed",
+            post_id(engine, CVPR.name): "new",
+        }
         assert review.waiting(s) == 1
 
 
@@ -303,9 +314,19 @@ async def test_r_on_a_posts_page_opens_its_review_and_the_palette_has_review(kb)
         assert "Review: ACL 2019" in screen_text(app)
         await press(pilot, "question_mark")
         text = screen_text(app)
-        keys = (("d", "Not a talk"), ("a", "Add talk"), ("e", "Title"), ("s", "Speakers"), ("k", "Kind"),
-                ("p", "Not person"), ("r", "Reviewed"), ("n", "Name"), ("m", "Merge"), ("u", "Unmerge"),
-                ("i", "Same?"))
+        keys = (
+            ("d", "Not a talk"),
+            ("a", "Add talk"),
+            ("e", "Title"),
+            ("s", "Speakers"),
+            ("k", "Kind"),
+            ("p", "Not person"),
+            ("r", "Reviewed"),
+            ("n", "Name"),
+            ("m", "Merge"),
+            ("u", "Unmerge"),
+            ("i", "Same?"),
+        )
         for key, what in keys:
             assert re.search(rf"│\s+{key}\s+{re.escape(what)}\s", text), (key, what)
         await press(pilot, "escape")
@@ -331,8 +352,10 @@ def test_kb_review_command_opens_the_screen(kb, monkeypatch, tmp_path):
     assert runner.invoke(main, ["--db", db, "review", ACL.name]).exit_code == 0
     missing = runner.invoke(main, ["--db", db, "review", "nope.md"])
     assert missing.exit_code == 1 and "no such post" in missing.output
-    assert [(loc.kind, loc.id) for loc in started] == [("review", post_id(engine, CVPR.name)),
-                                                       ("review", post_id(engine, ACL.name))]
+    assert [(loc.kind, loc.id) for loc in started] == [
+        ("review", post_id(engine, CVPR.name)),
+        ("review", post_id(engine, ACL.name)),
+    ]
 
 
 # --- untrusted text ----------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from sqlmodel import select
-from test_tui_helpers import press, screen_text, settle, type_text
 
 from kb.db import open_db, session_scope
 from kb.importer import import_paths
@@ -29,6 +28,7 @@ from kb.models import (
 from kb.sync import sync
 from kb.tui import make_app
 from kb.tui.history import Location
+from test_tui_helpers import press, screen_text, settle, type_text
 
 REPO = Path(__file__).resolve().parents[1]
 ACL = REPO / "imports" / "acl-2019-florence-bertology.md"
@@ -85,17 +85,29 @@ def person(engine, name: str) -> int | None:
 
 def speakers_of(engine, title: str) -> list[str]:
     with session_scope(engine) as s:
-        return list(s.exec(select(Person.name).join(TalkSpeaker, TalkSpeaker.person_id == Person.id)
-                           .join(Talk, Talk.id == TalkSpeaker.talk_id).where(Talk.title == title)
-                           .order_by(TalkSpeaker.position)).all())
+        return list(
+            s.exec(
+                select(Person.name)
+                .join(TalkSpeaker, TalkSpeaker.person_id == Person.id)
+                .join(Talk, Talk.id == TalkSpeaker.talk_id)
+                .where(Talk.title == title)
+                .order_by(TalkSpeaker.position)
+            ).all()
+        )
 
 
 def day4_energy(engine) -> list[str]:
     """The speakers of day four's second talk (line 9; the extractor leaves its title out)."""
     with session_scope(engine) as s:
-        return list(s.exec(select(Person.name).join(TalkSpeaker, TalkSpeaker.person_id == Person.id)
-                           .join(Talk, Talk.id == TalkSpeaker.talk_id).join(Post, Post.id == Talk.post_id)
-                           .where(Post.path.like("%day4.md"), Talk.line == 9)).all())
+        return list(
+            s.exec(
+                select(Person.name)
+                .join(TalkSpeaker, TalkSpeaker.person_id == Person.id)
+                .join(Talk, Talk.id == TalkSpeaker.talk_id)
+                .join(Post, Post.id == Talk.post_id)
+                .where(Post.path.like("%day4.md"), Talk.line == 9)
+            ).all()
+        )
 
 
 def candidates(engine) -> set[tuple[str, str]]:
@@ -133,8 +145,12 @@ async def key_on(pilot, kind: str, name: str, key: str) -> str:
 
 def test_the_fixture_has_the_identity_candidates_the_keys_answer(kb):
     engine, _ = kb
-    assert candidates(engine) == {("K. Zhang", "Kai Zhang"), ("K. Zhang", "Kaiming Zhang"),
-                                  ("E. Strubell", "Emma Strubell"), ("Emma Strubell", "Emma Stubell")}
+    assert candidates(engine) == {
+        ("K. Zhang", "Kai Zhang"),
+        ("K. Zhang", "Kaiming Zhang"),
+        ("E. Strubell", "Emma Strubell"),
+        ("Emma Strubell", "Emma Stubell"),
+    }
 
 
 async def test_people_and_papers_are_listed_and_selecting_one_scrolls_to_its_source(kb):
@@ -216,7 +232,9 @@ async def test_m_merges_with_the_candidates_first_and_u_unmerges_restoring_the_r
     with session_scope(engine) as s:
         assert s.exec(select(Merge)).all() == []
         assert set(s.exec(select(UserEdit.field).where(UserEdit.entity == "kb")).all()) == {
-            "unmerged:person:emma strubell", "distinct:person:emma strubell|emma stubell"}  # and not the same
+            "unmerged:person:emma strubell",
+            "distinct:person:emma strubell|emma stubell",
+        }  # and not the same
         assert s.get(Person, restored).key == "emma strubell"
     assert candidates(engine) >= {("E. Strubell", "Emma Strubell")}  # its open question is back
     assert ("Emma Strubell", "Emma Stubell") not in candidates(engine)  # the user said: not the same
@@ -234,13 +252,20 @@ async def test_m_and_u_on_a_paper_move_its_citations_and_back(kb):
 
     def cited(title: str) -> list[int]:
         with session_scope(engine) as s:
-            return list(s.exec(select(Citation.line).join(Paper, Paper.id == Citation.paper_id)
-                               .where(Paper.title == title).order_by(Citation.line)).all())
+            return list(
+                s.exec(
+                    select(Citation.line)
+                    .join(Paper, Paper.id == Citation.paper_id)
+                    .where(Paper.title == title)
+                    .order_by(Citation.line)
+                ).all()
+            )
 
     assert cited(XLING) == [15] and cited(WORDS) == [15]
     with session_scope(engine) as s:
-        xling_keys = set(s.exec(select(PaperKey.key).join(Paper, Paper.id == PaperKey.paper_id)
-                                .where(Paper.title == XLING)).all())
+        xling_keys = set(
+            s.exec(select(PaperKey.key).join(Paper, Paper.id == PaperKey.paper_id).where(Paper.title == XLING)).all()
+        )
     app = make_app(engine, start=Location("review", pid(engine, ACL.name)))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -261,8 +286,14 @@ async def test_m_and_u_on_a_paper_move_its_citations_and_back(kb):
         assert XLING in [i["title"] for k, i in app.screen.items if k == "paper"]
     assert cited(XLING) == [15] and cited(WORDS) == [15]
     with session_scope(engine) as s:
-        assert set(s.exec(select(PaperKey.key).join(Paper, Paper.id == PaperKey.paper_id)
-                          .where(Paper.title == XLING)).all()) == xling_keys
+        assert (
+            set(
+                s.exec(
+                    select(PaperKey.key).join(Paper, Paper.id == PaperKey.paper_id).where(Paper.title == XLING)
+                ).all()
+            )
+            == xling_keys
+        )
     reimport(engine, folder)
     assert cited(XLING) == [15] and cited(WORDS) == [15]
 
@@ -322,8 +353,10 @@ async def test_n_on_a_paper_fixes_its_title_for_good(kb, tmp_path):
         await press(pilot, "ctrl+u")
         await type_text(pilot, fixed)
         await press(pilot, "enter")
-        assert app.screen.current() == ("paper", next(i for k, i in app.screen.items if k == "paper"
-                                                      and i["title"] == fixed))
+        assert app.screen.current() == (
+            "paper",
+            next(i for k, i in app.screen.items if k == "paper" and i["title"] == fixed),
+        )
     reimport(engine, folder)
     target = open_db(tmp_path / "copy.sqlite")
     sync(engine, target)

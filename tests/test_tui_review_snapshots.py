@@ -9,12 +9,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_tui_helpers import settle, unsure_heads
 
 from kb.db import open_db
 from kb.importer import import_paths
 from kb.tui import make_app
 from kb.tui.history import Location
+from test_tui_helpers import settle, unsure_heads
 
 IMPORTS = Path(__file__).resolve().parents[1] / "imports"
 POSTS = ("acl-2019-florence-bertology.md", "cvpr-2022-new-orleans-diffusion-tutorial.md")

@@ -7,8 +7,6 @@ import re
 import shutil
 from pathlib import Path
 
-from test_tui_helpers import press, screen_text, settle
-
 from kb.db import open_db, session_scope
 from kb.importer import import_paths
 from kb.review import post_for_review
@@ -16,6 +14,7 @@ from kb.tui import make_app
 from kb.tui.history import Location
 from kb.tui.safe import clean
 from kb.tui.source import SourceView, source_marks
+from test_tui_helpers import press, screen_text, settle
 
 ACL = Path(__file__).resolve().parents[1] / "imports" / "acl-2019-florence-bertology.md"
 
@@ -52,10 +51,16 @@ def test_each_label_marks_its_words_in_the_acl_notes(tmp_path):
     engine, data = _data(tmp_path, ACL.name)
     lines = [clean(line) for line in data["lines"]]
     marks = source_marks(lines, data)
-    assert spans(lines, marks, 11) >= {("link", "ACL 2019"), ("link", "http://www.acl2019.org/"),
-                                       ("cite", "(Devlin et al., 2019)")}
-    assert spans(lines, marks, 29) >= {("title", "Energy and Policy Considerations for Deep Learning in NLP"),
-                                       ("speaker", "Emma Stubell"), ("link", "slides")}
+    assert spans(lines, marks, 11) >= {
+        ("link", "ACL 2019"),
+        ("link", "http://www.acl2019.org/"),
+        ("cite", "(Devlin et al., 2019)"),
+    }
+    assert spans(lines, marks, 29) >= {
+        ("title", "Energy and Policy Considerations for Deep Learning in NLP"),
+        ("speaker", "Emma Stubell"),
+        ("link", "slides"),
+    }
     assert ("event", "BlackboxNLP workshop") in spans(lines, marks, 43)
     assert ("cite", "(Clark et al., 2019)") in spans(lines, marks, 43)
     assert not marks.get(32)  # "### Notes": nothing extracted there

@@ -16,6 +16,7 @@ from test_tui_helpers import entity_id, sample_db, settle
 
 SIZE = (110, 36)
 
+
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory):
     eng = sample_db(tmp_path_factory.mktemp("snap") / "kb.sqlite")
@@ -52,39 +53,48 @@ def test_talk(snap_compare, engine):
 
 
 def test_person(snap_compare, engine):
-    assert snap_compare(_app(engine, "person", Person, name="Ross Girshick"), terminal_size=SIZE,
-                        run_before=_settle)
+    assert snap_compare(_app(engine, "person", Person, name="Ross Girshick"), terminal_size=SIZE, run_before=_settle)
 
 
 def test_paper(snap_compare, engine):
-    assert snap_compare(_app(engine, "paper", Paper, title="Focal loss for dense object detection"), terminal_size=SIZE,
-                        run_before=_settle)
+    assert snap_compare(
+        _app(engine, "paper", Paper, title="Focal loss for dense object detection"),
+        terminal_size=SIZE,
+        run_before=_settle,
+    )
 
 
 def test_conference(snap_compare, engine):
-    assert snap_compare(_app(engine, "conference", Conference, name="ICCV"), terminal_size=SIZE,
-                        run_before=_settle)
+    assert snap_compare(_app(engine, "conference", Conference, name="ICCV"), terminal_size=SIZE, run_before=_settle)
 
 
 def test_event(snap_compare, engine):
-    assert snap_compare(_app(engine, "event", Event, name="Instance-level Visual Recognition"),
-                        terminal_size=SIZE, run_before=_settle)
+    assert snap_compare(
+        _app(engine, "event", Event, name="Instance-level Visual Recognition"), terminal_size=SIZE, run_before=_settle
+    )
 
 
 def test_post(snap_compare, engine):
-    assert snap_compare(_app(engine, "post", Post, title="ICCV 2017 in Venice"), terminal_size=SIZE,
-                        run_before=_settle)
+    assert snap_compare(_app(engine, "post", Post, title="ICCV 2017 in Venice"), terminal_size=SIZE, run_before=_settle)
 
 
 def test_search(snap_compare, engine, monkeypatch):
     howard = entity_id(engine, Person, name="Andrew G. Howard")
     talk = entity_id(engine, Talk, title="Designing networks for mobile devices")
-    hits = [SearchHit("person", howard, "Andrew G. Howard", "", 3.0),
-            SearchHit("talk", talk, "Designing networks for mobile devices",
-                      "…for mobile devices by «Andrew» «Howard». Depthwise…", 2.0)]
+    hits = [
+        SearchHit("person", howard, "Andrew G. Howard", "", 3.0),
+        SearchHit(
+            "talk",
+            talk,
+            "Designing networks for mobile devices",
+            "…for mobile devices by «Andrew» «Howard». Depthwise…",
+            2.0,
+        ),
+    ]
     monkeypatch.setattr("kb.tui.dialogs.search", lambda session, query, limit=50: hits)
-    assert snap_compare(make_app(engine), press=["slash", "h", "o", "w", "a", "r", "d"], terminal_size=SIZE,
-                        run_before=_settle)
+    assert snap_compare(
+        make_app(engine), press=["slash", "h", "o", "w", "a", "r", "d"], terminal_size=SIZE, run_before=_settle
+    )
 
 
 def test_help(snap_compare, engine):
@@ -93,5 +103,6 @@ def test_help(snap_compare, engine):
 
 def test_person_light_theme(snap_compare, engine):
     """Light theme (``t``): every role of the page must stay readable on the light background."""
-    assert snap_compare(_app(engine, "person", Person, name="Ross Girshick"), press=["t"], terminal_size=SIZE,
-                        run_before=_settle)
+    assert snap_compare(
+        _app(engine, "person", Person, name="Ross Girshick"), press=["t"], terminal_size=SIZE, run_before=_settle
+    )

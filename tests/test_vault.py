@@ -22,7 +22,7 @@ PROPERTY = re.compile(r"^([\w-]+):: (.*)$")
 
 def obsidian_props(note: str) -> dict:
     assert note.startswith("---\n")
-    return yaml.safe_load(note[4:note.index("\n---\n", 4)])
+    return yaml.safe_load(note[4 : note.index("\n---\n", 4)])
 
 
 def logseq_props(note: str) -> dict:
@@ -42,9 +42,13 @@ def notes_of(out: Path) -> dict[str, str]:
 def kb_edges(engine) -> set[tuple[str, str, int, int]]:  # noqa: F811
     with engine.connect() as conn:
         edges = {("talk", "person", t, p) for t, p in conn.execute(text("select talk_id, person_id from talkspeaker"))}
-        edges |= {("talk", "paper", t, p) for t, p in conn.execute(text(
-            "select talk_id, paper_id from citation where talk_id is not null"))}
-        edges |= {("paper", "person", a, p) for a, p in conn.execute(text("select paper_id, person_id from authorship"))}
+        edges |= {
+            ("talk", "paper", t, p)
+            for t, p in conn.execute(text("select talk_id, paper_id from citation where talk_id is not null"))
+        }
+        edges |= {
+            ("paper", "person", a, p) for a, p in conn.execute(text("select paper_id, person_id from authorship"))
+        }
     return edges
 
 
@@ -73,8 +77,9 @@ def test_vault_notes_parse_links_resolve_and_edges_match_the_kb(engine, tmp_path
     report = export_vault(engine, out, vault)
     notes = notes_of(out)
     with engine.connect() as conn:
-        counts = sum(conn.execute(text(f"select count(*) from {t}")).scalar() for t in
-                     ("conference", "talk", "person", "paper"))
+        counts = sum(
+            conn.execute(text(f"select count(*) from {t}")).scalar() for t in ("conference", "talk", "person", "paper")
+        )
     assert len(notes) == report.notes == counts
     if vault == "logseq":
         assert {p.parent.name for p in out.rglob("*.md")} == {"pages"}
@@ -104,8 +109,9 @@ def test_reexport_keeps_user_text_and_follows_a_rename(engine, tmp_path):  # noq
     assert export_vault(engine, out, "obsidian").written == []
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*.md")} == stamps
     with engine.begin() as conn:
-        conn.execute(text("update talk set title = 'A renamed talk', summary = 'New words.' where id = :t"),
-                     {"t": talk_id})
+        conn.execute(
+            text("update talk set title = 'A renamed talk', summary = 'New words.' where id = :t"), {"t": talk_id}
+        )
     report = export_vault(engine, out, "obsidian")
     assert "Talks/A renamed talk.md" in report.written and report.moved
     assert not path.exists()
@@ -117,16 +123,25 @@ def test_reexport_keeps_user_text_and_follows_a_rename(engine, tmp_path):  # noq
     assert own.read_text() == "a note I wrote myself\n"
 
 
-HOSTILE_TITLES = ["../../escape", "a/b\\c", "CON", "[[Evil]] | #tag ^block", ".hidden", "title: - {x: y}\n---",
-                  "%% kb: write your own notes below this line; kb export keeps them %%"]
+HOSTILE_TITLES = [
+    "../../escape",
+    "a/b\\c",
+    "CON",
+    "[[Evil]] | #tag ^block",
+    ".hidden",
+    "title: - {x: y}\n---",
+    "%% kb: write your own notes below this line; kb export keeps them %%",
+]
 
 
 @pytest.mark.parametrize("vault,props", [("obsidian", obsidian_props), ("logseq", logseq_props)])
 def test_hostile_titles_make_safe_names_and_intact_notes(engine, tmp_path, vault, props):  # noqa: F811
-    ids = [r[0] for r in engine.connect().execute(text("select id from talk order by id limit :n"),
-                                                  {"n": len(HOSTILE_TITLES)})]
+    ids = [
+        r[0]
+        for r in engine.connect().execute(text("select id from talk order by id limit :n"), {"n": len(HOSTILE_TITLES)})
+    ]
     with engine.begin() as conn:
-        for i, title in zip(ids, HOSTILE_TITLES):
+        for i, title in zip(ids, HOSTILE_TITLES, strict=False):
             conn.execute(text("update talk set title = :t, summary = :t where id = :i"), {"t": title, "i": i})
     out = tmp_path / "v"
     export_vault(engine, out, vault)
@@ -150,8 +165,9 @@ def test_vault_bad_input(engine, tmp_path):  # noqa: F811
     assert not (tmp_path / "x").exists()
     db = str(engine.url.database)
     run = CliRunner()
-    result = run.invoke(main, ["--db", db, "export", "--format", "obsidian", str(tmp_path / "y"), "--conference",
-                               "ICLR 2021"])
+    result = run.invoke(
+        main, ["--db", db, "export", "--format", "obsidian", str(tmp_path / "y"), "--conference", "ICLR 2021"]
+    )
     assert result.exit_code == 0, result.output
     confs = list((tmp_path / "y" / "Conferences").iterdir())
     assert [p.name for p in confs] == ["ICLR 2021.md"]

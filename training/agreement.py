@@ -17,8 +17,11 @@ from kb.evaluate import ENTITY_TYPES, Score, compare
 
 def as_prediction(gold: dict) -> dict:
     """A gold record in the shape :func:`compare` reads predictions in (citations as records)."""
-    cites = [{"talk": i, "paper": ref, "marker": ref} for i, t in enumerate(gold.get("talks", []))
-             for ref in t.get("cites", [])]
+    cites = [
+        {"talk": i, "paper": ref, "marker": ref}
+        for i, t in enumerate(gold.get("talks", []))
+        for ref in t.get("cites", [])
+    ]
     return {**gold, "citations": cites}
 
 
@@ -34,8 +37,13 @@ def main() -> int:
         scores = compare(as_prediction(b), a)
         for k, s in scores.items():
             totals[k].add(s)
-        rows.append({"doc": a.get("source"), "talks": [len(a["talks"]), len(b["talks"])],
-                     **{k: round(s.f1, 3) for k, s in scores.items()}})
+        rows.append(
+            {
+                "doc": a.get("source"),
+                "talks": [len(a["talks"]), len(b["talks"])],
+                **{k: round(s.f1, 3) for k, s in scores.items()},
+            }
+        )
     for r in rows:
         print(json.dumps(r, ensure_ascii=False))
     print(json.dumps({"documents": len(rows), **{k: round(s.f1, 3) for k, s in totals.items()}}))

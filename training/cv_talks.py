@@ -28,8 +28,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--shared", type=Path, default=None)
     ap.add_argument("-v", "--verbose", action="store_true")
     ap.add_argument("--rules", action="store_true", help="also score the rule detectors alone on the same documents")
-    ap.add_argument("--train-kind", choices=("all", "multi", "single"), default="all",
-                    help="train the fold models on these annotated documents only (all are scored)")
+    ap.add_argument(
+        "--train-kind",
+        choices=("all", "multi", "single"),
+        default="all",
+        help="train the fold models on these annotated documents only (all are scored)",
+    )
     args = ap.parse_args(argv)
     root = args.shared or shared_dir()
     docs = [(doc, gold) for doc, gold in annotated(root, ("train", "dev"))]
@@ -48,8 +52,10 @@ def main(argv: list[str] | None = None) -> int:
             te = [(d, g) for d, g in docs if fold_of[d.sha] == f]
             if not te:
                 continue
-            fit([examples[d.sha] for d, _ in docs if fold_of[d.sha] != f and args.train_kind in ("all", d.kind)] + ours,
-                paths)
+            fit(
+                [examples[d.sha] for d, _ in docs if fold_of[d.sha] != f and args.train_kind in ("all", d.kind)] + ours,
+                paths,
+            )
             talk_model._taggers.clear()
             res = score_items([(d.sha, d.file, d.text(), g, {"format": d.format}) for d, g in te])
             for k in ENTITY_TYPES:
@@ -58,7 +64,9 @@ def main(argv: list[str] | None = None) -> int:
             for fmt, scores in res.get("groups", {}).get("format", {}).items():
                 for k in ENTITY_TYPES:
                     t = scores[k]
-                    by_format.setdefault(fmt, {e: Score() for e in ENTITY_TYPES})[k].add(Score(t["tp"], t["fp"], t["fn"]))
+                    by_format.setdefault(fmt, {e: Score() for e in ENTITY_TYPES})[k].add(
+                        Score(t["tp"], t["fp"], t["fn"])
+                    )
             if args.verbose:
                 for fr in res["files"]:
                     for e in fr["errors"]:
@@ -72,8 +80,15 @@ def main(argv: list[str] | None = None) -> int:
     for fmt, scores in sorted(by_format.items()):
         n = sum(1 for d, _ in docs if d.format == fmt)
         print(json.dumps({"format": fmt, "documents": n, **{k: round(s.f1, 4) for k, s in scores.items()}}))
-    print(json.dumps({"documents": len(docs), **{k: round(s.f1, 4) for k, s in totals.items()},
-                      "talks_pr": [round(totals["talks"].precision, 3), round(totals["talks"].recall, 3)]}))
+    print(
+        json.dumps(
+            {
+                "documents": len(docs),
+                **{k: round(s.f1, 4) for k, s in totals.items()},
+                "talks_pr": [round(totals["talks"].precision, 3), round(totals["talks"].recall, 3)],
+            }
+        )
+    )
     return 0
 
 

@@ -41,8 +41,9 @@ def measure(splits: tuple[str, ...], verbose: bool = False) -> dict:
     root = shared_dir()
     if root is None:
         raise SystemExit("error: ../shared/realcorpus not found (set KB_SHARED)")
-    c = dict.fromkeys(("docs", "gold", "linked", "linked_found", "linked_with_id", "papers", "complete", "with_id",
-                       "duplicates"), 0)
+    c = dict.fromkeys(
+        ("docs", "gold", "linked", "linked_found", "linked_with_id", "papers", "complete", "with_id", "duplicates"), 0
+    )
     for doc, gold in annotated(root, splits):
         x = extract(doc.text(), source=doc.file.name)
         pred = x.to_json()["papers"]
@@ -72,16 +73,21 @@ def measure(splits: tuple[str, ...], verbose: bool = False) -> dict:
     def share(a: str, b: str) -> float | None:
         return round(c[a] / c[b], 3) if c[b] else None
 
-    return c | {"share_linked_with_id": share("linked_with_id", "linked"),
-                "share_linked_found": share("linked_found", "linked"),
-                "share_complete": share("complete", "papers"), "share_with_id": share("with_id", "papers")}
+    return c | {
+        "share_linked_with_id": share("linked_with_id", "linked"),
+        "share_linked_found": share("linked_found", "linked"),
+        "share_complete": share("complete", "papers"),
+        "share_with_id": share("with_id", "papers"),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--splits", default="train,dev", help="comma-separated: train, dev (test only to report)")
     ap.add_argument("--json", action="store_true")
-    ap.add_argument("-v", "--verbose", action="store_true", help="list linked gold papers missed or without an identifier")
+    ap.add_argument(
+        "-v", "--verbose", action="store_true", help="list linked gold papers missed or without an identifier"
+    )
     args = ap.parse_args(argv)
     result = measure(tuple(s.strip() for s in args.splits.split(",") if s.strip()), args.verbose)
     if args.json:

@@ -39,8 +39,13 @@ def examples(root: Path, splits: tuple[str, ...]) -> list[tuple[str, list[str], 
         problems: list[Problem] = []
         hits = learned_hits(p.blocks, p.ref_blocks, p.rule_hits, problems)
         hits = p.rule_hits if hits is None else hits
-        out.append((doc.repo, document.doc_features(p.front_matter, p.blocks, doc.file.name, hits),
-                    "single" if doc.kind == "single" else "multi"))
+        out.append(
+            (
+                doc.repo,
+                document.doc_features(p.front_matter, p.blocks, doc.file.name, hits),
+                "single" if doc.kind == "single" else "multi",
+            )
+        )
     return out
 
 
@@ -58,8 +63,9 @@ def cv(items, folds: int, path: Path, thresholds=(0.5, 0.7, 0.8, 0.9, 0.95)) -> 
     for k in range(folds):
         train([i for i in items if zlib.crc32(i[0].encode()) % folds != k], path)
         document._tagger.clear()
-        scored += [(document.single_probability(f, path), y) for repo, f, y in items
-                   if zlib.crc32(repo.encode()) % folds == k]
+        scored += [
+            (document.single_probability(f, path), y) for repo, f, y in items if zlib.crc32(repo.encode()) % folds == k
+        ]
         document._tagger.clear()
     out = {}
     for th in thresholds:
@@ -83,8 +89,11 @@ def cv_talks(items, root: Path, folds: int, path: Path, thresholds=(0.5, 0.7, 0.
         for k in range(folds):
             train([i for i in items if zlib.crc32(i[0].encode()) % folds != k], path)
             document._tagger.clear()
-            held = [(f"{d.sha}.gold.json", d.file, d.text(), g, {"kind": d.kind}) for d, g in docs
-                    if zlib.crc32(d.repo.encode()) % folds == k]
+            held = [
+                (f"{d.sha}.gold.json", d.file, d.text(), g, {"kind": d.kind})
+                for d, g in docs
+                if zlib.crc32(d.repo.encode()) % folds == k
+            ]
             for th in thresholds:
                 document.SINGLE = th
                 r = score_items(held)

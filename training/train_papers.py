@@ -44,8 +44,11 @@ def examples(root: Path, splits: tuple[str, ...]):
     for doc, gold in annotated(root, splits):
         p = prepare(doc.text(), doc.file.name)
         titles = gold_titles(gold)
-        items = [(f, "P" if positive(c.text, titles) else "N")
-                 for _, cs, feats in line_candidates(p.blocks, p.ref_blocks) for c, f in zip(cs, feats)]
+        items = [
+            (f, "P" if positive(c.text, titles) else "N")
+            for _, cs, feats in line_candidates(p.blocks, p.ref_blocks)
+            for c, f in zip(cs, feats, strict=False)
+        ]
         out.append((doc.repo, doc, gold, items))
     return out
 
@@ -92,8 +95,14 @@ def cv(exs, folds: int, path: Path, thresholds: tuple[float, ...]) -> dict:
     out = {}
     for th, (tp, fp, fn) in counts.items():
         prec, rec = tp / max(tp + fp, 1), tp / max(tp + fn, 1)
-        out[th] = {"tp": tp, "fp": fp, "fn": fn, "precision": round(prec, 3), "recall": round(rec, 3),
-                   "f1": round(2 * prec * rec / max(prec + rec, 1e-9), 3)}
+        out[th] = {
+            "tp": tp,
+            "fp": fp,
+            "fn": fn,
+            "precision": round(prec, 3),
+            "recall": round(rec, 3),
+            "f1": round(2 * prec * rec / max(prec + rec, 1e-9), 3),
+        }
     return out
 
 
@@ -109,8 +118,11 @@ def cv_end_to_end(exs, folds: int, path: Path, thresholds: tuple[float, ...]) ->
         for f in range(folds):
             train([i for repo, _, _, items in exs if zlib.crc32(repo.encode()) % folds != f for i in items], path)
             talk_model._taggers.clear()
-            held = [(f"{d.sha}.gold.json", d.file, d.text(), g, {"kind": d.kind})
-                    for repo, d, g, _ in exs if zlib.crc32(repo.encode()) % folds == f]
+            held = [
+                (f"{d.sha}.gold.json", d.file, d.text(), g, {"kind": d.kind})
+                for repo, d, g, _ in exs
+                if zlib.crc32(repo.encode()) % folds == f
+            ]
             for th in thresholds:
                 paper_model.THRESHOLD = th
                 for k, v in score_items(held)["totals"].items():
@@ -118,8 +130,14 @@ def cv_end_to_end(exs, folds: int, path: Path, thresholds: tuple[float, ...]) ->
     finally:
         paper_model.MODEL, paper_model.THRESHOLD = shipped, threshold
         talk_model._taggers.clear()
-    return {th: {k: {"p": round(v.precision, 3), "r": round(v.recall, 3), "f1": round(v.f1, 3)}
-                 for k, v in t.items() if k in ("papers", "citations")} for th, t in totals.items()}
+    return {
+        th: {
+            k: {"p": round(v.precision, 3), "r": round(v.recall, 3), "f1": round(v.f1, 3)}
+            for k, v in t.items()
+            if k in ("papers", "citations")
+        }
+        for th, t in totals.items()
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -136,8 +154,10 @@ def main(argv: list[str] | None = None) -> int:
     splits = ("train", "dev") if args.cv else tuple(args.splits.split(","))
     exs = examples(root, splits)
     n_pos = sum(1 for *_, items in exs for _, y in items if y == "P")
-    print(f"{len(exs)} documents, {sum(len(x[3]) for x in exs)} candidates, {n_pos} positive "
-          f"({time.perf_counter() - t0:.1f} s)")
+    print(
+        f"{len(exs)} documents, {sum(len(x[3]) for x in exs)} candidates, {n_pos} positive "
+        f"({time.perf_counter() - t0:.1f} s)"
+    )
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / paper_model.MODEL.name
     if args.cv:
@@ -146,7 +166,9 @@ def main(argv: list[str] | None = None) -> int:
         (args.out / "cv.crfsuite").unlink(missing_ok=True)
         return 0
     train([i for *_, items in exs for i in items], path)
-    meta = record_model(path, args.out / "model.json", documents=len(exs), positive_candidates=n_pos, splits=args.splits)
+    meta = record_model(
+        path, args.out / "model.json", documents=len(exs), positive_candidates=n_pos, splits=args.splits
+    )
     print(f"trained in {time.perf_counter() - t0:.1f} s: {meta['model']['bytes'] // 1024} KiB")
     return 0
 

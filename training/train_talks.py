@@ -54,9 +54,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--splits", default="train,dev", help="comma-separated splits to train on")
     ap.add_argument("--eval", default=None, help="split to score afterwards (dev; test only for reporting)")
     ap.add_argument("--limit", type=int, default=None)
-    ap.add_argument("--kind", choices=("all", "multi", "single"), default="multi",
-                    help="train on these annotated documents only (the shipped models: multi-talk ones; training "
-                         "on the single-talk notes too is even by folds and costs our samples, see README)")
+    ap.add_argument(
+        "--kind",
+        choices=("all", "multi", "single"),
+        default="multi",
+        help="train on these annotated documents only (the shipped models: multi-talk ones; training "
+        "on the single-talk notes too is even by folds and costs our samples, see README)",
+    )
     ap.add_argument("--out", type=Path, default=talk_model.HERE)
     args = ap.parse_args(argv)
     root = corpus_root(args.shared)
@@ -66,17 +70,28 @@ def main(argv: list[str] | None = None) -> int:
     exs, n = build(root, tuple(args.splits.split(",")), args.limit, args.kind)
     heads = sum(ex.line_labels.count("H") for ex in exs)
     unmatched = sum(len(ex.unmatched) for ex in exs)
-    print(f"{n} annotated documents + {(len(exs) - n) // SAMPLE_REPEAT} samples (x{SAMPLE_REPEAT}), {heads} talk heads, {unmatched} gold talks not located "
-          f"({time.perf_counter() - t0:.1f} s)")
+    print(
+        f"{n} annotated documents + {(len(exs) - n) // SAMPLE_REPEAT} samples (x{SAMPLE_REPEAT}), {heads} talk heads, {unmatched} gold talks not located "
+        f"({time.perf_counter() - t0:.1f} s)"
+    )
     args.out.mkdir(parents=True, exist_ok=True)
     paths = {"lines": args.out / talk_model.LINES_MODEL.name, "spans": args.out / talk_model.SPANS_MODEL.name}
     fit(exs, paths)
-    meta = {"documents": n, "samples": (len(exs) - n) // SAMPLE_REPEAT, "sample_repeat": SAMPLE_REPEAT, "talk_heads": heads, "splits": args.splits, "kind": args.kind,
-            "limit": args.limit,
-            "models": {p.name: {"sha256": sha256(p), "bytes": p.stat().st_size} for p in paths.values()}}
+    meta = {
+        "documents": n,
+        "samples": (len(exs) - n) // SAMPLE_REPEAT,
+        "sample_repeat": SAMPLE_REPEAT,
+        "talk_heads": heads,
+        "splits": args.splits,
+        "kind": args.kind,
+        "limit": args.limit,
+        "models": {p.name: {"sha256": sha256(p), "bytes": p.stat().st_size} for p in paths.values()},
+    }
     (args.out / "models.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
-    print(f"trained in {time.perf_counter() - t0:.1f} s: " +
-          ", ".join(f"{k} {v['bytes'] // 1024} KiB" for k, v in meta["models"].items()))
+    print(
+        f"trained in {time.perf_counter() - t0:.1f} s: "
+        + ", ".join(f"{k} {v['bytes'] // 1024} KiB" for k, v in meta["models"].items())
+    )
     if args.eval:
         if args.out != talk_model.HERE:
             talk_model.LINES_MODEL, talk_model.SPANS_MODEL = paths["lines"], paths["spans"]
@@ -84,8 +99,15 @@ def main(argv: list[str] | None = None) -> int:
         from kb.evaluate import evaluate_corpus
 
         result = evaluate_corpus(root, (args.eval,))
-        print(json.dumps({"eval": args.eval, "documents": len(result["files"]),
-                          **{k: v["f1"] for k, v in result["totals"].items()}}))
+        print(
+            json.dumps(
+                {
+                    "eval": args.eval,
+                    "documents": len(result["files"]),
+                    **{k: v["f1"] for k, v in result["totals"].items()},
+                }
+            )
+        )
     return 0
 
 

@@ -43,6 +43,7 @@ formats: dict[str, Exporter] = {
 }
 """Format name → exporter; add an entry to add a format (the CLI lists these)."""
 
+
 @dataclass
 class Exported:
     text: str
@@ -57,8 +58,14 @@ def _pieces(session: Session, fmt: str, selection: Selection, unicode: bool) -> 
     return iter([formats[fmt](session, selection, unicode=unicode)])
 
 
-def run(engine: Engine, fmt: str, selection: Selection = Selection(), unicode: bool = False,
-        output: Path | None = None, write: Callable[[str], object] | None = None) -> Exported:
+def run(
+    engine: Engine,
+    fmt: str,
+    selection: Selection = Selection(),
+    unicode: bool = False,
+    output: Path | None = None,
+    write: Callable[[str], object] | None = None,
+) -> Exported:
     """Export; write ``output`` (UTF-8) when given, else hand the text to ``write`` piece by piece when
     given, else return it whole (``Exported.text``; empty when written).
 

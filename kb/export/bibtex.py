@@ -29,9 +29,9 @@ from bibtexparser.model import Entry, Field
 from sqlmodel import Session
 
 from kb.citekeys import is_valid_citekey, suffixed
-from kb.latex import encode_latex, encode_verbatim
 from kb.export.records import Author, PaperRecord, Selection, ordered_batches
 from kb.export.titles import protect_title
+from kb.latex import encode_latex, encode_verbatim
 
 ENTRY_TYPES = ("inproceedings", "article", "misc", "book", "incollection", "phdthesis", "techreport")
 _VENUE_FIELD = {"inproceedings": "booktitle", "incollection": "booktitle", "article": "journal"}
@@ -53,8 +53,7 @@ _FORMAT = _format()
 
 def is_arxiv_preprint(rec: PaperRecord) -> bool:
     """An arXiv paper with no other venue: ``@misc`` with ``eprint`` / ``archivePrefix``."""
-    return bool(rec.arxiv_id) and rec.type in ("article", "misc") and (
-        not rec.venue or "arxiv" in rec.venue.lower())
+    return bool(rec.arxiv_id) and rec.type in ("article", "misc") and (not rec.venue or "arxiv" in rec.venue.lower())
 
 
 def entry_type(rec: PaperRecord) -> str:
@@ -79,7 +78,11 @@ def _format_name(family: str, given: str, unicode: bool) -> str:
         return "{" + encode_latex(given, unicode) + "}" if given else ""
     if not given:
         # Without a comma bibtex would read "García Márquez" as given + family: keep it one family name.
-        return "{" + encode_latex(" ".join(family.split()), unicode) + "}" if " " in family else _name_part(family, unicode)
+        return (
+            "{" + encode_latex(" ".join(family.split()), unicode) + "}"
+            if " " in family
+            else _name_part(family, unicode)
+        )
     return f"{_name_part(family, unicode)}, {_name_part(given, unicode)}"
 
 
@@ -145,7 +148,7 @@ def _safe_keys(records: list[PaperRecord]) -> list[str]:
         return keys
     taken = {k.lower() for k in keys if is_valid_citekey(k)}
     out = []
-    for rec, key in zip(records, keys):
+    for rec, key in zip(records, keys, strict=False):
         if not is_valid_citekey(key):
             key = suffixed(_KEY_JUNK.sub("", key or "")[:100] or f"ref{rec.id}", taken)
             taken.add(key.lower())
@@ -165,7 +168,7 @@ def entries_text(entries: list[Entry]) -> str:
     parts = []
     for start in range(0, len(entries), CHUNK):
         library = bibtexparser.Library()
-        library.add(entries[start:start + CHUNK])
+        library.add(entries[start : start + CHUNK])
         # Values are final: an empty unparse stack means no copying and no re-escaping.
         parts.append(bibtexparser.write_string(library, unparse_stack=[], bibtex_format=_FORMAT).strip("\n"))
     return "\n\n".join(parts) + ("\n" if parts else "")
@@ -174,7 +177,7 @@ def entries_text(entries: list[Entry]) -> str:
 def format_bibtex(records: list[PaperRecord], unicode: bool = False) -> str:
     """The .bib text of these records (pure: no database)."""
     keys = _safe_keys(records)  # over the whole list: keys are unique across the file
-    return entries_text([to_entry(rec, key, unicode) for rec, key in zip(records, keys)])
+    return entries_text([to_entry(rec, key, unicode) for rec, key in zip(records, keys, strict=False)])
 
 
 def export_bibtex(session: Session, selection: Selection = Selection(), unicode: bool = False) -> str:
@@ -182,8 +185,9 @@ def export_bibtex(session: Session, selection: Selection = Selection(), unicode:
     return "".join(iter_bibtex(session, selection, unicode))
 
 
-def iter_bibtex(session: Session, selection: Selection | None = None, unicode: bool = False,
-                size: int = 2_000) -> Iterator[str]:
+def iter_bibtex(
+    session: Session, selection: Selection | None = None, unicode: bool = False, size: int = 2_000
+) -> Iterator[str]:
     """:func:`export_bibtex`'s text in pieces, ``size`` entries each: 100k papers are never one string."""
     first = True
     for batch in ordered_batches(session, selection or Selection(), size):

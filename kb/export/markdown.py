@@ -79,10 +79,13 @@ def paper_line(rec: PaperRecord) -> str:
 
 def _talk_citations(session: Session, ids: set[int], selection: Selection) -> list[tuple]:
     """(conference, talk, event, post, paper id) for each talk citation of a selected paper, in reading order."""
-    q = (select(Conference, Talk, Event, Post, Citation.paper_id)
-         .join(Talk, Talk.id == Citation.talk_id).join(Post, Post.id == Talk.post_id)
-         .join(Conference, Conference.id == Post.conference_id, isouter=True)
-         .join(Event, Event.id == Talk.event_id, isouter=True))
+    q = (
+        select(Conference, Talk, Event, Post, Citation.paper_id)
+        .join(Talk, Talk.id == Citation.talk_id)
+        .join(Post, Post.id == Talk.post_id)
+        .join(Conference, Conference.id == Post.conference_id, isouter=True)
+        .join(Event, Event.id == Talk.event_id, isouter=True)
+    )
     if selection.talk_id is not None:
         q = q.where(Talk.id == selection.talk_id)
     if selection.conference is not None:
@@ -90,13 +93,19 @@ def _talk_citations(session: Session, ids: set[int], selection: Selection) -> li
     rows = []
     for part in chunks(sorted(ids)):
         rows += session.exec(q.where(Citation.paper_id.in_(part))).all()
-    rows.sort(key=lambda r: (-(r[0].year or 0) if r[0] else 1, r[0].name.lower() if r[0] else "",
-                             r[3].path, r[1].position, r[1].id))
+    rows.sort(
+        key=lambda r: (
+            -(r[0].year or 0) if r[0] else 1,
+            r[0].name.lower() if r[0] else "",
+            r[3].path,
+            r[1].position,
+            r[1].id,
+        )
+    )
     return rows
 
 
-def format_markdown(groups: list[tuple[str, list[tuple[str, list[PaperRecord]]]]],
-                    uncited: list[PaperRecord]) -> str:
+def format_markdown(groups: list[tuple[str, list[tuple[str, list[PaperRecord]]]]], uncited: list[PaperRecord]) -> str:
     """Render ``[(conference heading, [(talk heading, papers)])]`` plus the uncited papers (pure)."""
     lines = ["# Reading list", ""]
     for conf, talks in groups:
@@ -117,7 +126,7 @@ def export_markdown(session: Session, selection: Selection = Selection(), unicod
     speakers = speakers_of(session, list({talk.id for _, talk, _, _, _ in rows}))
     groups: dict[str, dict[int, tuple[str, list[PaperRecord]]]] = defaultdict(dict)
     cited: set[int] = set()
-    for conf, talk, event, post, paper_id in rows:
+    for conf, talk, event, _post, paper_id in rows:
         conf_head = escape_md(f"{conf.name} {conf.year or ''}".strip()) if conf else "Other posts"
         if conf and conf.location:
             conf_head += f" ({escape_md(conf.location)})"
@@ -133,6 +142,7 @@ def export_markdown(session: Session, selection: Selection = Selection(), unicod
         if all(p.id != paper_id for p in papers):
             papers.append(records[paper_id])
         cited.add(paper_id)
-    uncited = sorted((r for r in records.values() if r.id not in cited),
-                     key=lambda r: (-(r.year or 0), (r.title or "").lower()))
+    uncited = sorted(
+        (r for r in records.values() if r.id not in cited), key=lambda r: (-(r.year or 0), (r.title or "").lower())
+    )
     return format_markdown([(c, list(t.values())) for c, t in groups.items()], uncited)

@@ -76,13 +76,27 @@ class PaperRecord:
     authors: list[Author] = field(default_factory=list)
 
 
-_COLUMNS = (Paper.id, Paper.citekey, Paper.type, Paper.title, Paper.year, Paper.venue, Paper.doi, Paper.arxiv_id,
-            Paper.url, Paper.publisher, Paper.pages, Paper.volume, Paper.issue, Paper.et_al)
+_COLUMNS = (
+    Paper.id,
+    Paper.citekey,
+    Paper.type,
+    Paper.title,
+    Paper.year,
+    Paper.venue,
+    Paper.doi,
+    Paper.arxiv_id,
+    Paper.url,
+    Paper.publisher,
+    Paper.pages,
+    Paper.volume,
+    Paper.issue,
+    Paper.et_al,
+)
 
 
 def chunks(ids: list[int], size: int = CHUNK) -> Iterator[list[int]]:
     for i in range(0, len(ids), size):
-        yield ids[i:i + size]
+        yield ids[i : i + size]
 
 
 def _fold(text: str) -> str:
@@ -114,7 +128,7 @@ def _conference_paper_ids(session: Session, text: str) -> set[int]:
 
 
 def _talk_paper_ids(session: Session, talk_id: int) -> set[int]:
-    if not 0 < talk_id < 2 ** 63 or session.get(Talk, talk_id) is None:  # out of range: no such row (no OverflowError)
+    if not 0 < talk_id < 2**63 or session.get(Talk, talk_id) is None:  # out of range: no such row (no OverflowError)
         raise SelectionError(f"no talk with id {talk_id}")
     return set(session.exec(select(Citation.paper_id).where(Citation.talk_id == talk_id)))
 
@@ -185,8 +199,11 @@ def load_records(session: Session, ids: list[int] | None) -> list[PaperRecord]:
     session must be able to write (``session_scope(engine, write=True)``).
     """
     papers = {row[0]: PaperRecord(*row) for row in _rows(session, select(*_COLUMNS), ids, Paper.id)}
-    author_q = (select(Authorship.paper_id, Person.family, Person.given, Person.name)
-                .join(Person, Person.id == Authorship.person_id).order_by(Authorship.paper_id, Authorship.position))
+    author_q = (
+        select(Authorship.paper_id, Person.family, Person.given, Person.name)
+        .join(Person, Person.id == Authorship.person_id)
+        .order_by(Authorship.paper_id, Authorship.position)
+    )
     rec: PaperRecord | None = None
     for pid, family, given, name in _rows(session, author_q, ids, Authorship.paper_id):
         if rec is None or rec.id != pid:
@@ -194,8 +211,9 @@ def load_records(session: Session, ids: list[int] | None) -> list[PaperRecord]:
             if rec is None:
                 continue
         rec.authors.append(Author(family or ("" if given else name or ""), given or ""))
-    missing = [(r.id, r.title, r.year, r.authors[0].family if r.authors else None)
-               for r in papers.values() if not r.citekey]
+    missing = [
+        (r.id, r.title, r.year, r.authors[0].family if r.authors else None) for r in papers.values() if not r.citekey
+    ]
     for pid, key in assign_citekeys(session, missing, identifier_keys(session, [m[0] for m in missing])).items():
         papers[pid].citekey = key
     return sorted(papers.values(), key=lambda r: (r.citekey.lower(), r.id))
@@ -208,14 +226,24 @@ def load_selection(session: Session, selection: Selection) -> list[PaperRecord]:
 def ensure_citekeys(session: Session, selection: Selection) -> list[int] | None:
     """Assign (and store) the missing citekeys of the selected papers; returns their ids (None: all papers)."""
     ids = select_paper_ids(session, selection)
-    keyless = list(_rows(session, select(Paper.id, Paper.title, Paper.year).where(Paper.citekey.is_(None)), ids, Paper.id))
+    keyless = list(
+        _rows(session, select(Paper.id, Paper.title, Paper.year).where(Paper.citekey.is_(None)), ids, Paper.id)
+    )
     if keyless:
-        first_q = (select(Authorship.paper_id, Person.family, Person.name).join(Person, Person.id == Authorship.person_id)
-                   .where(Authorship.position == 0))
-        firsts = {pid: family or name for pid, family, name in _rows(session, first_q, [r[0] for r in keyless],
-                                                                     Authorship.paper_id)}
-        assign_citekeys(session, [(pid, title, year, firsts.get(pid)) for pid, title, year in keyless],
-                        identifier_keys(session, [r[0] for r in keyless if not r[1] and r[0] not in firsts]))
+        first_q = (
+            select(Authorship.paper_id, Person.family, Person.name)
+            .join(Person, Person.id == Authorship.person_id)
+            .where(Authorship.position == 0)
+        )
+        firsts = {
+            pid: family or name
+            for pid, family, name in _rows(session, first_q, [r[0] for r in keyless], Authorship.paper_id)
+        }
+        assign_citekeys(
+            session,
+            [(pid, title, year, firsts.get(pid)) for pid, title, year in keyless],
+            identifier_keys(session, [r[0] for r in keyless if not r[1] and r[0] not in firsts]),
+        )
     return ids
 
 
@@ -226,7 +254,11 @@ def ordered_batches(session: Session, selection: Selection, size: int = 2_000) -
     Missing citekeys are assigned first, in one pass over light rows, so every batch sees final keys.
     """
     ids = ensure_citekeys(session, selection)
-    order = [pid for key, pid in sorted(((key or "").lower(), pid) for pid, key in
-                                        _rows(session, select(Paper.id, Paper.citekey), ids, Paper.id))]
+    order = [
+        pid
+        for key, pid in sorted(
+            ((key or "").lower(), pid) for pid, key in _rows(session, select(Paper.id, Paper.citekey), ids, Paper.id)
+        )
+    ]
     for start in range(0, len(order), size):
-        yield load_records(session, order[start:start + size])
+        yield load_records(session, order[start : start + size])

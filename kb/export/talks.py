@@ -97,19 +97,28 @@ def load_talks(session: Session, selection: Selection | None = None) -> list[Tal
     taken = {k.lower() for k in session.exec(select(Paper.citekey).where(Paper.citekey.is_not(None)))}
     out: list[TalkRecord] = []
     for part in chunks(ids):
-        rows = session.exec(select(Talk, Event.name, Conference).join(Post, Post.id == Talk.post_id)
-                            .join(Event, Event.id == Talk.event_id, isouter=True)
-                            .join(Conference, Conference.id == Post.conference_id, isouter=True)
-                            .where(Talk.id.in_(part)).order_by(Talk.id)).all()
+        rows = session.exec(
+            select(Talk, Event.name, Conference)
+            .join(Post, Post.id == Talk.post_id)
+            .join(Event, Event.id == Talk.event_id, isouter=True)
+            .join(Conference, Conference.id == Post.conference_id, isouter=True)
+            .where(Talk.id.in_(part))
+            .order_by(Talk.id)
+        ).all()
         speakers: dict[int, list[Author]] = {}
         for tid, family, given, name in session.exec(
-                select(TalkSpeaker.talk_id, Person.family, Person.given, Person.name)
-                .join(Person, Person.id == TalkSpeaker.person_id).where(TalkSpeaker.talk_id.in_(part))
-                .order_by(TalkSpeaker.talk_id, TalkSpeaker.position)):
+            select(TalkSpeaker.talk_id, Person.family, Person.given, Person.name)
+            .join(Person, Person.id == TalkSpeaker.person_id)
+            .where(TalkSpeaker.talk_id.in_(part))
+            .order_by(TalkSpeaker.talk_id, TalkSpeaker.position)
+        ):
             speakers.setdefault(tid, []).append(Author(family or ("" if given else name), given or ""))
         urls: dict[int, dict[str, str]] = {}
-        for tid, kind, url in session.exec(select(Link.talk_id, Link.kind, Link.url).where(
-                Link.talk_id.in_(part), ~Link.empty, ~Link.malformed).order_by(Link.position)):
+        for tid, kind, url in session.exec(
+            select(Link.talk_id, Link.kind, Link.url)
+            .where(Link.talk_id.in_(part), ~Link.empty, ~Link.malformed)
+            .order_by(Link.position)
+        ):
             if url.lower().startswith(("http://", "https://")):
                 urls.setdefault(tid, {}).setdefault(kind, url)
         for talk, event, conf in rows:
@@ -119,12 +128,20 @@ def load_talks(session: Session, selection: Selection | None = None) -> list[Tal
             key = suffixed(base, taken)
             taken.add(key.lower())
             mine = urls.get(talk.id, {})
-            out.append(TalkRecord(
-                talk.id, key, talk.title or "(untitled talk)", who,
-                f"{conf.name} {conf.year or ''}".strip() if conf else "",
-                event if event and event.strip().lower() not in ("main", "main conference") else "",
-                (conf.location or "") if conf else "", year,
-                next((mine[k] for k in URL_ORDER if k in mine), None), talk.kind or "talk"))
+            out.append(
+                TalkRecord(
+                    talk.id,
+                    key,
+                    talk.title or "(untitled talk)",
+                    who,
+                    f"{conf.name} {conf.year or ''}".strip() if conf else "",
+                    event if event and event.strip().lower() not in ("main", "main conference") else "",
+                    (conf.location or "") if conf else "",
+                    year,
+                    next((mine[k] for k in URL_ORDER if k in mine), None),
+                    talk.kind or "talk",
+                )
+            )
     return out
 
 
@@ -134,8 +151,11 @@ def talk_entry(rec: TalkRecord, unicode: bool = False) -> Entry:
         fields.append(("author", " and ".join(n for n in (format_name(a, unicode) for a in rec.speakers) if n)))
     fields.append(("title", protect_title(rec.title, unicode)))
     fields.append(("howpublished", encode_latex(rec.description(), unicode)))
-    fields += [(name, encode_latex(value, unicode)) for name, value in
-               (("eventtitle", rec.meeting), ("eventtitleaddon", rec.event), ("venue", rec.place)) if value]
+    fields += [
+        (name, encode_latex(value, unicode))
+        for name, value in (("eventtitle", rec.meeting), ("eventtitleaddon", rec.event), ("venue", rec.place))
+        if value
+    ]
     if rec.year:
         fields += [("date", str(rec.year)), ("year", str(rec.year))]
     # plain BibTeX's @unpublished needs a note: what the talk was, where
@@ -151,10 +171,18 @@ def format_talks_bibtex(records: list[TalkRecord], unicode: bool = False) -> str
 
 
 def csl_speech(rec: TalkRecord) -> dict[str, Any]:
-    item: dict[str, Any] = {"id": rec.key, "citation-key": rec.key, "type": "speech", "title": rec.title,
-                            "genre": rec.description().split(",")[0]}
-    authors = [{"family": a.family, "given": a.given} if a.given else {"family": a.family}
-               for a in rec.speakers if a.family or a.given]
+    item: dict[str, Any] = {
+        "id": rec.key,
+        "citation-key": rec.key,
+        "type": "speech",
+        "title": rec.title,
+        "genre": rec.description().split(",")[0],
+    }
+    authors = [
+        {"family": a.family, "given": a.given} if a.given else {"family": a.family}
+        for a in rec.speakers
+        if a.family or a.given
+    ]
     if authors:
         item["author"] = authors
     meeting = ", ".join(x for x in (rec.event, rec.meeting) if x)

@@ -110,5 +110,5 @@ def protect_title(title: str, unicode: bool = False) -> str:
         if protect:
             word, core = words[i], cores[i]
             lead = word.index(core)
-            words[i] = word[:lead] + _OPEN + core + _CLOSE + word[lead + len(core):]
+            words[i] = word[:lead] + _OPEN + core + _CLOSE + word[lead + len(core) :]
     return encode_marked(" ".join(words), unicode)

@@ -84,28 +84,48 @@ def _load(session: Session, names: NameBook, scope) -> list[Note]:
     notes: dict[tuple[str, int], Note] = {}
     for cid in scope.ids("conference"):
         c = session.get(Conference, cid)
-        notes[("conference", cid)] = Note("conference", cid, f"{c.name} {c.year or ''}".strip(), {
-            "year": c.year, "location": c.location, "url": c.url})
+        notes[("conference", cid)] = Note(
+            "conference",
+            cid,
+            f"{c.name} {c.year or ''}".strip(),
+            {"year": c.year, "location": c.location, "url": c.url},
+        )
     talk_ids = scope.ids("talk")
     for part in chunks(talk_ids):
-        rows = session.exec(select(Talk, Post.conference_id, Event.name).join(Post, Post.id == Talk.post_id)
-                            .join(Event, Event.id == Talk.event_id, isouter=True).where(Talk.id.in_(part))
-                            .order_by(Talk.id)).all()
+        rows = session.exec(
+            select(Talk, Post.conference_id, Event.name)
+            .join(Post, Post.id == Talk.post_id)
+            .join(Event, Event.id == Talk.event_id, isouter=True)
+            .where(Talk.id.in_(part))
+            .order_by(Talk.id)
+        ).all()
         speakers = speakers_of(session, part)
         for t, conf_id, event in rows:
             who = [names.link("person", p.id) for p in speakers[t.id]]
-            note = notes[("talk", t.id)] = Note("talk", t.id, t.title or "(untitled talk)", {
-                "kind": t.kind, "event": event, "conference": names.link("conference", conf_id),
-                "speakers": [w for w in who if w]})
+            note = notes[("talk", t.id)] = Note(
+                "talk",
+                t.id,
+                t.title or "(untitled talk)",
+                {
+                    "kind": t.kind,
+                    "event": event,
+                    "conference": names.link("conference", conf_id),
+                    "speakers": [w for w in who if w],
+                },
+            )
             if t.summary:
-                note.sections.append(("Summary", [f"> {escape_md(line)}" for line in t.summary.splitlines()
-                                                  if line.strip()]))
+                note.sections.append(
+                    ("Summary", [f"> {escape_md(line)}" for line in t.summary.splitlines() if line.strip()])
+                )
             for w in note.props["speakers"]:
                 _back(notes, names, w, "Talks", names.link("talk", t.id))
             if conf_id is not None and ("conference", conf_id) in notes:
                 notes[("conference", conf_id)].add("Talks", names.link("talk", t.id))
-        cites = session.exec(select(Citation.talk_id, Citation.paper_id, Citation.context)
-                             .where(Citation.talk_id.in_(part)).order_by(Citation.talk_id, Citation.position)).all()
+        cites = session.exec(
+            select(Citation.talk_id, Citation.paper_id, Citation.context)
+            .where(Citation.talk_id.in_(part))
+            .order_by(Citation.talk_id, Citation.position)
+        ).all()
         for tid, pid, context in cites:
             paper = names.link("paper", pid)
             if paper is None:
@@ -120,8 +140,11 @@ def _load(session: Session, names: NameBook, scope) -> list[Note]:
             notes[("talk", link.talk_id)].add("Links", f"{link.kind}: {md_link(link.label or link.url, link.url)}")
     for part in chunks(scope.ids("person")):
         aliases: dict[int, list[str]] = {}
-        for pid, alias in session.exec(select(PersonAlias.person_id, PersonAlias.alias)
-                                       .where(PersonAlias.person_id.in_(part)).order_by(PersonAlias.alias)):
+        for pid, alias in session.exec(
+            select(PersonAlias.person_id, PersonAlias.alias)
+            .where(PersonAlias.person_id.in_(part))
+            .order_by(PersonAlias.alias)
+        ):
             aliases.setdefault(pid, []).append(alias)
         for p in session.exec(select(Person).where(Person.id.in_(part))):
             note = notes.setdefault(("person", p.id), Note("person", p.id, p.name))
@@ -133,12 +156,21 @@ def _load(session: Session, names: NameBook, scope) -> list[Note]:
             note = notes.setdefault(("paper", rec.id), Note("paper", rec.id, ""))
             note.title = rec.title or rec.citekey
             who = [w for w in (names.link("person", a.id) for a in authors[rec.id]) if w]
-            note.props.update({"citekey": rec.citekey, "aliases": [rec.citekey], "authors": who, "year": rec.year,
-                               "venue": rec.venue, "doi": rec.doi, "arxiv": rec.arxiv_id, "url": rec.url})
+            note.props.update(
+                {
+                    "citekey": rec.citekey,
+                    "aliases": [rec.citekey],
+                    "authors": who,
+                    "year": rec.year,
+                    "venue": rec.venue,
+                    "doi": rec.doi,
+                    "arxiv": rec.arxiv_id,
+                    "url": rec.url,
+                }
+            )
             for w in who:
                 _back(notes, names, w, "Papers", names.link("paper", rec.id))
     return [n for key, n in sorted(notes.items()) if names.get(*key)]
-
 
 
 def _back(notes: dict[tuple[str, int], Note], names: NameBook, target: str, heading: str, item: str | None) -> None:
@@ -155,9 +187,11 @@ def _names(session: Session, scope) -> NameBook:
     for cid in scope.ids("conference"):
         c = session.get(Conference, cid)
         book.add("conference", cid, f"{c.name} {c.year or ''}")
-    for kind, query in (("person", lambda ids: select(Person.id, Person.name).where(Person.id.in_(ids))),
-                        ("paper", lambda ids: select(Paper.id, Paper.title, Paper.citekey).where(Paper.id.in_(ids))),
-                        ("talk", lambda ids: select(Talk.id, Talk.title).where(Talk.id.in_(ids)))):
+    for kind, query in (
+        ("person", lambda ids: select(Person.id, Person.name).where(Person.id.in_(ids))),
+        ("paper", lambda ids: select(Paper.id, Paper.title, Paper.citekey).where(Paper.id.in_(ids))),
+        ("talk", lambda ids: select(Talk.id, Talk.title).where(Talk.id.in_(ids))),
+    ):
         for part in chunks(scope.ids(kind)):
             for row in sorted(session.exec(query(part)).all()):
                 book.add(kind, row[0], next((x for x in row[1:] if x), None))
@@ -224,7 +258,7 @@ def user_text(old: str, vault: str) -> str:
     lines = old.splitlines(keepends=True)
     for i, line in enumerate(lines):
         if line.rstrip("\r\n") == marker:
-            return "".join(lines[i + 1:])
+            return "".join(lines[i + 1 :])
     return "\n" + old if old else ""
 
 

@@ -91,5 +91,4 @@ def render(graph: Graph, fmt: str, layout: str = "auto") -> str:
     raise GraphError(f"unknown picture format {fmt!r}; one of {', '.join(FORMATS)}")
 
 
-__all__ = ["FORMATS", "Graph", "GraphError", "page_picture", "python_svg", "query_graph", "render", "to_dot",
-           "to_gexf"]
+__all__ = ["FORMATS", "Graph", "GraphError", "page_picture", "python_svg", "query_graph", "render", "to_dot", "to_gexf"]

@@ -82,15 +82,24 @@ def _add_talks(session: Session, g: Graph, talk_ids: list[int]) -> None:
         t = g.node("talk", tid, title or "(untitled talk)")
         for p in speakers[tid][:6]:
             g.edge(t, g.node("person", p.id, p.name), "speaks")
-    cited = session.exec(select(Citation.talk_id, Paper).join(Paper, Paper.id == Citation.paper_id)
-                         .where(Citation.talk_id.in_(talk_ids)).order_by(Citation.talk_id, Citation.position)).all()
+    cited = session.exec(
+        select(Citation.talk_id, Paper)
+        .join(Paper, Paper.id == Citation.paper_id)
+        .where(Citation.talk_id.in_(talk_ids))
+        .order_by(Citation.talk_id, Citation.position)
+    ).all()
     for tid, paper in cited:
         g.edge(g.node("talk", tid, None), g.node("paper", paper.id, _paper_label(paper)), "cites")
 
 
 def _most_cited(session: Session, talk_ids: list[int], most: int) -> list[int]:
-    rows = session.exec(select(Citation.paper_id, func.count()).where(Citation.talk_id.in_(talk_ids))
-                        .group_by(Citation.paper_id).order_by(func.count().desc(), Citation.paper_id).limit(most))
+    rows = session.exec(
+        select(Citation.paper_id, func.count())
+        .where(Citation.talk_id.in_(talk_ids))
+        .group_by(Citation.paper_id)
+        .order_by(func.count().desc(), Citation.paper_id)
+        .limit(most)
+    )
     return [pid for pid, _ in rows]
 
 
@@ -102,8 +111,15 @@ def neighbourhood(session: Session, kind: str, id_: int, most: int = MOST) -> Gr
         if conf is None:
             return None
         g.centre = c = g.node("conference", id_, f"{conf.name} {conf.year or ''}")
-        talk_ids = list(session.exec(select(Talk.id).join(Post, Post.id == Talk.post_id)
-                                     .where(Post.conference_id == id_).order_by(Talk.id).limit(most)))
+        talk_ids = list(
+            session.exec(
+                select(Talk.id)
+                .join(Post, Post.id == Talk.post_id)
+                .where(Post.conference_id == id_)
+                .order_by(Talk.id)
+                .limit(most)
+            )
+        )
         _add_talks(session, g, talk_ids)
         keep = set(_most_cited(session, talk_ids, most))
         g.nodes = {k: n for k, n in g.nodes.items() if n.kind != "paper" or n.id in keep}
@@ -122,11 +138,22 @@ def neighbourhood(session: Session, kind: str, id_: int, most: int = MOST) -> Gr
         if person is None:
             return None
         g.centre = me = g.node("person", id_, person.name)
-        talk_ids = list(session.exec(select(TalkSpeaker.talk_id).where(TalkSpeaker.person_id == id_)
-                                     .order_by(TalkSpeaker.talk_id).limit(most)))
+        talk_ids = list(
+            session.exec(
+                select(TalkSpeaker.talk_id)
+                .where(TalkSpeaker.person_id == id_)
+                .order_by(TalkSpeaker.talk_id)
+                .limit(most)
+            )
+        )
         _add_talks(session, g, talk_ids)
-        papers = session.exec(select(Paper).join(Authorship, Authorship.paper_id == Paper.id)
-                              .where(Authorship.person_id == id_).order_by(Paper.id).limit(most)).all()
+        papers = session.exec(
+            select(Paper)
+            .join(Authorship, Authorship.paper_id == Paper.id)
+            .where(Authorship.person_id == id_)
+            .order_by(Paper.id)
+            .limit(most)
+        ).all()
         for p in papers:
             g.edge(me, g.node("paper", p.id, _paper_label(p)), "wrote")
         return g
@@ -137,9 +164,15 @@ def neighbourhood(session: Session, kind: str, id_: int, most: int = MOST) -> Gr
         g.centre = me = g.node("paper", id_, _paper_label(paper))
         for p in authors_of(session, [id_])[id_][:most]:
             g.edge(me, g.node("person", p.id, p.name), "wrote")
-        talk_ids = list(session.exec(select(Citation.talk_id).where(Citation.paper_id == id_,
-                                                                    Citation.talk_id.is_not(None))
-                                     .distinct().order_by(Citation.talk_id).limit(most)))
+        talk_ids = list(
+            session.exec(
+                select(Citation.talk_id)
+                .where(Citation.paper_id == id_, Citation.talk_id.is_not(None))
+                .distinct()
+                .order_by(Citation.talk_id)
+                .limit(most)
+            )
+        )
         _add_talks(session, g, talk_ids)  # the citing talks, their speakers, and what else they cite: co-citation
         keep = set(_most_cited(session, talk_ids, most)) | {id_}
         g.nodes = {k: n for k, n in g.nodes.items() if n.kind != "paper" or n.id in keep}

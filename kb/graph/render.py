@@ -31,7 +31,7 @@ class GraphError(ValueError):
 
 def short(label: str, most: int = 38) -> str:
     label = _CONTROL.sub(" ", label)
-    return label if len(label) <= most else label[:most - 1].rstrip() + "…"
+    return label if len(label) <= most else label[: most - 1].rstrip() + "…"
 
 
 def _dot_string(text: str) -> str:
@@ -43,12 +43,20 @@ def _dot_string(text: str) -> str:
 
 def to_dot(graph: Graph, href: Href | None = None) -> str:
     ids = {n.key: f"n{i}" for i, n in enumerate(graph.sorted_nodes())}
-    lines = ["graph kb {", '  graph [overlap=prism, splines=true, K=1.2, size="9,7", outputorder=edgesfirst, bgcolor="white"];',
-             '  node [fontname="Helvetica", fontsize=10, style=filled, fillcolor="white"];',
-             '  edge [color="#999999"];']
+    lines = [
+        "graph kb {",
+        '  graph [overlap=prism, splines=true, K=1.2, size="9,7", outputorder=edgesfirst, bgcolor="white"];',
+        '  node [fontname="Helvetica", fontsize=10, style=filled, fillcolor="white"];',
+        '  edge [color="#999999"];',
+    ]
     for n in graph.sorted_nodes():
-        attrs = {"label": short(n.label), "tooltip": n.label, "shape": SHAPES[n.kind], "color": COLOURS[n.kind],
-                 "class": n.kind}
+        attrs = {
+            "label": short(n.label),
+            "tooltip": n.label,
+            "shape": SHAPES[n.kind],
+            "color": COLOURS[n.kind],
+            "class": n.kind,
+        }
         if n.key == graph.centre:
             attrs["penwidth"] = "2.5"
         url = href(n.kind, n.id) if href else None
@@ -67,19 +75,22 @@ def graphviz_svg(graph: Graph, href: Href | None = None, engine: str | None = No
     exe = shutil.which(engine)
     if exe is None:
         raise GraphError(f"Graphviz's {engine} is not on PATH (apt-get install graphviz), or use kb's own layout")
-    done = subprocess.run([exe, "-Tsvg"], input=to_dot(graph, href), capture_output=True, text=True, timeout=120,
-                          check=False)
+    done = subprocess.run(
+        [exe, "-Tsvg"], input=to_dot(graph, href), capture_output=True, text=True, timeout=120, check=False
+    )
     if done.returncode != 0:
         raise GraphError(f"{engine} failed: {done.stderr.strip().splitlines()[-1:] or done.returncode}")
     svg = done.stdout
-    return svg[svg.index("<svg"):]  # no XML declaration or DOCTYPE: the SVG goes inline into HTML as well
+    return svg[svg.index("<svg") :]  # no XML declaration or DOCTYPE: the SVG goes inline into HTML as well
 
 
 def python_svg(graph: Graph, href: Href | None = None, width: int = 800, height: int = 600) -> str:
     """kb's own layout (:mod:`kb.graph.layout`) drawn as SVG: circles, lines and labels, each node a link."""
     pos = layout(graph, width, height)
-    head = (f'<svg xmlns="http://www.w3.org/2000/svg" class="kb-graph" width="{width}" height="{height}" '
-            f'viewBox="0 0 {width} {height}" font-family="Helvetica, sans-serif" font-size="11">')
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="kb-graph" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="Helvetica, sans-serif" font-size="11">'
+    )
     out = [head, '<g class="edges" stroke="#999" stroke-width="1">']
     for a, b, kind in graph.sorted_edges():
         (x1, y1), (x2, y2) = pos[a], pos[b]
@@ -88,8 +99,10 @@ def python_svg(graph: Graph, href: Href | None = None, width: int = 800, height:
     for n in graph.sorted_nodes():
         x, y = pos[n.key]
         r = 9 if n.key == graph.centre else 6
-        shape = (f'<circle cx="{x}" cy="{y}" r="{r}" fill="{COLOURS[n.kind]}"/><title>{escape(n.label)}</title>'
-                 f'<text x="{x}" y="{round(y - r - 3, 1)}" text-anchor="middle">{escape(short(n.label))}</text>')
+        shape = (
+            f'<circle cx="{x}" cy="{y}" r="{r}" fill="{COLOURS[n.kind]}"/><title>{escape(n.label)}</title>'
+            f'<text x="{x}" y="{round(y - r - 3, 1)}" text-anchor="middle">{escape(short(n.label))}</text>'
+        )
         url = href(n.kind, n.id) if href else None
         body = f'<a href="{escape(url)}">{shape}</a>' if url else shape
         out.append(f'<g class="{n.kind}">{body}</g>')
@@ -126,8 +139,11 @@ def to_gexf(graph: Graph) -> str:
         x, y = pos[n.key]
         ET.SubElement(el, viz + "position", {"x": str(x), "y": str(-y), "z": "0.0"})
         colour = COLOURS[n.kind]
-        ET.SubElement(el, viz + "color", {"r": str(int(colour[1:3], 16)), "g": str(int(colour[3:5], 16)),
-                                          "b": str(int(colour[5:7], 16))})
+        ET.SubElement(
+            el,
+            viz + "color",
+            {"r": str(int(colour[1:3], 16)), "g": str(int(colour[3:5], 16)), "b": str(int(colour[5:7], 16))},
+        )
     edges = ET.SubElement(g, ns + "edges")
     for i, (a, b, kind) in enumerate(graph.sorted_edges()):
         ET.SubElement(edges, ns + "edge", {"id": str(i), "source": a, "target": b, "label": kind})

@@ -89,7 +89,9 @@ def entry_to_reference(entry) -> ParsedReference:
     if not arxiv:
         for key in ("journal", "url", "note", "howpublished"):
             m = ARXIV_NEW.search(str(fields.get(key, ""))) if "arxiv" in str(fields.get(key, "")).lower() else None
-            m = m or (ARXIV_OLD.search(str(fields.get(key, ""))) if "arxiv" in str(fields.get(key, "")).lower() else None)
+            m = m or (
+                ARXIV_OLD.search(str(fields.get(key, ""))) if "arxiv" in str(fields.get(key, "")).lower() else None
+            )
             if m:
                 arxiv = m.group(1)
                 break
@@ -110,7 +112,8 @@ def entry_to_reference(entry) -> ParsedReference:
         volume=clean_value(fields.get("volume", "")) or None,
         issue=clean_value(fields.get("number", "")) or None,
         pages=pages,
-        publisher=clean_value(fields.get("publisher") or fields.get("institution") or fields.get("school") or "") or None,
+        publisher=clean_value(fields.get("publisher") or fields.get("institution") or fields.get("school") or "")
+        or None,
         location=clean_value(fields.get("address", "")) or None,
         doi=doi,
         arxiv_id=arxiv,
@@ -121,7 +124,9 @@ def entry_to_reference(entry) -> ParsedReference:
     )
 
 
-def parse_bibtex(text: str, source: str = "<bibtex>", line_offset: int = 0) -> tuple[list[ParsedReference], list[Problem]]:
+def parse_bibtex(
+    text: str, source: str = "<bibtex>", line_offset: int = 0
+) -> tuple[list[ParsedReference], list[Problem]]:
     """Every entry that parses, and one problem per entry that does not (naming it)."""
     library = bibtexparser.parse_string(
         text, append_middleware=[middlewares.SeparateCoAuthors(), middlewares.SplitNameParts()]
@@ -132,7 +137,9 @@ def parse_bibtex(text: str, source: str = "<bibtex>", line_offset: int = 0) -> t
         try:
             refs.append(entry_to_reference(entry))
         except Exception as exc:  # noqa: BLE001 - one bad entry must not stop the rest
-            problems.append(Problem(f"{source}: bibtex entry '{entry.key}': {exc}", line=entry.start_line + 1 + line_offset))
+            problems.append(
+                Problem(f"{source}: bibtex entry '{entry.key}': {exc}", line=entry.start_line + 1 + line_offset)
+            )
     for block in library.failed_blocks:
         raw = getattr(block, "raw", "") or ""
         m = re.match(r"\s*@(\w+)\s*\{\s*([^,\s]*)", raw)

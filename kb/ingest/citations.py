@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-
 # Up to 4 digits: reference lists run past [999]. A bracketed year such as "[2019]" is read too, and is
 # simply not linked (nor reported) when the post has no reference of that number (kb.ingest.linking).
 _NUMERIC = re.compile(r"(?<![!\]])\[(\d{1,4}(?:\s*[,–\-]\s*\d{1,4})*)\](?!\()")
@@ -24,7 +23,9 @@ _FOOTNOTE = re.compile(r"\[\^([\w\-]{1,40})\]")
 # tail of one and the head of the next in every way, and an unclosed "[@a a @a a …" took minutes.
 _PANDOC = re.compile(r"\[((?:[^\[\]@]{0,40}+@[\w:.#$%&\-+?<>~/]++[^\[\]@;]{0,40}+;?\s*+)++)\]")
 _PANDOC_KEY = re.compile(r"-?@([\w:.#$%&\-+?<>~/]*[\w])")
-_KEY = re.compile(r"(?<![!\w\]])\[([A-Za-z][A-Za-z\-]*(?:\d{2}|\d{4})[a-z]?(?:[,;]\s*[A-Za-z][A-Za-z\-]*(?:\d{2}|\d{4})[a-z]?)*)\](?!\()")
+_KEY = re.compile(
+    r"(?<![!\w\]])\[([A-Za-z][A-Za-z\-]*(?:\d{2}|\d{4})[a-z]?(?:[,;]\s*[A-Za-z][A-Za-z\-]*(?:\d{2}|\d{4})[a-z]?)*)\](?!\()"
+)
 # Possessive, and a narrative cite starts where a name starts: "Jean-Jean-…" would otherwise be read
 # from every "Jean" to the end of the run and back (quadratic).
 _SURNAME = r"(?:(?:van der|van|von|de|di|da|le|la|del|du)\s)?[A-ZÀ-ÖØ-Þ][\w'’\-]++"
@@ -36,7 +37,9 @@ _NARRATIVE = re.compile(rf"(?<![\w'’\-]){_AUTHORS}\s++\(({_YEAR})[a-z]?\)")
 # Work bounds for hostile text: "[1-50,1-50,…]" would otherwise turn 250 KB into millions of cites.
 MAX_GROUP = 100  # numbers one bracket can cite
 MAX_CITES = 10_000  # numeric cites read from one block of text
-_ABBREV = re.compile(r"\b(?:et al|e\.g|i\.e|vs|cf|Dr|Prof|Mr|Mrs|Ms|Fig|Eq|Sec|No|Vol|pp|al|St|Jr|approx|resp)\.$", re.I)
+_ABBREV = re.compile(
+    r"\b(?:et al|e\.g|i\.e|vs|cf|Dr|Prof|Mr|Mrs|Ms|Fig|Eq|Sec|No|Vol|pp|al|St|Jr|approx|resp)\.$", re.I
+)
 
 
 @dataclass
@@ -121,17 +124,16 @@ def sentence_at(text: str, offset: int) -> str:
     """The sentence of ``text`` that contains ``offset`` (abbreviation-aware)."""
     bounds = [0]
     for m in re.finditer(r"[.!?](?=\s+[\"“(\[]?[A-Z0-9])|\n\s*\n", text):
-        if m.group(0) == "." and _ABBREV.search(text[max(0, m.start() - 8):m.end()]):
+        if m.group(0) == "." and _ABBREV.search(text[max(0, m.start() - 8) : m.end()]):
             continue
-        if m.group(0) == "." and re.search(r"\b[A-Z]\.$", text[max(0, m.start() - 2):m.end()]):
+        if m.group(0) == "." and re.search(r"\b[A-Z]\.$", text[max(0, m.start() - 2) : m.end()]):
             continue  # an initial: "Matthew D. Zeiler"
         bounds.append(m.end())
     bounds.append(len(text))
-    for a, b in zip(bounds, bounds[1:]):
+    for a, b in zip(bounds, bounds[1:], strict=False):
         if a <= offset < b or (offset >= b and b == len(text)):
             return " ".join(text[a:b].split())
     return " ".join(text.split())
-
 
 
 def title_in_text(title_norm: str, text_norm: str) -> bool:

@@ -25,8 +25,15 @@ KNOWN = {
     ACMMM MM ECML PKDD ALT ACML IJCNLP NLPCC MLHC CHIL ML4H
     """.split()
 }
-ALIASES = {"nips": "NeurIPS", "neurips": "NeurIPS", "sigkdd": "KDD", "acm mm": "ACMMM", "the web conference": "WWW",
-           "www": "WWW", "usenix security": "USENIX"}
+ALIASES = {
+    "nips": "NeurIPS",
+    "neurips": "NeurIPS",
+    "sigkdd": "KDD",
+    "acm mm": "ACMMM",
+    "the web conference": "WWW",
+    "www": "WWW",
+    "usenix security": "USENIX",
+}
 _MULTI = {k: v for k, v in ALIASES.items() if " " in k}
 # Candidate tokens are found with one cheap pattern and looked up in the tables,
 # instead of one huge case-insensitive alternation per block of text. The space before a year is
@@ -52,9 +59,29 @@ _HELD = re.compile(
     r"\b(?:held|hosted|took place|happened|was|were)\s+(?:in|at)\s+((?:beautiful|sunny|rainy)\s+)?"
     r"([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+){0,2})"
 )
-_NOT_PLACE = {"The", "This", "That", "Our", "My", "Day", "January", "February", "March", "April", "May", "June",
-              "July", "August", "September", "October", "November", "December", "Workshop", "Tutorial", "Session"}
-
+_NOT_PLACE = {
+    "The",
+    "This",
+    "That",
+    "Our",
+    "My",
+    "Day",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+    "Workshop",
+    "Tutorial",
+    "Session",
+}
 
 
 def _year(raw: str | None) -> int | None:
@@ -94,8 +121,11 @@ def detect_conference(fm: dict[str, Any], blocks: list[Block], post_year: int | 
     """
     votes: Counter[str] = Counter()
     years: dict[str, int] = {}
-    for weight, texts in ((10, _fm_text(fm)), (3, [b.text for b in blocks if b.kind == "heading"]),
-                          (1, [b.text for b in blocks[:_PROSE_BLOCKS] if b.kind not in ("code", "heading")])):
+    for weight, texts in (
+        (10, _fm_text(fm)),
+        (3, [b.text for b in blocks if b.kind == "heading"]),
+        (1, [b.text for b in blocks[:_PROSE_BLOCKS] if b.kind not in ("code", "heading")]),
+    ):
         for text in texts:
             for name, year, _ in _mentions(text, prose=weight < 10):
                 votes[name] += weight
@@ -146,7 +176,7 @@ def _location(name: str, fm: dict[str, Any], blocks: list[Block]) -> str | None:
         for m in _TOKEN.finditer(text):
             if _lookup(m.group(1)) != name:
                 continue
-            pm = _PLACE_AFTER.search(text[m.end():m.end() + 60])
+            pm = _PLACE_AFTER.search(text[m.end() : m.end() + 60])
             if pm and pm.group(1).split()[0] not in _NOT_PLACE:
                 return pm.group(1)
     for block in blocks[:30]:
@@ -177,6 +207,7 @@ Addis Ababa|Ljubljana|Bilbao|Porto|Seville|Geneva|Lausanne|Montpellier|Grenoble|
 Hawaii|Maui|Calgary|Ottawa|Halifax|Banff|Whistler|Minneapolis|Houston|Baton Rouge|Palo Alto|Snowbird|Tampa|Tucson
 """.replace("\n", "").split("|")
 _CITY_NAMES = "|".join(re.escape(c) for c in sorted(HOST_CITIES, key=len, reverse=True))
-_CITY = re.compile(r"(?:\b(?:in|at|to|from)\s+(?:beautiful\s+|sunny\s+|rainy\s+|downtown\s+)?|(?:^|[.!?]\s+))("
-                   + _CITY_NAMES + r")\b")
+_CITY = re.compile(
+    r"(?:\b(?:in|at|to|from)\s+(?:beautiful\s+|sunny\s+|rainy\s+|downtown\s+)?|(?:^|[.!?]\s+))(" + _CITY_NAMES + r")\b"
+)
 _CITY_ANYWHERE = re.compile(r"\b(" + _CITY_NAMES + r")\b")

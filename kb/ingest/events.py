@@ -20,27 +20,52 @@ from kb.ingest.people import looks_like_person
 from kb.ingest.records import Event
 
 EVENT_WORDS = {
-    "workshop": "workshop", "workshops": "workshop", "symposium": "workshop", "tutorial": "tutorial",
-    "tutorials": "tutorial", "keynote": "keynote", "keynotes": "keynote", "plenary": "keynote",
-    "panel": "panel", "panels": "panel", "session": "session", "sessions": "session", "oral": "session",
-    "orals": "session", "poster": "session", "posters": "session", "spotlight": "session", "track": "session",
+    "workshop": "workshop",
+    "workshops": "workshop",
+    "symposium": "workshop",
+    "tutorial": "tutorial",
+    "tutorials": "tutorial",
+    "keynote": "keynote",
+    "keynotes": "keynote",
+    "plenary": "keynote",
+    "panel": "panel",
+    "panels": "panel",
+    "session": "session",
+    "sessions": "session",
+    "oral": "session",
+    "orals": "session",
+    "poster": "session",
+    "posters": "session",
+    "spotlight": "session",
+    "track": "session",
     "challenge": "session",
 }
-EVENT_KIND = re.compile(r"\b(workshops?|symposium|tutorials?|keynotes?|plenary|panels?|sessions?|orals?|posters?|"
-                        r"spotlights?|track)\b", re.I)
+EVENT_KIND = re.compile(
+    r"\b(workshops?|symposium|tutorials?|keynotes?|plenary|panels?|sessions?|orals?|posters?|"
+    r"spotlights?|track)\b",
+    re.I,
+)
 NOT_ATTENDED = re.compile(
     r"\b(?:couldn'?t|could not|can'?t|cannot|didn'?t|did not|unable to|missed|miss(?:ing)?|skipp?ed|"
     r"will be (?:presented|given|talking|on)|will (?:present|give|talk|speak)|looking forward|next year|"
     r"upcoming|plan(?:ning)? to|hope to|wish I|only saw the poster)\b",
     re.I,
 )
-_DAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|day\s*\d|\d{1,2}\s+\w+|january|february|march|april|" \
-        r"may|june|july|august|september|october|november|december"
+_DAYS = (
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|day\s*\d|\d{1,2}\s+\w+|january|february|march|april|"
+    r"may|june|july|august|september|october|november|december"
+)
 _FIRST_PERSON = re.compile(r"\b(?:I|my|we|our|me)\b")
-_GROUP = re.compile(rf"^(?:{_DAYS})\b|\b(?:and|&)\b.*\b(?:workshops|tutorials|keynotes|talks|posters)\b|"
-                    r"^(?:keynotes?|invited talks?|talks?|tutorials?|workshops?|panels?|posters?|orals?)$", re.I)
-_PREFIX = re.compile(r"^\s*(workshop|tutorial|panel|session|oral session|special session|track)"
-                     r"(?:\s+(?:\d{1,2}[A-Za-z]?|[IVX]{1,4}|[A-H]\d?))?\s*[:\-—–]\s*(.+)$", re.IGNORECASE)  # "Session 2B: Name"
+_GROUP = re.compile(
+    rf"^(?:{_DAYS})\b|\b(?:and|&)\b.*\b(?:workshops|tutorials|keynotes|talks|posters)\b|"
+    r"^(?:keynotes?|invited talks?|talks?|tutorials?|workshops?|panels?|posters?|orals?)$",
+    re.I,
+)
+_PREFIX = re.compile(
+    r"^\s*(workshop|tutorial|panel|session|oral session|special session|track)"
+    r"(?:\s+(?:\d{1,2}[A-Za-z]?|[IVX]{1,4}|[A-H]\d?))?\s*[:\-—–]\s*(.+)$",
+    re.IGNORECASE,
+)  # "Session 2B: Name"
 _TRAILING = re.compile(r"\s*(?:highlights?|notes?|recap|summary)\s*$", re.I)
 _PHRASE = re.compile(
     r"\b((?:[A-Z][\w\-]*\s+){1,5}(?:[Ww]orkshop|[Ss]pecial [Ss]ession|[Tt]utorial|[Ss]ymposium|[Ss]ession))\b"
@@ -100,27 +125,37 @@ def _link_events(block: Block, a: int, b: int) -> list[tuple[Span, str | None]]:
             continue
         if s.href and (is_paper_url(s.href) or classify_url(s.href, s.label) in ("slides", "video", "code")):
             continue
-        before = text[max(a, s.start - 30):s.start].lower()
-        after = text[s.end:min(b, s.end + 20)].lower()
+        before = text[max(a, s.start - 30) : s.start].lower()
+        after = text[s.end : min(b, s.end + 20)].lower()
         own = EVENT_KIND.search(s.label)
-        near = re.search(r"(workshops?|tutorials?|symposium|panel|session|track)\s+(?:on|about|of)\s+(?:the\s+)?$", before) \
-            or re.match(r"\s*(?:\([^)]*\)\s*)?(workshops?|tutorials?|symposium|panel|session|track)\b", after) \
+        near = (
+            re.search(r"(workshops?|tutorials?|symposium|panel|session|track)\s+(?:on|about|of)\s+(?:the\s+)?$", before)
+            or re.match(r"\s*(?:\([^)]*\)\s*)?(workshops?|tutorials?|symposium|panel|session|track)\b", after)
             or re.match(r",\s*the\s+(workshops?|tutorials?|symposium)\b", after)
-        generic = re.search(r"\b(?:page|website|site|slides|program(?:me)?|schedule|link|recording|video)\b", s.label, re.I)
-        if (own or near) and not generic and s.label.strip().lower() not in ("tutorial", "workshop", "session", "panel", "here"):
+        )
+        generic = re.search(
+            r"\b(?:page|website|site|slides|program(?:me)?|schedule|link|recording|video)\b", s.label, re.I
+        )
+        if (
+            (own or near)
+            and not generic
+            and s.label.strip().lower() not in ("tutorial", "workshop", "session", "panel", "here")
+        ):
             word = (own or near).group(1).lower()
             found.append((s, EVENT_WORDS.get(word, "other")))
-        elif found and re.fullmatch(r"\s*(?:,|and|&|,\s*and)\s*", text[found[-1][0].end:s.start]):
+        elif found and re.fullmatch(r"\s*(?:,|and|&|,\s*and)\s*", text[found[-1][0].end : s.start]):
             found.append((s, None))  # coordinated with an event: "[A]() and [B]()"
     return found
 
 
-_ATTEND = re.compile(r"\b(?:went|go|going|headed|attended|attend|spent\b.{0,30}\bat|sat in|joined|took|chose)\s+(?:to\s+|in\s+|on\s+)?(?:the\s+)?$",
-                     re.I)
+_ATTEND = re.compile(
+    r"\b(?:went|go|going|headed|attended|attend|spent\b.{0,30}\bat|sat in|joined|took|chose)\s+(?:to\s+|in\s+|on\s+)?(?:the\s+)?$",
+    re.I,
+)
 
 
 def _section_kind(block: Block) -> str | None:
-    """"Monday — tutorials" makes the links a post goes to in that section tutorials."""
+    """ "Monday — tutorials" makes the links a post goes to in that section tutorials."""
     for heading in reversed(block.section):
         km = EVENT_KIND.search(heading)
         if km:
@@ -136,7 +171,7 @@ def _attended_links(block: Block, a: int, b: int) -> list[Span]:
             continue
         if len(s.label.split()) < 2 or is_paper_url(s.href) or classify_url(s.href, s.label) != "other":
             continue
-        if _ATTEND.search(block.text[max(a, s.start - 40):s.start]):
+        if _ATTEND.search(block.text[max(a, s.start - 40) : s.start]):
             out.append(s)
     return out
 
@@ -174,15 +209,25 @@ def find_events(blocks: list[Block], skip: set[int]) -> list[EventHit]:
                 if attended:
                     group += 1
                     for s in attended:
-                        hits.append(EventHit(Event(name=_name(s.label), kind=section_kind, url=s.href or None,
-                                                   line=block.line), i, s.start, group))
+                        hits.append(
+                            EventHit(
+                                Event(name=_name(s.label), kind=section_kind, url=s.href or None, line=block.line),
+                                i,
+                                s.start,
+                                group,
+                            )
+                        )
                 continue
             group += 1
             found = _link_events(block, a, b)
             kinds = [k for _, k in found if k]
             for s, kind in found:
-                ev = Event(name=_name(s.label), kind=kind or (kinds[0] if kinds else "workshop"), url=s.href or None,
-                           line=block.line)
+                ev = Event(
+                    name=_name(s.label),
+                    kind=kind or (kinds[0] if kinds else "workshop"),
+                    url=s.href or None,
+                    line=block.line,
+                )
                 hits.append(EventHit(ev, i, s.start, group))
             if found:
                 continue
@@ -195,8 +240,11 @@ def find_events(blocks: list[Block], skip: set[int]) -> list[EventHit]:
                 kind = EVENT_WORDS.get(km.group(0).split()[-1].lower(), "session")
                 if kind == "keynote":
                     continue
-                if m.group(1) and re.match(r"^(?:The|This|That|A|An|Our|My|Each|Every|First|Second|Last|Same|Next|"
-                                           r"Another|Other|One|Its|Their)\s", name):
+                if m.group(1) and re.match(
+                    r"^(?:The|This|That|A|An|Our|My|Each|Every|First|Second|Last|Same|Next|"
+                    r"Another|Other|One|Its|Their)\s",
+                    name,
+                ):
                     name = name.split(" ", 1)[1]
                     if not EVENT_KIND.sub("", name).strip():
                         continue

@@ -75,7 +75,9 @@ def split_front_matter(text: str, path: str = "<post>") -> tuple[dict[str, Any],
     if delim not in ("---", "+++"):
         return {}, text, 0
     lines = rest.split("\n")
-    close = next((i for i, line in enumerate(lines) if line.strip() in (delim, "..." if delim == "---" else delim)), None)
+    close = next(
+        (i for i, line in enumerate(lines) if line.strip() in (delim, "..." if delim == "---" else delim)), None
+    )
     if close is None:
         following = next((line for line in lines if line.strip()), "")
         if delim == "+++" or _KEY_LINE.match(following):
@@ -84,7 +86,7 @@ def split_front_matter(text: str, path: str = "<post>") -> tuple[dict[str, Any],
     raw = "\n".join(lines[:close])
     if len(raw) > MAX_FRONT_MATTER:
         raise BadFrontMatter(path, f"front matter is larger than {MAX_FRONT_MATTER // 1024} KiB", line=1)
-    body = "\n".join(lines[close + 1:])
+    body = "\n".join(lines[close + 1 :])
     offset = close + 2
     if delim == "+++":
         try:

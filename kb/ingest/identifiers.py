@@ -31,8 +31,9 @@ DOI = re.compile(r"(10\.\d{4,9}/[^\s\"<>#?]+)")
 ACL_OLD = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]\d{2}-\d{4})(?:v\d+)?(?!\d)")
 ACL_NEW = re.compile(r"(?<![\d.])((?:19|20)\d{2}\.[a-z0-9][a-z0-9\-]*\.\d+)(?:v\d+)?(?![\d])", re.IGNORECASE)
 _HEX32 = re.compile(r"\b([0-9a-f]{32})\b")
-_DOI_TAIL = re.compile(r"(?:/(?:full|abstract|pdf|epdf|html|meta|references|figures))+/?$|\.(?:pdf|html?|full)$|[.,;:)\]]+$",
-                       re.IGNORECASE)
+_DOI_TAIL = re.compile(
+    r"(?:/(?:full|abstract|pdf|epdf|html|meta|references|figures))+/?$|\.(?:pdf|html?|full)$|[.,;:)\]]+$", re.IGNORECASE
+)
 # DOIs that carry another identifier: arXiv's DataCite DOIs, ACL Anthology's, NBER's and SSRN's.
 _DOI_ALSO = (
     (re.compile(r"^10\.48550/arxiv\.(.+)$", re.IGNORECASE), "arxiv"),
@@ -115,10 +116,12 @@ def _first(query: dict, name: str) -> str | None:
 
 
 def _arxiv(host, path, query, fragment) -> list[PaperId]:
-    if not (host.endswith("arxiv.org") or host in ("ar5iv.org", "arxiv-vanity.com", "www.arxiv-vanity.com",
-                                                   "alphaxiv.org", "scirate.com")
-            or (host == "huggingface.co" and path.startswith("/papers/"))
-            or (host == "paperswithcode.com" and path.startswith("/paper/arxiv"))):
+    if not (
+        host.endswith("arxiv.org")
+        or host in ("ar5iv.org", "arxiv-vanity.com", "www.arxiv-vanity.com", "alphaxiv.org", "scirate.com")
+        or (host == "huggingface.co" and path.startswith("/papers/"))
+        or (host == "paperswithcode.com" and path.startswith("/paper/arxiv"))
+    ):
         return []
     if host.endswith("arxiv.org") and not re.match(r"/(?:abs|pdf|html|format|ps|e-print|papers)/", path):
         return []
@@ -131,8 +134,9 @@ def _acl(host, path, query, fragment) -> list[PaperId]:
         return []
     if re.match(r"/(?:anthology/)?(?:events|volumes|people|venues|sigs)/", path):
         return []
-    ident = acl_id(path.rsplit("/", 2)[-1] if not path.endswith("/") else path.rstrip("/").rsplit("/", 1)[-1]) \
-        or acl_id(path)
+    ident = acl_id(
+        path.rsplit("/", 2)[-1] if not path.endswith("/") else path.rstrip("/").rsplit("/", 1)[-1]
+    ) or acl_id(path)
     return [PaperId("acl", ident)] if ident else []
 
 
@@ -165,10 +169,15 @@ def _neurips(host, path, query, fragment) -> list[PaperId]:
 
 def _cvf(host, path, query, fragment) -> list[PaperId]:
     if host == "openaccess.thecvf.com":
-        m = re.match(r"/content(?:_|/)([A-Za-z]+W?)_?(\d{4})(W?)/(?:[\w\-]+/)?(?:papers|html|supplemental)/(?:[\w\-]+/)?([^/]+?)"
-                     r"(?:_paper|_supplemental)?\.(?:pdf|html)$", path)
+        m = re.match(
+            r"/content(?:_|/)([A-Za-z]+W?)_?(\d{4})(W?)/(?:[\w\-]+/)?(?:papers|html|supplemental)/(?:[\w\-]+/)?([^/]+?)"
+            r"(?:_paper|_supplemental)?\.(?:pdf|html)$",
+            path,
+        )
         if m:
-            conf = m.group(1).upper().removesuffix("W") + ("W" if m.group(3) or m.group(1).upper().endswith("W") else "")
+            conf = m.group(1).upper().removesuffix("W") + (
+                "W" if m.group(3) or m.group(1).upper().endswith("W") else ""
+            )
             return [PaperId("cvf", f"{conf}{m.group(2)}/{m.group(4)}")]
         return []
     if host == "ecva.net":
@@ -201,7 +210,9 @@ def _aaai_ijcai(host, path, query, fragment) -> list[PaperId]:
 def _dblp(host, path, query, fragment) -> list[PaperId]:
     if host not in ("dblp.org", "dblp.uni-trier.de", "dblp.dagstuhl.de"):
         return []
-    m = re.search(r"/rec/(?:bibtex\d?/|bib\d?/|html/|xml/)?((?:conf|journals|books|phd|series|reference)/[\w\-]+/[\w\-]+)", path)
+    m = re.search(
+        r"/rec/(?:bibtex\d?/|bib\d?/|html/|xml/)?((?:conf|journals|books|phd|series|reference)/[\w\-]+/[\w\-]+)", path
+    )
     key = m.group(1) if m else None
     if key is None:
         m = re.search(r"/db/(conf|journals)/([\w\-]+)/[\w\-]+\.html$", path)
@@ -303,7 +314,11 @@ def _doi(host, path, query, fragment) -> list[PaperId]:
     """doi.org links, and publisher pages with the DOI in the path (ACM DL, Springer, Wiley, T&F, PNAS,
     Science, MIT Press …) or in the query (PLOS ``?id=10.1371/…``)."""
     text = None
-    if host in ("doi.org", "dx.doi.org") or host.endswith(".doi.org") or re.search(r"/doi/|/(?:chapter|article|book|content/pdf|referenceworkentry|protocol)/10\.\d", path):
+    if (
+        host in ("doi.org", "dx.doi.org")
+        or host.endswith(".doi.org")
+        or re.search(r"/doi/|/(?:chapter|article|book|content/pdf|referenceworkentry|protocol)/10\.\d", path)
+    ):
         text = path
     elif host in ("biorxiv.org", "medrxiv.org") and "/content/10." in path:
         text = re.sub(r"v\d+(?:\.full(?:\.pdf)?|\.abstract)?$", "", path.removesuffix("/"))
@@ -342,7 +357,7 @@ def identifiers_from_text(text: str) -> list[PaperId]:
     if doi:
         out += _doi_ids(doi)
     m = re.search(r"arxiv[:\s]*(?:abs/)?", text, re.IGNORECASE)
-    ident = arxiv_id(text[m.end():]) if m else None
+    ident = arxiv_id(text[m.end() :]) if m else None
     if ident and ident not in {o.value for o in out}:
         out.append(PaperId("arxiv", ident))
     return out

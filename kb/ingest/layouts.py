@@ -19,14 +19,29 @@ from kb.ingest.events import EVENT_WORDS, NOT_ATTENDED
 from kb.ingest.links import GENERIC_LABELS, classify_url
 from kb.ingest.people import canonical_name, looks_like_person, resolve, split_display
 from kb.ingest.prose import TALK_NOUN, names_at, title_span_talk
-from kb.ingest.talks.hits import (KIND_PREFIX, TalkHit, clean_title, intro_says_not_attended, make_hit, names_in,
-                             sentences, split_title_speaker, video_slides)
+from kb.ingest.talks.hits import (
+    KIND_PREFIX,
+    TalkHit,
+    clean_title,
+    intro_says_not_attended,
+    make_hit,
+    names_in,
+    sentences,
+    split_title_speaker,
+    video_slides,
+)
 
-_GROUP_HEADING = re.compile(r"^(?:day\s*\d|\w+day\b|workshops?\s+(?:and|&)|tutorials?\s+(?:and|&)|keynotes?$|"
-                            r"invited talks?$|talks?$|tutorials?$|workshops?$|panels?$|posters?$|orals?$|sessions?$|"
-                            r"references?$)", re.I)
-_TALKISH_SECTION = re.compile(r"talk|keynote|speaker|invited|oral|spotlight|session|track|workshop|tutorial|programme|"
-                              r"program|schedule|panel", re.I)
+_GROUP_HEADING = re.compile(
+    r"^(?:day\s*\d|\w+day\b|workshops?\s+(?:and|&)|tutorials?\s+(?:and|&)|keynotes?$|"
+    r"invited talks?$|talks?$|tutorials?$|workshops?$|panels?$|posters?$|orals?$|sessions?$|"
+    r"references?$)",
+    re.I,
+)
+_TALKISH_SECTION = re.compile(
+    r"talk|keynote|speaker|invited|oral|spotlight|session|track|workshop|tutorial|programme|"
+    r"program|schedule|panel",
+    re.I,
+)
 
 
 def _pseudo_heading(block: Block) -> bool:
@@ -37,14 +52,22 @@ def _pseudo_heading(block: Block) -> bool:
 def heading_talks(blocks: list[Block], skip: set[int]) -> list[TalkHit]:
     hits = []
     for i, block in enumerate(blocks):
-        if i in skip or not (block.kind == "heading" or _pseudo_heading(block)) or _GROUP_HEADING.match(block.text.strip()):
+        if (
+            i in skip
+            or not (block.kind == "heading" or _pseudo_heading(block))
+            or _GROUP_HEADING.match(block.text.strip())
+        ):
             continue
         text = re.sub(r"^\s*(?:\d{1,2}[.)]|[IVX]{1,4}\.)\s+", "", block.text)  # "1) …", "II. …"
         label = next((s.label for s in block.links if s.label and not s.image), None)
         title, names, kind = split_title_speaker(label if label and len(label) > len(text) * 0.8 else text)
         panel = re.match(r"^\s*panel(?:\s+discussion)?\s*[:\-—–]\s*(.+)$", unicodedata.normalize("NFKC", text), re.I)
         if panel and not names:
-            title, names, kind = panel.group(1), _names_leading_next(blocks, i) or _speaker_line_after(blocks, i), "panel"
+            title, names, kind = (
+                panel.group(1),
+                _names_leading_next(blocks, i) or _speaker_line_after(blocks, i),
+                "panel",
+            )
         elif not names:
             names = _speaker_line_after(blocks, i)
             prefix = KIND_PREFIX.match(unicodedata.normalize("NFKC", text).strip(" *"))
@@ -56,8 +79,17 @@ def heading_talks(blocks: list[Block], skip: set[int]) -> list[TalkHit]:
             continue
         if title is None:
             title = _title_from_next(blocks, i)
-        hits.append(make_hit(title, names, i, kind=kind, links=video_slides(block), layout="heading",
-                         heading_level=block.level if block.kind == "heading" else None))
+        hits.append(
+            make_hit(
+                title,
+                names,
+                i,
+                kind=kind,
+                links=video_slides(block),
+                layout="heading",
+                heading_level=block.level if block.kind == "heading" else None,
+            )
+        )
     return hits
 
 
@@ -96,7 +128,7 @@ def _title_from_next(blocks: list[Block], i: int) -> str | None:
     nxt = blocks[i + 1]
     first = nxt.text.split("\n")[0].strip()
     quoted = re.search(r"[\"“]([^\"”]{4,200})[\"”]", first)
-    if nxt.emphasis and len(nxt.text[nxt.emphasis[0][0]:nxt.emphasis[0][1]].split()) >= 2:
+    if nxt.emphasis and len(nxt.text[nxt.emphasis[0][0] : nxt.emphasis[0][1]].split()) >= 2:
         s, e = nxt.emphasis[0]
         if s < 80:
             return clean_title(nxt.text[s:e])
@@ -123,32 +155,48 @@ def author_block_talks(blocks: list[Block], skip: set[int]) -> list[TalkHit]:
         bold = block.emphasis and block.emphasis[0][0] == 0 and block.emphasis[0][1] >= len(first) - 1
         if (quoted or bold) and len(lines) >= 2:
             authors = [n for n in re.split(r"\s*[·•|]\s*|\s*,\s*", lines[1].strip(" *_")) if n.strip()]
-            if len(authors) >= 1 and all(looks_like_person(a) for a in authors) and ("·" in lines[1] or "•" in lines[1]
-                                                                                    or lines[1].strip().startswith(("*", "_"))):
+            if (
+                len(authors) >= 1
+                and all(looks_like_person(a) for a in authors)
+                and ("·" in lines[1] or "•" in lines[1] or lines[1].strip().startswith(("*", "_")))
+            ):
                 title = quoted.group(1) if quoted else first
                 section_text = " ".join(b.text for b in _until_next_title(blocks, i + 1))
                 if NOT_ATTENDED.search(section_text[:300]):
                     continue
                 presenters = _mentioned_again(authors, section_text) or [authors[0]]
-                hits.append(make_hit(title, [canonical_name(p) for p in presenters], i, layout="authors",
-                                 links=video_slides(block)))
+                hits.append(
+                    make_hit(
+                        title, [canonical_name(p) for p in presenters], i, layout="authors", links=video_slides(block)
+                    )
+                )
                 continue
         m = re.search(r"\s[—–-]+\s+(?:presented|given|talk)\s+by\s+", block.text)
         if (quoted or bold) and m and m.start() <= len(first):
             names, _ = names_at(block.text, m.end())
             if names:
-                title = quoted.group(1) if quoted else block.text[block.emphasis[0][0]:block.emphasis[0][1]]
-                hits.append(make_hit(title, [canonical_name(n) for n, _, _ in names], i, layout="authors",
-                                 spelled=[n for n, _, _ in names], links=video_slides(block)))
+                title = quoted.group(1) if quoted else block.text[block.emphasis[0][0] : block.emphasis[0][1]]
+                hits.append(
+                    make_hit(
+                        title,
+                        [canonical_name(n) for n, _, _ in names],
+                        i,
+                        layout="authors",
+                        spelled=[n for n, _, _ in names],
+                        links=video_slides(block),
+                    )
+                )
     return hits
 
 
 def _until_next_title(blocks: list[Block], start: int) -> list[Block]:
     """The paragraphs after an author block, up to the next heading or title line."""
     out = []
-    for b in blocks[start:start + 4]:
-        if b.kind == "heading" or (b.kind == "paragraph" and (re.match(r"^[\"“]", b.text) or
-                                                              (b.emphasis and b.emphasis[0][0] == 0 and "\n" in b.text))):
+    for b in blocks[start : start + 4]:
+        if b.kind == "heading" or (
+            b.kind == "paragraph"
+            and (re.match(r"^[\"“]", b.text) or (b.emphasis and b.emphasis[0][0] == 0 and "\n" in b.text))
+        ):
             break
         if b.kind in ("paragraph", "item"):
             out.append(b)
@@ -174,12 +222,20 @@ def table_talks(blocks: list[Block], skip: set[int]) -> list[TalkHit]:
         if i in skip or block.kind != "row" or not block.header:
             continue
         header = [h.lower() for h in block.header]
-        s_col = next((k for k, h in enumerate(header) if re.search(r"speaker|presenter|who|by|author|panelist", h)), None)
-        t_col = next((k for k, h in enumerate(header) if re.search(r"title|talk|topic|paper|what|session", h)
-                      and k != s_col), None)
+        s_col = next(
+            (k for k, h in enumerate(header) if re.search(r"speaker|presenter|who|by|author|panelist", h)), None
+        )
+        t_col = next(
+            (k for k, h in enumerate(header) if re.search(r"title|talk|topic|paper|what|session", h) and k != s_col),
+            None,
+        )
         if t_col is None:  # no title column named: the longest cell that is not the speaker, a date or a link
-            others = [k for k in range(len(block.cells)) if k != s_col
-                      and not re.search(r"date|day|time|when|slides|video|link", header[k] if k < len(header) else "")]
+            others = [
+                k
+                for k in range(len(block.cells))
+                if k != s_col
+                and not re.search(r"date|day|time|when|slides|video|link", header[k] if k < len(header) else "")
+            ]
             t_col = max(others, key=lambda k: len(block.cells[k]), default=None)
         wide = len(block.cells) < len(header) and re.search(r"\bpanel\b", block.text, re.I)
         if wide:
@@ -195,23 +251,31 @@ def table_talks(blocks: list[Block], skip: set[int]) -> list[TalkHit]:
         title, kind = _title_cell(block, t_col) if t_col is not None and t_col < len(block.cells) else (None, None)
         k_col = next((k for k, h in enumerate(header) if re.search(r"type|kind|format|session", h)), None)
         if k_col is not None and k_col < len(block.cells) and not kind:
-            kind = EVENT_WORDS.get(block.cells[k_col].strip().lower().split(" ")[0] if block.cells[k_col].strip() else "")
+            kind = EVENT_WORDS.get(
+                block.cells[k_col].strip().lower().split(" ")[0] if block.cells[k_col].strip() else ""
+            )
         hits.append(make_hit(title, names, i, kind=kind, links=_row_media(block, header), layout="table"))
     return hits
 
 
 def _title_cell(block: Block, col: int) -> tuple[str | None, str | None]:
-    """"Keynote: *Why AI Is Harder*" / "Session 2B: Title" → (title, kind): an emphasised title wins,
+    """ "Keynote: *Why AI Is Harder*" / "Session 2B: Title" → (title, kind): an emphasised title wins,
     else a "Kind …:" prefix is cut off."""
     start = sum(len(c) + 3 for c in block.cells[:col])
     cell = block.cells[col]
     kind = None
-    m = re.match(r"^(.{0,40}?\b(keynote|invited talk|panel|tutorial|workshop|session|oral|poster|spotlight)\b[^:]{0,20}):\s*(.+)$",
-                 cell, re.I)
+    m = re.match(
+        r"^(.{0,40}?\b(keynote|invited talk|panel|tutorial|workshop|session|oral|poster|spotlight)\b[^:]{0,20}):\s*(.+)$",
+        cell,
+        re.I,
+    )
     if m:
         word = m.group(2).lower()
-        kind = "keynote" if word in ("keynote", "invited talk") and "workshop" not in m.group(1).lower() \
+        kind = (
+            "keynote"
+            if word in ("keynote", "invited talk") and "workshop" not in m.group(1).lower()
             else EVENT_WORDS.get(word.split()[-1])
+        )
     for s, e in block.emphasis:
         if start <= s and e <= start + len(cell) and len(block.text[s:e].split()) >= 2:
             return block.text[s:e], kind
@@ -219,7 +283,7 @@ def _title_cell(block: Block, col: int) -> tuple[str | None, str | None]:
 
 
 def _panel_line(block: Block, i: int) -> TalkHit | None:
-    """"Panel — “Is SLAM solved?” Cadena, Carlone, Tardós; moderated by X" in one wide table cell."""
+    """ "Panel — “Is SLAM solved?” Cadena, Carlone, Tardós; moderated by X" in one wide table cell."""
     text = block.cells[-1] if block.cells else block.text
     m = re.search(r"[\"“]([^\"”]{4,200})[\"”]\s*(.*)$", text)
     if not m:
@@ -262,8 +326,8 @@ def item_talks(blocks: list[Block], skip: set[int]) -> list[TalkHit]:
             title, names = panel.group(1), _panelists(blocks, i)
             em = next(((s, e) for s, e in block.emphasis if s >= panel.start(1) and e <= len(first)), None)
             if em:  # "Panel: *Do We Still Need Labels?* A, B, C; moderated by X"
-                title = block.text[em[0]:em[1]]
-                rest = re.split(r";|\bmoderated\b|\bchaired\b", first[em[1]:].strip(" *_.,:—–-"))[0]
+                title = block.text[em[0] : em[1]]
+                rest = re.split(r";|\bmoderated\b|\bchaired\b", first[em[1] :].strip(" *_.,:—–-"))[0]
                 names = names or names_in(rest)
             hits.append(make_hit(title, names, i, kind="panel", layout="item", links=video_slides(block)))
             continue
@@ -272,8 +336,17 @@ def item_talks(blocks: list[Block], skip: set[int]) -> list[TalkHit]:
         a, b = sentences(block.text)[0] if block.text.strip() else (0, 0)
         pair = title_span_talk(block, a, b, set())
         if pair:
-            hits.append(make_hit(pair[0], pair[1].names, i, kind=None, links=video_slides(block), layout="item",
-                             spelled=pair[1].spelled))
+            hits.append(
+                make_hit(
+                    pair[0],
+                    pair[1].names,
+                    i,
+                    kind=None,
+                    links=video_slides(block),
+                    layout="item",
+                    spelled=pair[1].spelled,
+                )
+            )
             continue
         head = _without_generic_links(block, block.text[a:b].split("\n")[0])
         talkish = bool(_TALKISH_SECTION.search(section)) or bool(TALK_NOUN.search(first))
@@ -287,16 +360,16 @@ def item_talks(blocks: list[Block], skip: set[int]) -> list[TalkHit]:
 
 
 def _without_generic_links(block: Block, line: str) -> str:
-    """"Title ([OpenReview](…), [slides](…))" → "Title": generic link labels are not part of a title."""
+    """ "Title ([OpenReview](…), [slides](…))" → "Title": generic link labels are not part of a title."""
     for span in sorted(block.links, key=lambda s: -s.start):
         if span.end <= len(line) and span.label.strip().lower() in GENERIC_LABELS:
-            line = line[:span.start] + line[span.end:]
+            line = line[: span.start] + line[span.end :]
     line = re.sub(r"\s*\(\s*(?:,\s*)*\)", "", line)
     return " ".join(line.split()).rstrip(" ,;")
 
 
 def _panelists(blocks: list[Block], i: int) -> list[str]:
-    for b in blocks[i + 1:i + 4]:
+    for b in blocks[i + 1 : i + 4]:
         if b.kind != "item" or b.level <= blocks[i].level:
             break
         m = re.match(r"^\s*(?:panelists?|with|speakers?)\s*:\s*", b.text, re.I)
@@ -304,5 +377,3 @@ def _panelists(blocks: list[Block], i: int) -> list[str]:
             names, _ = names_at(b.text, m.end())
             return [canonical_name(n) for n, _, _ in names]
     return []
-
-

@@ -18,7 +18,7 @@ def lexicon() -> dict[str, frozenset[str]]:
 
 
 def honorific_prefix() -> re.Pattern[str]:
-    """"Prof. Dr. " and the like at the start of a name (any case, period optional)."""
+    """ "Prof. Dr. " and the like at the start of a name (any case, period optional)."""
     words = sorted(lexicon()["honorific"], key=len, reverse=True)
     return re.compile(r"^(?:(?:" + "|".join(map(re.escape, words)) + r")\.?\s+)+", re.IGNORECASE)
 

@@ -64,11 +64,19 @@ def _paper_index(papers: list[ParsedReference]) -> dict[str, int]:
 
 def _author_year(papers: list[ParsedReference], surname: str, year: int, second: str | None) -> int | None:
     fold = ascii_fold(surname).lower()
-    hits = [i for i, p in enumerate(papers) if p.authors and p.year is not None and abs(p.year - year) <= 0
-            and ascii_fold(p.authors[0].family).lower() == fold]
+    hits = [
+        i
+        for i, p in enumerate(papers)
+        if p.authors
+        and p.year is not None
+        and abs(p.year - year) <= 0
+        and ascii_fold(p.authors[0].family).lower() == fold
+    ]
     if len(hits) > 1 and second:
         fold2 = ascii_fold(second).lower()
-        hits = [i for i in hits if len(papers[i].authors) > 1 and ascii_fold(papers[i].authors[1].family).lower() == fold2]
+        hits = [
+            i for i in hits if len(papers[i].authors) > 1 and ascii_fold(papers[i].authors[1].family).lower() == fold2
+        ]
     return hits[0] if len(hits) == 1 else None
 
 
@@ -98,7 +106,10 @@ def link_citations(x: Extraction, blocks: list[Block], ref_blocks: set[int], hit
     numbered = any(p.marker and p.marker.strip("[]").isdigit() for p in x.papers)
     paren_style = numbered and not any(
         c.kind == "numeric" and (len(c.marker) < 6 or c.marker in index)  # "[2019]" is more likely a year
-        for bi, b in enumerate(blocks) if bi not in ref_blocks and b.kind != "code" for c in find_cites(b.text))
+        for bi, b in enumerate(blocks)
+        if bi not in ref_blocks and b.kind != "code"
+        for c in find_cites(b.text)
+    )
     for bi, block in enumerate(blocks):
         if bi in ref_blocks or block.kind == "code":
             continue
@@ -153,12 +164,17 @@ def link_citations(x: Extraction, blocks: list[Block], ref_blocks: set[int], hit
 
 def _talk_keys(talks: list[Talk]) -> list[tuple[str, list[tuple[str, str]]]]:
     """Per talk: normalised title, and (normalised name, normalised family) of each speaker."""
-    return [(normalise_title(t.title) if t.title else "",
-             [(normalise_title(sp), normalise_title(split_display(sp).family)) for sp in t.speakers]) for t in talks]
+    return [
+        (
+            normalise_title(t.title) if t.title else "",
+            [(normalise_title(sp), normalise_title(split_display(sp).family)) for sp in t.speakers],
+        )
+        for t in talks
+    ]
 
 
 def _lead_talk(block: Block, keys: list[tuple[str, list[tuple[str, str]]]]) -> int | None:
-    """"**Tenney.** Tenney et al. (2019) run …": a bold lead-in naming a talk's speaker or
+    """ "**Tenney.** Tenney et al. (2019) run …": a bold lead-in naming a talk's speaker or
     title makes the paragraph part of that talk, wherever the talk was listed."""
     if block.kind != "paragraph" or not block.emphasis or block.emphasis[0][0] != 0:
         return None
@@ -171,8 +187,11 @@ def _lead_talk(block: Block, keys: list[tuple[str, list[tuple[str, str]]]]) -> i
     def names_speaker(name: str, family: str) -> bool:
         return key in (name, family) or (len(key) >= 5 and OSA.distance(key, family) <= 1)
 
-    found = [k for k, (title, speakers) in enumerate(keys)
-             if (title and title.startswith(key) and len(key) >= 4) or any(names_speaker(*sp) for sp in speakers)]
+    found = [
+        k
+        for k, (title, speakers) in enumerate(keys)
+        if (title and title.startswith(key) and len(key) >= 4) or any(names_speaker(*sp) for sp in speakers)
+    ]
     return found[0] if len(found) == 1 else None
 
 
@@ -182,8 +201,15 @@ def _cited_only(x: Extraction, c, index: dict[str, int]) -> int:
     from kb.ingest.records import Name
 
     authors = [Name(family=c.surname)] + ([Name(family=c.second)] if c.second else [])
-    ref = ParsedReference(raw=c.marker, marker=c.marker, authors=authors, et_al="et al" in c.marker,
-                          year=c.year, confidence=0.5, origin="cite")
+    ref = ParsedReference(
+        raw=c.marker,
+        marker=c.marker,
+        authors=authors,
+        et_al="et al" in c.marker,
+        year=c.year,
+        confidence=0.5,
+        origin="cite",
+    )
     x.papers.append(ref)
     index[c.marker] = len(x.papers) - 1
     return len(x.papers) - 1
@@ -192,8 +218,9 @@ def _cited_only(x: Extraction, c, index: dict[str, int]) -> int:
 def _paper_from_link(url: str, label: str) -> ParsedReference:
     """A paper known from a link: its identifiers and what they imply, the link text as title when it is
     one, "[Tong et al.](url)" as first author, a whole reference as link text parsed as one."""
-    ref = ParsedReference(raw=f"[{label}]({url})", marker=url, url=url, title=title_from_label(label),
-                          confidence=0.5, origin="link")
+    ref = ParsedReference(
+        raw=f"[{label}]({url})", marker=url, url=url, title=title_from_label(label), confidence=0.5, origin="link"
+    )
     who = author_from_label(label)
     if who:
         ref.authors, ref.et_al, ref.year = who
@@ -229,5 +256,15 @@ def link_records(x: Extraction, blocks: list[Block], ref_blocks: set[int], hits,
                 owner = f"event:{event_urls[url]}"
             elif talk is not None and kind in ("slides", "video", "code"):
                 owner = f"talk:{talk}"
-            x.links.append(Link(url=url, label=span.label, kind=kind, line=span.line, empty=not url,
-                                malformed=malformed, schemeless=schemeless, owner=owner))
+            x.links.append(
+                Link(
+                    url=url,
+                    label=span.label,
+                    kind=kind,
+                    line=span.line,
+                    empty=not url,
+                    malformed=malformed,
+                    schemeless=schemeless,
+                    owner=owner,
+                )
+            )

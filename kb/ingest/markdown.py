@@ -272,7 +272,9 @@ def _bracketed_names(text: str, line: int, links: list[Span]) -> list[Span]:
     out = []
     for m in _BRACKETED.finditer(text):
         inner = m.group(1)
-        if re.fullmatch(r"[\d,\s\-–^]+|[A-Z][A-Za-z]+\d{2,4}[a-z]?|\^?\w+", inner) and not re.search(r"\s", inner.strip()):
+        if re.fullmatch(r"[\d,\s\-–^]+|[A-Z][A-Za-z]+\d{2,4}[a-z]?|\^?\w+", inner) and not re.search(
+            r"\s", inner.strip()
+        ):
             continue  # a cite marker ([3], [He2016], [^1]), not a forgotten link
         if re.fullmatch(r"[\d,\s\-–]+", inner):
             continue
@@ -374,8 +376,15 @@ def walk(body: str, line_offset: int = 0, _depth: int = 0) -> list[Block]:
         elif t in ("fence", "code_block"):
             lang = (tok.info or "").strip().split(" ")[0].lower()
             blocks.append(
-                Block("code", tok.content, line or 0, (tok.map[1] + line_offset) if tok.map else 0,
-                      quote=quote, section=sect(), lang=lang)
+                Block(
+                    "code",
+                    tok.content,
+                    line or 0,
+                    (tok.map[1] + line_offset) if tok.map else 0,
+                    quote=quote,
+                    section=sect(),
+                    lang=lang,
+                )
             )
             if _notes_in_code(lang, tok.content) and depth < 2:
                 # People type notes into ```text blocks: read them as Markdown too.
@@ -409,21 +418,46 @@ def walk(body: str, line_offset: int = 0, _depth: int = 0) -> list[Block]:
                 while section and section[-1][0] >= pending_heading:
                     section.pop()
                 lead = len(text) - len(text.lstrip())
-                spans = [Span(x.start - lead, x.end - lead, x.href, x.label, x.line, x.image, x.raw_href) for x in r.links]
-                blocks.append(Block("heading", heading, line or 0, line or 0, spans,
-                                    level=pending_heading, quote=quote, section=sect()))
+                spans = [
+                    Span(x.start - lead, x.end - lead, x.href, x.label, x.line, x.image, x.raw_href) for x in r.links
+                ]
+                blocks.append(
+                    Block(
+                        "heading",
+                        heading,
+                        line or 0,
+                        line or 0,
+                        spans,
+                        level=pending_heading,
+                        quote=quote,
+                        section=sect(),
+                    )
+                )
                 section.append((pending_heading, heading))
                 pending_heading = None
             else:
-                blocks.append(_text_block(r, tok, line, line_offset, quote, sect(), list_depth,
-                                          item_markers, item_first_para, in_footnote))
+                blocks.append(
+                    _text_block(
+                        r, tok, line, line_offset, quote, sect(), list_depth, item_markers, item_first_para, in_footnote
+                    )
+                )
                 item_first_para = False
         i += 1
     return blocks
 
 
-def _text_block(r: _InlineRenderer, tok: Token, line, line_offset, quote, section, list_depth,
-                item_markers, item_first_para, in_footnote) -> Block:
+def _text_block(
+    r: _InlineRenderer,
+    tok: Token,
+    line,
+    line_offset,
+    quote,
+    section,
+    list_depth,
+    item_markers,
+    item_first_para,
+    in_footnote,
+) -> Block:
     text = r.text
     links = r.links + _bracketed_names(text, line or 0, r.links) + _bare_urls(text, line or 0, r.links)
     links.sort(key=lambda s: s.start)
@@ -436,8 +470,19 @@ def _text_block(r: _InlineRenderer, tok: Token, line, line_offset, quote, sectio
         kind, marker = "item", item_markers[-1] if item_first_para else ""
     else:
         kind, marker = "paragraph", ""
-    return Block(kind, text, line or 0, end_line, links, level=list_depth, quote=quote, section=section,
-                 marker=marker, bold=bold, emphasis=r.emphasis)
+    return Block(
+        kind,
+        text,
+        line or 0,
+        end_line,
+        links,
+        level=list_depth,
+        quote=quote,
+        section=section,
+        marker=marker,
+        bold=bold,
+        emphasis=r.emphasis,
+    )
 
 
 def _row_block(cells: list[tuple[_InlineRenderer, int]], header: list[str], quote: int, section) -> Block:
@@ -454,5 +499,6 @@ def _row_block(cells: list[tuple[_InlineRenderer, int]], header: list[str], quot
             spans.append(Span(s.start + shift, s.end + shift, s.href, s.label, line, s.image, s.raw_href))
         texts.append(cell)
         offset += len(cell) + 3
-    return Block("row", " | ".join(texts), line, line, spans, quote=quote, section=section, cells=texts,
-                 header=list(header))
+    return Block(
+        "row", " | ".join(texts), line, line, spans, quote=quote, section=section, cells=texts, header=list(header)
+    )

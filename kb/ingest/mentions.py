@@ -7,8 +7,17 @@ import re
 
 from kb.ingest.blocks import Block
 from kb.ingest.links import classify_url
-from kb.ingest.people import (NameIndex, canonical_name, has_honorific, looks_like_person, names_in_prose, person_key,
-                              resolve, split_display, strip_honorific)
+from kb.ingest.people import (
+    NameIndex,
+    canonical_name,
+    has_honorific,
+    looks_like_person,
+    names_in_prose,
+    person_key,
+    resolve,
+    split_display,
+    strip_honorific,
+)
 from kb.ingest.records import Extraction, Person
 from kb.ingest.talks.hits import TalkHit
 
@@ -17,10 +26,13 @@ _HONORIFIC_NAME = re.compile(
 )
 
 
-
-
-def find_people(x: Extraction, blocks: list[Block], ref_blocks: set[int], hits: list[TalkHit],
-                papers_named: dict[int, list[tuple[int, int]]] | None = None) -> None:
+def find_people(
+    x: Extraction,
+    blocks: list[Block],
+    ref_blocks: set[int],
+    hits: list[TalkHit],
+    papers_named: dict[int, list[tuple[int, int]]] | None = None,
+) -> None:
     """Speakers and mentioned people, resolved against the papers' authors. ``papers_named``: per
     block, spans of papers named in prose ("*Mindset* by Carol S. Dweck"); names in them are authors."""
     authors = NameIndex(a for p in x.papers for a in p.authors)
@@ -58,9 +70,11 @@ def find_people(x: Extraction, blocks: list[Block], ref_blocks: set[int], hits: 
         return existing.name
 
     speaker_urls = _speaker_urls(blocks, hits)
-    for h, talk in zip(hits, x.talks):
+    for h, talk in zip(hits, x.talks, strict=False):
         spelled = h.spelled_speakers or h.speakers
-        talk.speakers = [add(n, s, "speaker", speaker_urls.get(person_key(n))) for n, s in zip(h.speakers, spelled)]
+        talk.speakers = [
+            add(n, s, "speaker", speaker_urls.get(person_key(n))) for n, s in zip(h.speakers, spelled, strict=False)
+        ]
     for bi, block in enumerate(blocks):
         if bi in ref_blocks or block.kind == "code":
             continue
@@ -69,8 +83,12 @@ def find_people(x: Extraction, blocks: list[Block], ref_blocks: set[int], hits: 
                 continue
             if not (span.bracketed or has_honorific(span.label) or (span.href and _homepage_like(span))):
                 continue
-            add(canonical_name(span.label), strip_honorific(span.label) if not has_honorific(span.label)
-                else span.label.strip(), "mentioned", span.href or None)
+            add(
+                canonical_name(span.label),
+                strip_honorific(span.label) if not has_honorific(span.label) else span.label.strip(),
+                "mentioned",
+                span.href or None,
+            )
         for m in _HONORIFIC_NAME.finditer(block.text):
             if looks_like_person(m.group(0)):
                 add(canonical_name(m.group(0)), m.group(0), "mentioned", None)
@@ -99,8 +117,7 @@ def _speaker_urls(blocks: list[Block], hits: list[TalkHit]) -> dict[str, str]:
                 continue
             key = person_key(canonical_name(span.label))
             if any(person_key(s) == key for s in h.speakers) or any(
-                    person_key(canonical_name(s)) == key for s in h.spelled_speakers):
+                person_key(canonical_name(s)) == key for s in h.spelled_speakers
+            ):
                 out.setdefault(person_key(h.speakers[0]) if len(h.speakers) == 1 else key, span.href)
     return out
-
-

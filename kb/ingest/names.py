@@ -60,7 +60,7 @@ def _strip_period(text: str) -> str:
 
 
 def _titlecase(word: str) -> str:
-    """"HINTON" → "Hinton", "O'BRIEN" → "O'Brien", "JONES-SMITH" → "Jones-Smith"."""
+    """ "HINTON" → "Hinton", "O'BRIEN" → "O'Brien", "JONES-SMITH" → "Jones-Smith"."""
     if not (word.isupper() and sum(c.isalpha() for c in word) > 1):
         return word
     return re.sub(r"[^\W\d_]+", lambda m: m.group(0).capitalize(), word.lower())
@@ -88,7 +88,7 @@ def _split_particle(words: list[str]) -> tuple[str, list[str]]:
 
 
 def _natural(words: list[str]) -> Name:
-    """"Laurens van der Maaten", "Wade DT", "Luc Van Gool", "Plato"."""
+    """ "Laurens van der Maaten", "Wade DT", "Luc Van Gool", "Plato"."""
     words, suffix = _take_suffix(words)
     if len(words) == 1:
         return Name(family=_titlecase(words[0]), suffix=suffix)
@@ -123,7 +123,7 @@ def _natural(words: list[str]) -> Name:
 
 
 def _inverted(family_part: str, given_part: str, suffix: str = "") -> Name:
-    """"van der Maaten" + "Laurens", also "Maaten" + "Laurens van der"."""
+    """ "van der Maaten" + "Laurens", also "Maaten" + "Laurens van der"."""
     fam_words, suf2 = _take_suffix(family_part.split())
     given_words, suf3 = _take_suffix(given_part.split())
     suffix = suffix or suf2 or suf3
@@ -211,7 +211,14 @@ def split_authors(text: str) -> tuple[list[Name], bool]:
             seg = segs[i]
             kind = _kind(seg)
             nxt = segs[i + 1] if i + 1 < len(segs) else None
-            if kind == "family" and nxt is None and g + 1 < len(groups) and len(segs) == 1 and names and not names[-1].given:
+            if (
+                kind == "family"
+                and nxt is None
+                and g + 1 < len(groups)
+                and len(segs) == 1
+                and names
+                and not names[-1].given
+            ):
                 names.append(_natural(seg.split()))  # mononyms joined by "and"
                 i += 1
             elif kind == "family" and nxt is not None:
@@ -220,7 +227,9 @@ def split_authors(text: str) -> tuple[list[Name], bool]:
                     suffix = _SUFFIXES[segs[i + 2].lower()]
                 names.append(_inverted(seg, nxt, suffix))
                 i += 3 if suffix else 2
-            elif kind == "natural" and nxt is not None and _kind(nxt) == "initials" and not _is_initials(seg.split()[0]):
+            elif (
+                kind == "natural" and nxt is not None and _kind(nxt) == "initials" and not _is_initials(seg.split()[0])
+            ):
                 names.append(_inverted(seg, nxt))  # "Van Gool, L."
                 i += 2
             elif kind == "suffix" and names:

@@ -96,8 +96,12 @@ def _cvf(value: str) -> Meta:
         return Meta()
     venue = venues()["cvf"].get(m.group(1), m.group(1))
     author = stem.split("_", 1)[0] if "_" in stem else None
-    return Meta(year=int(m.group(2)), venue=venue, type="inproceedings",
-                first_author=author if author and author[:1].isupper() and author.isalpha() else None)
+    return Meta(
+        year=int(m.group(2)),
+        venue=venue,
+        type="inproceedings",
+        first_author=author if author and author[:1].isupper() and author.isalpha() else None,
+    )
 
 
 def _neurips(value: str) -> Meta:
@@ -125,7 +129,9 @@ def _dblp(value: str) -> Meta:
 
 def _jmlr(value: str) -> Meta:
     m = re.match(r"v(\d+)/", value)
-    return Meta(year=1999 + int(m.group(1)), venue="Journal of Machine Learning Research", type="article") if m else Meta()
+    return (
+        Meta(year=1999 + int(m.group(1)), venue="Journal of Machine Learning Research", type="article") if m else Meta()
+    )
 
 
 def describe(ids: list[PaperId]) -> Meta:
@@ -164,12 +170,13 @@ def describe(ids: list[PaperId]) -> Meta:
 _NOT_SURNAME_TEXT = (
     "NeurIPS NIPS ICLR ICML AAAI IJCAI KDD WWW SIGIR CHI JMLR CVPR ICCV ECCV ACL EMNLP NAACL EACL COLING CoNLL "
     "Interspeech ICASSP SIGGRAPH NeurIPS'19 Year Summer Spring Fall Autumn Winter January February March April May "
-    "June July August September October November December Version Release Edition Issue Volume Vol")
+    "June July August September October November December Version Release Edition Issue Volume Vol"
+)
 _NOT_SURNAMES = frozenset(_NOT_SURNAME_TEXT.split())
 
 
 def not_a_surname(word: str) -> bool:
-    """"(NeurIPS 2019)", "(JMLR, 2016)", "(Spring 2020)": a venue, an acronym or a date, not an author-year cite."""
+    """ "(NeurIPS 2019)", "(JMLR, 2016)", "(Spring 2020)": a venue, an acronym or a date, not an author-year cite."""
     word = word.strip(".,;:'’")
     return word in _NOT_SURNAMES or (len(word) >= 2 and word.isupper())
 
@@ -177,15 +184,25 @@ def not_a_surname(word: str) -> bool:
 # ------------------------------------------------------------------ link text
 
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(.+?)\1")
-_ET_AL = re.compile(r"^(?:([A-Z][\w.\-]*\.?)\s+)?([A-Z][\w'’\-]+)(?:\s+(?:et\s+al\.?|and\s+colleagues))\s*(?:[,(]?\s*((?:19|20)\d{2})\)?)?\.?$")
+_ET_AL = re.compile(
+    r"^(?:([A-Z][\w.\-]*\.?)\s+)?([A-Z][\w'’\-]+)(?:\s+(?:et\s+al\.?|and\s+colleagues))\s*(?:[,(]?\s*((?:19|20)\d{2})\)?)?\.?$"
+)
 _TWO = re.compile(r"^([A-Z][\w'’\-]+)\s+(?:and|&)\s+([A-Z][\w'’\-]+),?\s*\(?((?:19|20)\d{2})?\)?\.?$")
-_DESCRIPTION = re.compile(r"^(?:the\s+|a\s+|an\s+|our\s+|their\s+|his\s+|her\s+)?(?:paper|article|preprint|white\s?paper|"
-                          r"work|study|report|publication|slides|post|blog|talk|book|chapter|thesis|pdf)s?\b", re.IGNORECASE)
-_SENTENCE = re.compile(r"\b(?:is|are|was|were)\s+(?:a|an|the|about|on|how)\b|\b(?:I|we|you|he|she|they)\s+"
-                       r"(?:show|showed|present|presented|propose|proposed|found|find|argue|argued|wrote|write)\b"
-                       r"|\b(?:here|click|read|see|download)\b", re.IGNORECASE)
+_DESCRIPTION = re.compile(
+    r"^(?:the\s+|a\s+|an\s+|our\s+|their\s+|his\s+|her\s+)?(?:paper|article|preprint|white\s?paper|"
+    r"work|study|report|publication|slides|post|blog|talk|book|chapter|thesis|pdf)s?\b",
+    re.IGNORECASE,
+)
+_SENTENCE = re.compile(
+    r"\b(?:is|are|was|were)\s+(?:a|an|the|about|on|how)\b|\b(?:I|we|you|he|she|they)\s+"
+    r"(?:show|showed|present|presented|propose|proposed|found|find|argue|argued|wrote|write)\b"
+    r"|\b(?:here|click|read|see|download)\b",
+    re.IGNORECASE,
+)
 _VENUE_TAIL = re.compile(r"\s*\((?:[A-Z][\w*\-]*(?:\s+[\w\-]+){0,2}|(?:19|20)\d{2})\)\s*$")
-_ID_LIKE = re.compile(r"^(?:arxiv:?\s*)?\d{4}\.\d{4,5}(?:v\d+)?$|^[A-Z]\d{2}-\d{4}$|^\[?\d+\]?$|^doi:|^10\.\d{4,}/", re.IGNORECASE)
+_ID_LIKE = re.compile(
+    r"^(?:arxiv:?\s*)?\d{4}\.\d{4,5}(?:v\d+)?$|^[A-Z]\d{2}-\d{4}$|^\[?\d+\]?$|^doi:|^10\.\d{4,}/", re.IGNORECASE
+)
 
 
 def clean_label(label: str) -> str:
@@ -199,7 +216,7 @@ def title_from_label(label: str) -> str | None:
     """The link text as a title, or None when it is no title ("here", "paper", "[Tong et al.]", a URL,
     a person, an id, a description such as "paper in ACRL 2019 Conference Proceedings", or a sentence)."""
     text = clean_label(label)
-    quoted = label.strip(" *_")[:1] in "\"“«"  # a quoted label is a title, even one that reads as a name
+    quoted = label.strip(" *_")[:1] in '"“«'  # a quoted label is a title, even one that reads as a name
     text = _VENUE_TAIL.sub("", text).rstrip(" .,;:")  # "… Composition (TACL)", "… (2017)"
     words = text.split()
     low = text.lower()
@@ -208,9 +225,16 @@ def title_from_label(label: str) -> str | None:
         return None
     if bare in GENERIC_LABELS or re.match(r"^(?:https?://|www\.)|\.(?:com|org|net|io)\b", low) or _ID_LIKE.match(text):
         return None
-    if _ET_AL.match(text) or _TWO.match(text) or re.search(r"\bet al\b", text) or (looks_like_person(text) and not quoted):
+    if (
+        _ET_AL.match(text)
+        or _TWO.match(text)
+        or re.search(r"\bet al\b", text)
+        or (looks_like_person(text) and not quoted)
+    ):
         return None
-    if _DESCRIPTION.match(text) and (len(words) < 3 or words[1].lower() in ("in", "on", "by", "about", "from", "at", "of")):
+    if _DESCRIPTION.match(text) and (
+        len(words) < 3 or words[1].lower() in ("in", "on", "by", "about", "from", "at", "of")
+    ):
         return None
     if text[0].islower() and words[0].isalpha() and words[0].islower():
         return None  # "detecting adverse drug reactions": the sentence's words, linked
@@ -228,11 +252,15 @@ def _titlecased(words: list[str]) -> bool:
 
 
 def author_from_label(label: str) -> tuple[list[Name], bool, int | None] | None:
-    """"Tong et al." → ([Tong], et al., None); "G. Li et al." → ([G. Li], …); "Dror and Reichart (2019)"."""
+    """ "Tong et al." → ([Tong], et al., None); "G. Li et al." → ([G. Li], …); "Dror and Reichart (2019)"."""
     text = clean_label(label).strip("[]() ")
     m = _ET_AL.match(text)
     if m:
-        return [Name(family=m.group(2), given=(m.group(1) or "").strip())], True, int(m.group(3)) if m.group(3) else None
+        return (
+            [Name(family=m.group(2), given=(m.group(1) or "").strip())],
+            True,
+            int(m.group(3)) if m.group(3) else None,
+        )
     m = _TWO.match(text)
     if m:
         return [Name(family=m.group(1)), Name(family=m.group(2))], False, int(m.group(3)) if m.group(3) else None
@@ -242,8 +270,12 @@ def author_from_label(label: str) -> tuple[list[Name], bool, int | None] | None:
 def looks_like_reference(label: str) -> bool:
     """Link text that is a whole reference ("Dror, Shlomov and Reichart. Deep Dominance …. ACL 2019")."""
     text = clean_label(label)
-    return len(text.split()) >= 6 and bool(re.search(r"\b(?:19|20)\d{2}\b", text)) and text.count(". ") >= 1 \
+    return (
+        len(text.split()) >= 6
+        and bool(re.search(r"\b(?:19|20)\d{2}\b", text))
+        and text.count(". ") >= 1
         and title_from_label(label) is None
+    )
 
 
 # ------------------------------------------------------------------ applying it to a paper
@@ -277,8 +309,13 @@ def apply_identifiers(ref: ParsedReference, url: str | None = None) -> ParsedRef
         ref.year = meta.year
     if not ref.venue and meta.venue:
         ref.venue = meta.venue
-    if ref.type == "misc" and meta.type and not (meta.type == "article" and ref.ids.keys() <= {"arxiv"} and ref.venue
-                                                   and "arxiv" not in ref.venue.lower()):
+    if (
+        ref.type == "misc"
+        and meta.type
+        and not (
+            meta.type == "article" and ref.ids.keys() <= {"arxiv"} and ref.venue and "arxiv" not in ref.venue.lower()
+        )
+    ):
         ref.type = meta.type
     if not ref.authors and meta.first_author:
         ref.authors, ref.et_al = [Name(family=meta.first_author)], True

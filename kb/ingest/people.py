@@ -31,7 +31,9 @@ FAMILY_EDITS = 2  # … or at most this many edits (OSA distance) between names 
 FULL_RATIO = 90  # ratio between whole folded names when the split is unknown
 
 HONORIFIC = honorific_prefix()
-_NAME_TOKEN = re.compile(r"^(?:[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’\-]*\.?|[A-Z]\.(?:-?[A-Z]\.)*|(?:van|von|der|den|de|del|della|di|da|du|le|la|dos|bin|al|el)|Jr\.?|II|III)$")
+_NAME_TOKEN = re.compile(
+    r"^(?:[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’\-]*\.?|[A-Z]\.(?:-?[A-Z]\.)*|(?:van|von|der|den|de|del|della|di|da|du|le|la|dos|bin|al|el)|Jr\.?|II|III)$"
+)
 _CJK = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
 _PARTICLE = lexicon()["particle"]
 
@@ -71,8 +73,11 @@ NOT_NAME_WORDS = frozenset(
     """.split()
 )
 # Endings of common nouns and adjectives that person names (almost) never have.
-_NOUN_ENDING = re.compile(r"(?:tion|tions|sion|ness|ment|ments|ities|ity|ences|ance|ances|ics|isms?|ology|ologies|"
-                          r"graphy|ship|ware|able|ible|ive|ives|ized|ised|izing|ising)$", re.I)
+_NOUN_ENDING = re.compile(
+    r"(?:tion|tions|sion|ness|ment|ments|ities|ity|ences|ance|ances|ics|isms?|ology|ologies|"
+    r"graphy|ship|ware|able|ible|ive|ives|ized|ised|izing|ising)$",
+    re.I,
+)
 
 
 def strip_honorific(text: str) -> str:
@@ -105,14 +110,18 @@ def looks_like_person(text: str) -> bool:
     if any(w.lower().strip(".'’") in NOT_NAME_WORDS for w in words if w.lower() not in _PARTICLE):
         return False
     if any(len(w) >= 6 and _NOUN_ENDING.search(w) and w not in given_names() for w in words) or (
-            not honorific and len(words[0]) >= 6 and words[0].lower().endswith("ing") and words[0] not in given_names()):
+        not honorific and len(words[0]) >= 6 and words[0].lower().endswith("ing") and words[0] not in given_names()
+    ):
         return False  # "Certified Defences", "Seeing Things", "Cryptography Today" (but "Alan Turing")
     if not all(_NAME_TOKEN.match(w) for w in words):
         return False
     if words[-1].lower() in _PARTICLE:
         return False
-    if words[-1].isupper() and len(words[-1]) > 3 and not (honorific or words[0] in given_names()
-                                                           or (len(words) == 2 and words[0][1:].islower())):
+    if (
+        words[-1].isupper()
+        and len(words[-1]) > 3
+        and not (honorific or words[0] in given_names() or (len(words) == 2 and words[0][1:].islower()))
+    ):
         return False  # "AlexNet VGG" style acronyms are not names, "Xinlei CHEN" is
     capitals = [w for w in words if w[0].isupper()]
     return len(capitals) >= 2
@@ -199,8 +208,11 @@ def resolve(name: Name, candidates: list[Name]) -> tuple[int | None, list[int]]:
     if not matches:
         return None, []
     best = matches[0]
-    rivals = [m for m in matches[1:] if m.score >= best.score - 2 and
-              person_key(candidates[m.index].full) != person_key(candidates[best.index].full)]
+    rivals = [
+        m
+        for m in matches[1:]
+        if m.score >= best.score - 2 and person_key(candidates[m.index].full) != person_key(candidates[best.index].full)
+    ]
     if rivals:
         return None, [best.index] + [m.index for m in rivals]
     return best.index, []
@@ -305,19 +317,25 @@ def names_in_prose(text: str, authors: NameIndex, skip: list[tuple[int, int]] = 
             words.pop(0)
             start = text.index(words[0], start)
         name = " ".join(words)
-        if not looks_like_person(name) or re.match(r"\s+et\.?\s*al", text[end:end + 8]):
+        if not looks_like_person(name) or re.match(r"\s+et\.?\s*al", text[end : end + 8]):
             continue
-        before = text[max(0, start - 20):start]
-        after = text[end:end + 40]
+        before = text[max(0, start - 20) : start]
+        after = text[end : end + 40]
         is_author = authors.resolve(split_display(name))[0] is not None
         # Inside a Title Case run ("Creation with Weak Supervision") a cue word is part of a title.
-        in_title = bool(_TITLE_RUN.search(before)) and not before.rstrip().endswith((".", ",", ";", ":")) \
+        in_title = (
+            bool(_TITLE_RUN.search(before))
+            and not before.rstrip().endswith((".", ",", ";", ":"))
             and bool(re.search(r"[A-Z][\w\-]*\s+(?:\w+\s+)?$", before))
-        context = (bool(_BEFORE_CUE.search(before)) and not in_title) or bool(possessive) or bool(_AFTER_CUE.match(after))
+        )
+        context = (
+            (bool(_BEFORE_CUE.search(before)) and not in_title) or bool(possessive) or bool(_AFTER_CUE.match(after))
+        )
         given = words[0].rstrip(".") in given_names() and not in_title and not re.match(r"\s+[A-Z]", after)
         glue = text[accepted_end:start] if 0 <= start - accepted_end <= 6 else None
-        coordinated = glue is not None and (re.fullmatch(r"\s*(?:and|&|,\s*and)\s*", glue) or
-                                            (re.fullmatch(r"\s*,\s*", glue) and given))
+        coordinated = glue is not None and (
+            re.fullmatch(r"\s*(?:and|&|,\s*and)\s*", glue) or (re.fullmatch(r"\s*,\s*", glue) and given)
+        )
         if is_author or context or given or coordinated:
             out.append((name, start))
             accepted_end = end

@@ -80,7 +80,9 @@ def extract(text: str, source: str = "<post>", rules_only: bool = False) -> Extr
     link_citations(x, blocks, ref_blocks, hits, regions)
     mention_spans: dict[int, list[tuple[int, int]]] = {}
     if not rules_only:
-        bylines, mention_spans = link_mentions(x, blocks, ref_blocks, lambda b, o: next((t for (s, e), t in regions if s <= (b, o) < e), None))
+        bylines, mention_spans = link_mentions(
+            x, blocks, ref_blocks, lambda b, o: next((t for (s, e), t in regions if s <= (b, o) < e), None)
+        )
         for n, names in bylines.items():
             _drop_speakers(x.talks[n], hits[main[n]], names)
     find_people(x, blocks, ref_blocks, [hits[k] for k in main], mention_spans)
@@ -122,8 +124,9 @@ def prepare(text: str, source: str = "<post>") -> Prepared:
     blocks = walk(body, offset)
     raw_refs, bibtex_blocks, ref_blocks = find_references(blocks)
     event_hits = find_events(blocks, ref_blocks)
-    return Prepared(fm, body, blocks, raw_refs, bibtex_blocks, ref_blocks, event_hits,
-                    _talk_hits(blocks, ref_blocks, event_hits))
+    return Prepared(
+        fm, body, blocks, raw_refs, bibtex_blocks, ref_blocks, event_hits, _talk_hits(blocks, ref_blocks, event_hits)
+    )
 
 
 def _first_heading(blocks: list[Block]) -> str | None:
@@ -142,15 +145,20 @@ def _unique_events(events: list[Event]) -> list[Event]:
 
 
 def _mark_continuations(hits: list[TalkHit]) -> None:
-    """"| Keynote: *Why AI Is Harder* | Melanie Mitchell |" then "Melanie Mitchell's keynote was about …":
+    """ "| Keynote: *Why AI Is Harder* | Melanie Mitchell |" then "Melanie Mitchell's keynote was about …":
     prose about the speakers of a talk listed earlier (table, list, heading) goes on about that talk."""
     for k, h in enumerate(hits):
         if h.layout != "prose" or h.continues is not None:
             continue
         for j in range(k):
             g = hits[j]
-            if g.layout != "prose" and g.continues is None and g.title and _same_people(h.speakers, g.speakers) \
-                    and (h.kind is None or g.kind is None or h.kind == g.kind or h.kind in ("talk", "keynote")):
+            if (
+                g.layout != "prose"
+                and g.continues is None
+                and g.title
+                and _same_people(h.speakers, g.speakers)
+                and (h.kind is None or g.kind is None or h.kind == g.kind or h.kind in ("talk", "keynote"))
+            ):
                 h.continues = j
                 break
 
@@ -167,8 +175,13 @@ def _owners(hits: list[TalkHit]) -> tuple[list[int], list[int]]:
 
 def _talk_hits(blocks: list[Block], skip: set[int], event_hits) -> list[TalkHit]:
     exclude = {h.event.url for h in event_hits if h.event.url} | {h.event.name for h in event_hits}
-    exclude |= {blocks[h.block].text[h.offset:].split("\n")[0] for h in event_hits}
-    hits = heading_talks(blocks, skip) + author_block_talks(blocks, skip) + table_talks(blocks, skip) + item_talks(blocks, skip)
+    exclude |= {blocks[h.block].text[h.offset :].split("\n")[0] for h in event_hits}
+    hits = (
+        heading_talks(blocks, skip)
+        + author_block_talks(blocks, skip)
+        + table_talks(blocks, skip)
+        + item_talks(blocks, skip)
+    )
     taken = {h.block for h in hits if h.layout != "heading"}
     hits += prose_talks(blocks, skip, exclude, taken)
     hits.sort(key=lambda h: (h.block, h.offset))
@@ -179,8 +192,13 @@ def _talk_hits(blocks: list[Block], skip: set[int], event_hits) -> list[TalkHit]
         # A talk introduced by a heading/author line/list item and then told in prose
         # ("Petr Hrubý presented") is one talk.
         prev = unique[-1] if unique else None
-        if prev and h.layout == "prose" and h.block - prev.block <= 3 and _same_people(h.speakers, prev.speakers) \
-                and not any(b.kind == "heading" for b in blocks[prev.block + 1:h.block + 1]):
+        if (
+            prev
+            and h.layout == "prose"
+            and h.block - prev.block <= 3
+            and _same_people(h.speakers, prev.speakers)
+            and not any(b.kind == "heading" for b in blocks[prev.block + 1 : h.block + 1])
+        ):
             prev.title = prev.title or h.title
             prev.links += [u for u in h.links if u not in prev.links]
             prev.cited_in_intro += h.cited_in_intro
@@ -190,17 +208,29 @@ def _talk_hits(blocks: list[Block], skip: set[int], event_hits) -> list[TalkHit]
 
 
 def _titles_from_heading_above(hits: list[TalkHit], blocks: list[Block]) -> None:
-    """"## Keynote: Can Models Forget?" then "Delivered by Jane Doe.": an untitled talk introduced in
+    """ "## Keynote: Can Models Forget?" then "Delivered by Jane Doe.": an untitled talk introduced in
     the first line under a heading takes the heading (kind prefix off) as its title, unless the
     heading introduces talks of its own."""
     at = {h.block for h in hits}
     for h in hits:
         j = h.block - 1
-        if h.title or "\n" in blocks[h.block].text[:h.offset] or j < 0 or j in at or blocks[j].kind != "heading" \
-                or DATE.search(blocks[j].text):
+        if (
+            h.title
+            or "\n" in blocks[h.block].text[: h.offset]
+            or j < 0
+            or j in at
+            or blocks[j].kind != "heading"
+            or DATE.search(blocks[j].text)
+        ):
             continue  # ("## Thursday" is a day, not a talk)
-        end = next((i for i in range(j + 1, len(blocks)) if blocks[i].kind == "heading" and blocks[i].level <= blocks[j].level),
-                   len(blocks))
+        end = next(
+            (
+                i
+                for i in range(j + 1, len(blocks))
+                if blocks[i].kind == "heading" and blocks[i].level <= blocks[j].level
+            ),
+            len(blocks),
+        )
         if sum(1 for g in hits if j < g.block < end) > 1:
             continue  # a section holding several talks: its heading names the section, not this talk
         h.title = clean_title(strip_kind_prefix(blocks[j].text.strip()))
@@ -233,7 +263,7 @@ def _same_people(a: list[str], b: list[str]) -> bool:
 
 
 def _titles_from_cited_papers(hits: list[TalkHit], papers: list[ParsedReference]) -> None:
-    """"[Tianqi Chen](video) presented XGBoost [1]": an untitled talk by an author of a paper
+    """ "[Tianqi Chen](video) presented XGBoost [1]": an untitled talk by an author of a paper
     cited in the introducing sentence is about that paper."""
     by_marker = {p.marker: p for p in papers if p.marker}
     for h in hits:
@@ -269,11 +299,14 @@ def _assign_events(hits: list[TalkHit], event_hits, blocks: list[Block]) -> None
             if closed or (h.heading_level is not None and h.heading_level <= lvl):
                 continue
         elif (lvl := _section_level(blocks, last.block)) is not None and any(
-                blocks[j].kind == "heading" and blocks[j].level <= lvl for j in range(last.block + 1, h.block + 1)):
+            blocks[j].kind == "heading" and blocks[j].level <= lvl for j in range(last.block + 1, h.block + 1)
+        ):
             continue
         group = [e for e in event_hits if e.group == last.group]
         if len(group) > 1:
-            talks_since = [t for t in hits if (group[0].block, group[0].offset) <= (t.block, t.offset) <= (h.block, h.offset)]
+            talks_since = [
+                t for t in hits if (group[0].block, group[0].offset) <= (t.block, t.offset) <= (h.block, h.offset)
+            ]
             n = h.ordinal if h.ordinal and h.ordinal > 0 else len(talks_since)
             chosen = group[min(n, len(group)) - 1]
         else:
@@ -283,7 +316,9 @@ def _assign_events(hits: list[TalkHit], event_hits, blocks: list[Block]) -> None
             h.kind = chosen.event.kind
 
 
-def _regions(hits: list[TalkHit], blocks: list[Block], ref_blocks: set[int]) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+def _regions(
+    hits: list[TalkHit], blocks: list[Block], ref_blocks: set[int]
+) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     """[(start, end)) in (block, offset) coordinates for each talk."""
     out = []
     for k, h in enumerate(hits):
@@ -306,8 +341,14 @@ def _agenda_item(block: Block) -> bool:
     if block.kind != "paragraph" or not block.emphasis or block.emphasis[0][0] != 0 or block.bold:
         return False
     lead = block.text[: block.emphasis[0][1]].strip()
-    return bool(re.fullmatch(r"\d{1,2}[:.h]\d{2}(?:\s*[-–]\s*\d{1,2}[:.h]\d{2})?|\d{1,2}\s*(?:am|pm)|"
-                             r"(?:mon|tue|wed|thu|fri|sat|sun)\w*\.?|day\s*\d+\.?", lead, re.I))
+    return bool(
+        re.fullmatch(
+            r"\d{1,2}[:.h]\d{2}(?:\s*[-–]\s*\d{1,2}[:.h]\d{2})?|\d{1,2}\s*(?:am|pm)|"
+            r"(?:mon|tue|wed|thu|fri|sat|sun)\w*\.?|day\s*\d+\.?",
+            lead,
+            re.I,
+        )
+    )
 
 
 def _section_level(blocks: list[Block], i: int) -> int | None:
@@ -324,11 +365,16 @@ def _talk_record(h: TalkHit, blocks: list[Block], region) -> Talk:
         b = blocks[j]
         if b.kind == "code" or (j == eb and eo == 0):
             continue
-        text = b.text[so if j == sb else 0:eo if j == eb else None].strip()
+        text = b.text[so if j == sb else 0 : eo if j == eb else None].strip()
         if text and any(c.isalpha() for c in text):
             parts.append(text)
-    return Talk(title=h.title, speakers=list(h.speakers), kind=h.kind or "other", event=h.event,
-                links=list(dict.fromkeys(h.links)), summary="\n\n".join(parts), line=blocks[h.block].line,
-                confidence=round(h.confidence, 2))
-
-
+    return Talk(
+        title=h.title,
+        speakers=list(h.speakers),
+        kind=h.kind or "other",
+        event=h.event,
+        links=list(dict.fromkeys(h.links)),
+        summary="\n\n".join(parts),
+        line=blocks[h.block].line,
+        confidence=round(h.confidence, 2),
+    )

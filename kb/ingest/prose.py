@@ -24,37 +24,61 @@ from kb.ingest.people import NOT_NAME_WORDS, canonical_name, looks_like_person, 
 
 _UP = "A-ZÀ-ÖØ-ÞĀ-ſ"
 _WORD = rf"[{_UP}][\w'’\-]*"
-_NAME = (rf"(?:(?:Prof(?:essor)?|Dr)\.?\s+)?{_WORD}(?:\s+(?:[A-Z]\.(?:\s?[A-Z]\.)*|(?:van|von|de|der|den|da|di|le|la|du|dos|bin)"
-         rf"(?=\s+[{_UP}])|{_WORD}|III|II|Jr\.?))*")
+_NAME = (
+    rf"(?:(?:Prof(?:essor)?|Dr)\.?\s+)?{_WORD}(?:\s+(?:[A-Z]\.(?:\s?[A-Z]\.)*|(?:van|von|de|der|den|da|di|le|la|du|dos|bin)"
+    rf"(?=\s+[{_UP}])|{_WORD}|III|II|Jr\.?))*"
+)
 NAME_RE = re.compile(_NAME)
 _AFFIL = re.compile(r"\s*\([^()]{1,80}\)")
 _LIST_SEP = re.compile(r"\s*(?:,\s*and|,|and|&)\s+")
 
-STRONG_VERBS = (r"talked|spoke|presented|co-presented|copresented|gave|delivered|deliverd|keynoted|lectured|opened|"
-                r"closed|introduced|walked|talking(?=\s+(?:about|on)\b)|speaking(?=\s+(?:about|on)\b)|presenting")
+STRONG_VERBS = (
+    r"talked|spoke|presented|co-presented|copresented|gave|delivered|deliverd|keynoted|lectured|opened|"
+    r"closed|introduced|walked|talking(?=\s+(?:about|on)\b)|speaking(?=\s+(?:about|on)\b)|presenting"
+)
 WEAK_VERBS = r"explained|showed|argued|discussed|described|framed|demonstrated|reviewed|motivated|covered|went"
-_AFTER_NAME = re.compile(rf"^\s*(?:\([^()]{{1,80}}\)\s*)?(?:,[^,.]{{1,60}},\s*)?(?:also\s+|then\s+|first\s+)?({STRONG_VERBS})\b"
-                         r"|^\s*(?:\([^()]{1,80}\)\s*)?,\s*talking\b|^\s+(?:from|of|at)\s+[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,4}\s+on\s")
+_AFTER_NAME = re.compile(
+    rf"^\s*(?:\([^()]{{1,80}}\)\s*)?(?:,[^,.]{{1,60}},\s*)?(?:also\s+|then\s+|first\s+)?({STRONG_VERBS})\b"
+    r"|^\s*(?:\([^()]{1,80}\)\s*)?,\s*talking\b|^\s+(?:from|of|at)\s+[A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,4}\s+on\s"
+)
 _AFTER_NAME_WEAK = re.compile(rf"^\s*(?:\([^()]{{1,80}}\)\s*)?(?:,[^,.]{{1,60}},\s*)?({WEAK_VERBS}|{STRONG_VERBS})\b")
-_BY = re.compile(r"(?<!moderated )(?<!chaired )(?<!hosted )\b(?:(?:presented|given|delivered|deliverd|led|taught|run|facilitated|was|"
-                 r"were|talk|keynote|lecture|tutorial|presentation|panel|session|address)\s+)?by\s+(?:the\s+)?$", re.I)
+_BY = re.compile(
+    r"(?<!moderated )(?<!chaired )(?<!hosted )\b(?:(?:presented|given|delivered|deliverd|led|taught|run|facilitated|was|"
+    r"were|talk|keynote|lecture|tutorial|presentation|panel|session|address)\s+)?by\s+(?:the\s+)?$",
+    re.I,
+)
 # "The first invited speaker was NAME", "Wednesday's keynote was NAME on …", "the talk I remember best was NAME"
-_WAS_NAME = re.compile(r"\b(?:speaker|keynote|talk|oral|presentation|lecture|plenary|tutorial)\b[^.;:]{0,40}?\b(?:was|is)\s+"
-                       r"(?:by\s+)?(?=[A-Z])", re.I)
+_WAS_NAME = re.compile(
+    r"\b(?:speaker|keynote|talk|oral|presentation|lecture|plenary|tutorial)\b[^.;:]{0,40}?\b(?:was|is)\s+"
+    r"(?:by\s+)?(?=[A-Z])",
+    re.I,
+)
 # "Next was NAME with a talk titled …", "NAME, with a keynote on …"
-_WITH_TALK = re.compile(r"^\s*(?:\([^()]{1,80}\)\s*)?,?\s+with\s+(?:a|an|his|her|their|the)\s+(?:\w+\s+)?"
-                        r"(?:talk|keynote|presentation|lecture)\b", re.I)
+_WITH_TALK = re.compile(
+    r"^\s*(?:\([^()]{1,80}\)\s*)?,?\s+with\s+(?:a|an|his|her|their|the)\s+(?:\w+\s+)?"
+    r"(?:talk|keynote|presentation|lecture)\b",
+    re.I,
+)
 _WITH = re.compile(r"\bwith\s+$", re.I)
-_POSSESSIVE = re.compile(r"^['’]s\s+(?:\w+\s+)?(talk|keynote|tutorial|lecture|presentation|invited talk|award talk)\b", re.I)
-TALK_NOUN = re.compile(r"\b(talks?|keynotes?|plenary|presentation|lecture|invited|tutorial|panel|session|orals?|spotlight|"
-                       r"spoke|speaks|speaker|"
-                       r"presented|presenting|talked|gave|delivered|deliverd|award|address|opened|"
-                       r"(?:first|second|third|fourth|last|next|final)\s+part)\b", re.I)
-_TOPIC = re.compile(r"\b(?:was\s+on|was\s+about|talked\s+about|talking\s+(?:about|on)|speaking\s+(?:about|on)|spoke\s+(?:about|on)|(?:talk|keynote|tutorial|lecture|"
-                    r"presentation|panel|session)\s+(?:was\s+)?(?:on|about)|titled|entitled|called)\s+(?:the\s+topic\s+of\s+)?(.+)",
-                    re.I)
-_TOPIC_END = re.compile(r"\s+by\s+|\s+which\b|\s+where\b|\s+that\s+(?:was|is)\b|\s+with\s+(?:a|an|the)\b|,|;|\.\s|\.$|"
-                        r"\s+\(|\s+\[|\s+[—–]\s+|:|$")
+_POSSESSIVE = re.compile(
+    r"^['’]s\s+(?:\w+\s+)?(talk|keynote|tutorial|lecture|presentation|invited talk|award talk)\b", re.I
+)
+TALK_NOUN = re.compile(
+    r"\b(talks?|keynotes?|plenary|presentation|lecture|invited|tutorial|panel|session|orals?|spotlight|"
+    r"spoke|speaks|speaker|"
+    r"presented|presenting|talked|gave|delivered|deliverd|award|address|opened|"
+    r"(?:first|second|third|fourth|last|next|final)\s+part)\b",
+    re.I,
+)
+_TOPIC = re.compile(
+    r"\b(?:was\s+on|was\s+about|talked\s+about|talking\s+(?:about|on)|speaking\s+(?:about|on)|spoke\s+(?:about|on)|(?:talk|keynote|tutorial|lecture|"
+    r"presentation|panel|session)\s+(?:was\s+)?(?:on|about)|titled|entitled|called)\s+(?:the\s+topic\s+of\s+)?(.+)",
+    re.I,
+)
+_TOPIC_END = re.compile(
+    r"\s+by\s+|\s+which\b|\s+where\b|\s+that\s+(?:was|is)\b|\s+with\s+(?:a|an|the)\b|,|;|\.\s|\.$|"
+    r"\s+\(|\s+\[|\s+[—–]\s+|:|$"
+)
 # After "NAME talked about …" the topic also stops where an explanation starts ("… and how they close the gap").
 _CLAUSE_END = re.compile(r"\s+and\s+(?:how|why|what|whether|when)\b")
 _QUOTED = re.compile(r"[\"“]([^\"“”]{6,200})[\"”]")
@@ -100,7 +124,9 @@ def names_at(text: str, pos: int, allow_single: bool = False) -> tuple[list[tupl
 
 
 def _surname_like(word: str) -> bool:
-    return bool(re.fullmatch(_WORD, word)) and word.lower() not in NOT_NAME_WORDS and len(word) > 1 and not word.isupper()
+    return (
+        bool(re.fullmatch(_WORD, word)) and word.lower() not in NOT_NAME_WORDS and len(word) > 1 and not word.isupper()
+    )
 
 
 def name_before(text: str, pos: int) -> tuple[str, int] | None:
@@ -126,14 +152,19 @@ def find_speakers(block: Block, a: int, b: int, weak: bool = False) -> Speakers 
     for span in block.links:
         if not (a <= span.start < b) or span.image or not looks_like_person(span.label):
             continue
-        before = text[max(a, span.start - 40):span.start]
-        after = text[span.end:b]
-        if _BY.search(before) or _AFTER_NAME.match(after) or _POSSESSIVE.match(after) or _WITH_TALK.match(after) or (
-                weak and (_AFTER_NAME_WEAK.match(after) or re.match(r"\s+on\s", after))):
+        before = text[max(a, span.start - 40) : span.start]
+        after = text[span.end : b]
+        if (
+            _BY.search(before)
+            or _AFTER_NAME.match(after)
+            or _POSSESSIVE.match(after)
+            or _WITH_TALK.match(after)
+            or (weak and (_AFTER_NAME_WEAK.match(after) or re.match(r"\s+on\s", after)))
+        ):
             names, end = names_at(text, span.start)
             names = names or [(span.label, span.start, span.end)]
             return _speakers(names, span)
-    if re.search(r"\bpanel", text[max(0, a - 120):b], re.I):  # "Panel time. "Title" with A, B and C, …"
+    if re.search(r"\bpanel", text[max(0, a - 120) : b], re.I):  # "Panel time. "Title" with A, B and C, …"
         for m in re.finditer(r"\bwith\s+", text[a:b]):
             names, _ = names_at(text, a + m.end(), allow_single=True)
             if len(names) >= 2 and looks_like_person(names[0][0]):
@@ -144,11 +175,20 @@ def find_speakers(block: Block, a: int, b: int, weak: bool = False) -> Speakers 
         names, _ = names_at(text, m.end())
         if names and names[0][1] == m.end():
             return _speakers(names, None)
-    for m in re.finditer(r"\bby\s+(?:(?:its|the|one of the|their)\s+(?:first\s+|lead\s+|last\s+)?(?:author|authors|"
-                         r"organi[sz]ers?)\s*,\s*|the\s+)?", text[a:b]):
+    for m in re.finditer(
+        r"\bby\s+(?:(?:its|the|one of the|their)\s+(?:first\s+|lead\s+|last\s+)?(?:author|authors|"
+        r"organi[sz]ers?)\s*,\s*|the\s+)?",
+        text[a:b],
+    ):
         start = a + m.end()
-        if not _BY.search(re.sub(r"(?:its|the|one of the|their)\s+(?:first\s+|lead\s+|last\s+)?(?:author|authors|"
-                                 r"organi[sz]ers?)\s*,\s*$", "", text[max(a, start - 60):start])):
+        if not _BY.search(
+            re.sub(
+                r"(?:its|the|one of the|their)\s+(?:first\s+|lead\s+|last\s+)?(?:author|authors|"
+                r"organi[sz]ers?)\s*,\s*$",
+                "",
+                text[max(a, start - 60) : start],
+            )
+        ):
             continue
         names, _ = names_at(text, start)
         if names:
@@ -163,8 +203,11 @@ def find_speakers(block: Block, a: int, b: int, weak: bool = False) -> Speakers 
         hit = name_before(text, a + m.start())  # "Tobias Johannink from Siemens on [residual RL](…)"
         if hit and hit[1] >= a:
             return _speakers([(hit[0], hit[1], a + m.start())], None)
-    for m in re.finditer(r"(?<!\s)\s++with\s+(?:a|an|his|her|their|the)\s+(?:\w+\s+)?(?:talk|keynote|presentation|lecture)\b",
-                         text[a:b], re.I):
+    for m in re.finditer(
+        r"(?<!\s)\s++with\s+(?:a|an|his|her|their|the)\s+(?:\w+\s+)?(?:talk|keynote|presentation|lecture)\b",
+        text[a:b],
+        re.I,
+    ):
         hit = name_before(text, a + m.start())  # "Next was Lerrel Pinto with a talk titled …"
         if hit and hit[1] >= a:
             return _speakers([(hit[0], hit[1], a + m.start())], None)
@@ -184,13 +227,20 @@ def find_speakers(block: Block, a: int, b: int, weak: bool = False) -> Speakers 
 
 
 def _speakers(names: list[tuple[str, int, int]], link: Span | None) -> Speakers:
-    return Speakers([canonical_name(n) for n, _, _ in names], [strip_honorific(n) for n, _, _ in names],
-                    names[0][1], names[-1][2], link)
+    return Speakers(
+        [canonical_name(n) for n, _, _ in names],
+        [strip_honorific(n) for n, _, _ in names],
+        names[0][1],
+        names[-1][2],
+        link,
+    )
 
 
 # "The first oral session, *Variational Inference*, opened with …": that emphasis names the session.
 # (A tutorial's or panel's name is its talk's title; a session's or workshop's is not.)
-_NAMES_AN_EVENT = re.compile(r"\b(?:session|workshop|track|symposium)s?\s*(?:on|about|called|named)?\s*[,:(]?\s*$", re.I)
+_NAMES_AN_EVENT = re.compile(
+    r"\b(?:session|workshop|track|symposium)s?\s*(?:on|about|called|named)?\s*[,:(]?\s*$", re.I
+)
 
 
 def title_candidates(block: Block, a: int, b: int, skip: set[str]) -> list[tuple[int, str, Span | None]]:
@@ -208,8 +258,13 @@ def title_candidates(block: Block, a: int, b: int, skip: set[str]) -> list[tuple
         out.append((span.start, label, span))
     for s, e in block.emphasis:
         phrase = text[s:e].strip()
-        if a <= s < b and len(phrase.split()) >= 2 and not looks_like_person(phrase) and phrase not in skip \
-                and not _NAMES_AN_EVENT.search(text[max(a, s - 30):s]):
+        if (
+            a <= s < b
+            and len(phrase.split()) >= 2
+            and not looks_like_person(phrase)
+            and phrase not in skip
+            and not _NAMES_AN_EVENT.search(text[max(a, s - 30) : s])
+        ):
             out.append((s, phrase, None))
     for m in _QUOTED.finditer(text, a, b):
         if len(m.group(1).split()) >= 2:
@@ -219,7 +274,7 @@ def title_candidates(block: Block, a: int, b: int, skip: set[str]) -> list[tuple
 
 
 def topic_phrase(sentence: str, cut_clauses: bool = False) -> str | None:
-    """"… was on X by Y" / "talked about X, …" → X; ``cut_clauses`` also stops at "and how/why …"."""
+    """ "… was on X by Y" / "talked about X, …" → X; ``cut_clauses`` also stops at "and how/why …"."""
     m = _TOPIC.search(sentence)
     if not m:
         return None
@@ -229,7 +284,17 @@ def topic_phrase(sentence: str, cut_clauses: bool = False) -> str | None:
     clause = _CLAUSE_END.search(phrase) if cut_clauses else None
     if clause and len(phrase[: clause.start()].split()) >= 3:  # never cut a topic down to a generic stub
         phrase = phrase[: clause.start()]
-    if phrase.split() and phrase.split()[0].lower() in ("how", "why", "what", "whether", "his", "her", "their", "a", "an"):
+    if phrase.split() and phrase.split()[0].lower() in (
+        "how",
+        "why",
+        "what",
+        "whether",
+        "his",
+        "her",
+        "their",
+        "a",
+        "an",
+    ):
         if not re.match(r"^(?:a|an)\s+\w+", phrase):
             return None
     return phrase if 2 <= len(phrase.split()) <= 20 else None
@@ -245,7 +310,11 @@ def talk_links(block: Block, a: int, b: int, skip: set[str]) -> list[str]:
         kind = classify_url(s.href, s.label, person_label=person)
         if kind in ("slides", "video"):
             out.append(s.href)
-        elif not person and kind == "other" and s.label.strip().lower() in ("talk", "slides", "video", "recording", "part"):
+        elif (
+            not person
+            and kind == "other"
+            and s.label.strip().lower() in ("talk", "slides", "video", "recording", "part")
+        ):
             out.append(s.href)
     return out
 
@@ -270,8 +339,12 @@ def title_span_talk(block: Block, a: int, b: int, exclude: set[str]) -> tuple[st
             if names and names[0][1] == after.end():
                 return title, _speakers(names, None)
         paren = _PAREN_NAME.match(text, end)  # '"Sylvester Normalizing Flows" (van den Berg)'
-        if paren and span is None and TALK_NOUN.search(text[a:b]) is None and re.search(r"\b(?:next|then|first|last)\b",
-                                                                                          text[a:start], re.I):
+        if (
+            paren
+            and span is None
+            and TALK_NOUN.search(text[a:b]) is None
+            and re.search(r"\b(?:next|then|first|last)\b", text[a:start], re.I)
+        ):
             name = paren.group(1)
             if looks_like_person(name) or _surname_like(name.split()[-1]):
                 return title, Speakers([name], [name], paren.start(1), paren.end(1))
@@ -284,9 +357,13 @@ def title_span_talk(block: Block, a: int, b: int, exclude: set[str]) -> tuple[st
             single = re.search(r"(?:^|[\s,])([A-Z][\w'’\-]+)\s*\([^()]{2,60}\)$", lead)  # "Kolesnikov (Google Brain):"
             if not hit and single and _surname_like(single.group(1)) and head.rstrip().endswith(":"):
                 return title, Speakers([single.group(1)], [single.group(1)], a + single.start(1), a + single.end(1))
-            if hit and looks_like_person(lead[hit[1]:].strip()):
+            if hit and looks_like_person(lead[hit[1] :].strip()):
                 names, _ = names_at(lead, hit[1])
                 if names:
-                    return title, Speakers([canonical_name(n) for n, _, _ in names],
-                                           [strip_honorific(n) for n, _, _ in names], a + hit[1], a + len(lead))
+                    return title, Speakers(
+                        [canonical_name(n) for n, _, _ in names],
+                        [strip_honorific(n) for n, _, _ in names],
+                        a + hit[1],
+                        a + len(lead),
+                    )
     return None

@@ -16,8 +16,27 @@ class _HtmlText(HTMLParser):
     """Plain text and links of a raw HTML block; list items become separate lines and
     table rows become rows (a placeholder line stands where each row was)."""
 
-    BREAKS = {"li", "p", "br", "div", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "dt", "dd",
-              "summary", "details", "figcaption"}
+    BREAKS = {
+        "li",
+        "p",
+        "br",
+        "div",
+        "tr",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "ul",
+        "ol",
+        "table",
+        "dt",
+        "dd",
+        "summary",
+        "details",
+        "figcaption",
+    }
     HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
     def __init__(self) -> None:
@@ -90,12 +109,22 @@ def _html_row(cells, header: list[str], line: int, base: Block) -> Block:
             image = href.startswith("!")
             label = " ".join(raw[s:e].split())
             start = offset + max(0, s - lead)
-            spans.append(Span(start, start + len(label), href[1:] if image else href, label, line, image=image,
-                              raw_href=href))
+            spans.append(
+                Span(start, start + len(label), href[1:] if image else href, label, line, image=image, raw_href=href)
+            )
         texts.append(cell)
         offset += len(cell) + 3
-    return Block("row", " | ".join(texts), line, line, spans, quote=base.quote, section=base.section, cells=texts,
-                 header=list(header))
+    return Block(
+        "row",
+        " | ".join(texts),
+        line,
+        line,
+        spans,
+        quote=base.quote,
+        section=base.section,
+        cells=texts,
+        header=list(header),
+    )
 
 
 def html_blocks(content: str, line: int, base: Block) -> list[Block]:
@@ -128,7 +157,7 @@ def html_blocks(content: str, line: int, base: Block) -> list[Block]:
         hm = re.match(r"\s*\x00H(\d)\x00", piece)
         if hm:  # <h3>…</h3>: a heading, like ### …
             level = int(hm.group(1))
-            piece = piece[: hm.start()] + " " * (hm.end() - hm.start()) + piece[hm.end():]
+            piece = piece[: hm.start()] + " " * (hm.end() - hm.start()) + piece[hm.end() :]
             stripped = piece.strip()
             if not stripped:
                 continue
@@ -138,9 +167,19 @@ def html_blocks(content: str, line: int, base: Block) -> list[Block]:
             if start <= s <= end and (e <= end or s == e):
                 image = href.startswith("!")
                 href = href[1:] if image else href
-                label = piece[s - start:e - start].strip() if not image else ""
+                label = piece[s - start : e - start].strip() if not image else ""
                 rel = s - start - lead
                 spans.append(Span(max(rel, 0), max(rel, 0) + len(label), href, label, line, image=image, raw_href=href))
-        blocks.append(Block("heading" if level else "html", stripped, line, line, spans, level=level, quote=base.quote,
-                            section=base.section))
+        blocks.append(
+            Block(
+                "heading" if level else "html",
+                stripped,
+                line,
+                line,
+                spans,
+                level=level,
+                quote=base.quote,
+                section=base.section,
+            )
+        )
     return blocks

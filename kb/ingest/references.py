@@ -61,7 +61,7 @@ def _split_marker(text: str) -> tuple[str | None, str]:
     label = m.group(1) or m.group(2) or (f"^{m.group(3)}" if m.group(3) else None)
     if label and m.group(1) and not re.fullmatch(r"\^?\d{1,4}|\^?[A-Za-z][\w:\-]*\d{2,4}[a-z]?|\^\w+", label):
         return None, text  # "[Keynote]" or "[Slides]" is not a marker
-    return label, text[m.end():]
+    return label, text[m.end() :]
 
 
 def is_reference_heading(block: Block) -> bool:
@@ -75,8 +75,12 @@ def looks_like_reference(text: str) -> bool:
     if not _YEAR.search(text) and not re.search(r"arxiv|doi|openreview", text, re.I):
         return False
     return bool(
-        re.search(r"[\"“”]|et al|\b[A-Z][a-z]+, [A-Z]|\b[A-Z]\. [A-Z]|proceedings|conference|journal|arxiv|preprint|"
-                  r"transactions|\bin\b.*\d{4}|\(\d{4}\)", text, re.I)
+        re.search(
+            r"[\"“”]|et al|\b[A-Z][a-z]+, [A-Z]|\b[A-Z]\. [A-Z]|proceedings|conference|journal|arxiv|preprint|"
+            r"transactions|\bin\b.*\d{4}|\(\d{4}\)",
+            text,
+            re.I,
+        )
     )
 
 
@@ -88,7 +92,7 @@ def _entries_of_block(block: Block) -> list[RawReference]:
     if block.kind == "footnote":
         return [RawReference(block.marker, squash(md), block.line, block)]
     if len(starts) > 1 or (starts and starts[0] == 0 and len(lines) > 1 and len(starts) == len(lines)):
-        chunks = [(i, " ".join(lines[i:j])) for i, j in zip(starts, starts[1:] + [len(lines)])]
+        chunks = [(i, " ".join(lines[i:j])) for i, j in zip(starts, starts[1:] + [len(lines)], strict=False)]
     elif len(lines) > 1 and not starts and all(_YEAR.search(line) and len(line) > 30 for line in lines):
         chunks = list(enumerate(lines))
     else:
@@ -138,7 +142,8 @@ def find_references(blocks: list[Block]) -> tuple[list[RawReference], list[tuple
     run: list[int] = []
     for i, block in enumerate(blocks + [Block("paragraph", "", 0, 0)]):
         numbered = (
-            i not in used and block.kind in ("paragraph", "item")
+            i not in used
+            and block.kind in ("paragraph", "item")
             and bool(re.match(r"^\s*\[(?:\d{1,4}|[A-Za-z][\w\-]*\d{4}[a-z]?)\]\s+\S", block.text))
             and looks_like_reference(block.text)
         )
@@ -184,8 +189,11 @@ def parse_cached(text: str) -> ParsedReference:
     return copy.deepcopy(hit)
 
 
-def parse_entries(raw_refs: list[RawReference], bibtex_blocks: list[tuple[Block, str]], source: str,
-                  ) -> tuple[list[ParsedReference], list[Problem]]:
+def parse_entries(
+    raw_refs: list[RawReference],
+    bibtex_blocks: list[tuple[Block, str]],
+    source: str,
+) -> tuple[list[ParsedReference], list[Problem]]:
     """Parse every found entry; never raises — a failure becomes a Problem and a raw-only reference."""
     papers: list[ParsedReference] = []
     problems: list[Problem] = []

@@ -27,10 +27,16 @@ def looks_like_rst(text: str, source: str = "") -> bool:
     if source.lower().endswith((".rst", ".rest")):
         return True
     lines = text.splitlines()
-    over = sum(1 for i in range(1, len(lines) - 1)
-               if lines[i - 1].strip() == lines[i + 1].strip() and _titled(lines[i], lines[i + 1]))
-    odd = sum(1 for i in range(1, len(lines)) if _ADORN.match(lines[i]) and lines[i][0] in "~^*+#'\":._"
-              and _titled(lines[i - 1], lines[i]))
+    over = sum(
+        1
+        for i in range(1, len(lines) - 1)
+        if lines[i - 1].strip() == lines[i + 1].strip() and _titled(lines[i], lines[i + 1])
+    )
+    odd = sum(
+        1
+        for i in range(1, len(lines))
+        if _ADORN.match(lines[i]) and lines[i][0] in "~^*+#'\":._" and _titled(lines[i - 1], lines[i])
+    )
     return over > 0 or odd > 0 or len(_LINK.findall(text)) >= 2
 
 
@@ -42,8 +48,13 @@ def rst_to_markdown(text: str) -> str:
     while i < len(lines):
         line = lines[i]
         title, overline = None, False
-        if _ADORN.match(line) and i + 2 < len(lines) and lines[i + 1].strip() and _ADORN.match(lines[i + 2]) \
-                and lines[i + 2].strip()[0] == line.strip()[0]:
+        if (
+            _ADORN.match(line)
+            and i + 2 < len(lines)
+            and lines[i + 1].strip()
+            and _ADORN.match(lines[i + 2])
+            and lines[i + 2].strip()[0] == line.strip()[0]
+        ):
             title, overline, char, end = lines[i + 1].strip(), True, line.strip()[0], i + 2
         elif i + 1 < len(lines) and not line.startswith((" ", "\t")) and _titled(line, lines[i + 1]):
             title, char, end = line.strip(), lines[i + 1].strip()[0], i + 1
@@ -66,8 +77,12 @@ def _titled(title: str, adornment: str) -> bool:
     """``title`` over ``adornment`` is a section title: words, underlined about as long as they are
     (not "}" over a closing ``~~~`` fence)."""
     t = title.strip()
-    return (sum(c.isalnum() for c in t) >= 2 and not _ADORN.match(title) and bool(_ADORN.match(adornment))
-            and len(adornment.strip()) >= max(3, len(t) - 3))
+    return (
+        sum(c.isalnum() for c in t) >= 2
+        and not _ADORN.match(title)
+        and bool(_ADORN.match(adornment))
+        and len(adornment.strip()) >= max(3, len(t) - 3)
+    )
 
 
 def _line(line: str) -> str:

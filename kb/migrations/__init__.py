@@ -96,8 +96,9 @@ def refuse_foreign(conn: Connection) -> None:
         from kb.db import DatabaseUnusable
 
         shown = ", ".join(tables[:5]) + (", …" if len(tables) > 5 else "")
-        raise DatabaseUnusable(f"not a kb database (it holds other tables: {shown}); "
-                               "kb opens only an empty database or its own")
+        raise DatabaseUnusable(
+            f"not a kb database (it holds other tables: {shown}); kb opens only an empty database or its own"
+        )
 
 
 def upgrade(conn: Connection, revision: str = "head") -> None:
@@ -190,5 +191,3 @@ def main(argv: list[str] | None = None) -> None:
             upgrade(conn, args.revision)
         print(current_revision(conn))
     engine.dispose()
-
-

@@ -22,8 +22,13 @@ target_metadata = SQLModel.metadata
 
 def run_migrations_offline() -> None:
     """``alembic upgrade --sql``: emit SQL for the URL in the config instead of running it."""
-    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
-                      literal_binds=True, include_object=include_object, render_as_batch=True)
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        include_object=include_object,
+        render_as_batch=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -43,8 +48,13 @@ def run_migrations_online() -> None:
 
 def _run(connection) -> None:
     # Batch mode rewrites tables on SQLite, which cannot ALTER most things in place.
-    context.configure(connection=connection, target_metadata=target_metadata, include_object=include_object,
-                      render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        include_object=include_object,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -50,8 +50,19 @@ from kb.search.rank import MARK_CLOSE, MARK_OPEN, Hit, split_marks
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-__all__ = ["MARK_CLOSE", "MARK_OPEN", "Hit", "Query", "bulk_import", "parse_query", "refresh", "reindex", "search",
-           "search_sqlite", "split_marks"]
+__all__ = [
+    "MARK_CLOSE",
+    "MARK_OPEN",
+    "Hit",
+    "Query",
+    "bulk_import",
+    "parse_query",
+    "refresh",
+    "reindex",
+    "search",
+    "search_sqlite",
+    "split_marks",
+]
 
 
 def _install_index(engine) -> None:

@@ -46,19 +46,40 @@ def _conf_like(column, group: Words):
 
 def _talks(session: Session, q: Query, n: int) -> list[Candidate]:
     conf_id = func.coalesce(Event.conference_id, Post.conference_id)
-    stmt = (select(Talk, Event.name, Conference.name, Conference.year).join(Post, Post.id == Talk.post_id)
-            .outerjoin(Event, Event.id == Talk.event_id).outerjoin(Conference, Conference.id == conf_id))
+    stmt = (
+        select(Talk, Event.name, Conference.name, Conference.year)
+        .join(Post, Post.id == Talk.post_id)
+        .outerjoin(Event, Event.id == Talk.event_id)
+        .outerjoin(Conference, Conference.id == conf_id)
+    )
     for w in q.text_words:
-        stmt = stmt.where(or_(_like(Talk.title, w), _like(Talk.summary, w), _like(Event.name, w),
-                              _like(Conference.name, w), Talk.id.in_(_speaks(w))))
+        stmt = stmt.where(
+            or_(
+                _like(Talk.title, w),
+                _like(Talk.summary, w),
+                _like(Event.name, w),
+                _like(Conference.name, w),
+                Talk.id.in_(_speaks(w)),
+            )
+        )
     for w in (w for group in q.speakers for w in group):
         stmt = stmt.where(Talk.id.in_(_speaks(w)))
     for group in q.confs:
         stmt = stmt.where(_conf_like(Conference.name, group))
     rows = session.exec(stmt.where(*_years(Conference.year, q)).order_by(Talk.id).limit(n)).all()
     speakers = speakers_of(session, [t.id for t, *_ in rows])
-    return [Candidate("talk", t.id, t.title or "", "; ".join(p.name for p in speakers[t.id]),
-                      "\n".join(x for x in (event, t.summary) if x), conf or "", year) for t, event, conf, year in rows]
+    return [
+        Candidate(
+            "talk",
+            t.id,
+            t.title or "",
+            "; ".join(p.name for p in speakers[t.id]),
+            "\n".join(x for x in (event, t.summary) if x),
+            conf or "",
+            year,
+        )
+        for t, event, conf, year in rows
+    ]
 
 
 def _papers(session: Session, q: Query, n: int) -> list[Candidate]:
@@ -71,8 +92,10 @@ def _papers(session: Session, q: Query, n: int) -> list[Candidate]:
         stmt = stmt.where(_conf_like(Paper.venue, group))
     rows = session.exec(stmt.where(*_years(Paper.year, q)).order_by(Paper.id).limit(n)).all()
     authors = authors_of(session, [p.id for p in rows])
-    return [Candidate("paper", p.id, p.title or "", "; ".join(a.name for a in authors[p.id]), "", p.venue or "", p.year)
-            for p in rows]
+    return [
+        Candidate("paper", p.id, p.title or "", "; ".join(a.name for a in authors[p.id]), "", p.venue or "", p.year)
+        for p in rows
+    ]
 
 
 def _people(session: Session, q: Query, n: int) -> list[Candidate]:

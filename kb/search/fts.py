@@ -66,8 +66,13 @@ def terms_of(rows) -> set[str]:
 
 def pending_terms(conn: sqlite3.Connection, cap: int = 2000) -> set[str]:
     """Words of documents changed by writers that did not refresh the vocabulary (usually none)."""
-    return terms_of(_rows(conn, "SELECT d.title, d.names, d.body, d.conf FROM search_dirty x"
-                                " JOIN search_doc d ON d.id = x.id LIMIT ?", (cap,)))
+    return terms_of(
+        _rows(
+            conn,
+            "SELECT d.title, d.names, d.body, d.conf FROM search_dirty x JOIN search_doc d ON d.id = x.id LIMIT ?",
+            (cap,),
+        )
+    )
 
 
 def _year_terms(conn: sqlite3.Connection, q: Query) -> tuple[int, ...] | None:
@@ -85,8 +90,14 @@ def _year_terms(conn: sqlite3.Connection, q: Query) -> tuple[int, ...] | None:
     return tuple(range(lo, hi + 1)) if hi - lo < MAX_YEAR_TERMS else None
 
 
-def _candidates(conn: sqlite3.Connection, q: Query, variants: dict[str, Words] | None, years: tuple[int, ...] | None,
-                pool: int, tier: int) -> list[Candidate]:
+def _candidates(
+    conn: sqlite3.Connection,
+    q: Query,
+    variants: dict[str, Words] | None,
+    years: tuple[int, ...] | None,
+    pool: int,
+    tier: int,
+) -> list[Candidate]:
     """The best ``pool`` documents by bm25, unless the words are too common to rank every match.
 
     FTS5 computes bm25 for every match before it can sort (~0.8 µs each): a
@@ -123,8 +134,9 @@ def _where(q: Query, params: list, id_col: str = "d.id", years: bool = True) -> 
     return " AND ".join(conds) or "1"
 
 
-def _fts(conn: sqlite3.Connection, expr: str, q: Query, limit: int, tier: int = 0, order: str = "rank",
-         join: bool = False) -> list[Candidate]:
+def _fts(
+    conn: sqlite3.Connection, expr: str, q: Query, limit: int, tier: int = 0, order: str = "rank", join: bool = False
+) -> list[Candidate]:
     """Matching documents with the query's kind/year filters: the top ``limit`` by weighted bm25
     (``order="rank"``), the newest ``limit`` (``"rowid"``), or, for ``"count"``, one pseudo
     candidate whose id is the number of matches, counted up to ``limit``."""
@@ -136,8 +148,10 @@ def _fts(conn: sqlite3.Connection, expr: str, q: Query, limit: int, tier: int = 
         sql = f"SELECT count(*) FROM (SELECT f.rowid FROM search_fts f {join_sql} WHERE search_fts MATCH ? AND {where} LIMIT ?)"
         return [Candidate(kind="", id=_rows(conn, sql, (*params, limit))[0][0] or 0, title="")]
     rank_sql, order_sql = (f"bm25(search_fts, {weights})", "r") if order == "rank" else ("0.0", "f.rowid DESC")
-    sql = (f"SELECT f.rowid, {rank_sql} AS r FROM search_fts f {join_sql}"
-           f" WHERE search_fts MATCH ? AND {where} ORDER BY {order_sql} LIMIT ?")
+    sql = (
+        f"SELECT f.rowid, {rank_sql} AS r FROM search_fts f {join_sql}"
+        f" WHERE search_fts MATCH ? AND {where} ORDER BY {order_sql} LIMIT ?"
+    )
     rows = _rows(conn, sql, (*params, limit))
     return [Candidate(kind=KIND_OF_CODE[rid % 4], id=rid, title="", bm25=r, tier=tier) for rid, r in rows]
 
@@ -146,8 +160,11 @@ def _filtered(conn: sqlite3.Connection, q: Query, limit: int) -> list[Candidate]
     """Filters without words (``type:talk year:2019``): newest first, talks before papers, people, posts."""
     params: list = []
     where = _where(q, params)
-    rows = _rows(conn, f"SELECT d.id FROM search_doc d WHERE {where} ORDER BY d.id % 4, d.year DESC, d.title LIMIT ?",
-                 (*params, limit))
+    rows = _rows(
+        conn,
+        f"SELECT d.id FROM search_doc d WHERE {where} ORDER BY d.id % 4, d.year DESC, d.title LIMIT ?",
+        (*params, limit),
+    )
     return _with_text(conn, [Candidate(kind=KIND_OF_CODE[i % 4], id=i, title="") for (i,) in rows])
 
 
@@ -156,14 +173,28 @@ def _with_text(conn: sqlite3.Connection, found: list[Candidate]) -> list[Candida
     if not found:
         return []
     ids = [c.id for c in found]
-    rows = _rows(conn, f"SELECT id, title, names, body, conf, year FROM search_doc WHERE id IN"
-                       f" ({', '.join('?' * len(ids))})", tuple(ids))
+    rows = _rows(
+        conn,
+        f"SELECT id, title, names, body, conf, year FROM search_doc WHERE id IN ({', '.join('?' * len(ids))})",
+        tuple(ids),
+    )
     docs = {r[0]: r for r in rows}
     out = []
     for c in found:
         if d := docs.get(c.id):
-            out.append(Candidate(kind=c.kind, id=c.id // 4, title=d[1], names=d[2], body=d[3], conf=d[4], year=d[5],
-                                 bm25=c.bm25, tier=c.tier))
+            out.append(
+                Candidate(
+                    kind=c.kind,
+                    id=c.id // 4,
+                    title=d[1],
+                    names=d[2],
+                    body=d[3],
+                    conf=d[4],
+                    year=d[5],
+                    bm25=c.bm25,
+                    tier=c.tier,
+                )
+            )
     return out
 
 
@@ -186,12 +217,15 @@ def typo_variants(conn: sqlite3.Connection, q: Query) -> dict[str, Words]:
         budget = 1 if len(w) <= 5 else 2
         lo, hi = len(w) - budget, len(w) + budget
         pre, suf = w[:2], w[::-1][:2]
-        rows = _rows(conn,
-                     "SELECT term FROM search_term WHERE term >= ? AND term < ? AND length(term) BETWEEN ? AND ?"
-                     " UNION SELECT term FROM search_term WHERE rev >= ? AND rev < ? AND length(term) BETWEEN ? AND ?",
-                     (pre, _next(pre), lo, hi, suf, _next(suf), lo, hi))
-        pool = {t for (t,) in rows} | {t for t in pending if lo <= len(t) <= hi
-                                       and (t.startswith(pre) or t.endswith(suf[::-1]))}
+        rows = _rows(
+            conn,
+            "SELECT term FROM search_term WHERE term >= ? AND term < ? AND length(term) BETWEEN ? AND ?"
+            " UNION SELECT term FROM search_term WHERE rev >= ? AND rev < ? AND length(term) BETWEEN ? AND ?",
+            (pre, _next(pre), lo, hi, suf, _next(suf), lo, hi),
+        )
+        pool = {t for (t,) in rows} | {
+            t for t in pending if lo <= len(t) <= hi and (t.startswith(pre) or t.endswith(suf[::-1]))
+        }
         pool = sorted(t for t in pool if not t.startswith(w))  # prefixes of w already match as typed
         scored = process.extract(w, pool, scorer=OSA.distance, score_cutoff=budget, limit=None)
         best = tuple(t for t, _, _ in sorted(scored, key=lambda x: (x[1], x[0])))[:MAX_VARIANTS]

@@ -28,18 +28,23 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from kb.db import is_sqlite
-from kb.models import (Authorship, Conference, Event, Paper, Person, PersonAlias, Post, Talk, TalkSpeaker)
+from kb.models import Authorship, Conference, Event, Paper, Person, PersonAlias, Post, Talk, TalkSpeaker
 from kb.search.fts import SCHEMA_VERSION, VOCAB_MAX, VOCAB_MIN, terms_of
 
 YEAR_TAG = re.compile(r"^y\d+$")  # the tags column holds "y2019": year filters become index lookups
 
 # Table names come from the models: fixed identifiers, never user input.
-T, TS, E, C, PO = Talk.__tablename__, TalkSpeaker.__tablename__, Event.__tablename__, Conference.__tablename__, Post.__tablename__
+T, TS, E, C, PO = (
+    Talk.__tablename__,
+    TalkSpeaker.__tablename__,
+    Event.__tablename__,
+    Conference.__tablename__,
+    Post.__tablename__,
+)
 PA, AU, PE, AL = Paper.__tablename__, Authorship.__tablename__, Person.__tablename__, PersonAlias.__tablename__
 
 _COLS = "id, kind, entity_id, title, names, body, conf, year"
@@ -117,8 +122,10 @@ def _delete_doc(expr: str) -> str:
 
 
 def _talks_in_conference(conf: str) -> str:
-    return (f"t.id IN (SELECT t2.id FROM {T} t2 JOIN {E} e2 ON e2.id = t2.event_id WHERE e2.conference_id = {conf}"
-            f" UNION SELECT t3.id FROM {T} t3 JOIN {PO} p3 ON p3.id = t3.post_id WHERE p3.conference_id = {conf})")
+    return (
+        f"t.id IN (SELECT t2.id FROM {T} t2 JOIN {E} e2 ON e2.id = t2.event_id WHERE e2.conference_id = {conf}"
+        f" UNION SELECT t3.id FROM {T} t3 JOIN {PO} p3 ON p3.id = t3.post_id WHERE p3.conference_id = {conf})"
+    )
 
 
 # (name, table, event, body): every way a core write can change a document.
@@ -136,36 +143,61 @@ TRIGGERS: list[tuple[str, str, str, str]] = [
     ("au_au", AU, "AFTER UPDATE", paper_doc_sql("pa.id IN (OLD.paper_id, NEW.paper_id)")),
     ("au_ad", AU, "AFTER DELETE", paper_doc_sql("pa.id = OLD.paper_id")),
     ("person_ai", PE, "AFTER INSERT", person_doc_sql("p.id = NEW.id")),
-    ("person_au", PE, "AFTER UPDATE OF name", person_doc_sql("p.id = NEW.id")
-     + talk_doc_sql(f"t.id IN (SELECT talk_id FROM {TS} WHERE person_id = NEW.id)")
-     + paper_doc_sql(f"pa.id IN (SELECT paper_id FROM {AU} WHERE person_id = NEW.id)")),
+    (
+        "person_au",
+        PE,
+        "AFTER UPDATE OF name",
+        person_doc_sql("p.id = NEW.id")
+        + talk_doc_sql(f"t.id IN (SELECT talk_id FROM {TS} WHERE person_id = NEW.id)")
+        + paper_doc_sql(f"pa.id IN (SELECT paper_id FROM {AU} WHERE person_id = NEW.id)"),
+    ),
     ("person_ad", PE, "AFTER DELETE", _delete_doc("OLD.id * 4 + 2")),
     ("alias_ai", AL, "AFTER INSERT", person_doc_sql("p.id = NEW.person_id")),
     ("alias_au", AL, "AFTER UPDATE", person_doc_sql("p.id IN (OLD.person_id, NEW.person_id)")),
     ("alias_ad", AL, "AFTER DELETE", person_doc_sql("p.id = OLD.person_id")),
     ("post_ai", PO, "AFTER INSERT", post_doc_sql("po.id = NEW.id")),
     ("post_au", PO, "AFTER UPDATE OF title, body, path", post_doc_sql("po.id = NEW.id")),
-    ("post_au_conf", PO, "AFTER UPDATE OF conference_id, date",
-     post_doc_sql("po.id = NEW.id") + talk_doc_sql("t.post_id = NEW.id")),
+    (
+        "post_au_conf",
+        PO,
+        "AFTER UPDATE OF conference_id, date",
+        post_doc_sql("po.id = NEW.id") + talk_doc_sql("t.post_id = NEW.id"),
+    ),
     ("post_ad", PO, "AFTER DELETE", _delete_doc("OLD.id * 4 + 3")),
     ("event_au", E, "AFTER UPDATE OF name, conference_id", talk_doc_sql("t.event_id = NEW.id")),
-    ("conf_au", C, "AFTER UPDATE OF name, year",
-     talk_doc_sql(_talks_in_conference("NEW.id")) + post_doc_sql("po.conference_id = NEW.id")),
+    (
+        "conf_au",
+        C,
+        "AFTER UPDATE OF name, year",
+        talk_doc_sql(_talks_in_conference("NEW.id")) + post_doc_sql("po.conference_id = NEW.id"),
+    ),
 ]
 
 _FTS_COLS = "title, names, body, conf, tags"
 # Not INSERT OR IGNORE: the firing statement's conflict policy would override it (see upsert).
 _DIRTY = " INSERT INTO search_dirty(id) SELECT NEW.id WHERE NOT EXISTS (SELECT 1 FROM search_dirty WHERE id = NEW.id);"
 SYNC_TRIGGERS: list[tuple[str, str, str, str]] = [
-    ("doc_ai", "search_doc", "AFTER INSERT",
-     f"INSERT INTO search_fts(rowid, {_FTS_COLS}) VALUES (NEW.id, NEW.title, NEW.names, NEW.body, NEW.conf, NEW.tags);"
-     + _DIRTY),
-    ("doc_ad", "search_doc", "AFTER DELETE",
-     f"INSERT INTO search_fts(search_fts, rowid, {_FTS_COLS}) VALUES ('delete', OLD.id, OLD.title, OLD.names, OLD.body, OLD.conf, OLD.tags);"),
-    ("doc_au", "search_doc", "AFTER UPDATE",
-     f"INSERT INTO search_fts(search_fts, rowid, {_FTS_COLS}) VALUES ('delete', OLD.id, OLD.title, OLD.names, OLD.body, OLD.conf, OLD.tags);"
-     f" INSERT INTO search_fts(rowid, {_FTS_COLS}) VALUES (NEW.id, NEW.title, NEW.names, NEW.body, NEW.conf, NEW.tags);"
-     + _DIRTY),
+    (
+        "doc_ai",
+        "search_doc",
+        "AFTER INSERT",
+        f"INSERT INTO search_fts(rowid, {_FTS_COLS}) VALUES (NEW.id, NEW.title, NEW.names, NEW.body, NEW.conf, NEW.tags);"
+        + _DIRTY,
+    ),
+    (
+        "doc_ad",
+        "search_doc",
+        "AFTER DELETE",
+        f"INSERT INTO search_fts(search_fts, rowid, {_FTS_COLS}) VALUES ('delete', OLD.id, OLD.title, OLD.names, OLD.body, OLD.conf, OLD.tags);",
+    ),
+    (
+        "doc_au",
+        "search_doc",
+        "AFTER UPDATE",
+        f"INSERT INTO search_fts(search_fts, rowid, {_FTS_COLS}) VALUES ('delete', OLD.id, OLD.title, OLD.names, OLD.body, OLD.conf, OLD.tags);"
+        f" INSERT INTO search_fts(rowid, {_FTS_COLS}) VALUES (NEW.id, NEW.title, NEW.names, NEW.body, NEW.conf, NEW.tags);"
+        + _DIRTY,
+    ),
 ]
 
 TABLES = [
@@ -201,7 +233,8 @@ _MARK = "UPDATE search_meta SET value = 'changed' WHERE key = 'bulk'"
 _UNMARKED = "WHEN (SELECT value FROM search_meta WHERE key = 'bulk') IS NOT 'changed'"
 MARK_TRIGGERS: list[tuple[str, str, str, str]] = [
     (f"mark_{table}_{op[0].lower()}", f"{table} {_UNMARKED}", f"AFTER {op}", _MARK + ";")  # ON t WHEN …
-    for table in (T, TS, PA, AU, PE, AL, PO, E, C) for op in ("INSERT", "UPDATE", "DELETE")
+    for table in (T, TS, PA, AU, PE, AL, PO, E, C)
+    for op in ("INSERT", "UPDATE", "DELETE")
 ]
 
 
@@ -211,8 +244,10 @@ def _meta(conn: Connection, key: str) -> str | None:
 
 
 def _set_meta(conn: Connection, key: str, value: str) -> None:
-    conn.exec_driver_sql("INSERT INTO search_meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                         (key, value))
+    conn.exec_driver_sql(
+        "INSERT INTO search_meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
 
 
 def has_fts5(conn: Connection) -> bool:
@@ -237,8 +272,11 @@ def rebuild(conn: Connection) -> None:
         conn.exec_driver_sql(f"INSERT INTO search_doc({_COLS}) {select}")
     conn.exec_driver_sql("INSERT INTO search_fts(search_fts) VALUES ('rebuild')")
     conn.exec_driver_sql("INSERT INTO search_fts(search_fts) VALUES ('optimize')")
-    terms = [t for (t,) in conn.exec_driver_sql("SELECT term FROM search_vocab")
-             if VOCAB_MIN <= len(t) <= VOCAB_MAX and not YEAR_TAG.match(t)]
+    terms = [
+        t
+        for (t,) in conn.exec_driver_sql("SELECT term FROM search_vocab")
+        if VOCAB_MIN <= len(t) <= VOCAB_MAX and not YEAR_TAG.match(t)
+    ]
     _add_terms(conn, terms)
     _create_triggers(conn, TRIGGERS + SYNC_TRIGGERS)
     _set_meta(conn, "version", SCHEMA_VERSION)
@@ -259,8 +297,11 @@ def install(engine: Engine) -> None:
     except Exception as exc:  # noqa: BLE001 - a broken index must not stop kb from opening its data
         if type(exc).__name__ == "DatabaseUnusable" or "malformed" in str(exc):
             return  # a damaged database: the command itself says so, in one line (kb.db)
-        warnings.warn(f"kb search index not built ({type(exc).__name__}: {exc}); search falls back to LIKE",
-                      RuntimeWarning, stacklevel=2)
+        warnings.warn(
+            f"kb search index not built ({type(exc).__name__}: {exc}); search falls back to LIKE",
+            RuntimeWarning,
+            stacklevel=2,
+        )
 
 
 @contextmanager
@@ -341,11 +382,14 @@ def refresh_vocabulary(session: Session) -> int:
     """
     session.flush()  # pending ORM writes fire their triggers now
     conn = session.connection()
-    if not is_sqlite(conn.engine) or not conn.exec_driver_sql(
-            "SELECT 1 FROM sqlite_master WHERE name = 'search_dirty'").first():
+    if (
+        not is_sqlite(conn.engine)
+        or not conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'search_dirty'").first()
+    ):
         return 0
-    rows = conn.exec_driver_sql("SELECT d.title, d.names, d.body, d.conf FROM search_dirty x"
-                                " JOIN search_doc d ON d.id = x.id").all()
+    rows = conn.exec_driver_sql(
+        "SELECT d.title, d.names, d.body, d.conf FROM search_dirty x JOIN search_doc d ON d.id = x.id"
+    ).all()
     _add_terms(conn, sorted(terms_of(rows)))
     conn.exec_driver_sql("DELETE FROM search_dirty")
     return len(rows)
@@ -353,7 +397,9 @@ def refresh_vocabulary(session: Session) -> int:
 
 def _add_terms(conn: Connection, terms: list[str]) -> None:
     if terms:  # an empty executemany is not a no-op in SQLAlchemy
-        conn.exec_driver_sql("INSERT OR IGNORE INTO search_term(term, rev) VALUES (?, ?)", [(t, t[::-1]) for t in terms])
+        conn.exec_driver_sql(
+            "INSERT OR IGNORE INTO search_term(term, rev) VALUES (?, ?)", [(t, t[::-1]) for t in terms]
+        )
 
 
 def reindex(session: Session) -> None:

@@ -46,27 +46,39 @@ _COLS = "id, kind, entity_id, title, names, body, conf, year"
 # joined through unnest() (a semi-join on the primary key), never "= ANY(ids)": a bulk INSERT hands over
 # 20,000 ids, and an array search per row would make a 100k-paper load quadratic.
 DOC_SELECTS = {
-    "talks": ("talk", f"""SELECT t.id::bigint * 4, 'talk', t.id, coalesce(t.title, ''),
+    "talks": (
+        "talk",
+        f"""SELECT t.id::bigint * 4, 'talk', t.id, coalesce(t.title, ''),
   coalesce((SELECT string_agg(p.name, '; ' ORDER BY ts.position) FROM talkspeaker ts JOIN person p ON p.id = ts.person_id
             WHERE ts.talk_id = t.id), ''),
   trim(both E'\\n' from coalesce(e.name, '') || E'\\n' || coalesce(t.summary, '')),
   coalesce(c.name, ''), coalesce(c.year, {_DATE_YEAR})
 FROM talk t LEFT JOIN event e ON e.id = t.event_id LEFT JOIN post po ON po.id = t.post_id
   LEFT JOIN conference c ON c.id = coalesce(e.conference_id, po.conference_id)
-WHERE t.id IN (SELECT unnest(ids))"""),
-    "papers": ("paper", """SELECT pa.id::bigint * 4 + 1, 'paper', pa.id, coalesce(pa.title, ''),
+WHERE t.id IN (SELECT unnest(ids))""",
+    ),
+    "papers": (
+        "paper",
+        """SELECT pa.id::bigint * 4 + 1, 'paper', pa.id, coalesce(pa.title, ''),
   coalesce((SELECT string_agg(p.name, '; ' ORDER BY a.position) FROM authorship a JOIN person p ON p.id = a.person_id
             WHERE a.paper_id = pa.id), ''),
   '', coalesce(pa.venue, ''), pa.year
-FROM paper pa WHERE pa.id IN (SELECT unnest(ids))"""),
-    "people": ("person", """SELECT p.id::bigint * 4 + 2, 'person', p.id, p.name,
+FROM paper pa WHERE pa.id IN (SELECT unnest(ids))""",
+    ),
+    "people": (
+        "person",
+        """SELECT p.id::bigint * 4 + 2, 'person', p.id, p.name,
   coalesce((SELECT string_agg(DISTINCT al.alias, '; ' ORDER BY al.alias) FROM personalias al
             WHERE al.person_id = p.id AND al.alias <> p.name), ''),
   '', '', NULL::int
-FROM person p WHERE p.id IN (SELECT unnest(ids))"""),
-    "posts": ("post", f"""SELECT po.id::bigint * 4 + 3, 'post', po.id, coalesce(po.title, po.path), '', po.body,
+FROM person p WHERE p.id IN (SELECT unnest(ids))""",
+    ),
+    "posts": (
+        "post",
+        f"""SELECT po.id::bigint * 4 + 3, 'post', po.id, coalesce(po.title, po.path), '', po.body,
   coalesce(c.name, ''), coalesce(c.year, {_DATE_YEAR})
-FROM post po LEFT JOIN conference c ON c.id = po.conference_id WHERE po.id IN (SELECT unnest(ids))"""),
+FROM post po LEFT JOIN conference c ON c.id = po.conference_id WHERE po.id IN (SELECT unnest(ids))""",
+    ),
 }
 
 # (table, event, the columns a document depends on, [(doc function, SQL of entity ids from the rows "r")]).
@@ -80,18 +92,37 @@ TRIGGERS: list[tuple[str, str, str, list[tuple[str, str]]]] = [
     *[("paper", ev, "id, title, venue, year", [("papers", "SELECT id FROM r")]) for ev in _EVENTS],
     *[("authorship", ev, "paper_id, person_id, position", [("papers", "SELECT paper_id FROM r")]) for ev in _EVENTS],
     *[("person", ev, "id, name", [("people", "SELECT id FROM r")]) for ev in ("INSERT", "DELETE")],
-    ("person", _UPD, "id, name", [("people", "SELECT id FROM r"),
-                                  ("talks", "SELECT ts.talk_id FROM talkspeaker ts JOIN r ON r.id = ts.person_id"),
-                                  ("papers", "SELECT a.paper_id FROM authorship a JOIN r ON r.id = a.person_id")]),
+    (
+        "person",
+        _UPD,
+        "id, name",
+        [
+            ("people", "SELECT id FROM r"),
+            ("talks", "SELECT ts.talk_id FROM talkspeaker ts JOIN r ON r.id = ts.person_id"),
+            ("papers", "SELECT a.paper_id FROM authorship a JOIN r ON r.id = a.person_id"),
+        ],
+    ),
     *[("personalias", ev, "person_id, alias", [("people", "SELECT person_id FROM r")]) for ev in _EVENTS],
-    *[("post", ev, "id, title, body, path, conference_id", [("posts", "SELECT id FROM r")]) for ev in ("INSERT", "DELETE")],
+    *[
+        ("post", ev, "id, title, body, path, conference_id", [("posts", "SELECT id FROM r")])
+        for ev in ("INSERT", "DELETE")
+    ],
     ("post", _UPD, "id, title, body, path, conference_id, date", [("posts", "SELECT id FROM r")]),
     ("post", _UPD, "id, conference_id, date", [("talks", "SELECT t.id FROM talk t JOIN r ON r.id = t.post_id")]),
     ("event", _UPD, "id, name, conference_id", [("talks", "SELECT t.id FROM talk t JOIN r ON r.id = t.event_id")]),
-    ("conference", _UPD, "id, name, year",
-     [("talks", "SELECT t.id FROM talk t JOIN event e ON e.id = t.event_id JOIN r ON r.id = e.conference_id"
-                " UNION SELECT t.id FROM talk t JOIN post po ON po.id = t.post_id JOIN r ON r.id = po.conference_id"),
-      ("posts", "SELECT po.id FROM post po JOIN r ON r.id = po.conference_id")]),
+    (
+        "conference",
+        _UPD,
+        "id, name, year",
+        [
+            (
+                "talks",
+                "SELECT t.id FROM talk t JOIN event e ON e.id = t.event_id JOIN r ON r.id = e.conference_id"
+                " UNION SELECT t.id FROM talk t JOIN post po ON po.id = t.post_id JOIN r ON r.id = po.conference_id",
+            ),
+            ("posts", "SELECT po.id FROM post po JOIN r ON r.id = po.conference_id"),
+        ],
+    ),
 ]
 
 SCHEMA = [
@@ -134,10 +165,13 @@ WITH n({_COLS}) AS ({select}),
                                  (n.title, n.names, n.body, n.conf, n.year) RETURNING s.id)
 INSERT INTO search_doc ({_COLS}) SELECT * FROM n WHERE NOT EXISTS (SELECT 1 FROM search_doc s WHERE s.id = n.id);
 $f$""")
-    for i, (table, event, cols, calls) in enumerate(TRIGGERS):
-        rows = {"INSERT": f"SELECT {cols} FROM new_rows", "DELETE": f"SELECT {cols} FROM old_rows",
-                _UPD: f"(SELECT {cols} FROM new_rows EXCEPT SELECT {cols} FROM old_rows) UNION "
-                      f"(SELECT {cols} FROM old_rows EXCEPT SELECT {cols} FROM new_rows)"}[event]
+    for i, (_table, event, cols, calls) in enumerate(TRIGGERS):
+        rows = {
+            "INSERT": f"SELECT {cols} FROM new_rows",
+            "DELETE": f"SELECT {cols} FROM old_rows",
+            _UPD: f"(SELECT {cols} FROM new_rows EXCEPT SELECT {cols} FROM old_rows) UNION "
+            f"(SELECT {cols} FROM old_rows EXCEPT SELECT {cols} FROM new_rows)",
+        }[event]
         body = "".join(f"  PERFORM kb_search_{fn}(ARRAY(WITH r AS ({rows}) {sql}));\n" for fn, sql in calls)
         out.append(f"""CREATE OR REPLACE FUNCTION kb_search_trg_{i}() RETURNS trigger LANGUAGE plpgsql AS $f$
 BEGIN
@@ -149,11 +183,16 @@ END $f$""")
 def _trigger_ddl() -> list[str]:
     out = []
     for i, (table, event, _cols, _calls) in enumerate(TRIGGERS):
-        ref = {"INSERT": "NEW TABLE AS new_rows", "DELETE": "OLD TABLE AS old_rows",
-               _UPD: "OLD TABLE AS old_rows NEW TABLE AS new_rows"}[event]
+        ref = {
+            "INSERT": "NEW TABLE AS new_rows",
+            "DELETE": "OLD TABLE AS old_rows",
+            _UPD: "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+        }[event]
         out.append(f"DROP TRIGGER IF EXISTS kb_search_{i} ON {table}")
-        out.append(f"CREATE TRIGGER kb_search_{i} AFTER {event} ON {table} REFERENCING {ref} "
-                   f"FOR EACH STATEMENT EXECUTE FUNCTION kb_search_trg_{i}()")
+        out.append(
+            f"CREATE TRIGGER kb_search_{i} AFTER {event} ON {table} REFERENCING {ref} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION kb_search_trg_{i}()"
+        )
     out.append("""CREATE OR REPLACE FUNCTION kb_search_dirty() RETURNS trigger LANGUAGE plpgsql AS $f$
 BEGIN
   INSERT INTO search_dirty(id) SELECT id FROM new_rows;
@@ -162,8 +201,10 @@ END $f$""")
     for ev in ("INSERT", "UPDATE"):
         ref = "NEW TABLE AS new_rows" if ev == "INSERT" else "OLD TABLE AS old_rows NEW TABLE AS new_rows"
         out.append(f"DROP TRIGGER IF EXISTS kb_search_dirty_{ev.lower()} ON search_doc")
-        out.append(f"CREATE TRIGGER kb_search_dirty_{ev.lower()} AFTER {ev} ON search_doc REFERENCING {ref} "
-                   "FOR EACH STATEMENT EXECUTE FUNCTION kb_search_dirty()")
+        out.append(
+            f"CREATE TRIGGER kb_search_dirty_{ev.lower()} AFTER {ev} ON search_doc REFERENCING {ref} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION kb_search_dirty()"
+        )
     return out
 
 
@@ -189,8 +230,11 @@ def rebuild(conn: Connection) -> None:
     for name, (kind, _) in DOC_SELECTS.items():
         conn.exec_driver_sql(f"SELECT kb_search_{name}(ARRAY(SELECT id FROM {kind}))")
     _refresh(conn)
-    conn.exec_driver_sql("INSERT INTO search_meta VALUES ('version', %(v)s), ('state', 'live') "
-                         "ON CONFLICT (key) DO UPDATE SET value = excluded.value", {"v": VERSION})
+    conn.exec_driver_sql(
+        "INSERT INTO search_meta VALUES ('version', %(v)s), ('state', 'live') "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        {"v": VERSION},
+    )
 
 
 def install(engine: Engine) -> None:
@@ -206,9 +250,13 @@ def install(engine: Engine) -> None:
             if not is_live(conn):
                 rebuild(conn)
     except Exception as exc:  # noqa: BLE001 - e.g. no right to CREATE EXTENSION: search falls back to LIKE
-        warnings.warn(f"kb search index not built on PostgreSQL ({type(exc).__name__}: {str(exc).splitlines()[0]}); "
-                      "search falls back to LIKE (a superuser can run: CREATE EXTENSION unaccent; "
-                      "CREATE EXTENSION pg_trgm;)", RuntimeWarning, stacklevel=2)
+        warnings.warn(
+            f"kb search index not built on PostgreSQL ({type(exc).__name__}: {str(exc).splitlines()[0]}); "
+            "search falls back to LIKE (a superuser can run: CREATE EXTENSION unaccent; "
+            "CREATE EXTENSION pg_trgm;)",
+            RuntimeWarning,
+            stacklevel=2,
+        )
 
 
 def _refresh(conn: Connection) -> int:
@@ -220,7 +268,8 @@ def _refresh(conn: Connection) -> int:
         "INSERT INTO search_term(term) SELECT DISTINCT u.lexeme FROM search_doc d"
         " JOIN (SELECT DISTINCT id FROM search_dirty WHERE seq <= %(last)s) x ON x.id = d.id, unnest(d.tsv) u"
         " WHERE length(u.lexeme) BETWEEN %(lo)s AND %(hi)s ORDER BY 1 ON CONFLICT DO NOTHING",
-        {"last": last, "lo": VOCAB_MIN, "hi": VOCAB_MAX})
+        {"last": last, "lo": VOCAB_MIN, "hi": VOCAB_MAX},
+    )
     return conn.exec_driver_sql("DELETE FROM search_dirty WHERE seq <= %(last)s", {"last": last}).rowcount
 
 
@@ -236,6 +285,7 @@ def reindex(session: Session) -> None:
 
 
 # ---------------------------------------------------------------- queries
+
 
 def _lexeme(word: str, prefix: bool, weights: str = "") -> str:
     # Query words are letters and digits only (kb.search.query.words); quoting makes even those inert.
@@ -263,8 +313,10 @@ def tsquery(q: Query, variants: dict[str, Words] | None = None, narrow: bool = F
     text = "AB" if narrow else ""  # narrow: free-text words only in titles and names
     parts = [_term(t, variants, text) for t in q.terms] + [_phrase(p, text) for p in q.phrases]
     parts += ["(" + " & ".join(_term(w, variants, "B") for w in group) + ")" for group in q.speakers + q.authors]
-    parts += ["(" + " | ".join(_phrase(f, "C") if len(f) > 1 else _lexeme(f[0], False, "C") for f in conf_forms(c))
-              + ")" for c in q.confs]
+    parts += [
+        "(" + " | ".join(_phrase(f, "C") if len(f) > 1 else _lexeme(f[0], False, "C") for f in conf_forms(c)) + ")"
+        for c in q.confs
+    ]
     return " & ".join(parts)
 
 
@@ -289,8 +341,9 @@ def _match(conn: Connection, expr: str, q: Query, limit: int, tier: int, order: 
     if order == "count":
         n = conn.exec_driver_sql(f"SELECT count(*) FROM (SELECT 1 {base} LIMIT %(n)s) s", params).scalar()
         return [Candidate(kind="", id=n or 0, title="")]
-    rank_sql, order_sql = (f"ts_rank('{WEIGHTS}', d.tsv, query)", "r DESC, d.id DESC") if order == "rank" \
-        else ("0.0", "d.id DESC")
+    rank_sql, order_sql = (
+        (f"ts_rank('{WEIGHTS}', d.tsv, query)", "r DESC, d.id DESC") if order == "rank" else ("0.0", "d.id DESC")
+    )
     rows = conn.exec_driver_sql(f"SELECT d.id, {rank_sql} AS r {base} ORDER BY {order_sql} LIMIT %(n)s", params).all()
     return [Candidate(kind=KIND_OF_CODE[i % 4], id=i, title="", bm25=-float(r), tier=tier) for i, r in rows]
 
@@ -311,40 +364,60 @@ def _filtered(conn: Connection, q: Query, limit: int) -> list[Candidate]:
     """Filters without words: newest first, talks before papers, people, posts (as on SQLite)."""
     params: dict = {"n": limit}
     where = _where(q, params)
-    rows = conn.exec_driver_sql(f"SELECT d.id FROM search_doc d WHERE {where}"
-                                " ORDER BY d.id %% 4, d.year DESC NULLS LAST, d.title LIMIT %(n)s", params).all()
+    rows = conn.exec_driver_sql(
+        f"SELECT d.id FROM search_doc d WHERE {where} ORDER BY d.id %% 4, d.year DESC NULLS LAST, d.title LIMIT %(n)s",
+        params,
+    ).all()
     return [Candidate(kind=KIND_OF_CODE[i % 4], id=i, title="") for (i,) in rows]
 
 
 def _with_text(conn: Connection, found: list[Candidate]) -> list[Candidate]:
     if not found:
         return []
-    rows = conn.exec_driver_sql("SELECT id, title, names, body, conf, year FROM search_doc WHERE id = ANY(%(ids)s)",
-                                {"ids": [c.id for c in found]}).all()
+    rows = conn.exec_driver_sql(
+        "SELECT id, title, names, body, conf, year FROM search_doc WHERE id = ANY(%(ids)s)",
+        {"ids": [c.id for c in found]},
+    ).all()
     docs = {r[0]: r for r in rows}
-    return [Candidate(kind=c.kind, id=c.id // 4, title=d[1], names=d[2], body=d[3], conf=d[4], year=d[5],
-                      bm25=c.bm25, tier=c.tier) for c in found if (d := docs.get(c.id))]
+    return [
+        Candidate(
+            kind=c.kind, id=c.id // 4, title=d[1], names=d[2], body=d[3], conf=d[4], year=d[5], bm25=c.bm25, tier=c.tier
+        )
+        for c in found
+        if (d := docs.get(c.id))
+    ]
 
 
 def typo_variants(conn: Connection, q: Query) -> dict[str, Words]:
     """Corrections from the vocabulary: pg_trgm proposes, the edit budget of the SQLite side decides
     (1 edit up to 5 letters, 2 beyond; words under 4 letters are left alone)."""
-    wanted = [w for w in dict.fromkeys(q.terms + tuple(x for p in q.speakers + q.authors for x in p))
-              if len(w) >= 4 and not w.isdigit()]
+    wanted = [
+        w
+        for w in dict.fromkeys(q.terms + tuple(x for p in q.speakers + q.authors for x in p))
+        if len(w) >= 4 and not w.isdigit()
+    ]
     if not wanted:
         return {}
     conn.exec_driver_sql("SELECT set_config('pg_trgm.similarity_threshold', %(t)s, true)", {"t": TRGM_THRESHOLD})
-    pending = {t for (t,) in conn.exec_driver_sql(  # words of documents changed since the last refresh
-        "SELECT DISTINCT u.lexeme FROM search_doc d JOIN (SELECT DISTINCT id FROM search_dirty LIMIT 2000) x"
-        " ON x.id = d.id, unnest(d.tsv) u WHERE length(u.lexeme) BETWEEN %(lo)s AND %(hi)s",
-        {"lo": VOCAB_MIN, "hi": VOCAB_MAX})}
+    pending = {
+        t
+        for (t,) in conn.exec_driver_sql(  # words of documents changed since the last refresh
+            "SELECT DISTINCT u.lexeme FROM search_doc d JOIN (SELECT DISTINCT id FROM search_dirty LIMIT 2000) x"
+            " ON x.id = d.id, unnest(d.tsv) u WHERE length(u.lexeme) BETWEEN %(lo)s AND %(hi)s",
+            {"lo": VOCAB_MIN, "hi": VOCAB_MAX},
+        )
+    }
     out: dict[str, Words] = {}
     for w in wanted:
         budget = 1 if len(w) <= 5 else 2
         lo, hi = len(w) - budget, len(w) + budget
-        pool = {t for (t,) in conn.exec_driver_sql(
-            "SELECT term FROM search_term WHERE term %% %(w)s AND length(term) BETWEEN %(lo)s AND %(hi)s",
-            {"w": w, "lo": lo, "hi": hi})}
+        pool = {
+            t
+            for (t,) in conn.exec_driver_sql(
+                "SELECT term FROM search_term WHERE term %% %(w)s AND length(term) BETWEEN %(lo)s AND %(hi)s",
+                {"w": w, "lo": lo, "hi": hi},
+            )
+        }
         pool |= {t for t in pending if lo <= len(t) <= hi}
         scored = sorted((OSA.distance(w, t, score_cutoff=budget), t) for t in pool if not t.startswith(w))
         best = tuple(t for d, t in scored if d <= budget)[:MAX_VARIANTS]

@@ -27,9 +27,21 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 KINDS = ("talk", "paper", "person", "post")
-KIND_ALIASES = {"talk": "talk", "talks": "talk", "paper": "paper", "papers": "paper", "person": "person",
-                "people": "person", "persons": "person", "speaker": "person", "speakers": "person",
-                "author": "person", "authors": "person", "post": "post", "posts": "post"}
+KIND_ALIASES = {
+    "talk": "talk",
+    "talks": "talk",
+    "paper": "paper",
+    "papers": "paper",
+    "person": "person",
+    "people": "person",
+    "persons": "person",
+    "speaker": "person",
+    "speakers": "person",
+    "author": "person",
+    "authors": "person",
+    "post": "post",
+    "posts": "post",
+}
 FILTER_KEYS = ("speaker", "author", "year", "conf", "type")
 
 # Names one conference has had, folded: either finds both (NIPS became NeurIPS in 2018).
@@ -108,7 +120,7 @@ def _read_value(text: str, i: int) -> tuple[str, int, bool]:
     if i < len(text) and text[i] == '"':
         end = text.find('"', i + 1)
         end = len(text) if end < 0 else end  # unbalanced quote: the phrase runs to the end
-        return text[i + 1:end], end + 1, True
+        return text[i + 1 : end], end + 1, True
     j = i
     while j < len(text) and not text[j].isspace() and text[j] != '"':
         j += 1
@@ -195,22 +207,29 @@ def parse_query(text: str) -> Query:
     budget = MAX_WORDS
     terms = list(dict.fromkeys(terms))[:budget]
     budget -= len(terms)
-    phrases = [p[:budget] for p in dict.fromkeys(phrases)][:max(budget, 0)]
+    phrases = [p[:budget] for p in dict.fromkeys(phrases)][: max(budget, 0)]
     final_kinds = set(KINDS) if kinds is None else kinds
     if groups["speaker"]:
         final_kinds &= {"talk"}  # speakers belong to talks, authors to papers
     if groups["author"]:
         final_kinds &= {"paper"}
-    return Query(terms=tuple(terms), phrases=tuple(p for p in phrases if p),
-                 speakers=tuple(groups["speaker"][:4]), authors=tuple(groups["author"][:4]),
-                 confs=tuple(groups["conf"][:4]), kinds=frozenset(final_kinds),
-                 year_min=year_min, year_max=year_max)
+    return Query(
+        terms=tuple(terms),
+        phrases=tuple(p for p in phrases if p),
+        speakers=tuple(groups["speaker"][:4]),
+        authors=tuple(groups["author"][:4]),
+        confs=tuple(groups["conf"][:4]),
+        kinds=frozenset(final_kinds),
+        year_min=year_min,
+        year_max=year_max,
+    )
 
 
 # --- FTS5 expressions -------------------------------------------------------------------------------------
 # Every user word goes inside a double-quoted FTS5 string (quotes doubled), and
 # the expression is passed as a bound parameter: the only FTS syntax in it is
 # ours (AND, OR, parentheses, *, and our own column names).
+
 
 def fts_string(word: str) -> str:
     """Quote a word for MATCH: inside double quotes, with any double quote doubled.
@@ -237,8 +256,9 @@ def _group(ws: Words, variants: dict[str, Words]) -> str:
     return " AND ".join(_term(w, variants) for w in ws)
 
 
-def fts_expression(q: Query, variants: dict[str, Words] | None = None, text_columns: str = "",
-                   years: tuple[int, ...] = ()) -> str:
+def fts_expression(
+    q: Query, variants: dict[str, Words] | None = None, text_columns: str = "", years: tuple[int, ...] = ()
+) -> str:
     """The FTS5 MATCH expression for ``q`` ('' when it has no text).
 
     ``variants`` maps a word to typo corrections that may stand in for it;
@@ -256,8 +276,10 @@ def fts_expression(q: Query, variants: dict[str, Words] | None = None, text_colu
     if text_columns and parts:
         parts = [f"{{{text_columns}}} : ({' AND '.join(parts)})"]
     parts += [f"names : ({_group(s, variants)})" for s in q.speakers + q.authors]
-    parts += [f"conf : ({' OR '.join(_phrase(f) if len(f) > 1 else fts_string(f[0]) for f in conf_forms(c))})"
-              for c in q.confs]
+    parts += [
+        f"conf : ({' OR '.join(_phrase(f) if len(f) > 1 else fts_string(f[0]) for f in conf_forms(c))})"
+        for c in q.confs
+    ]
     if years and parts:
         parts.append(f"tags : ({' OR '.join(fts_string(f'y{y}') for y in years)})")
     return " AND ".join(parts)

@@ -143,8 +143,9 @@ def score(c: Candidate, q: Query, m: Matcher, best_bm25: float) -> float:
     # Title similarity only counts when close (the query *is* the title): below that it is noise.
     similarity = fuzz.token_set_ratio(" ".join(q.all_words), title) / 100 if q.all_words else 0.0
     similarity = similarity if similarity >= 0.8 else 0.0
-    return round((2.0 if c.tier == 0 else 0.0) + strength + KIND_BONUS.get(c.kind, 0.0) + 0.2 * similarity
-                 + 0.1 * bm25n, 4)
+    return round(
+        (2.0 if c.tier == 0 else 0.0) + strength + KIND_BONUS.get(c.kind, 0.0) + 0.2 * similarity + 0.1 * bm25n, 4
+    )
 
 
 def snippet_source(c: Candidate) -> str:
@@ -193,7 +194,17 @@ def rank(candidates: list[Candidate], q: Query, variants: dict[str, Words] | Non
     # A hit found as typed is marked and scored as typed; only corrected hits show the corrections.
     matchers = (Matcher(q), Matcher(q, variants))
     best = min((c.bm25 for c in candidates if c.bm25 < 0), default=0.0)
-    scored = sorted(((score(c, q, matchers[c.tier], best), i, c) for i, c in enumerate(candidates)),
-                    key=lambda t: (-t[0], t[1]))
-    return [Hit(c.kind, c.id, c.title or UNTITLED[c.kind], make_snippet(snippet_source(c), matchers[c.tier]), s,
-                corrected=c.tier > 0) for s, _, c in scored[:limit]]
+    scored = sorted(
+        ((score(c, q, matchers[c.tier], best), i, c) for i, c in enumerate(candidates)), key=lambda t: (-t[0], t[1])
+    )
+    return [
+        Hit(
+            c.kind,
+            c.id,
+            c.title or UNTITLED[c.kind],
+            make_snippet(snippet_source(c), matchers[c.tier]),
+            s,
+            corrected=c.tier > 0,
+        )
+        for s, _, c in scored[:limit]
+    ]

@@ -60,14 +60,19 @@ def _conf_names(rows) -> list[tuple[int, str]]:
 def make_scope(session: Session, conference: str | None = None) -> Scope:
     """Every page of the build; raises :class:`SelectionError` when ``conference`` names none."""
     if conference is None:
-        return Scope({
-            "conference": _named(session, "conference", _conf_names(session.exec(
-                select(Conference.id, Conference.name, Conference.year)))),
-            "post": _named(session, "post", session.exec(select(Post.id, Post.title))),
-            "talk": _named(session, "talk", session.exec(select(Talk.id, Talk.title))),
-            "person": _named(session, "person", session.exec(select(Person.id, Person.name))),
-            "paper": _named(session, "paper", session.exec(select(Paper.id, Paper.title))),
-        })
+        return Scope(
+            {
+                "conference": _named(
+                    session,
+                    "conference",
+                    _conf_names(session.exec(select(Conference.id, Conference.name, Conference.year))),
+                ),
+                "post": _named(session, "post", session.exec(select(Post.id, Post.title))),
+                "talk": _named(session, "talk", session.exec(select(Talk.id, Talk.title))),
+                "person": _named(session, "person", session.exec(select(Person.id, Person.name))),
+                "paper": _named(session, "paper", session.exec(select(Paper.id, Paper.title))),
+            }
+        )
     confs = find_conferences(session, conference)
     if not confs:
         select_paper_ids(session, Selection(conference=conference))  # raises SelectionError naming the known ones
@@ -86,20 +91,32 @@ def make_scope(session: Session, conference: str | None = None) -> Scope:
     persons: list[tuple[int, str]] = []
     for part in chunks(sorted(people)):
         persons.extend(session.exec(select(Person.id, Person.name).where(Person.id.in_(part))))
-    return Scope({
-        "conference": _named(session, "conference", _conf_names((c.id, c.name, c.year) for c in confs)),
-        "post": _named(session, "post", posts), "talk": _named(session, "talk", talks),
-        "person": _named(session, "person", persons), "paper": _named(session, "paper", papers),
-    }, conference=conference)
+    return Scope(
+        {
+            "conference": _named(session, "conference", _conf_names((c.id, c.name, c.year) for c in confs)),
+            "post": _named(session, "post", posts),
+            "talk": _named(session, "talk", talks),
+            "person": _named(session, "person", persons),
+            "paper": _named(session, "paper", papers),
+        },
+        conference=conference,
+    )
 
 
 def person_conferences(session: Session, person_id: int) -> list[dict[str, Any]]:
     """The conferences a person spoke at or was named in, newest first."""
-    spoke = select(Post.conference_id).join(Talk, Talk.post_id == Post.id).join(
-        TalkSpeaker, TalkSpeaker.talk_id == Talk.id).where(TalkSpeaker.person_id == person_id)
+    spoke = (
+        select(Post.conference_id)
+        .join(Talk, Talk.post_id == Post.id)
+        .join(TalkSpeaker, TalkSpeaker.talk_id == Talk.id)
+        .where(TalkSpeaker.person_id == person_id)
+    )
     named = select(Mention.post_id).where(Mention.person_id == person_id)
-    rows = session.exec(select(Conference).where(or_(Conference.id.in_(spoke), Conference.id.in_(
-        select(Post.conference_id).where(Post.id.in_(named))))).order_by(Conference.year.desc(), Conference.name))
+    rows = session.exec(
+        select(Conference)
+        .where(or_(Conference.id.in_(spoke), Conference.id.in_(select(Post.conference_id).where(Post.id.in_(named)))))
+        .order_by(Conference.year.desc(), Conference.name)
+    )
     return [{"kind": "conference", "id": c.id, "name": f"{c.name} {c.year or ''}".strip()} for c in rows]
 
 
@@ -127,8 +144,13 @@ class Page:
     doc: Doc | None = None
 
 
-_DETAIL = {"conference": queries.conference_detail, "talk": queries.talk_detail, "person": queries.person_detail,
-           "paper": queries.paper_detail, "post": queries.post_detail}
+_DETAIL = {
+    "conference": queries.conference_detail,
+    "talk": queries.talk_detail,
+    "person": queries.person_detail,
+    "paper": queries.paper_detail,
+    "post": queries.post_detail,
+}
 
 
 def _doc(kind: str, path: str, d: dict[str, Any]) -> Doc | None:
@@ -137,13 +159,19 @@ def _doc(kind: str, path: str, d: dict[str, Any]) -> Doc | None:
         where = " · ".join(x for x in ((d["event"] or {}).get("name"), (d["conference"] or {}).get("name")) if x)
         return Doc(path, "talk", d["title"], f"{speakers} {where}", " — ".join(x for x in (speakers, where) if x))
     if kind == "person":
-        return Doc(path, "person", d["name"], " ".join(d["aliases"]), f"{len(d['talks'])} talk(s), "
-                   f"{len(d['papers'])} paper(s)")
+        return Doc(
+            path, "person", d["name"], " ".join(d["aliases"]), f"{len(d['talks'])} talk(s), {len(d['papers'])} paper(s)"
+        )
     if kind == "paper":
         authors = ", ".join(a["name"] for a in d["authors"])
         ids = " ".join(x for x in (d["citekey"], d["doi"], d["arxiv_id"], d["venue"]) if x)
-        return Doc(path, "paper", d["title"], f"{authors} {ids} {d['year'] or ''}",
-                   " — ".join(x for x in (authors, str(d["year"] or "")) if x))
+        return Doc(
+            path,
+            "paper",
+            d["title"],
+            f"{authors} {ids} {d['year'] or ''}",
+            " — ".join(x for x in (authors, str(d["year"] or "")) if x),
+        )
     if kind == "conference":
         return Doc(path, "conference", d["name"], d["location"] or "", d["location"] or "")
     return None

@@ -45,9 +45,14 @@ def _unlink(state) -> None:
 
 
 def environment() -> Environment:
-    env = Environment(loader=PackageLoader("kb.site", "templates"), autoescape=select_autoescape(default=True,
-                      default_for_string=True), undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=True)
+    env = Environment(
+        loader=PackageLoader("kb.site", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     env.filters["external_url"] = external_url
     return env
 
@@ -62,6 +67,7 @@ class Renderer:
         def href(kind: str, id_: int | None) -> str | None:
             target = self.scope.href(kind, id_)
             return root + target if target else None
+
         return href
 
     def render(self, template: str, root: str, **data: Any) -> str:
@@ -77,8 +83,7 @@ class Renderer:
             if page.kind == "conference":
                 conferences.append(page.data)
         conferences.sort(key=lambda c: (c["name"].rsplit(" ", 1)[-1], c["name"]), reverse=True)
-        writer.write("index.html", self.render("index.html", "", conferences=conferences,
-                                               subset=self.scope.conference))
+        writer.write("index.html", self.render("index.html", "", conferences=conferences, subset=self.scope.conference))
         writer.write("search.html", self.render("search.html", ""))
         writer.write_pieces("search-index.js", index.script_pieces())
 

@@ -69,11 +69,14 @@ class SearchIndex:
     def pieces(self) -> Iterator[str]:
         """MiniSearch's ``toJSON()`` (serialisation version 2), keys sorted, in pieces."""
         n = len(self.stored)
+
         def dump(value, **kw) -> str:
             return json.dumps(value, separators=(",", ":"), **kw)
 
-        yield (f'{{"averageFieldLength":{dump([round(t / n, 6) if n else 0 for t in self.totals])},'
-               f'"dirtCount":0,"documentCount":{n},"documentIds":{{')
+        yield (
+            f'{{"averageFieldLength":{dump([round(t / n, 6) if n else 0 for t in self.totals])},'
+            f'"dirtCount":0,"documentCount":{n},"documentIds":{{'
+        )
         yield ",".join(f'"{i}":{dump(row[0], ensure_ascii=False)}' for i, row in enumerate(self.stored, 1))
         yield f'}},"fieldIds":{dump({name: i for i, name in enumerate(FIELDS)})},"fieldLength":{{'
         yield ",".join(f'"{i}":{dump(list(row))}' for i, row in enumerate(self.lengths, 1))
@@ -85,8 +88,10 @@ class SearchIndex:
             fields = ",".join(f'"{fid}":{{{",".join(docs)}}}' for fid, docs in sorted(by_field.items()))
             yield ("," if k else "") + f"[{dump(term, ensure_ascii=False)},{{{fields}}}]"
         yield f'],"nextId":{n + 1},"serializationVersion":2,"storedFields":{{'
-        yield ",".join(f'"{i}":' + dump(dict(zip(STORED, row[1:])), ensure_ascii=False, sort_keys=True)
-                       for i, row in enumerate(self.stored, 1))
+        yield ",".join(
+            f'"{i}":' + dump(dict(zip(STORED, row[1:], strict=False)), ensure_ascii=False, sort_keys=True)
+            for i, row in enumerate(self.stored, 1)
+        )
         yield "}}"
 
     def script_pieces(self) -> Iterator[str]:

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from kb.tui.app import KbApp
 
 
-def make_app(engine: "Engine", **options) -> "KbApp":
+def make_app(engine: Engine, **options) -> KbApp:
     """The kb terminal app over ``engine`` (see :class:`kb.tui.app.KbApp` for ``options``)."""
     from kb.tui.app import KbApp
 

@@ -13,16 +13,26 @@ from kb.tui.history import History, Location
 from kb.tui.lazy import DeferredEngine
 from kb.tui.lists import ListScreen
 from kb.tui.messages import Open
-from kb.tui.palette import BrowseProvider, EntityProvider
 from kb.tui.pages import LIST_TITLES
+from kb.tui.palette import BrowseProvider, EntityProvider
 from kb.tui.safe import clean
 from kb.tui.screens import PAGE_SCREENS, KbScreen
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-_GENERIC_ACTIONS = {"scroll_left", "scroll_right", "page_left", "page_right", "focus_next", "focus_previous",
-                    "copy_text", "command_palette", "maximize", "minimize"}
+_GENERIC_ACTIONS = {
+    "scroll_left",
+    "scroll_right",
+    "page_left",
+    "page_right",
+    "focus_next",
+    "focus_previous",
+    "copy_text",
+    "command_palette",
+    "maximize",
+    "minimize",
+}
 LIST_KEYS = {str(n): kind for n, kind in enumerate(LIST_TITLES, start=1)}
 
 
@@ -176,7 +186,7 @@ class KbApp(App):
 
         keys: list[tuple[str, str]] = []
         seen = set()
-        for key, active in self.screen.active_bindings.items():
+        for _key, active in self.screen.active_bindings.items():
             binding = active.binding
             if binding.action.split(".")[-1] in _GENERIC_ACTIONS:
                 continue

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import time
-
 from typing import Any
 
 from rich.text import Text
 from textual import work
-from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList
 from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
 
 from kb import queries
 from kb.db import session_scope
@@ -24,8 +23,14 @@ from kb.tui.docview import Block, DocView
 from kb.tui.messages import Open
 from kb.tui.safe import clean
 
-KIND_TITLES = {"person": "People", "talk": "Talks", "paper": "Papers", "conference": "Conferences",
-               "event": "Events", "post": "Posts"}
+KIND_TITLES = {
+    "person": "People",
+    "talk": "Talks",
+    "paper": "Papers",
+    "conference": "Conferences",
+    "event": "Events",
+    "post": "Posts",
+}
 
 
 def _marked(snippet: str) -> Text:
@@ -43,7 +48,7 @@ def hit_blocks(hits: list[Any]) -> list[Block]:
         group = [h for h in hits if h.kind == kind]
         if not group:
             continue
-        blocks += pages.heading(label, len(group))[int(not blocks):]
+        blocks += pages.heading(label, len(group))[int(not blocks) :]
         for h in group:
             blocks.append(Block(Text(clean(h.title) or "(untitled)"), "link", (h.kind, h.id), 2))
             if h.snippet:
@@ -69,7 +74,9 @@ class SearchScreen(ModalScreen[tuple[str, Any] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="search-box"):
             yield Label("Search talks, people, papers and posts", id="search-title")
-            yield Input(value=self.initial, placeholder="words, \"a phrase\", speaker:name, year:2019 …", id="search-input")
+            yield Input(
+                value=self.initial, placeholder='words, "a phrase", speaker:name, year:2019 …', id="search-input"
+            )
             yield DocView(id="search-results")
             yield Label("↑↓ choose · Enter open · Esc close", id="search-hint")
 
@@ -138,7 +145,10 @@ class HelpScreen(ModalScreen[None]):
         blocks += pages.heading("Everywhere") + pages.para(
             "Every name is a link: move to it with ↑↓ and press Enter, or click it.\n"
             "ctrl+p jumps to any person, talk, paper or conference by name.\n"
-            "esc or backspace goes back, ] goes forward; the top line shows where you came from.", "text", 0)
+            "esc or backspace goes back, ] goes forward; the top line shows where you came from.",
+            "text",
+            0,
+        )
         view = self.query_one(DocView)
         view.set_blocks(blocks)
         view.focus()
@@ -179,11 +189,14 @@ class EditScreen(ModalScreen[tuple[str, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="edit-box"):
             yield Label(Text(f"Edit {self.what}"), id="edit-title")
-            yield OptionList(*[Option(Text(f"{f}: {clean(v) if v is not None else ''}"), id=f)
-                               for f, v in self.values.items()], id="edit-fields")
+            yield OptionList(
+                *[Option(Text(f"{f}: {clean(v) if v is not None else ''}"), id=f) for f, v in self.values.items()],
+                id="edit-fields",
+            )
             yield Input(id="edit-value")
-            yield Label("↑↓ field · Tab to the value · Enter save · Esc cancel. Kept across re-imports.",
-                        id="edit-hint")
+            yield Label(
+                "↑↓ field · Tab to the value · Enter save · Esc cancel. Kept across re-imports.", id="edit-hint"
+            )
 
     def on_mount(self) -> None:
         self.query_one(Input).cursor_blink = not self.app.is_headless
@@ -214,8 +227,11 @@ class EditScreen(ModalScreen[tuple[str, str] | None]):
 class PickScreen(ModalScreen[int | None]):
     """Find the other person (or paper) to merge into the one on screen."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel"), Binding("down", "move(1)", show=False),
-                Binding("up", "move(-1)", show=False)]
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Cancel"),
+        Binding("down", "move(1)", show=False),
+        Binding("up", "move(-1)", show=False),
+    ]
 
     def __init__(self, kind: str, exclude: int, prompt: str) -> None:
         super().__init__()
@@ -275,6 +291,7 @@ class PickScreen(ModalScreen[int | None]):
 
 # --- flows started from a detail screen ------------------------------------------------------
 
+
 def start_edit(screen) -> None:
     from kb import curation
 
@@ -318,8 +335,10 @@ def start_merge(screen) -> None:
         with session_scope(screen.app.engine) as s:
             other = queries.person_detail(s, from_id) if kind == "person" else queries.paper_detail(s, from_id)
         other_name = (other or {}).get("name") or (other or {}).get("title") or "?"
-        question = (f"Merge “{clean(other_name)}” into “{clean(name)}”?\n\nIts talks, papers, citations and "
-                    f"aliases move here and “{clean(other_name)}” is removed. Re-imports keep the merge.")
+        question = (
+            f"Merge “{clean(other_name)}” into “{clean(name)}”?\n\nIts talks, papers, citations and "
+            f"aliases move here and “{clean(other_name)}” is removed. Re-imports keep the merge."
+        )
 
         def confirmed(yes: bool | None) -> None:
             if not yes:

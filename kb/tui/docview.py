@@ -158,10 +158,19 @@ class DocView(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         line = self._lines[index]
         block = self.blocks[line.block]
-        text = Text(line.text.plain, style=base + self._style(block.role),
-                    spans=[Span(s.start, s.end, self._style(s.style) if isinstance(s.style, str) else s.style)
-                           for s in line.text.spans])
-        if block.target is not None and self._targets and self._targets[min(self.cursor, len(self._targets) - 1)] == line.block:
+        text = Text(
+            line.text.plain,
+            style=base + self._style(block.role),
+            spans=[
+                Span(s.start, s.end, self._style(s.style) if isinstance(s.style, str) else s.style)
+                for s in line.text.spans
+            ],
+        )
+        if (
+            block.target is not None
+            and self._targets
+            and self._targets[min(self.cursor, len(self._targets) - 1)] == line.block
+        ):
             text.stylize(self._style("cursor" if self.has_focus else "cursor-blur"), block.indent + 1)
         strip = Strip(text.render(self.app.console), cell_len(text.plain))
         return strip.adjust_cell_length(width, base)

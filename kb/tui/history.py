@@ -19,7 +19,7 @@ class Location:
     title: str = ""
     state: dict[str, Any] = field(default_factory=dict)
 
-    def same_place(self, other: "Location") -> bool:
+    def same_place(self, other: Location) -> bool:
         return (self.kind, self.id) == (other.kind, other.id)
 
 
@@ -47,7 +47,7 @@ class History:
         current = self.current
         if current is not None and current.same_place(location):
             return current
-        del self.entries[self.cursor + 1:]
+        del self.entries[self.cursor + 1 :]
         self.entries.append(location)
         if len(self.entries) > self.limit:
             del self.entries[0]
@@ -68,4 +68,4 @@ class History:
 
     def trail(self, most: int = 4) -> list[Location]:
         """The last few locations up to the cursor, oldest first (the breadcrumb)."""
-        return self.entries[max(0, self.cursor + 1 - most): self.cursor + 1]
+        return self.entries[max(0, self.cursor + 1 - most) : self.cursor + 1]

@@ -26,6 +26,7 @@ queries: Any = _LazyModule("kb.queries")
 
 def query(name: str) -> Callable[..., Any]:
     """``kb.queries.<name>``, looked up when called (for screens' class attributes)."""
+
     def call(*args: Any, **kw: Any) -> Any:
         return getattr(queries, name)(*args, **kw)
 

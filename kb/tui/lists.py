@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import time
-
 from typing import Any
 
 from rich.text import Text
 from textual import work
-from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Input
+from textual.worker import get_current_worker
 
 from kb.tui.lazy import db_errors, queries
 from kb.tui.messages import Open
@@ -23,24 +22,47 @@ from kb.tui.screens import KbScreen
 from kb.tui.table import Column, RowSource, VirtualTable
 
 COLUMNS: dict[str, list[Column]] = {
-    "conferences": [Column("name", "Conference", 0, sort="name"), Column("year", "Year", 6, "right", "year", 4),
-                    Column("location", "Location", 16, least=10, grow=True), Column("events", "Events", 7, "right"),
-                    Column("talks", "Talks", 6, "right", "talks"), Column("papers", "Papers", 7, "right", "papers")],
-    "talks": [Column("title", "Title", 0, sort="title"), Column("speakers", "Speakers", 22, least=14, grow=True),
-              Column("event", "Event", 18, sort="event", least=10, grow=True),
-              Column("conference", "Conference", 16, sort="conference", least=12),  # "NeurIPS 2018" whole
-              Column("type", "Kind", 9, sort="kind", least=7)],
-    "people": [Column("name", "Name", 0, sort="name"), Column("talks", "Talks", 6, "right", "talks"),
-               Column("papers", "Papers", 7, "right", "papers"), Column("url", "Homepage", 30, least=14, grow=True)],
-    "papers": [Column("title", "Title", 0, sort="title"), Column("authors", "Authors", 24, least=14, grow=True),
-               Column("year", "Year", 5, "right", "year", 4), Column("venue", "Venue", 16, sort="venue", least=10,
-                                                                      grow=True),
-               Column("cited", "Cited", 6, "right", "cited", 5)],
-    "links": [Column("label", "Label", 0, sort="label"), Column("type", "Kind", 9, sort="kind", least=7),
-              Column("url", "URL", 0, sort="url"), Column("owner", "Belongs to", 20, least=12, grow=True)],
-    "posts": [Column("title", "Title", 0, sort="title"), Column("date", "Date", 10, sort="date", least=10),
-              Column("conference", "Conference", 16, least=12, grow=True), Column("talks", "Talks", 6, "right"),
-              Column("review", "Review", 8, least=8)],
+    "conferences": [
+        Column("name", "Conference", 0, sort="name"),
+        Column("year", "Year", 6, "right", "year", 4),
+        Column("location", "Location", 16, least=10, grow=True),
+        Column("events", "Events", 7, "right"),
+        Column("talks", "Talks", 6, "right", "talks"),
+        Column("papers", "Papers", 7, "right", "papers"),
+    ],
+    "talks": [
+        Column("title", "Title", 0, sort="title"),
+        Column("speakers", "Speakers", 22, least=14, grow=True),
+        Column("event", "Event", 18, sort="event", least=10, grow=True),
+        Column("conference", "Conference", 16, sort="conference", least=12),  # "NeurIPS 2018" whole
+        Column("type", "Kind", 9, sort="kind", least=7),
+    ],
+    "people": [
+        Column("name", "Name", 0, sort="name"),
+        Column("talks", "Talks", 6, "right", "talks"),
+        Column("papers", "Papers", 7, "right", "papers"),
+        Column("url", "Homepage", 30, least=14, grow=True),
+    ],
+    "papers": [
+        Column("title", "Title", 0, sort="title"),
+        Column("authors", "Authors", 24, least=14, grow=True),
+        Column("year", "Year", 5, "right", "year", 4),
+        Column("venue", "Venue", 16, sort="venue", least=10, grow=True),
+        Column("cited", "Cited", 6, "right", "cited", 5),
+    ],
+    "links": [
+        Column("label", "Label", 0, sort="label"),
+        Column("type", "Kind", 9, sort="kind", least=7),
+        Column("url", "URL", 0, sort="url"),
+        Column("owner", "Belongs to", 20, least=12, grow=True),
+    ],
+    "posts": [
+        Column("title", "Title", 0, sort="title"),
+        Column("date", "Date", 10, sort="date", least=10),
+        Column("conference", "Conference", 16, least=12, grow=True),
+        Column("talks", "Talks", 6, "right"),
+        Column("review", "Review", 8, least=8),
+    ],
 }
 
 
@@ -88,12 +110,18 @@ class ListScreen(KbScreen):
         self.source = RowSource(fetch)
 
     def compose_body(self) -> ComposeResult:
-        yield Input(value=self.location.state.get("filter", ""), placeholder="f  filter: type words from the names · ↓↑ move · Enter open · Esc back to the list",
-                    id="filter")
-        table = VirtualTable(COLUMNS[self.list_kind], self.source, open_row=_open_row, empty_text="Loading…",
-                             id="table")
-        table.sort_key, table.descending = self.sort_key, queries.sorts_descending(
-            self.list_kind, self.sort_key, self.descending)
+        yield Input(
+            value=self.location.state.get("filter", ""),
+            placeholder="f  filter: type words from the names · ↓↑ move · Enter open · Esc back to the list",
+            id="filter",
+        )
+        table = VirtualTable(
+            COLUMNS[self.list_kind], self.source, open_row=_open_row, empty_text="Loading…", id="table"
+        )
+        table.sort_key, table.descending = (
+            self.sort_key,
+            queries.sorts_descending(self.list_kind, self.sort_key, self.descending),
+        )
         yield table
         yield StatusLine(id="status")
 
@@ -118,20 +146,26 @@ class ListScreen(KbScreen):
     def _show_ids(self, ids: list[int], text: str, restore: dict[str, Any]) -> None:
         table = self.query_one(VirtualTable)
         self.source.set_ids(ids)
-        table.empty_text = f"No {self.list_kind} match “{clean(text)}”." if text.strip() else f"No {self.list_kind} yet."
-        table.sort_key, table.descending = self.sort_key, queries.sorts_descending(
-            self.list_kind, self.sort_key, self.descending)
+        table.empty_text = (
+            f"No {self.list_kind} match “{clean(text)}”." if text.strip() else f"No {self.list_kind} yet."
+        )
+        table.sort_key, table.descending = (
+            self.sort_key,
+            queries.sorts_descending(self.list_kind, self.sort_key, self.descending),
+        )
         table.reset(restore.get("cursor", 0), restore.get("scroll_y", 0))
         self._status()
 
     def _status(self) -> None:
         table = self.query_one(VirtualTable)
         n = len(self.source)
-        direction = "descending" if queries.sorts_descending(self.list_kind, self.sort_key, self.descending) \
-            else "ascending"
+        direction = (
+            "descending" if queries.sorts_descending(self.list_kind, self.sort_key, self.descending) else "ascending"
+        )
         where = f"{table.cursor + 1 if n else 0} of {n:,}"
-        self.query_one(StatusLine).text = (
-            f" {where} {self.list_kind} · sorted by {self.sort_key} ({direction}) · f filter · s sort · r reverse")
+        self.query_one(
+            StatusLine
+        ).text = f" {where} {self.list_kind} · sorted by {self.sort_key} ({direction}) · f filter · s sort · r reverse"
 
     def on_virtual_table_header_clicked(self, message: VirtualTable.HeaderClicked) -> None:
         if message.column.sort == self.sort_key:
@@ -155,8 +189,12 @@ class ListScreen(KbScreen):
         # Arrow keys in the filter box move the list cursor, like a picker.
         if self.focused is self.query_one(Input) and event.key in ("down", "up", "pagedown", "pageup"):
             table = self.query_one(VirtualTable)
-            {"down": lambda: table.action_move(1), "up": lambda: table.action_move(-1),
-             "pagedown": lambda: table.action_page(1), "pageup": lambda: table.action_page(-1)}[event.key]()
+            {
+                "down": lambda: table.action_move(1),
+                "up": lambda: table.action_move(-1),
+                "pagedown": lambda: table.action_page(1),
+                "pageup": lambda: table.action_page(-1),
+            }[event.key]()
             event.stop()
 
     def action_focus_filter(self) -> None:
@@ -191,5 +229,10 @@ class ListScreen(KbScreen):
 
     def save_state(self) -> dict[str, Any]:
         table = self.query_one(VirtualTable)
-        return {"filter": self.query_one(Input).value, "sort": self.sort_key, "descending": self.descending,
-                "cursor": table.cursor, "scroll_y": table.scroll_y}
+        return {
+            "filter": self.query_one(Input).value,
+            "sort": self.sort_key,
+            "descending": self.descending,
+            "cursor": table.cursor,
+            "scroll_y": table.scroll_y,
+        }

@@ -13,8 +13,14 @@ from rich.text import Text
 from kb.tui.docview import Block
 from kb.tui.safe import clean
 
-LIST_TITLES = {"conferences": "Conferences", "talks": "Talks", "people": "People", "papers": "Papers",
-               "links": "Links", "posts": "Posts"}
+LIST_TITLES = {
+    "conferences": "Conferences",
+    "talks": "Talks",
+    "people": "People",
+    "papers": "Papers",
+    "links": "Links",
+    "posts": "Posts",
+}
 
 
 def plural(n: int, word: str) -> str:
@@ -75,32 +81,58 @@ def section(name: str, rows: list[Any], render, empty: str | None = None) -> lis
 
 def home_page(data: dict[str, Any]) -> list[Block]:
     totals = data["totals"]
-    blocks = title("kb — conference notes",
-                   f"{totals['posts']} posts · {totals['conferences']} conferences · {totals['talks']} talks · "
-                   f"{totals['people']} people · {totals['papers']} papers")
+    blocks = title(
+        "kb — conference notes",
+        f"{totals['posts']} posts · {totals['conferences']} conferences · {totals['talks']} talks · "
+        f"{totals['people']} people · {totals['papers']} papers",
+    )
     if not totals["posts"]:
-        return blocks + heading("The knowledge base is empty") + para(
-            "Import some conference-notes posts from a shell, then start kb again:\n\n"
-            "    kb import imports/\n\n"
-            "imports/ is any folder of Markdown posts (*.md) or BibTeX files (*.bib). "
-            "kb import --help shows the options.", "text") + heading("Keys") + para(
-            "? help · q quit", "hint")
-    counts = {"conferences": totals["conferences"], "talks": totals["talks"], "people": totals["people"],
-              "papers": totals["papers"], "links": totals["links"], "posts": totals["posts"]}
+        return (
+            blocks
+            + heading("The knowledge base is empty")
+            + para(
+                "Import some conference-notes posts from a shell, then start kb again:\n\n"
+                "    kb import imports/\n\n"
+                "imports/ is any folder of Markdown posts (*.md) or BibTeX files (*.bib). "
+                "kb import --help shows the options.",
+                "text",
+            )
+            + heading("Keys")
+            + para("? help · q quit", "hint")
+        )
+    counts = {
+        "conferences": totals["conferences"],
+        "talks": totals["talks"],
+        "people": totals["people"],
+        "papers": totals["papers"],
+        "links": totals["links"],
+        "posts": totals["posts"],
+    }
     blocks += heading("Browse")
     for n, (kind, label) in enumerate(LIST_TITLES.items(), start=1):
         text = Text(f"{n}  ", style="meta") + Text(label) + Text(f"  {counts[kind]:,}", style="meta")
         blocks.append(Block(text, "link", ("list", kind), 2))
     waiting = data.get("to_review", 0)
-    text = Text("   Review  ") + (Text(f"{plural(waiting, 'post')} wait{'s' if waiting == 1 else ''} for review",
-                                       style="warn") if waiting else Text("every post is reviewed", style="meta"))
+    text = Text("   Review  ") + (
+        Text(f"{plural(waiting, 'post')} wait{'s' if waiting == 1 else ''} for review", style="warn")
+        if waiting
+        else Text("every post is reviewed", style="meta")
+    )
     blocks.append(Block(text, "link", ("review", None), 2))
-    blocks += section("Conferences", data["conferences"], lambda c: link(
-        {"kind": "conference", "id": c["id"], "name": f"{c['name']} {c['year'] or ''}".strip()},
-        f"{c['location'] + ' · ' if c['location'] else ''}{plural(c['events'], 'event')} · "
-        f"{plural(c['talks'], 'talk')} · {plural(c['papers'], 'paper')}"))
-    blocks += section("Recent posts", data["posts"], lambda p: link(
-        {"kind": "post", "id": p["id"], "name": p["title"] or p["path"].rsplit("/", 1)[-1]}, p["date"]))
+    blocks += section(
+        "Conferences",
+        data["conferences"],
+        lambda c: link(
+            {"kind": "conference", "id": c["id"], "name": f"{c['name']} {c['year'] or ''}".strip()},
+            f"{c['location'] + ' · ' if c['location'] else ''}{plural(c['events'], 'event')} · "
+            f"{plural(c['talks'], 'talk')} · {plural(c['papers'], 'paper')}",
+        ),
+    )
+    blocks += section(
+        "Recent posts",
+        data["posts"],
+        lambda p: link({"kind": "post", "id": p["id"], "name": p["title"] or p["path"].rsplit("/", 1)[-1]}, p["date"]),
+    )
     return blocks + heading("Keys") + para("/ search · ctrl+p jump to any name · 1–6 lists · ? help · t theme", "hint")
 
 
@@ -109,11 +141,23 @@ def talk_page(d: dict[str, Any]) -> list[Block]:
     blocks += link(d["event"], d["event"] and d["event"].get("type"), 0, "Event")
     blocks += link(d["conference"], None, 0, "Conference") + link(d["post"], None, 0, "Post")
     blocks += section("Speakers", d["speakers"], link, empty="no speaker named")
-    blocks += section("Links", d["links"], lambda l: url(l["url"], indent=2, meta=f"{l['type']} · {l['label']}"
-                                                          if l["label"] not in ("", l["type"]) else l["type"]))
-    blocks += section("Cited papers", d["cited"], lambda p: link(
-        {**p, "name": f"{' '.join(p['markers'])} {p['name']}"},
-        " · ".join(str(x) for x in (p["authors"], p["year"]) if x)))
+    blocks += section(
+        "Links",
+        d["links"],
+        lambda link: url(
+            link["url"],
+            indent=2,
+            meta=f"{link['type']} · {link['label']}" if link["label"] not in ("", link["type"]) else link["type"],
+        ),
+    )
+    blocks += section(
+        "Cited papers",
+        d["cited"],
+        lambda p: link(
+            {**p, "name": f"{' '.join(p['markers'])} {p['name']}"},
+            " · ".join(str(x) for x in (p["authors"], p["year"]) if x),
+        ),
+    )
     if d["summary"].strip():
         blocks += heading("Summary") + para(d["summary"])
     return blocks
@@ -123,7 +167,9 @@ def person_page(d: dict[str, Any]) -> list[Block]:
     blocks = title(d["name"], ("also written " + ", ".join(d["aliases"])) if d["aliases"] else None)
     for n, u in enumerate(d["urls"]):
         blocks += url(u, "Homepage" if n == 0 else "")
-    blocks += section("Talks given", d["talks"], lambda t: link(t, " · ".join(x for x in (t["event"], t["conference"]) if x)))
+    blocks += section(
+        "Talks given", d["talks"], lambda t: link(t, " · ".join(x for x in (t["event"], t["conference"]) if x))
+    )
     blocks += section("Papers authored", d["papers"], lambda p: link(p, p["year"]))
     blocks += section("Co-speakers", d["co_speakers"], lambda p: link(p, plural(p["n"], "talk")))
     blocks += section("Co-authors", d["co_authors"], lambda p: link(p, plural(p["n"], "paper")))
@@ -152,7 +198,9 @@ def paper_page(d: dict[str, Any]) -> list[Block]:
 
     blocks += section("Cited by", d["cited_by"], cited, empty="no talk cites it")
     blocks += section("Co-cited with", d["co_cited"], lambda p: link(p, f"{p['n']}×"))
-    blocks += section("As written in posts", d["references"], lambda r: para(r["raw"], "meta") + link(r["post"], None, 4))
+    blocks += section(
+        "As written in posts", d["references"], lambda r: para(r["raw"], "meta") + link(r["post"], None, 4)
+    )
     return blocks
 
 

@@ -12,12 +12,24 @@ from kb.tui.messages import Open
 from kb.tui.pages import LIST_TITLES
 from kb.tui.safe import clean
 
-KIND_LABELS = {"person": "person", "talk": "talk", "paper": "paper", "conference": "conference",
-               "event": "event", "post": "post"}
+KIND_LABELS = {
+    "person": "person",
+    "talk": "talk",
+    "paper": "paper",
+    "conference": "conference",
+    "event": "event",
+    "post": "post",
+}
 
 
-ONE = {"conferences": "conference", "talks": "talk", "people": "person", "papers": "paper", "links": "link",
-       "posts": "post"}  # "people"[:-1] is not a word
+ONE = {
+    "conferences": "conference",
+    "talks": "talk",
+    "people": "person",
+    "papers": "paper",
+    "links": "link",
+    "posts": "post",
+}  # "people"[:-1] is not a word
 
 
 class EntityProvider(Provider):
@@ -34,18 +46,27 @@ class EntityProvider(Provider):
         for hit in await asyncio.to_thread(self._find, query):
             title = clean(hit.title) or "(untitled)"
             score = matcher.match(title) or 0.05  # every word matched somewhere, if not in order
-            yield Hit(score, matcher.highlight(title), partial(self.app.post_message, Open(hit.kind, hit.id)),
-                      text=title, help=KIND_LABELS.get(hit.kind, hit.kind))
+            yield Hit(
+                score,
+                matcher.highlight(title),
+                partial(self.app.post_message, Open(hit.kind, hit.id)),
+                text=title,
+                help=KIND_LABELS.get(hit.kind, hit.kind),
+            )
 
 
 class BrowseProvider(Provider):
     """The lists and the home page, so the palette also works as a menu."""
 
     def _commands(self) -> list[tuple[str, Open, str]]:
-        items = [("Home", Open("home"), "conferences, counts and recent posts"),
-                 ("Review the next post", Open("review"), "the unreviewed post with the most unsure talks")]
-        items += [(f"Browse {label.lower()}", Open("list", kind), f"the list of every {ONE[kind]}")
-                  for kind, label in LIST_TITLES.items()]
+        items = [
+            ("Home", Open("home"), "conferences, counts and recent posts"),
+            ("Review the next post", Open("review"), "the unreviewed post with the most unsure talks"),
+        ]
+        items += [
+            (f"Browse {label.lower()}", Open("list", kind), f"the list of every {ONE[kind]}")
+            for kind, label in LIST_TITLES.items()
+        ]
         return items
 
     async def discover(self) -> Hits:

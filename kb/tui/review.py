@@ -112,8 +112,13 @@ class ReviewScreen(IdentityKeys, KbScreen):
         self.app.call_from_thread(self._show, data, select, message)
 
     @work(thread=True, exclusive=True, group="review")
-    def correct(self, what: Callable[[Any], Any], done: str, select: Callable[[Any], int | str | None] | None = None,
-                edits_post: bool = True) -> None:
+    def correct(
+        self,
+        what: Callable[[Any], Any],
+        done: str,
+        select: Callable[[Any], int | str | None] | None = None,
+        edits_post: bool = True,
+    ) -> None:
         """Run ``what(session)`` in one write transaction (a worker thread), then show the post again.
 
         ``edits_post``: the correction changes this post, which is "edited" again if it was reviewed."""
@@ -160,9 +165,14 @@ class ReviewScreen(IdentityKeys, KbScreen):
         old = box.highlighted
         self.items = self._rows(data)
         box.clear_options()
-        box.add_options([Option(Text(item["title"], style="bold reverse"), id=f"head:{item['id']}", disabled=True)
-                         if kind == "head" else Option(item_label(kind, item), id=f"{kind}:{item['id']}")
-                         for kind, item in self.items])
+        box.add_options(
+            [
+                Option(Text(item["title"], style="bold reverse"), id=f"head:{item['id']}", disabled=True)
+                if kind == "head"
+                else Option(item_label(kind, item), id=f"{kind}:{item['id']}")
+                for kind, item in self.items
+            ]
+        )
         source.set_source(data["lines"], data)
         self.set_title(f"Review: {data['title']}")
         keys = [f"{kind}:{item['id']}" for kind, item in self.items]
@@ -179,7 +189,8 @@ class ReviewScreen(IdentityKeys, KbScreen):
         self.query_one(StatusLine).text = (
             f" {data['state']} · {len(talks)} talk{'s' if len(talks) != 1 else ''}"
             f"{f' · {unsure} unsure' if unsure else ''}{f' · {pairs} possible duplicates (i)' if pairs else ''}"
-            f" · {clean(data['path'].rsplit('/', 1)[-1])} · {LEGEND} · ? keys")
+            f" · {clean(data['path'].rsplit('/', 1)[-1])} · {LEGEND} · ? keys"
+        )
         if message:
             self.notify(message, timeout=3)
         if self.focused is None:
@@ -234,8 +245,9 @@ class ReviewScreen(IdentityKeys, KbScreen):
             if yes:
                 self.correct(lambda s: corrections.delete_talk(s, talk["id"]), f"“{name}” is not a talk.")
 
-        self.app.push_screen(ConfirmScreen(f"Not a talk: delete “{name}”?\n\nIt stays deleted on re-import."),
-                             confirmed)
+        self.app.push_screen(
+            ConfirmScreen(f"Not a talk: delete “{name}”?\n\nIt stays deleted on re-import."), confirmed
+        )
 
     def action_add(self) -> None:
         from kb import corrections
@@ -244,8 +256,11 @@ class ReviewScreen(IdentityKeys, KbScreen):
             return
         line = self.query_one(SourceView).cursor + 1
         post_id = self.data["id"]
-        self.correct(lambda s: corrections.add_talk(s, post_id, line), f"Talk added from line {line}.",
-                     select=lambda talk: talk.id)
+        self.correct(
+            lambda s: corrections.add_talk(s, post_id, line),
+            f"Talk added from line {line}.",
+            select=lambda talk: talk.id,
+        )
 
     def action_edit(self, field: str) -> None:
         from kb import corrections
@@ -254,8 +269,12 @@ class ReviewScreen(IdentityKeys, KbScreen):
         talk = self._need_talk()
         if talk is None:
             return
-        values = {"title": talk["title"] or "", "speakers": "; ".join(talk["speakers"]), "kind": talk["kind"],
-                  "event": talk["event"] or ""}
+        values = {
+            "title": talk["title"] or "",
+            "speakers": "; ".join(talk["speakers"]),
+            "kind": talk["kind"],
+            "event": talk["event"] or "",
+        }
         ordered = {field: values[field], **{k: v for k, v in values.items() if k != field}}
 
         def save(result: tuple[str, str] | None) -> None:
@@ -267,8 +286,11 @@ class ReviewScreen(IdentityKeys, KbScreen):
                 value = [v.strip() for v in value.split(sep) if v.strip()]
             elif name == "event":
                 value = value.strip() or None
-            self.correct(lambda s: corrections.set_talk(s, talk["id"], name, value), f"Saved the talk's {name}.",
-                         select=lambda row: row.id if row is not None else None)
+            self.correct(
+                lambda s: corrections.set_talk(s, talk["id"], name, value),
+                f"Saved the talk's {name}.",
+                select=lambda row: row.id if row is not None else None,
+            )
 
         self.app.push_screen(EditScreen("talk", ordered, focus_value=True), save)
 
@@ -287,11 +309,14 @@ class ReviewScreen(IdentityKeys, KbScreen):
 
         def chosen(name: str | None) -> None:
             if name:
-                self.correct(lambda s: corrections.not_person(s, name),
-                             f"“{clean(name)}” is not a person, in every post of this knowledge base.")
+                self.correct(
+                    lambda s: corrections.not_person(s, name),
+                    f"“{clean(name)}” is not a person, in every post of this knowledge base.",
+                )
 
-        self.app.push_screen(ChoiceScreen("Which name is not a person? (kept for the whole knowledge base)", names),
-                             chosen)
+        self.app.push_screen(
+            ChoiceScreen("Which name is not a person? (kept for the whole knowledge base)", names), chosen
+        )
 
     def action_reviewed(self) -> None:
         from kb import review
@@ -300,5 +325,9 @@ class ReviewScreen(IdentityKeys, KbScreen):
             return
         post_id = self.data["id"]
         current = self.current()
-        self.correct(lambda s: review.mark_reviewed(s, post_id), "Marked reviewed.",
-                     select=lambda _none: f"{current[0]}:{current[1]['id']}" if current else None, edits_post=False)
+        self.correct(
+            lambda s: review.mark_reviewed(s, post_id),
+            "Marked reviewed.",
+            select=lambda _none: f"{current[0]}:{current[1]['id']}" if current else None,
+            edits_post=False,
+        )

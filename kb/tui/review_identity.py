@@ -64,11 +64,15 @@ class IdentityKeys:
             if result is None:
                 return
             value = result[1]
-            self.correct(lambda s: curation.edit_field(s, kind, item["id"], field, value),
-                         f"Saved the {kind}'s {field}: kept on every re-import.", select=lambda _e: keep)
+            self.correct(
+                lambda s: curation.edit_field(s, kind, item["id"], field, value),
+                f"Saved the {kind}'s {field}: kept on every re-import.",
+                select=lambda _e: keep,
+            )
 
-        self.app.push_screen(EditScreen(kind, {field: item["name"] if kind == "person" else item["title"]},
-                                        focus_value=True), save)
+        self.app.push_screen(
+            EditScreen(kind, {field: item["name"] if kind == "person" else item["title"]}, focus_value=True), save
+        )
 
     # --- m: merge ---------------------------------------------------------------------------------
     def action_merge(self) -> None:
@@ -97,12 +101,20 @@ class IdentityKeys:
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.correct(lambda s: curation.merge(s, kind, from_id, into_id),
-                             f"Merged “{from_name}” into “{into_name}” (u undoes it).", select=lambda _m: keep)
+                self.correct(
+                    lambda s: curation.merge(s, kind, from_id, into_id),
+                    f"Merged “{from_name}” into “{into_name}” (u undoes it).",
+                    select=lambda _m: keep,
+                )
 
-        self.app.push_screen(ConfirmScreen(f"Merge “{from_name}” into “{into_name}”?\n\nIts talks, papers, "
-                                           "citations and aliases move there. Re-imports keep the merge; "
-                                           "u (unmerge) undoes it."), confirmed)
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Merge “{from_name}” into “{into_name}”?\n\nIts talks, papers, "
+                "citations and aliases move there. Re-imports keep the merge; "
+                "u (unmerge) undoes it."
+            ),
+            confirmed,
+        )
 
     # --- u: unmerge -------------------------------------------------------------------------------
     def action_unmerge(self) -> None:
@@ -122,8 +134,11 @@ class IdentityKeys:
             if choice is None:
                 return
             m = merged[labels.index(choice)]
-            self.correct(lambda s: merges.unmerge(s, kind, m["key"]),
-                         f"“{clean(m['name'])}” is its own {kind} again.", select=lambda _row: keep)
+            self.correct(
+                lambda s: merges.unmerge(s, kind, m["key"]),
+                f"“{clean(m['name'])}” is its own {kind} again.",
+                select=lambda _row: keep,
+            )
 
         labels = [f"Split “{clean(m['name'])}” off “{_name(kind, item)}”" for m in merged]
         self.app.push_screen(ChoiceScreen("Undo which merge? (kept on re-import and kb sync)", labels), undo)
@@ -138,8 +153,9 @@ class IdentityKeys:
         if current and current[0] in ("person", "paper"):  # the highlighted one's pairs first
             mine = current[1]["id"]
             found.sort(key=lambda c: not (c["entity"] == current[0] and mine in (c["a"], c["b"])))
-        labels = [f"{clean(c['a_name'])}  ≟  {clean(c['b_name'])}  ({c['entity']}: {clean(c['reason'])})"
-                  for c in found]
+        labels = [
+            f"{clean(c['a_name'])}  ≟  {clean(c['b_name'])}  ({c['entity']}: {clean(c['reason'])})" for c in found
+        ]
 
         def chosen(label: str | None) -> None:
             if label is not None:
@@ -152,16 +168,25 @@ class IdentityKeys:
 
         a, b = clean(c["a_name"]), clean(c["b_name"])
         kind = c["entity"]
-        answers = [f"The same: merge “{b}” into “{a}”", f"The same: merge “{a}” into “{b}”",
-                   "Not the same: keep them apart"]
+        answers = [
+            f"The same: merge “{b}” into “{a}”",
+            f"The same: merge “{a}” into “{b}”",
+            "Not the same: keep them apart",
+        ]
 
         def answered(answer: str | None) -> None:
             if answer == answers[0]:
-                self.correct(lambda s: curation.merge(s, kind, c["b"], c["a"]), f"Merged “{b}” into “{a}”.",
-                             select=lambda _m: f"{kind}:{c['a']}")
+                self.correct(
+                    lambda s: curation.merge(s, kind, c["b"], c["a"]),
+                    f"Merged “{b}” into “{a}”.",
+                    select=lambda _m: f"{kind}:{c['a']}",
+                )
             elif answer == answers[1]:
-                self.correct(lambda s: curation.merge(s, kind, c["a"], c["b"]), f"Merged “{a}” into “{b}”.",
-                             select=lambda _m: f"{kind}:{c['b']}")
+                self.correct(
+                    lambda s: curation.merge(s, kind, c["a"], c["b"]),
+                    f"Merged “{a}” into “{b}”.",
+                    select=lambda _m: f"{kind}:{c['b']}",
+                )
             elif answer == answers[2]:
                 self.correct(lambda s: merges.keep_apart(s, kind, c["a"], c["b"]), f"“{a}” and “{b}” stay apart.")
 

@@ -6,7 +6,8 @@ names to the app as :class:`~kb.tui.messages.Open` messages (the app decides and
 
 from __future__ import annotations
 
-from typing import Any, Callable, ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -107,12 +108,18 @@ class PageScreen(KbScreen):
         view = self.query_one(DocView)
         if self.data is None:
             with self.session() as s:
-                moved = queries.merged_into(s, self.kind, self.location.id) if self.kind in ("person", "paper") else None
+                moved = (
+                    queries.merged_into(s, self.kind, self.location.id) if self.kind in ("person", "paper") else None
+                )
             if moved is not None:
                 self.app.replace_location(Location(self.kind, moved))
                 return
-            view.set_blocks(pages.title(f"This {self.kind} is no longer in the knowledge base.",
-                                        "It may have been removed by a re-import. Press esc to go back."))
+            view.set_blocks(
+                pages.title(
+                    f"This {self.kind} is no longer in the knowledge base.",
+                    "It may have been removed by a re-import. Press esc to go back.",
+                )
+            )
             self.set_title(f"missing {self.kind}")
             return
         view.set_blocks(type(self).build(self.data), state.get("cursor", 0), state.get("scroll_y"))
@@ -198,8 +205,12 @@ class PaperScreen(PageScreen):
     kind = "paper"
     load = staticmethod(query("paper_detail"))
     build = staticmethod(pages.paper_page)
-    BINDINGS = [Binding("o", "browse", "Browser"), Binding("b", "bibtex", "Copy BibTeX"), Binding("e", "edit", "Edit"),
-                Binding("m", "merge", "Merge…")]
+    BINDINGS = [
+        Binding("o", "browse", "Browser"),
+        Binding("b", "bibtex", "Copy BibTeX"),
+        Binding("e", "edit", "Edit"),
+        Binding("m", "merge", "Merge…"),
+    ]
 
     def action_bibtex(self) -> None:
         from kb.tui.actions import bibtex_for
@@ -262,6 +273,11 @@ class PostScreen(PageScreen):
 
 
 PAGE_SCREENS: dict[str, type[PageScreen]] = {
-    "home": HomeScreen, "talk": TalkScreen, "person": PersonScreen, "paper": PaperScreen,
-    "conference": ConferenceScreen, "event": EventScreen, "post": PostScreen,
+    "home": HomeScreen,
+    "talk": TalkScreen,
+    "person": PersonScreen,
+    "paper": PaperScreen,
+    "conference": ConferenceScreen,
+    "event": EventScreen,
+    "post": PostScreen,
 }

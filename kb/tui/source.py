@@ -98,8 +98,12 @@ def source_marks(lines: list[str], data: dict[str, Any]) -> Marks:
 class SourceView(ScrollView, can_focus=True):
     """The post's source, one line per row (line API: only visible lines are drawn), with a line cursor."""
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"source--gutter", "source--cursor", "source--cursor-blur",
-                                             "source--marked"} | {f"source--{r}" for r in ROLES}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "source--gutter",
+        "source--cursor",
+        "source--cursor-blur",
+        "source--marked",
+    } | {f"source--{r}" for r in ROLES}
     BINDINGS: ClassVar[list[Binding]] = [
         Binding("up", "move(-1)", "Up", show=False),
         Binding("down", "move(1)", "Down", show=False),
@@ -143,8 +147,9 @@ class SourceView(ScrollView, can_focus=True):
         marks = self.marks.get(index, [])
         roles = {role for _s, _e, role in marks}
         role = next((r for r in ROLES if r in roles), None)
-        gutter = Text(f"{index + 1:>{self.gutter_width - 3}} {MARKS[role] if role else ' '} ",
-                      style=self._style("gutter"))
+        gutter = Text(
+            f"{index + 1:>{self.gutter_width - 3}} {MARKS[role] if role else ' '} ", style=self._style("gutter")
+        )
         if role:
             gutter.stylize(self._style(role), self.gutter_width - 2, self.gutter_width - 1)
         body = Text(self.lines[index], style=base)
@@ -205,8 +210,7 @@ class ChoiceScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="edit-box"):
             yield Label(Text(self.question), id="edit-title")
-            yield OptionList(*[Option(Text(clean(c)), id=str(n)) for n, c in enumerate(self.choices)],
-                             id="edit-fields")
+            yield OptionList(*[Option(Text(clean(c)), id=str(n)) for n, c in enumerate(self.choices)], id="edit-fields")
             yield Label("↑↓ choose · Enter pick · Esc cancel", id="edit-hint")
 
     def on_mount(self) -> None:

@@ -41,8 +41,9 @@ class Column:
 class RowSource:
     """Ordered ids plus a page cache of display rows fetched through ``fetch(ids) -> {id: row}``."""
 
-    def __init__(self, fetch: Callable[[list[int]], dict[int, dict[str, Any]]], page_size: int = 100,
-                 max_pages: int = 64) -> None:
+    def __init__(
+        self, fetch: Callable[[list[int]], dict[int, dict[str, Any]]], page_size: int = 100, max_pages: int = 64
+    ) -> None:
         self.fetch = fetch
         self.page_size = page_size
         self.max_pages = max_pages
@@ -65,7 +66,7 @@ class RowSource:
         number = index // self.page_size
         page = self._pages.get(number)
         if page is None:
-            page = self.fetch(self.ids[number * self.page_size:(number + 1) * self.page_size])
+            page = self.fetch(self.ids[number * self.page_size : (number + 1) * self.page_size])
             for row in page.values():  # clean untrusted text once per fetch, not once per frame
                 for key, value in row.items():
                     if isinstance(value, str):
@@ -81,8 +82,14 @@ class RowSource:
 class VirtualTable(ScrollView, can_focus=True):
     """Rows drawn on demand from a :class:`RowSource`; Enter or a click opens the row."""
 
-    COMPONENT_CLASSES = {"table--header", "table--sorted", "table--cursor", "table--cursor-blur", "table--odd",
-                         "table--empty"}
+    COMPONENT_CLASSES = {
+        "table--header",
+        "table--sorted",
+        "table--cursor",
+        "table--cursor-blur",
+        "table--odd",
+        "table--empty",
+    }
 
     BINDINGS = [
         Binding("up,k", "move(-1)", "Up", show=False),
@@ -104,8 +111,15 @@ class VirtualTable(ScrollView, can_focus=True):
     class CursorMoved(Message):
         index: int
 
-    def __init__(self, columns: list[Column], source: RowSource, *, open_row: Callable[[dict], Open | None],
-                 empty_text: str = "Nothing here.", id: str | None = None) -> None:
+    def __init__(
+        self,
+        columns: list[Column],
+        source: RowSource,
+        *,
+        open_row: Callable[[dict], Open | None],
+        empty_text: str = "Nothing here.",
+        id: str | None = None,
+    ) -> None:
         super().__init__(id=id)
         self.columns = columns
         self.source = source
@@ -150,8 +164,7 @@ class VirtualTable(ScrollView, can_focus=True):
         """Call after the source's ids changed."""
         self.virtual_size = Size(self.size.width, len(self.source) + 1)
         self.cursor = max(0, min(cursor, len(self.source) - 1))
-        self.scroll_to(y=min(scroll_y, max(len(self.source) + 1 - self.size.height, 0)), animate=False,
-                       immediate=True)
+        self.scroll_to(y=min(scroll_y, max(len(self.source) + 1 - self.size.height, 0)), animate=False, immediate=True)
         self._follow()
         self.refresh()
 
@@ -183,7 +196,7 @@ class VirtualTable(ScrollView, can_focus=True):
     # --- drawing ------------------------------------------------------------------------------
     def _cells(self, values: list[str], style: Style, styles: list[Style] | None = None) -> Strip:
         segments: list[Segment] = []
-        for n, (col, width, value) in enumerate(zip(self.columns, self._widths, values)):
+        for n, (col, width, value) in enumerate(zip(self.columns, self._widths, values, strict=False)):
             size = cell_len(value)
             if size > width:
                 text = set_cell_size(value, max(width - 1, 0)) + "…"
@@ -209,7 +222,9 @@ class VirtualTable(ScrollView, can_focus=True):
         index = y - 1 + int(self.scroll_y)
         if not len(self.source):
             if y == 1:
-                return Strip([Segment(" " + self.empty_text, self._style("table--empty"))]).adjust_cell_length(width, base)
+                return Strip([Segment(" " + self.empty_text, self._style("table--empty"))]).adjust_cell_length(
+                    width, base
+                )
             return Strip.blank(width, base)
         row = self.source.row(index)
         if row is None:
@@ -266,7 +281,7 @@ class VirtualTable(ScrollView, can_focus=True):
             return
         if offset.y == 0:
             x = 0
-            for col, width in zip(self.columns, self._widths):
+            for col, width in zip(self.columns, self._widths, strict=False):
                 x += width + 1
                 if offset.x < x:
                     if col.sort:

@@ -36,7 +36,13 @@ def given_names(paths: list[Path], min_count: int = 2) -> list[str]:
                     continue
                 for name in names:
                     first = name.given.replace("-", " ").split()[:1]
-                    if first and len(first[0]) >= 3 and first[0].isalpha() and first[0][0].isupper() and first[0][1:].islower():
+                    if (
+                        first
+                        and len(first[0]) >= 3
+                        and first[0].isalpha()
+                        and first[0][0].isupper()
+                        and first[0][1:].islower()
+                    ):
                         counts[first[0]] += 1
     return sorted(n for n, c in counts.items() if c >= min_count and n.lower() not in NOT_NAME_WORDS)
 
@@ -45,8 +51,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--refdata", type=Path, default=REPO.parent / "shared" / "refdata")
     args = ap.parse_args()
-    paths = [args.refdata / "core.jsonl", args.refdata / "good.jsonl",
-             REPO / "kb" / "ingest" / "refparse" / "data" / "indomain.jsonl"]
+    paths = [
+        args.refdata / "core.jsonl",
+        args.refdata / "good.jsonl",
+        REPO / "kb" / "ingest" / "refparse" / "data" / "indomain.jsonl",
+    ]
     names = given_names([p for p in paths if p.exists()])
     (HERE / "given_names.txt").write_text("\n".join(names) + "\n", encoding="utf-8")
     print(f"{len(names)} given names written to {HERE / 'given_names.txt'}")

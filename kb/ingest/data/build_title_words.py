@@ -32,8 +32,11 @@ def build(refdata: Path) -> dict[str, float]:
                 if label == "title":
                     counts.update(re.findall(r"[^\W\d_]+", text.lower()))
     total = sum(counts.values())
-    return {w: round(math.log((k / total) / max(word_frequency(w, "en"), 1e-7)), 1)
-            for w, k in sorted(counts.items()) if k >= MIN_COUNT}
+    return {
+        w: round(math.log((k / total) / max(word_frequency(w, "en"), 1e-7)), 1)
+        for w, k in sorted(counts.items())
+        if k >= MIN_COUNT
+    }
 
 
 def main() -> None:

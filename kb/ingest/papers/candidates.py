@@ -13,8 +13,11 @@ from kb.ingest.markdown import Block
 from kb.ingest.talks.units import Unit
 
 _QUOTE = re.compile(r"[\"“]([^\"“”\n]{3,300})[\"”]")
-_LEAD = re.compile(r"^\s*(?:[-*+]\s+|\d{1,3}[.)]\s+|#+\s*|\\-\s*|>\s*)*(?::[a-z_]+:\s*)*(?:\((?:poster|demo|could not attend|"
-                   r"oral|spotlight|talk|paper|book)\)\s*)*", re.IGNORECASE)
+_LEAD = re.compile(
+    r"^\s*(?:[-*+]\s+|\d{1,3}[.)]\s+|#+\s*|\\-\s*|>\s*)*(?::[a-z_]+:\s*)*(?:\((?:poster|demo|could not attend|"
+    r"oral|spotlight|talk|paper|book)\)\s*)*",
+    re.IGNORECASE,
+)
 _SEP = re.compile(r"\s+[-–—]{1,2}\s+|\s+by\s+|\s*[(\[]|\s*[)\]]|:\s+|,\s+|;\s+|(?<=\w\w)\.\s+(?=[A-Z])|\s+-->\s+")
 
 
@@ -64,12 +67,14 @@ def candidates(block: Block, unit: Unit, block_index: int) -> list[Candidate]:
             i = text.find(span.label, span.start, span.end)
             if i >= 0:
                 add(i, i + len(span.label), "link")
-    if len(text[unit.start:unit.end].split()) > MAX_LINE_WORDS:
+    if len(text[unit.start : unit.end].split()) > MAX_LINE_WORDS:
         return out  # a line of prose: titles in it are set apart by quotes, emphasis or links
     lead = _LEAD.match(text, unit.start, unit.end)
     body_start = lead.end() if lead else unit.start
     add(body_start, unit.end, "line")
-    bounds = [body_start] + [x for m in _SEP.finditer(text, body_start, unit.end) for x in (m.start(), m.end())] + [unit.end]
+    bounds = (
+        [body_start] + [x for m in _SEP.finditer(text, body_start, unit.end) for x in (m.start(), m.end())] + [unit.end]
+    )
     pieces = [(bounds[k], bounds[k + 1]) for k in range(0, len(bounds) - 1, 2)][:MAX_PIECES]
     for n, (s, e) in enumerate(pieces):
         add(s, e, "part", n, len(pieces))

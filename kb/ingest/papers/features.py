@@ -20,10 +20,67 @@ from kb.ingest.talks.features import bucket
 from kb.ingest.talks.units import TOKEN, Unit
 
 YEAR = re.compile(r"\b(?:19|20)\d{2}[a-z]?\b")
-_STOP = frozenset({"a", "an", "the", "of", "and", "or", "in", "on", "for", "to", "with", "at", "by", "from", "via", "is",
-                   "are", "not", "do", "does", "what", "how", "when", "why", "we", "you", "it", "this", "that", "i"})
-_VERB = frozenset({"is", "are", "was", "were", "be", "been", "have", "has", "had", "do", "did", "can", "will", "would",
-                   "should", "i", "we", "you", "they", "he", "she", "my", "our"})
+_STOP = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "of",
+        "and",
+        "or",
+        "in",
+        "on",
+        "for",
+        "to",
+        "with",
+        "at",
+        "by",
+        "from",
+        "via",
+        "is",
+        "are",
+        "not",
+        "do",
+        "does",
+        "what",
+        "how",
+        "when",
+        "why",
+        "we",
+        "you",
+        "it",
+        "this",
+        "that",
+        "i",
+    }
+)
+_VERB = frozenset(
+    {
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "have",
+        "has",
+        "had",
+        "do",
+        "did",
+        "can",
+        "will",
+        "would",
+        "should",
+        "i",
+        "we",
+        "you",
+        "they",
+        "he",
+        "she",
+        "my",
+        "our",
+    }
+)
 
 
 def _words(text: str) -> list[str]:
@@ -33,10 +90,13 @@ def _words(text: str) -> list[str]:
 def line_context(block: Block, unit: Unit, lw: LineWords) -> list[str]:
     """Features every candidate of the line shares (``lw``: the line's words, from :func:`line_words`)."""
     lex = lexicon()
-    line = block.text[unit.start:unit.end]
+    line = block.text[unit.start : unit.end]
     words = lw.lower
-    f = [f"ukind={unit.kind}{unit.level if unit.kind in ('heading', 'item') else ''}", f"lwords={bucket(len(words))}",
-         f"ubold={unit.bold}"]
+    f = [
+        f"ukind={unit.kind}{unit.level if unit.kind in ('heading', 'item') else ''}",
+        f"lwords={bucket(len(words))}",
+        f"ubold={unit.bold}",
+    ]
     if any(w in lex["paper_cue"] for w in words):
         f.append("line_cue")
     if any(w in lex["kind"] for w in words):
@@ -72,9 +132,15 @@ def line_words(block: Block, unit: Unit) -> LineWords:
     ms = [m for m in TOKEN.finditer(block.text, unit.start, unit.end) if m.group()[:1].isalnum()]
     words = [m.group() for m in ms]
     lower = [w.lower().rstrip(".") for w in words]
-    return LineWords([m.start() for m in ms], [m.end() for m in ms], words, lower, [w in _STOP for w in lower],
-                     [rarity(w) if w[:1].isalpha() else 0 for w in words],
-                     [table.get(w, 0.0) if w[:1].isalpha() else 0.0 for w in lower])
+    return LineWords(
+        [m.start() for m in ms],
+        [m.end() for m in ms],
+        words,
+        lower,
+        [w in _STOP for w in lower],
+        [rarity(w) if w[:1].isalpha() else 0 for w in words],
+        [table.get(w, 0.0) if w[:1].isalpha() else 0.0 for w in lower],
+    )
 
 
 def candidate_features(block: Block, unit: Unit, c: Candidate, shared: list[str], lw: LineWords) -> list[str]:
@@ -88,18 +154,24 @@ def candidate_features(block: Block, unit: Unit, c: Candidate, shared: list[str]
     content = [k for k in idx if not lw.stop[k]] or list(idx)
     n_content = len(content) or 1
     caps = sum(1 for k in content if lw.words[k][:1].isupper())
-    before = block.text[max(unit.start, c.start - 40):c.start]
-    after = block.text[c.end:min(unit.end, c.end + 40)]
+    before = block.text[max(unit.start, c.start - 40) : c.start]
+    after = block.text[c.end : min(unit.end, c.end + 40)]
     bw = [lw.lower[k] for k in range(max(0, a - 2), a) if lw.starts[k] >= c.start - 40]
     aw = [lw.lower[k] for k in range(b, min(len(lw.words), b + 2)) if lw.ends[k] <= c.end + 40]
     alpha = [k for k in content if lw.words[k][:1].isalpha()]
-    f = [f"src={c.source}", f"piece={min(c.index, 3)}", f"last={c.index == c.pieces - 1}",
-         f"n={bucket(len(words), (0, 1, 2, 3, 4, 6, 9, 14, 20))}", f"caps={round(4 * caps / n_content)}",
-         f"stop={round(4 * (len(words) - len(content)) / max(len(words), 1))}",
-         f"whole={c.start <= unit.start + 8 and c.end >= unit.end - 3}",
-         f"first={lower[0] if lower else ''}", f"lastw={lower[-1] if lower else ''}",
-         f"rare={round(sum(lw.rare[k] for k in content) / n_content)}",
-         f"titleness={max(-2, min(4, round(sum(lw.title[k] for k in alpha) / len(alpha)))) if alpha else 0}"]
+    f = [
+        f"src={c.source}",
+        f"piece={min(c.index, 3)}",
+        f"last={c.index == c.pieces - 1}",
+        f"n={bucket(len(words), (0, 1, 2, 3, 4, 6, 9, 14, 20))}",
+        f"caps={round(4 * caps / n_content)}",
+        f"stop={round(4 * (len(words) - len(content)) / max(len(words), 1))}",
+        f"whole={c.start <= unit.start + 8 and c.end >= unit.end - 3}",
+        f"first={lower[0] if lower else ''}",
+        f"lastw={lower[-1] if lower else ''}",
+        f"rare={round(sum(lw.rare[k] for k in content) / n_content)}",
+        f"titleness={max(-2, min(4, round(sum(lw.title[k] for k in alpha) / len(alpha)))) if alpha else 0}",
+    ]
     f += [f"b={w}" for w in bw] + [f"a={w}" for w in aw]
     f += [f"b1={bw[-1]}" if bw else "b1=BOL", f"a1={aw[0]}" if aw else "a1=EOL"]
     f.append(f"bchar={before.rstrip()[-1:] or 'BOL'}")

@@ -22,8 +22,9 @@ def _same(a: str, b: str) -> bool:
     return bool(a) and bool(b) and fuzz.ratio(a, b) >= SAME_TITLE
 
 
-def link_mentions(x: Extraction, blocks: list[Block], ref_blocks: set[int], talk_at
-                  ) -> tuple[dict[int, set[str]], dict[int, list[tuple[int, int]]]]:
+def link_mentions(
+    x: Extraction, blocks: list[Block], ref_blocks: set[int], talk_at
+) -> tuple[dict[int, set[str]], dict[int, list[tuple[int, int]]]]:
     """``talk_at(block, offset)``: index of the talk whose text holds that position, or None.
 
     Returns, per talk, the names that are only the byline of a paper named in the talk's body
@@ -66,11 +67,29 @@ def _cite_of(papers: list[ParsedReference], m: Mention) -> int | None:
     if not m.authors or m.year is None:
         return None
     family = m.authors[0].family.lower()
-    return next((i for i, p in enumerate(papers) if p.origin == "cite" and not p.title and p.year == m.year
-                 and p.authors and p.authors[0].family.lower() == family), None)
+    return next(
+        (
+            i
+            for i, p in enumerate(papers)
+            if p.origin == "cite"
+            and not p.title
+            and p.year == m.year
+            and p.authors
+            and p.authors[0].family.lower() == family
+        ),
+        None,
+    )
 
 
 def _paper(m: Mention) -> ParsedReference:
-    return ParsedReference(raw=m.text, marker=f"text:{m.text}", authors=list(m.authors), et_al=m.et_al,
-                           title=m.title, year=m.year, type="book" if m.book else "misc",
-                           confidence=m.confidence, origin="mention")
+    return ParsedReference(
+        raw=m.text,
+        marker=f"text:{m.text}",
+        authors=list(m.authors),
+        et_al=m.et_al,
+        title=m.title,
+        year=m.year,
+        type="book" if m.book else "misc",
+        confidence=m.confidence,
+        origin="mention",
+    )

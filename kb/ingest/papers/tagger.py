@@ -28,6 +28,7 @@ HERE = Path(__file__).parent
 MODEL = HERE / "papers.crfsuite"
 THRESHOLD = 0.7  # the classifier's probability a candidate must reach to be a paper
 
+
 def tagger(path: Path | None = None) -> pycrfsuite.Tagger | None:
     return load_tagger(path or MODEL)
 
@@ -61,8 +62,9 @@ def line_candidates(blocks: list[Block], skip: set[int]) -> list[tuple[Unit, lis
     return out
 
 
-def find_mentions(blocks: list[Block], skip: set[int], model: Path | None = None,
-                  threshold: float | None = None) -> list[Mention]:
+def find_mentions(
+    blocks: list[Block], skip: set[int], model: Path | None = None, threshold: float | None = None
+) -> list[Mention]:
     t = tagger(model)
     threshold = THRESHOLD if threshold is None else threshold
     if t is None:
@@ -70,7 +72,7 @@ def find_mentions(blocks: list[Block], skip: set[int], model: Path | None = None
     out = []
     for u, cs, feats in line_candidates(blocks, skip):
         scored = []
-        for c, f in zip(cs, feats):
+        for c, f in zip(cs, feats, strict=False):
             t.set([f])
             p = t.marginal("P", 0)
             if p >= threshold:
@@ -86,20 +88,22 @@ def find_mentions(blocks: list[Block], skip: set[int], model: Path | None = None
 
 
 _BOOK = re.compile(r"\bbooks?\b", re.IGNORECASE)
-_BYLINE = re.compile(r"^[\s\"”'’*_]*(?:[(,.]\s*|[-–—]{1,2}\s*|by\s+)?((?:[A-Z][\w'’.-]*\s+){0,2}[A-Z][\w'’-]+)"
-                     r"((?:\s*(?:,|&|and)\s*(?:[A-Z][\w'’.-]*\s+)?[A-Z][\w'’-]+)*)(\s*,?\s*et\.?\s*al\.?)?"
-                     r"(?:,?\s*((?:19|20)\d{2})[a-z]?)?\)?")
+_BYLINE = re.compile(
+    r"^[\s\"”'’*_]*(?:[(,.]\s*|[-–—]{1,2}\s*|by\s+)?((?:[A-Z][\w'’.-]*\s+){0,2}[A-Z][\w'’-]+)"
+    r"((?:\s*(?:,|&|and)\s*(?:[A-Z][\w'’.-]*\s+)?[A-Z][\w'’-]+)*)(\s*,?\s*et\.?\s*al\.?)?"
+    r"(?:,?\s*((?:19|20)\d{2})[a-z]?)?\)?"
+)
 _QUOTES = {'"': '"', "“": "”", "'": "'", "‘": "’"}
 
 
 def _mention(block: Block, unit: Unit, c: Candidate, p: float) -> Mention:
     text = block.text
-    line = text[unit.start:unit.end]
-    after = text[c.end:unit.end]
+    line = text[unit.start : unit.end]
+    after = text[c.end : unit.end]
     authors: list[Name] = []
     et_al = False
     start, end = c.start, c.end
-    if start > unit.start and _QUOTES.get(text[start - 1]) == text[end:end + 1]:
+    if start > unit.start and _QUOTES.get(text[start - 1]) == text[end : end + 1]:
         start, end = start - 1, end + 1  # the mention as written keeps its quotes
     year = None
     m = _BYLINE.match(after)
@@ -110,9 +114,20 @@ def _mention(block: Block, unit: Unit, c: Candidate, p: float) -> Mention:
             et_al = bool(m.group(3))
             year = int(m.group(4)) if m.group(4) else None
             end = c.end + m.end()
-    return Mention(title=c.text.strip(), block=c.block, start=c.start, end=c.end, line=unit.line,
-                   text=text[start:end].strip(), span=(start, end), authors=authors, et_al=et_al, year=year,
-                   book=bool(_BOOK.search(line)), confidence=round(p, 2))
+    return Mention(
+        title=c.text.strip(),
+        block=c.block,
+        start=c.start,
+        end=c.end,
+        line=unit.line,
+        text=text[start:end].strip(),
+        span=(start, end),
+        authors=authors,
+        et_al=et_al,
+        year=year,
+        book=bool(_BOOK.search(line)),
+        confidence=round(p, 2),
+    )
 
 
 def _name(display: str) -> Name:

@@ -135,7 +135,7 @@ def tokenize(text: str) -> list[Token]:
 
 
 def _shape(word: str) -> str:
-    """"Vedaldi," → "Aa,"; "1312.6034" → "0.0" (runs of one class collapse)."""
+    """ "Vedaldi," → "Aa,"; "1312.6034" → "0.0" (runs of one class collapse)."""
     return "".join(k for k, _ in groupby(word.translate(_SHAPE_MAP)))
 
 
@@ -148,16 +148,31 @@ def _core(token: str) -> str:
 Q_OPEN, Q_CLOSE, EM_OPEN, EM_CLOSE, YEAR, INITIAL, STOP, COLON = (1 << i for i in range(8))
 URL = 1 << 13
 _SEG_FLAGS = (
-    ("s_year", YEAR), ("s_init", INITIAL), ("s_q", Q_OPEN), ("s_em", EM_OPEN),
-    ("s_venue", 1 << 8), ("s_pub", 1 << 9), ("s_place", 1 << 10), ("s_digits", 1 << 11),
-    ("s_editor", 1 << 12), ("s_url", 1 << 13),
+    ("s_year", YEAR),
+    ("s_init", INITIAL),
+    ("s_q", Q_OPEN),
+    ("s_em", EM_OPEN),
+    ("s_venue", 1 << 8),
+    ("s_pub", 1 << 9),
+    ("s_place", 1 << 10),
+    ("s_digits", 1 << 11),
+    ("s_editor", 1 << 12),
+    ("s_url", 1 << 13),
 )
 _LEXICONS = (
-    ("month", MONTHS, 0), ("venue", VENUE, 1 << 8), ("pub", PUBLISHER, 1 << 9), ("place", PLACE, 1 << 10),
-    ("editor", EDITOR, 1 << 12), ("pagew", PAGES, 0), ("volw", VOLUME, 0), ("notew", NOTE, 0),
-    ("genre", GENRE, 0), ("edition", EDITION, 0), ("func", FUNCTION, 0),
+    ("month", MONTHS, 0),
+    ("venue", VENUE, 1 << 8),
+    ("pub", PUBLISHER, 1 << 9),
+    ("place", PLACE, 1 << 10),
+    ("editor", EDITOR, 1 << 12),
+    ("pagew", PAGES, 0),
+    ("volw", VOLUME, 0),
+    ("notew", NOTE, 0),
+    ("genre", GENRE, 0),
+    ("edition", EDITION, 0),
+    ("func", FUNCTION, 0),
 )
-_STOP_END = (".", ".”", ".\"", "?", "!", "?”", "!”", ".’")
+_STOP_END = (".", ".”", '."', "?", "!", "?”", "!”", ".’")
 
 
 class TokenInfo(NamedTuple):
@@ -230,10 +245,10 @@ def token_features(token: str) -> TokenInfo:
     if token.rstrip(".,;:)").endswith(("_", "*")):
         feats.append("em_close")
         bits |= EM_CLOSE
-    if token.startswith(("\"", "“", "‘", "'", "«")):
+    if token.startswith(('"', "“", "‘", "'", "«")):
         feats.append("q_open")
         bits |= Q_OPEN
-    if token.rstrip(".,;:").endswith(("\"", "”", "’", "»")) or token.endswith(("\"", "”")):
+    if token.rstrip(".,;:").endswith(('"', "”", "’", "»")) or token.endswith(('"', "”")):
         feats.append("q_close")
         bits |= Q_CLOSE
     if token.endswith(_STOP_END) and not bits & INITIAL:

@@ -45,9 +45,9 @@ def split_marker(text: str) -> tuple[str | None, str]:
     ('12.', 'Smith, J. A title. 2001.')
     """
     m = MARKER.match(text)
-    if not m or not text[m.end():].strip():
+    if not m or not text[m.end() :].strip():
         return None, text
-    return m.group(1), text[m.end():]
+    return m.group(1), text[m.end() :]
 
 
 def prepare(text: str) -> tuple[str, str | None, list[str]]:

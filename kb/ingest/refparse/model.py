@@ -12,7 +12,15 @@ from pathlib import Path
 
 import pycrfsuite
 
-from kb.ingest.refparse.features import OFFSETS, URL, Token, context_features, sequence_features, token_features, tokenize
+from kb.ingest.refparse.features import (
+    OFFSETS,
+    URL,
+    Token,
+    context_features,
+    sequence_features,
+    token_features,
+    tokenize,
+)
 
 try:  # numpy makes tagging ~3x faster; without it crfsuite's own tagger is used.
     import numpy as np
@@ -22,7 +30,7 @@ except ImportError:  # pragma: no cover - numpy is normally present
 MODEL_PATH = Path(__file__).with_name("model.crfsuite")
 _lock = threading.Lock()
 _tagger: pycrfsuite.Tagger | None = None
-_fast: "FastTagger | None" = None
+_fast: FastTagger | None = None
 
 
 class FastTagger:
@@ -52,9 +60,7 @@ class FastTagger:
             {a[len(off) + 1 :]: r for a, r in self.rows.items() if a.startswith(off + ":")} for off in OFFSETS
         ]
         # base feature -> its rows as seen from each offset (zero row where the model has none)
-        self.window_rows = {
-            f: tuple(d.get(f, zero) for d in per_offset) for f in set().union(*per_offset)
-        }
+        self.window_rows = {f: tuple(d.get(f, zero) for d in per_offset) for f in set().union(*per_offset)}
         self.matrix = np.zeros((len(self.rows) + 1, size))
         for row, col, w in entries:
             self.matrix[row, col] = w
@@ -65,14 +71,14 @@ class FastTagger:
         self.rows_index = np.arange(size)
         self.zero = np.zeros(size)
         self._tokens: dict[str, tuple] = {}
-        self._contexts: dict[tuple[str, ...], "np.ndarray"] = {}
+        self._contexts: dict[tuple[str, ...], np.ndarray] = {}
 
-    def _sum(self, feats: tuple[str, ...]) -> "np.ndarray":
+    def _sum(self, feats: tuple[str, ...]) -> np.ndarray:
         rows = self.rows
         idx = [rows[f] for f in feats if f in rows]
         return self.matrix[idx].sum(axis=0) if idx else self.zero
 
-    def _token(self, text: str, info) -> "np.ndarray":
+    def _token(self, text: str, info) -> np.ndarray:
         """(5, labels): the token's own weights, then as seen from -2, -1, +1, +2."""
         zero = len(self.rows)
         rows, window_rows = self.rows, self.window_rows
@@ -88,7 +94,7 @@ class FastTagger:
             self._tokens[text] = sums
         return sums
 
-    def emissions(self, tokens: list[Token]) -> tuple["np.ndarray", list]:
+    def emissions(self, tokens: list[Token]) -> tuple[np.ndarray, list]:
         """Per-token label scores (n, labels), and the tokens' infos."""
         infos, contexts = context_features(tokens)
         n = len(infos)
@@ -113,7 +119,7 @@ class FastTagger:
                 scores[:-2] += win[2:, 4]
         return scores, infos
 
-    def viterbi(self, scores: "np.ndarray") -> tuple[list[str], float]:
+    def viterbi(self, scores: np.ndarray) -> tuple[list[str], float]:
         """Best label path and its score."""
         delta = scores[0]
         back = []
@@ -132,7 +138,7 @@ class FastTagger:
         path.reverse()
         return [self.labels[i] for i in path], float(delta.max())
 
-    def log_partition(self, scores: "np.ndarray") -> float:
+    def log_partition(self, scores: np.ndarray) -> float:
         """log Z by the forward algorithm (for the path's probability)."""
         alpha = scores[0]
         for t in range(1, scores.shape[0]):
@@ -187,8 +193,9 @@ def get_fast_tagger() -> FastTagger | None:
     return _fast
 
 
-def tag(tokens: list[Token], tagger: pycrfsuite.Tagger | None = None,
-        confidence: bool = False) -> tuple[list[str], float]:
+def tag(
+    tokens: list[Token], tagger: pycrfsuite.Tagger | None = None, confidence: bool = False
+) -> tuple[list[str], float]:
     """Labels for the tokens, and the probability of that labelling when
     ``confidence`` is asked for (else 1.0). A given crfsuite ``tagger`` is
     used as it is; by default the fast tagger runs over the shipped model."""
@@ -211,7 +218,7 @@ def label_tokens(text: str, tagger: pycrfsuite.Tagger | None = None) -> list[tup
     """(label, token) for every token of the text."""
     tokens = tokenize(text)
     labels, _ = tag(tokens, tagger)
-    return list(zip(labels, tokens))
+    return list(zip(labels, tokens, strict=False))
 
 
 def to_fields(text: str, tokens: list[Token], labels: list[str]) -> list[tuple[str, str]]:
@@ -219,7 +226,7 @@ def to_fields(text: str, tokens: list[Token], labels: list[str]) -> list[tuple[s
     fields: list[tuple[str, str]] = []
     start = end = 0
     current = None
-    for tok, label in zip(tokens, labels):
+    for tok, label in zip(tokens, labels, strict=False):
         if label != current:
             if current is not None:
                 fields.append((current, text[start:end]))

@@ -27,7 +27,10 @@ _KIND_PATTERNS = (
     ("url", re.compile(r"^[(<\[]?(?:https?://|ftp://|www\.)", re.IGNORECASE)),
     ("doi", re.compile(r"^[(\[]?(?:doi[:>]?)?10\.\d{4,9}/", re.IGNORECASE)),
     ("doicue", re.compile(r"^[(\[]?doi[:>]?$", re.IGNORECASE)),
-    ("arxiv", re.compile(r"^(?:arxiv:)?(?:\d{4}\.\d{4,5}(?:v\d+)?|[a-z-]+(?:\.[A-Z]{2})?/\d{7})[,.;)]*$", re.IGNORECASE)),
+    (
+        "arxiv",
+        re.compile(r"^(?:arxiv:)?(?:\d{4}\.\d{4,5}(?:v\d+)?|[a-z-]+(?:\.[A-Z]{2})?/\d{7})[,.;)]*$", re.IGNORECASE),
+    ),
     ("arxivcue", re.compile(r"^[(\[_*]?arxiv", re.IGNORECASE)),
     ("isbn", re.compile(r"^(?:isbn|issn)", re.IGNORECASE)),
     ("volissue", re.compile(r"^\d+\(\d+(?:[-–/]\d+)?\)[,.:;]*$")),

@@ -24,8 +24,11 @@ _CONFERENCE = re.compile(
 )
 # Journals whose name starts like a proceedings volume.
 # "Proceedings of the IEEE" (a journal), but not "Proceedings of the IEEE CVPR / … Conference on …".
-_JOURNAL_PROC = re.compile(r"^proc(?:eedings|\.)? (?:of )?the (?:ieee|national academy|royal society)\b"
-                           r"(?!.*(?:conf|symposium|workshop|cvpr|iccv|icassp|icra|iros|infocom|\d{4}))", re.I)
+_JOURNAL_PROC = re.compile(
+    r"^proc(?:eedings|\.)? (?:of )?the (?:ieee|national academy|royal society)\b"
+    r"(?!.*(?:conf|symposium|workshop|cvpr|iccv|icassp|icra|iros|infocom|\d{4}))",
+    re.I,
+)
 _PREPRINT = re.compile(r"^(?:arxiv|corr|preprint|biorxiv|e-?print)", re.IGNORECASE)
 _IN = re.compile(r"^(?:in:?|in\s+proc(?:eedings|\.)?\s+of:?)\s+", re.IGNORECASE)
 _REPEATED_AUTHOR = re.compile(r"^[\s—–―-]+\.?$")
@@ -76,8 +79,7 @@ def _venue(fields: list[tuple[str, str]]) -> tuple[str | None, str | None]:
     return None, None
 
 
-def infer_type(fields: list[tuple[str, str]], venue: str | None, venue_label: str | None,
-               arxiv_id: str | None) -> str:
+def infer_type(fields: list[tuple[str, str]], venue: str | None, venue_label: str | None, arxiv_id: str | None) -> str:
     """Entry type in BibTeX terms from which fields are present and what the
     venue says.
 
@@ -103,8 +105,9 @@ def infer_type(fields: list[tuple[str, str]], venue: str | None, venue_label: st
     return "misc"
 
 
-def build(raw: str, marker: str | None, fields: list[tuple[str, str]], urls: list[str],
-          confidence: float) -> ParsedReference:
+def build(
+    raw: str, marker: str | None, fields: list[tuple[str, str]], urls: list[str], confidence: float
+) -> ParsedReference:
     """Assemble the structured record from labelled fields."""
     ref = ParsedReference(raw=raw, marker=marker, confidence=round(confidence, 4))
     author = _first(fields, "author")

