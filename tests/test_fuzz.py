@@ -145,7 +145,9 @@ def test_hostile_inputs_finish_or_are_refused_clearly():
         assert r["status"] in ("new", "failed"), r
         if r["status"] == "failed":
             assert "internal error" not in r["error"] and "\n" not in r["error"], r
-        assert r["seconds"] < 15, r  # generous: a noisy shared machine; benchmarks/README.md has the real figures
+        # none runs into the per-post time budget (kb.importer.POST_TIME_BUDGET); the timings themselves are
+        # benchmarks' business (benchmarks/README.md), not a wall-clock assertion on a shared machine
+        assert "gave up after" not in (r.get("error") or ""), r
     refused = {
         name: rows[name]["error"]
         for name in (
