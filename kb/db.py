@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -271,9 +272,7 @@ def open_db(db: str | os.PathLike[str] | None = None, create: bool = True) -> En
     where = redact_url(db_value(db))
     engine = make_engine(db, create)
     try:
-        if not create:
-            _refuse_missing(engine, where)
-        init_schema(engine)
+        _init_waiting(engine, where, create)
     except NoKnowledgeBase:
         engine.dispose()
         raise
@@ -288,6 +287,24 @@ def open_db(db: str | os.PathLike[str] | None = None, create: bool = True) -> En
         engine.dispose()
         raise DatabaseUnusable(f"{where}: {exc}") from exc
     return engine
+
+
+def _init_waiting(engine: Engine, where: str, create: bool) -> None:
+    """Check and create or migrate the schema, waiting (up to the busy timeout) while another process holds
+    the lock: two imports started at once on a new SQLite file both switch it to WAL and create its
+    tables, and the loser of that race is told "database is locked" at once, without SQLite's busy wait."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if not create:
+                _refuse_missing(engine, where)
+            init_schema(engine)
+            return
+        except DBAPIError as exc:
+            if not is_transient_error(exc) or time.monotonic() > deadline:
+                raise
+            engine.dispose()  # the next connection tries the connect pragmas (WAL) again
+            time.sleep(0.05)
 
 
 @contextmanager
