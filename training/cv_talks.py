@@ -26,7 +26,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--shared", type=Path, default=None)
-    ap.add_argument("-v", "--verbose", action="store_true")
+    ap.add_argument("-v", "--verbose", action="store_true", help="list the held-out errors (see --errors)")
+    ap.add_argument(
+        "--errors", default="talk", help="with -v, list the errors that contain this word (talk, event, person …)"
+    )
     ap.add_argument("--rules", action="store_true", help="also score the rule detectors alone on the same documents")
     ap.add_argument(
         "--train-kind",
@@ -70,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.verbose:
                 for fr in res["files"]:
                     for e in fr["errors"]:
-                        if "talk" in e:
+                        if args.errors in e:
                             print(f"  {Path(fr['post']).name[:40]}: {e}")
         if args.rules:
             talk_model.LINES_MODEL = Path(tmp) / "none.crfsuite"
@@ -86,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
                 "documents": len(docs),
                 **{k: round(s.f1, 4) for k, s in totals.items()},
                 "talks_pr": [round(totals["talks"].precision, 3), round(totals["talks"].recall, 3)],
+                "events_pr": [round(totals["events"].precision, 3), round(totals["events"].recall, 3)],
             }
         )
     )

@@ -53,8 +53,9 @@ def extract(text: str, source: str = "<post>", rules_only: bool = False) -> Extr
     x.papers, problems = parse_entries(p.raw_refs, p.bibtex_blocks, source)
     x.problems.extend(problems)
 
+    event_hits = list(event_hits)
+    hits = None if rules_only else learned_hits(blocks, ref_blocks, p.rule_hits, x.problems, event_hits)
     x.events = _unique_events([h.event for h in event_hits])
-    hits = None if rules_only else learned_hits(blocks, ref_blocks, p.rule_hits, x.problems)
     if hits is None:
         hits = p.rule_hits
     _titles_from_heading_above(hits, blocks)

@@ -11,6 +11,7 @@ from kb.ingest.links import classify_url
 from kb.ingest.markdown import Block
 from kb.ingest.people import canonical_name, given_names, looks_like_person
 from kb.ingest.records import Problem
+from kb.ingest.talks.eventheads import learned_events
 from kb.ingest.talks.features import DATE
 from kb.ingest.talks.hits import TalkHit, clean_title, strip_kind_prefix
 from kb.ingest.talks.model import Head, analyse, label_post
@@ -47,16 +48,23 @@ def told_in_prose(rule_hits: list[TalkHit]) -> bool:
 
 
 def learned_hits(
-    blocks: list[Block], skip: set[int], rule_hits: list[TalkHit], problems: list[Problem]
+    blocks: list[Block],
+    skip: set[int],
+    rule_hits: list[TalkHit],
+    problems: list[Problem],
+    event_hits: list | None = None,
 ) -> list[TalkHit] | None:
     """Talks found by the trained labellers; None when no model is installed or the post is told in prose
-    (then the detectors' hits are the talks)."""
+    (then the detectors' hits are the talks). ``event_hits``, the event rules' hits, is replaced in place
+    by the events the labeller reads (:mod:`kb.ingest.talks.eventheads`)."""
     if told_in_prose(rule_hits):
         return None
-    a = analyse(blocks, skip, rule_hits)
+    a = analyse(blocks, skip, rule_hits, event_hits or [])
     heads = label_post(blocks, a)
     if heads is None:
         return None
+    if event_hits is not None:
+        event_hits[:] = learned_events(blocks, a, event_hits)
     hits: list[TalkHit] = []
     for h in heads:
         if len(h.rules) > 1 or (h.rules and h.rules[0].layout == "prose"):

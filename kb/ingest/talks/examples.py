@@ -63,7 +63,7 @@ def speaker_forms(gold: dict, name: str) -> list[list[str]]:
 
 def example(text: str, source: str, gold: dict) -> tuple[Example, Analysis]:
     p = prepare(text, source)
-    a = analyse(p.blocks, p.ref_blocks, p.rule_hits)
+    a = analyse(p.blocks, p.ref_blocks, p.rule_hits, p.event_hits)
     unit_toks = [norm_tokens(u.text) for u in a.units]
     heads: list[tuple[int, dict]] = []
     used: set[int] = set()
@@ -95,12 +95,33 @@ def example(text: str, source: str, gold: dict) -> tuple[Example, Analysis]:
             if u.kind == "heading" and (hu.kind != "heading" or u.level <= hu.level):
                 break
             labels[j] = "I"
+    for k in event_lines(unit_toks, gold):
+        if labels[k] != "H":
+            labels[k] = "E"
     windows = head_windows(p.blocks, a, [k for k, _ in heads])
     sf, sl = [], []
     for (_k, talk), window in zip(heads, windows, strict=False):
         sf.append(token_features(window, a.rule_spans))
         sl.append(_token_labels(window, talk, gold))
     return Example(a.line_features, labels, sf, sl, unmatched, a.units), a
+
+
+EVENT_COVER = 0.5  # an event's name is at least half of the line's words: the line names the event
+
+
+def event_lines(unit_toks: list[list[str]], gold: dict) -> list[int]:
+    """Lines that name a gold event ("### Lightning Talks", "**Session 2: Tail Risks**"), not lines that
+    only mention one in a sentence."""
+    out = []
+    for ev in gold.get("events", []):
+        for form in {ev.get("name") or "", ev.get("spelled_in_post") or ""}:
+            target = norm_tokens(form)
+            out += [
+                k
+                for k, toks in enumerate(unit_toks)
+                if toks and find(toks, target) >= 0 and len(target) >= EVENT_COVER * len(toks)
+            ]
+    return sorted(set(out))
 
 
 def _locate(unit_toks: list[list[str]], target: list[str], last: int, used: set[int]) -> int:

@@ -51,8 +51,12 @@ def _name_pairs(words: list[str]) -> int:
     )
 
 
-def unit_features(units: list[Unit], rule_heads: dict[tuple[int, int], str]) -> list[list[str]]:
-    """One feature list per unit. ``rule_heads``: (block, start of unit) → layout of an old detector hit."""
+def unit_features(
+    units: list[Unit], rule_heads: dict[tuple[int, int], str], rule_events: dict[tuple[int, int], str] | None = None
+) -> list[list[str]]:
+    """One feature list per unit. ``rule_heads``: (block, start of unit) → layout of an old detector hit;
+    ``rule_events``: (block, start of unit) → kind of an event the event rules found in that line."""
+    rule_events = rule_events or {}
     lex = lexicon()
     unit_shapes = [u.shape for u in units]
     shapes = Counter(unit_shapes)
@@ -86,6 +90,7 @@ def unit_features(units: list[Unit], rule_heads: dict[tuple[int, int], str]) -> 
             f"date={bool(DATE.search(text))}",
             f"names={bucket(_name_pairs(words))}",
             f"rule={rule_heads.get((u.block, u.start), 'none')}",
+            f"ev_rule={rule_events.get((u.block, u.start), 'none')}",
             f"q={text.endswith('?')}",
         ]
         if low and any(low[0] in lex[g] for g in ("kind", "speaker_cue", "non_talk_section", "title_cue")):
@@ -93,7 +98,7 @@ def unit_features(units: list[Unit], rule_heads: dict[tuple[int, int], str]) -> 
         if u.kind == "heading":
             f.append(f"hrank={levels.index(u.level)}")
             f.append(f"hcount={bucket(level_count[u.level])}")
-        for group in ("kind", "speaker_cue", "not_attended", "affiliation"):
+        for group in ("kind", "speaker_cue", "not_attended", "affiliation", "event"):
             hits = [w for w in low if w in lex[group]]
             if hits:
                 f.append(f"{group}")

@@ -1,4 +1,5 @@
-"""The two trained labellers: lines (H = a talk starts here, I = inside a talk, O = outside), then
+"""The two trained labellers: lines (H = a talk starts here, I = inside a talk, E = a line naming an
+event — session, track, workshop — O = outside), then
 tokens of each talk head and the lines after it (TITLE, SPEAKER, O).
 
 Both are CRFs (python-crfsuite) trained by ``python -m training.train_talks`` on our annotations of
@@ -9,7 +10,7 @@ head unit and the labelled tokens; :mod:`kb.ingest.talks.assemble` makes talks o
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pycrfsuite
@@ -48,9 +49,13 @@ class Analysis:
     line_features: list[list[str]]
     rule_spans: dict[tuple[int, int], str]  # (block, token start) → TITLE / SPEAKER in a detector's hit
     rule_hits: dict[int, list[TalkHit]]  # unit index → the old detectors' hits that start in it
+    rule_events: dict[int, list] = field(default_factory=dict)  # unit index → the event rules' hits in it
+    labels: list[str] = field(default_factory=list)  # the line labels, once :func:`label_post` ran
 
 
-def analyse(blocks: list[Block], skip: set[int], rule_hits: list[TalkHit]) -> Analysis:
+def analyse(blocks: list[Block], skip: set[int], rule_hits: list[TalkHit], event_hits: list = ()) -> Analysis:
+    """Units and their features. ``event_hits``: :class:`kb.ingest.events.EventHit` s the event rules
+    found, a feature of the lines they are in (the labeller's E label decides which are events)."""
     us = units(blocks, skip)
     rule_heads: dict[tuple[int, int], str] = {}
     rule_spans: dict[tuple[int, int], str] = {}
@@ -68,7 +73,18 @@ def analyse(blocks: list[Block], skip: set[int], rule_hits: list[TalkHit]) -> An
         _mark(blocks, h.block, h.title, "TITLE", rule_spans)
         for name in h.spelled_speakers or h.speakers:
             _mark(blocks, h.block, name, "SPEAKER", rule_spans)
-    return Analysis(us, unit_features(us, rule_heads), rule_spans, rule_by_unit)
+    rule_events: dict[tuple[int, int], str] = {}
+    events_by_unit: dict[int, list] = {}
+    for e in event_hits:
+        for k in by_block.get(e.block, []):
+            u = us[k]
+            if u.start <= e.offset <= u.end:
+                rule_events.setdefault((u.block, u.start), e.event.kind or "other")
+                events_by_unit.setdefault(k, []).append(e)
+                break
+    return Analysis(
+        us, unit_features(us, rule_heads, rule_events), rule_spans, rule_by_unit, rule_events=events_by_unit
+    )
 
 
 def _mark(blocks: list[Block], block: int, phrase: str | None, label: str, out: dict[tuple[int, int], str]) -> None:
@@ -148,6 +164,7 @@ def label_post(blocks: list[Block], a: Analysis) -> list[Head] | None:
     if not a.units:
         return []
     labels = siblings(a, lines.tag(a.line_features))
+    a.labels = labels
     heads = [k for k, lab in enumerate(labels) if lab == "H"]
     out = []
     for k, window in zip(heads, head_windows(blocks, a, heads), strict=False):

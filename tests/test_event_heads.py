@@ -1,0 +1,117 @@
+"""Events read by the line labeller (E lines): the training labels, the names of E lines, and how
+the labeller's verdict and the event rules combine. Notes written for these tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from kb.ingest.pipeline import extract, prepare
+from kb.ingest.talks.eventheads import event_of_line, learned_events
+from kb.ingest.talks.examples import event_lines, example, norm_tokens
+from kb.ingest.talks.model import analyse
+
+
+@pytest.mark.parametrize(
+    "line,name,kind",
+    [
+        ("A. Developments in Derivatives Markets", "Developments in Derivatives Markets", "session"),
+        ("Session 1: Tail Risks", "Tail Risks", "session"),
+        ("16:00–17:00 – Main Track S15: Time Series I", "Main Track S15: Time Series I", "session"),
+        ("**Human Systems Immunology I**", "Human Systems Immunology I", "session"),
+        ("E. Session 3", "Session 3", "session"),
+        ("Lightning talks", "Lightning talks", "session"),
+        ("Workshop: Neural Compression", "Neural Compression", "workshop"),
+        ("Pre-conference tutorials on graphs", "Pre-conference tutorials on graphs", "tutorial"),
+    ],
+)
+def test_the_name_of_an_event_line(line, name, kind):
+    ev = event_of_line(line)
+    assert (ev.name, ev.kind) == (name, kind)
+
+
+def test_a_sentence_is_not_an_event_name():
+    assert event_of_line("We went to a long session where many things happened and I was not sure why at all") is None
+
+
+POST = """# SciPy 2031
+
+## Lightning talks
+
+### Conda in CI — Jane Doe
+
+Caches help.
+
+### Plotting maps — Ann Roe
+
+Tiles.
+
+## Keynote
+
+### Fast arrays — Bob Stone
+
+He showed benchmarks. Later I went to the [Data Viz workshop](https://example.org/dataviz).
+"""
+GOLD = {
+    "events": [
+        {"name": "Lightning talks", "kind": "session"},
+        {"name": "Data Viz workshop", "kind": "workshop"},
+    ],
+    "talks": [
+        {"title": "Conda in CI", "speakers": ["Jane Doe"]},
+        {"title": "Plotting maps", "speakers": ["Ann Roe"]},
+        {"title": "Fast arrays", "speakers": ["Bob Stone"]},
+    ],
+    "people": [],
+}
+
+
+def test_training_labels_mark_lines_that_name_an_event_not_sentences_that_mention_one():
+    ex, a = example(POST, "scipy.md", GOLD)
+    labelled = {a.units[k].text.strip(): lab for k, lab in enumerate(ex.line_labels)}
+    assert labelled["Lightning talks"] == "E"
+    assert labelled["Conda in CI — Jane Doe"] == "H"
+    assert labelled["Keynote"] == "O"
+    # the workshop is named inside a sentence: the event rules read prose, the line is no E line
+    assert "E" not in {lab for text, lab in labelled.items() if "workshop" in text}
+    assert event_lines(
+        [norm_tokens("Lightning talks"), norm_tokens("Lightning talks, then lunch and a long walk")], GOLD
+    ) == [0]
+
+
+def _analysis(labels_by_text: dict[str, str]):
+    p = prepare(POST, "scipy.md")
+    a = analyse(p.blocks, p.ref_blocks, p.rule_hits, p.event_hits)
+    a.labels = [labels_by_text.get(u.text.strip(), "O") for u in a.units]
+    return p, a
+
+
+def test_the_labeller_decides_whole_line_events_and_the_rules_keep_prose_events():
+    p, a = _analysis({"Lightning talks": "E"})
+    names = [e.event.name for e in learned_events(p.blocks, a, p.event_hits)]
+    assert names == ["Lightning talks", "Data Viz workshop"]
+    # the rules call "Keynote" no event; were a rule to, the labeller's O would drop it
+    p, a = _analysis({})
+    assert [e.event.name for e in learned_events(p.blocks, a, p.event_hits)] == ["Data Viz workshop"]
+
+
+def test_without_labels_the_rules_stand():
+    p = prepare(POST, "scipy.md")
+    a = analyse(p.blocks, p.ref_blocks, p.rule_hits, p.event_hits)
+    assert learned_events(p.blocks, a, p.event_hits) == p.event_hits
+
+
+def test_an_event_line_gives_the_talks_in_its_section_their_event(monkeypatch):
+    from kb.ingest.talks import model
+
+    def labelled(a, _labels):  # the line labeller's verdict, fixed: this test is about what follows from it
+        lab = {"Lightning talks": "E", "Conda in CI — Jane Doe": "H", "Plotting maps — Ann Roe": "H"}
+        return [lab.get(u.text.strip(), "H" if u.text.startswith("Fast") else "O") for u in a.units]
+
+    monkeypatch.setattr(model, "siblings", labelled)
+    x = extract(POST, "scipy.md")
+    assert [(e.name, e.kind) for e in x.events] == [("Lightning talks", "session"), ("Data Viz workshop", "workshop")]
+    assert [(t.title, t.speakers, t.event) for t in x.talks] == [
+        ("Conda in CI", ["Jane Doe"], "Lightning talks"),
+        ("Plotting maps", ["Ann Roe"], "Lightning talks"),
+        ("Fast arrays", ["Bob Stone"], None),
+    ]
