@@ -12,6 +12,7 @@ from typing import Any
 
 EVENT_KINDS = ("workshop", "tutorial", "keynote", "panel", "main", "session", "other")
 LINK_KINDS = ("slides", "homepage", "video", "code", "paper", "image", "other")
+LINK_CLASSES = {"homepage": "homepages", "video": "videos", "paper": "papers"}  # kind → class in `kb extract --json`
 PERSON_ROLES = ("speaker", "author", "mentioned")
 
 
@@ -206,9 +207,10 @@ def paper_to_json(p: ParsedReference) -> dict[str, Any]:
 
 
 def extraction_to_json(x: Extraction) -> dict[str, Any]:
-    links: dict[str, Any] = {"slides": [], "homepages": [], "video": [], "code": [], "paper": [], "other": []}
+    # the classes of ../shared/corpus/CONVENTIONS.md ("Links"): plural names, one list per class
+    links: dict[str, Any] = {"slides": [], "homepages": [], "videos": [], "code": [], "papers": [], "other": []}
     images = 0
-    bucket = {"homepage": "homepages"}
+    bucket = LINK_CLASSES
     for link in x.links:
         if link.kind == "image":
             images += 1
