@@ -366,7 +366,7 @@ def extract(ctx: Ctx, file: Path, as_json: bool) -> None:
             not_people = kb_not_people(s)
     try:
         text, _ = read_text(file)
-        x = run_extract(text, source=file.name)
+        x = run_extract(text, source=file.name, path=str(file))
         if not_people:
             from kb.corrections import drop_people
 

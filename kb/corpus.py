@@ -62,6 +62,16 @@ class Doc:
         return data.decode("utf-8", errors="replace")
 
 
+def original_path(file: Path) -> str:
+    """Where a corpus post lived in its repository, as its author named it: the corpus keeps
+    ``posts/<owner>--<name>/<path with / as __>``; ``<name>/<path>`` is what a user importing their
+    notes folder would give kb. Other files: the path as it is."""
+    repo = file.parent.name
+    if "--" not in repo:
+        return str(file)
+    return f"{repo.split('--', 1)[1]}/{file.name.replace('__', '/')}"
+
+
 def git_blob_sha(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 

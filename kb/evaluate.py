@@ -14,7 +14,8 @@ Matching rules (one-to-one, greedy, best score first):
   mapped to their gold partners, then compared as sets; gold cite markers find
   their paper through :func:`marker_key` (``[3]`` = ``3``, ``[@key]`` = ``key``,
   ``(Devlin et al., 2019)`` = ``Devlin et al. (2019)``);
-* **events** match on name like titles; **links** are (kind, URL) pairs.
+* **events** match on name like titles; **links** are (kind, URL) pairs; the **conference** is one item
+  per post, right when its name (see :func:`same_conference_name`) and year match.
 """
 
 from __future__ import annotations
@@ -27,12 +28,13 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from kb.corpus import original_path
 from kb.ingest.people import person_key
 from kb.ingest.records import LINK_CLASSES
 from kb.ingest.text import normalise_title
 
 TITLE_RATIO = 90
-ENTITY_TYPES = ("talks", "people", "papers", "citations", "events", "links")
+ENTITY_TYPES = ("talks", "people", "papers", "citations", "events", "links", "conference")
 
 
 @dataclass
@@ -220,6 +222,7 @@ def compare(pred: dict, gold: dict) -> dict[str, Score]:
     scores["events"] = _count(
         pred.get("events", []), gold.get("events", []), event_map, lambda e: f"event {e.get('name')!r}"
     )
+    scores["conference"] = _conference_score(pred.get("conference") or {}, gold.get("conference") or {})
     pl, gl = _link_set(pred.get("links", {})), _link_set(gold.get("links", {}))
     scores["links"] = Score(
         tp=len(pl & gl),
@@ -228,6 +231,25 @@ def compare(pred: dict, gold: dict) -> dict[str, Score]:
         misses=[f"link {x} {'extra' if x in pl else 'missed'}" for x in sorted(pl ^ gl)],
     )
     return scores
+
+
+def same_conference_name(a: str | None, b: str | None) -> bool:
+    """Equal once lower-cased without spaces and punctuation ("PyCon US" = "Pycon-US"), or rapidfuzz
+    ratio ≥ 90 on that form."""
+    ka, kb_ = (re.sub(r"[\W_]+", "", (x or "").lower()) for x in (a, b))
+    return bool(ka and kb_) and (ka == kb_ or fuzz.ratio(ka, kb_) >= TITLE_RATIO)
+
+
+def _conference_score(pred: dict, gold: dict) -> Score:
+    """One item per post: right when name and year both match the gold's."""
+    ok = same_conference_name(pred.get("name"), gold.get("name")) and pred.get("year") == gold.get("year")
+    has_pred, has_gold = bool(pred.get("name")), bool(gold.get("name"))
+    miss = (
+        []
+        if ok or not (has_pred or has_gold)
+        else [f"conference {pred.get('name')!r} {pred.get('year')} ≠ {gold.get('name')!r} {gold.get('year')}"]
+    )
+    return Score(tp=int(ok), fp=int(has_pred and not ok), fn=int(has_gold and not ok), misses=miss)
 
 
 def _link_set(links: dict) -> set[tuple[str, str]]:
@@ -293,7 +315,7 @@ def score_items(items: list[tuple[str, Path, str, dict, dict[str, str]]]) -> dic
     groups: dict[str, dict[str, dict[str, Score]]] = {}
     files = []
     for name, post, text, gold, tags in items:
-        pred = extract(text, source=post.name).to_json()
+        pred = extract(text, source=post.name, path=original_path(post)).to_json()
         scores = compare(pred, gold)
         for k, s in scores.items():
             totals[k].add(s)

@@ -7,9 +7,9 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from typing import Any
 
+from kb.ingest.confnames import Candidate, best, in_path, in_text
 from kb.ingest.links import host_of
 from kb.ingest.markdown import Block
 from kb.ingest.records import Conference
@@ -113,39 +113,62 @@ def _fm_text(fm: dict[str, Any]) -> list[str]:
     return parts
 
 
-def detect_conference(fm: dict[str, Any], blocks: list[Block], post_year: int | None) -> Conference | None:
-    """The post's main conference, or None when no venue is named.
+def detect_conference(
+    fm: dict[str, Any], blocks: list[Block], post_year: int | None, path: str | None = None
+) -> Conference | None:
+    """The post's main conference, or None when nothing names one.
 
-    Front matter and title outrank prose: a workshop co-located with another
+    Every place that names a conference votes with its weight: front matter (10), the title or first
+    heading (8), the file and folder names (6, less for folders further up), other headings (3 for a
+    known venue, 2 otherwise), prose (1, known venues only). A workshop co-located with another
     conference is still reported under the one the title names.
     """
-    votes: Counter[str] = Counter()
-    years: dict[str, int] = {}
-    for weight, texts in (
-        (10, _fm_text(fm)),
-        (3, [b.text for b in blocks if b.kind == "heading"]),
+    texts = _fm_text(fm)
+    headings = [b.text for b in blocks if b.kind == "heading"]
+    title = str(fm.get("title") or "") or (headings[0] if headings else "")
+    pool: list[Candidate] = []
+    for weight, group in (
+        (10, texts),
+        (3, headings),
         (1, [b.text for b in blocks[:_PROSE_BLOCKS] if b.kind not in ("code", "heading")]),
     ):
-        for text in texts:
-            for name, year, _ in _mentions(text, prose=weight < 10):
-                votes[name] += weight
-                if year and name not in years:
-                    years[name] = year
-    for block in blocks:
-        for span in block.links:
-            for name, year, _ in _mentions(span.label):
-                if year and name not in years:
-                    years[name] = year
-    if not votes:
+        for text in group:
+            pool += [Candidate(name, year, weight) for name, year, _ in _mentions(text, prose=weight < 10)]
+    for value in texts:
+        pool += in_text(value, 10)
+    if title:
+        pool += in_text(title, 8)
+    for heading in headings[1:6]:
+        pool += in_text(heading, 2)
+    body = "\n".join(b.text for b in blocks[:_PROSE_BLOCKS])
+    if path:
+        pool += in_path(path, body + "\n" + "\n".join(texts), 6)
+    top = best(pool)
+    if top is None:
         explicit = fm.get("conference")
         if isinstance(explicit, str) and explicit.strip():
             return Conference(name=explicit.strip(), year=post_year)
         return None
-    name = votes.most_common(1)[0][0]
-    conf = Conference(name=name, year=years.get(name) or post_year)
+    name = top.name
+    year = top.year or _link_year(name, blocks) or _path_year(path) or post_year
+    conf = Conference(name=name, year=year)
     conf.url = _conference_url(name, conf.year, blocks, fm)
     conf.location = _location(name, fm, blocks)
     return conf
+
+
+def _link_year(name: str, blocks: list[Block]) -> int | None:
+    for block in blocks:
+        for span in block.links:
+            for found, year, _ in _mentions(span.label):
+                if year and found == name:
+                    return year
+    return None
+
+
+def _path_year(path: str | None) -> int | None:
+    years = re.findall(r"(?<!\d)((?:19[89]|20[0-4])\d)(?!\d)", path or "")
+    return int(years[-1]) if years else None
 
 
 def _conference_url(name: str, year: int | None, blocks: list[Block], fm: dict[str, Any]) -> str | None:

@@ -35,11 +35,12 @@ from kb.ingest.text import normalise_title
 MAX_TEXT = 256 * 1024  # characters: some stages grow faster than linearly with size (kb.importer.MAX_POST_BYTES)
 
 
-def extract(text: str, source: str = "<post>", rules_only: bool = False) -> Extraction:
+def extract(text: str, source: str = "<post>", rules_only: bool = False, path: str | None = None) -> Extraction:
     """Extract everything from one post's text. Raises only :class:`kb.errors.BadInput` (too long, broken front matter).
 
     Talks come from the trained labellers (:mod:`kb.ingest.talks`); ``rules_only`` (or no installed
     model) uses the hand-written layout and sentence detectors alone, which the labellers read as features.
+    ``path`` (default ``source``): where the post lives; its file and folder names often name the conference.
     """
     if len(text) > MAX_TEXT:
         raise BadInput(source, f"post is longer than {MAX_TEXT // 1024} Ki characters, too big to extract (split it)")
@@ -89,7 +90,7 @@ def extract(text: str, source: str = "<post>", rules_only: bool = False) -> Extr
     find_people(x, blocks, ref_blocks, [hits[k] for k in main], mention_spans)
     link_records(x, blocks, ref_blocks, hits, regions)
     year = int(x.date[:4]) if x.date else None
-    x.conference = detect_conference(fm, blocks, year)
+    x.conference = detect_conference(fm, blocks, year, path or source)
     if not x.talks:
         x.problems.append(Problem("no talks found in this post", severity="info"))
     return x
