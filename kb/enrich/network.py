@@ -1,0 +1,191 @@
+"""``kb enrich`` (network): each paper is asked of the sources that own its identifiers.
+
+For every paper with an arXiv id, a DOI, an ACL Anthology id, an OpenReview id or a DBLP key, the owning
+source is asked (:data:`kb.enrich.sources.BY_SCHEME`; a DOI goes to Crossref, then DataCite, then OpenAlex
+until one knows it). All the network happens before the paper's write transaction; what the sources said is
+then written in one transaction per paper (:mod:`kb.enrich.apply`), so a failure never leaves half a paper.
+A source that is down or answers garbage gives one line in the report for that paper and is asked again
+next run; a paper a source already answered for is skipped (resumable) unless ``refresh``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from kb.db import session_scope
+from kb.enrich.apply import apply_record, mark_asked
+from kb.enrich.http import Cache, Fetcher, FetchError
+from kb.enrich.record import Record, SourceError
+from kb.enrich.sources import BY_SCHEME
+from kb.models import Paper, PaperFieldSource, PaperKey
+from kb.store import edited_fields
+
+# The order records are written in: the publisher's record of a paper before a preprint's, OpenAlex last.
+PRECEDENCE = ("acl", "crossref", "datacite", "dblp", "openreview", "arxiv", "openalex")
+
+
+@dataclass
+class NetReport:
+    papers: int = 0  # papers with an identifier a source can answer for
+    asked: int = 0  # papers some source was asked about this run
+    resumed: int = 0  # papers every relevant source had already answered for (skipped)
+    found: Counter = field(default_factory=Counter)  # source → papers it knew
+    notfound: Counter = field(default_factory=Counter)  # source → papers it did not know
+    fields: Counter = field(default_factory=Counter)  # field → papers it was filled in
+    conflicts: list[tuple[int, str, str]] = field(default_factory=list)  # (paper, field, source)
+    failures: list[tuple[int, str, str]] = field(default_factory=list)  # (paper, source, what went wrong)
+    requests: int = 0  # requests that went over the network (the cache answered the rest)
+    speakers: list[str] = field(default_factory=list)  # what kb.enrich.speakers did
+
+    def to_json(self) -> dict:
+        return {
+            "papers": self.papers,
+            "asked": self.asked,
+            "resumed": self.resumed,
+            "found": dict(sorted(self.found.items())),
+            "notfound": dict(sorted(self.notfound.items())),
+            "fields": dict(sorted(self.fields.items())),
+            "conflicts": [{"paper": p, "field": f, "source": s} for p, f, s in self.conflicts],
+            "failures": [{"paper": p, "source": s, "error": e} for p, s, e in self.failures],
+            "requests": self.requests,
+            "speakers": self.speakers,
+        }
+
+
+def default_cache_path(db_file: str | None) -> Path:
+    """Next to a SQLite knowledge base (``kb.sqlite`` → ``kb.sqlite.http-cache``); else the user's cache dir."""
+    if db_file:
+        return Path(db_file).with_name(Path(db_file).name + ".http-cache")
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "kb" / "http-cache.sqlite"
+
+
+def _identifiers(engine: Engine, only: set[int] | None) -> dict[int, list[tuple[str, str]]]:
+    """paper id → [(scheme, value)] for the schemes some source answers for."""
+    out: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    with session_scope(engine) as s:
+        for pid, key in s.exec(select(PaperKey.paper_id, PaperKey.key)).all():
+            scheme, _, value = key.partition(":")
+            if scheme in BY_SCHEME and value and (only is None or pid in only):
+                out[pid].append((scheme, value))
+        for pid, doi, arxiv in s.exec(select(Paper.id, Paper.doi, Paper.arxiv_id)).all():
+            if only is not None and pid not in only:
+                continue
+            for scheme, value in (("doi", doi), ("arxiv", arxiv)):
+                if value and not any(sch == scheme for sch, _ in out[pid]):
+                    out[pid].append((scheme, value))
+    return {pid: sorted(ids) for pid, ids in out.items() if ids}
+
+
+def _answered(engine: Engine) -> dict[tuple[int, str], str]:
+    """(paper, source) → "found" / "notfound" for the sources that answered before."""
+    with session_scope(engine) as s:
+        rows = s.exec(
+            select(PaperFieldSource.paper_id, PaperFieldSource.source, PaperFieldSource.status).where(
+                PaperFieldSource.field == "*"
+            )
+        ).all()
+    return {(pid, source): status for pid, source, status in rows}
+
+
+def _ask(fetcher: Fetcher, module, value: str) -> tuple[Record | None, str]:
+    """(record or None when the source does not know it, the URL asked). Raises FetchError / SourceError."""
+    base, params, polite = module.request(value)
+    answer = fetcher.get(module.NAME, base, params, polite=polite)
+    if answer.status == 404:
+        return None, answer.url
+    return module.parse(answer.body, answer.url), answer.url
+
+
+def enrich_network(
+    engine: Engine,
+    fetcher: Fetcher,
+    *,
+    refresh: bool = False,
+    papers: set[int] | None = None,
+    sources: set[str] | None = None,
+    on_paper: Callable[[int, int], None] | None = None,
+) -> NetReport:
+    """Ask the sources about every paper (or ``papers``); see the module docstring."""
+    from kb.enrich.speakers import speakers_from_authors
+
+    report = NetReport()
+    idents = _identifiers(engine, papers)
+    done = {} if refresh else _answered(engine)
+    report.papers = len(idents)
+    touched: list[int] = []
+    for n, (pid, ids) in enumerate(sorted(idents.items()), 1):
+        records: list[Record] = []
+        misses: list[tuple[str, str]] = []  # (source, url) that do not know the paper
+        pending = False
+        ids = list(ids)
+        for scheme, value in ids:  # grows: an identifier a source reveals (arXiv → DOI) is followed too
+            for module in BY_SCHEME[scheme]:
+                if sources is not None and module.NAME not in sources:
+                    continue
+                before = done.get((pid, module.NAME))
+                if before == "found" or any(r.source == module.NAME for r in records):
+                    break  # this source answered already (this run or an earlier one)
+                if before == "notfound":
+                    continue  # it did not know the paper then: ask the next one, as then
+                pending = True
+                try:
+                    record, url = _ask(fetcher, module, value)
+                except (FetchError, SourceError) as exc:
+                    report.failures.append((pid, module.NAME, str(exc)))
+                    break  # the next source in the chain is a fallback for "unknown", not for "down"
+                if record is None:
+                    misses.append((module.NAME, url))
+                    report.notfound[module.NAME] += 1
+                    continue
+                records.append(record)
+                report.found[module.NAME] += 1
+                for found in (("doi", record.doi), ("arxiv", record.arxiv_id)):
+                    if found[1] and all(sch != found[0] for sch, _ in ids):
+                        ids.append(found)
+                break
+        if not pending:
+            report.resumed += 1
+        else:
+            report.asked += 1
+        if records or misses:
+            _write(engine, pid, records, misses, report)
+            touched.append(pid)
+        if on_paper is not None:
+            on_paper(n, len(idents))
+    report.requests = fetcher.requests
+    if touched:
+        report.speakers = speakers_from_authors(engine, touched)
+    return report
+
+
+def _write(engine: Engine, pid: int, records: list[Record], misses: list[tuple[str, str]], report: NetReport) -> None:
+    records = sorted(records, key=lambda r: PRECEDENCE.index(r.source))
+    with session_scope(engine, write=True) as s:
+        paper = s.get(Paper, pid)
+        if paper is None:  # merged or removed while the sources were asked
+            return
+        locked = edited_fields(s, "paper", [pid]).get(pid, set())
+        filled: set[str] = set()
+        for rec in records:
+            for name, status in apply_record(s, paper, rec, locked, filled).items():
+                if status == "set":
+                    report.fields[name] += 1
+                elif status == "conflict":
+                    report.conflicts.append((pid, name, rec.source))
+        for source, url in misses:
+            mark_asked(s, pid, source, url, False)
+
+
+def open_fetcher(
+    db_file: str | None, contact: str | None, *, cache: Path | None = None, refresh: bool = False
+) -> Fetcher:
+    contact = contact or os.environ.get("KB_CONTACT") or None
+    return Fetcher(Cache(cache or default_cache_path(db_file)), contact, refresh=refresh)
