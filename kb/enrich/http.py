@@ -85,6 +85,11 @@ class Cache:
         )
         self._conn.commit()
 
+    def forget(self, url: str) -> None:
+        if self._conn is not None:
+            self._conn.execute("DELETE FROM http_cache WHERE url = ?", (url,))
+            self._conn.commit()
+
     def close(self) -> None:
         if self._conn is not None:
             self._conn.close()

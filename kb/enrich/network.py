@@ -69,19 +69,18 @@ def default_cache_path(db_file: str | None) -> Path:
 
 def _identifiers(engine: Engine, only: set[int] | None) -> dict[int, list[tuple[str, str]]]:
     """paper id → [(scheme, value)] for the schemes some source answers for."""
-    out: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    out: dict[int, dict[str, str]] = defaultdict(dict)
     with session_scope(engine) as s:
+        # The columns first: they keep the DOI's case as the source gave it (keys are folded), so the URL
+        # asked, hence the cache entry, is the same whichever run asks.
+        for pid, doi, arxiv in s.exec(select(Paper.id, Paper.doi, Paper.arxiv_id)).all():
+            if only is None or pid in only:
+                out[pid].update({k: v for k, v in (("doi", doi), ("arxiv", arxiv)) if v})
         for pid, key in s.exec(select(PaperKey.paper_id, PaperKey.key)).all():
             scheme, _, value = key.partition(":")
             if scheme in BY_SCHEME and value and (only is None or pid in only):
-                out[pid].append((scheme, value))
-        for pid, doi, arxiv in s.exec(select(Paper.id, Paper.doi, Paper.arxiv_id)).all():
-            if only is not None and pid not in only:
-                continue
-            for scheme, value in (("doi", doi), ("arxiv", arxiv)):
-                if value and not any(sch == scheme for sch, _ in out[pid]):
-                    out[pid].append((scheme, value))
-    return {pid: sorted(ids) for pid, ids in out.items() if ids}
+                out[pid].setdefault(scheme, value)
+    return {pid: sorted(ids.items()) for pid, ids in out.items() if ids}
 
 
 def _answered(engine: Engine) -> dict[tuple[int, str], str]:
@@ -101,7 +100,11 @@ def _ask(fetcher: Fetcher, module, value: str) -> tuple[Record | None, str]:
     answer = fetcher.get(module.NAME, base, params, polite=polite)
     if answer.status == 404:
         return None, answer.url
-    return module.parse(answer.body, answer.url), answer.url
+    try:
+        return module.parse(answer.body, answer.url), answer.url
+    except SourceError:
+        fetcher.cache.forget(answer.url)  # garbage is not an answer to keep: ask again next run
+        raise
 
 
 def enrich_network(

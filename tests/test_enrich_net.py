@@ -1,0 +1,395 @@
+"""``kb enrich`` end to end: a post citing papers by arXiv and DOI links, enriched from recorded real answers.
+
+arXiv and Crossref answer with the responses recorded by arxiv.py and habanero (tests/fixtures/enrich);
+the only synthetic answers are error statuses (404 for a DOI no source knows, 500, garbage bodies).
+"""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+import respx
+from click.testing import CliRunner
+from sqlmodel import select
+
+from kb.db import session_scope
+from kb.enrich.apply import accept, paper_authors
+from kb.enrich.http import Cache, Fetcher
+from kb.enrich.network import enrich_network
+from kb.enrich.record import authors_json
+from kb.enrich.sources import arxiv
+from kb.enrich.speakers import speakers_from_authors
+from kb.importer import import_paths
+from kb.models import (
+    Citation,
+    IdentityCandidate,
+    Merge,
+    Paper,
+    PaperFieldSource,
+    PaperKey,
+    Person,
+    PersonAlias,
+    Post,
+    Talk,
+    TalkSpeaker,
+    UserEdit,
+)
+from tests.enrich_replay import arxiv_1111_2011, arxiv_1605_08386, crossref_plos_one, ok
+
+ARXIV = "https://export.arxiv.org/api/query"
+PLOS = "10.1371/journal.pone.0033693"
+PRB = "10.1103/PhysRevB.85.115117"  # the DOI arXiv gives for 1111.2011: followed in the same run
+CROSSREF_TITLE = (
+    "Methylphenidate Exposure Induces Dopamine Neuron Loss and Activation of Microglia in the Basal Ganglia of Mice"
+)
+
+POST = """---
+title: "Notes from a small workshop on random walks"
+date: 2019-06-01
+---
+
+The workshop had two talks worth writing down.
+
+The first built on [Heat-bath random walks with Markov bases](https://arxiv.org/abs/1605.08386) and its diameter bounds.
+
+The second was mostly about [the Bethe lattice paper](https://arxiv.org/abs/1111.2011), with a detour through
+[Methylphenidate Exposure and Dopamine Neuron Loss in Mice](https://doi.org/10.1371/journal.pone.0033693).
+"""
+
+
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def replay() -> respx.MockRouter:
+    """Every request must hit a route (nothing reaches the network); not every route need be asked."""
+    return respx.mock(assert_all_called=False, assert_all_mocked=True)
+
+
+def _fetcher(tmp_path, **kw) -> Fetcher:
+    clock = Clock()
+    return Fetcher(Cache(tmp_path / "http-cache.sqlite"), "kb-tests@example.org", sleep=clock.sleep, clock=clock, **kw)
+
+
+def _imported(engine, tmp_path) -> dict[str, int]:
+    post = tmp_path / "2019-06-01-workshop.md"
+    post.write_text(POST)
+    assert not import_paths(engine, [post]).failed
+    with session_scope(engine) as s:
+        keys = dict(s.exec(select(PaperKey.key, PaperKey.paper_id)).all())
+    return {"heat": keys["arxiv:1605.08386"], "bethe": keys["arxiv:1111.2011"], "plos": keys[f"doi:{PLOS}"]}
+
+
+def _routes(router: respx.Router, crossref: httpx.Response | None = None) -> dict[str, respx.Route]:
+    bodies = {"1605.08386": arxiv_1605_08386(), "1111.2011": arxiv_1111_2011()}
+    uri, body = crossref_plos_one()
+    return {
+        "arxiv": router.get(ARXIV).mock(
+            side_effect=lambda request: ok(bodies[request.url.params["id_list"]], "application/atom+xml")
+        ),
+        "crossref": router.get(uri).mock(return_value=crossref or ok(body)),
+        # No source knows the DOI arXiv revealed (as if): the fallback chain ends, remembered as "notfound".
+        "prb": router.get(f"https://api.crossref.org/works/{PRB}").mock(return_value=httpx.Response(404)),
+        "datacite": router.get(f"https://api.datacite.org/dois/{PRB}").mock(return_value=httpx.Response(404)),
+        "openalex": router.get(f"https://api.openalex.org/works/doi:{PRB}").mock(return_value=httpx.Response(404)),
+    }
+
+
+def _state(engine) -> tuple[dict, set]:
+    with session_scope(engine) as s:
+        papers = {
+            p.id: (p.title, p.year, p.venue, p.doi, p.arxiv_id, [a.name for a in paper_authors(s, p.id)])
+            for p in s.exec(select(Paper)).all()
+        }
+        sources = set(
+            s.exec(
+                select(
+                    PaperFieldSource.paper_id, PaperFieldSource.field, PaperFieldSource.source, PaperFieldSource.status
+                )
+            ).all()
+        )
+    return papers, sources
+
+
+def _expected(ids: dict[str, int], plos_title: str = "Methylphenidate Exposure and Dopamine Neuron Loss in Mice"):
+    heat, bethe, plos = ids["heat"], ids["bethe"], ids["plos"]
+    papers = {
+        heat: (
+            "Heat-bath random walks with Markov bases",
+            2016,
+            "arXiv preprint arXiv:1605.08386",
+            None,
+            "1605.08386",
+            ["Caprice Stanley", "Tobias Windisch"],
+        ),
+        bethe: (
+            "Quantum Criticality for Extended Nodes on a Bethe Lattice in the Large Connectivity Limit",
+            2011,
+            "arXiv preprint arXiv:1111.2011",
+            PRB,
+            "1111.2011",
+            ["James M. Murray", "Adrian Del Maestro", "Zlatko Tesanovic"],
+        ),
+        plos: (
+            plos_title,
+            2012,
+            "PLoS ONE",
+            PLOS,
+            None,
+            ["Shankar Sadasivan", "Brooks B. Pond", "Amar K. Pani", "Chunxu Qu", "Yun Jiao", "Richard J. Smeyne"],
+        ),
+    }
+    sources = {
+        (heat, "title", "arxiv", "same"),
+        (heat, "authors", "arxiv", "set"),
+        (heat, "year", "arxiv", "same"),
+        (heat, "arxiv_id", "arxiv", "same"),
+        (heat, "abstract", "arxiv", "set"),
+        (heat, "*", "arxiv", "found"),
+        (bethe, "title", "arxiv", "set"),
+        (bethe, "authors", "arxiv", "set"),
+        (bethe, "year", "arxiv", "same"),
+        (bethe, "doi", "arxiv", "set"),
+        (bethe, "arxiv_id", "arxiv", "same"),
+        (bethe, "abstract", "arxiv", "set"),
+        (bethe, "*", "arxiv", "found"),
+        (bethe, "*", "crossref", "notfound"),
+        (bethe, "*", "datacite", "notfound"),
+        (bethe, "*", "openalex", "notfound"),
+        (plos, "title", "crossref", "conflict"),
+        (plos, "authors", "crossref", "set"),
+        (plos, "year", "crossref", "set"),
+        (plos, "venue", "crossref", "set"),
+        (plos, "doi", "crossref", "same"),
+        (plos, "*", "crossref", "found"),
+    }
+    return papers, sources
+
+
+def test_enrich_fills_papers_with_provenance_then_asks_nothing_again(engine, tmp_path):
+    ids = _imported(engine, tmp_path)
+    with respx.mock(assert_all_called=True) as router:
+        routes = _routes(router)
+        fetcher = _fetcher(tmp_path)
+        report = enrich_network(engine, fetcher)
+        assert fetcher.requests == 6 and routes["arxiv"].call_count == 2
+    assert _state(engine) == _expected(ids)
+    assert (report.papers, report.asked, report.resumed) == (3, 3, 0)
+    assert report.conflicts == [(ids["plos"], "title", "crossref")] and report.failures == []
+    assert report.fields == {"abstract": 2, "authors": 3, "doi": 1, "title": 1, "venue": 1, "year": 1}
+    with session_scope(engine) as s:  # provenance names the API URL each value came from
+        row = s.exec(
+            select(PaperFieldSource).where(PaperFieldSource.paper_id == ids["plos"], PaperFieldSource.field == "title")
+        ).one()
+        assert (row.value, row.url) == (CROSSREF_TITLE, f"https://api.crossref.org/works/{PLOS}")
+        assert s.get(PaperKey, f"doi:{PRB.lower()}").paper_id == ids["bethe"]  # the revealed DOI identifies it now
+
+    with respx.mock(assert_all_mocked=True) as router:  # resumable: nothing is asked again, nothing changes
+        again = enrich_network(engine, _fetcher(tmp_path))
+        assert router.calls.call_count == 0
+    assert (again.asked, again.resumed, again.requests) == (0, 3, 0)
+    assert _state(engine) == _expected(ids)
+
+
+def test_a_second_knowledge_base_is_enriched_from_the_cache(engine, tmp_path):
+    from kb.db import open_db
+
+    _imported(engine, tmp_path)
+    with replay() as router:
+        _routes(router)
+        enrich_network(engine, _fetcher(tmp_path))
+    other = open_db(tmp_path / "other.sqlite")
+    ids = _imported(other, tmp_path)
+    with respx.mock(assert_all_mocked=True) as router:
+        report = enrich_network(other, _fetcher(tmp_path))  # the same cache file
+        assert router.calls.call_count == 0 and report.requests == 0
+    assert _state(other) == _expected(ids)
+    other.dispose()
+
+
+def test_a_hand_edited_title_survives_and_an_accepted_value_becomes_an_edit(engine, tmp_path):
+    from kb.curation import edit_field
+
+    ids = _imported(engine, tmp_path)
+    with session_scope(engine, write=True) as s:
+        edit_field(s, "paper", ids["heat"], "title", "Heat-bath walks (my title)")
+    with replay() as router:
+        _routes(router)
+        enrich_network(engine, _fetcher(tmp_path))
+    with session_scope(engine, write=True) as s:
+        assert s.get(Paper, ids["heat"]).title == "Heat-bath walks (my title)"
+        kept = s.exec(
+            select(PaperFieldSource.status).where(
+                PaperFieldSource.paper_id == ids["heat"], PaperFieldSource.field == "title"
+            )
+        ).one()
+        assert kept == "kept"
+        conflict = s.exec(
+            select(PaperFieldSource).where(PaperFieldSource.paper_id == ids["plos"], PaperFieldSource.field == "title")
+        ).one()
+        accept(s, conflict.id)  # the JabRef-style choice: the source's value wins, as a hand edit
+    with session_scope(engine) as s:
+        assert s.get(Paper, ids["plos"]).title == CROSSREF_TITLE
+        edit = s.exec(select(UserEdit).where(UserEdit.entity_id == ids["plos"], UserEdit.field == "title")).one()
+        assert edit.value == CROSSREF_TITLE
+    with replay() as router:  # asked again (refresh): the decision stands
+        _routes(router)
+        enrich_network(engine, _fetcher(tmp_path, refresh=True), refresh=True)
+    papers, sources = _state(engine)
+    assert papers[ids["plos"]][0] == CROSSREF_TITLE and papers[ids["heat"]][0] == "Heat-bath walks (my title)"
+    assert (ids["plos"], "title", "crossref", "accepted") in sources
+    assert (ids["heat"], "title", "arxiv", "kept") in sources
+
+
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [
+        (httpx.Response(500), "HTTP 500 after 4 attempt(s)"),
+        (ok(b"<html><body>Bad Gateway</body></html>", "text/html"), "Crossref: not JSON"),
+    ],
+)
+def test_a_source_that_is_down_or_garbled_is_one_line_and_no_partial_paper(engine, tmp_path, answer, error):
+    ids = _imported(engine, tmp_path)
+    with replay() as router:
+        _routes(router, crossref=answer)
+        report = enrich_network(engine, _fetcher(tmp_path))
+    assert report.failures == [(ids["plos"], "crossref", error)]
+    papers, sources = _state(engine)
+    assert papers[ids["plos"]] == (
+        "Methylphenidate Exposure and Dopamine Neuron Loss in Mice",
+        None,
+        None,
+        PLOS,
+        None,
+        [],
+    )
+    assert {row for row in sources if row[0] == ids["plos"]} == set()  # nothing of that paper was written
+    with replay() as router:  # the source is back: the next run finishes the job (and only that)
+        _routes(router)
+        report = enrich_network(engine, _fetcher(tmp_path))
+    assert report.failures == [] and (report.asked, report.resumed) == (1, 2)
+    assert _state(engine) == _expected(ids)
+
+
+def test_cli_enrich_json_report_and_offline_makes_no_request(engine, tmp_path, monkeypatch):
+    from kb.cli import main
+
+    ids = _imported(engine, tmp_path)
+    db = str(engine.url.database)
+    monkeypatch.setenv("KB_CONTACT", "kb-tests@example.org")
+    monkeypatch.setattr("kb.enrich.http.time.sleep", lambda s: None)  # arXiv's 3 s between its two calls
+    with respx.mock(assert_all_mocked=True) as router:
+        result = CliRunner().invoke(main, ["--db", db, "enrich", "--offline", "--json"])
+        assert result.exit_code == 0, result.output
+        assert router.calls.call_count == 0  # --offline: no network at all
+    with replay() as router:
+        routes = _routes(router)
+        result = CliRunner().invoke(main, ["--db", db, "enrich", "--json"])
+        assert result.exit_code == 0, result.output
+        assert "mailto:kb-tests@example.org" in routes["arxiv"].calls.last.request.headers["User-Agent"]
+    data = json.loads(result.stdout)
+    assert (data["papers"], data["asked"], data["failures"]) == (3, 3, [])
+    assert data["conflicts"] == [{"paper": ids["plos"], "field": "title", "source": "crossref"}]
+    assert (tmp_path / "kb.sqlite.http-cache").is_file()  # the cache lives next to the knowledge base
+    assert _state(engine) == _expected(ids)
+    result = CliRunner().invoke(main, ["--db", db, "enrich", "--source", "semanticscholar"])
+    assert result.exit_code == 2 and "unknown source(s) semanticscholar" in result.stderr
+
+
+# ---------------------------------------------------------------- speakers named by enriched authors
+
+
+def _speaker_of(s, post_id: int, name: str, paper_id: int, n: int) -> int:
+    person = Person(key=name.lower(), name=name, family=name, family_key=name.lower(), family_block=name.lower()[:2])
+    talk = Talk(post_id=post_id, key=f"talk-by-{name.lower()}", position=100 + n, title=f"A talk by {name}")
+    s.add_all([person, talk])
+    s.flush()
+    s.add(TalkSpeaker(talk_id=talk.id, person_id=person.id))
+    s.add(Citation(post_id=post_id, position=100 + n, talk_id=talk.id, paper_id=paper_id, marker=f"[{n}]"))
+    return person.id
+
+
+def test_a_surname_speaker_becomes_the_enriched_author(engine, tmp_path):
+    ids = _imported(engine, tmp_path)
+    with replay() as router:
+        _routes(router)
+        enrich_network(engine, _fetcher(tmp_path), sources={"crossref"})  # makes "Richard J. Smeyne" an author
+    with session_scope(engine, write=True) as s:
+        post = s.exec(select(Post.id)).one()
+        smeyne = _speaker_of(s, post, "Smeyne", ids["plos"], 1)
+        # A paper whose enriched author list (arXiv's, recorded) was not written (its authors conflicted):
+        # nobody is called "Zlatko Tesanovic" yet, so the surname-only speaker is renamed.
+        lone = Paper(title="Another paper")
+        s.add(lone)
+        s.flush()
+        s.add(
+            PaperFieldSource(
+                paper_id=lone.id,
+                field="authors",
+                source="arxiv",
+                status="conflict",
+                value=authors_json(arxiv.parse(arxiv_1111_2011(), "u").authors),
+            )
+        )
+        tesanovic = _speaker_of(s, post, "Tesanovic", lone.id, 2)
+        lone_id = lone.id
+    done = speakers_from_authors(engine, [ids["plos"], lone_id])
+    with session_scope(engine) as s:
+        richard = s.exec(select(Person).where(Person.name == "Richard J. Smeyne")).one()
+        assert s.get(Person, smeyne) is None  # merged into the author, as recorded history
+        merge = s.exec(select(Merge).where(Merge.entity == "person")).one()
+        assert (merge.from_id, merge.into_id, merge.from_name) == (smeyne, richard.id, "Smeyne")
+        speakers = s.exec(
+            select(TalkSpeaker.person_id).join(Talk, Talk.id == TalkSpeaker.talk_id).where(Talk.key == "talk-by-smeyne")
+        ).all()
+        assert speakers == [richard.id]
+        renamed = s.get(Person, tesanovic)
+        assert (renamed.name, renamed.given, renamed.family) == ("Zlatko Tesanovic", "Zlatko", "Tesanovic")
+        assert "zlatko tesanovic" in s.exec(select(PersonAlias.key).where(PersonAlias.person_id == tesanovic)).all()
+    assert done == [
+        "'Smeyne' merged into 'Richard J. Smeyne' (the one author of that name on their papers)",
+        "tesanovic: renamed 'Zlatko Tesanovic' (from an enriched author list)",
+    ]
+
+
+def test_an_ambiguous_surname_is_kept_apart_as_a_candidate(engine, tmp_path):
+    ids = _imported(engine, tmp_path)
+    with replay() as router:
+        _routes(router)
+        enrich_network(engine, _fetcher(tmp_path))
+    with session_scope(engine, write=True) as s:
+        post = s.exec(select(Post.id)).one()
+        # Hand-made rows (not API data): a second paper by another Murray, cited in the same talk.
+        other = Paper(title="Yet another paper")
+        s.add(other)
+        s.flush()
+        s.add(
+            PaperFieldSource(
+                paper_id=other.id,
+                field="authors",
+                source="dblp",
+                status="set",
+                value='[{"given": "Anne", "family": "Murray"}]',
+            )
+        )
+        murray = _speaker_of(s, post, "Murray", ids["bethe"], 1)
+        talk = s.exec(select(Talk.id).where(Talk.key == "talk-by-murray")).one()
+        s.add(Citation(post_id=post, position=150, talk_id=talk, paper_id=other.id, marker="[9]"))
+        other_id = other.id
+    done = speakers_from_authors(engine, [ids["bethe"], other_id])
+    with session_scope(engine) as s:
+        james = s.exec(select(Person.id).where(Person.name == "James M. Murray")).one()
+        assert s.get(Person, murray).name == "Murray"  # never merged silently
+        pairs = s.exec(select(IdentityCandidate.entity, IdentityCandidate.a_id, IdentityCandidate.b_id)).all()
+        assert pairs == [("person", *sorted((murray, james)))]
+        assert s.exec(select(Merge)).all() == []
+    assert done == ["'Murray': ambiguous (Anne Murray, James M. Murray); kept apart"]
