@@ -799,7 +799,8 @@ def sync_cmd(source: str, target: str, as_json: bool) -> None:
     else:
         out.print(
             f"{report.posts_written} post(s) written, {report.posts_unchanged} unchanged; {report.merges} "
-            f"merge(s), {report.edits} edit(s), {report.citekeys} citekey(s) carried over.",
+            f"merge(s), {report.edits} edit(s), {report.citekeys} citekey(s), {report.enriched} enriched paper(s) "
+            "carried over.",
             markup=False,
         )
         if report.model:
