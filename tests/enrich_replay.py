@@ -31,5 +31,10 @@ def crossref_plos_one() -> tuple[str, bytes]:
     return interaction["request"]["uri"], interaction["response"]["content"].encode()
 
 
+def acl_bib(anthology_id: str) -> bytes:
+    """aclanthology.org/{id}.bib as the Anthology writes it (its own test's expected output)."""
+    return (FIXTURES / "acl" / f"{anthology_id}.bib").read_bytes()
+
+
 def ok(body: bytes, kind: str = "application/json") -> httpx.Response:
     return httpx.Response(200, content=body, headers={"Content-Type": kind})

@@ -36,7 +36,7 @@ from kb.models import (
     TalkSpeaker,
     UserEdit,
 )
-from tests.enrich_replay import arxiv_1111_2011, arxiv_1605_08386, crossref_plos_one, ok
+from tests.enrich_replay import acl_bib, arxiv_1111_2011, arxiv_1605_08386, crossref_plos_one, ok
 
 ARXIV = "https://export.arxiv.org/api/query"
 PLOS = "10.1371/journal.pone.0033693"
@@ -56,6 +56,9 @@ The first built on [Heat-bath random walks with Markov bases](https://arxiv.org/
 
 The second was mostly about [the Bethe lattice paper](https://arxiv.org/abs/1111.2011), with a detour through
 [Methylphenidate Exposure and Dopamine Neuron Loss in Mice](https://doi.org/10.1371/journal.pone.0033693).
+
+A hallway conversation went back to
+[Detecting Unassimilated Borrowings in Spanish: An Annotated Corpus and Approaches to Modeling](https://aclanthology.org/2022.acl-long.268/).
 """
 
 
@@ -86,7 +89,12 @@ def _imported(engine, tmp_path) -> dict[str, int]:
     assert not import_paths(engine, [post]).failed
     with session_scope(engine) as s:
         keys = dict(s.exec(select(PaperKey.key, PaperKey.paper_id)).all())
-    return {"heat": keys["arxiv:1605.08386"], "bethe": keys["arxiv:1111.2011"], "plos": keys[f"doi:{PLOS}"]}
+    return {
+        "heat": keys["arxiv:1605.08386"],
+        "bethe": keys["arxiv:1111.2011"],
+        "plos": keys[f"doi:{PLOS}"],
+        "acl": keys["acl:2022.acl-long.268"],
+    }
 
 
 def _routes(router: respx.Router, crossref: httpx.Response | None = None) -> dict[str, respx.Route]:
@@ -97,6 +105,9 @@ def _routes(router: respx.Router, crossref: httpx.Response | None = None) -> dic
             side_effect=lambda request: ok(bodies[request.url.params["id_list"]], "application/atom+xml")
         ),
         "crossref": router.get(uri).mock(return_value=crossref or ok(body)),
+        "acl": router.get("https://aclanthology.org/2022.acl-long.268.bib").mock(
+            return_value=ok(acl_bib("2022.acl-long.268"), "application/x-bibtex")
+        ),
         # No source knows the DOI arXiv revealed (as if): the fallback chain ends, remembered as "notfound".
         "prb": router.get(f"https://api.crossref.org/works/{PRB}").mock(return_value=httpx.Response(404)),
         "datacite": router.get(f"https://api.datacite.org/dois/{PRB}").mock(return_value=httpx.Response(404)),
@@ -121,7 +132,7 @@ def _state(engine) -> tuple[dict, set]:
 
 
 def _expected(ids: dict[str, int], plos_title: str = "Methylphenidate Exposure and Dopamine Neuron Loss in Mice"):
-    heat, bethe, plos = ids["heat"], ids["bethe"], ids["plos"]
+    heat, bethe, plos, acl = ids["heat"], ids["bethe"], ids["plos"], ids["acl"]
     papers = {
         heat: (
             "Heat-bath random walks with Markov bases",
@@ -147,6 +158,14 @@ def _expected(ids: dict[str, int], plos_title: str = "Methylphenidate Exposure a
             None,
             ["Shankar Sadasivan", "Brooks B. Pond", "Amar K. Pani", "Chunxu Qu", "Yun Jiao", "Richard J. Smeyne"],
         ),
+        acl: (
+            "Detecting Unassimilated Borrowings in Spanish: An Annotated Corpus and Approaches to Modeling",
+            2022,
+            "ACL",  # what kb derives from the Anthology id, kept: the Anthology's long form is recorded as "differs"
+            "10.18653/v1/2022.acl-long.268",
+            None,
+            ["Elena Álvarez-Mellado", "Constantine Lignos"],
+        ),
     }
     sources = {
         (heat, "title", "arxiv", "same"),
@@ -171,6 +190,13 @@ def _expected(ids: dict[str, int], plos_title: str = "Methylphenidate Exposure a
         (plos, "venue", "crossref", "set"),
         (plos, "doi", "crossref", "same"),
         (plos, "*", "crossref", "found"),
+        (acl, "title", "acl", "same"),
+        (acl, "authors", "acl", "set"),
+        (acl, "year", "acl", "same"),
+        (acl, "venue", "acl", "differs"),
+        (acl, "doi", "acl", "set"),
+        (acl, "abstract", "acl", "set"),
+        (acl, "*", "acl", "found"),
     }
     return papers, sources
 
@@ -181,11 +207,11 @@ def test_enrich_fills_papers_with_provenance_then_asks_nothing_again(engine, tmp
         routes = _routes(router)
         fetcher = _fetcher(tmp_path)
         report = enrich_network(engine, fetcher)
-        assert fetcher.requests == 6 and routes["arxiv"].call_count == 2
+        assert fetcher.requests == 7 and routes["arxiv"].call_count == 2
     assert _state(engine) == _expected(ids)
-    assert (report.papers, report.asked, report.resumed) == (3, 3, 0)
+    assert (report.papers, report.asked, report.resumed) == (4, 4, 0)
     assert report.conflicts == [(ids["plos"], "title", "crossref")] and report.failures == []
-    assert report.fields == {"abstract": 2, "authors": 3, "doi": 1, "title": 1, "venue": 1, "year": 1}
+    assert report.fields == {"abstract": 3, "authors": 4, "doi": 2, "title": 1, "venue": 1, "year": 1}
     with session_scope(engine) as s:  # provenance names the API URL each value came from
         row = s.exec(
             select(PaperFieldSource).where(PaperFieldSource.paper_id == ids["plos"], PaperFieldSource.field == "title")
@@ -196,7 +222,7 @@ def test_enrich_fills_papers_with_provenance_then_asks_nothing_again(engine, tmp
     with respx.mock(assert_all_mocked=True) as router:  # resumable: nothing is asked again, nothing changes
         again = enrich_network(engine, _fetcher(tmp_path))
         assert router.calls.call_count == 0
-    assert (again.asked, again.resumed, again.requests) == (0, 3, 0)
+    assert (again.asked, again.resumed, again.requests) == (0, 4, 0)
     assert _state(engine) == _expected(ids)
 
 
@@ -276,7 +302,7 @@ def test_a_source_that_is_down_or_garbled_is_one_line_and_no_partial_paper(engin
     with replay() as router:  # the source is back: the next run finishes the job (and only that)
         _routes(router)
         report = enrich_network(engine, _fetcher(tmp_path))
-    assert report.failures == [] and (report.asked, report.resumed) == (1, 2)
+    assert report.failures == [] and (report.asked, report.resumed) == (1, 3)
     assert _state(engine) == _expected(ids)
 
 
@@ -297,7 +323,7 @@ def test_cli_enrich_json_report_and_offline_makes_no_request(engine, tmp_path, m
         assert result.exit_code == 0, result.output
         assert "mailto:kb-tests@example.org" in routes["arxiv"].calls.last.request.headers["User-Agent"]
     data = json.loads(result.stdout)
-    assert (data["papers"], data["asked"], data["failures"]) == (3, 3, [])
+    assert (data["papers"], data["asked"], data["failures"]) == (4, 4, [])
     assert data["conflicts"] == [{"paper": ids["plos"], "field": "title", "source": "crossref"}]
     assert (tmp_path / "kb.sqlite.http-cache").is_file()  # the cache lives next to the knowledge base
     assert _state(engine) == _expected(ids)

@@ -15,7 +15,7 @@ import respx
 from kb.enrich.http import Cache, Fetcher, FetchError, retry_after, user_agent
 from kb.enrich.record import Author, SourceError
 from kb.enrich.sources import acl, arxiv, crossref, datacite, dblp, openalex, openreview
-from tests.enrich_replay import arxiv_1111_2011, arxiv_1605_08386, crossref_plos_one, ok
+from tests.enrich_replay import acl_bib, arxiv_1111_2011, arxiv_1605_08386, crossref_plos_one, ok
 
 ARXIV = "https://export.arxiv.org/api/query"
 
@@ -60,6 +60,29 @@ def test_crossref_works_answer_is_read_field_by_field():
         "Richard J. Smeyne",
     ]
     assert (rec.year, rec.venue, rec.doi, rec.abstract) == (2012, "PLoS ONE", "10.1371/journal.pone.0033693", None)
+
+
+def test_acl_anthology_bibtex_is_read_with_latex_decoded():
+    rec = acl.parse(acl_bib("2022.acl-long.268"), "u")
+    assert rec.title == "Detecting Unassimilated Borrowings in Spanish: An Annotated Corpus and Approaches to Modeling"
+    assert rec.authors == [Author("Elena", "Álvarez-Mellado"), Author("Constantine", "Lignos")]
+    assert rec.venue == (
+        "Proceedings of the 60th Annual Meeting of the Association for Computational Linguistics (Volume 1: Long Papers)"
+    )
+    assert (rec.year, rec.doi, rec.link) == (
+        2022,
+        "10.18653/v1/2022.acl-long.268",
+        "https://aclanthology.org/2022.acl-long.268/",
+    )
+    assert "unassimilated lexical borrowings—words from one language" in rec.abstract
+    old = acl.parse(acl_bib("J89-2002"), "u")
+    assert (old.title, old.venue, old.year, old.doi) == (
+        "Parsing with a Small Dictionary for Applications such as Text to Speech",
+        "Computational Linguistics",
+        1989,
+        None,
+    )
+    assert old.authors == [Author("Douglas D.", "O'Shaughnessy")]
 
 
 @pytest.mark.parametrize(

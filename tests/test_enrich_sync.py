@@ -39,9 +39,9 @@ def _round_trip(tmp_path, target_url) -> None:
     assert '"sources": [' in want and '"status": "accepted"' in want  # provenance is part of the dump
     target = open_db(target_url)
     report = sync(src, target)
-    assert report.enriched == 3 and not report.skipped, report
+    assert report.enriched == 4 and not report.skipped, report
     assert _dump(target) == want
-    assert sync(src, target).enriched == 3 and _dump(target) == want  # idempotent
+    assert sync(src, target).enriched == 4 and _dump(target) == want  # idempotent
     back = open_db(tmp_path / "back.sqlite")
     sync(target, back)
     assert _dump(back) == want

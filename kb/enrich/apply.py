@@ -24,6 +24,9 @@ from kb.models import Authorship, Paper, PaperFieldSource, PaperKey, Person
 
 FIELDS = ("title", "year", "venue", "doi", "arxiv_id")  # Paper columns a source may fill
 ACCEPTABLE = (*FIELDS, "authors")  # what a conflict's source value can replace
+# A source that names the venue otherwise ("ACL" / "Proceedings of the 60th Annual Meeting of the …") is
+# not a disagreement worth a decision: posts name venues by acronym. Its form is kept (``differs``).
+NOT_CONFLICTS = {"venue"}
 
 
 def _norm(field: str, value: object) -> str:
@@ -130,7 +133,7 @@ def apply_record(session: Session, paper: Paper, rec: Record, locked: set[str], 
             elif _norm(field, current) == _norm(field, value):
                 status = "same"
             else:
-                status = "differs" if field in filled else "conflict"
+                status = "differs" if field in filled or field in NOT_CONFLICTS else "conflict"
         _provenance(session, paper.id, field, rec, str(value), status)
         out[field] = status
     session.add(paper)

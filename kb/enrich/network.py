@@ -24,11 +24,15 @@ from kb.enrich.apply import apply_record, mark_asked
 from kb.enrich.http import Cache, Fetcher, FetchError
 from kb.enrich.record import Record, SourceError
 from kb.enrich.sources import BY_SCHEME
+from kb.ingest.identifiers import _doi_ids
 from kb.models import Paper, PaperFieldSource, PaperKey
 from kb.store import edited_fields
 
 # The order records are written in: the publisher's record of a paper before a preprint's, OpenAlex last.
 PRECEDENCE = ("acl", "crossref", "datacite", "dblp", "openreview", "arxiv", "openalex")
+# A preprint's record may name the published version's DOI: that is asked too, in the same run. (The ACL
+# Anthology's DOIs are its own registrations, so they are not asked again elsewhere.)
+FOLLOWED = {"arxiv"}
 
 
 @dataclass
@@ -80,7 +84,21 @@ def _identifiers(engine: Engine, only: set[int] | None) -> dict[int, list[tuple[
             scheme, _, value = key.partition(":")
             if scheme in BY_SCHEME and value and (only is None or pid in only):
                 out[pid].setdefault(scheme, value)
-    return {pid: sorted(ids.items()) for pid, ids in out.items() if ids}
+    asked = {pid: askable(ids) for pid, ids in out.items()}
+    return {pid: sorted(ids.items()) for pid, ids in asked.items() if ids}
+
+
+def askable(ids: dict[str, str]) -> dict[str, str]:
+    """The identifiers (scheme → value) some source answers for. arXiv's and the ACL Anthology's own DOIs
+    (``10.48550/arXiv.…``, ``10.18653/v1/…``) are asked of them, not of the DOI registries."""
+    out = {k: v for k, v in ids.items() if k in BY_SCHEME and v}
+    doi = out.get("doi")
+    owners = [i for i in _doi_ids(doi) if i.scheme in ("arxiv", "acl")] if doi else []
+    if owners:
+        del out["doi"]
+        for i in owners:
+            out.setdefault(i.scheme, i.value)
+    return out
 
 
 def _answered(engine: Engine) -> dict[tuple[int, str], str]:
@@ -150,9 +168,10 @@ def enrich_network(
                     continue
                 records.append(record)
                 report.found[module.NAME] += 1
-                for found in (("doi", record.doi), ("arxiv", record.arxiv_id)):
-                    if found[1] and all(sch != found[0] for sch, _ in ids):
-                        ids.append(found)
+                if module.NAME in FOLLOWED:
+                    for found in (("doi", record.doi), ("arxiv", record.arxiv_id)):
+                        if found[1] and all(sch != found[0] for sch, _ in ids):
+                            ids.append(found)
                 break
         if not pending:
             report.resumed += 1
