@@ -344,6 +344,15 @@ def _speaker_of(s, post_id: int, name: str, paper_id: int, n: int) -> int:
     return person.id
 
 
+def _paper_with_enriched_authors(s, source: str, status: str, authors: str) -> int:
+    """A paper no post describes, whose author list a source gave (``authors``: the stored JSON)."""
+    paper = Paper(title=f"A paper known from {source}")
+    s.add(paper)
+    s.flush()
+    s.add(PaperFieldSource(paper_id=paper.id, field="authors", source=source, status=status, value=authors))
+    return paper.id
+
+
 def test_a_surname_speaker_becomes_the_enriched_author(engine, tmp_path):
     ids = _imported(engine, tmp_path)
     with replay() as router:
@@ -354,20 +363,10 @@ def test_a_surname_speaker_becomes_the_enriched_author(engine, tmp_path):
         smeyne = _speaker_of(s, post, "Smeyne", ids["plos"], 1)
         # A paper whose enriched author list (arXiv's, recorded) was not written (its authors conflicted):
         # nobody is called "Zlatko Tesanovic" yet, so the surname-only speaker is renamed.
-        lone = Paper(title="Another paper")
-        s.add(lone)
-        s.flush()
-        s.add(
-            PaperFieldSource(
-                paper_id=lone.id,
-                field="authors",
-                source="arxiv",
-                status="conflict",
-                value=authors_json(arxiv.parse(arxiv_1111_2011(), "u").authors),
-            )
+        lone_id = _paper_with_enriched_authors(
+            s, "arxiv", "conflict", authors_json(arxiv.parse(arxiv_1111_2011(), "u").authors)
         )
-        tesanovic = _speaker_of(s, post, "Tesanovic", lone.id, 2)
-        lone_id = lone.id
+        tesanovic = _speaker_of(s, post, "Tesanovic", lone_id, 2)
     done = speakers_from_authors(engine, [ids["plos"], lone_id])
     with session_scope(engine) as s:
         richard = s.exec(select(Person).where(Person.name == "Richard J. Smeyne")).one()
@@ -395,22 +394,10 @@ def test_an_ambiguous_surname_is_kept_apart_as_a_candidate(engine, tmp_path):
     with session_scope(engine, write=True) as s:
         post = s.exec(select(Post.id)).one()
         # Hand-made rows (not API data): a second paper by another Murray, cited in the same talk.
-        other = Paper(title="Yet another paper")
-        s.add(other)
-        s.flush()
-        s.add(
-            PaperFieldSource(
-                paper_id=other.id,
-                field="authors",
-                source="dblp",
-                status="set",
-                value='[{"given": "Anne", "family": "Murray"}]',
-            )
-        )
+        other_id = _paper_with_enriched_authors(s, "dblp", "set", '[{"given": "Anne", "family": "Murray"}]')
         murray = _speaker_of(s, post, "Murray", ids["bethe"], 1)
         talk = s.exec(select(Talk.id).where(Talk.key == "talk-by-murray")).one()
-        s.add(Citation(post_id=post, position=150, talk_id=talk, paper_id=other.id, marker="[9]"))
-        other_id = other.id
+        s.add(Citation(post_id=post, position=150, talk_id=talk, paper_id=other_id, marker="[9]"))
     done = speakers_from_authors(engine, [ids["bethe"], other_id])
     with session_scope(engine) as s:
         james = s.exec(select(Person.id).where(Person.name == "James M. Murray")).one()
