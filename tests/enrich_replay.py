@@ -31,6 +31,14 @@ def crossref_plos_one() -> tuple[str, bytes]:
     return interaction["request"]["uri"], interaction["response"]["content"].encode()
 
 
+def datacite_figshare() -> tuple[str, bytes]:
+    """(URI, body) of commonmeta-py's cassette of api.datacite.org/dois/10.6084/m9.figshare.1449060."""
+    cassette = yaml.safe_load((FIXTURES / "datacite" / "test_get_datacite.yaml").read_text())
+    (interaction,) = cassette["interactions"]
+    assert interaction["response"]["status"]["code"] == 200
+    return interaction["request"]["uri"], interaction["response"]["body"]["string"].encode()
+
+
 def acl_bib(anthology_id: str) -> bytes:
     """aclanthology.org/{id}.bib as the Anthology writes it (its own test's expected output)."""
     return (FIXTURES / "acl" / f"{anthology_id}.bib").read_bytes()

@@ -36,7 +36,7 @@ from kb.models import (
     TalkSpeaker,
     UserEdit,
 )
-from tests.enrich_replay import acl_bib, arxiv_1111_2011, arxiv_1605_08386, crossref_plos_one, ok
+from tests.enrich_replay import acl_bib, arxiv_1111_2011, arxiv_1605_08386, crossref_plos_one, datacite_figshare, ok
 
 ARXIV = "https://export.arxiv.org/api/query"
 PLOS = "10.1371/journal.pone.0033693"
@@ -240,6 +240,47 @@ def test_a_second_knowledge_base_is_enriched_from_the_cache(engine, tmp_path):
         assert router.calls.call_count == 0 and report.requests == 0
     assert _state(other) == _expected(ids)
     other.dispose()
+
+
+def test_a_doi_crossref_does_not_know_is_asked_of_datacite(engine, tmp_path):
+    post = tmp_path / "2021-03-01-data.md"
+    post.write_text(
+        "---\ntitle: Data we reused\n---\n\nThe wing images came from "
+        "[a figshare dataset](https://doi.org/10.6084/m9.figshare.1449060).\n"
+    )
+    assert not import_paths(engine, [post]).failed
+    uri, body = datacite_figshare()
+    with replay() as router:
+        crossref = router.get("https://api.crossref.org/works/10.6084/m9.figshare.1449060").mock(
+            return_value=httpx.Response(404)  # as Crossref answers for a DOI DataCite registered
+        )
+        datacite = router.get(uri.split("?")[0]).mock(return_value=ok(body))
+        report = enrich_network(engine, _fetcher(tmp_path))
+        assert crossref.call_count == 1 and datacite.call_count == 1
+    assert (report.found, report.notfound) == ({"datacite": 1}, {"crossref": 1})
+    papers, sources = _state(engine)
+    ((pid, paper),) = papers.items()
+    assert paper == (
+        "Drosophila melanogaster wing images from low and high altitude populations in Ethiopia and Zambia.",
+        2020,
+        "figshare",
+        "10.6084/m9.figshare.1449060",
+        None,
+        ["Ian Dworkin", "John Pool", "William Pitchers", "Maria Pesevski"],
+    )
+    assert {(f, src, st) for p, f, src, st in sources} == {
+        ("*", "crossref", "notfound"),
+        ("*", "datacite", "found"),
+        ("title", "datacite", "set"),
+        ("authors", "datacite", "set"),
+        ("year", "datacite", "set"),
+        ("venue", "datacite", "set"),
+        ("doi", "datacite", "same"),
+        ("abstract", "datacite", "set"),
+    }
+    with session_scope(engine) as s:  # the ORCID DataCite gave is kept with the author list's provenance
+        authors = s.exec(select(PaperFieldSource.value).where(PaperFieldSource.field == "authors")).one()
+    assert json.loads(authors)[0] == {"given": "Ian", "family": "Dworkin", "orcid": "0000-0002-2874-287X"}
 
 
 def test_a_hand_edited_title_survives_and_an_accepted_value_becomes_an_edit(engine, tmp_path):

@@ -15,7 +15,7 @@ import respx
 from kb.enrich.http import Cache, Fetcher, FetchError, retry_after, user_agent
 from kb.enrich.record import Author, SourceError
 from kb.enrich.sources import acl, arxiv, crossref, datacite, dblp, openalex, openreview
-from tests.enrich_replay import acl_bib, arxiv_1111_2011, arxiv_1605_08386, crossref_plos_one, ok
+from tests.enrich_replay import acl_bib, arxiv_1111_2011, arxiv_1605_08386, crossref_plos_one, datacite_figshare, ok
 
 ARXIV = "https://export.arxiv.org/api/query"
 
@@ -60,6 +60,24 @@ def test_crossref_works_answer_is_read_field_by_field():
         "Richard J. Smeyne",
     ]
     assert (rec.year, rec.venue, rec.doi, rec.abstract) == (2012, "PLoS ONE", "10.1371/journal.pone.0033693", None)
+
+
+def test_datacite_answer_is_read_with_orcid_and_abstract():
+    _uri, body = datacite_figshare()
+    rec = datacite.parse(body, "u")
+    assert (
+        rec.title
+        == "Drosophila melanogaster wing images from low and high altitude populations in Ethiopia and Zambia."
+    )
+    assert rec.authors == [
+        Author("Ian", "Dworkin", "0000-0002-2874-287X"),
+        Author("John", "Pool"),
+        Author("William", "Pitchers"),
+        Author("Maria", "Pesevski"),
+    ]
+    assert (rec.year, rec.venue, rec.doi, rec.arxiv_id) == (2020, "figshare", "10.6084/m9.figshare.1449060", None)
+    assert rec.abstract.startswith("These are raw wing images from Drosophila melanogaster isofemale lines")
+    assert "<i>" not in rec.abstract and "<br>" not in rec.abstract  # markup in the description is dropped
 
 
 def test_acl_anthology_bibtex_is_read_with_latex_decoded():
