@@ -372,6 +372,28 @@ def test_cli_enrich_json_report_and_offline_makes_no_request(engine, tmp_path, m
     assert result.exit_code == 2 and "unknown source(s) semanticscholar" in result.stderr
 
 
+def test_merging_papers_keeps_what_the_sources_said(engine, tmp_path):
+    from kb.curation import merge_papers
+
+    ids = _imported(engine, tmp_path)
+    with replay() as router:
+        _routes(router)
+        enrich_network(engine, _fetcher(tmp_path))
+    _papers, before = _state(engine)
+    with session_scope(engine, write=True) as s:
+        merge_papers(s, ids["plos"], ids["bethe"])  # a wrong merge, but a merge: provenance must follow
+        merge_papers(s, ids["heat"], ids["bethe"])
+    _papers, after = _state(engine)
+    moved = {(f, src, st) for p, f, src, st in before if p == ids["plos"]}
+    bethe = {(f, src, st) for p, f, src, st in after if p == ids["bethe"]}
+    assert moved <= bethe  # Crossref's word on the merged paper now speaks of the survivor
+    # the survivor keeps its own arXiv provenance; the other arXiv paper's (same fields, same source) is dropped
+    assert {row for row in bethe if row[1] == "arxiv"} == {
+        (f, src, st) for p, f, src, st in before if p == ids["bethe"] and src == "arxiv"
+    }
+    assert {p for p, *_ in after} == {ids["bethe"], ids["acl"]}
+
+
 # ---------------------------------------------------------------- speakers named by enriched authors
 
 
