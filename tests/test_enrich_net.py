@@ -224,6 +224,9 @@ def test_enrich_fills_papers_with_provenance_then_asks_nothing_again(engine, tmp
         assert router.calls.call_count == 0
     assert (again.asked, again.resumed, again.requests) == (0, 4, 0)
     assert _state(engine) == _expected(ids)
+    (post,) = tmp_path.glob("*.md")
+    assert not import_paths(engine, [post], force=True).failed  # re-importing the post keeps what was found
+    assert _state(engine) == _expected(ids)
 
 
 def test_a_second_knowledge_base_is_enriched_from_the_cache(engine, tmp_path):
