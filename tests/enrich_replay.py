@@ -39,6 +39,14 @@ def datacite_figshare() -> tuple[str, bytes]:
     return interaction["request"]["uri"], interaction["response"]["body"]["string"].encode()
 
 
+def openalex_uq_thesis() -> tuple[str, bytes]:
+    """(URI, body) of commonmeta-py's cassette of api.openalex.org/works/https://doi.org/10.14264/3e10f66."""
+    cassette = yaml.safe_load((FIXTURES / "openalex" / "test_missing_contributor_name.yaml").read_text())
+    (interaction,) = cassette["interactions"]
+    assert interaction["response"]["status"]["code"] == 200
+    return interaction["request"]["uri"], interaction["response"]["body"]["string"].encode()
+
+
 def acl_bib(anthology_id: str) -> bytes:
     """aclanthology.org/{id}.bib as the Anthology writes it (its own test's expected output)."""
     return (FIXTURES / "acl" / f"{anthology_id}.bib").read_bytes()

@@ -36,7 +36,15 @@ from kb.models import (
     TalkSpeaker,
     UserEdit,
 )
-from tests.enrich_replay import acl_bib, arxiv_1111_2011, arxiv_1605_08386, crossref_plos_one, datacite_figshare, ok
+from tests.enrich_replay import (
+    acl_bib,
+    arxiv_1111_2011,
+    arxiv_1605_08386,
+    crossref_plos_one,
+    datacite_figshare,
+    ok,
+    openalex_uq_thesis,
+)
 
 ARXIV = "https://export.arxiv.org/api/query"
 PLOS = "10.1371/journal.pone.0033693"
@@ -284,6 +292,34 @@ def test_a_doi_crossref_does_not_know_is_asked_of_datacite(engine, tmp_path):
     with session_scope(engine) as s:  # the ORCID DataCite gave is kept with the author list's provenance
         authors = s.exec(select(PaperFieldSource.value).where(PaperFieldSource.field == "authors")).one()
     assert json.loads(authors)[0] == {"given": "Ian", "family": "Dworkin", "orcid": "0000-0002-2874-287X"}
+
+
+def test_openalex_is_the_last_doi_fallback(engine, tmp_path):
+    post = tmp_path / "2023-05-01-thesis.md"
+    post.write_text("---\ntitle: A thesis\n---\n\nSee [the thesis](https://doi.org/10.14264/3e10f66).\n")
+    assert not import_paths(engine, [post]).failed
+    uri, body = openalex_uq_thesis()
+    doi = "10.14264/3e10f66"
+    with replay() as router:  # as if the registries did not know it (404s are synthetic; OpenAlex's answer is real)
+        router.get(f"https://api.crossref.org/works/{doi}").mock(return_value=httpx.Response(404))
+        router.get(f"https://api.datacite.org/dois/{doi}").mock(return_value=httpx.Response(404))
+        openalex = router.get(f"https://api.openalex.org/works/doi:{doi}").mock(return_value=ok(body))
+        report = enrich_network(engine, _fetcher(tmp_path))
+        assert openalex.call_count == 1
+        assert openalex.calls.last.request.url.params["mailto"] == "kb-tests@example.org"  # the polite pool
+    assert (report.found, report.notfound) == ({"openalex": 1}, {"crossref": 1, "datacite": 1})
+    papers, _ = _state(engine)
+    assert list(papers.values()) == [
+        (
+            "A computational impact analysis approach leveraging non-conforming spatial, temporal and "
+            "methodological discretisations",
+            2022,
+            "The University of Queensland",
+            doi,
+            None,
+            ["Peter Wilson"],
+        )
+    ]
 
 
 def test_a_hand_edited_title_survives_and_an_accepted_value_becomes_an_edit(engine, tmp_path):

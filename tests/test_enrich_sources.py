@@ -15,7 +15,15 @@ import respx
 from kb.enrich.http import Cache, Fetcher, FetchError, retry_after, user_agent
 from kb.enrich.record import Author, SourceError
 from kb.enrich.sources import acl, arxiv, crossref, datacite, dblp, openalex, openreview
-from tests.enrich_replay import acl_bib, arxiv_1111_2011, arxiv_1605_08386, crossref_plos_one, datacite_figshare, ok
+from tests.enrich_replay import (
+    acl_bib,
+    arxiv_1111_2011,
+    arxiv_1605_08386,
+    crossref_plos_one,
+    datacite_figshare,
+    ok,
+    openalex_uq_thesis,
+)
 
 ARXIV = "https://export.arxiv.org/api/query"
 
@@ -78,6 +86,22 @@ def test_datacite_answer_is_read_with_orcid_and_abstract():
     assert (rec.year, rec.venue, rec.doi, rec.arxiv_id) == (2020, "figshare", "10.6084/m9.figshare.1449060", None)
     assert rec.abstract.startswith("These are raw wing images from Drosophila melanogaster isofemale lines")
     assert "<i>" not in rec.abstract and "<br>" not in rec.abstract  # markup in the description is dropped
+
+
+def test_openalex_work_is_read_with_orcid():
+    _uri, body = openalex_uq_thesis()
+    rec = openalex.parse(body, "u")
+    assert rec.title == (
+        "A computational impact analysis approach leveraging non-conforming spatial, temporal and methodological "
+        "discretisations"
+    )
+    assert rec.authors == [Author("Peter", "Wilson", "0000-0001-5777-3141")]
+    assert (rec.year, rec.venue, rec.doi, rec.abstract) == (
+        2022,
+        "The University of Queensland",
+        "10.14264/3e10f66",
+        None,
+    )
 
 
 def test_acl_anthology_bibtex_is_read_with_latex_decoded():
