@@ -793,7 +793,8 @@ def paper_sources(session: Session, paper: Paper) -> dict[str, Any]:
         if r.status == "conflict":
             mine = authors if r.field == "authors" else getattr(paper, r.field, None)
             conflicts.append(entry | {"post": "" if mine is None else str(mine)})
-    return {"provenance": provenance, "conflicts": conflicts}
+    abstract = next((p for p in provenance if p["field"] == "abstract" and p["value"]), None)
+    return {"provenance": provenance, "conflicts": conflicts, "abstract": abstract}
 
 
 def post_detail(session: Session, post_id: int) -> dict[str, Any] | None:

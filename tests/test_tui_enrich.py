@@ -34,6 +34,7 @@ async def test_paper_screen_shows_both_sides_and_a_takes_the_sources(engine, tmp
         disagree = text.split("Post and source disagree")[1].split("Where each field came from")[0]
         assert "title" in disagree and POST_TITLE in disagree and CROSSREF_TITLE[:60] in disagree
         provenance = text.split("Where each field came from (kb enrich) (5)")[1]
+        assert "Abstract" not in text  # Crossref gave none for this paper
         assert "venue ← crossref" in provenance and "PLoS ONE" in provenance and "set" in provenance
         assert "authors ← crossref" in provenance and "Shankar Sadasivan, Brooks B. Pond" in provenance
         await cursor_to(pilot, "title  crossref")
@@ -44,6 +45,16 @@ async def test_paper_screen_shows_both_sides_and_a_takes_the_sources(engine, tmp
     with session_scope(engine) as s:
         assert s.get(Paper, ids["plos"]).title == CROSSREF_TITLE
         assert s.exec(select(UserEdit.value).where(UserEdit.entity_id == ids["plos"], UserEdit.field == "title")).one()
+
+
+async def test_the_abstract_a_source_gave_is_on_the_paper_screen(engine, tmp_path):
+    ids = _enriched(engine, tmp_path)
+    app = make_app(engine, start=Location("paper", ids["heat"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+    abstract = text.split("Abstract (from arxiv)")[1]
+    assert "Graphs on lattice points are studied whose edges come from a finite set of allowed moves" in abstract
 
 
 async def test_x_keeps_the_posts_value(engine, tmp_path):

@@ -196,6 +196,8 @@ def paper_page(d: dict[str, Any]) -> list[Block]:
             return link(c["talk"], c["marker"]) + link(c["post"], None, 4, "") + para(c["context"], "meta", 4)
         return link(c["post"], c["marker"]) + para(c["context"], "meta", 4)
 
+    if d.get("abstract"):
+        blocks += heading(f"Abstract (from {clean(d['abstract']['source'])})") + para(d["abstract"]["value"])
     blocks += section("Cited by", d["cited_by"], cited, empty="no talk cites it")
     blocks += section("Co-cited with", d["co_cited"], lambda p: link(p, f"{p['n']}×"))
     blocks += section(
