@@ -270,6 +270,21 @@ def test_a_server_asking_to_wait_too_long_is_down(tmp_path):
         _fetcher(tmp_path, Clock()).get("arxiv", ARXIV, {"id_list": "x"})
 
 
+@respx.mock
+def test_an_endless_answer_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr("kb.enrich.http.MAX_BODY", 1000)
+    respx.get(ARXIV).mock(return_value=httpx.Response(200, content=b"<" * 5000))
+    with pytest.raises(FetchError, match="an answer larger than"):
+        _fetcher(tmp_path, Clock()).get("arxiv", ARXIV, {"id_list": "x"})
+
+
+def test_identifiers_are_quoted_into_urls():
+    assert crossref.request("10.1002/(SICI)1097-4547(19960215)43:4<439::AID-JNR5>3.0.CO;2-G")[0] == (
+        "https://api.crossref.org/works/10.1002/%28SICI%291097-4547%2819960215%2943%3A4%3C439%3A%3AAID-JNR5%3E3.0.CO%3B2-G"
+    )
+    assert openalex.request("10.1/a?b#c")[0] == "https://api.openalex.org/works/doi:10.1/a%3Fb%23c"
+
+
 def test_retry_after_forms():
     assert retry_after("120") == 120.0
     assert retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # a date in the past: no wait

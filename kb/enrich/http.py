@@ -30,6 +30,7 @@ DEFAULT_RATE = 1.0
 RETRY_STATUS = {429, 500, 502, 503, 504}
 MAX_RETRY_AFTER = 120.0  # a server asking for more than this is treated as down
 CACHED_STATUS = {200, 404}
+MAX_BODY = 8 * 2**20
 
 
 class FetchError(Exception):
@@ -94,6 +95,16 @@ class Cache:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+
+def _read(r: httpx.Response) -> bytes:
+    """The body, refusing more than MAX_BODY (a metadata record is a few kB; more is not an answer)."""
+    body = bytearray()
+    for chunk in r.iter_bytes():
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise FetchError(f"an answer larger than {MAX_BODY // 2**20} MiB (refused)")
+    return bytes(body)
 
 
 def retry_after(value: str | None) -> float | None:
@@ -183,22 +194,21 @@ class Fetcher:
             self.requests += 1
             delay = self.backoff * 2**attempt
             try:
-                r = self.client.get(base, params=params or None)
+                with self.client.stream("GET", base, params=params or None) as r:
+                    if r.status_code in RETRY_STATUS:
+                        problem = f"HTTP {r.status_code}"
+                        asked = retry_after(r.headers.get("Retry-After"))
+                        if asked is not None:
+                            if asked > MAX_RETRY_AFTER:
+                                raise FetchError(f"{problem}: asked to wait {asked:.0f} s")
+                            delay = max(delay, asked)
+                    elif r.status_code in (200, 404):
+                        return r.status_code, _read(r)
+                    else:
+                        raise FetchError(f"HTTP {r.status_code}")
             except httpx.TimeoutException:
                 problem = "timed out"
             except httpx.TransportError as exc:
                 problem = f"connection failed ({type(exc).__name__})"
-            else:
-                if r.status_code in RETRY_STATUS:
-                    problem = f"HTTP {r.status_code}"
-                    asked = retry_after(r.headers.get("Retry-After"))
-                    if asked is not None:
-                        if asked > MAX_RETRY_AFTER:
-                            raise FetchError(f"{problem}: asked to wait {asked:.0f} s")
-                        delay = max(delay, asked)
-                elif r.status_code in (200, 404):
-                    return r.status_code, r.content
-                else:
-                    raise FetchError(f"HTTP {r.status_code}")
             not_before = self.clock() + delay  # the backoff, or the rate limit when that is longer
         raise FetchError(f"{problem} after {self.retries} attempt(s)")

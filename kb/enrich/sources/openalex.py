@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 from kb.enrich.record import Record, SourceError, clean, orcid_id, split_name
 
@@ -11,7 +12,7 @@ API = "https://api.openalex.org/works/doi:"
 
 
 def request(value: str) -> tuple[str, dict[str, str], bool]:
-    return API + value, {}, True
+    return API + quote(value, safe="/"), {}, True
 
 
 def _abstract(index) -> str | None:
