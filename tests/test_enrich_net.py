@@ -386,6 +386,22 @@ def test_a_source_that_is_down_or_garbled_is_one_line_and_no_partial_paper(engin
     assert _state(engine) == _expected(ids)
 
 
+def test_a_source_that_keeps_failing_is_given_up_for_the_rest_of_the_run(engine, tmp_path):
+    ids = _imported(engine, tmp_path)
+    with replay() as router:
+        routes = _routes(router)
+        routes["arxiv"].mock(side_effect=None, return_value=httpx.Response(503))
+        report = enrich_network(engine, _fetcher(tmp_path), down_after=1)
+        assert routes["arxiv"].call_count == 4  # the first arXiv paper's 4 attempts; the second is not asked
+    assert sorted(report.failures) == sorted(
+        [
+            (ids["heat"], "arxiv", "HTTP 503 after 4 attempt(s)"),
+            (ids["bethe"], "arxiv", "not asked: down earlier in this run (HTTP 503 after 4 attempt(s))"),
+        ]
+    )
+    assert report.found == {"acl": 1, "crossref": 1}  # the other sources were asked as usual
+
+
 def test_cli_enrich_json_report_and_offline_makes_no_request(engine, tmp_path, monkeypatch):
     from kb.cli import main
 

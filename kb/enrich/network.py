@@ -125,6 +125,24 @@ def _ask(fetcher: Fetcher, module, value: str) -> tuple[Record | None, str]:
         raise
 
 
+# A source that failed this many papers in a row (down, refusing, timing out) is not asked again this run:
+# the remaining papers get their line in the report at once instead of minutes of retries each.
+DOWN_AFTER = 3
+
+
+@dataclass
+class _Run:
+    """What one run keeps across papers."""
+
+    fetcher: Fetcher
+    report: NetReport
+    done: dict[tuple[int, str], str]
+    sources: set[str] | None
+    down_after: int
+    streak: Counter = field(default_factory=Counter)  # source → consecutive failures
+    down: dict[str, str] = field(default_factory=dict)  # source → why it was given up
+
+
 def enrich_network(
     engine: Engine,
     fetcher: Fetcher,
@@ -133,46 +151,18 @@ def enrich_network(
     papers: set[int] | None = None,
     sources: set[str] | None = None,
     on_paper: Callable[[int, int], None] | None = None,
+    down_after: int = DOWN_AFTER,
 ) -> NetReport:
     """Ask the sources about every paper (or ``papers``); see the module docstring."""
     from kb.enrich.speakers import speakers_from_authors
 
     report = NetReport()
     idents = _identifiers(engine, papers)
-    done = {} if refresh else _answered(engine)
+    run = _Run(fetcher, report, {} if refresh else _answered(engine), sources, down_after)
     report.papers = len(idents)
     touched: list[int] = []
     for n, (pid, ids) in enumerate(sorted(idents.items()), 1):
-        records: list[Record] = []
-        misses: list[tuple[str, str]] = []  # (source, url) that do not know the paper
-        pending = False
-        ids = list(ids)
-        for scheme, value in ids:  # grows: an identifier a source reveals (arXiv → DOI) is followed too
-            for module in BY_SCHEME[scheme]:
-                if sources is not None and module.NAME not in sources:
-                    continue
-                before = done.get((pid, module.NAME))
-                if before == "found" or any(r.source == module.NAME for r in records):
-                    break  # this source answered already (this run or an earlier one)
-                if before == "notfound":
-                    continue  # it did not know the paper then: ask the next one, as then
-                pending = True
-                try:
-                    record, url = _ask(fetcher, module, value)
-                except (FetchError, SourceError) as exc:
-                    report.failures.append((pid, module.NAME, str(exc)))
-                    break  # the next source in the chain is a fallback for "unknown", not for "down"
-                if record is None:
-                    misses.append((module.NAME, url))
-                    report.notfound[module.NAME] += 1
-                    continue
-                records.append(record)
-                report.found[module.NAME] += 1
-                if module.NAME in FOLLOWED:
-                    for found in (("doi", record.doi), ("arxiv", record.arxiv_id)):
-                        if found[1] and all(sch != found[0] for sch, _ in ids):
-                            ids.append(found)
-                break
+        records, misses, pending = _ask_paper(run, pid, list(ids))
         if not pending:
             report.resumed += 1
         else:
@@ -186,6 +176,51 @@ def enrich_network(
     if touched:
         report.speakers = speakers_from_authors(engine, touched)
     return report
+
+
+def _ask_paper(run: _Run, pid: int, ids: list[tuple[str, str]]) -> tuple[list[Record], list[tuple[str, str]], bool]:
+    """(records found, (source, url) that do not know the paper, whether anything was to be asked)."""
+    records: list[Record] = []
+    misses: list[tuple[str, str]] = []
+    pending = False
+    for scheme, value in ids:  # grows: an identifier a source reveals (arXiv → DOI) is followed too
+        for module in BY_SCHEME[scheme]:
+            name = module.NAME
+            if run.sources is not None and name not in run.sources:
+                continue
+            before = run.done.get((pid, name))
+            if before == "found" or any(r.source == name for r in records):
+                break  # this source answered already (this run or an earlier one)
+            if before == "notfound":
+                continue  # it did not know the paper then: ask the next one, as then
+            pending = True
+            if name in run.down:
+                run.report.failures.append((pid, name, f"not asked: down earlier in this run ({run.down[name]})"))
+                break
+            try:
+                record, url = _ask(run.fetcher, module, value)
+            except FetchError as exc:
+                run.report.failures.append((pid, name, str(exc)))
+                run.streak[name] += 1
+                if run.streak[name] >= run.down_after:
+                    run.down[name] = str(exc)
+                break  # the next source in the chain is a fallback for "unknown", not for "down"
+            except SourceError as exc:
+                run.report.failures.append((pid, name, str(exc)))
+                break
+            run.streak[name] = 0
+            if record is None:
+                misses.append((name, url))
+                run.report.notfound[name] += 1
+                continue
+            records.append(record)
+            run.report.found[name] += 1
+            if name in FOLLOWED:
+                for found in (("doi", record.doi), ("arxiv", record.arxiv_id)):
+                    if found[1] and all(sch != found[0] for sch, _ in ids):
+                        ids.append(found)
+            break
+    return records, misses, pending
 
 
 def _write(engine: Engine, pid: int, records: list[Record], misses: list[tuple[str, str]], report: NetReport) -> None:
