@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from kb.cli_share import db_option
-from kb.cli_teach import _cli, escape
+from kb.cli_teach import _cli
 
 pass_ctx = click.pass_obj  # the kb.cli.Ctx the main group made
 
@@ -129,9 +129,15 @@ def _print(report) -> None:
         f"{report.requests} request(s) over the network",
         markup=False,
     )
+    from kb.terminal import clean
+
+    def named(pid: int) -> str:
+        title = clean(report.titles.get(pid, ""))
+        return f"paper {pid} ({title[:60] + '…' if len(title) > 60 else title})"
+
     for pid, field, source in report.conflicts:
-        out.print(f"paper {pid}: {source} disagrees on {field} (kept the post's; see the paper screen)", markup=False)
+        out.print(f"{named(pid)}: {source} disagrees on {field} (kept the post's; see the paper screen)", markup=False)
     for line in report.speakers:
-        out.print(f"speaker {line}", markup=False)
+        out.print(f"speaker {clean(line)}", markup=False)
     for pid, source, error in report.failures:
-        _cli.err.print(f"paper {pid}: {source}: {escape(error)}", markup=False)
+        _cli.err.print(f"{named(pid)}: {source}: {clean(error)}", markup=False)

@@ -420,7 +420,14 @@ def test_cli_enrich_json_report_and_offline_makes_no_request(engine, tmp_path, m
         assert "mailto:kb-tests@example.org" in routes["arxiv"].calls.last.request.headers["User-Agent"]
     data = json.loads(result.stdout)
     assert (data["papers"], data["asked"], data["failures"]) == (4, 4, [])
-    assert data["conflicts"] == [{"paper": ids["plos"], "field": "title", "source": "crossref"}]
+    assert data["conflicts"] == [
+        {
+            "paper": ids["plos"],
+            "title": "Methylphenidate Exposure and Dopamine Neuron Loss in Mice",
+            "field": "title",
+            "source": "crossref",
+        }
+    ]
     assert (tmp_path / "kb.sqlite.http-cache").is_file()  # the cache lives next to the knowledge base
     assert _state(engine) == _expected(ids)
     result = CliRunner().invoke(main, ["--db", db, "enrich", "--source", "semanticscholar"])
@@ -447,6 +454,22 @@ def test_merging_papers_keeps_what_the_sources_said(engine, tmp_path):
         (f, src, st) for p, f, src, st in before if p == ids["bethe"] and src == "arxiv"
     }
     assert {p for p, *_ in after} == {ids["bethe"], ids["acl"]}
+
+
+def test_cli_names_each_failing_paper_on_one_line_and_exits_1(engine, tmp_path, monkeypatch):
+    from kb.cli import main
+
+    ids = _imported(engine, tmp_path)
+    monkeypatch.setattr("kb.enrich.http.time.sleep", lambda s: None)
+    with replay() as router:
+        _routes(router, crossref=httpx.Response(500))
+        result = CliRunner().invoke(main, ["--db", str(engine.url.database), "enrich"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"paper {ids['plos']} (Methylphenidate Exposure and Dopamine Neuron Loss in Mice): crossref: "
+        "HTTP 500 after 4 attempt(s)"
+    ]
+    assert "Traceback" not in result.output and result.stdout.startswith("4 paper(s) with identifiers: 4 asked")
 
 
 # ---------------------------------------------------------------- speakers named by enriched authors

@@ -136,16 +136,16 @@ class Fetcher:
         backoff: float = 1.0,
         refresh: bool = False,
         transport: httpx.BaseTransport | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], float] | None = None,
     ):
         self.cache = cache
         self.contact = contact
         self.retries = max(1, retries)
         self.backoff = backoff
         self.refresh = refresh
-        self.sleep = sleep
-        self.clock = clock
+        self.sleep = sleep or (lambda seconds: time.sleep(seconds))  # looked up when called (tests patch it)
+        self.clock = clock or time.monotonic
         self.requests = 0  # how many went out over the network
         self._last: dict[str, float] = {}
         self.client = httpx.Client(

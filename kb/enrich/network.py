@@ -47,6 +47,7 @@ class NetReport:
     failures: list[tuple[int, str, str]] = field(default_factory=list)  # (paper, source, what went wrong)
     requests: int = 0  # requests that went over the network (the cache answered the rest)
     speakers: list[str] = field(default_factory=list)  # what kb.enrich.speakers did
+    titles: dict[int, str] = field(default_factory=dict)  # the papers named above, for people to read
 
     def to_json(self) -> dict:
         return {
@@ -56,8 +57,12 @@ class NetReport:
             "found": dict(sorted(self.found.items())),
             "notfound": dict(sorted(self.notfound.items())),
             "fields": dict(sorted(self.fields.items())),
-            "conflicts": [{"paper": p, "field": f, "source": s} for p, f, s in self.conflicts],
-            "failures": [{"paper": p, "source": s, "error": e} for p, s, e in self.failures],
+            "conflicts": [
+                {"paper": p, "title": self.titles.get(p), "field": f, "source": s} for p, f, s in self.conflicts
+            ],
+            "failures": [
+                {"paper": p, "title": self.titles.get(p), "source": s, "error": e} for p, s, e in self.failures
+            ],
             "requests": self.requests,
             "speakers": self.speakers,
         }
@@ -173,6 +178,13 @@ def enrich_network(
         if on_paper is not None:
             on_paper(n, len(idents))
     report.requests = fetcher.requests
+    named = sorted({p for p, *_ in report.conflicts} | {p for p, *_ in report.failures})
+    if named:
+        with session_scope(engine) as s:
+            report.titles = {
+                pid: title or "(untitled)"
+                for pid, title in s.exec(select(Paper.id, Paper.title).where(Paper.id.in_(named))).all()
+            }
     if touched:
         report.speakers = speakers_from_authors(engine, touched)
     return report
