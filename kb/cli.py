@@ -708,38 +708,6 @@ def dump_cmd(ctx: Ctx, output: Path | None, no_body: bool) -> None:
                 sys.exit(1)
 
 
-@main.command("enrich")
-@click.option("--offline", is_flag=True, help="Use only what the papers' own identifiers imply (no network).")
-@click.option("--json", "as_json", is_flag=True)
-@pass_ctx
-def enrich_cmd(ctx: Ctx, offline: bool, as_json: bool) -> None:
-    """Fill papers from their identifiers: keys, year, venue, type, DOI, arXiv id (never a field edited by hand).
-
-    \b
-    Only --offline exists so far: network sources (arXiv, Crossref, ACL Anthology …) are not built.
-    Example:  kb enrich --offline
-    """
-    if not offline:
-        err.print("error: kb enrich has no network sources yet; run `kb enrich --offline`", markup=False)
-        sys.exit(1)
-    from kb.enrich import enrich_offline
-
-    report = enrich_offline(ctx.engine)
-    if as_json:
-        _print_json(report.to_json())
-        return
-    filled = ", ".join(f"{n} {name}" for name, n in sorted(report.fields.items())) or "no fields"
-    out.print(
-        f"{report.papers} paper(s): {report.changed} changed ({filled}; {report.keys} identity key(s) added)",
-        markup=False,
-    )
-    for a, b, key in report.candidates:
-        out.print(
-            f"papers {a} and {b} share {key}: kept apart as an identity candidate (the TUI merge dialog joins them)",
-            markup=False,
-        )
-
-
 @main.command("check")
 @click.option("--fix", "do_fix", is_flag=True, help="Repair dangling rows and garbage-collect orphans.")
 @click.option("--json", "as_json", is_flag=True)
@@ -831,7 +799,8 @@ def sync_cmd(source: str, target: str, as_json: bool) -> None:
     else:
         out.print(
             f"{report.posts_written} post(s) written, {report.posts_unchanged} unchanged; {report.merges} "
-            f"merge(s), {report.edits} edit(s), {report.citekeys} citekey(s) carried over.",
+            f"merge(s), {report.edits} edit(s), {report.citekeys} citekey(s), {report.enriched} enriched paper(s) "
+            "carried over.",
             markup=False,
         )
         if report.model:
@@ -897,6 +866,7 @@ def review(ctx: Ctx, post: str | None) -> None:
 
 
 # click commands only: their work is imported lazily
+from kb.cli_enrich import enrich_cmd  # noqa: E402
 from kb.cli_share import graph_cmd, site_cmd  # noqa: E402  (they register on main, defined above)
 from kb.cli_teach import corrections_group, train_cmd  # noqa: E402
 
@@ -904,6 +874,7 @@ main.add_command(corrections_group)
 main.add_command(train_cmd)
 main.add_command(site_cmd)
 main.add_command(graph_cmd)
+main.add_command(enrich_cmd)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -27,6 +27,7 @@ from kb.models import (
     Mention,
     Merge,
     Paper,
+    PaperFieldSource,
     PaperKey,
     Person,
     PersonAlias,
@@ -226,6 +227,7 @@ def merge_papers(session: Session, from_id: int, into_id: int) -> Merge:
     for table in (Citation, Reference, Link):
         session.exec(update(table).where(table.paper_id == from_id).values(paper_id=into_id))
     session.exec(update(PaperKey).where(PaperKey.paper_id == from_id).values(paper_id=into_id))
+    _move_provenance(session, from_id, into_id)
     has_authors = session.exec(select(Authorship).where(Authorship.paper_id == into_id)).first() is not None
     if has_authors:
         session.exec(delete(Authorship).where(Authorship.paper_id == from_id))
@@ -254,6 +256,27 @@ def merge_papers(session: Session, from_id: int, into_id: int) -> Merge:
     session.add(dst)
     session.flush()
     return merge
+
+
+def _move_provenance(session: Session, from_id: int, into_id: int) -> None:
+    """What sources said about the merged-away paper (kb enrich) goes along, unless the survivor has that
+    source's word on that field already."""
+    have = {
+        (r.field, r.source): r
+        for r in session.exec(select(PaperFieldSource).where(PaperFieldSource.paper_id == into_id)).all()
+    }
+    for row in session.exec(select(PaperFieldSource).where(PaperFieldSource.paper_id == from_id)).all():
+        mine = have.get((row.field, row.source))
+        if mine is not None and row.field == "*" and row.status == "found" and mine.status != "found":
+            session.delete(mine)  # "the source knows this paper" beats "it did not know the other one"
+            session.flush()
+            mine = None
+        if mine is not None:
+            session.delete(row)
+        else:
+            row.paper_id = into_id
+            session.add(row)
+    session.flush()
 
 
 def merge(session: Session, entity: str, from_id: int, into_id: int) -> Merge:

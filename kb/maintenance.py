@@ -43,6 +43,7 @@ from kb.models import (
     Mention,
     Merge,
     Paper,
+    PaperFieldSource,
     PaperKey,
     Person,
     PersonAlias,
@@ -156,13 +157,22 @@ def _papers(conn: Connection, refs) -> Iterator[dict]:
         authors: dict[int, list] = defaultdict(list)
         for r in _fetch(conn, Authorship, "paper_id", batch):
             authors[r["paper_id"]].append((r["position"], refs["person"].get(r["person_id"])))
+        sources: dict[int, list] = defaultdict(list)  # kb enrich's provenance (its dates left out, as all dates)
+        for r in _fetch(conn, PaperFieldSource, "paper_id", batch):
+            sources[r["paper_id"]].append(
+                {"field": r["field"], "source": r["source"], "status": r["status"], "value": r["value"], "url": r["url"]}
+            )
         rows = {r["id"]: r for r in _fetch(conn, Paper, "id", batch)}
         for pid in batch:
-            yield _plain(_row(rows, pid, "paper"), Paper.__table__, refs) | {
-                "ref": refs["paper"][pid],
-                "keys": sorted(keys[pid]),
-                "authors": [n for _, n in sorted(authors[pid])],
-            }
+            yield (
+                _plain(_row(rows, pid, "paper"), Paper.__table__, refs)
+                | {
+                    "ref": refs["paper"][pid],
+                    "keys": sorted(keys[pid]),
+                    "authors": [n for _, n in sorted(authors[pid])],
+                }
+                | ({"sources": _sorted(sources[pid], "field", "source")} if sources[pid] else {})
+            )
 
 
 def _people(conn: Connection, refs) -> Iterator[dict]:

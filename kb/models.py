@@ -217,6 +217,26 @@ class UserEdit(SQLModel, table=True):
     stale: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
+class PaperFieldSource(SQLModel, table=True):
+    """What a metadata source said about one field of a paper (``kb enrich``): provenance and conflicts.
+
+    ``status``: ``set`` (the source filled a blank), ``same`` (it agrees with the post), ``conflict`` (it
+    disagrees: the post's value is kept, the source's is here to accept), ``kept`` (the field was edited by
+    hand, so never touched), ``accepted`` / ``rejected`` (the user decided a conflict). Field ``*`` records that
+    the source was asked at all (``found`` / ``notfound``), which makes ``kb enrich`` resumable. Migration 0004.
+    """
+
+    __table_args__ = (UniqueConstraint("paper_id", "field", "source"),)
+    id: int | None = Field(default=None, primary_key=True)
+    paper_id: int = Field(foreign_key="paper.id", index=True, ondelete="CASCADE")
+    field: str  # title, year, venue, doi, arxiv_id, abstract, authors (a JSON list), "*"
+    value: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    source: str  # arxiv, crossref, datacite, acl, openreview, dblp, openalex
+    url: str = ""  # the API URL the value came from
+    status: str = "set"
+    fetched_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
 class Annotation(SQLModel, table=True):
     """A post's corrected record (the gold-file schema), written by every correction: a training example.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import func
@@ -17,6 +18,7 @@ from kb.models import (
     Link,
     Mention,
     Paper,
+    PaperFieldSource,
     Person,
     Post,
     Reference,
@@ -760,7 +762,39 @@ def paper_detail(session: Session, paper_id: int) -> dict[str, Any] | None:
             for r, post in refs
         ],
         "co_cited": [_ref("paper", i, t or "(untitled)", n=n) for i, t, n in co],
-    }
+    } | paper_sources(session, paper)
+
+
+def _shown(field: str, value: str | None) -> str:
+    """A provenance value as a person reads it (an author list is stored as JSON)."""
+    if field == "authors" and value:
+        try:
+            people = json.loads(value)
+        except ValueError:
+            return value
+        return ", ".join(" ".join(p for p in (a.get("given"), a.get("family")) if p) for a in people)
+    return value or ""
+
+
+def paper_sources(session: Session, paper: Paper) -> dict[str, Any]:
+    """What ``kb enrich`` recorded for a paper: the provenance of each field, and the open conflicts."""
+    rows = session.exec(
+        select(PaperFieldSource)
+        .where(PaperFieldSource.paper_id == paper.id, PaperFieldSource.field != "*")
+        .order_by(PaperFieldSource.field, PaperFieldSource.source)
+    ).all()
+    authors = ", ".join(p.name for p in authors_of(session, [paper.id])[paper.id])
+    provenance, conflicts = [], []
+    for r in rows:
+        when = r.fetched_at.date().isoformat() if r.fetched_at else ""
+        entry = {"id": r.id, "field": r.field, "source": r.source, "status": r.status, "url": r.url, "date": when}
+        entry["value"] = _shown(r.field, r.value)
+        provenance.append(entry)
+        if r.status == "conflict":
+            mine = authors if r.field == "authors" else getattr(paper, r.field, None)
+            conflicts.append(entry | {"post": "" if mine is None else str(mine)})
+    abstract = next((p for p in provenance if p["field"] == "abstract" and p["value"]), None)
+    return {"provenance": provenance, "conflicts": conflicts, "abstract": abstract}
 
 
 def post_detail(session: Session, post_id: int) -> dict[str, Any] | None:

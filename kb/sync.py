@@ -55,6 +55,7 @@ class SyncReport:
     edits: int = 0
     candidates: int = 0
     citekeys: int = 0
+    enriched: int = 0  # papers whose kb enrich provenance was carried over
     retries: int = 0
     skipped: list[str] = field(default_factory=list)  # what could not be carried over, and why
     model: str = ""  # what became of the source's trained model (kb train), when it has one
@@ -382,4 +383,20 @@ def sync(source: Engine, target: Engine, on_post: Callable[[str], None] | None =
     activate(target)  # posts are extracted again for the target: with its own talk model (the source's, copied)
     _sync_posts(source, target, report, on_post)
     _sync_curation(source, target, report)
+    _sync_enrichment(source, target, report)
     return report
+
+
+def _sync_enrichment(source: Engine, target: Engine, report: SyncReport) -> None:
+    """What ``kb enrich`` learnt, re-applied in the target (kb.enrich.transfer); no network."""
+    from kb.enrich.transfer import copy_enrichment
+
+    with session_scope(source) as s:
+        keys = _SourceKeys(s)
+
+    def find_paper(pid: int) -> int | None:
+        with session_scope(target) as t:
+            return _find(t, "paper", keys.of("paper", pid))
+
+    report.enriched, skipped = copy_enrichment(source, target, find_paper)
+    report.skipped += skipped

@@ -74,14 +74,10 @@ def _kb(*args: str, db: Path) -> subprocess.CompletedProcess:
     )
 
 
-def test_cli_enrich_offline_and_without_network(engine, tmp_path):
+def test_cli_enrich_offline(engine, tmp_path):
+    """(``kb enrich`` over the network is tests/test_enrich_net.py's, with recorded responses.)"""
     _old_rows(engine)
     db = tmp_path / "kb.sqlite"
-    proc = _kb("enrich", db=db)
-    assert (
-        proc.returncode == 1
-        and proc.stderr.strip() == "error: kb enrich has no network sources yet; run `kb enrich --offline`"
-    )
     proc = _kb("enrich", "--offline", "--json", db=db)
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)

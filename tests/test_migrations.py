@@ -34,7 +34,7 @@ V2_COLUMNS = {
     ("useredit", "anchor"),
     ("useredit", "stale"),
 }  # 0003
-LATER_TABLES = {"annotation", "trainedmodel"}  # 0003
+LATER_TABLES = {"annotation", "trainedmodel", "paperfieldsource"}  # 0003, 0004
 
 
 def _diffs(engine) -> list:

@@ -20,7 +20,7 @@ from kb.importer import import_paths
 from kb.maintenance import dump
 from kb.migrations import BASELINE, HEAD, current_revision, include_object, upgrade
 from tests.conftest import REPO
-from tests.test_migrations import V2_COLUMNS, _v1_insert
+from tests.test_migrations import LATER_TABLES, V2_COLUMNS, _v1_insert
 from tests.test_tui import test_girshick_to_his_talk_to_focal_loss_and_back_to_the_talk  # noqa: F401
 
 pytestmark = pytest.mark.postgres
@@ -104,6 +104,8 @@ def test_v1_postgres_db_is_upgraded_without_losing_rows_or_edits(pg_url, sample_
             if rows:
                 o_conn.execute(_v1_insert(table, cols), rows)
         for table in SQLModel.metadata.sorted_tables:  # explicit ids were copied: move the sequences past them
+            if table.name in LATER_TABLES:
+                continue  # not there yet at the baseline revision
             if "id" in table.c and table.c.id.autoincrement is not False and table.c.id.primary_key:
                 o_conn.exec_driver_sql(
                     f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "

@@ -29,6 +29,7 @@ HEAVY = {
     "kb.ingest",
     "markdown_it",
     "numpy",
+    "httpx",  # only kb enrich (network) imports it
 }
 # Run kb's command line as the `kb` script does, then report which of HEAVY got imported.
 WRAPPER = """

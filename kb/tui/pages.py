@@ -196,12 +196,36 @@ def paper_page(d: dict[str, Any]) -> list[Block]:
             return link(c["talk"], c["marker"]) + link(c["post"], None, 4, "") + para(c["context"], "meta", 4)
         return link(c["post"], c["marker"]) + para(c["context"], "meta", 4)
 
+    if d.get("abstract"):
+        blocks += heading(f"Abstract (from {clean(d['abstract']['source'])})") + para(d["abstract"]["value"])
     blocks += section("Cited by", d["cited_by"], cited, empty="no talk cites it")
     blocks += section("Co-cited with", d["co_cited"], lambda p: link(p, f"{p['n']}×"))
     blocks += section(
         "As written in posts", d["references"], lambda r: para(r["raw"], "meta") + link(r["post"], None, 4)
     )
+    blocks += section(
+        "Post and source disagree (a: take the source's · x: keep the post's)", d.get("conflicts", []), conflict
+    )
+    blocks += section("Where each field came from (kb enrich)", d.get("provenance", []), provenance)
     return blocks
+
+
+def conflict(c: dict[str, Any]) -> list[Block]:
+    """One disagreement, both sides (like JabRef's merge dialog); the cursor on it picks it for a / x."""
+    head = Text(clean(c["field"]), style="bold")
+    head.append(f"  {clean(c['source'])} · {clean(c['date'])}", style="meta")
+    return [
+        Block(head, "link", ("conflict", c["id"]), 2),
+        Block(_t(c["post"]), "text", None, 4, "post"),
+        Block(_t(c["value"]), "text", None, 4, clean(c["source"])),
+    ]
+
+
+def provenance(p: dict[str, Any]) -> list[Block]:
+    label = f"{p['field']} ← {p['source']}"
+    meta = " · ".join(x for x in (p["status"], p["date"]) if x)
+    value = p["value"] if len(p["value"]) <= 120 else p["value"][:117] + "…"
+    return [Block(_t(value, meta), "url", ("url", clean(p["url"])), 2, clean(label))]
 
 
 def post_side(d: dict[str, Any]) -> list[Block]:

@@ -210,7 +210,47 @@ class PaperScreen(PageScreen):
         Binding("b", "bibtex", "Copy BibTeX"),
         Binding("e", "edit", "Edit"),
         Binding("m", "merge", "Merge…"),
+        # Named in the heading of the disagreements, which only a paper that has some shows.
+        Binding("a", "accept", "Take source's", show=False),
+        Binding("x", "reject", "Keep post's", show=False),
     ]
+
+    def on_open(self, message: Open) -> None:
+        if message.kind == "conflict":  # enter on a disagreement: say what the keys do, open nothing
+            message.stop()
+            self.notify("a: take the source's value (becomes your edit) · x: keep the post's")
+
+    def _conflict(self) -> int | None:
+        """The conflict under the cursor, else the only one on the page."""
+        target = self.query_one(DocView).current_target
+        if target and target[0] == "conflict":
+            return int(target[1])
+        conflicts = (self.data or {}).get("conflicts") or []
+        if len(conflicts) == 1:
+            return conflicts[0]["id"]
+        self.notify(
+            "Move the cursor to a disagreement first." if conflicts else "Post and sources agree here.",
+            severity="warning",
+        )
+        return None
+
+    def _decide(self, take: bool) -> None:
+        row = self._conflict()
+        if row is None:
+            return
+        from kb.enrich.apply import accept, reject
+
+        with self.session(write=True) as s:
+            decided = (accept if take else reject)(s, row)
+            what = f"{decided.field}: {decided.source}'s value taken" if take else f"{decided.field}: the post's kept"
+        self.reload(self.save_state())
+        self.notify(what)
+
+    def action_accept(self) -> None:
+        self._decide(True)
+
+    def action_reject(self) -> None:
+        self._decide(False)
 
     def action_bibtex(self) -> None:
         from kb.tui.actions import bibtex_for

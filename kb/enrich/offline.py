@@ -8,7 +8,7 @@ venue, type, DOI and arXiv id are filled where the row has none. A field the use
 not merged on the spot: they become an :class:`IdentityCandidate` for the user to decide (merge
 dialog, ``kb.curation.merge``).
 
-Network sources (arXiv, Crossref, ACL Anthology, …) are not part of this module.
+Network sources (arXiv, Crossref, ACL Anthology, …) are in :mod:`kb.enrich.network`.
 """
 
 from __future__ import annotations
