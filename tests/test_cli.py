@@ -55,8 +55,12 @@ def test_eval_sample_is_perfect_for_talks_and_papers():
     data = json.loads(run("eval", SAMPLE_GOLD, "--posts", SAMPLE.parent, "--json").output)
     assert data["totals"]["talks"]["f1"] == 1.0
     assert data["totals"]["papers"]["f1"] == 1.0
-    table = run("eval", SAMPLE_GOLD).output  # the post is found beside its gold file
+    table = run("eval", SAMPLE_GOLD, env={"COLUMNS": "120"}).output  # the post is found beside its gold file
     assert "iccv-2017-venice.md" in table and "talks" in table and "1.00" in table
+    narrow = run("eval", SAMPLE_GOLD, env={"COLUMNS": "80"}).output  # eight columns: a long name folds, never cut
+    assert "…" not in narrow and "iccv-2017-venice.md" in "".join(
+        line.split("│")[1].strip() for line in narrow.splitlines() if line.startswith("│") and "│" in line[1:]
+    )
 
 
 def test_help_has_examples_and_readme_documents_every_command():
