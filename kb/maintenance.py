@@ -160,7 +160,13 @@ def _papers(conn: Connection, refs) -> Iterator[dict]:
         sources: dict[int, list] = defaultdict(list)  # kb enrich's provenance (its dates left out, as all dates)
         for r in _fetch(conn, PaperFieldSource, "paper_id", batch):
             sources[r["paper_id"]].append(
-                {"field": r["field"], "source": r["source"], "status": r["status"], "value": r["value"], "url": r["url"]}
+                {
+                    "field": r["field"],
+                    "source": r["source"],
+                    "status": r["status"],
+                    "value": r["value"],
+                    "url": r["url"],
+                }
             )
         rows = {r["id"]: r for r in _fetch(conn, Paper, "id", batch)}
         for pid in batch:
