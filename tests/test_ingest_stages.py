@@ -237,3 +237,10 @@ def test_co_located_workshop_reports_the_titled_conference():
 )
 def test_conference_location(title, prose, location):
     assert detect_conference({"title": title}, walk(prose), None).location == location
+
+
+def test_a_tab_after_a_front_matter_key_is_read_as_a_space_as_jekyll_does():
+    fm, body, _ = split_front_matter("---\nlayout:     post\nsubtitle:  \tSummary of my trip\n---\n\n# Day 1\n")
+    assert fm == {"layout": "post", "subtitle": "Summary of my trip"} and body.strip() == "# Day 1"
+    with pytest.raises(BadFrontMatter, match=r"post\.md:2: YAML front matter"):
+        split_front_matter("---\nlayout:\t[post\n---\nx\n", "post.md")  # still broken once the tab is a space

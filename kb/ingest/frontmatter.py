@@ -100,7 +100,7 @@ def split_front_matter(text: str, path: str = "<post>") -> tuple[dict[str, Any],
         if _flow_depth(raw) > MAX_FLOW_NESTING:
             raise BadFrontMatter(path, "YAML front matter is nested too deeply", line=1)
         try:
-            data = yaml.load(raw, Loader=_NoAliasLoader)  # noqa: S506 - safe loader subclass
+            data = _load_yaml(raw)
         except RecursionError:  # "[[[[…" thousands deep: PyYAML recurses per level
             raise BadFrontMatter(path, "YAML front matter is nested too deeply", line=1) from None
         except yaml.YAMLError as exc:
@@ -115,6 +115,21 @@ def split_front_matter(text: str, path: str = "<post>") -> tuple[dict[str, Any],
             raise BadFrontMatter(path, "front matter is not a mapping of keys to values", line=2)
         return {}, text, 0
     return _jsonable(data), body, offset
+
+
+_TAB_AFTER_KEY = re.compile(r"^([ ]*[\w\-]+:)[ \t]*\t[ \t]*", re.MULTILINE)
+
+
+def _load_yaml(raw: str) -> Any:
+    """PyYAML, and once more with a tab after a key read as a space: "subtitle:<TAB>Summary" is a
+    common slip that Jekyll reads and PyYAML refuses ("found character '\\t' that cannot start any token")."""
+    try:
+        return yaml.load(raw, Loader=_NoAliasLoader)  # noqa: S506 - safe loader subclass
+    except yaml.YAMLError:
+        fixed = _TAB_AFTER_KEY.sub(r"\1 ", raw)
+        if fixed == raw:
+            raise
+        return yaml.load(fixed, Loader=_NoAliasLoader)  # noqa: S506 - safe loader subclass
 
 
 def _flow_depth(raw: str) -> int:
