@@ -244,3 +244,26 @@ def test_a_tab_after_a_front_matter_key_is_read_as_a_space_as_jekyll_does():
     assert fm == {"layout": "post", "subtitle": "Summary of my trip"} and body.strip() == "# Day 1"
     with pytest.raises(BadFrontMatter, match=r"post\.md:2: YAML front matter"):
         split_front_matter("---\nlayout:\t[post\n---\nx\n", "post.md")  # still broken once the tab is a space
+
+
+def test_extract_json_speaks_the_kinds_and_link_classes_of_conventions():
+    from kb.ingest.pipeline import extract
+
+    post = (
+        "# RubyConf 2031\n\n## Fast tests — Jane Doe\n\n[Slides](https://example.org/fast.pdf), "
+        "[video](https://www.youtube.com/watch?v=abc), paper: [Doe 2030](https://arxiv.org/abs/2101.00001).\n"
+    )
+    data = extract(post, "rubyconf-2031.md").to_json()
+    assert [(t["title"], t["kind"]) for t in data["talks"]] == [("Fast tests", "oral")]
+    assert set(data["links"]) == {"slides", "videos", "papers", "images"}
+    assert {k for t in data["talks"] for k in [t["kind"]]} <= {
+        "keynote",
+        "invited",
+        "plenary",
+        "tutorial",
+        "workshop",
+        "oral",
+        "spotlight",
+        "panel",
+        "session",
+    }

@@ -12,6 +12,10 @@ from typing import Any
 
 EVENT_KINDS = ("workshop", "tutorial", "keynote", "panel", "main", "session", "other")
 LINK_KINDS = ("slides", "homepage", "video", "code", "paper", "image", "other")
+# Kinds kb uses inside → the kinds of CONVENTIONS in `kb extract --json`: a talk of no particular kind
+# is an oral presentation; an event named by a talk word is a session.
+TALK_KINDS = {"talk": "oral", "other": "oral", None: "oral"}
+EVENT_KINDS = {"keynote": "session", "panel": "session", "other": "session", "poster": "poster_session"}
 LINK_CLASSES = {"homepage": "homepages", "video": "videos", "paper": "papers"}  # kind → class in `kb extract --json`
 PERSON_ROLES = ("speaker", "author", "mentioned")
 
@@ -227,12 +231,12 @@ def extraction_to_json(x: Extraction) -> dict[str, Any]:
         "source": x.source,
         "front_matter": x.front_matter,
         "conference": asdict(x.conference) if x.conference else None,
-        "events": [_drop_none(asdict(e) | {"line": None}) for e in x.events],
+        "events": [_drop_none(asdict(e) | {"line": None, "kind": EVENT_KINDS.get(e.kind, e.kind)}) for e in x.events],
         "talks": [
             {
                 "title": t.title,
                 "speakers": t.speakers,
-                "kind": t.kind,
+                "kind": TALK_KINDS.get(t.kind, t.kind),
                 "event": t.event,
                 "links": t.links,
                 "cites": t.cites,
