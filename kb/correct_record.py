@@ -24,6 +24,7 @@ from sqlmodel import Session, select
 
 from kb import corrections
 from kb.corrections import NOT_PERSON, CurationError
+from kb.ingest.records import TALK_KINDS
 from kb.ingest.records import Talk as TalkRecord
 from kb.models import Annotation, Event, Person, Post, Talk, TalkSpeaker, UserEdit
 from kb.talkmatch import match
@@ -116,8 +117,8 @@ def apply_record(session: Session, post_id: int, record: dict, where: str = "rec
             continue
         for name in ("title", "speakers", "kind", "event"):
             value = want.get(name) if name != "speakers" else list(want.get("speakers") or [])
-            if name == "kind" and not value:
-                continue
+            if name == "kind" and (not value or TALK_KINDS.get(cur["kind"], cur["kind"]) == value):
+                continue  # kb's own "talk" is the record's "oral" (kb extract --json writes it so)
             if (value or None) != (cur[name] or None):
                 row = corrections.set_talk(session, tid, name, value)
                 tid = row.id if row is not None else tid
