@@ -115,3 +115,26 @@ def test_an_event_line_gives_the_talks_in_its_section_their_event(monkeypatch):
         ("Plotting maps", ["Ann Roe"], "Lightning talks"),
         ("Fast arrays", ["Bob Stone"], None),
     ]
+
+
+@pytest.mark.parametrize(
+    "name,tidy",
+    [
+        ("Title: Lightning Talks 4-12", "Lightning Talks"),
+        ("December 2024: Lightning Talks", "Lightning Talks"),
+        ("Lightning Talks Day 3", "Lightning Talks"),
+        ("Poster Session", "Poster Session"),
+        ("Workshop on Bees", "Workshop on Bees"),
+        ("Talks Attended", None),  # names nothing
+        ("Track Talks", None),
+        ("DiGS poster", None),  # one poster is no poster session
+        ("Http://spotlight.example.org", None),
+        ("[NIPS Session Link](x)", None),
+    ],
+)
+def test_event_names_are_tidied_and_names_of_nothing_dropped(name, tidy):
+    from kb.ingest.events import tidy_event
+    from kb.ingest.records import Event
+
+    ev = tidy_event(Event(name=name, kind="session"))
+    assert (ev.name if ev else None) == tidy

@@ -75,6 +75,34 @@ _PHRASE = re.compile(
 )
 
 
+_GENERIC_WORDS = frozenset(
+    """talk talks attended track tracks session sessions keynote keynotes presentation presentations notes final
+    opening closing my the our an a interesting this that panel discussion""".split()
+)
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_NAME_PREFIX = re.compile(rf"^(?:title\s*:\s*|(?:{_MONTHS})\w*\s+\d{{4}}\s*[:\-–—]\s*)", re.I)
+_NAME_SUFFIX = re.compile(r"\s+(?:last\s+day|day\s*\d+|\d{1,2}-\d{1,2})$", re.I)
+
+
+def tidy_event(ev: Event) -> Event | None:
+    """An event's name without what is not part of it ("title: Lightning Talks 4-12", "December 2024:
+    Lightning Talks", "Lightning Talks Day 3" → "Lightning Talks"); None for names that name nothing
+    ("Talks Attended", "Track Talks", "An interesting poster", a URL or a markdown link)."""
+    name = _NAME_SUFFIX.sub("", _NAME_PREFIX.sub("", ev.name.strip())).strip(" :-–—")
+    words = re.findall(r"[\w'’]+", name.lower())
+    if (
+        not words
+        or "://" in name
+        or name.startswith("[")
+        or all(w in _GENERIC_WORDS for w in words)
+        or (words[-1] == "poster" and len(words) <= 3)  # one poster is no poster session
+    ):
+        return None
+    if name != ev.name:
+        ev.name = name[0].upper() + name[1:]
+    return ev
+
+
 @dataclass
 class EventHit:
     event: Event

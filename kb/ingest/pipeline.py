@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from kb.errors import BadInput
 from kb.ingest.conference import detect_conference
 from kb.ingest.dialects import loose_headings
-from kb.ingest.events import find_events
+from kb.ingest.events import find_events, tidy_event
 from kb.ingest.frontmatter import front_matter_date, is_draft, split_front_matter
 from kb.ingest.layouts import author_block_talks, heading_talks, item_talks, table_talks
 from kb.ingest.linking import link_citations, link_records
@@ -56,6 +56,7 @@ def extract(text: str, source: str = "<post>", rules_only: bool = False, path: s
 
     event_hits = list(event_hits)
     hits = None if rules_only else learned_hits(blocks, ref_blocks, p.rule_hits, x.problems, event_hits)
+    event_hits = [h for h in event_hits if tidy_event(h.event) is not None]
     x.events = _unique_events([h.event for h in event_hits])
     if hits is None:
         hits = p.rule_hits
