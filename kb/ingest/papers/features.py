@@ -20,6 +20,11 @@ from kb.ingest.talks.features import bucket
 from kb.ingest.talks.units import TOKEN, Unit
 
 YEAR = re.compile(r"\b(?:19|20)\d{2}[a-z]?\b")
+_ETAL = re.compile(r"\bet\.?\s*al\b")
+_URL = re.compile(r"https?://|www\.")
+_BYLINE_AFTER = re.compile(r"\s*[(,]\s*[A-Z][\w'’-]+(?: et al| and| &|,|\))")
+_BY_AFTER = re.compile(r"\s*(?:by|[-–—]{1,2})\s+[A-Z]")
+_NAME_BEFORE = re.compile(r"(?:[A-Z][\w'’-]+(?: et al\.?)?,?|\bby)\s*$")
 _STOP = frozenset(
     {
         "a",
@@ -103,7 +108,7 @@ def line_context(block: Block, unit: Unit, lw: LineWords) -> list[str]:
         f.append("line_kind")
     if YEAR.search(line):
         f.append("line_year")
-    if re.search(r"\bet\.?\s*al\b", line):
+    if _ETAL.search(line):
         f.append("line_etal")
     section = " ".join(block.section[-2:]).lower()
     for w in sorted(set(_words(section))):
@@ -190,15 +195,15 @@ def candidate_features(block: Block, unit: Unit, c: Candidate, shared: list[str]
         f.append("cue_inside")
     if any(w in lex["kind"] for w in lower):
         f.append("kind_inside")
-    if re.search(r"https?://|www\.", text):
+    if _URL.search(text):
         f.append("url")
     if YEAR.search(text):
         f.append("year_inside")
-    if re.search(r"\bet\.?\s*al\b", after[:25]) or re.match(r"\s*[(,]\s*[A-Z][\w'’-]+(?: et al| and| &|,|\))", after):
+    if _ETAL.search(after[:25]) or _BYLINE_AFTER.match(after):
         f.append("byline_after")
-    if re.match(r"\s*(?:by|[-–—]{1,2})\s+[A-Z]", after):
+    if _BY_AFTER.match(after):
         f.append("by_after")
-    if re.search(r"(?:[A-Z][\w'’-]+(?: et al\.?)?,?|\bby)\s*$", before) and c.index:
+    if c.index and _NAME_BEFORE.search(before):
         f.append("name_before")
     if any(block.text.startswith(("*", "_"), s) for s, _ in block.emphasis if s == c.start):
         f.append("emph_start")

@@ -50,7 +50,22 @@ class Token:
     link: bool
 
 
+_last: tuple = ((), frozenset(), [])  # the last (blocks, skip, units): both labellers cut the same post
+
+
 def units(blocks: list[Block], skip: set[int] = frozenset()) -> list[Unit]:
+    """The units of ``blocks`` (a new list; the units are shared with the previous call for the same
+    blocks object and skip set: the talk labellers and the paper-mention classifier both ask)."""
+    global _last
+    last_blocks, last_skip, last_out = _last
+    if last_blocks is blocks and last_skip == skip:
+        return list(last_out)
+    out = _units(blocks, skip)
+    _last = (blocks, frozenset(skip), out)
+    return list(out)
+
+
+def _units(blocks: list[Block], skip: set[int]) -> list[Unit]:
     out: list[Unit] = []
     for i, b in enumerate(blocks):
         if b.kind == "code" or i in skip:
@@ -60,12 +75,12 @@ def units(blocks: list[Block], skip: set[int] = frozenset()) -> list[Unit]:
             start, end = pos, pos + len(line)
             pos = end + 1
             stripped = line.strip()
-            if not stripped or not any(c.isalnum() for c in stripped):
+            letters = sum(map(str.isalnum, line))
+            if not stripped or not letters:
                 continue
             lead = start + len(line) - len(line.lstrip())
-            letters = sum(1 for c in line if c.isalnum()) or 1
             in_link = sum(
-                sum(1 for c in b.text[max(s.start, start) : min(s.end, end)] if c.isalnum())
+                sum(map(str.isalnum, b.text[max(s.start, start) : min(s.end, end)]))
                 for s in b.links
                 if s.end > start and s.start < end and not s.image
             )
