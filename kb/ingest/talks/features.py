@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 from itertools import pairwise
 
 from kb.ingest.lexicon import lexicon, rarity
@@ -29,8 +30,13 @@ DATE = re.compile(
 )
 
 
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+_BY_NAME = re.compile(r"\bby\s+[A-Z]")
+_SPEAKER_LABEL = re.compile(r"^\W*(?:speakers?|presenters?|panelists?|moderator|host|by)\s*[:\-]", re.IGNORECASE)
+
+
 def _words(text: str) -> list[str]:
-    return re.findall(r"[^\W\d_]+(?:['’][^\W\d_]+)?", text)
+    return _WORD.findall(text)
 
 
 def bucket(n: int, edges=(0, 1, 2, 3, 5, 8, 13, 21, 40)) -> str:
@@ -106,9 +112,9 @@ def unit_features(units: list[Unit], rule_heads: dict[tuple[int, int], str]) -> 
             or (low and low[0] in lex["non_talk_section"] and len(low) <= 2)
         ):
             f.append("section_word")
-        if re.search(r"\bby\s+[A-Z]", text):
+        if _BY_NAME.search(text):
             f.append("by_Name")
-        if re.match(r"^\W*(?:speakers?|presenters?|panelists?|moderator|host|by)\s*[:\-]", text, re.IGNORECASE):
+        if _SPEAKER_LABEL.match(text):
             f.append("speaker_label")
         if text.startswith("#"):
             f.append("hash_heading")  # "###Title" (no space): a heading to its writer, a paragraph to CommonMark
@@ -121,6 +127,7 @@ def unit_features(units: list[Unit], rule_heads: dict[tuple[int, int], str]) -> 
     for k, sh in enumerate(unit_shapes):
         near.setdefault(sh, []).append(any(spk[k : k + 3]))
     context = [[x for x in f if x.startswith(_CONTEXT)] for f in base]  # what neighbours see of a line
+    seen = {d: [[f"{d}:{x}" for x in c] for c in context] for d in (-2, -1, 1, 2)}  # as neighbour d sees it
     out = []
     for k, f in enumerate(base):
         row = list(f)
@@ -140,7 +147,7 @@ def unit_features(units: list[Unit], rule_heads: dict[tuple[int, int], str]) -> 
         row.append(f"{f[1]}&{f[11]}")
         for d in (-2, -1, 1, 2):
             if 0 <= k + d < len(base):
-                row.extend(f"{d}:{x}" for x in context[k + d])
+                row += seen[d][k + d]
             else:
                 row.append(f"{d}:edge")
         out.append(row)
@@ -177,44 +184,34 @@ def token_features(
     ``window``: (line index in the window, unit, its tokens); ``rule_spans``: (block, token start) →
     TITLE/SPEAKER from an old detector's hit on these lines.
     """
-    lex = lexicon()
-    names = given_names()
     flat: list[tuple[int, Unit, Token, int]] = []
     for n, u, toks in window:
         for j, t in enumerate(toks):
             flat.append((n, u, t, j))
     base = []
     for n, u, t, j in flat:
-        w = t.text
-        lw = w.lower().rstrip(".")
+        word, shape, *more = _word_features(t.text)
         f = [
-            f"w={lw}",
+            word,
             f"line={min(n, 3)}",
             f"ukind={u.kind}{u.level if u.kind == 'heading' else ''}",
-            f"shape={token_shape(w)}",
+            shape,
             f"emph={t.emph}",
             f"link={t.link}",
             f"pos={bucket(j, (0, 1, 2, 3, 5, 8))}",
             f"ubold={u.bold}",
             f"rule={rule_spans.get((u.block, t.start), 'O')}",
+            *more,
         ]
-        if w in names:
-            f.append("given")
-        if w[:1].isalpha():
-            f.append(f"rare={rarity(w)}")
-        for group in ("kind", "speaker_cue", "affiliation", "honorific", "particle", "title_cue"):
-            if lw in lex[group]:
-                f.append(group)
-        if len(w) > 3:
-            f.append(f"suf={lw[-3:]}")
         base.append(f)
     context = [[x for x in f if x.startswith(_TOKEN_CONTEXT)] for f in base]
+    seen = {d: [[f"{d}:{x}" for x in c] for c in context] for d in (-2, -1, 1, 2)}  # as neighbour d sees it
     out = []
     for k, f in enumerate(base):
         row = list(f)
         for d in (-2, -1, 1, 2):
             if 0 <= k + d < len(base) and flat[k + d][0] == flat[k][0]:
-                row.extend(f"{d}:{x}" for x in context[k + d])
+                row += seen[d][k + d]
             else:
                 row.append(f"{d}:bol" if d < 0 else f"{d}:eol")
         out.append(row)
@@ -222,8 +219,29 @@ def token_features(
 
 
 _TOKEN_CONTEXT = ("w=", "shape=", "given", "speaker_cue", "kind", "emph=", "link=", "rule=")
+_TOKEN_GROUPS = ("kind", "speaker_cue", "affiliation", "honorific", "particle", "title_cue")
 
 
+@lru_cache(maxsize=65536)
+def _word_features(w: str) -> tuple[str, ...]:
+    """What a token's features say of its word alone: ``w=``, ``shape=``, then given name, rarity, lexicon
+    groups and suffix (a pure function of the word, asked again for every window it appears in)."""
+    lex = lexicon()
+    lw = w.lower().rstrip(".")
+    f = [f"w={lw}", f"shape={token_shape(w)}"]
+    if w in given_names():
+        f.append("given")
+    if w[:1].isalpha():
+        f.append(f"rare={rarity(w)}")
+    for group in _TOKEN_GROUPS:
+        if lw in lex[group]:
+            f.append(group)
+    if len(w) > 3:
+        f.append(f"suf={lw[-3:]}")
+    return tuple(f)
+
+
+@lru_cache(maxsize=65536)
 def token_shape(w: str) -> str:
     s = re.sub(r"[A-ZÀ-ÖØ-Þ]", "X", w)
     s = re.sub(r"[a-zß-öø-ÿ]", "x", s)
