@@ -39,6 +39,7 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+@lru_cache(maxsize=4096)
 def bucket(n: int, edges=(0, 1, 2, 3, 5, 8, 13, 21, 40)) -> str:
     for e in edges:
         if n <= e:
@@ -65,11 +66,13 @@ def unit_features(units: list[Unit], rule_heads: dict[tuple[int, int], str]) -> 
     level_count = Counter(u.level for u in units if u.kind == "heading")
     levels = sorted(level_count)
     base: list[list[str]] = []
+    spk: list[bool] = []  # the line names a speaker: "by Name", "Speaker:", or a name-like pair of words
     for k, u in enumerate(units):
         text = u.text.strip()
         words = _words(text)
         low = [w.lower() for w in words]
         caps = sum(1 for w in words if w[:1].isupper())
+        pairs = _name_pairs(words)
         f = [
             f"kind={u.kind}",
             f"kl={u.kind}{u.level if u.kind in ('heading', 'item') else ''}",
@@ -90,7 +93,7 @@ def unit_features(units: list[Unit], rule_heads: dict[tuple[int, int], str]) -> 
             f"sep={bool(_SEP.search(text))}",
             f"quoted={bool(_QUOTED.search(text))}",
             f"date={bool(DATE.search(text))}",
-            f"names={bucket(_name_pairs(words))}",
+            f"names={bucket(pairs)}",
             f"rule={rule_heads.get((u.block, u.start), 'none')}",
             f"q={text.endswith('?')}",
         ]
@@ -112,17 +115,19 @@ def unit_features(units: list[Unit], rule_heads: dict[tuple[int, int], str]) -> 
             or (low and low[0] in lex["non_talk_section"] and len(low) <= 2)
         ):
             f.append("section_word")
-        if _BY_NAME.search(text):
+        by_name = bool(_BY_NAME.search(text))
+        if by_name:
             f.append("by_Name")
-        if _SPEAKER_LABEL.match(text):
+        label = bool(_SPEAKER_LABEL.match(text))
+        if label:
             f.append("speaker_label")
+        spk.append(by_name or label or pairs > 0)
         if text.startswith("#"):
             f.append("hash_heading")  # "###Title" (no space): a heading to its writer, a paragraph to CommonMark
         content = [w for w in words if w.lower() not in _STOP]
         if content:
             f.append(f"titlecase={round(4 * sum(1 for w in content if w[:1].isupper()) / len(content))}")
         base.append(f)
-    spk = [any(x in ("speaker_label", "by_Name") or x.startswith("names=") and x != "names=0" for x in f) for f in base]
     near: dict[str, list[bool]] = {}
     for k, sh in enumerate(unit_shapes):
         near.setdefault(sh, []).append(any(spk[k : k + 3]))

@@ -14,6 +14,8 @@ from functools import cached_property
 
 from kb.ingest.markdown import Block
 
+_LETTERS = re.compile(r"[A-Za-z]+")
+_DIGITS = re.compile(r"\d+")
 TOKEN = re.compile(r"[^\W_]+(?:['’.\-][^\W_]+)*\.?|[^\w\s]|_", re.UNICODE)
 
 
@@ -37,7 +39,7 @@ class Unit:
     def shape(self) -> str:
         """How the line looks, words aside: kind, level, emphasis, and its first characters with letters
         and digits abstracted ("**B. Title**" and "**C. Other**" share one). Talk lists repeat a shape."""
-        lead = re.sub(r"[A-Za-z]+", "a", re.sub(r"\d+", "0", self.text.strip()[:3]))
+        lead = _LETTERS.sub("a", _DIGITS.sub("0", self.text.strip()[:3]))
         return f"{self.kind}{self.level}|{int(self.bold)}{int(self.lead_emph)}|{lead}"
 
 
