@@ -103,6 +103,8 @@ def unit_features(units: list[Unit], rule_heads: dict[tuple[int, int], str]) -> 
             f.append(f"hrank={levels.index(u.level)}")
             f.append(f"hcount={bucket(level_count[u.level])}")
         for group in ("kind", "speaker_cue", "not_attended", "affiliation"):
+            if lex[group].isdisjoint(low):  # most lines: no word of the group
+                continue
             hits = [w for w in low if w in lex[group]]
             if hits:
                 f.append(f"{group}")
@@ -124,7 +126,7 @@ def unit_features(units: list[Unit], rule_heads: dict[tuple[int, int], str]) -> 
         spk.append(by_name or label or pairs > 0)
         if text.startswith("#"):
             f.append("hash_heading")  # "###Title" (no space): a heading to its writer, a paragraph to CommonMark
-        content = [w for w in words if w.lower() not in _STOP]
+        content = [w for w, lw in zip(words, low, strict=True) if lw not in _STOP]
         if content:
             f.append(f"titlecase={round(4 * sum(1 for w in content if w[:1].isupper()) / len(content))}")
         base.append(f)
