@@ -13,6 +13,7 @@ post ≤ 50 ms, peak ≤ 300 MiB.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import resource
 import shutil
@@ -55,6 +56,7 @@ def main() -> None:
     ap.add_argument("--real", type=int, default=0, help="real-corpus posts (train/dev splits) added")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--repeat", type=int, default=5, help="changed-post re-imports timed (median)")
+    ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
@@ -106,10 +108,24 @@ def main() -> None:
             f"talks {first.totals().talks}, people {first.totals().people}, papers {first.totals().papers}; "
             f"re-import unchanged {again.count('unchanged')}"
         )
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(
-            f"peak RSS              {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB "
-            f"(this process; extraction workers are forks of it)   target <= 300 MiB"
+            f"peak RSS              {peak:.0f} MiB (this process; extraction workers are forks of it)   target <= 300 MiB"
         )
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            figures = {
+                "posts": n,
+                "bare_parse_s": round(bare, 3),
+                "first_import_s": round(first_s, 3),
+                "posts_per_s": round(n / first_s, 1),
+                "ratio_to_parse": round(first_s / bare, 1),
+                "unchanged_pct_of_first": round(100 * again_s / first_s, 1),
+                "changed_folder_ms": round(1000 * statistics.median(folder)),
+                "changed_alone_ms": round(1000 * statistics.median(alone)),
+                "peak_rss_mib": round(peak),
+            }
+            args.json.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
