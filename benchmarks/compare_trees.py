@@ -4,9 +4,10 @@ speed change, ``git worktree add /tmp/before <commit>``), run alternately, media
     python benchmarks/compare_trees.py /tmp/before bench_extract.py --limit 400
     python benchmarks/compare_trees.py /tmp/before bench_import.py --posts 300 --real 200 --rounds 2
 
-The benchmark must accept ``--json PATH`` (bench_extract, bench_import do). Rounds alternate before/after so
-that a machine shared with other work loads both alike; each figure is the median over the rounds. The
-other checkout reads the real corpus from this one's ``shared/`` (``KB_SHARED``) when it has none beside it.
+The benchmark script is this checkout's (it must accept ``--json PATH``: bench_extract, bench_import do);
+only the ``kb`` package it measures comes from either checkout. Rounds alternate before/after so that a
+machine shared with other work loads both alike; each figure is the median over the rounds. The other
+checkout reads the real corpus from this one's ``shared/`` (``KB_SHARED``) when it has none beside it.
 """
 
 from __future__ import annotations
@@ -33,11 +34,20 @@ def flatten(data: dict, prefix: str = "") -> dict[str, float]:
     return out
 
 
+# The script puts its own checkout first on sys.path; ``kb`` imported before it runs stays the one measured.
+_RUN = (
+    "import runpy, sys; sys.path.insert(0, sys.argv[1]); import kb; "
+    "sys.argv = sys.argv[2:]; runpy.run_path(sys.argv[0], run_name='__main__')"
+)
+
+
 def run(tree: Path, script: str, args: list[str], env: dict[str, str]) -> dict[str, float]:
+    """The figures of this checkout's ``script`` measuring the ``kb`` package of ``tree``."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "figures.json"
+        code = HERE / "benchmarks" / script
         subprocess.run(
-            [sys.executable, str(tree / "benchmarks" / script), *args, "--json", str(out)],
+            [sys.executable, "-c", _RUN, str(tree), str(code), *args, "--json", str(out)],
             cwd=tree,
             env=env,
             check=True,
