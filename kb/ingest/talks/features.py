@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 
@@ -196,27 +197,32 @@ def token_features(
         for j, t in enumerate(toks):
             flat.append((n, u, t, j))
     base = []
+    seen: dict[int, list[list[str]]] = {d: [] for d in _SIDES}  # what neighbour d sees of each token
     for n, u, t, j in flat:
-        word, shape, *more = _word_features(t.text)
-        f = [
-            word,
-            f"line={min(n, 3)}",
-            f"ukind={u.kind}{u.level if u.kind == 'heading' else ''}",
-            shape,
+        word = _word_features(t.text)
+        early = [f"line={min(n, 3)}", f"ukind={u.kind}{u.level if u.kind == 'heading' else ''}"]
+        late = [
             f"emph={t.emph}",
             f"link={t.link}",
-            f"pos={bucket(j, (0, 1, 2, 3, 5, 8))}",
+            _POS[min(j, 9)],
             f"ubold={u.bold}",
             f"rule={rule_spans.get((u.block, t.start), 'O')}",
-            *more,
         ]
-        base.append(f)
-    context = [[x for x in f if x.startswith(_TOKEN_CONTEXT)] for f in base]
-    seen = {d: [[f"{d}:{x}" for x in c] for c in context] for d in (-2, -1, 1, 2)}  # as neighbour d sees it
+        base.append([word.features[0], *early, word.features[1], *late, *word.features[2:]])
+        # The context features in the order the row has them, as each neighbour sees them (a word's own part
+        # is cached with the word, the token's own part with the few values it takes).
+        key = (*early, *late)
+        own = _SEEN.get(key)
+        if own is None:
+            own = _SEEN[key] = _seen_as(early, late)
+        for d in _SIDES:
+            first, second, rest = word.seen[d]
+            mine, more = own[d]
+            seen[d].append([*first, *mine, *second, *more, *rest])
     out = []
     for k, f in enumerate(base):
         row = list(f)
-        for d in (-2, -1, 1, 2):
+        for d in _SIDES:
             if 0 <= k + d < len(base) and flat[k + d][0] == flat[k][0]:
                 row += seen[d][k + d]
             else:
@@ -225,14 +231,34 @@ def token_features(
     return out
 
 
+_SIDES = (-2, -1, 1, 2)
+_POS = [f"pos={bucket(j, (0, 1, 2, 3, 5, 8))}" for j in range(10)]  # a token's position on its line, 9 = more
+_SEEN: dict[tuple[str, ...], dict[int, tuple[tuple[str, ...], tuple[str, ...]]]] = {}  # ≤ ~15k keys: few values
+
+
+def _seen_as(early: list[str], late: list[str]) -> dict[int, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """A token's own context features, as the neighbour ``d`` tokens away sees them: ``"-1:emph=True"``."""
+    return {
+        d: tuple(tuple(f"{d}:{x}" for x in part if x.startswith(_TOKEN_CONTEXT)) for part in (early, late))
+        for d in _SIDES
+    }
+
+
 _TOKEN_CONTEXT = ("w=", "shape=", "given", "speaker_cue", "kind", "emph=", "link=", "rule=")
 _TOKEN_GROUPS = ("kind", "speaker_cue", "affiliation", "honorific", "particle", "title_cue")
 
 
+@dataclass(frozen=True)
+class _Word:
+    features: tuple[str, ...]  # w=, shape=, then given name, rarity, lexicon groups, suffix
+    seen: dict[int, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]]  # neighbour d → its context parts
+
+
 @lru_cache(maxsize=65536)
-def _word_features(w: str) -> tuple[str, ...]:
+def _word_features(w: str) -> _Word:
     """What a token's features say of its word alone: ``w=``, ``shape=``, then given name, rarity, lexicon
-    groups and suffix (a pure function of the word, asked again for every window it appears in)."""
+    groups and suffix (a pure function of the word, asked again for every window it appears in), and how
+    each neighbour sees them (``-1:w=doe``)."""
     lex = lexicon()
     lw = w.lower().rstrip(".")
     f = [f"w={lw}", f"shape={token_shape(w)}"]
@@ -245,7 +271,9 @@ def _word_features(w: str) -> tuple[str, ...]:
             f.append(group)
     if len(w) > 3:
         f.append(f"suf={lw[-3:]}")
-    return tuple(f)
+    parts = ([f[0]], [f[1]], f[2:])  # the row puts the token's own line features between w= and shape=, and after
+    seen = {d: tuple(tuple(f"{d}:{x}" for x in part if x.startswith(_TOKEN_CONTEXT)) for part in parts) for d in _SIDES}
+    return _Word(tuple(f), seen)
 
 
 @lru_cache(maxsize=65536)
