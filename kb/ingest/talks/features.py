@@ -135,7 +135,7 @@ def unit_features(units: list[Unit], rule_heads: dict[tuple[int, int], str]) -> 
     for k, sh in enumerate(unit_shapes):
         near.setdefault(sh, []).append(any(spk[k : k + 3]))
     context = [[x for x in f if x.startswith(_CONTEXT)] for f in base]  # what neighbours see of a line
-    seen = {d: [[f"{d}:{x}" for x in c] for c in context] for d in (-2, -1, 1, 2)}  # as neighbour d sees it
+    seen = {d: _prefixed(d, context) for d in _SIDES}  # as neighbour d sees it
     out = []
     for k, f in enumerate(base):
         row = list(f)
@@ -160,6 +160,16 @@ def unit_features(units: list[Unit], rule_heads: dict[tuple[int, int], str]) -> 
                 row.append(f"{d}:edge")
         out.append(row)
     return out
+
+
+_PREFIXED: dict[int, dict[str, str]] = {d: {} for d in (-2, -1, 1, 2)}  # context feature → as seen from d
+
+
+def _prefixed(d: int, context: list[list[str]]) -> list[list[str]]:
+    """Each line's context features as the line ``d`` away sees them (``"-1:kl=item1"``). They take a few
+    hundred values (no word is among them), so each string is made once per process."""
+    memo = _PREFIXED[d]
+    return [[memo.get(x) or memo.setdefault(x, f"{d}:{x}") for x in c] for c in context]
 
 
 _STOP = frozenset(
