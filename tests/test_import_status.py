@@ -48,3 +48,23 @@ def test_statuses_of_one_prepared_file(tmp_path):
     assert import_file(engine, bib, prepared=prepare_file(bib)).status == "new"
     bib.write_text(bib.read_text(encoding="utf-8") + "\n@misc{roe2021, title={Slow Builds}, year={2021}}\n")
     assert import_file(engine, bib, prepared=prepare_file(bib)).status == "updated"
+
+
+def test_the_collector_skips_what_lived_before_the_import_only_while_it_runs(tmp_path):
+    import gc
+
+    engine = open_db(tmp_path / "kb.sqlite")
+    paths = _posts(tmp_path, 3)
+    gc.unfreeze()
+    during = []
+    summary = import_paths(engine, paths, on_file=lambda path, result: during.append(gc.get_freeze_count()))
+    assert summary.count("new") == 3
+    assert min(during) > 0  # frozen while posts are read and written …
+    assert gc.get_freeze_count() == 0  # … and given back to the collector afterwards
+    assert import_paths(engine, paths).count("unchanged") == 3 and gc.get_freeze_count() == 0
+    gc.freeze()  # a caller that froze objects itself: left as it was
+    frozen = gc.get_freeze_count()
+    paths[0].write_text("# Another post\n", encoding="utf-8")
+    assert import_paths(engine, paths).count("updated") == 1
+    assert gc.get_freeze_count() > frozen // 2  # not unfrozen (a few frozen objects were freed meanwhile)
+    gc.unfreeze()
