@@ -151,6 +151,10 @@ class PeopleResolver:
         self.by_family: dict[str, list[PersonRef]] = defaultdict(list)
         self.by_given_block: dict[tuple[str, str], list[PersonRef]] = defaultdict(list)
         self.aliases: dict[int, set[str]] = defaultdict(set)  # id(PersonRef) → aliases
+        # Spellings met by get(), kept as aliases at flush(); only the people named then have their stored
+        # aliases loaded (the candidates loaded here are many more: every person of each family name).
+        self._pending_aliases: list[tuple[PersonRef, str, str | None]] = []
+        self._aliases_loaded: set[int] = set()  # id(PersonRef) whose stored aliases are in self.aliases
         self._alias_key_to_id: dict[str, int] = {}
         self._new: list[PersonRef] = []
         self._new_aliases: list[tuple[PersonRef, str]] = []
@@ -178,26 +182,12 @@ class PeopleResolver:
             for g in chunks(sorted(givens))
             for b in chunks(sorted(blocks))
         ]
-        rows = {row[0]: row for cond in conds for row in session.exec(select(*_PERSON_COLUMNS).where(cond))}
-        for _, row in sorted(rows.items()):  # in id order, as one query would have given them
-            self._index(
-                PersonRef(
-                    id=row[0],
-                    key=row[1],
-                    name=row[2],
-                    family=row[3],
-                    given=row[4],
-                    family_key=row[5],
-                    given_key=row[6],
-                    url=row[7],
-                )
-            )
+        # Plain rows (Core): hundreds per post when family names are common, the ORM's row handling doubled the cost.
+        db = session.connection()
+        rows = {row[0]: row for cond in conds for row in db.execute(select(*_PERSON_COLUMNS).where(cond)).all()}
+        for _, (pid, key, name, family, given, family_key, given_key, url) in sorted(rows.items()):  # id order
+            self._index(PersonRef(key, name, family, given, family_key, given_key, url, pid))
         self._by_id = {p.id: p for p in self.by_key.values()}
-        for batch in chunks(list(self._by_id)):
-            for pid, alias in session.exec(
-                select(PersonAlias.person_id, PersonAlias.alias).where(PersonAlias.person_id.in_(batch))
-            ).all():
-                self.aliases[id(self._by_id[pid])].add(alias)
 
     def _index(self, p: PersonRef) -> None:
         self.by_key[p.key] = p
@@ -239,20 +229,36 @@ class PeopleResolver:
                 person = ref
                 self._new.append(person)
                 self._index(person)
+                self._aliases_loaded.add(id(person))  # a new person: no stored aliases
                 self.created += 1
             self._candidates.extend((person, rival) for rival in ambiguous if rival is not person)
         if url and preferred(person.url, url) != person.url:  # the same url whatever the order of posts
             person.url = url
             if person.id is not None:
                 self._url_updates[person.id] = url
-        for alias in (name, spelled):
-            if alias and alias.strip():
-                alias = " ".join(alias.split())
-                known = self.aliases[id(person)]
-                if alias not in known:
-                    known.add(alias)
-                    self._new_aliases.append((person, alias))
+        self._pending_aliases.append((person, name, spelled))
         return person
+
+    def _settle_aliases(self) -> None:
+        """The spellings get() met, in order, become new aliases of their people unless already known."""
+        owners = {
+            p.id: p for p, _, _ in self._pending_aliases if p.id is not None and id(p) not in self._aliases_loaded
+        }
+        for batch in chunks(sorted(owners)):
+            for pid, alias in self.session.exec(
+                select(PersonAlias.person_id, PersonAlias.alias).where(PersonAlias.person_id.in_(batch))
+            ).all():
+                self.aliases[id(owners[pid])].add(alias)
+        self._aliases_loaded.update(id(p) for p in owners.values())
+        for person, name, spelled in self._pending_aliases:
+            for alias in (name, spelled):
+                if alias and alias.strip():
+                    alias = " ".join(alias.split())
+                    known = self.aliases[id(person)]
+                    if alias not in known:
+                        known.add(alias)
+                        self._new_aliases.append((person, alias))
+        self._pending_aliases.clear()
 
     def _canonical(self, person: PersonRef, rename: bool = True) -> bool:
         """Name ``person`` after its fullest spelling and key it by that spelling (:func:`canonical_spelling`):
@@ -285,6 +291,7 @@ class PeopleResolver:
 
     def flush(self) -> None:
         """Insert new people (getting their ids), pending aliases and identity candidates."""
+        self._settle_aliases()
         for p in self._new:
             self._canonical(p)
         renamed = {id(p): p for p, _ in self._new_aliases if p.id is not None}

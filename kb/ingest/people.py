@@ -88,8 +88,10 @@ def has_honorific(text: str) -> bool:
     return bool(HONORIFIC.match(text.strip()))
 
 
+@lru_cache(maxsize=65536)
 def looks_like_person(text: str) -> bool:
-    """Heuristic: is this short phrase a person's name?
+    """Heuristic: is this short phrase a person's name? (Pure, so cached: the paper-mention features ask
+    it of the same candidate spans again and again.)
 
     >>> looks_like_person("Prof. Ying Nian Wu"), looks_like_person("Neural Archtecures")
     (True, False)

@@ -76,13 +76,10 @@ def rst_to_markdown(text: str) -> str:
 def _titled(title: str, adornment: str) -> bool:
     """``title`` over ``adornment`` is a section title: words, underlined about as long as they are
     (not "}" over a closing ``~~~`` fence)."""
+    if not _ADORN.match(adornment):  # the cheap test first: most lines are not under a row of "===="
+        return False
     t = title.strip()
-    return (
-        sum(c.isalnum() for c in t) >= 2
-        and not _ADORN.match(title)
-        and bool(_ADORN.match(adornment))
-        and len(adornment.strip()) >= max(3, len(t) - 3)
-    )
+    return len(adornment.strip()) >= max(3, len(t) - 3) and not _ADORN.match(title) and sum(map(str.isalnum, t)) >= 2
 
 
 def _line(line: str) -> str:

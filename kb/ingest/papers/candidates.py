@@ -51,11 +51,13 @@ def candidates(block: Block, unit: Unit, block_index: int) -> list[Candidate]:
 
     def add(s: int, e: int, source: str, index: int = 0, pieces: int = 1) -> None:
         s, e = _trim(text, s, e)
-        words = text[s:e].split()
-        if e - s < 4 or len(words) > 30 or not any(c.isalpha() for c in text[s:e]) or (s, e) in seen:
+        if e - s < 4 or (s, e) in seen:  # the cheap tests first (all of them are pure: any order rejects alike)
+            return
+        span = text[s:e]
+        if len(span.split()) > 30 or not any(c.isalpha() for c in span):
             return
         seen.add((s, e))
-        out.append(Candidate(block_index, s, e, text[s:e], source, index, pieces))
+        out.append(Candidate(block_index, s, e, span, source, index, pieces))
 
     for m in _QUOTE.finditer(text, unit.start, unit.end):
         add(m.start(1), m.end(1), "quote")

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 from kb.ingest.lexicon import lexicon, rarity, title_words
 from kb.ingest.markdown import Block
@@ -20,6 +21,11 @@ from kb.ingest.talks.features import bucket
 from kb.ingest.talks.units import TOKEN, Unit
 
 YEAR = re.compile(r"\b(?:19|20)\d{2}[a-z]?\b")
+_ETAL = re.compile(r"\bet\.?\s*al\b")
+_URL = re.compile(r"https?://|www\.")
+_BYLINE_AFTER = re.compile(r"\s*[(,]\s*[A-Z][\w'’-]+(?: et al| and| &|,|\))")
+_BY_AFTER = re.compile(r"\s*(?:by|[-–—]{1,2})\s+[A-Z]")
+_NAME_BEFORE = re.compile(r"(?:[A-Z][\w'’-]+(?: et al\.?)?,?|\bby)\s*$")
 _STOP = frozenset(
     {
         "a",
@@ -97,21 +103,28 @@ def line_context(block: Block, unit: Unit, lw: LineWords) -> list[str]:
         f"lwords={bucket(len(words))}",
         f"ubold={unit.bold}",
     ]
-    if any(w in lex["paper_cue"] for w in words):
+    if not lex["paper_cue"].isdisjoint(words):
         f.append("line_cue")
-    if any(w in lex["kind"] for w in words):
+    if not lex["kind"].isdisjoint(words):
         f.append("line_kind")
     if YEAR.search(line):
         f.append("line_year")
-    if re.search(r"\bet\.?\s*al\b", line):
+    if _ETAL.search(line):
         f.append("line_etal")
-    section = " ".join(block.section[-2:]).lower()
-    for w in sorted(set(_words(section))):
-        if w in lex["paper_cue"] or w in ("reading", "references", "bibliography", "papers", "books", "resources"):
-            f.append(f"sec={w}")
+    return f + list(_section_features(" ".join(block.section[-2:]).lower()))
+
+
+_SECTION_CUES = ("reading", "references", "bibliography", "papers", "books", "resources")
+
+
+@lru_cache(maxsize=4096)
+def _section_features(section: str) -> tuple[str, ...]:
+    """The features of the (lowercased) section path above a line: the same for every line under it."""
+    lex = lexicon()
+    f = [f"sec={w}" for w in sorted(set(_words(section))) if w in lex["paper_cue"] or w in _SECTION_CUES]
     if section and any(w in lex["kind"] for w in _words(section)):
         f.append("sec_kind")
-    return f
+    return tuple(f)
 
 
 @dataclass
@@ -125,6 +138,9 @@ class LineWords:
     stop: list[bool]
     rare: list[int]
     title: list[float]
+    upper: list[bool] = field(default_factory=list)  # the word starts with a capital
+    alpha: list[bool] = field(default_factory=list)  # … with a letter
+    emph_starts: frozenset[int] = frozenset()  # where an emphasis of the block opens with "*" or "_"
 
 
 def line_words(block: Block, unit: Unit) -> LineWords:
@@ -132,6 +148,7 @@ def line_words(block: Block, unit: Unit) -> LineWords:
     ms = [m for m in TOKEN.finditer(block.text, unit.start, unit.end) if m.group()[:1].isalnum()]
     words = [m.group() for m in ms]
     lower = [w.lower().rstrip(".") for w in words]
+    text = block.text
     return LineWords(
         [m.start() for m in ms],
         [m.end() for m in ms],
@@ -140,25 +157,29 @@ def line_words(block: Block, unit: Unit) -> LineWords:
         [w in _STOP for w in lower],
         [rarity(w) if w[:1].isalpha() else 0 for w in words],
         [table.get(w, 0.0) if w[:1].isalpha() else 0.0 for w in lower],
+        [w[:1].isupper() for w in words],
+        [w[:1].isalpha() for w in words],
+        frozenset(s for s, _ in block.emphasis if text.startswith(("*", "_"), s)),
     )
 
 
 def candidate_features(block: Block, unit: Unit, c: Candidate, shared: list[str], lw: LineWords) -> list[str]:
     lex = lexicon()
-    names = given_names()
     text = c.text
     a, b = bisect_left(lw.starts, c.start), bisect_right(lw.ends, c.end)
-    idx = range(a, max(a, b))
-    words = [lw.words[k] for k in idx]
-    lower = [lw.lower[k] for k in idx]
-    content = [k for k in idx if not lw.stop[k]] or list(idx)
+    b = max(a, b)
+    words = lw.words[a:b]
+    lower = lw.lower[a:b]
+    stop, upper = lw.stop, lw.upper
+    content = [k for k in range(a, b) if not stop[k]] or list(range(a, b))
     n_content = len(content) or 1
-    caps = sum(1 for k in content if lw.words[k][:1].isupper())
+    caps = sum([upper[k] for k in content])
     before = block.text[max(unit.start, c.start - 40) : c.start]
     after = block.text[c.end : min(unit.end, c.end + 40)]
     bw = [lw.lower[k] for k in range(max(0, a - 2), a) if lw.starts[k] >= c.start - 40]
     aw = [lw.lower[k] for k in range(b, min(len(lw.words), b + 2)) if lw.ends[k] <= c.end + 40]
-    alpha = [k for k in content if lw.words[k][:1].isalpha()]
+    alpha = [k for k in content if lw.alpha[k]]
+    rare, title = lw.rare, lw.title
     f = [
         f"src={c.source}",
         f"piece={min(c.index, 3)}",
@@ -169,8 +190,8 @@ def candidate_features(block: Block, unit: Unit, c: Candidate, shared: list[str]
         f"whole={c.start <= unit.start + 8 and c.end >= unit.end - 3}",
         f"first={lower[0] if lower else ''}",
         f"lastw={lower[-1] if lower else ''}",
-        f"rare={round(sum(lw.rare[k] for k in content) / n_content)}",
-        f"titleness={max(-2, min(4, round(sum(lw.title[k] for k in alpha) / len(alpha)))) if alpha else 0}",
+        f"rare={round(sum([rare[k] for k in content]) / n_content)}",
+        f"titleness={max(-2, min(4, round(sum([title[k] for k in alpha]) / len(alpha)))) if alpha else 0}",
     ]
     f += [f"b={w}" for w in bw] + [f"a={w}" for w in aw]
     f += [f"b1={bw[-1]}" if bw else "b1=BOL", f"a1={aw[0]}" if aw else "a1=EOL"]
@@ -180,26 +201,32 @@ def candidate_features(block: Block, unit: Unit, c: Candidate, shared: list[str]
         f.append("colon")
     if text.rstrip().endswith("?"):
         f.append("question")
-    if any(w in _VERB for w in lower):
+    if not _VERB.isdisjoint(lower):
         f.append("pronoun_or_verb")
     if len(words) <= 5 and looks_like_person(text):
         f.append("person")
-    if words and all(w in names or (w[:1].isupper() and len(w) <= 2) for w in words[:-1]) and 1 < len(words) <= 3:
+    if 1 < len(words) <= 3 and _name_shape(words):
         f.append("name_shape")
-    if any(w in lex["paper_cue"] for w in lower):
+    if not lex["paper_cue"].isdisjoint(lower):
         f.append("cue_inside")
-    if any(w in lex["kind"] for w in lower):
+    if not lex["kind"].isdisjoint(lower):
         f.append("kind_inside")
-    if re.search(r"https?://|www\.", text):
+    if _URL.search(text):
         f.append("url")
     if YEAR.search(text):
         f.append("year_inside")
-    if re.search(r"\bet\.?\s*al\b", after[:25]) or re.match(r"\s*[(,]\s*[A-Z][\w'’-]+(?: et al| and| &|,|\))", after):
+    if _ETAL.search(after[:25]) or _BYLINE_AFTER.match(after):
         f.append("byline_after")
-    if re.match(r"\s*(?:by|[-–—]{1,2})\s+[A-Z]", after):
+    if _BY_AFTER.match(after):
         f.append("by_after")
-    if re.search(r"(?:[A-Z][\w'’-]+(?: et al\.?)?,?|\bby)\s*$", before) and c.index:
+    if c.index and _NAME_BEFORE.search(before):
         f.append("name_before")
-    if any(block.text.startswith(("*", "_"), s) for s, _ in block.emphasis if s == c.start):
+    if c.start in lw.emph_starts:
         f.append("emph_start")
     return f + shared
+
+
+def _name_shape(words: list[str]) -> bool:
+    """Every word but the last a known given name or an initial ("Jane Doe", "J. R. Smith")."""
+    names = given_names()
+    return all(w in names or (w[:1].isupper() and len(w) <= 2) for w in words[:-1])

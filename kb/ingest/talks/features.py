@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
 
 from kb.ingest.lexicon import lexicon, rarity
@@ -29,10 +31,16 @@ DATE = re.compile(
 )
 
 
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+_BY_NAME = re.compile(r"\bby\s+[A-Z]")
+_SPEAKER_LABEL = re.compile(r"^\W*(?:speakers?|presenters?|panelists?|moderator|host|by)\s*[:\-]", re.IGNORECASE)
+
+
 def _words(text: str) -> list[str]:
-    return re.findall(r"[^\W\d_]+(?:['’][^\W\d_]+)?", text)
+    return _WORD.findall(text)
 
 
+@lru_cache(maxsize=4096)
 def bucket(n: int, edges=(0, 1, 2, 3, 5, 8, 13, 21, 40)) -> str:
     for e in edges:
         if n <= e:
@@ -63,11 +71,13 @@ def unit_features(
     level_count = Counter(u.level for u in units if u.kind == "heading")
     levels = sorted(level_count)
     base: list[list[str]] = []
+    spk: list[bool] = []  # the line names a speaker: "by Name", "Speaker:", or a name-like pair of words
     for k, u in enumerate(units):
         text = u.text.strip()
         words = _words(text)
         low = [w.lower() for w in words]
         caps = sum(1 for w in words if w[:1].isupper())
+        pairs = _name_pairs(words)
         f = [
             f"kind={u.kind}",
             f"kl={u.kind}{u.level if u.kind in ('heading', 'item') else ''}",
@@ -88,7 +98,7 @@ def unit_features(
             f"sep={bool(_SEP.search(text))}",
             f"quoted={bool(_QUOTED.search(text))}",
             f"date={bool(DATE.search(text))}",
-            f"names={bucket(_name_pairs(words))}",
+            f"names={bucket(pairs)}",
             f"rule={rule_heads.get((u.block, u.start), 'none')}",
             f"ev_rule={rule_events.get((u.block, u.start), 'none')}",
             f"q={text.endswith('?')}",
@@ -99,6 +109,8 @@ def unit_features(
             f.append(f"hrank={levels.index(u.level)}")
             f.append(f"hcount={bucket(level_count[u.level])}")
         for group in ("kind", "speaker_cue", "not_attended", "affiliation", "event"):
+            if lex[group].isdisjoint(low):  # most lines: no word of the group
+                continue
             hits = [w for w in low if w in lex[group]]
             if hits:
                 f.append(f"{group}")
@@ -111,21 +123,24 @@ def unit_features(
             or (low and low[0] in lex["non_talk_section"] and len(low) <= 2)
         ):
             f.append("section_word")
-        if re.search(r"\bby\s+[A-Z]", text):
+        by_name = bool(_BY_NAME.search(text))
+        if by_name:
             f.append("by_Name")
-        if re.match(r"^\W*(?:speakers?|presenters?|panelists?|moderator|host|by)\s*[:\-]", text, re.IGNORECASE):
+        label = bool(_SPEAKER_LABEL.match(text))
+        if label:
             f.append("speaker_label")
+        spk.append(by_name or label or pairs > 0)
         if text.startswith("#"):
             f.append("hash_heading")  # "###Title" (no space): a heading to its writer, a paragraph to CommonMark
-        content = [w for w in words if w.lower() not in _STOP]
+        content = [w for w, lw in zip(words, low, strict=True) if lw not in _STOP]
         if content:
             f.append(f"titlecase={round(4 * sum(1 for w in content if w[:1].isupper()) / len(content))}")
         base.append(f)
-    spk = [any(x in ("speaker_label", "by_Name") or x.startswith("names=") and x != "names=0" for x in f) for f in base]
     near: dict[str, list[bool]] = {}
     for k, sh in enumerate(unit_shapes):
         near.setdefault(sh, []).append(any(spk[k : k + 3]))
     context = [[x for x in f if x.startswith(_CONTEXT)] for f in base]  # what neighbours see of a line
+    seen = {d: _prefixed(d, context) for d in _SIDES}  # as neighbour d sees it
     out = []
     for k, f in enumerate(base):
         row = list(f)
@@ -145,11 +160,21 @@ def unit_features(
         row.append(f"{f[1]}&{f[11]}")
         for d in (-2, -1, 1, 2):
             if 0 <= k + d < len(base):
-                row.extend(f"{d}:{x}" for x in context[k + d])
+                row += seen[d][k + d]
             else:
                 row.append(f"{d}:edge")
         out.append(row)
     return out
+
+
+_PREFIXED: dict[int, dict[str, str]] = {d: {} for d in (-2, -1, 1, 2)}  # context feature → as seen from d
+
+
+def _prefixed(d: int, context: list[list[str]]) -> list[list[str]]:
+    """Each line's context features as the line ``d`` away sees them (``"-1:kl=item1"``). They take a few
+    hundred values (no word is among them), so each string is made once per process."""
+    memo = _PREFIXED[d]
+    return [[memo.get(x) or memo.setdefault(x, f"{d}:{x}") for x in c] for c in context]
 
 
 _STOP = frozenset(
@@ -182,53 +207,91 @@ def token_features(
     ``window``: (line index in the window, unit, its tokens); ``rule_spans``: (block, token start) →
     TITLE/SPEAKER from an old detector's hit on these lines.
     """
-    lex = lexicon()
-    names = given_names()
     flat: list[tuple[int, Unit, Token, int]] = []
     for n, u, toks in window:
         for j, t in enumerate(toks):
             flat.append((n, u, t, j))
     base = []
+    seen: dict[int, list[list[str]]] = {d: [] for d in _SIDES}  # what neighbour d sees of each token
     for n, u, t, j in flat:
-        w = t.text
-        lw = w.lower().rstrip(".")
-        f = [
-            f"w={lw}",
-            f"line={min(n, 3)}",
-            f"ukind={u.kind}{u.level if u.kind == 'heading' else ''}",
-            f"shape={token_shape(w)}",
+        word = _word_features(t.text)
+        early = [f"line={min(n, 3)}", f"ukind={u.kind}{u.level if u.kind == 'heading' else ''}"]
+        late = [
             f"emph={t.emph}",
             f"link={t.link}",
-            f"pos={bucket(j, (0, 1, 2, 3, 5, 8))}",
+            _POS[min(j, 9)],
             f"ubold={u.bold}",
             f"rule={rule_spans.get((u.block, t.start), 'O')}",
         ]
-        if w in names:
-            f.append("given")
-        if w[:1].isalpha():
-            f.append(f"rare={rarity(w)}")
-        for group in ("kind", "speaker_cue", "affiliation", "honorific", "particle", "title_cue"):
-            if lw in lex[group]:
-                f.append(group)
-        if len(w) > 3:
-            f.append(f"suf={lw[-3:]}")
-        base.append(f)
-    context = [[x for x in f if x.startswith(_TOKEN_CONTEXT)] for f in base]
+        base.append([word.features[0], *early, word.features[1], *late, *word.features[2:]])
+        # The context features in the order the row has them, as each neighbour sees them (a word's own part
+        # is cached with the word, the token's own part with the few values it takes).
+        key = (*early, *late)
+        own = _SEEN.get(key)
+        if own is None:
+            own = _SEEN[key] = _seen_as(early, late)
+        for d in _SIDES:
+            first, second, rest = word.seen[d]
+            mine, more = own[d]
+            seen[d].append([*first, *mine, *second, *more, *rest])
     out = []
     for k, f in enumerate(base):
         row = list(f)
-        for d in (-2, -1, 1, 2):
+        for d in _SIDES:
             if 0 <= k + d < len(base) and flat[k + d][0] == flat[k][0]:
-                row.extend(f"{d}:{x}" for x in context[k + d])
+                row += seen[d][k + d]
             else:
                 row.append(f"{d}:bol" if d < 0 else f"{d}:eol")
         out.append(row)
     return out
 
 
+_SIDES = (-2, -1, 1, 2)
+_POS = [f"pos={bucket(j, (0, 1, 2, 3, 5, 8))}" for j in range(10)]  # a token's position on its line, 9 = more
+_SEEN: dict[tuple[str, ...], dict[int, tuple[tuple[str, ...], tuple[str, ...]]]] = {}  # ≤ ~15k keys: few values
+
+
+def _seen_as(early: list[str], late: list[str]) -> dict[int, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """A token's own context features, as the neighbour ``d`` tokens away sees them: ``"-1:emph=True"``."""
+    return {
+        d: tuple(tuple(f"{d}:{x}" for x in part if x.startswith(_TOKEN_CONTEXT)) for part in (early, late))
+        for d in _SIDES
+    }
+
+
 _TOKEN_CONTEXT = ("w=", "shape=", "given", "speaker_cue", "kind", "emph=", "link=", "rule=")
+_TOKEN_GROUPS = ("kind", "speaker_cue", "affiliation", "honorific", "particle", "title_cue")
 
 
+@dataclass(frozen=True)
+class _Word:
+    features: tuple[str, ...]  # w=, shape=, then given name, rarity, lexicon groups, suffix
+    seen: dict[int, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]]  # neighbour d → its context parts
+
+
+@lru_cache(maxsize=65536)
+def _word_features(w: str) -> _Word:
+    """What a token's features say of its word alone: ``w=``, ``shape=``, then given name, rarity, lexicon
+    groups and suffix (a pure function of the word, asked again for every window it appears in), and how
+    each neighbour sees them (``-1:w=doe``)."""
+    lex = lexicon()
+    lw = w.lower().rstrip(".")
+    f = [f"w={lw}", f"shape={token_shape(w)}"]
+    if w in given_names():
+        f.append("given")
+    if w[:1].isalpha():
+        f.append(f"rare={rarity(w)}")
+    for group in _TOKEN_GROUPS:
+        if lw in lex[group]:
+            f.append(group)
+    if len(w) > 3:
+        f.append(f"suf={lw[-3:]}")
+    parts = ([f[0]], [f[1]], f[2:])  # the row puts the token's own line features between w= and shape=, and after
+    seen = {d: tuple(tuple(f"{d}:{x}" for x in part if x.startswith(_TOKEN_CONTEXT)) for part in parts) for d in _SIDES}
+    return _Word(tuple(f), seen)
+
+
+@lru_cache(maxsize=65536)
 def token_shape(w: str) -> str:
     s = re.sub(r"[A-ZÀ-ÖØ-Þ]", "X", w)
     s = re.sub(r"[a-zß-öø-ÿ]", "x", s)

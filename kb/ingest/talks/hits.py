@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from kb.ingest.events import EVENT_WORDS, NOT_ATTENDED
 from kb.ingest.links import GENERIC_LABELS, classify_url
@@ -83,17 +84,22 @@ def clean_title(text: str | None) -> str | None:
     return t[0].upper() + t[1:]
 
 
-def sentences(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence of a block's text."""
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“(\[*]?[A-Z0-9])|\n\s*\n|\n(?=[-*•] )|(?<=[。！？])")
+_ABBREVIATION = re.compile(r"\b(?:al|Dr|Prof|Mr|Ms|Mrs|vs|etc|e\.g|i\.e|St|[A-Z])\.$")
+
+
+@lru_cache(maxsize=1024)
+def sentences(text: str) -> tuple[tuple[int, int], ...]:
+    """(start, end) of each sentence of a block's text (cached: the event, list and prose detectors all ask)."""
     out, start = [], 0
-    for m in re.finditer(r"(?<=[.!?])\s+(?=[\"“(\[*]?[A-Z0-9])|\n\s*\n|\n(?=[-*•] )|(?<=[。！？])", text):
+    for m in _SENTENCE_END.finditer(text):
         prev = text[max(0, m.start() - 6) : m.start()]
-        if re.search(r"\b(?:al|Dr|Prof|Mr|Ms|Mrs|vs|etc|e\.g|i\.e|St|[A-Z])\.$", prev):
+        if _ABBREVIATION.search(prev):
             continue
         out.append((start, m.start()))
         start = m.end()
     out.append((start, len(text)))
-    return [(a, b) for a, b in out if text[a:b].strip()]
+    return tuple((a, b) for a, b in out if text[a:b].strip())
 
 
 def _strip_affiliation(text: str) -> str:

@@ -14,6 +14,8 @@ from functools import cached_property
 
 from kb.ingest.markdown import Block
 
+_LETTERS = re.compile(r"[A-Za-z]+")
+_DIGITS = re.compile(r"\d+")
 TOKEN = re.compile(r"[^\W_]+(?:['’.\-][^\W_]+)*\.?|[^\w\s]|_", re.UNICODE)
 
 
@@ -37,7 +39,7 @@ class Unit:
     def shape(self) -> str:
         """How the line looks, words aside: kind, level, emphasis, and its first characters with letters
         and digits abstracted ("**B. Title**" and "**C. Other**" share one). Talk lists repeat a shape."""
-        lead = re.sub(r"[A-Za-z]+", "a", re.sub(r"\d+", "0", self.text.strip()[:3]))
+        lead = _LETTERS.sub("a", _DIGITS.sub("0", self.text.strip()[:3]))
         return f"{self.kind}{self.level}|{int(self.bold)}{int(self.lead_emph)}|{lead}"
 
 
@@ -50,7 +52,22 @@ class Token:
     link: bool
 
 
+_last: tuple = ((), frozenset(), [])  # the last (blocks, skip, units): both labellers cut the same post
+
+
 def units(blocks: list[Block], skip: set[int] = frozenset()) -> list[Unit]:
+    """The units of ``blocks`` (a new list; the units are shared with the previous call for the same
+    blocks object and skip set: the talk labellers and the paper-mention classifier both ask)."""
+    global _last
+    last_blocks, last_skip, last_out = _last
+    if last_blocks is blocks and last_skip == skip:
+        return list(last_out)
+    out = _units(blocks, skip)
+    _last = (blocks, frozenset(skip), out)
+    return list(out)
+
+
+def _units(blocks: list[Block], skip: set[int]) -> list[Unit]:
     out: list[Unit] = []
     for i, b in enumerate(blocks):
         if b.kind == "code" or i in skip:
@@ -60,12 +77,12 @@ def units(blocks: list[Block], skip: set[int] = frozenset()) -> list[Unit]:
             start, end = pos, pos + len(line)
             pos = end + 1
             stripped = line.strip()
-            if not stripped or not any(c.isalnum() for c in stripped):
+            letters = sum(map(str.isalnum, line))
+            if not stripped or not letters:
                 continue
             lead = start + len(line) - len(line.lstrip())
-            letters = sum(1 for c in line if c.isalnum()) or 1
             in_link = sum(
-                sum(1 for c in b.text[max(s.start, start) : min(s.end, end)] if c.isalnum())
+                sum(map(str.isalnum, b.text[max(s.start, start) : min(s.end, end)]))
                 for s in b.links
                 if s.end > start and s.start < end and not s.image
             )

@@ -1,0 +1,118 @@
+"""The caches and shared work that make extraction fast give what the uncached code gives: units cut once
+for both labellers, sentences split once per block, per-word token features, per-line word flags of the
+paper-mention features, per-section features, bucket()."""
+
+from __future__ import annotations
+
+from kb.ingest.markdown import walk
+from kb.ingest.papers.candidates import candidates
+from kb.ingest.papers.features import candidate_features, line_context, line_words
+from kb.ingest.people import looks_like_person
+from kb.ingest.rst import looks_like_rst
+from kb.ingest.talks import units as units_module
+from kb.ingest.talks.features import bucket, token_features, window_tokens
+from kb.ingest.talks.hits import sentences
+from kb.ingest.talks.units import units
+
+POST = """# Notes from a workshop
+
+## Keynote: Can Models Forget? (Jane Doe)
+
+- **Fast Builds** by John Roe
+- Reading: *Attention Is All You Need* (Vaswani et al., 2017)
+
+## Reading list
+
+1. "Deep Residual Learning" - Kaiming He
+"""
+
+
+def _fields(us):
+    return [(u.block, u.start, u.end, u.text, u.kind, u.level, u.bold, u.lead_emph, u.n_links) for u in us]
+
+
+def test_units_are_cut_once_per_post_and_handed_out_as_new_lists():
+    blocks = walk(POST)
+    first = units(blocks, {99})
+    first.clear()  # a caller's list is its own
+    again = units(blocks, {99})
+    assert _fields(again) == _fields(units_module._units(blocks, {99}))
+    assert [u.text for u in again][:2] == ["Notes from a workshop", "Keynote: Can Models Forget? (Jane Doe)"]
+    assert units(blocks, {99})[0] is again[0]  # the same post and skip set: the same units, not cut again
+
+
+def test_units_follow_the_skip_set_and_the_blocks_object():
+    blocks = walk(POST)
+    every = units(blocks)
+    heading = next(u.block for u in every if u.text == "Reading list")
+    without = units(blocks, {heading})
+    assert "Reading list" not in [u.text for u in without]
+    assert "Reading list" in [u.text for u in units(blocks)]
+    other = walk(POST.replace("John Roe", "Ann Poe"))  # another post (a new blocks list): cut afresh
+    assert "Fast Builds by Ann Poe" in [u.text for u in units(other)]
+    assert all("Ann Poe" not in u.text for u in units(blocks))
+
+
+def test_sentences_are_split_once_and_keep_abbreviations():
+    text = "Dr. Smith opened. Then Jane Doe et al. showed results. Q&A followed."
+    got = sentences(text)
+    assert [text[a:b] for a, b in got] == [
+        "Dr. Smith opened.",
+        "Then Jane Doe et al. showed results.",
+        "Q&A followed.",
+    ]
+    assert sentences(text) == got and isinstance(got, tuple)  # cached, immutable: no caller can change it
+    assert sentences("") == ()
+
+
+def test_looks_like_person_answers_the_same_when_asked_again():
+    for _ in range(2):
+        assert looks_like_person("Prof. Ying Nian Wu") is True
+        assert looks_like_person("Neural Architectures") is False
+        assert looks_like_person("Jane Doe") is True
+
+
+def test_bucket_edges():
+    assert [bucket(n) for n in (0, 1, 4, 5, 6, 40, 41)] == ["0", "1", "5", "5", "8", "40", "more"]
+    assert [bucket(n, (0, 1, 2)) for n in (0, 2, 3)] == ["0", "2", "more"]
+    assert bucket(4) == "5" and bucket(4, (0, 4)) == "4"  # the edges are part of what is cached
+
+
+def test_token_features_of_a_word_do_not_depend_on_where_it_was_seen_first():
+    blocks = walk("## Keynote: Scaling Laws (Jane Doe)\n\nJane talked about scaling.\n")
+    us = units(blocks)
+    feats = token_features(window_tokens(blocks, us, 0, len(us)), {})
+    jane = [f for f in feats if f[0] == "w=jane"]
+    assert len(jane) == 2
+    head, body = jane
+    assert head[:2] == ["w=jane", "line=0"] and body[:2] == ["w=jane", "line=1"]
+    assert "shape=Xxx" in head and "given" in head and "given" in body  # per word: the same in both lines
+    assert "suf=ane" in head and "suf=ane" in body
+    assert "-1:w=(" in head and "-1:bol" in body  # per position: what the neighbours are
+
+
+def test_paper_mention_features_of_one_line():
+    blocks = walk(POST)
+    u = next(u for u in units(blocks) if "Attention" in u.text)
+    block = blocks[u.block]
+    lw = line_words(block, u)
+    shared = line_context(block, u, lw)
+    by_text = {c.text: candidate_features(block, u, c, shared, lw) for c in candidates(block, u, u.block)}
+    title = by_text["Attention Is All You Need"]
+    assert "src=emph" in title and "byline_after" in title and "first=attention" in title
+    for c in candidates(block, u, u.block):  # emphasis opened by a literal "*" or "_" in the text, as before
+        opened = any(block.text.startswith(("*", "_"), s) for s, _ in block.emphasis if s == c.start)
+        assert ("emph_start" in by_text[c.text]) == opened
+    assert "ukind=item1" in shared and "line_year" in shared and "line_etal" in shared
+    listed = next(u for u in units(blocks) if "Residual" in u.text)
+    block = blocks[listed.block]
+    section = line_context(block, listed, line_words(block, listed))
+    assert "sec=reading" in section  # the section path's features, the same for each line under it
+
+
+def test_rst_detection_tests_the_adornment_first():
+    assert looks_like_rst("=====\nTalks\n=====\n\nSome text.\n")
+    assert looks_like_rst("Intro\n\nTitle here\n~~~~~~~~~~\n\nBody.\n")
+    assert not looks_like_rst("# Talks\n\nSome text.\n\nMore text.\n")
+    assert not looks_like_rst("Talks\n=====\n\nSome text.\n")  # a Markdown setext heading
+    assert not looks_like_rst("x\n~~~\n")  # one letter over a rule is not a section title
