@@ -4,7 +4,8 @@
 The event rules (:mod:`kb.ingest.events`) still read prose ("the [X](url) workshop", "a tutorial on
 [Y]()"), where a line labeller cannot see a name inside a sentence; for whole lines the labeller
 decides, with the rules' verdict as one of its features: a rule event on a line the labeller did not
-call an event (a "Keynote" heading, "Panel Discussion", "Spotlights") is dropped, and a line it calls
+call an event (a "Keynote" heading, "Panel Discussion", "Spotlights") is dropped unless the line
+says what it is ("Tutorial: X", "Session 2B: Y"), and a line it calls
 an event that no rule saw ("Lightning Talks", "Human Systems Immunology I") becomes one.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from kb.ingest.events import EVENT_WORDS, EventHit, event_from_heading
+from kb.ingest.events import _PREFIX, EVENT_WORDS, EventHit, event_from_heading
 from kb.ingest.markdown import Block
 from kb.ingest.records import Event
 from kb.ingest.talks.model import Analysis
@@ -60,8 +61,8 @@ def learned_events(blocks: list[Block], a: Analysis, rule_events: list[EventHit]
         k = unit_of.get(id(e))
         if k is None or not _whole_line(e, a.units[k]):
             out.append(e)  # in prose: the rules read it
-        elif a.labels[k] == "E":
-            out.append(e)
+        elif a.labels[k] == "E" or _PREFIX.match(a.units[k].text.strip(" #*_")):
+            out.append(e)  # the labeller's E, or a line that says so: "## Tutorial: Diffusion Models"
             named.add(k)
     group = max((e.group for e in rule_events), default=0)
     for k, lab in enumerate(a.labels):
