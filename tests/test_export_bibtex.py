@@ -16,7 +16,7 @@ from sqlmodel import select
 
 from kb.db import open_db, session_scope
 from kb.export import Selection, formats, run
-from kb.export.bibtex import entry_type, format_bibtex
+from kb.export.bibtex import entry_type, format_bibtex, untitled
 from kb.export.records import PaperRecord, load_records
 from kb.importer import import_paths
 from kb.latex import braces_balanced, decode_latex_value
@@ -145,7 +145,7 @@ def assert_entry_matches(entry, rec: PaperRecord) -> None:
     f = {k: v.value for k, v in entry.fields_dict.items()}
     dec = {k: decode_latex_value(v) for k, v in f.items() if k not in ("author", "url", "doi", "eprint")}
     assert entry.entry_type == entry_type(rec)
-    assert dec.get("title") == _squash(rec.title)
+    assert dec.get("title") == (_squash(rec.title) or untitled(rec))  # a stand-in names an untitled paper
     venue = dec.get("booktitle") or dec.get("journal") or dec.get("howpublished")
     assert venue == _squash(rec.venue)
     assert dec.get("year") == (str(rec.year) if rec.year is not None else None)
@@ -309,3 +309,18 @@ def test_cli_export_to_file_and_errors(tmp_path, sampled):
     assert r.exit_code == 2 and "no conference matches" in r.stderr
     r = runner.invoke(main, ["--db", db, "export", "--unicode"])
     assert r.exit_code == 0 and "Doll{\\'a}r" not in r.stdout and "Dollár, Piotr" in r.stdout
+
+
+def test_a_paper_known_only_by_an_identifier_gets_a_bracketed_stand_in_title():
+    from kb.export.bibtex import entry_fields
+    from kb.export.records import PaperRecord
+
+    fields = dict(entry_fields(PaperRecord(id=1, citekey="x", url="https://aclanthology.org/D19-1132/")))
+    assert fields["title"] == "{[aclanthology.org/D19-1132]}"
+    assert dict(entry_fields(PaperRecord(id=2, citekey="y", arxiv_id="1706.03762")))["title"] == "{[arXiv:1706.03762]}"
+    assert dict(entry_fields(PaperRecord(id=3, citekey="z", doi="10.1/x_y")))["title"] == r"{[doi:10.1/x\_y]}"
+    assert "title" not in dict(entry_fields(PaperRecord(id=4, citekey="w")))  # nothing to name it by
+    assert (
+        dict(entry_fields(PaperRecord(id=5, citekey="v", title="Real", url="https://a.org/p")))["title"]
+        != "{[a.org/p]}"
+    )

@@ -109,6 +109,19 @@ def format_pages(pages: str, unicode: bool = False) -> str:
     return "--".join(encode_latex(p, unicode) for p in _DASHES.split(pages.strip()))
 
 
+def untitled(rec: PaperRecord) -> str | None:
+    """The title of a paper known only by an identifier or a link, until ``kb enrich`` finds the real one:
+    the identifier in brackets ("[arXiv:1706.03762]", "[doi:10.18653/v1/D19-1132]",
+    "[aclanthology.org/D19-1132]"), so that no entry lacks a title and none pretends to have one."""
+    if rec.arxiv_id:
+        return f"[arXiv:{rec.arxiv_id}]"
+    if rec.doi:
+        return f"[doi:{rec.doi}]"
+    if rec.url:
+        return "[" + re.sub(r"^https?://(?:www\.)?", "", rec.url).rstrip("/") + "]"
+    return None
+
+
 def entry_fields(rec: PaperRecord, unicode: bool = False) -> list[tuple[str, str]]:
     """(field, encoded value) pairs of one entry, in the conventional order."""
     etype = entry_type(rec)
@@ -118,6 +131,8 @@ def entry_fields(rec: PaperRecord, unicode: bool = False) -> list[tuple[str, str
         out.append(("author", authors))
     if rec.title:
         out.append(("title", protect_title(rec.title, unicode)))
+    elif stand_in := untitled(rec):
+        out.append(("title", "{" + encode_latex(stand_in, unicode) + "}"))  # styles print it as is
     if rec.venue:
         out.append((_VENUE_FIELD.get(etype, "howpublished"), encode_latex(rec.venue, unicode)))
     if rec.year is not None:

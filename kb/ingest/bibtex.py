@@ -106,7 +106,7 @@ def entry_to_reference(entry) -> ParsedReference:
         authors=authors,
         et_al=et_al,
         editors=editors,
-        title=clean_value(fields["title"]) if fields.get("title") else None,
+        title=_title(fields),
         venue=clean_value(venue) if venue else None,
         year=int(year_match.group(0)) if year_match else None,
         volume=clean_value(fields.get("volume", "")) or None,
@@ -147,3 +147,13 @@ def parse_bibtex(
         line = (getattr(block, "start_line", 0) or 0) + 1 + line_offset
         problems.append(Problem(f"{source}: bibtex {what} does not parse; skipped", line=line))
     return refs, problems
+
+
+_STAND_IN = re.compile(r"^\[(?:arXiv:|doi:)?[^\s\]]+\]$")
+
+
+def _title(fields: dict) -> str | None:
+    """The entry's title; the bracketed stand-in kb's own export writes for a paper known only by an
+    identifier ("[arXiv:1706.03762]", "[aclanthology.org/D19-1132]") is no title."""
+    title = clean_value(fields["title"]) if fields.get("title") else None
+    return None if title and _STAND_IN.match(title) else title
