@@ -25,9 +25,9 @@ from kb.ingest.markdown import walk
 from kb.ingest.pipeline import extract, prepare
 from kb.ingest.rst import looks_like_rst, rst_to_markdown
 from kb.ingest.talks import model as talk_model
-from kb.ingest.talks.assemble import _LEAD, _is_byline, _trailing_speaker, told_in_prose
+from kb.ingest.talks.assemble import _is_byline, _trailing_speaker, told_in_prose
 from kb.ingest.talks.features import unit_features
-from kb.ingest.talks.hits import TalkHit
+from kb.ingest.talks.hits import LEAD, TalkHit
 from kb.ingest.talks.model import SPEAKER_NEXT, analyse, siblings
 from kb.ingest.talks.units import units
 
@@ -145,7 +145,7 @@ def test_siblings_leave_a_lone_doubtful_head_alone():
     ],
 )
 def test_list_labels_and_time_slots_leave_titles(raw, title):
-    assert _LEAD.sub("", raw) == title
+    assert LEAD.sub("", raw) == title
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from kb.ingest.lexicon import lexicon
+
 _DATA = Path(__file__).parent / "data" / "conferences.json"
 
 _YEAR = r"(?:19[89]\d|20[0-4]\d)"
@@ -26,22 +28,6 @@ _WORD = r"(?:[A-Z][\w'’.&+\-]*(?:::\w+|\(\))?|[a-z]+[A-Z][\w]*|re:[A-Z]\w*|[A-
 _JOIN = r"(?:of|on|for|and|in|the|de|la|&|by|::|/)"
 # "ODSC East 2021", "Open Data Science West (2015)", "PyCon TW 2018", "DEFCON 29" (edition numbers: table only)
 _BEFORE_YEAR = re.compile(rf"((?:{_WORD})(?:[ \-/]+(?:{_JOIN}[ \-/]+)?{_WORD}){{0,4}})[ ,\-]*['’]?\(?({_YEAR})\b")
-_SUFFIX_WORDS = (
-    "con|conf|conference|summit|days|camp|fest|festival|forum|meetup|symposium|expo|universe|world|week|"
-    "workshop|meeting|congress|convention|retreat|hackathon|devday|unconference|live"
-)
-_SUFFIXED = re.compile(
-    rf"\b((?:{_WORD}[ \-]+){{0,3}}(?:[A-Z][\w.]*?(?:Con|Conf|CON)\b|(?:{_WORD}[ \-]+)(?i:{_SUFFIX_WORDS})\b))"
-)
-# Words around a conference's name that are not part of it.
-_NOT_NAME = frozenset(
-    """my a an the notes note day days recap recaps review reviews summary highlights takeaways thoughts report
-    trip at from to in on of and part intro my our this talks talk lightning keynote keynotes session sessions
-    workshop tutorial monday tuesday wednesday thursday friday saturday sunday january february march april may june
-    july august september october november december jan feb mar apr jun jul aug sep sept oct nov dec
-    first second third fourth last final post posts blog live liveblog attending attended virtual online
-    edition annual international monthly weekly in-person hybrid""".split()
-)
 _GENERIC_END = re.compile(r"\s+(?:conference|conf\.?)$", re.IGNORECASE)  # "Velocity Conference" → "Velocity"
 
 
@@ -50,6 +36,18 @@ class Candidate:
     name: str
     year: int | None
     score: float
+
+
+@lru_cache(maxsize=1)
+def _words() -> tuple[frozenset[str], frozenset[str], re.Pattern[str]]:
+    """The lexicon's conference words: (not part of a name, name-ending words, the pattern of a phrase
+    ending in one: "CTI Summit", "VueConf")."""
+    lex = lexicon()
+    suffix = "|".join(sorted(lex["conference_suffix"], key=len, reverse=True))
+    suffixed = re.compile(
+        rf"\b((?:{_WORD}[ \-]+){{0,3}}(?:[A-Z][\w.]*?(?:Con|Conf|CON)\b|(?:{_WORD}[ \-]+)(?i:{suffix})\b))"
+    )
+    return lex["not_conference_name"], lex["conference_suffix"], suffixed
 
 
 @lru_cache(maxsize=1)
@@ -66,9 +64,10 @@ def squash(name: str) -> str:
 
 
 def _trim(words: list[str]) -> list[str]:
-    while words and words[0].lower().strip("'’.") in _NOT_NAME:
+    not_name = _words()[0]
+    while words and words[0].lower().strip("'’.") in not_name:
         words = words[1:]
-    while words and words[-1].lower().strip("'’.") in _NOT_NAME | {"-", "&", "/"}:
+    while words and words[-1].lower().strip("'’.") in not_name | {"-", "&", "/"}:
         words = words[:-1]
     return words
 
@@ -80,7 +79,7 @@ def _clean(phrase: str) -> str | None:
     if not words:
         return None
     name = " ".join(words).strip(" -–—:,/")
-    if len(name) < 2 or name.isdigit() or all(re.fullmatch(_SUFFIX_WORDS, w.lower()) for w in words):
+    if len(name) < 2 or name.isdigit() or all(w.lower() in _words()[1] for w in words):
         return None
     table = canonical()
     if squash(name) in table:
@@ -116,7 +115,7 @@ def in_text(text: str, weight: float) -> Iterable[Candidate]:
         name = _clean(m.group(1))
         if name:
             yield Candidate(name, int(m.group(2)), weight)
-    for m in _SUFFIXED.finditer(text):
+    for m in _words()[2].finditer(text):
         name = _clean(m.group(1))
         if name:
             yield Candidate(name, None, weight * 0.8)
@@ -180,7 +179,7 @@ def in_path(path: str, text: str, weight: float) -> Iterable[Candidate]:
         words = _trim([t for t in tokens if not t.isdigit()])
         if not found and words and len(words) <= 5:
             name = _known_run(words)
-            if not name and len(words) <= 3 and re.fullmatch(_SUFFIX_WORDS, words[-1].lower()):
+            if not name and len(words) <= 3 and words[-1].lower() in _words()[1]:
                 name = _spelled(words, text)
             if name:
                 yield Candidate(name, None, weight / (2 + depth))

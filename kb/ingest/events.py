@@ -14,6 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from kb.ingest.lexicon import lexicon
 from kb.ingest.links import classify_url, is_paper_url
 from kb.ingest.markdown import Block, Span
 from kb.ingest.people import looks_like_person
@@ -75,10 +76,6 @@ _PHRASE = re.compile(
 )
 
 
-_GENERIC_WORDS = frozenset(
-    """talk talks attended track tracks session sessions keynote keynotes presentation presentations notes final
-    opening closing my the our an a interesting this that panel discussion""".split()
-)
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _NAME_PREFIX = re.compile(rf"^(?:title\s*:\s*|(?:{_MONTHS})\w*\s+\d{{4}}\s*[:\-–—]\s*)", re.I)
 _NAME_SUFFIX = re.compile(r"\s+(?:last\s+day|day\s*\d+|\d{1,2}-\d{1,2})$", re.I)
@@ -94,7 +91,7 @@ def tidy_event(ev: Event) -> Event | None:
         not words
         or "://" in name
         or name.startswith("[")
-        or all(w in _GENERIC_WORDS for w in words)
+        or all(w in lexicon()["event_generic"] for w in words)
         or (words[-1] == "poster" and len(words) <= 3)  # one poster is no poster session
     ):
         return None

@@ -13,7 +13,7 @@ from kb.ingest.people import canonical_name, given_names, looks_like_person
 from kb.ingest.records import Problem
 from kb.ingest.talks.eventheads import learned_events
 from kb.ingest.talks.features import DATE
-from kb.ingest.talks.hits import TalkHit, clean_title, strip_kind_prefix
+from kb.ingest.talks.hits import LEAD, TalkHit, clean_title, strip_kind_prefix
 from kb.ingest.talks.model import Head, analyse, label_post
 from kb.ingest.text import normalise_title
 
@@ -29,12 +29,6 @@ _KINDS = (
     ("spotlight", "spotlight"),
     ("oral", "oral"),
     ("workshop", "workshop"),
-)
-# "A. Title", "3) Title", "10:30 - 11:00 : Title", "B1.D Title": list labels and time slots, not title words.
-_LEAD = re.compile(
-    r"^(?:(?:\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?m\.?)?\s*(?:[-–—]\s*\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?m\.?)?)?|"
-    r"[A-Z]\d?(?:\.[A-Z\d])?[.)]|\d{1,2}[.)]|[ivx]{1,4}[.)])\s*[:\-–—|]?\s+)+",
-    re.IGNORECASE,
 )
 _NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|/|\+)\s*")
 PROSE_SHARE = 0.5  # posts where at least this share of detector hits are sentences are told in prose
@@ -175,7 +169,7 @@ def _canonical(name: str) -> str:
 
 def _title_text(text: str) -> str | None:
     """A title as the post typed it, without list label, time slot or kind prefix."""
-    return clean_title(_LEAD.sub("", strip_kind_prefix(_LEAD.sub("", text.strip()))))
+    return clean_title(LEAD.sub("", strip_kind_prefix(LEAD.sub("", text.strip()))))
 
 
 def _speakers(blocks: list[Block], h: Head) -> tuple[list[str], list[str]]:
@@ -186,7 +180,7 @@ def _speakers(blocks: list[Block], h: Head) -> tuple[list[str], list[str]]:
     for b, s, e in _runs(h, "SPEAKER"):
         run = blocks[b].text[s:e]
         if (b, s) in line_starts:  # "G. Owen Zhang - …": a list label, not an initial
-            run = _LEAD.sub("", run)
+            run = LEAD.sub("", run)
         for part in _NAME_SPLIT.split(run):
             part = part.strip(" .:-–—()[]*_\"'")
             if _name_like(part) and _canonical(part) not in speakers:
@@ -201,7 +195,7 @@ def _rule_speakers(rule: TalkHit, title: str | None) -> tuple[list[str], list[st
     speakers: list[str] = []
     spelled: list[str] = []
     for name, as_written in zip(rule.speakers, rule.spelled_speakers or rule.speakers, strict=False):
-        bare = _LEAD.sub("", as_written)
+        bare = LEAD.sub("", as_written)
         if bare != as_written and (not _name_like(bare) or (title and normalise_title(bare) == normalise_title(title))):
             continue
         speakers.append(name if bare == as_written else _canonical(bare))

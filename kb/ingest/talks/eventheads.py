@@ -16,14 +16,10 @@ import re
 from kb.ingest.events import _PREFIX, EVENT_WORDS, EventHit, event_from_heading
 from kb.ingest.markdown import Block
 from kb.ingest.records import Event
+from kb.ingest.talks.hits import LEAD
 from kb.ingest.talks.model import Analysis
 from kb.ingest.talks.units import Unit
 
-# "A. ", "##D. ", "3) ", "16:00–17:00 – ": list labels and time slots before a session's name
-_LEAD = re.compile(
-    r"^(?:(?:\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?m\.?)?\s*(?:[-–—]\s*\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?m\.?)?)?|"
-    r"[A-Z][.)]|\d{1,2}[.)])\s*[:\-–—|]?\s*)+"
-)
 _MARKUP = re.compile(r"^[#*_\s>]+|[*_\s]+$")
 _KIND_WORD = re.compile(r"\b(" + "|".join(sorted(EVENT_WORDS, key=len, reverse=True)) + r")\b", re.IGNORECASE)
 MAX_WORDS = 14  # a longer line is a sentence about an event, not its name
@@ -38,7 +34,7 @@ def _whole_line(e: EventHit, u: Unit) -> bool:
 def event_of_line(text: str) -> Event | None:
     """The event a line labelled E names: list labels and time slots off, then the heading rules
     ("Session 1: Tail Risks" → "Tail Risks"); a line they reject is named as it stands."""
-    text = _MARKUP.sub("", _LEAD.sub("", _MARKUP.sub("", text.strip()))).strip(" :")
+    text = _MARKUP.sub("", LEAD.sub("", _MARKUP.sub("", text.strip()))).strip(" :")
     if not text or len(text.split()) > MAX_WORDS:
         return None
     ev = event_from_heading(text)
