@@ -140,9 +140,9 @@ def detect_conference(
         pool += in_text(title, 8)
     for heading in headings[1:6]:
         pool += in_text(heading, 2)
-    body = "\n".join(b.text for b in blocks[:_PROSE_BLOCKS])
     if path:
-        pool += in_path(path, body + "\n" + "\n".join(texts), 6)
+        body = "\n".join([*(b.text for b in blocks[:_PROSE_BLOCKS]), *texts])
+        pool += in_path(path, body, 6)
     top = best(pool)
     if top is None:
         explicit = fm.get("conference")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from kb.ingest.events import _PREFIX, EVENT_WORDS, EventHit, event_from_heading
+from kb.ingest.events import _PREFIX, EVENT_KIND, EVENT_WORDS, EventHit, event_from_heading
 from kb.ingest.markdown import Block
 from kb.ingest.records import Event
 from kb.ingest.talks.hits import LEAD
@@ -21,7 +21,6 @@ from kb.ingest.talks.model import Analysis
 from kb.ingest.talks.units import Unit
 
 _MARKUP = re.compile(r"^[#*_\s>]+|[*_\s]+$")
-_KIND_WORD = re.compile(r"\b(" + "|".join(sorted(EVENT_WORDS, key=len, reverse=True)) + r")\b", re.IGNORECASE)
 MAX_WORDS = 14  # a longer line is a sentence about an event, not its name
 
 
@@ -40,7 +39,7 @@ def event_of_line(text: str) -> Event | None:
     ev = event_from_heading(text)
     if ev is not None:
         return ev
-    km = _KIND_WORD.search(text)
+    km = EVENT_KIND.search(text)
     return Event(
         name=text[0].upper() + text[1:], kind=EVENT_WORDS.get(km.group(1).lower(), "session") if km else "session"
     )
