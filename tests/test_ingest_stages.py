@@ -163,6 +163,29 @@ def test_cite_forms():
     ]
 
 
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("It builds on Yu et al. 2017 and Edunov et al., 2019.", [("Yu", 2017, None), ("Edunov", 2019, None)]),
+        ("see Ramachandran et al 2017", [("Ramachandran", 2017, None)]),
+        ("(see experiments in Sanderson and Guenter, 2006)", [("Sanderson", 2006, "Guenter")]),
+        ("as in Ganin et al. JMLR (2016).", [("Ganin", 2016, None)]),
+        ("Machine translation: Mikolov, Yih and Zweig, NAACL 2013", [("Mikolov", 2013, "Zweig")]),
+        ("Detection (Crossfield, Goyon et al. 2013)", [("Crossfield", 2013, None)]),
+        ("Marco Ataide et al., _Immunity_, 2022", [("Ataide", 2022, None)]),
+        # bracketed forms are read once, not again as bare ones
+        ("(Devlin et al., 2019) and Radford et al. (2018)", [("Devlin", 2019, None), ("Radford", 2018, None)]),
+        # no "et al." and no second surname: a place, a venue or a title, not a cite
+        ("We met in Paris, 2019 and at NeurIPS 2019.", []),
+        ("Architecture and Representation, 2018 was the theme; Dublin and BOSC 2017 too.", []),
+    ],
+)
+def test_bare_author_year_cites(text, expected):
+    """Real notes cite without brackets ("see Yu et al. 2017"); only "et al." or two surnames count."""
+    got = [(c.surname, c.year, c.second) for c in find_cites(text) if c.kind == "author_year"]
+    assert got == expected
+
+
 def test_not_cites():
     assert find_cites("an image ![x](y) and a link [text](http://a) and x[i] and [Dr. Bae]") == []
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from kb.ingest.lexicon import title_words
+
 # Up to 4 digits: reference lists run past [999]. A bracketed year such as "[2019]" is read too, and is
 # simply not linked (nor reported) when the post has no reference of that number (kb.ingest.linking).
 _NUMERIC = re.compile(r"(?<![!\]])\[(\d{1,4}(?:\s*[,–\-]\s*\d{1,4})*)\](?!\()")
@@ -28,12 +30,18 @@ _KEY = re.compile(
 )
 # Possessive, and a narrative cite starts where a name starts: "Jean-Jean-…" would otherwise be read
 # from every "Jean" to the end of the run and back (quadratic).
-_SURNAME = r"(?:(?:van der|van|von|de|di|da|le|la|del|du)\s)?[A-ZÀ-ÖØ-Þ][\w'’\-]++"
+_SURNAME = r"(?:(?:van der|van den|van|von|de|di|da|le|la|del|du)\s)?[A-ZÀ-ÖØ-Þ][\w'’\-]++"
 _AUTHORS = rf"({_SURNAME})(?:\s++(?:et\.?\s*al\.?|and\s++{_SURNAME}|&\s*+{_SURNAME}))?"
 _YEAR = r"(?:1[7-9]|20)\d{2}"
 _PAREN = re.compile(rf"\(([^()]{{0,300}}?\b{_YEAR}[a-z]?)\)")
 _PAREN_PART = re.compile(rf"^\s*(?:e\.g\.,?\s*|see\s+|cf\.\s*)?{_AUTHORS},?\s+({_YEAR})[a-z]?\s*$")
 _NARRATIVE = re.compile(rf"(?<![\w'’\-]){_AUTHORS}\s++\(({_YEAR})[a-z]?\)")
+# Real notes cite without brackets too: "see Yu et al. 2017", "Ganin et al. JMLR (2016)", "Sanderson and
+# Guenter, 2006", "Mikolov, Yih and Zweig, NAACL 2013". Only "et al." or two joined surnames count: "NeurIPS 2019" or "Paris, 2019" alone are no cite.
+_BARE = re.compile(
+    rf"(?<![\w'’\-])({_SURNAME})(?:,\s++{_SURNAME}){{0,3}}\s++(?:et\.?\s*+al\b\.?|,?\s*+(?:and|&)\s++({_SURNAME}))"
+    rf",?\s*+(?:[_*]?[A-Z][A-Za-z]{{1,9}}[_*]?,?\s++)?(\()?({_YEAR})[a-z]?\b(?(3)\))"
+)
 # Work bounds for hostile text: "[1-50,1-50,…]" would otherwise turn 250 KB into millions of cites.
 MAX_GROUP = 100  # numbers one bracket can cite
 MAX_CITES = 10_000  # numeric cites read from one block of text
@@ -65,6 +73,12 @@ def _expand(numbers: str) -> list[int]:
         if len(out) >= MAX_GROUP:
             break
     return out[:MAX_GROUP]
+
+
+def _surname_like(word: str) -> bool:
+    """Could this capitalised word be a surname? Not an acronym, not a word of paper titles."""
+    word = word.split()[-1]
+    return not (len(word) > 1 and word.isupper()) and word.lower() not in title_words()
 
 
 def _surnames(match_authors: str) -> tuple[str, str | None]:
@@ -106,16 +120,31 @@ def find_cites(text: str, base: int = 0, paren_numbers: bool = False) -> list[Ci
     for m in _KEY.finditer(text):
         for key in re.split(r"[,;]\s*", m.group(1)):
             out.append(Cite(f"[{key}]", base + m.start(), "key"))
+    taken = []  # spans of the bracketed forms: "(Doe et al., 2019)" is not read a second time bare
     for m in _PAREN.finditer(text):
         for part in m.group(1).split(";"):
             pm = _PAREN_PART.match(part)
             if pm:
+                taken.append(m.span())
                 shown = re.sub(r"^\s*(?:e\.g\.,?|see|cf\.)\s*", "", part.strip())
                 first, second = _surnames(shown)
                 out.append(Cite(f"({shown})", base + m.start(), "author_year", first, int(pm.group(2)), second))
     for m in _NARRATIVE.finditer(text):
         first, second = _surnames(m.group(0))
+        if first.isupper() and len(first) > 1:  # a venue, "JMLR (2016)": maybe the tail of a bare cite
+            continue
         out.append(Cite(m.group(0), base + m.start(), "author_year", first, int(m.group(2)), second))
+        taken.append(m.span())
+    taken.sort()
+    i = 0
+    for m in _BARE.finditer(text):
+        while i < len(taken) and taken[i][1] <= m.start():
+            i += 1
+        if i < len(taken) and m.end() > taken[i][0]:  # overlaps a bracketed cite
+            continue
+        if m.group(2) and not (_surname_like(m.group(1)) and _surname_like(m.group(2))):
+            continue  # "Architecture and Representation, 2018", "Dublin and BOSC 2017"
+        out.append(Cite(m.group(0), base + m.start(), "author_year", m.group(1), int(m.group(4)), m.group(2)))
     out.sort(key=lambda c: c.start)
     return out
 

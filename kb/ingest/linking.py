@@ -63,20 +63,19 @@ def _paper_index(papers: list[ParsedReference]) -> dict[str, int]:
 
 
 def _author_year(papers: list[ParsedReference], surname: str, year: int, second: str | None) -> int | None:
-    fold = ascii_fold(surname).lower()
+    def last(name: str) -> str:  # "van den Oord" = "Oord": particles are kept or split off by the parser
+        words = ascii_fold(name).lower().split()
+        return words[-1] if words else ""
+
+    fold = last(surname)
     hits = [
         i
         for i, p in enumerate(papers)
-        if p.authors
-        and p.year is not None
-        and abs(p.year - year) <= 0
-        and ascii_fold(p.authors[0].family).lower() == fold
+        if p.authors and p.year is not None and abs(p.year - year) <= 0 and last(p.authors[0].family) == fold
     ]
     if len(hits) > 1 and second:
-        fold2 = ascii_fold(second).lower()
-        hits = [
-            i for i in hits if len(papers[i].authors) > 1 and ascii_fold(papers[i].authors[1].family).lower() == fold2
-        ]
+        fold2 = last(second)
+        hits = [i for i in hits if len(papers[i].authors) > 1 and last(papers[i].authors[1].family) == fold2]
     return hits[0] if len(hits) == 1 else None
 
 
@@ -114,13 +113,28 @@ def link_citations(x: Extraction, blocks: list[Block], ref_blocks: set[int], hit
         if bi in ref_blocks or block.kind == "code":
             continue
         lead = _lead_talk(block, talk_keys)
+        # "[He et al. 2018](arxiv…)": the link is the paper; its label is not a second, cited-only one
+        paper_labels = [
+            (sp.start, sp.end)
+            for sp in block.links
+            if sp.href
+            and not sp.image
+            and (identifiers_from_url(sp.href) or classify_url(sp.href, sp.label) == "paper")
+        ]
         # a heading's cites are not read, but "### [Paper title](arxiv…)" is a paper (the talk's own)
         for c in find_cites(block.text, paren_numbers=paren_style) if block.kind != "heading" else ():
             talk = lead if lead is not None else _talk_at(regions, bi, c.start)
             paper = index.get(c.marker)
             if paper is None and c.kind == "author_year" and c.surname and c.year:
                 paper = _author_year(x.papers, c.surname, c.year, c.second)
-            if paper is None and c.kind == "author_year" and c.surname and c.year and not not_a_surname(c.surname):
+            if (
+                paper is None
+                and c.kind == "author_year"
+                and c.surname
+                and c.year
+                and not not_a_surname(c.surname)
+                and not any(a <= c.start < b for a, b in paper_labels)
+            ):
                 paper = _cited_only(x, c, index)  # real notes cite "(Doe et al., 2019)" with no reference list
                 titles.append("")
             if paper is not None:
