@@ -379,3 +379,24 @@ def test_rst_notes_import_from_a_folder(tmp_path):
     with session_scope(engine) as s:
         counts = stats(s)
     assert counts["posts"] == 1 and counts["talks"] == 1
+
+
+@needs_model
+@needs_corpus
+def test_lines_are_decoded_one_by_one_not_as_one_best_sequence():
+    """A train-split post of 31 talks ("## Title" then "By *Name* [@handle](…)"), where every head
+    line is likely (P(H) ≈ 0.7) but the single best label sequence was all "O": Viterbi lost every
+    talk at once. Posterior decoding labels each line by its own marginal."""
+    path = SHARED / "realcorpus" / "posts" / "bryanluby--ConferenceNotes" / "2015-06-AltConf.md"
+    text = path.read_text(encoding="utf-8")
+    p = prepare(text, path.name)
+    a = analyse(p.blocks, p.ref_blocks, p.rule_hits, list(p.event_hits))
+    lines = talk_model.tagger(talk_model.LINES_MODEL)
+    labels = talk_model.max_marginal(lines, a.line_features)
+    assert labels == [
+        max(lines.labels(), key=lambda lab: (lines.marginal(lab, k), lab)) for k in range(len(a.units))
+    ]
+    talks = {t.title: t.speakers for t in extract(text, source=path.name).talks}
+    assert len(talks) >= 25
+    assert talks["Objective-C++ - What could possibly go wrong"] == ["Peter Steinberger"]
+    assert talks["The Social Coding Contract"] == ["Justin Searls"]

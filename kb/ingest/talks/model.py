@@ -156,6 +156,17 @@ def siblings(a: Analysis, labels: list[str]) -> list[str]:
     ]
 
 
+def max_marginal(tagger, features: list) -> list[str]:
+    """Each line's most probable label (posterior decoding), not the single most probable sequence.
+
+    Viterbi commits to one whole labelling: on a long post whose heads are each likely (marginal
+    P(H) ≈ 0.7) but whose head-then-body pattern is unusual, the best single sequence can be all
+    "O" — every talk lost at once. Deciding line by line keeps what the model believes of each line."""
+    tagger.set(features)
+    labels = tagger.labels()
+    return [max(labels, key=lambda lab: (tagger.marginal(lab, k), lab)) for k in range(len(features))]
+
+
 def label_post(blocks: list[Block], a: Analysis) -> list[Head] | None:
     """Talk heads with their labelled tokens; None when the models are not installed."""
     lines, spans = tagger(LINES_MODEL), tagger(SPANS_MODEL)
@@ -163,7 +174,7 @@ def label_post(blocks: list[Block], a: Analysis) -> list[Head] | None:
         return None
     if not a.units:
         return []
-    labels = siblings(a, lines.tag(a.line_features))
+    labels = siblings(a, max_marginal(lines, a.line_features))
     a.labels = labels
     heads = [k for k, lab in enumerate(labels) if lab == "H"]
     out = []
