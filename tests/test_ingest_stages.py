@@ -11,7 +11,8 @@ from kb.ingest.frontmatter import front_matter_date, is_draft, split_front_matte
 from kb.ingest.links import classify_url, normalise_url, paper_id_from_url
 from kb.ingest.markdown import inline_markdown, preprocess, walk
 from kb.ingest.names import parse_name
-from kb.ingest.people import canonical_name, looks_like_person, resolve, split_display
+from kb.ingest.people import canonical_name, looks_like_person, names_in_prose, resolve, split_display
+from kb.ingest.pipeline import extract
 from kb.ingest.text import decode_latex, normalise_title, repair
 
 # ---------------------------------------------------------------- front matter
@@ -218,6 +219,36 @@ def test_sentence_at_respects_abbreviations():
 )
 def test_looks_like_person(text, expected):
     assert looks_like_person(text) is expected
+
+
+class _NoAuthors:
+    def resolve(self, name):
+        return None, []
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ('Katarina Danks: "This is a recent topic for me."', ["Katarina Danks"]),  # a quote's attribution
+        ('Kellen Mace (Mod): "Try it on your own data."', ["Kellen Mace"]),
+        ("Fran Agulto wrote about RAG with headless WordPress.", ["Fran Agulto"]),
+        ('ein Vortrag von Timo Gerkmann (Universität Hamburg): "Generative or Predictive?"', ["Timo Gerkmann"]),
+        ("Tail Risks: a look at the data", []),  # no cue, no given name
+    ],
+)
+def test_names_in_prose_cues(text, expected):
+    assert [name for name, _ in names_in_prose(text, _NoAuthors())] == expected
+
+
+def test_a_bold_name_in_running_text_is_a_person_but_a_bold_title_is_not():
+    post = (
+        "# Notes\n\n## Keynote by Jane Doe\n\n"
+        "I mentioned my work with **Marco Valtorta** and **Lincoln Lu** from my PhD days.\n\n"
+        "**Graph Rewriting Then and Now** was the best talk of the day.\n"
+    )
+    people = {p.name for p in extract(post, source="bold.md").people}
+    assert {"Marco Valtorta", "Lincoln Lu"} <= people
+    assert not any("Rewriting" in p for p in people)
 
 
 def test_canonical_names_and_resolution():

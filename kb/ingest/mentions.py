@@ -10,6 +10,7 @@ from kb.ingest.links import classify_url
 from kb.ingest.people import (
     NameIndex,
     canonical_name,
+    given_names,
     has_honorific,
     looks_like_person,
     names_in_prose,
@@ -95,11 +96,21 @@ def find_people(
         if block.kind in ("paragraph", "item", "html", "row"):
             # Names inside links to papers ("[Song and Ermon](arxiv)") are authors, not mentions.
             skip = [(s.start, s.end) for s in block.links if s.href and classify_url(s.href, s.label) == "paper"]
-            skip += block.emphasis  # emphasised phrases are titles and author lines, not mentions
+            # Emphasised phrases are titles and author lines, not mentions, unless one is just a name with a
+            # known given name inside running text ("my work with **Marco Valtorta**, **Lincoln Lu** …").
+            skip += [(a, b) for a, b in block.emphasis if not _bold_name(block.text, a, b)]
             skip += (papers_named or {}).get(bi, [])
             for name, _ in names_in_prose(block.text, authors, skip):
                 add(canonical_name(name), name, "mentioned", None)
     x.people = list(people.values())
+
+
+def _bold_name(text: str, start: int, end: int) -> bool:
+    """Is ``text[start:end]``, an emphasised phrase, a person's name amid other words of its block?"""
+    name = text[start:end].strip()
+    words = name.split()
+    rest = (text[:start] + text[end:]).strip(" \t*_:-–—")
+    return 2 <= len(words) <= 3 and words[0] in given_names() and looks_like_person(name) and len(rest.split()) >= 3
 
 
 def _homepage_like(span) -> bool:

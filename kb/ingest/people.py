@@ -279,7 +279,8 @@ _BEFORE_CUE = re.compile(r"(?:\bwith|\bby|co-?authored with|\bProf\.?|\bDr\.?|\b
 _AFTER_CUE = re.compile(
     r"^(?:['’]s\b|\s*,\s*(?:a|an|the|who|our|my|his|her)\s+\w+(?:\s+\w+)?,|\s+(?:said|says|asked|answered|argued|noted|"
     r"explained|showed|joked|pointed|mentioned|moderated|moderating|chaired|hosted|led|organi[sz]ed|presented|talked|"
-    r"spoke|gave|took|told|described|reminded|wanted))"
+    r"spoke|gave|took|told|described|reminded|wanted|wrote|writes|replied|suggested|recommended|shared|commented)\b"
+    r"|\s*(?:\([^()\n]{1,20}\))?:\s*[\"“])"  # a quote's attribution: 'Jane Roe: "…"', 'Jane Roe (Mod): "…"'
 )
 _TITLE_RUN = re.compile(r"(?:[A-Z][\w\-]*|of|and|for|the|in|on|with|to|a|an|via|through)\s+$")
 
@@ -316,6 +317,9 @@ def names_in_prose(text: str, authors: NameIndex, skip: list[tuple[int, int]] = 
             end = start + len(name)
         words = name.split()
         while len(words) > 2 and words[0].lower() in NOT_NAME_WORDS:
+            words.pop(0)
+            start = text.index(words[0], start)
+        if len(words) > 2 and words[0].islower() and words[1] in given_names():  # "Vortrag von Timo Gerkmann"
             words.pop(0)
             start = text.index(words[0], start)
         name = " ".join(words)
