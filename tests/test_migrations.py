@@ -32,8 +32,11 @@ V2_COLUMNS = {
     ("merge", "from_key"),  # 0002
     ("useredit", "post_id"),
     ("useredit", "anchor"),
-    ("useredit", "stale"),
-}  # 0003
+    ("useredit", "stale"),  # 0003
+    ("talkspeaker", "spelling"),
+    ("authorship", "spelling"),
+    ("mention", "spelling"),  # 0005
+}
 LATER_TABLES = {"annotation", "trainedmodel", "paperfieldsource"}  # 0003, 0004
 
 

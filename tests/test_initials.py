@@ -1,0 +1,191 @@
+"""Issue 19, item 7: an initial between two full names ('K. Zhang' between Kai and Kaiming Zhang) ends where
+the posts say, whatever their order: split off when a second full name comes, joined again when it goes
+(the state a fresh import of the remaining posts gives), kept across --force and kb sync, and never
+against the user's merges, unmerges, "not the same" answers or name edits (kb.initials)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from kb import curation, merges
+from kb.db import open_db, session_scope
+from kb.maintenance import dump
+from kb.models import Authorship, Mention, Paper, Person, PersonAlias, TalkSpeaker
+from kb.sync import sync
+from tests.test_idempotence import ZHANGS, _dump, _one_by_one, people_and_pairs
+
+APART = (
+    {"K. Zhang": ["K. Zhang"], "Kai Zhang": ["Kai Zhang"], "Kaiming Zhang": ["Kaiming Zhang"]},
+    {frozenset(("K. Zhang", "Kai Zhang")), frozenset(("K. Zhang", "Kaiming Zhang"))},
+)
+KAIMING_GONE = "Notes about residual networks, no speaker named.\n"
+ORDERS = list(itertools.permutations(sorted(ZHANGS)))
+
+
+@pytest.fixture
+def posts(tmp_path, monkeypatch) -> dict[str, Path]:
+    monkeypatch.chdir(tmp_path)
+    for name, text in ZHANGS.items():
+        Path(name).write_text(text)
+    return {name: Path(name) for name in ZHANGS}
+
+
+def _imported(tmp_path: Path, name: str, order, force: bool = False):
+    engine = open_db(tmp_path / f"{name}.sqlite")
+    _one_by_one(engine, [Path(p) for p in order], force=force)
+    return engine
+
+
+def _person_of(engine, model) -> str:
+    """The name of the one person ``model`` (Authorship, Mention …) links to for 'K. Zhang'."""
+    with session_scope(engine) as s:
+        (pid,) = s.exec(select(model.person_id).where(model.spelling == "K. Zhang")).all()
+        return s.get(Person, pid).name
+
+
+@pytest.mark.parametrize("order", ORDERS, ids=["".join(n[0] for n in o) for o in ORDERS])
+def test_a_full_name_gone_lets_the_initial_join_again_as_a_fresh_import_would(tmp_path, posts, order):
+    engine = _imported(tmp_path, "kb", order)
+    assert people_and_pairs(engine) == APART
+    posts["b.md"].write_text(KAIMING_GONE)  # Kaiming's post no longer names him: he is garbage-collected
+    _one_by_one(engine, [posts["b.md"]])
+    fresh = _imported(tmp_path, "fresh", ["b.md", "c.md", "a.md"])
+    assert _dump(engine) == _dump(fresh)
+    assert people_and_pairs(engine) == ({"Kai Zhang": ["K. Zhang", "Kai Zhang"]}, set())
+    assert _person_of(engine, Authorship) == "Kai Zhang"
+
+    posts["b.md"].write_text(ZHANGS["b.md"])  # and back: split off again
+    _one_by_one(engine, [posts["b.md"]])
+    assert people_and_pairs(engine) == APART
+    assert _dump(engine) == _dump(_imported(tmp_path, "again", order[::-1]))
+    for e in (engine, fresh):
+        e.dispose()
+
+
+def test_force_reimport_and_sync_keep_the_split(tmp_path, posts):
+    engine = _imported(tmp_path, "kb", ["c.md", "a.md", "b.md"])  # K. joined Kai, then Kaiming split it off
+    want = _dump(engine)
+    for order in (["a.md", "b.md", "c.md"], ["c.md", "b.md", "a.md"]):
+        _one_by_one(engine, [Path(p) for p in order], force=True)
+        assert _dump(engine) == want
+    target = open_db(tmp_path / "target.sqlite")
+    report = sync(engine, target)
+    assert report.posts_written == 3 and not report.skipped
+    assert _dump(target) == want
+    again = sync(engine, target)
+    assert (again.posts_written, again.edits, again.merges) == (0, 0, 0) and _dump(target) == want
+    with session_scope(target) as s:
+        assert s.exec(select(Authorship.spelling)).all() == ["K. Zhang"]
+        spelled = {
+            (s.get(Person, pid).name, sp) for pid, sp in s.exec(select(TalkSpeaker.person_id, TalkSpeaker.spelling))
+        }
+    assert spelled == {("Kai Zhang", "Kai Zhang"), ("Kaiming Zhang", "Kaiming Zhang")}
+    for e in (engine, target):
+        e.dispose()
+
+
+def test_a_mention_spelled_with_the_initial_moves_with_its_talk_link(tmp_path, posts):
+    """A talk by 'K. Zhang' (speaker link and mention) went with Kai while he was the only K.; Kaiming
+    comes, and both links leave Kai for 'K. Zhang', as when the talk comes last."""
+    Path("d.md").write_text("## Image super-resolution (K. Zhang)\n\nNotes about the talk.\n")
+    engine = _imported(tmp_path, "kb", ["a.md", "d.md"])
+    assert _person_of(engine, TalkSpeaker) == _person_of(engine, Mention) == "Kai Zhang"
+    _one_by_one(engine, [posts["b.md"]])
+    assert _person_of(engine, TalkSpeaker) == _person_of(engine, Mention) == "K. Zhang"
+    assert _dump(engine) == _dump(_imported(tmp_path, "last", ["b.md", "a.md", "d.md"]))
+    engine.dispose()
+
+
+def _ids(engine) -> dict[str, int]:
+    with session_scope(engine) as s:
+        return {p.name: p.id for p in s.exec(select(Person))}
+
+
+def test_a_hand_merge_of_the_initial_survives_a_new_full_name_and_force(tmp_path, posts):
+    engine = _imported(tmp_path, "kb", ["a.md", "b.md", "c.md"])
+    ids = _ids(engine)
+    with session_scope(engine, write=True) as s:  # the user says K. Zhang is Kai
+        curation.merge_people(s, ids["K. Zhang"], ids["Kai Zhang"])
+    merged = _dump(engine)
+    Path("d.md").write_text("Kaito Zhang talked about diffusion.\n")  # a third full name of the initial K.
+    _one_by_one(engine, [Path("d.md")])
+    _one_by_one(engine, [Path(p) for p in ("c.md", "b.md", "a.md")], force=True)
+    assert _person_of(engine, Authorship) == "Kai Zhang"
+    with session_scope(engine) as s:
+        kai = s.exec(select(Person).where(Person.name == "Kai Zhang")).one()
+        assert sorted(s.exec(select(PersonAlias.alias).where(PersonAlias.person_id == kai.id)).all()) == [
+            "K. Zhang",
+            "Kai Zhang",
+        ]
+        assert s.exec(select(Person).where(Person.key == "k zhang")).first() is None
+        whole = dump(s)
+    assert [m["from_name"] for m in whole["merges"]] == ["K. Zhang"]
+    assert whole["merges"] == json.loads(merged)["merges"]
+    engine.dispose()
+
+
+def test_kept_apart_or_unmerged_the_initial_does_not_join_again(tmp_path, posts):
+    engine = _imported(tmp_path, "kb", ["a.md", "b.md", "c.md"])
+    ids = _ids(engine)
+    with session_scope(engine, write=True) as s:  # the user: K. Zhang is not Kai Zhang
+        merges.keep_apart(s, "person", ids["K. Zhang"], ids["Kai Zhang"])
+    posts["b.md"].write_text(KAIMING_GONE)  # K. would now fit Kai alone
+    _one_by_one(engine, [posts["b.md"]])
+    assert people_and_pairs(engine) == ({"K. Zhang": ["K. Zhang"], "Kai Zhang": ["Kai Zhang"]}, set())
+    assert _person_of(engine, Authorship) == "K. Zhang"
+    engine.dispose()
+
+    posts["b.md"].write_text(ZHANGS["b.md"])
+    engine = _imported(tmp_path, "unmerged", ["a.md", "b.md", "c.md"])
+    ids = _ids(engine)
+    with session_scope(engine, write=True) as s:  # merged by hand, then the merge undone
+        curation.merge_people(s, ids["K. Zhang"], ids["Kai Zhang"])
+    with session_scope(engine, write=True) as s:
+        merges.unmerge(s, "person", "k zhang")
+    posts["b.md"].write_text(KAIMING_GONE)
+    _one_by_one(engine, [posts["b.md"]])
+    assert _person_of(engine, Authorship) == "K. Zhang"
+    assert set(people_and_pairs(engine)[0]) == {"K. Zhang", "Kai Zhang"}
+    engine.dispose()
+
+
+def test_a_name_set_by_hand_stays_when_the_initial_leaves(tmp_path, posts):
+    engine = _imported(tmp_path, "kb", ["c.md", "a.md"])  # K. Zhang joined Kai Zhang
+    ids = _ids(engine)
+    with session_scope(engine, write=True) as s:
+        curation.edit_field(s, "person", ids["Kai Zhang"], "name", "Kai X. Zhang")
+    _one_by_one(engine, [posts["b.md"]])
+    aliases, pairs = people_and_pairs(engine)
+    assert sorted(aliases) == ["K. Zhang", "Kai X. Zhang", "Kaiming Zhang"]
+    assert aliases["K. Zhang"] == ["K. Zhang"] and pairs == {
+        frozenset(("K. Zhang", "Kai X. Zhang")),
+        frozenset(("K. Zhang", "Kaiming Zhang")),
+    }
+    with session_scope(engine) as s:
+        assert s.get(Person, ids["Kai Zhang"]).name == "Kai X. Zhang"
+        assert s.exec(select(Paper)).one() is not None
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_postgres_gives_the_sqlite_kb_in_any_order_and_by_sync(tmp_path, posts, pg_server):
+    want = _dump(lite := _imported(tmp_path, "lite", ["a.md", "b.md", "c.md"]))
+    urls = [pg_server.create_database(f"kb_initials_{n}") for n in range(2)]
+    try:
+        pg = open_db(urls[0])
+        _one_by_one(pg, [Path(p) for p in ("c.md", "a.md", "b.md")])
+        assert _dump(pg) == want
+        pg.dispose()
+        synced = open_db(urls[1])
+        sync(_imported(tmp_path, "split", ["c.md", "b.md", "a.md"]), synced)
+        assert _dump(synced) == want
+        synced.dispose()
+    finally:
+        lite.dispose()
+        for n in range(2):
+            pg_server.drop_database(f"kb_initials_{n}")
