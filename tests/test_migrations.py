@@ -122,6 +122,13 @@ def test_v1_database_is_upgraded_without_losing_rows_or_edits(tmp_path, sample_p
         want, got = dump(s1), dump(s2)
     for post in want["posts"]:
         post["front_matter"] = ""  # not known for posts imported before 0002
+        for talk in post["talks"]:  # nor the spellings of person links made before 0005
+            talk["speaker_spellings"] = [None] * len(talk["speakers"])
+        for mention in post["mentions"]:
+            mention["spelling"] = None
+    for paper in want["papers"]:
+        paper["author_spellings"] = [None] * len(paper["authors"])
+    assert any(p["authors"] for p in want["papers"]) and any(p["mentions"] for p in want["posts"])
     assert json.dumps(got, sort_keys=True) == json.dumps(want, sort_keys=True)
 
     # The upgraded DB keeps working: unchanged posts are skipped, the edit survives a forced re-import.
