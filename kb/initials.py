@@ -127,8 +127,9 @@ class _Settler:
                 self._split(holder, key, sorted(spellings), ambiguous)
 
     def _merged_keys(self, pid: int) -> set[str]:
-        """Keys of the spellings hand merges brought to person ``pid`` (chains too: a merge's record holds the
-        aliases the merged-away person had, those of its own merges included)."""
+        """Keys of the spellings a hand merge made one with person ``pid``: those it brought (chains too: a
+        merge's record holds the aliases the merged-away person had, those of its own merges included) and,
+        when ``pid`` was the initial someone was merged into, its own key then."""
         keys: set[str] = set()
         for from_key, from_name in self.s.exec(
             select(Merge.from_key, Merge.from_name).where(Merge.entity == "person", Merge.into_id == pid)
@@ -137,7 +138,8 @@ class _Settler:
             record = self.s.exec(
                 select(UserEdit.value).where(UserEdit.entity == "kb", UserEdit.field == f"merged:person:{from_key}")
             ).first()
-            keys |= {person_key(a) for a in json.loads(record or "{}").get("aliases") or []}
+            record = json.loads(record or "{}")
+            keys |= {person_key(a) for a in record.get("aliases") or []} | {record.get("into") or ""}
         return keys
 
     def _split(self, holder: PersonRef, key: str, spellings: list[str], rivals: list[PersonRef]) -> None:
