@@ -4,7 +4,8 @@ A spelling with initials joins the one full name it fits when it comes (:func:`k
 where it went depends on who was known then: ``K. Zhang`` after ``Kai Zhang`` alone joins him; after
 ``Kai Zhang`` and ``Kaiming Zhang`` it is a person of its own, a candidate to each. So that the same posts
 give the same knowledge base whatever their order (issue 19), :func:`settle` looks again at a group (a
-folded family name and a first initial) whenever a full name of it is created, renamed or deleted:
+folded family name and a first initial) whenever a full name of it is created or renamed (by an import,
+:class:`kb.identity.PeopleResolver`) or deleted (:func:`kb.store.garbage_collect`, also by ``kb check --fix``):
 
 * a spelling with initials that a person holds through links (speakers, authors and mentions keep the
   spelling they were made from) and that no longer fits that person alone leaves it: the links so spelled
@@ -27,7 +28,7 @@ from collections.abc import Iterable
 from sqlalchemy import delete, exists, or_, true, update
 from sqlmodel import Session, select
 
-from kb.db import chunks, lock_keys
+from kb.db import lock_keys
 from kb.identity import (
     _PERSON_COLUMNS,
     CANDIDATE_REASON,
@@ -44,30 +45,6 @@ from kb.ingest.people import match_person, person_key, split_display
 from kb.models import Authorship, IdentityCandidate, Link, Mention, Merge, Person, PersonAlias, TalkSpeaker, UserEdit
 
 Group = tuple[str, str]  # (folded family name, first letter of the folded given name)
-
-
-def group(p: PersonRef) -> Group | None:
-    return (p.family_key, p.given_key[:1]) if p.family_key and p.given_key else None
-
-
-def groups_of(session: Session, ids: Iterable[int]) -> dict[int, Group]:
-    """{person id: its group} for ``ids`` (people without a given name have none)."""
-    out: dict[int, Group] = {}
-    for batch in chunks(sorted(ids)):
-        for pid, fam, given in session.exec(
-            select(Person.id, Person.family_key, Person.given_key).where(Person.id.in_(batch))
-        ):
-            if fam and given:
-                out[pid] = (fam, given[:1])
-    return out
-
-
-def gone(session: Session, before: dict[int, Group]) -> set[Group]:
-    """The groups of the people of ``before`` (:func:`groups_of`) that no longer exist."""
-    alive = {
-        pid for batch in chunks(sorted(before)) for pid in session.exec(select(Person.id).where(Person.id.in_(batch)))
-    }
-    return {g for pid, g in before.items() if pid not in alive}
 
 
 def settle(session: Session, groups: Iterable[Group]) -> None:

@@ -162,14 +162,11 @@ def write_post(session: Session, x: Extraction, path: str, sha256: str) -> Write
         )
         _links(session, x, post, talks, speakers, events, key_to_paper)
         corrections.annotate(session, post, x, talks, plan)
-        groups = set(people.groups)
         if orphans is not None or people.replaced_authors:
             orphans = orphans or Orphans()
             orphans.people |= people.replaced_authors
-            before = initials.groups_of(session, orphans.people)
             garbage_collect(session, orphans)
-            groups |= initials.gone(session, before)  # a full name gone: an initial may be unambiguous again
-        initials.settle(session, groups)
+        initials.settle(session, people.groups)  # a new full name: an initial it fits may be ambiguous now
     return counts
 
 
@@ -580,8 +577,14 @@ def garbage_collect(session: Session, only: Orphans | None = None) -> None:
         Person.id,
         only.people if only else None,
     )
+    gone: set[initials.Group] = set()
     if stmt is not None:
         _lock_candidates(session, Person, stmt)
+        gone = {  # the people about to go, by initials group
+            (family, given[:1])
+            for family, given in session.exec(select(Person.family_key, Person.given_key).where(stmt.whereclause))
+            if family and given
+        }
         session.exec(stmt)
         session.exec(
             scoped(
@@ -611,6 +614,7 @@ def garbage_collect(session: Session, only: Orphans | None = None) -> None:
     if stmt is not None:
         _lock_candidates(session, Conference, stmt)
         session.exec(stmt)
+    initials.settle(session, gone)  # a full name gone: an initial it shared may fit one person alone again
     # Edits of talks that left their post are kept, stale (kb check reports them); never a row id again.
     session.exec(
         update(UserEdit)

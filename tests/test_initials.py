@@ -194,3 +194,20 @@ def test_postgres_gives_the_sqlite_kb_in_any_order_and_by_sync(tmp_path, posts, 
         lite.dispose()
         for n in range(2):
             pg_server.drop_database(f"kb_initials_{n}")
+
+
+def test_kb_check_fix_sweeping_the_full_name_away_joins_the_initial_again(tmp_path, posts):
+    """A post removed from the database by hand (its rows left dangling): ``kb check --fix`` deletes the
+    rows and the person only it named, and the initial fits Kai alone again, as in a fresh import."""
+    from sqlalchemy import text
+
+    from kb.maintenance import fix
+
+    engine = _imported(tmp_path, "kb", ["c.md", "a.md", "b.md"])
+    with engine.begin() as conn:
+        conn.execute(text("PRAGMA foreign_keys=OFF"))
+        conn.execute(text("DELETE FROM post WHERE path = 'b.md'"))
+    assert fix(engine).ok
+    assert people_and_pairs(engine) == ({"Kai Zhang": ["K. Zhang", "Kai Zhang"]}, set())
+    assert _dump(engine) == _dump(_imported(tmp_path, "fresh", ["c.md", "a.md"]))
+    engine.dispose()
