@@ -122,7 +122,7 @@ def preferred(current, value):
     return max(current, value, key=preference_rank)
 
 
-_PERSON_COLUMNS = (
+PERSON_COLUMNS = (
     Person.id,
     Person.key,
     Person.name,
@@ -249,7 +249,7 @@ class PeopleResolver:
         ]
         # Plain rows (Core): hundreds per post when family names are common, the ORM's row handling doubled the cost.
         db = session.connection()
-        rows = {row[0]: row for cond in conds for row in db.execute(select(*_PERSON_COLUMNS).where(cond)).all()}
+        rows = {row[0]: row for cond in conds for row in db.execute(select(*PERSON_COLUMNS).where(cond)).all()}
         for _, (pid, key, name, family, given, family_key, given_key, url) in sorted(rows.items()):  # id order
             self._index(PersonRef(key, name, family, given, family_key, given_key, url, pid))
         self._by_id = {p.id: p for p in self.by_key.values()}

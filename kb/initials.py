@@ -30,8 +30,8 @@ from sqlmodel import Session, select
 
 from kb.db import lock_keys
 from kb.identity import (
-    _PERSON_COLUMNS,
     CANDIDATE_REASON,
+    PERSON_COLUMNS,
     PersonRef,
     canonical_spelling,
     decide,
@@ -65,7 +65,7 @@ class _Settler:
         self.rows = [
             PersonRef(key, name, fam, given, fkey, gkey, url, pid)
             for pid, key, name, fam, given, fkey, gkey, url in db.execute(
-                select(*_PERSON_COLUMNS).where(Person.family_key == family).order_by(Person.id)
+                select(*PERSON_COLUMNS).where(Person.family_key == family).order_by(Person.id)
             ).all()
         ]
         self.family = family
