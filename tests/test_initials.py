@@ -17,7 +17,7 @@ from kb.db import open_db, session_scope
 from kb.maintenance import dump
 from kb.models import Authorship, Mention, Paper, Person, PersonAlias, TalkSpeaker
 from kb.sync import sync
-from tests.test_idempotence import ZHANGS, _dump, _one_by_one, people_and_pairs
+from tests.test_idempotence import ZHANGS, _dump, _one_by_one, _two_processes, people_and_pairs
 
 APART = (
     {"K. Zhang": ["K. Zhang"], "Kai Zhang": ["Kai Zhang"], "Kaiming Zhang": ["Kaiming Zhang"]},
@@ -52,6 +52,9 @@ def _person_of(engine, model) -> str:
 def test_a_full_name_gone_lets_the_initial_join_again_as_a_fresh_import_would(tmp_path, posts, order):
     engine = _imported(tmp_path, "kb", order)
     assert people_and_pairs(engine) == APART
+    before = _dump(engine)
+    _one_by_one(engine, [Path(p) for p in order[::-1]], force=True)
+    assert _dump(engine) == before
     posts["b.md"].write_text(KAIMING_GONE)  # Kaiming's post no longer names him: he is garbage-collected
     _one_by_one(engine, [posts["b.md"]])
     fresh = _imported(tmp_path, "fresh", ["b.md", "c.md", "a.md"])
@@ -67,7 +70,7 @@ def test_a_full_name_gone_lets_the_initial_join_again_as_a_fresh_import_would(tm
         e.dispose()
 
 
-def test_force_reimport_and_sync_keep_the_split(tmp_path, posts):
+def test_force_reimport_sync_and_two_processes_keep_the_split(tmp_path, posts):
     engine = _imported(tmp_path, "kb", ["c.md", "a.md", "b.md"])  # K. joined Kai, then Kaiming split it off
     want = _dump(engine)
     for order in (["a.md", "b.md", "c.md"], ["c.md", "b.md", "a.md"]):
@@ -87,6 +90,10 @@ def test_force_reimport_and_sync_keep_the_split(tmp_path, posts):
     assert spelled == {("Kai Zhang", "Kai Zhang"), ("Kaiming Zhang", "Kaiming Zhang")}
     for e in (engine, target):
         e.dispose()
+    _two_processes(str(tmp_path / "two.sqlite"), [Path("a.md"), Path("c.md")], [Path("c.md"), Path("b.md")])
+    two = open_db(tmp_path / "two.sqlite")
+    assert _dump(two) == want
+    two.dispose()
 
 
 def test_a_mention_spelled_with_the_initial_moves_with_its_talk_link(tmp_path, posts):
