@@ -16,7 +16,7 @@ import json
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 
-from sqlalchemy import delete, exists, or_, update
+from sqlalchemy import delete, exists, func, or_, update
 from sqlmodel import Session, select
 
 from kb import corrections, initials
@@ -316,14 +316,18 @@ def _papers(session: Session, x: Extraction, counts: WriteCounts, people: People
 
 
 def _authors(session: Session, x: Extraction, papers: list[Paper | None], people: PeopleResolver) -> set[int]:
-    """Give each paper this post's author list when it is longer than the one it has; returns their ids."""
+    """Give each paper this post's author list when it ranks above the one it has (:func:`author_list_rank`);
+    returns their ids."""
     ids = [p.id for p in papers if p is not None]
     stored: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    spelling = func.coalesce(Authorship.spelling, Person.name)  # made before 0005 (or by hand): the person's name
     for batch in chunks(ids):
-        for pid, pos, spelling in session.exec(
-            select(Authorship.paper_id, Authorship.position, Authorship.spelling).where(Authorship.paper_id.in_(batch))
+        for pid, pos, spelled in session.exec(
+            select(Authorship.paper_id, Authorship.position, spelling)
+            .join(Person, Person.id == Authorship.person_id)
+            .where(Authorship.paper_id.in_(batch))
         ):
-            stored[pid].append((pos, spelling or ""))
+            stored[pid].append((pos, spelled or ""))
     have = {pid: author_list_rank([sp for _, sp in sorted(links)]) for pid, links in stored.items()}
     plan: dict[int, tuple[Paper, ParsedReference]] = {}
     for ref, paper in zip(x.papers, papers, strict=False):

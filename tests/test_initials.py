@@ -218,3 +218,25 @@ def test_kb_check_fix_sweeping_the_full_name_away_joins_the_initial_again(tmp_pa
     assert people_and_pairs(engine) == ({"Kai Zhang": ["K. Zhang", "Kai Zhang"]}, set())
     assert _dump(engine) == _dump(_imported(tmp_path, "fresh", ["c.md", "a.md"]))
     engine.dispose()
+
+
+def test_an_author_list_of_unknown_spelling_is_ranked_by_its_peoples_names(tmp_path, monkeypatch):
+    """Author links made before migration 0005 have no spelling: a post's list of initials of the same
+    length does not replace the full names they name (a list kb enrich or a fuller post gave)."""
+    monkeypatch.chdir(tmp_path)
+    post = Path("refs.md")
+    post.write_text('Notes.\n\n## References\n\n[1] Kai Zhang and Yang Li, "Something," in Proc. CVPR, 2017.\n')
+    engine = _imported(tmp_path, "kb", [post])
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE authorship SET spelling = NULL")
+    post.write_text('Notes.\n\n## References\n\n[1] K. Zhang and Y. Li, "Something," in Proc. CVPR, 2017.\n')
+    _one_by_one(engine, [post], force=True)
+    with session_scope(engine) as s:
+        (paper,) = dump(s)["papers"]
+    assert (paper["authors"], paper["author_spellings"]) == (["kai zhang", "yang li"], [None, None])
+    post.write_text('Notes.\n\n## References\n\n[1] Kai Zhang, Yang Li and Bo Wu, "Something," in Proc. CVPR, 2017.\n')
+    _one_by_one(engine, [post])  # a longer list still wins, and brings its spellings
+    with session_scope(engine) as s:
+        (paper,) = dump(s)["papers"]
+    assert paper["author_spellings"] == ["Kai Zhang", "Yang Li", "Bo Wu"]
+    engine.dispose()

@@ -5,8 +5,9 @@ The name a post gave a speaker, an author or a mentioned person, as identity res
 makes ambiguous (``Kai Zhang``, then ``Kaiming Zhang``) moves to a person of its own, and back when the
 ambiguity goes (:mod:`kb.initials`), so the knowledge base does not depend on the order posts came in.
 
-Existing links get NULL (the spelling is not known; such a link stays with its person); a re-import of
-the post fills it in.
+Existing links get NULL: the spelling is not known, and such a link stays with its person. A speaker or
+mention link gets it when its post is imported again; an author link when its paper's author list is
+written again (an unknown spelling ranks as the person's name, kb.store.author_list_rank).
 
 Only ADD COLUMN: no table is rebuilt.
 
