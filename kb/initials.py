@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from sqlalchemy import delete, exists, or_, true, update
 from sqlmodel import Session, select
 
-from kb.db import lock_keys
+from kb.db import chunks, lock_keys
 from kb.identity import (
     CANDIDATE_REASON,
     PERSON_COLUMNS,
@@ -53,31 +53,32 @@ def settle(session: Session, groups: Iterable[Group]) -> None:
     if not groups:
         return
     lock_keys(session, {"person:" + fam[:2] for fam, _ in groups})  # as kb.importer.identity_keys names them
-    for fam, initial in groups:
-        _Settler(session, fam, initial).run()
+    db = session.connection()
+    # every person of each family: what decide() compares a spelling with (initials fit no other family)
+    rows: dict[str, list[PersonRef]] = defaultdict(list)
+    for batch in chunks(sorted({fam for fam, _ in groups})):
+        for pid, key, name, fam, given, fkey, gkey, url in db.execute(
+            select(*PERSON_COLUMNS).where(Person.family_key.in_(batch)).order_by(Person.id)
+        ).all():
+            rows[fkey].append(PersonRef(key, name, fam, given, fkey, gkey, url, pid))
+    members = {(fam, c): [p for p in rows[fam] if p.given_key[:1] == c and p.given_key] for fam, c in groups}
+    aliases: dict[int, list[str]] = defaultdict(list)  # of the people of groups with two or more
+    for batch in chunks(sorted({p.id for group in members.values() if len(group) > 1 for p in group})):
+        for pid, alias in db.execute(
+            select(PersonAlias.person_id, PersonAlias.alias).where(PersonAlias.person_id.in_(batch))
+        ).all():
+            aliases[pid].append(alias)
+    for fam, c in groups:
+        _Settler(session, fam, rows[fam], members[(fam, c)], aliases).run()
 
 
 class _Settler:
-    def __init__(self, session: Session, family: str, initial: str):
-        self.s = session
-        db = session.connection()
-        # every person of the family: what decide() compares a spelling with (initials fit no other family)
-        self.rows = [
-            PersonRef(key, name, fam, given, fkey, gkey, url, pid)
-            for pid, key, name, fam, given, fkey, gkey, url in db.execute(
-                select(*PERSON_COLUMNS).where(Person.family_key == family).order_by(Person.id)
-            ).all()
-        ]
-        self.family = family
-        self.members = [p for p in self.rows if p.given_key[:1] == initial and p.given_key]
-        self.aliases: dict[int, list[str]] = defaultdict(list)
-        if len(self.members) > 1:
-            for pid, alias in db.execute(
-                select(PersonAlias.person_id, PersonAlias.alias).where(
-                    PersonAlias.person_id.in_([p.id for p in self.members])
-                )
-            ).all():
-                self.aliases[pid].append(alias)
+    """One group: ``rows`` every person of the family, ``members`` those of the initial (both kept up to date)."""
+
+    def __init__(
+        self, session: Session, family: str, rows: list[PersonRef], members: list[PersonRef], aliases: dict
+    ) -> None:
+        self.s, self.family, self.rows, self.members, self.aliases = session, family, rows, members, aliases
 
     def run(self) -> None:
         if len(self.members) < 2:
