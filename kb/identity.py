@@ -4,7 +4,8 @@ People: exact key or alias key first; then candidates blocked by folded family
 name, or by first given name plus the family name's first two letters, decided by
 :func:`kb.ingest.people.resolve` with its explicit thresholds. An ambiguous
 name becomes a new person plus an :class:`IdentityCandidate` row per rival,
-so nothing is merged on a guess.
+so nothing is merged on a guess. Where an initial went depends on the full names known when it came;
+:mod:`kb.initials` puts it where the full names known now say (``K. Zhang`` between Kai and Kaiming).
 
 Papers: identifiers exact (DOI, arXiv, ACL Anthology, OpenReview, PMLR … from links); else normalised title + first-author surname
 with year ±1 (``title:…|year|surname`` keys in :class:`PaperKey`).
