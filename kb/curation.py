@@ -165,7 +165,7 @@ def merge_people(session: Session, from_id: int, into_id: int) -> Merge:
         if ts.talk_id in dst_talks:
             session.delete(ts)
         else:
-            session.add(TalkSpeaker(talk_id=ts.talk_id, person_id=into_id, position=ts.position))
+            session.add(TalkSpeaker(talk_id=ts.talk_id, person_id=into_id, position=ts.position, spelling=ts.spelling))
             session.delete(ts)
     dst_papers = set(session.exec(select(Authorship.paper_id).where(Authorship.person_id == into_id)))
     for a in session.exec(select(Authorship).where(Authorship.person_id == from_id)).all():
@@ -181,7 +181,9 @@ def merge_people(session: Session, from_id: int, into_id: int) -> Merge:
                 dst_posts[m.post_id].role = "speaker"
             session.delete(m)
         else:
-            session.add(Mention(post_id=m.post_id, person_id=into_id, role=m.role, spelled=m.spelled))
+            session.add(
+                Mention(post_id=m.post_id, person_id=into_id, role=m.role, spelled=m.spelled, spelling=m.spelling)
+            )
             session.delete(m)
     session.flush()
     session.exec(update(Link).where(Link.person_id == from_id).values(person_id=into_id))

@@ -4,7 +4,8 @@ People: exact key or alias key first; then candidates blocked by folded family
 name, or by first given name plus the family name's first two letters, decided by
 :func:`kb.ingest.people.resolve` with its explicit thresholds. An ambiguous
 name becomes a new person plus an :class:`IdentityCandidate` row per rival,
-so nothing is merged on a guess.
+so nothing is merged on a guess. Where an initial went depends on the full names known when it came;
+:mod:`kb.initials` puts it where the full names known now say (``K. Zhang`` between Kai and Kaiming).
 
 Papers: identifiers exact (DOI, arXiv, ACL Anthology, OpenReview, PMLR … from links); else normalised title + first-author surname
 with year ±1 (``title:…|year|surname`` keys in :class:`PaperKey`).
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -122,7 +123,7 @@ def preferred(current, value):
     return max(current, value, key=preference_rank)
 
 
-_PERSON_COLUMNS = (
+PERSON_COLUMNS = (
     Person.id,
     Person.key,
     Person.name,
@@ -132,6 +133,69 @@ _PERSON_COLUMNS = (
     Person.given_key,
     Person.url,
 )
+
+
+def decide(ref: PersonRef, candidates: list[PersonRef]) -> tuple[PersonRef | None, list[PersonRef]]:
+    """(the one of ``candidates`` the name ``ref`` is, or None; those it is kept apart from, as candidates).
+
+    A bare family name ("Liu", "Song") is never merged with a named person, nor they with it: which one it
+    would join depends on the people known so far, hence on the order posts came in. It is a person of its
+    own, a candidate to each of them, whichever of the two came first (issue 19)."""
+    bare = [c for c in candidates if not c.given and c.family_key == ref.family_key]
+    if not ref.given:
+        bare, candidates = [c for c in candidates if c.given and c.family_key == ref.family_key], []
+    else:
+        candidates = [c for c in candidates if c.given]
+    if candidates:
+        idx, rivals = resolve(split_display(ref.name), [Name(family=c.family, given=c.given) for c in candidates])
+        if idx is not None:
+            return candidates[idx], bare
+        bare += [candidates[i] for i in rivals]
+    return None, bare
+
+
+def initials_only(given: str) -> bool:
+    """``K.``, ``K. M.``, ``K.-M.`` (no written-out given name): a spelling more than one full name may own."""
+    words = given.replace(".", " ").replace("-", " ").split()
+    return bool(words) and all(len(w) == 1 for w in words)
+
+
+def recanonical(person: PersonRef, spellings: Iterable[str], free: Callable[[str], bool], rename: bool = True) -> bool:
+    """Name ``person`` after its fullest spelling and key it by that spelling (:func:`canonical_spelling`):
+    both follow from the set of spellings, not from the one seen first, so the same posts give the same
+    person whatever their order (issue 19). ``rename``: False when the user set the name by hand (it
+    stays; the key still follows). ``free(key)``: no other person holds ``key``. True when something changed."""
+    best = canonical_spelling(spellings or {person.name}, person.family_key)
+    if best is None:
+        return False
+    changed = False
+    if rename and best != person.name:
+        parsed = split_display(best)
+        person.name, person.family, person.given = best, parsed.family_full, parsed.given
+        person.family_key, person.given_key = family_key(parsed), given_key(parsed)
+        changed = True
+    key = person_key(best)
+    if key and key != person.key and free(key):
+        person.key = key
+        changed = True
+    return changed
+
+
+def person_values(p: PersonRef) -> dict:
+    """The Person columns of ``p`` (its id aside)."""
+    return {
+        "key": p.key,
+        "name": p.name,
+        "family": p.family,
+        "given": p.given,
+        "family_key": p.family_key,
+        "family_block": p.family_key[:2],
+        "given_key": p.given_key,
+        "url": p.url,
+    }
+
+
+CANDIDATE_REASON = "similar names; not merged automatically"
 
 
 class PeopleResolver:
@@ -161,6 +225,8 @@ class PeopleResolver:
         self._candidates: list[tuple[PersonRef, PersonRef]] = []
         self._url_updates: dict[int, str] = {}
         self.replaced_authors: set[int] = set()  # people whose authorship was rewritten: may be orphans
+        # (folded family name, first initial) of the full names created or renamed: kb.initials looks there
+        self.groups: set[tuple[str, str]] = set()
         self.created = 0
         keys = {w.key for w in wanted} - {""}
         fams = {w.family_key for w in wanted} - {""}
@@ -184,7 +250,7 @@ class PeopleResolver:
         ]
         # Plain rows (Core): hundreds per post when family names are common, the ORM's row handling doubled the cost.
         db = session.connection()
-        rows = {row[0]: row for cond in conds for row in db.execute(select(*_PERSON_COLUMNS).where(cond)).all()}
+        rows = {row[0]: row for cond in conds for row in db.execute(select(*PERSON_COLUMNS).where(cond)).all()}
         for _, (pid, key, name, family, given, family_key, given_key, url) in sorted(rows.items()):  # id order
             self._index(PersonRef(key, name, family, given, family_key, given_key, url, pid))
         self._by_id = {p.id: p for p in self.by_key.values()}
@@ -206,25 +272,9 @@ class PeopleResolver:
         person = self.by_key.get(key)
         if person is None and key in self._alias_key_to_id:
             person = self._by_id.get(self._alias_key_to_id[key])
-        ambiguous: list[PersonRef] = []
         if person is None:
             ref = person_row(name, url)
-            candidates = self._candidates_for(ref)
-            # A bare family name ("Liu", "Song") is never merged with a named person, nor they with it: which
-            # one it would join depends on the people known so far, hence on the order posts came in. It is a
-            # person of its own, a candidate to each of them, whichever of the two came first (issue 19).
-            bare = [c for c in candidates if not c.given and c.family_key == ref.family_key]
-            if not ref.given:
-                bare, candidates = [c for c in candidates if c.given and c.family_key == ref.family_key], []
-            else:
-                candidates = [c for c in candidates if c.given]
-            ambiguous += bare
-            if candidates:
-                idx, rivals = resolve(split_display(name), [Name(family=c.family, given=c.given) for c in candidates])
-                if idx is not None:
-                    person = candidates[idx]
-                else:
-                    ambiguous += [candidates[i] for i in rivals]
+            person, ambiguous = decide(ref, self._candidates_for(ref))
             if person is None:
                 person = ref
                 self._new.append(person)
@@ -261,24 +311,19 @@ class PeopleResolver:
         self._pending_aliases.clear()
 
     def _canonical(self, person: PersonRef, rename: bool = True) -> bool:
-        """Name ``person`` after its fullest spelling and key it by that spelling (:func:`canonical_spelling`):
-        both follow from the set of spellings, not from the one seen first, so the same posts give the same
-        person whatever their order (issue 19). ``rename``: False when the user set the name by hand (it
-        stays; the key still follows). True when something changed."""
-        best = canonical_spelling(self.aliases[id(person)] or {person.name}, person.family_key)
-        if best is None:
-            return False
-        changed = False
-        if rename and best != person.name:
-            parsed = split_display(best)
-            person.name, person.family, person.given = best, parsed.family_full, parsed.given
-            person.family_key, person.given_key = family_key(parsed), given_key(parsed)
-            changed = True
-        key = person_key(best)
-        if key and key != person.key and self._free(key, person):
-            person.key = key
-            self.by_key[key] = person
-            changed = True
+        """:func:`recanonical` with this post's spellings; a renamed person's initials group is looked at
+        again (:mod:`kb.initials`): a new full name can make a spelling with initials ambiguous."""
+        changed = recanonical(person, self.aliases[id(person)], lambda key: self._free(key, person), rename)
+        self.by_key[person.key] = person
+        if (changed or person.id is None) and person.given and not initials_only(person.given):
+            initial = person.given_key[:1]
+            full = [
+                p
+                for p in self.by_family.get(person.family_key, [])
+                if p.given_key[:1] == initial and p.given and not initials_only(p.given)
+            ]
+            if len(full) > 1:  # (every person of the family is loaded): a second full name of these initials
+                self.groups.add((person.family_key, initial))
         return changed
 
     def _free(self, key: str, person: PersonRef) -> bool:
@@ -307,33 +352,11 @@ class PeopleResolver:
             }
             for p in sorted(renamed.values(), key=lambda p: p.id):
                 if self._canonical(p, rename=p.id not in edited):
-                    self.session.execute(
-                        update(Person)
-                        .where(Person.id == p.id)
-                        .values(
-                            key=p.key,
-                            name=p.name,
-                            family=p.family,
-                            given=p.given,
-                            family_key=p.family_key,
-                            family_block=p.family_key[:2],
-                            given_key=p.given_key,
-                        )
-                    )
+                    values = person_values(p)
+                    del values["url"]
+                    self.session.execute(update(Person).where(Person.id == p.id).values(values))
         if self._new:
-            rows = [
-                {
-                    "key": p.key,
-                    "name": p.name,
-                    "family": p.family,
-                    "given": p.given,
-                    "family_key": p.family_key,
-                    "family_block": p.family_key[:2],
-                    "given_key": p.given_key,
-                    "url": p.url,
-                }
-                for p in self._new
-            ]
+            rows = [person_values(p) for p in self._new]
             ids = (
                 self.session.connection()
                 .execute(Person.__table__.insert().returning(Person.__table__.c.id, sort_by_parameter_order=True), rows)
@@ -372,9 +395,7 @@ class PeopleResolver:
             ).first()
             if not exists:
                 self.session.add(
-                    IdentityCandidate(
-                        entity="person", a_id=a, b_id=b, score=90.0, reason="similar names; not merged automatically"
-                    )
+                    IdentityCandidate(entity="person", a_id=a, b_id=b, score=90.0, reason=CANDIDATE_REASON)
                 )
         self._candidates.clear()
 

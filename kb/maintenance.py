@@ -141,6 +141,11 @@ def _refs(conn: Connection) -> dict[str, dict[int, Any]]:
     return refs
 
 
+def _first(link: tuple) -> tuple:
+    """A (position, person key, spelling) link's sort key: its position, then the key (spellings may be NULL)."""
+    return link[0], str(link[1])
+
+
 def _row(rows: dict[int, Any], row_id: int, table: str) -> Any:
     """A row the id index named; on damaged pages SQLite can list an id and then not read its row."""
     if row_id not in rows:
@@ -156,7 +161,7 @@ def _papers(conn: Connection, refs) -> Iterator[dict]:
             keys[r["paper_id"]].append(r["key"])
         authors: dict[int, list] = defaultdict(list)
         for r in _fetch(conn, Authorship, "paper_id", batch):
-            authors[r["paper_id"]].append((r["position"], refs["person"].get(r["person_id"])))
+            authors[r["paper_id"]].append((r["position"], refs["person"].get(r["person_id"]), r["spelling"]))
         sources: dict[int, list] = defaultdict(list)  # kb enrich's provenance (its dates left out, as all dates)
         for r in _fetch(conn, PaperFieldSource, "paper_id", batch):
             sources[r["paper_id"]].append(
@@ -175,7 +180,8 @@ def _papers(conn: Connection, refs) -> Iterator[dict]:
                 | {
                     "ref": refs["paper"][pid],
                     "keys": sorted(keys[pid]),
-                    "authors": [n for _, n in sorted(authors[pid])],
+                    "authors": [n for _, n, _ in sorted(authors[pid], key=_first)],
+                    "author_spellings": [sp for _, _, sp in sorted(authors[pid], key=_first)],
                 }
                 | ({"sources": _sorted(sources[pid], "field", "source")} if sources[pid] else {})
             )
@@ -199,14 +205,16 @@ def _posts(conn: Connection, refs, body: bool) -> Iterator[dict]:
         refs["talk"] = {t["id"]: t["key"] for t in talks}  # within its post a talk is named by its key
         speakers: dict[int, list] = defaultdict(list)
         for r in _fetch(conn, TalkSpeaker, "talk_id", list(refs["talk"])):
-            speakers[r["talk_id"]].append((r["position"], refs["person"].get(r["person_id"])))
+            speakers[r["talk_id"]].append((r["position"], refs["person"].get(r["person_id"]), r["spelling"]))
         owned: dict[str, dict[int, list]] = {}
         for model in (Reference, Citation, Link, Mention, PostEvent, Talk):
             grouped: dict[int, list] = defaultdict(list)
             for r in talks if model is Talk else _fetch(conn, model, "post_id", batch):
                 item = _plain(r, model.__table__, refs, skip=("post_id",))
                 if model is Talk:
-                    item["speakers"] = [n for _, n in sorted(speakers[r["id"]])]
+                    ordered = sorted(speakers[r["id"]], key=_first)
+                    item["speakers"] = [n for _, n, _ in ordered]
+                    item["speaker_spellings"] = [sp for _, _, sp in ordered]  # as the post named them
                 grouped[r["post_id"]].append(item)
             owned[model.__tablename__] = grouped
         rows = {r["id"]: r for r in _fetch(conn, Post, "id", batch)}

@@ -238,6 +238,12 @@ def _restore_person(session: Session, into: int, key: str, value: dict) -> int:
     have = set(session.exec(select(PersonAlias.alias).where(PersonAlias.person_id == row.id)).all())
     if row.name not in have:
         session.add(PersonAlias(person_id=row.id, alias=row.name, key=person_key(row.name)))
+    # Links the merge took, by the spelling they were made from: the replay below re-resolves the posts'
+    # speakers and mentions, but a paper keeps the author list it has (kb.store._authors).
+    from kb.initials import move_links
+
+    session.flush()
+    move_links(session, into, row.id, sorted(n for n in names if n))
     return row.id
 
 

@@ -94,6 +94,9 @@ class TalkSpeaker(SQLModel, table=True):
     talk_id: int = Field(foreign_key="talk.id", primary_key=True, ondelete="CASCADE")
     person_id: int = Field(foreign_key="person.id", primary_key=True, index=True, ondelete="CASCADE")
     position: int = 0
+    # The name the post gave (what identity resolution looked up): a link spelled "K. Zhang" can leave
+    # "Kai Zhang" once "Kaiming Zhang" makes that spelling ambiguous (kb.initials). NULL: made before 0005.
+    spelling: str | None = None
 
 
 class PostEvent(SQLModel, table=True):
@@ -109,7 +112,8 @@ class Mention(SQLModel, table=True):
     post_id: int = Field(foreign_key="post.id", primary_key=True, ondelete="CASCADE")
     person_id: int = Field(foreign_key="person.id", primary_key=True, index=True, ondelete="CASCADE")
     role: str = "mentioned"  # speaker, author, mentioned
-    spelled: str | None = None
+    spelled: str | None = None  # how the text wrote the name, when not as ``spelling``
+    spelling: str | None = None  # the name the post gave, as resolved (TalkSpeaker.spelling; migration 0005)
 
 
 class Paper(SQLModel, table=True):
@@ -141,6 +145,7 @@ class Authorship(SQLModel, table=True):
     paper_id: int = Field(foreign_key="paper.id", primary_key=True, ondelete="CASCADE")
     position: int = Field(primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+    spelling: str | None = None  # the author's name as the reference gave it (TalkSpeaker.spelling)
 
 
 class Reference(SQLModel, table=True):

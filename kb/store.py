@@ -13,12 +13,13 @@ post-owned rows go in as one multi-row INSERT per table.
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import delete, exists, func, or_, update
 from sqlmodel import Session, select
 
-from kb import corrections
+from kb import corrections, initials
 from kb.citekeys import adopt_citekeys
 from kb.db import chunks, in_ids
 from kb.identity import PaperResolver, PeopleResolver, PersonRef, preference_rank, preferred
@@ -165,6 +166,7 @@ def write_post(session: Session, x: Extraction, path: str, sha256: str) -> Write
             orphans = orphans or Orphans()
             orphans.people |= people.replaced_authors
             garbage_collect(session, orphans)
+        initials.settle(session, people.groups)  # a new full name: an initial it fits may be ambiguous now
     return counts
 
 
@@ -314,27 +316,33 @@ def _papers(session: Session, x: Extraction, counts: WriteCounts, people: People
 
 
 def _authors(session: Session, x: Extraction, papers: list[Paper | None], people: PeopleResolver) -> set[int]:
-    """Give each paper this post's author list when it is longer than the one it has; returns their ids."""
+    """Give each paper this post's author list when it ranks above the one it has (:func:`author_list_rank`);
+    returns their ids."""
     ids = [p.id for p in papers if p is not None]
-    have = {
-        pid: n
-        for batch in chunks(ids)
-        for pid, n in session.exec(
-            select(Authorship.paper_id, func.count())
+    stored: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    spelling = func.coalesce(Authorship.spelling, Person.name)  # made before 0005 (or by hand): the person's name
+    for batch in chunks(ids):
+        for pid, pos, spelled in session.exec(
+            select(Authorship.paper_id, Authorship.position, spelling)
+            .join(Person, Person.id == Authorship.person_id)
             .where(Authorship.paper_id.in_(batch))
-            .group_by(Authorship.paper_id)
-        )
-    }
+        ):
+            stored[pid].append((pos, spelled or ""))
+    have = {pid: author_list_rank([sp for _, sp in sorted(links)]) for pid, links in stored.items()}
     plan: dict[int, tuple[Paper, ParsedReference]] = {}
     for ref, paper in zip(x.papers, papers, strict=False):
-        if paper is None or not ref.authors or have.get(paper.id, 0) >= len(ref.authors[:MAX_AUTHORS]):
+        if paper is None or not ref.authors:
             continue
-        if paper.id not in plan or len(plan[paper.id][1].authors) < len(ref.authors):
-            plan[paper.id] = (paper, ref)
+        rank = author_list_rank(_spellings(ref))
+        if (paper.id in have and have[paper.id] >= rank) or (
+            paper.id in plan and author_list_rank(_spellings(plan[paper.id][1])) >= rank
+        ):
+            continue
+        plan[paper.id] = (paper, ref)
     rows = []
     for paper, ref in plan.values():
-        persons = [people.get(a.full if a.given else a.family_full) for a in ref.authors[:MAX_AUTHORS]]
-        rows.append((paper, persons))
+        spellings = _spellings(ref)
+        rows.append((paper, [(people.get(name), name) for name in spellings]))
         paper.et_al = ref.et_al or len(ref.authors) > MAX_AUTHORS
     people.flush()
     if plan:
@@ -347,12 +355,24 @@ def _authors(session: Session, x: Extraction, papers: list[Paper | None], people
         session,
         Authorship,
         [
-            {"paper_id": paper.id, "position": pos, "person_id": person.id}
+            {"paper_id": paper.id, "position": pos, "person_id": person.id, "spelling": spelling}
             for paper, persons in rows
-            for pos, person in enumerate(persons)
+            for pos, (person, spelling) in enumerate(persons)
         ],
     )
     return set(plan)
+
+
+def _spellings(ref: ParsedReference) -> list[str]:
+    """The reference's author names as identity resolution looks them up (at most :data:`MAX_AUTHORS`)."""
+    return [" ".join((a.full if a.given else a.family_full).split()) for a in ref.authors[:MAX_AUTHORS]]
+
+
+def author_list_rank(spellings: list[str]) -> tuple:
+    """Of the author lists posts give one paper, the one kept: the longer, then the one with more letters
+    (``Kaiming He`` over ``K. He``), then the alphabetically last. A total order, so the paper ends with the
+    same authors, spelled the same, whatever order its posts came in (issue 19)."""
+    return len(spellings), sum(c.isalpha() for sp in spellings for c in sp), spellings
 
 
 def _talk_key(title: str | None, speakers: list[str], pos: int, used: set[str]) -> str:
@@ -432,13 +452,20 @@ def _people(
         for alias in p.aliases:
             people.get(p.name, alias)
         out[p.name] = person
-    speakers = [[out.get(name) or people.get(name) for name in t.speakers] for t in x.talks]
+    speakers = [[(out.get(name) or people.get(name), name) for name in t.speakers] for t in x.talks]
     people.flush()
     mentions: dict[int, dict] = {}
     for p in x.people:
         person = out[p.name]
         row = mentions.setdefault(
-            person.id, {"post_id": post.id, "person_id": person.id, "role": p.role, "spelled": p.spelled_in_post}
+            person.id,
+            {
+                "post_id": post.id,
+                "person_id": person.id,
+                "role": p.role,
+                "spelled": p.spelled_in_post,
+                "spelling": " ".join(p.name.split()),
+            },
         )
         if p.role == "speaker":
             row["role"] = "speaker"
@@ -446,10 +473,11 @@ def _people(
     rows = []
     for talk_row, persons in zip(talks, speakers, strict=False):
         seen: set[int] = set()
-        for pos, person in enumerate(persons):
+        for pos, (person, name) in enumerate(persons):
             if person.id not in seen:
                 seen.add(person.id)
-                rows.append({"talk_id": talk_row.id, "person_id": person.id, "position": pos})
+                spelling = " ".join(name.split())
+                rows.append({"talk_id": talk_row.id, "person_id": person.id, "position": pos, "spelling": spelling})
     _bulk(session, TalkSpeaker, rows)
     return out
 
@@ -553,8 +581,14 @@ def garbage_collect(session: Session, only: Orphans | None = None) -> None:
         Person.id,
         only.people if only else None,
     )
+    gone: set[initials.Group] = set()
     if stmt is not None:
         _lock_candidates(session, Person, stmt)
+        gone = {  # the people about to go, by initials group
+            (family, given[:1])
+            for family, given in session.exec(select(Person.family_key, Person.given_key).where(stmt.whereclause))
+            if family and given
+        }
         session.exec(stmt)
         session.exec(
             scoped(
@@ -584,6 +618,7 @@ def garbage_collect(session: Session, only: Orphans | None = None) -> None:
     if stmt is not None:
         _lock_candidates(session, Conference, stmt)
         session.exec(stmt)
+    initials.settle(session, gone)  # a full name gone: an initial it shared may fit one person alone again
     # Edits of talks that left their post are kept, stale (kb check reports them); never a row id again.
     session.exec(
         update(UserEdit)

@@ -32,8 +32,11 @@ V2_COLUMNS = {
     ("merge", "from_key"),  # 0002
     ("useredit", "post_id"),
     ("useredit", "anchor"),
-    ("useredit", "stale"),
-}  # 0003
+    ("useredit", "stale"),  # 0003
+    ("talkspeaker", "spelling"),
+    ("authorship", "spelling"),
+    ("mention", "spelling"),  # 0005
+}
 LATER_TABLES = {"annotation", "trainedmodel", "paperfieldsource"}  # 0003, 0004
 
 
@@ -87,6 +90,19 @@ def _v1_db_with_data(tmp_path, sample_path):
     return src, old
 
 
+def as_upgraded(want: dict) -> dict:
+    """A head dump as the same rows give it after an upgrade from 0001: what later columns hold is not known."""
+    for post in want["posts"]:
+        post["front_matter"] = ""  # not known for posts imported before 0002
+        for talk in post["talks"]:  # nor the spellings of person links made before 0005
+            talk["speaker_spellings"] = [None] * len(talk["speakers"])
+        for mention in post["mentions"]:
+            mention["spelling"] = None
+    for paper in want["papers"]:
+        paper["author_spellings"] = [None] * len(paper["authors"])
+    return want
+
+
 def _v1_insert(table, cols):
     """INSERT into ``table`` naming only ``cols`` (the v1 columns), with no model defaults for the others."""
     return Table(table.name, MetaData(), *(Column(c.name, c.type) for c in cols)).insert()
@@ -117,9 +133,8 @@ def test_v1_database_is_upgraded_without_losing_rows_or_edits(tmp_path, sample_p
     assert _diffs(engine) == []
     with session_scope(src) as s1, session_scope(engine) as s2:
         want, got = dump(s1), dump(s2)
-    for post in want["posts"]:
-        post["front_matter"] = ""  # not known for posts imported before 0002
-    assert json.dumps(got, sort_keys=True) == json.dumps(want, sort_keys=True)
+    assert any(p["authors"] for p in want["papers"]) and any(p["mentions"] for p in want["posts"])
+    assert json.dumps(got, sort_keys=True) == json.dumps(as_upgraded(want), sort_keys=True)
 
     # The upgraded DB keeps working: unchanged posts are skipped, the edit survives a forced re-import.
     again = import_paths(engine, [sample_path], force=True)

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
+from kb import initials
 from kb.enrich.record import Author, Record, authors_from_json
 from kb.identity import PeopleResolver
 from kb.ingest.identifiers import PaperId
@@ -57,11 +58,14 @@ def set_authors(session: Session, paper: Paper, authors: list[Author]) -> None:
     refs = [people.get(a.full) for a in authors]
     people.flush()
     session.exec(delete(Authorship).where(Authorship.paper_id == paper.id))
-    for pos, ref in enumerate(refs):
-        session.add(Authorship(paper_id=paper.id, position=pos, person_id=ref.id))
+    for pos, (ref, author) in enumerate(zip(refs, authors, strict=True)):
+        session.add(
+            Authorship(paper_id=paper.id, position=pos, person_id=ref.id, spelling=" ".join(author.full.split()))
+        )
     paper.et_al = False
     session.add(paper)
     session.flush()
+    initials.settle(session, people.groups)  # a new full name may make an initial of another paper ambiguous
 
 
 def _authors_status(session: Session, paper: Paper, authors: list[Author], filled: set[str]) -> tuple[str, bool]:
