@@ -157,6 +157,24 @@ URLS = [
     ("corpus", "http://shop.oreilly.com/product/9780596516499.do", ["isbn:9780596516499"]),
     ("corpus", "http://shop.oreilly.com/product/0636920023784.do", []),  # a product code, not an ISBN
     ("site", "https://www.amazon.com/dp/B07XYZ1234", []),
+    # conference sites that number their papers
+    (
+        "corpus",
+        "https://neurips.cc/virtual/2020/protected/poster_2f3bbb9730639e9ea48f309d9a79ff01.html",
+        ["neurips:2020/2f3bbb9730639e9ea48f309d9a79ff01"],
+    ),
+    ("corpus", "https://cvpr.thecvf.com/virtual/2023/poster/22652", ["virtual:cvpr/2023/22652"]),
+    ("site", "https://iclr.cc/virtual/2021/poster/3033", ["virtual:iclr/2021/3033"]),
+    ("corpus", "http://ismir2015.uma.es/articles/227_Paper.pdf", ["ismir:2015/227"]),
+    ("corpus", "https://www.vldb.org/pvldb/vol16/p3822-povzner.pdf", ["pvldb:16/3822"]),
+    (
+        "corpus",
+        "https://www.usenix.org/conference/usenixsecurity19/presentation/reardon",
+        ["usenix:usenixsecurity19/reardon"],
+    ),
+    ("corpus", "https://transacl.org/ojs/index.php/tacl/article/viewFile/869/197", ["tacl:869"]),
+    ("corpus", "https://neurips.cc/virtual/2020/protected/invited_16166.html", []),  # an invited talk's page
+    ("site", "https://neurips.cc/virtual/2020/public/index.html", []),
     # not papers
     ("corpus", "https://github.com/umnlibraries/simpledoi-ruby", []),
     ("corpus", "https://doi.org", []),
@@ -194,6 +212,10 @@ def test_the_same_paper_by_two_urls_has_one_key():
     )
     b = identifiers_from_url("https://papers.nips.cc/paper/2017/hash/3f5ee243547dee91fbd053c1c4a845aa-Abstract.html")
     assert a[0].key == b[0].key
+    # NeurIPS 2020's virtual poster pages carry the proceedings hash (SOLOv2, linked both ways in public repos)
+    poster = identifiers_from_url("https://neurips.cc/virtual/2020/public/poster_cd3afef9b8b89558cd56638c3631868a.html")
+    pdf = identifiers_from_url("https://papers.nips.cc/paper/2020/file/cd3afef9b8b89558cd56638c3631868a-Paper.pdf")
+    assert poster[0].key == pdf[0].key
     acl_doi = identifiers_from_url("https://doi.org/10.18653/v1/P19-1001")
     acl_pdf = identifiers_from_url("https://www.aclweb.org/anthology/p19-1001.pdf")  # old lower-case Anthology URL
     assert acl_pdf[0].key in {i.key for i in acl_doi}
@@ -252,6 +274,11 @@ META = [
     (PaperId("jmlr", "v15/srivastava14a"), 2014, None, "Journal of Machine Learning Research", "article"),
     (PaperId("dblp", "conf/cvpr/HeZRS16"), 2016, None, None, "inproceedings"),
     (PaperId("isbn", "9780123838728"), None, None, None, "book"),
+    (PaperId("ismir", "2015/227"), 2015, None, "ISMIR", "inproceedings"),
+    (PaperId("virtual", "cvpr/2023/22652"), 2023, None, "CVPR", "inproceedings"),
+    (PaperId("virtual", "iclr/2021/3033"), 2021, None, "ICLR", "inproceedings"),
+    (PaperId("pvldb", "16/3822"), 2023, None, "PVLDB", "article"),
+    (PaperId("tacl", "869"), None, None, "TACL", "article"),
 ]
 
 

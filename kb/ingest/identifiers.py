@@ -11,7 +11,9 @@ Schemes (value forms): ``arxiv`` (``1706.03762``, ``hep-th/9901001``; versions d
 (``CVPR2017/Huang_Densely_Connected_Convolutional_CVPR_2017``), ``ecva`` (``eccv_2020/123460001``),
 ``aaai`` (``AAAI17/14806`` or ojs ``16826``), ``ijcai`` (``2019/123``), ``dblp`` (record key),
 ``s2`` (Semantic Scholar paper sha), ``s2corpus``, ``ieee`` (document number), ``acm``
-(old citation id), ``pmc``, ``pmid``, ``nber``, ``ssrn``, ``isbn`` (as ISBN-13).
+(old citation id), ``pmc``, ``pmid``, ``nber``, ``ssrn``, ``isbn`` (as ISBN-13), ``ismir`` (``2015/227``),
+``pvldb`` (``16/3822``), ``usenix`` (``usenixsecurity19/reardon``), ``tacl`` (article number), ``virtual``
+(a virtual conference's poster page, ``cvpr/2023/22652``).
 
 >>> [i.key for i in identifiers_from_url("https://arxiv.org/pdf/1706.03762v5.pdf")]
 ['arxiv:1706.03762']
@@ -186,6 +188,34 @@ def _cvf(host, path, query, fragment) -> list[PaperId]:
     return []
 
 
+_VIRTUAL_HOSTS = re.compile(r"(?:neurips|nips|icml|iclr)\.cc|(?:cvpr|iccv|eccv|wacv)\.thecvf\.com")
+
+
+def _proceedings(host, path, query, fragment) -> list[PaperId]:
+    """Conference sites that number their papers: virtual-conference poster pages (NeurIPS 2020's carry the
+    proceedings hash), ISMIR proceedings PDFs, PVLDB volumes, USENIX presentations and TACL articles."""
+    if _VIRTUAL_HOSTS.fullmatch(host):
+        m = re.match(r"/virtual/((?:19|20)\d{2})/(?:protected|public)/poster_([0-9a-f]{32})\.html$", path)
+        if m and host in ("neurips.cc", "nips.cc"):
+            return [PaperId("neurips", f"{m.group(1)}/{m.group(2)}")]
+        m = re.match(r"/virtual/((?:19|20)\d{2})/(?:poster|oral|spotlight)/(\d+)/?$", path)
+        return [PaperId("virtual", f"{host.split('.')[0]}/{m.group(1)}/{m.group(2)}")] if m else []
+    m = re.fullmatch(r"ismir((?:19|20)\d{2})\.[\w.\-]+", host)
+    if m:
+        n = re.search(r"/(?:articles|papers)/(\d+)_Paper\.pdf$", path, re.IGNORECASE)
+        return [PaperId("ismir", f"{m.group(1)}/{int(n.group(1))}")] if n else []
+    if host == "vldb.org":
+        m = re.search(r"/pvldb/vol(\d+)/p(\d+)-[\w\-]*\.pdf$", path)
+        return [PaperId("pvldb", f"{m.group(1)}/{m.group(2)}")] if m else []
+    if host == "usenix.org":
+        m = re.match(r"/conference/([\w\-]+)/presentation/([\w\-]+)/?$", path)
+        return [PaperId("usenix", f"{m.group(1)}/{m.group(2)}")] if m else []
+    if host == "transacl.org":
+        m = re.search(r"/tacl/article/(?:view|viewFile|download)/(\d+)", path)
+        return [PaperId("tacl", m.group(1))] if m else []
+    return []
+
+
 def _aaai_ijcai(host, path, query, fragment) -> list[PaperId]:
     if host in ("ojs.aaai.org", "aaai.org"):
         m = re.search(r"/index\.php/(\w+)/article/(?:view|download)/(\d+)", path)
@@ -330,7 +360,21 @@ def _doi(host, path, query, fragment) -> list[PaperId]:
     return _doi_ids(doi) if doi else []
 
 
-_READERS = (_arxiv, _doi, _acl, _openreview, _pmlr, _neurips, _cvf, _aaai_ijcai, _dblp, _s2, _publishers, _books)
+_READERS = (
+    _arxiv,
+    _doi,
+    _acl,
+    _openreview,
+    _pmlr,
+    _neurips,
+    _cvf,
+    _proceedings,
+    _aaai_ijcai,
+    _dblp,
+    _s2,
+    _publishers,
+    _books,
+)
 
 
 def identifiers_from_url(url: str) -> list[PaperId]:

@@ -159,6 +159,15 @@ def describe(ids: list[PaperId]) -> Meta:
             m = Meta(type="book")
         elif s == "ecva":
             m = Meta(year=int(v[5:9]), venue="ECCV", type="inproceedings")
+        elif s in ("ismir", "virtual"):  # "2015/227", "cvpr/2023/22652"
+            parts = v.split("/")
+            year = int(parts[0] if s == "ismir" else parts[1])
+            venue = "ISMIR" if s == "ismir" else venues()["cvf"].get(parts[0].upper(), parts[0].upper())
+            m = Meta(year=year, venue=venue, type="inproceedings")
+        elif s == "pvldb":
+            m = Meta(year=2007 + int(v.split("/")[0]), venue="PVLDB", type="article")
+        elif s == "tacl":
+            m = Meta(venue="TACL", type="article")
         else:
             continue
         for name in ("year", "month", "venue", "type", "first_author"):
