@@ -202,7 +202,7 @@ def _orphan_candidates(session: Session, post: Post) -> Orphans:
 
 def _all_names(x: Extraction) -> list[str]:
     names = [p.name for p in x.people] + [s for t in x.talks for s in t.speakers]
-    names += [a.full if a.given else a.family_full for ref in x.papers for a in ref.authors]
+    names += [name for ref in x.papers for name in _spellings(ref)]
     return names
 
 
@@ -317,18 +317,19 @@ def _papers(session: Session, x: Extraction, counts: WriteCounts, people: People
 
 def _authors(session: Session, x: Extraction, papers: list[Paper | None], people: PeopleResolver) -> set[int]:
     """Give each paper this post's author list when it ranks above the one it has (:func:`author_list_rank`);
-    returns their ids."""
+    returns the ids of the papers whose authors changed (not those only spelled anew: "Samy Bengio" for the
+    same person as "S. Bengio", as when a BibTeX export of the KB comes back in)."""
     ids = [p.id for p in papers if p is not None]
-    stored: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    stored: dict[int, list[tuple[int, str, int]]] = defaultdict(list)
     spelling = func.coalesce(Authorship.spelling, Person.name)  # made before 0005 (or by hand): the person's name
     for batch in chunks(ids):
-        for pid, pos, spelled in session.exec(
-            select(Authorship.paper_id, Authorship.position, spelling)
+        for pid, pos, spelled, person_id in session.exec(
+            select(Authorship.paper_id, Authorship.position, spelling, Authorship.person_id)
             .join(Person, Person.id == Authorship.person_id)
             .where(Authorship.paper_id.in_(batch))
         ):
-            stored[pid].append((pos, spelled or ""))
-    have = {pid: author_list_rank([sp for _, sp in sorted(links)]) for pid, links in stored.items()}
+            stored[pid].append((pos, spelled or "", person_id))
+    have = {pid: author_list_rank([sp for _, sp, _ in sorted(links)]) for pid, links in stored.items()}
     plan: dict[int, tuple[Paper, ParsedReference]] = {}
     for ref, paper in zip(x.papers, papers, strict=False):
         if paper is None or not ref.authors:
@@ -360,12 +361,26 @@ def _authors(session: Session, x: Extraction, papers: list[Paper | None], people
             for pos, (person, spelling) in enumerate(persons)
         ],
     )
-    return set(plan)
+    return {
+        paper.id
+        for paper, persons in rows
+        if [person.id for person, _ in persons] != [pid for _, _, pid in sorted(stored.get(paper.id, []))]
+    }
 
 
 def _spellings(ref: ParsedReference) -> list[str]:
-    """The reference's author names as identity resolution looks them up (at most :data:`MAX_AUTHORS`)."""
-    return [" ".join((a.full if a.given else a.family_full).split()) for a in ref.authors[:MAX_AUTHORS]]
+    """The reference's author names as identity resolution looks them up (at most :data:`MAX_AUTHORS`).
+    A family name of several words comes inverted ("Zhang Wq Du, J."): written out ("J. Zhang Wq Du") it
+    would be read back with the family "Du", another person than the one a BibTeX export of the KB wrote."""
+
+    def spelled(a) -> str:
+        if not a.given:
+            return a.family_full
+        if " " in a.family_full.strip() and a.family_full.strip()[:1].isupper():
+            return f"{a.family_full}, {a.given}"
+        return a.full
+
+    return [" ".join(spelled(a).split()) for a in ref.authors[:MAX_AUTHORS]]
 
 
 def author_list_rank(spellings: list[str]) -> tuple:
