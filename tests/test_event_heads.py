@@ -138,3 +138,22 @@ def test_event_names_are_tidied_and_names_of_nothing_dropped(name, tidy):
 
     ev = tidy_event(Event(name=name, kind="session"))
     assert (ev.name if ev else None) == tidy
+
+
+def test_an_event_line_written_as_a_link_is_named_by_its_text():
+    from kb.ingest.talks.eventheads import event_of_line
+
+    ev = event_of_line("[Lightning Talks](lightning-talks.md)")
+    assert (ev.name, ev.kind) == ("Lightning Talks", "session")
+
+
+def test_sibling_passes_do_not_turn_an_event_line_into_a_talk_head():
+    """'#### Lightning Talks' among '#### <talk title>' headings: the shape pass made it a head (H), so
+    the labeller's event (E) was lost."""
+    from types import SimpleNamespace
+
+    from kb.ingest.talks.model import siblings
+
+    units = [SimpleNamespace(shape="h4", kind="heading", bold=False) for _ in range(4)]
+    a = SimpleNamespace(units=units, line_features=[[] for _ in units], rule_hits={})
+    assert siblings(a, ["H", "H", "E", "O"]) == ["H", "H", "E", "H"]

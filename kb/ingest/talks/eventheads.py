@@ -21,6 +21,7 @@ from kb.ingest.talks.model import Analysis
 from kb.ingest.talks.units import Unit
 
 _MARKUP = re.compile(r"^[#*_\s>]+|[*_\s]+$")
+_LINK = re.compile(r"!?\[([^\[\]\n]*)\]\([^()\s]*\)")  # "[Lightning Talks](lightning-talks.md)": its text
 MAX_WORDS = 14  # a longer line is a sentence about an event, not its name
 
 
@@ -33,7 +34,7 @@ def _whole_line(e: EventHit, u: Unit) -> bool:
 def event_of_line(text: str) -> Event | None:
     """The event a line labelled E names: list labels and time slots off, then the heading rules
     ("Session 1: Tail Risks" → "Tail Risks"); a line they reject is named as it stands."""
-    text = _MARKUP.sub("", LEAD.sub("", _MARKUP.sub("", text.strip()))).strip(" :")
+    text = _MARKUP.sub("", LEAD.sub("", _MARKUP.sub("", _LINK.sub(r"\1", text.strip())))).strip(" :")
     if not text or len(text.split()) > MAX_WORDS:
         return None
     ev = event_from_heading(text)

@@ -134,11 +134,14 @@ def siblings(a: Analysis, labels: list[str]) -> list[str]:
     headed = {shapes[k] for k, lab in enumerate(labels) if lab == "H"}
     out = [
         "H"
-        if (shapes[k] in strong and SPEAKER_NEXT in a.line_features[k])
-        or (
-            shapes[k] in headed
-            and (a.units[k].kind == "heading" or a.units[k].bold)
-            and any(h.title and h.speakers for h in a.rule_hits.get(k, []))
+        if lab != "E"  # the labeller's event lines stay events: these passes recover missed heads only
+        and (
+            (shapes[k] in strong and SPEAKER_NEXT in a.line_features[k])
+            or (
+                shapes[k] in headed
+                and (a.units[k].kind == "heading" or a.units[k].bold)
+                and any(h.title and h.speakers for h in a.rule_hits.get(k, []))
+            )
         )
         else lab
         for k, lab in enumerate(labels)
@@ -150,7 +153,10 @@ def siblings(a: Analysis, labels: list[str]) -> list[str]:
         heads[sh] = heads.get(sh, 0) + (out[k] == "H")
     return [
         "H"
-        if heads[sh] >= 2 and 2 * heads[sh] >= total[sh] and (a.units[k].kind == "heading" or a.units[k].bold)
+        if out[k] != "E"
+        and heads[sh] >= 2
+        and 2 * heads[sh] >= total[sh]
+        and (a.units[k].kind == "heading" or a.units[k].bold)
         else out[k]
         for k, sh in enumerate(shapes)
     ]
