@@ -419,3 +419,22 @@ def test_agenda_items_end_a_talk():
 )
 def test_titles_are_not_read_as_the_writers_words(md, title, speakers):
     assert talks(md) == [(title, speakers)]
+
+
+def test_a_phrase_read_as_both_title_and_speaker_is_one_of_them():
+    from kb.ingest.pipeline import _title_or_speaker
+    from kb.ingest.talks.hits import TalkHit
+
+    hits = [
+        TalkHit("Open Tracing", ["Open Tracing"], 0, spelled_speakers=["Open Tracing"]),  # a title: no given name
+        TalkHit("James Powell", ["James Powell"], 1),  # the heading names who spoke
+        TalkHit("Fast builds", ["Fast Builds", "Jane Doe"], 2, spelled_speakers=["fast builds", "Jane Doe"]),
+        TalkHit("Testing at Scale", ["Jane Doe"], 3),
+    ]
+    _title_or_speaker(hits)
+    assert [(h.title, h.speakers, h.spelled_speakers) for h in hits] == [
+        ("Open Tracing", [], []),
+        (None, ["James Powell"], []),
+        ("Fast builds", ["Jane Doe"], ["Jane Doe"]),
+        ("Testing at Scale", ["Jane Doe"], []),
+    ]

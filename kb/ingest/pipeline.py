@@ -21,7 +21,7 @@ from kb.ingest.linking import link_citations, link_records
 from kb.ingest.markdown import Block, walk
 from kb.ingest.mentions import find_people
 from kb.ingest.papers.link import link_mentions
-from kb.ingest.people import resolve, split_display
+from kb.ingest.people import given_names, resolve, split_display
 from kb.ingest.records import Event, Extraction, ParsedReference, Problem, Talk
 from kb.ingest.references import find_references, parse_entries
 from kb.ingest.rst import looks_like_rst, rst_to_markdown
@@ -65,6 +65,7 @@ def extract(text: str, source: str = "<post>", rules_only: bool = False, path: s
         single = single_probability(doc_features(fm, blocks, source, hits))
         if single is not None and document.collapse(single, hits):
             hits = [single_talk(fm, blocks, source, hits, ref_blocks)]
+    _title_or_speaker(hits)
     _titles_from_cited_papers(hits, x.papers)
     _titles_announced_later(hits, blocks)
     _assign_events(hits, event_hits, blocks)
@@ -263,6 +264,25 @@ def _same_people(a: list[str], b: list[str]) -> bool:
         return False
     others = [split_display(n) for n in b]
     return all(resolve(split_display(n), others)[0] is not None for n in a)
+
+
+def _title_or_speaker(hits: list[TalkHit]) -> None:
+    """One phrase read as both the title and the speaker ("## Open Tracing", "## James Powell") is one of
+    them: the speaker's name when it starts with a known given name (the heading names who spoke), else
+    the title."""
+    for h in hits:
+        if not h.title:
+            continue
+        same = [s for s in h.speakers if " ".join(s.split()).lower() == " ".join(h.title.split()).lower()]
+        if not same:
+            continue
+        if h.title.split()[0] in given_names():
+            h.title = None
+        else:
+            keep = [k for k, s in enumerate(h.speakers) if s not in same]
+            spelled = h.spelled_speakers if len(h.spelled_speakers) == len(h.speakers) else []
+            h.speakers = [h.speakers[k] for k in keep]
+            h.spelled_speakers = [spelled[k] for k in keep] if spelled else h.spelled_speakers[: len(keep)]
 
 
 def _titles_from_cited_papers(hits: list[TalkHit], papers: list[ParsedReference]) -> None:
