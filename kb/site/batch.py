@@ -33,7 +33,7 @@ from kb.models import (
     Talk,
     TalkSpeaker,
 )
-from kb.queries import _first_names, _ref, authors_of, paper_urls, speakers_of
+from kb.queries import _first_names, _ref, authors_of, paper_fields, speakers_of
 
 Rows = dict[int, list[Any]]
 
@@ -281,17 +281,7 @@ def paper_pages(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
                 },
             )
         out[paper.id] = {
-            "id": paper.id,
-            "title": paper.title or "(untitled)",
-            "year": paper.year,
-            "venue": paper.venue,
-            "type": paper.type,
-            "doi": paper.doi,
-            "arxiv_id": paper.arxiv_id,
-            "url": paper.url,
-            "citekey": paper.citekey,
-            "et_al": paper.et_al,
-            "urls": paper_urls(paper),
+            **paper_fields(paper),
             "authors": [_ref("person", p.id, p.name) for p in authors[paper.id]],
             "cited_by": list(cited_by.values()),
             "co_cited": [_ref("paper", i, t or "(untitled)", n=k) for _, i, t, k in co.get(paper.id, [])[:30]],
