@@ -695,6 +695,26 @@ def paper_urls(paper: Paper) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def paper_fields(paper: Paper) -> dict[str, Any]:
+    """A paper's own fields as the detail views show them (no rows of other tables)."""
+    return {
+        "id": paper.id,
+        "title": paper.title or "(untitled)",
+        "year": paper.year,
+        "venue": paper.venue,
+        "type": paper.type,
+        "doi": paper.doi,
+        "arxiv_id": paper.arxiv_id,
+        "url": paper.url,
+        "publisher": paper.publisher,
+        "pages": paper.pages,
+        "volume": paper.volume,
+        "citekey": paper.citekey,
+        "et_al": paper.et_al,
+        "urls": paper_urls(paper),
+    }
+
+
 def paper_detail(session: Session, paper_id: int) -> dict[str, Any] | None:
     paper = session.get(Paper, paper_id)
     if paper is None:
@@ -737,20 +757,7 @@ def paper_detail(session: Session, paper_id: int) -> dict[str, Any] | None:
         .limit(30)
     ).all()
     return {
-        "id": paper.id,
-        "title": paper.title or "(untitled)",
-        "year": paper.year,
-        "venue": paper.venue,
-        "type": paper.type,
-        "doi": paper.doi,
-        "arxiv_id": paper.arxiv_id,
-        "url": paper.url,
-        "publisher": paper.publisher,
-        "pages": paper.pages,
-        "volume": paper.volume,
-        "citekey": paper.citekey,
-        "et_al": paper.et_al,
-        "urls": paper_urls(paper),
+        **paper_fields(paper),
         "authors": [_ref("person", p.id, p.name) for p in authors_of(session, [paper_id])[paper_id]],
         "cited_by": list(cited_by.values()),
         "references": [

@@ -355,3 +355,35 @@ def test_search_index_loads_in_minisearch_and_finds_a_speaker(engine, tmp_path):
     by_name, by_title = json.loads(got.stdout)
     assert by_name[0] == page_path("person", person_id, name)
     assert page_path("talk", talk_id, title) in by_title[:3]
+
+
+def test_search_index_in_pieces_is_the_whole_index():
+    """2,500 documents: the index streams in pieces of at most a thousand documents, and the pieces make exactly
+    the JSON of those documents (stored fields spooled to a file and read back, twice, and after more adds)."""
+    from kb.site.searchindex import Doc, SearchIndex
+
+    index = SearchIndex()
+    docs = [
+        Doc(f"paper/p-{i}.html", "paper", f"Paper {i} </script>\u2028", f"author{i % 7} shared", f"sub {i}")
+        for i in range(2500)
+    ]
+    for doc in docs[:2000]:
+        index.add(doc)
+    first = index.script()
+    assert index.script() == first
+    for doc in docs[2000:]:
+        index.add(doc)
+    pieces = list(index.script_pieces())
+    assert max(len(p) for p in pieces) < 200_000 and len(pieces) > 10
+    text = "".join(pieces)
+    assert "</script>" not in text and "\u2028" not in text
+    data = json.loads(text.removeprefix("window.KB_SEARCH = ").removesuffix(";\n"))
+    assert data["documentCount"] == 2500 and data["nextId"] == 2501
+    assert data["documentIds"] == {str(i + 1): d.url for i, d in enumerate(docs)}
+    assert data["storedFields"] == {
+        str(i + 1): {"title": d.title, "kind": d.kind, "url": d.url, "sub": d.sub} for i, d in enumerate(docs)
+    }
+    assert data["fieldLength"]["2500"] == [3, 2]  # paper, 2499, script (the line separator is no word)
+    index_terms = dict(data["index"])
+    assert index_terms["shared"] == {"1": {str(i + 1): 1 for i in range(2500)}}
+    assert index_terms["author3"]["1"] == {str(i + 1): 1 for i in range(2500) if i % 7 == 3}

@@ -96,6 +96,49 @@ def test_vault_notes_parse_links_resolve_and_edges_match_the_kb(engine, tmp_path
             assert alias == [citekeys[int(p["kb-id"])]]
 
 
+def test_obsidiantools_reads_the_vault_graph_the_kb_has(engine, tmp_path):  # noqa: F811
+    """A well-kept third-party reader (obsidiantools) sees every note, no link to a missing note, and exactly
+    the KB's edges. It reads the links in a note's body (its graph) and parses the YAML properties apart
+    (Obsidian's graph also counts the links in properties): body and properties together hold each edge both ways.
+    Not for the hostile titles below: it finds links in the HTML it renders, where kb's escaped ``\\[\\[Evil\\]\\]``
+    (plain text in Obsidian) has become ``[[Evil]]``."""
+    api = pytest.importorskip("obsidiantools.api", reason="obsidiantools is a dev extra (pip install -e '.[dev]')")
+    out = tmp_path / "vault"
+    export_vault(engine, out, "obsidian")
+    vault = api.Vault(out).connect()
+    assert vault.nonexistent_notes == []
+    props = vault.front_matter_index
+    assert set(props) == set(vault.md_file_index) == {p.stem for p in out.rglob("*.md")}
+    node = {name: (p["kb-type"], p["kb-id"]) for name, p in props.items()}
+    assert set(vault.graph.nodes) == set(node)
+    body = {(node[a], node[b]) for a, b, _ in vault.graph.edges}
+    in_props = set()
+    for name, p in props.items():
+        for value in p.values():
+            for item in value if isinstance(value, list) else [value]:
+                m = re.fullmatch(WIKILINK, str(item))
+                if m:
+                    in_props.add((node[name], node[m.group(1)]))
+    with engine.connect() as conn:
+        shown = conn.execute(
+            text("select post.conference_id, talk.id from talk join post on post.id = talk.post_id")
+        ).all()
+    edges = kb_edges(engine) | {("talk", "conference", t, c) for c, t in shown if c is not None}
+    assert len(edges) > 300 and {e[:2] for e in edges} == {
+        ("talk", "person"),
+        ("talk", "paper"),
+        ("paper", "person"),
+        ("talk", "conference"),
+    }
+    back = {((b, j), (a, i)) for a, b, i, j in edges}
+    forth = {((a, i), (b, j)) for a, b, i, j in edges}
+    cites = {e for e in forth if e[1][0] == "paper" and e[0][0] == "talk"}
+    assert in_props == forth  # a talk's conference, speakers and cited papers; a paper's authors
+    assert body == back | cites  # the links back (a person's talks and papers, a conference's talks, a paper's
+    # citing talks), and a talk's cited papers again under "Cited papers"
+    assert body | in_props == forth | back
+
+
 def test_reexport_keeps_user_text_and_follows_a_rename(engine, tmp_path):  # noqa: F811
     out = tmp_path / "v"
     export_vault(engine, out, "obsidian")

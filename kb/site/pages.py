@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from sqlalchemy import or_
@@ -177,19 +178,33 @@ def _doc(kind: str, path: str, d: dict[str, Any]) -> Doc | None:
     return None
 
 
+BATCH = 500  # pages whose data is read together: a few queries per batch (kb.site.batch)
+
+
 def iter_pages(session: Session, scope: Scope) -> Iterator[Page]:
-    """Every page of the scope with its data, kind by kind in id order."""
+    """Every page of the scope with its data, kind by kind in id order; talk, person and paper data in batches."""
+    from kb.site import batch
+
+    bulk = {
+        "talk": batch.talk_pages,
+        "person": partial(batch.person_pages, conferences=batch.ConferenceOrder()),
+        "paper": batch.paper_pages,
+    }
     for kind in ("conference", "post", "talk", "person", "paper"):
-        for id_ in scope.ids(kind):
-            data = _DETAIL[kind](session, id_)
-            if data is None:
-                continue
-            if kind == "person":
-                data["conferences"] = person_conferences(session, id_)
-            if kind == "conference":
-                data["by_event"] = group_by_event(data["talks"])
-            if kind == "talk":
-                data["links_by_type"] = links_by_type(data["links"])
-            path = scope.href(kind, id_)
-            yield Page(kind, id_, path, data, _doc(kind, path, data))
-            session.expunge_all()  # one read session for the whole site: it must not keep every row it loaded
+        for part in chunks(scope.ids(kind), BATCH):
+            if kind in bulk:
+                found = bulk[kind](session, part)
+            else:
+                found = {id_: _DETAIL[kind](session, id_) for id_ in part}
+            session.expunge_all()
+            for id_ in part:
+                data = found.pop(id_, None)
+                if data is None:
+                    continue
+                if kind == "conference":
+                    data["by_event"] = group_by_event(data["talks"])
+                if kind == "talk":
+                    data["links_by_type"] = links_by_type(data["links"])
+                path = scope.href(kind, id_)
+                yield Page(kind, id_, path, data, _doc(kind, path, data))
+                session.expunge_all()  # one read session for the whole site: it must not keep every row it loaded

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 import unicodedata
 from array import array
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 FIELDS = ("title", "text")
@@ -42,56 +43,57 @@ class Doc:
 
 
 class SearchIndex:
-    """The index, built a document at a time in compact form: each term's postings are one array of ints
-    (document, field, count), not nested dicts, so 170k pages stay within tens of MB.
+    """The index, built a document at a time in compact form: each term's postings are one array of 32-bit
+    ints (document, field, count), not nested dicts; field lengths are one int array; the stored fields are
+    serialised as each document comes and spooled to a temporary file. 170k pages stay within tens of MB.
 
     Documents are numbered in the order they are added (the site adds them in a fixed order).
     """
 
     def __init__(self):
-        self.stored: list[tuple[str, ...]] = []
-        self.lengths: list[tuple[int, ...]] = []
+        self.urls: list[str] = []
+        self.lengths = array("I")  # len(FIELDS) a document
         self.postings: dict[str, array] = {}
         self.totals = [0] * len(FIELDS)
+        self.stored = tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n")  # one JSON object a line
 
     def add(self, doc: Doc) -> None:
-        short = len(self.stored) + 1
-        self.stored.append(tuple(getattr(doc, k) for k in ("url", *STORED)))
-        lengths = []
+        short = len(self.urls) + 1
+        if short >= 1 << 23:
+            raise ValueError("more than 8 million documents: postings hold a document in 23 bits")
+        self.urls.append(doc.url)
+        self.stored.write(_dump({k: getattr(doc, k) for k in STORED}, ensure_ascii=False, sort_keys=True) + "\n")
         for fid, name in enumerate(FIELDS):
             words = terms(getattr(doc, name))
-            lengths.append(len(set(words)))
-            self.totals[fid] += lengths[-1]
+            self.lengths.append(len(set(words)))
+            self.totals[fid] += self.lengths[-1]
             for term, n in Counter(words).items():
-                self.postings.setdefault(term, array("q")).append((short << 9) | (fid << 8) | min(n, 255))
-        self.lengths.append(tuple(lengths))
+                self.postings.setdefault(term, array("I")).append((short << 9) | (fid << 8) | min(n, 255))
 
     def pieces(self) -> Iterator[str]:
-        """MiniSearch's ``toJSON()`` (serialisation version 2), keys sorted, in pieces."""
-        n = len(self.stored)
-
-        def dump(value, **kw) -> str:
-            return json.dumps(value, separators=(",", ":"), **kw)
-
+        """MiniSearch's ``toJSON()`` (serialisation version 2), keys sorted, in pieces of at most a thousand
+        documents or one term: never a string the size of the index."""
+        n = len(self.urls)
+        k = len(FIELDS)
         yield (
-            f'{{"averageFieldLength":{dump([round(t / n, 6) if n else 0 for t in self.totals])},'
+            f'{{"averageFieldLength":{_dump([round(t / n, 6) if n else 0 for t in self.totals])},'
             f'"dirtCount":0,"documentCount":{n},"documentIds":{{'
         )
-        yield ",".join(f'"{i}":{dump(row[0], ensure_ascii=False)}' for i, row in enumerate(self.stored, 1))
-        yield f'}},"fieldIds":{dump({name: i for i, name in enumerate(FIELDS)})},"fieldLength":{{'
-        yield ",".join(f'"{i}":{dump(list(row))}' for i, row in enumerate(self.lengths, 1))
+        yield from _joined(f'"{i}":{_dump(url, ensure_ascii=False)}' for i, url in enumerate(self.urls, 1))
+        yield f'}},"fieldIds":{_dump({name: i for i, name in enumerate(FIELDS)})},"fieldLength":{{'
+        yield from _joined(f'"{i}":{_dump(self.lengths[(i - 1) * k : i * k].tolist())}' for i in range(1, n + 1))
         yield '},"index":['
-        for k, term in enumerate(sorted(self.postings)):
+        for j, term in enumerate(sorted(self.postings)):
             by_field: dict[int, list[str]] = {}
             for v in self.postings[term]:
                 by_field.setdefault((v >> 8) & 1, []).append(f'"{v >> 9}":{v & 255}')
             fields = ",".join(f'"{fid}":{{{",".join(docs)}}}' for fid, docs in sorted(by_field.items()))
-            yield ("," if k else "") + f"[{dump(term, ensure_ascii=False)},{{{fields}}}]"
+            yield ("," if j else "") + f"[{_dump(term, ensure_ascii=False)},{{{fields}}}]"
         yield f'],"nextId":{n + 1},"serializationVersion":2,"storedFields":{{'
-        yield ",".join(
-            f'"{i}":' + dump(dict(zip(STORED, row[1:], strict=False)), ensure_ascii=False, sort_keys=True)
-            for i, row in enumerate(self.stored, 1)
-        )
+        self.stored.flush()
+        self.stored.seek(0)
+        yield from _joined(f'"{i}":{line[:-1]}' for i, line in enumerate(self.stored, 1))
+        self.stored.seek(0, 2)  # add() may go on
         yield "}}"
 
     def script_pieces(self) -> Iterator[str]:
@@ -105,3 +107,20 @@ class SearchIndex:
 
     def script(self) -> str:
         return "".join(self.script_pieces())
+
+
+def _dump(value, **kw) -> str:
+    return json.dumps(value, separators=(",", ":"), **kw)
+
+
+def _joined(parts: Iterable[str], most: int = 1000) -> Iterator[str]:
+    """``",".join(parts)`` in pieces of at most ``most`` parts."""
+    batch: list[str] = []
+    lead = ""
+    for part in parts:
+        batch.append(part)
+        if len(batch) == most:
+            yield lead + ",".join(batch)
+            batch, lead = [], ","
+    if batch:
+        yield lead + ",".join(batch)

@@ -2,8 +2,8 @@
 
 A page whose content is already on disk is not touched (its mtime and inode
 stay), so a static host's sync or a browser cache sees only real changes. The
-files of the previous build are listed in ``.kb-site``; those the new build no
-longer makes are removed, and nothing else in the folder is ever deleted.
+files of the previous build are listed in ``.kb-site`` (read at the end, never held whole); those the new
+build no longer makes are removed, and nothing else in the folder is ever deleted.
 """
 
 from __future__ import annotations
@@ -35,11 +35,6 @@ class SiteWriter:
         self.out = out
         self.files: set[str] = set()
         self.report = WriteReport()
-        try:
-            old = (out / MANIFEST).read_text(encoding="utf-8").splitlines()
-        except OSError:
-            old = []
-        self.previous = {line for line in old if line and _inside(line)}
         self.mode = new_file_mode()
 
     def write(self, rel: str, data: str | bytes) -> None:
@@ -79,8 +74,16 @@ class SiteWriter:
     def _put(self, rel: str, raw: bytes) -> bool:
         return write_if_changed(self.out / rel, raw, self.mode)
 
+    def stale(self) -> list[str]:
+        """Files of the previous build (its manifest, still unchanged) that this build did not make."""
+        try:
+            with open(self.out / MANIFEST, encoding="utf-8") as f:
+                return sorted({rel for line in f if _inside(rel := line.rstrip("\n")) and rel not in self.files})
+        except (OSError, UnicodeDecodeError):
+            return []
+
     def finish(self) -> WriteReport:
-        for rel in sorted(self.previous - self.files):
+        for rel in self.stale():
             try:
                 os.unlink(self.out / rel)
                 self.report.removed.append(rel)
