@@ -438,3 +438,40 @@ def test_a_phrase_read_as_both_title_and_speaker_is_one_of_them():
         ("Fast builds", ["Jane Doe"], ["Jane Doe"]),
         ("Testing at Scale", ["Jane Doe"], []),
     ]
+
+
+def test_a_heading_under_a_talks_heading_is_part_of_that_talk():
+    post = (
+        "# RubyConf Day Two\n\n"
+        "## Let's subclass Hash by Michael Herold\n\n- a talk about a gem\n\n"
+        "### Indifferent access\n\n- Hash has 178 public methods\n\n"
+        "### Why was this a problem?\n\n- YAGNI methods\n\n"
+        "## Pointers for Eliminating Heaps of Memory by Aaron Patterson\n\n- the compilation process\n\n"
+        "### Direct ISeq Marking\n\n- a look at the Ruby VM\n"
+    )
+    talks = [(t.title, t.speakers) for t in pipeline.extract(post, source="day2.md").talks]
+    assert talks == [
+        ("Let's subclass Hash", ["Michael Herold"]),
+        ("Pointers for Eliminating Heaps of Memory", ["Aaron Patterson"]),
+    ]
+
+
+def test_inside_a_talk_keeps_sub_headings_that_name_a_speaker_and_talks_after_the_section_ends():
+    from kb.ingest.blocks import Block
+    from kb.ingest.pipeline import _inside_a_talk
+    from kb.ingest.talks.hits import TalkHit
+
+    blocks = [Block("heading", "x", 1, 1, level=lvl) for lvl in (2, 3, 3, 2, 3)]
+    hits = [
+        TalkHit("Keynote", ["Jane Doe"], 0, heading_level=2),
+        TalkHit("A part of it", [], 1, heading_level=3),  # dropped: under Jane Doe's talk, no speaker
+        TalkHit("Lightning: Fast builds", ["John Roe"], 2, heading_level=3),  # kept: names its speaker
+        TalkHit("Untitled session", [], 3, heading_level=2),  # kept: same level as the talk
+        TalkHit("Its part", [], 4, heading_level=3),  # kept: its parent names no speaker
+    ]
+    assert [h.title for h in _inside_a_talk(hits, blocks)] == [
+        "Keynote",
+        "Lightning: Fast builds",
+        "Untitled session",
+        "Its part",
+    ]

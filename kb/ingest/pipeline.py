@@ -66,6 +66,7 @@ def extract(text: str, source: str = "<post>", rules_only: bool = False, path: s
         if single is not None and document.collapse(single, hits):
             hits = [single_talk(fm, blocks, source, hits, ref_blocks)]
     _title_or_speaker(hits)
+    hits = _inside_a_talk(hits, blocks)
     _titles_from_cited_papers(hits, x.papers)
     _titles_announced_later(hits, blocks)
     _assign_events(hits, event_hits, blocks)
@@ -264,6 +265,27 @@ def _same_people(a: list[str], b: list[str]) -> bool:
         return False
     others = [split_display(n) for n in b]
     return all(resolve(split_display(n), others)[0] is not None for n in a)
+
+
+def _inside_a_talk(hits: list[TalkHit], blocks: list[Block]) -> list[TalkHit]:
+    """A heading under a talk's heading ("## Let's subclass Hash by Michael Herold", then "### Indifferent
+    access") is a part of that talk, not a talk of its own, unless it names a speaker too."""
+    out: list[TalkHit] = []
+    for h in hits:
+        parent = next((p for p in reversed(out) if p.heading_level is not None), None)
+        if (
+            parent is not None
+            and parent.speakers
+            and h.heading_level is not None
+            and h.heading_level > parent.heading_level
+            and not h.speakers
+            and not any(
+                b.kind == "heading" and b.level <= parent.heading_level for b in blocks[parent.block + 1 : h.block]
+            )
+        ):
+            continue
+        out.append(h)
+    return out
 
 
 def _title_or_speaker(hits: list[TalkHit]) -> None:
