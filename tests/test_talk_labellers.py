@@ -393,9 +393,7 @@ def test_lines_are_decoded_one_by_one_not_as_one_best_sequence():
     a = analyse(p.blocks, p.ref_blocks, p.rule_hits, list(p.event_hits))
     lines = talk_model.tagger(talk_model.LINES_MODEL)
     labels = talk_model.max_marginal(lines, a.line_features)
-    assert labels == [
-        max(lines.labels(), key=lambda lab: (lines.marginal(lab, k), lab)) for k in range(len(a.units))
-    ]
+    assert labels == [max(lines.labels(), key=lambda lab: (lines.marginal(lab, k), lab)) for k in range(len(a.units))]
     talks = {t.title: t.speakers for t in extract(text, source=path.name).talks}
     assert len(talks) >= 25
     assert talks["Objective-C++ - What could possibly go wrong"] == ["Peter Steinberger"]
