@@ -130,6 +130,9 @@ def test_an_event_line_gives_the_talks_in_its_section_their_event(monkeypatch):
         ("DiGS poster", None),  # one poster is no poster session
         ("Http://spotlight.example.org", None),
         ("[NIPS Session Link](x)", None),
+        ("15:00–16:00 – Main Track S16: Interpretability", "Main Track S16: Interpretability"),  # a time slot
+        ("D. Pandas workshop", "Pandas workshop"),  # a list label
+        ("A Workshop on Robots", "A Workshop on Robots"),
     ],
 )
 def test_event_names_are_tidied_and_names_of_nothing_dropped(name, tidy):

@@ -21,13 +21,14 @@ from kb.corpus import (
     shared_dir,
 )
 from kb.ingest.dialects import loose_headings
+from kb.ingest.events import LEAD
 from kb.ingest.markdown import walk
 from kb.ingest.pipeline import extract, prepare
 from kb.ingest.rst import looks_like_rst, rst_to_markdown
 from kb.ingest.talks import model as talk_model
 from kb.ingest.talks.assemble import _is_byline, _trailing_speaker, told_in_prose
 from kb.ingest.talks.features import unit_features
-from kb.ingest.talks.hits import LEAD, TalkHit
+from kb.ingest.talks.hits import TalkHit
 from kb.ingest.talks.model import SPEAKER_NEXT, analyse, siblings
 from kb.ingest.talks.units import units
 

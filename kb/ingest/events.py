@@ -77,6 +77,12 @@ _PHRASE = re.compile(
 
 
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+# "A. Title", "3) Title", "10:30 - 11:00 : Title", "B1.D Title": list labels and time slots, not title words.
+LEAD = re.compile(
+    r"^(?:(?:\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?m\.?)?\s*(?:[-–—]\s*\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?m\.?)?)?|"
+    r"[A-Z]\d?(?:\.[A-Z\d])?[.)]|\d{1,2}[.)]|[ivx]{1,4}[.)])\s*[:\-–—|]?\s+)+",
+    re.IGNORECASE,
+)
 _NAME_PREFIX = re.compile(rf"^(?:title\s*:\s*|(?:{_MONTHS})\w*\s+\d{{4}}\s*[:\-–—]\s*)", re.I)
 _NAME_SUFFIX = re.compile(r"\s+(?:last\s+day|day\s*\d+|\d{1,2}-\d{1,2})$", re.I)
 
@@ -85,7 +91,7 @@ def tidy_event(ev: Event) -> Event | None:
     """An event's name without what is not part of it ("title: Lightning Talks 4-12", "December 2024:
     Lightning Talks", "Lightning Talks Day 3" → "Lightning Talks"); None for names that name nothing
     ("Talks Attended", "Track Talks", "An interesting poster", a URL or a markdown link)."""
-    name = _NAME_SUFFIX.sub("", _NAME_PREFIX.sub("", ev.name.strip())).strip(" :-–—")
+    name = _NAME_SUFFIX.sub("", _NAME_PREFIX.sub("", LEAD.sub("", ev.name.strip()))).strip(" :-–—")
     words = re.findall(r"[\w'’]+", name.lower())
     if (
         not words

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import re
 
+from kb.ingest.events import LEAD
 from kb.ingest.links import classify_url
 from kb.ingest.markdown import Block
 from kb.ingest.people import canonical_name, given_names, looks_like_person
 from kb.ingest.records import Problem
 from kb.ingest.talks.eventheads import learned_events
 from kb.ingest.talks.features import DATE
-from kb.ingest.talks.hits import LEAD, TalkHit, clean_title, strip_kind_prefix
+from kb.ingest.talks.hits import TalkHit, clean_title, strip_kind_prefix
 from kb.ingest.talks.model import Head, analyse, label_post
 from kb.ingest.text import normalise_title
 

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import re
 
-from kb.ingest.events import _PREFIX, EVENT_KIND, EVENT_WORDS, EventHit, event_from_heading
+from kb.ingest.events import _PREFIX, EVENT_KIND, EVENT_WORDS, LEAD, EventHit, event_from_heading
 from kb.ingest.markdown import Block
 from kb.ingest.records import Event
-from kb.ingest.talks.hits import LEAD
 from kb.ingest.talks.model import Analysis
 from kb.ingest.talks.units import Unit
 
