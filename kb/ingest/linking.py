@@ -113,14 +113,13 @@ def link_citations(x: Extraction, blocks: list[Block], ref_blocks: set[int], hit
         if bi in ref_blocks or block.kind == "code":
             continue
         lead = _lead_talk(block, talk_keys)
-        # "[He et al. 2018](arxiv…)": the link is the paper; its label is not a second, cited-only one
-        paper_labels = [
-            (sp.start, sp.end)
-            for sp in block.links
-            if sp.href
-            and not sp.image
-            and (identifiers_from_url(sp.href) or classify_url(sp.href, sp.label) == "paper")
+        links = [
+            (span, identifiers_from_url(span.href), classify_url(span.href, span.label))
+            for span in block.links
+            if span.href and not span.image
         ]
+        # "[He et al. 2018](arxiv…)": the link is the paper; its label is not a second, cited-only one
+        paper_labels = [(span.start, span.end) for span, ids, kind in links if ids or kind == "paper"]
         # a heading's cites are not read, but "### [Paper title](arxiv…)" is a paper (the talk's own)
         for c in find_cites(block.text, paren_numbers=paren_style) if block.kind != "heading" else ():
             talk = lead if lead is not None else _talk_at(regions, bi, c.start)
@@ -141,11 +140,7 @@ def link_citations(x: Extraction, blocks: list[Block], ref_blocks: set[int], hit
                 add(c.marker, paper, talk, block, c.start)
             elif x.papers and (c.kind == "footnote" or c.kind == "numeric" and len(c.marker) < 6):  # not "[2019]"
                 dangling.add(c.marker)
-        for span in block.links:
-            if span.image or not span.href:
-                continue
-            ids = identifiers_from_url(span.href)
-            kind = classify_url(span.href, span.label)
+        for span, ids, kind in links:
             title_key = normalise_title(span.label) if len(span.label.split()) >= 3 else ""
             paper = next((by_id[i.key] for i in ids if i.key in by_id), None)
             if paper is None and title_key in by_title:

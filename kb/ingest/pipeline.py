@@ -302,9 +302,9 @@ def _title_or_speaker(hits: list[TalkHit]) -> None:
             h.title = None
         else:
             keep = [k for k, s in enumerate(h.speakers) if s not in same]
-            spelled = h.spelled_speakers if len(h.spelled_speakers) == len(h.speakers) else []
+            paired = len(h.spelled_speakers) == len(h.speakers)
+            h.spelled_speakers = [h.spelled_speakers[k] for k in keep] if paired else []
             h.speakers = [h.speakers[k] for k in keep]
-            h.spelled_speakers = [spelled[k] for k in keep] if spelled else h.spelled_speakers[: len(keep)]
 
 
 def _titles_from_cited_papers(hits: list[TalkHit], papers: list[ParsedReference]) -> None:
