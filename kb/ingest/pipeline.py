@@ -30,6 +30,7 @@ from kb.ingest.talks.assemble import learned_hits
 from kb.ingest.talks.document import doc_features, single_probability, single_talk
 from kb.ingest.talks.features import DATE
 from kb.ingest.talks.hits import TalkHit, clean_title, prose_talks, strip_kind_prefix
+from kb.ingest.talks.titles import bare_kind_label, quoted_title
 from kb.ingest.text import normalise_title
 
 MAX_TEXT = 256 * 1024  # characters: some stages grow faster than linearly with size (kb.importer.MAX_POST_BYTES)
@@ -413,10 +414,16 @@ def _talk_record(h: TalkHit, blocks: list[Block], region) -> Talk:
         text = b.text[so if j == sb else 0 : eo if j == eb else None].strip()
         if text and any(c.isalpha() for c in text):
             parts.append(text)
+    title, kind = h.title, h.kind
+    label = bare_kind_label(title)
+    if label:  # "A. Keynote: Jane Doe": a label, not a title; the text may open with the quoted title
+        rest = parts[0].split("\n", 1)[1] if parts and "\n" in parts[0] else "\n\n".join(parts[1:])
+        title = quoted_title(rest)
+        kind = kind if kind and kind not in ("talk", "other") else label
     return Talk(
-        title=h.title,
+        title=title,
         speakers=list(h.speakers),
-        kind=h.kind or "other",
+        kind=kind or "other",
         event=h.event,
         links=list(dict.fromkeys(h.links)),
         summary="\n\n".join(parts),

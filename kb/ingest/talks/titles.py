@@ -1,0 +1,60 @@
+"""A talk's title when its head names only the kind of talk.
+
+"**A. Keynote: Jeannette M Wing**" gives the title "A. Keynote": that is a label, not a title. Such
+a talk is untitled (CONVENTIONS: its title would be inferred), unless the first line of its text is
+a quoted phrase on its own ("- "Our Applied AI Future""), which is how some authors give the title
+after a head that names kind and speaker.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kb.ingest.events import LEAD
+from kb.ingest.lexicon import lexicon
+
+# words that may stand beside a kind word in a label ("Opening Keynote 2", "Day 1 Morning Keynote")
+_LABEL_WORDS = frozenset(
+    "opening closing first second third fourth fifth final last day morning afternoon evening "
+    "featured guest special main the a our".split()
+)
+# at least one of these makes a label a talk's (not a session's or a break's)
+_TALK_KINDS = frozenset("keynote keynotes plenary lecture talk presentation invited tutorial panel fireside".split())
+_WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
+_ROMAN = re.compile(r"^[ivx]{1,4}$", re.IGNORECASE)
+_QUOTED = re.compile(r'^\s*(?:[-*+]\s+)?["“”]([^"“”\n]{3,150})["“”]\s*$')
+
+
+def bare_kind_label(title: str | None) -> str | None:
+    """The kind a title names when it is nothing but a kind label ("A. Keynote", "Invited Talk II",
+    "Opening keynote:"), else ``None``."""
+    if not title:
+        return None
+    text = LEAD.sub("", title.strip(" *_:-–—")).strip(" *_:-–—.")
+    words = [w.lower() for w in _WORD.findall(text)]
+    if not words or len(words) > 5:
+        return None
+    kinds = lexicon()["kind"]
+    if not any(w in _TALK_KINDS for w in words):
+        return None
+    if not all(w in kinds or w in _LABEL_WORDS or w.isdigit() or _ROMAN.match(w) for w in words):
+        return None
+    if "keynote" in words or "keynotes" in words or "plenary" in words:
+        return "keynote"
+    if "panel" in words:
+        return "panel"
+    if "tutorial" in words:
+        return "tutorial"
+    if "invited" in words:
+        return "invited"
+    return "talk"
+
+
+def quoted_title(summary: str) -> str | None:
+    """The title a talk's text opens with as a quoted phrase alone on the first line, else ``None``."""
+    first = summary.lstrip().split("\n", 1)[0] if summary else ""
+    m = _QUOTED.match(first)
+    if not m:
+        return None
+    title = m.group(1).strip()
+    return title if 1 <= len(title.split()) <= 16 and title[:1].isalnum() else None

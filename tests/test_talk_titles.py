@@ -1,0 +1,64 @@
+"""A head that names only the kind of talk gives no title (kb/ingest/talks/titles.py)."""
+
+import pytest
+
+from kb.ingest.pipeline import extract
+from kb.ingest.talks.titles import bare_kind_label, quoted_title
+
+
+@pytest.mark.parametrize(
+    ("title", "kind"),
+    [
+        ("A. Keynote", "keynote"),
+        ("Keynote", "keynote"),
+        ("Opening Keynote 2", "keynote"),
+        ("Invited Talk II", "invited"),
+        ("3) Lightning talk", "talk"),
+        ("Plenary:", "keynote"),
+        ("Panel", "panel"),
+        ("Day 1 Morning Keynote", "keynote"),
+    ],
+)
+def test_bare_kind_labels(title, kind):
+    assert bare_kind_label(title) == kind
+
+
+@pytest.mark.parametrize(
+    "title",
+    [None, "", "Keynote on bee navigation", "Lunch", "Poster session", "The Future of Keynotes", "Workshop on Bees"],
+)
+def test_titles_that_are_more_than_a_label(title):
+    assert bare_kind_label(title) is None
+
+
+def test_quoted_title_opens_the_text():
+    assert quoted_title('- "Our Applied AI Future"\n- wild story') == "Our Applied AI Future"
+    assert quoted_title("“Can Models Forget?”") == "Can Models Forget?"
+    assert quoted_title('- he said "no" twice') is None
+    assert quoted_title("") is None
+
+
+POST = """# ODSC West
+
+## Day 1
+
+**A. Keynote: Jeannette M Wing**
+
+- monopsony: 1 buyer and multiple sellers
+
+**B. Keynote: Ben Taylor**
+
+- "Our Applied AI Future"
+- started learning to code because people wanted to comment on his blog
+
+**C. Scaling Graph Databases**
+
+- Jane Roe, Example University
+- graphs everywhere
+"""
+
+
+def test_a_kind_label_head_is_an_untitled_talk_or_takes_the_quoted_title():
+    talks = extract(POST, source="odsc.md").talks
+    got = [(t.title, t.speakers, t.kind) for t in talks]
+    assert got[:2] == [(None, ["Jeannette M Wing"], "keynote"), ("Our Applied AI Future", ["Ben Taylor"], "keynote")]
