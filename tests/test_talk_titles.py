@@ -62,3 +62,4 @@ def test_a_kind_label_head_is_an_untitled_talk_or_takes_the_quoted_title():
     talks = extract(POST, source="odsc.md").talks
     got = [(t.title, t.speakers, t.kind) for t in talks]
     assert got[:2] == [(None, ["Jeannette M Wing"], "keynote"), ("Our Applied AI Future", ["Ben Taylor"], "keynote")]
+

@@ -21,6 +21,7 @@ from kb.ingest.people import (
 )
 from kb.ingest.records import Extraction, Person
 from kb.ingest.talks.hits import TalkHit
+from kb.ingest.text import normalise_title
 
 _HONORIFIC_NAME = re.compile(
     r"\b(?:Prof(?:essor)?|Dr)\.?\s+([A-ZÀ-ÖØ-Þ][\w'’\-]+(?:\s+(?:[A-Z]\.|[A-ZÀ-ÖØ-Þ][\w'’\-]+)){0,3})"
@@ -37,6 +38,7 @@ def find_people(
     """Speakers and mentioned people, resolved against the papers' authors. ``papers_named``: per
     block, spans of papers named in prose ("*Mindset* by Carol S. Dweck"); names in them are authors."""
     authors = NameIndex(a for p in x.papers for a in p.authors)
+    titles = {normalise_title(p.title) for p in x.papers if p.title}
     people: dict[str, Person] = {}
     known = NameIndex()  # the people found so far, by their display name
     by_name: dict[str, str] = {}  # display name → key in ``people``
@@ -100,9 +102,41 @@ def find_people(
             # known given name inside running text ("my work with **Marco Valtorta**, **Lincoln Lu** …").
             skip += [(a, b) for a, b in block.emphasis if not _bold_name(block.text, a, b)]
             skip += (papers_named or {}).get(bi, [])
+            prev = blocks[bi - 1].text.rsplit("\n", 1)[-1] if bi else ""
+            skip += _bylines(block.text, authors, titles, _names_title(prev, titles))
             for name, _ in names_in_prose(block.text, authors, skip):
                 add(canonical_name(name), name, "mentioned", None)
     x.people = list(people.values())
+
+
+_AFFILIATION = re.compile(r"\s*\([^()]*\)")
+_NAME_SEP = re.compile(r"\s*(?:,|;|&|\band\b)\s*")
+
+
+def _names_title(line: str, titles: set[str]) -> bool:
+    """Is ``line`` a paper's title, maybe with a venue or label beside it ("Title (TACL)")?"""
+    norm = normalise_title(line)
+    return bool(norm) and any(t in norm and 2 * len(t) >= len(norm) for t in titles)
+
+
+def _bylines(text: str, authors: NameIndex, titles: set[str], under_title: bool) -> list[tuple[int, int]]:
+    """Lines that only list a paper's authors: names (with affiliations) that are authors of the post's
+    papers ("Karl Stratos, Michael Collins and Daniel Hsu"), or any names on the lines right under a
+    paper's title ("[Better Transfer Learning …](…)" then "Tamas Madarasz (University of Oxford)").
+    They are a byline, not people the post mentions."""
+    out = []
+    start = 0
+    for line in text.split("\n"):
+        end = start + len(line)
+        bare = _AFFILIATION.sub("", line).strip(" \t*_\\-")
+        parts = [p for p in _NAME_SEP.split(bare) if p]
+        names = bool(parts) and all(looks_like_person(p) for p in parts)
+        if names and (under_title or all(authors.resolve(split_display(p))[0] is not None for p in parts)):
+            out.append((start, end))
+        else:
+            under_title = _names_title(line, titles)
+        start = end + 1
+    return out
 
 
 def _bold_name(text: str, start: int, end: int) -> bool:
