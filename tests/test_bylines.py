@@ -3,7 +3,6 @@
 
 from kb.ingest.pipeline import extract
 
-
 BYLINES = """# NeurIPS 2019, Thursday
 
 ## Papers I liked
