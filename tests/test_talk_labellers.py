@@ -264,8 +264,10 @@ needs_corpus = pytest.mark.skipif(SHARED is None, reason="../shared/realcorpus n
 
 
 def _loose(text: str) -> str:
-    """The post as read: links as their text, HTML unescaped, emphasis marks, case and spacing ignored."""
+    """The post as read: links as their text, HTML unescaped, backslash escapes and emphasis marks,
+    case and spacing ignored."""
     text = re.sub(r"!?\[([^\]\n]*)\]\([^)\s]*\)(?:\{[^}\n]*\})?", r"\1", html.unescape(text))
+    text = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)
     return re.sub(r"\s+", " ", re.sub(r"[*_`]", "", text)).strip().lower()
 
 
