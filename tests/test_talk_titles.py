@@ -3,7 +3,7 @@
 import pytest
 
 from kb.ingest.pipeline import extract
-from kb.ingest.talks.titles import bare_kind_label, quoted_title
+from kb.ingest.talks.titles import bare_kind_label, quoted_title, without_speaker
 
 
 @pytest.mark.parametrize(
@@ -63,3 +63,23 @@ def test_a_kind_label_head_is_an_untitled_talk_or_takes_the_quoted_title():
     got = [(t.title, t.speakers, t.kind) for t in talks]
     assert got[:2] == [(None, ["Jeannette M Wing"], "keynote"), ("Our Applied AI Future", ["Ben Taylor"], "keynote")]
 
+
+@pytest.mark.parametrize(
+    ("title", "speakers", "expected"),
+    [
+        (
+            "Zach Holman: How Github Uses Github to Build Github",
+            ["Zach Holman"],
+            "How Github Uses Github to Build Github",
+        ),
+        ("Pywatch by Chris Heisel", ["Chris Heisel"], "Pywatch"),
+        ("Ash Furrow - Discovering best practices in Swift", ["Ash Furrow"], "Discovering best practices in Swift"),
+        ("Wh@t is th@t - Mark Dalrymple @borkware", ["Mark Dalrymple"], "Wh@t is th@t"),
+        ("Dr. John Quackenbush (Harvard University)", ["John Quackenbush"], None),
+        ("By Frad Feld, Foundry Group", ["Frad Feld"], None),
+        ("Learning from Ada Lovelace", ["Ada Lovelace"], "Learning from Ada Lovelace"),
+        ("Some Title", [], "Some Title"),
+    ],
+)
+def test_a_title_loses_the_speakers_name_written_beside_it(title, speakers, expected):
+    assert without_speaker(title, speakers) == expected

@@ -16,10 +16,12 @@ from kb.ingest.lexicon import lexicon
 # words that may stand beside a kind word in a label ("Opening Keynote 2", "Day 1 Morning Keynote")
 _LABEL_WORDS = frozenset(
     "opening closing first second third fourth fifth final last day morning afternoon evening "
-    "featured guest special main the a our".split()
+    "featured guest special main the a our speaker speakers".split()
 )
 # at least one of these makes a label a talk's (not a session's or a break's)
-_TALK_KINDS = frozenset("keynote keynotes plenary lecture talk presentation invited tutorial panel fireside".split())
+_TALK_KINDS = frozenset(
+    "keynote keynotes plenary lecture talk talks presentation invited tutorial panel fireside".split()
+)
 _WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
 _ROMAN = re.compile(r"^[ivx]{1,4}$", re.IGNORECASE)
 _QUOTED = re.compile(r'^\s*(?:[-*+]\s+)?["“”]([^"“”\n]{3,150})["“”]\s*$')
@@ -58,3 +60,33 @@ def quoted_title(summary: str) -> str | None:
         return None
     title = m.group(1).strip()
     return title if 1 <= len(title.split()) <= 16 and title[:1].isalnum() else None
+
+
+_SEP = r"\s*(?:[:|]|\s[-–—]|,)\s+|\s+(?:[-–—]|by)\s+"
+_TAIL = r"(?:\s*\([^()]*\)|\s*@\w+|\s*,\s*[^,]{2,60})?"  # "(Harvard University)", "@borkware", ", Foundry Group"
+_HONORIFIC = re.compile(r"^(?:dr|prof|professor|mr|mrs|ms|mx)\.?\s+", re.IGNORECASE)
+
+
+def without_speaker(title: str | None, speakers: list[str]) -> str | None:
+    """The title without the speaker's name the head wrote beside it: "Zach Holman: How Github Uses
+    Github", "Pywatch by Chris Heisel", "Ash Furrow - Discovering best practices in Swift" lose the
+    name; a title that is only a speaker ("Dr. John Quackenbush (Harvard University)") is none."""
+    if not title or not speakers:
+        return title
+    text = " ".join(title.split())
+    for name in sorted({" ".join(s.split()) for s in speakers if s and s.strip()}, key=len, reverse=True):
+        who = re.escape(name)
+        if (
+            text.lower() != name.lower()
+            and re.fullmatch(  # the bare name: see pipeline._title_or_speaker
+                rf"(?:by\s+)?(?:{_HONORIFIC.pattern[1:]})?{who}{_TAIL}", text, re.IGNORECASE
+            )
+        ):
+            return None
+        m = re.match(rf"(?:{_HONORIFIC.pattern[1:]})?{who}{_TAIL}(?:{_SEP})(.+)$", text, re.IGNORECASE)
+        if m and re.search(r"\w\w", m.group(1)):
+            return m.group(1).strip()
+        m = re.match(rf"^(.+?)(?:{_SEP})(?:{_HONORIFIC.pattern[1:]})?{who}{_TAIL}$", text, re.IGNORECASE)
+        if m and re.search(r"\w\w", m.group(1)):
+            return m.group(1).strip()
+    return title
