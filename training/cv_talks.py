@@ -37,9 +37,16 @@ def main(argv: list[str] | None = None) -> int:
         default="all",
         help="train the fold models on these annotated documents only (all are scored)",
     )
+    ap.add_argument(
+        "--score-only",
+        type=Path,
+        help="a file of blob shas (one per line): score only these documents, train on all (to measure what "
+        "added training documents change on a fixed set)",
+    )
     args = ap.parse_args(argv)
     root = args.shared or shared_dir()
     docs = [(doc, gold) for doc, gold in annotated(root, ("train", "dev"))]
+    keep = set(args.score_only.read_text().split()) if args.score_only else None
     fold_of = {doc.sha: zlib.crc32(doc.repo.encode()) % args.folds for doc, _ in docs}
     examples = {}
     for doc, gold in docs:
@@ -52,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         paths = {k: Path(tmp) / f"{k}.crfsuite" for k in ("lines", "spans")}
         talk_model.LINES_MODEL, talk_model.SPANS_MODEL = paths["lines"], paths["spans"]
         for f in range(args.folds):
-            te = [(d, g) for d, g in docs if fold_of[d.sha] == f]
+            te = [(d, g) for d, g in docs if fold_of[d.sha] == f and (keep is None or d.sha in keep)]
             if not te:
                 continue
             fit(
@@ -86,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         json.dumps(
             {
-                "documents": len(docs),
+                "documents": len(docs) if keep is None else len(keep & {d.sha for d, _ in docs}),
                 **{k: round(s.f1, 4) for k, s in totals.items()},
                 "talks_pr": [round(totals["talks"].precision, 3), round(totals["talks"].recall, 3)],
                 "events_pr": [round(totals["events"].precision, 3), round(totals["events"].recall, 3)],
