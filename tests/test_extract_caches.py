@@ -116,3 +116,14 @@ def test_rst_detection_tests_the_adornment_first():
     assert not looks_like_rst("# Talks\n\nSome text.\n\nMore text.\n")
     assert not looks_like_rst("Talks\n=====\n\nSome text.\n")  # a Markdown setext heading
     assert not looks_like_rst("x\n~~~\n")  # one letter over a rule is not a section title
+
+
+def test_token_starts_is_what_finditer_gives():
+    from kb.ingest.talks.units import TOKEN, token_starts
+
+    text = "  Jane  Doe's *Fast_Builds* (2019)—naïve co-op e.g. N.A.S.A. _x_ 3.14 »quoted« end.\n  next"
+    for start, end in ((0, len(text)), (2, 40), (13, 27), (len(text) - 4, len(text)), (5, 5)):
+        ms = list(TOKEN.finditer(text, start, end))
+        assert token_starts(text, start, end) == ([m.group() for m in ms], [m.start() for m in ms])
+    words, starts = token_starts(text, 0, len(text))
+    assert words[:4] == ["Jane", "Doe's", "*", "Fast"] and starts[:4] == [2, 8, 14, 15]

@@ -108,6 +108,21 @@ def _units(blocks: list[Block], skip: set[int]) -> list[Unit]:
     return out
 
 
+def token_starts(text: str, start: int, end: int) -> tuple[list[str], list[int]]:
+    """The :data:`TOKEN` matches in ``text[start:end]`` and where each starts: what ``finditer`` gives,
+    several times faster (``findall`` makes no match objects). Every character but whitespace belongs
+    to a token, so each token is the first occurrence of its text after the previous one."""
+    words = TOKEN.findall(text, start, end)
+    starts = []
+    find = text.find
+    pos = start
+    for w in words:
+        pos = find(w, pos)
+        starts.append(pos)
+        pos += len(w)
+    return words, starts
+
+
 def tokens(block: Block, start: int, end: int) -> list[Token]:
     text = block.text
     out = []
