@@ -127,3 +127,29 @@ def test_token_starts_is_what_finditer_gives():
         assert token_starts(text, start, end) == ([m.group() for m in ms], [m.start() for m in ms])
     words, starts = token_starts(text, 0, len(text))
     assert words[:4] == ["Jane", "Doe's", "*", "Fast"] and starts[:4] == [2, 8, 14, 15]
+
+
+class _Everything:
+    def isdisjoint(self, other) -> bool:
+        return False
+
+
+def test_conference_mentions_skip_texts_without_a_known_first_word(monkeypatch):
+    from kb.ingest import conference
+
+    texts = [
+        "Notes from NeurIPS'19 and ICML 2020 (Long Beach)",
+        "At the Web Conference 2019, then ACM MM 18 and usenix security",
+        "we met at nips, then at Nips 2017",
+        "Quick builds with Bazel — Jane Doe",
+        "Ｎeur IPS naïve café ſtuff KDD2019",
+        "",
+    ]
+    got = [conference._mentions(t) for t in texts] + [conference._mentions(t, prose=False) for t in texts]
+    monkeypatch.setattr(conference, "_FIRST_WORDS", _Everything())  # no texts passed over
+    assert got == [conference._mentions(t) for t in texts] + [conference._mentions(t, prose=False) for t in texts]
+    assert got[0] == [("NeurIPS", 2019, 11), ("ICML", 2020, 26)]
+    assert [n for n, _, _ in got[1]] == ["WWW", "ACMMM"]  # lower-case words in prose are not the venue
+    assert [n for n, _, _ in got[len(texts) + 1]] == ["WWW", "ACMMM", "USENIX"]
+    assert got[2] == [("NeurIPS", 2017, 24)]
+    assert got[3] == [] and got[5] == []

@@ -47,6 +47,13 @@ _CONF = _TOKEN  # kept for callers that need the match positions
 _PROSE_BLOCKS = 60  # a post names its conference early; scanning every block of a long post buys nothing
 
 
+# The lowercased words a mention can start with: a text none of whose letter runs is one of them names
+# no conference, and is passed over with one findall instead of a match and a lookup per word (every
+# token the pattern takes is a maximal run of [A-Za-z], a multi-word alias starts with one).
+_FIRST_WORDS = frozenset(KNOWN) | frozenset(ALIASES) | {k.split()[0] for k in _MULTI}
+_LETTER_RUN = re.compile(r"[A-Za-z]+", re.I)
+
+
 def _lookup(token: str) -> str | None:
     low = token.lower()
     return ALIASES.get(low) or KNOWN.get(low)
@@ -92,6 +99,8 @@ def _year(raw: str | None) -> int | None:
 
 
 def _mentions(text: str, prose: bool = True) -> list[tuple[str, int | None, int]]:
+    if _FIRST_WORDS.isdisjoint([w.lower() for w in _LETTER_RUN.findall(text)]):
+        return []
     out = []
     for m in _TOKEN.finditer(text):
         tok = m.group(1)
