@@ -153,3 +153,33 @@ def test_conference_mentions_skip_texts_without_a_known_first_word(monkeypatch):
     assert [n for n, _, _ in got[len(texts) + 1]] == ["WWW", "ACMMM", "USENIX"]
     assert got[2] == [("NeurIPS", 2017, 24)]
     assert got[3] == [] and got[5] == []
+
+
+def test_fix_mojibake_is_ftfy_fix_text_with_plain_ascii_lines_passed_over():
+    from pathlib import Path
+
+    import ftfy
+
+    from kb.corpus import manifest, shared_dir
+    from kb.ingest.text import _FTFY_CONFIG, fix_mojibake
+
+    crafted = [
+        "Montavon, Gr√©goire\nplain line\nTom &amp; Jerry\n",
+        "<b>bold</b>\nTom &amp; Jerry\ncaf\u00e9\n",  # after a "<", entities stay as written
+        "caf\u00e9 &eacute;\nA &lt; B\n",
+        "windows\r\nline\x1b[1mbold\x1b[0m\nnul\x00x\x7f\x0c\n",
+        "\uff26\uff55\uff4c\uff4c width \ufb01 ligature \u2028 sep\n",
+        "",
+        "no newline at the end \u201cquoted\u201d",
+        "\n\n\n",
+    ]
+    texts = list(crafted)
+    texts += [p.read_text(encoding="utf-8") for p in sorted((Path(__file__).parent.parent / "imports").glob("*.md"))]
+    root = shared_dir()
+    if root is not None:
+        texts += [d.text() for d in manifest(root).values() if d.split in ("train", "dev")]
+    assert any(not t.isascii() for t in texts)
+    for t in texts:
+        assert fix_mojibake(t) == ftfy.fix_text(t, _FTFY_CONFIG)
+    assert fix_mojibake(crafted[0]).splitlines()[::2] == ["Montavon, Grégoire", "Tom & Jerry"]
+    assert fix_mojibake(crafted[1]).splitlines()[1] == "Tom &amp; Jerry"

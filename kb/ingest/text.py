@@ -89,8 +89,30 @@ def decode_latex(text: str) -> str:
 
 
 def fix_mojibake(text: str) -> str:
-    """Repair UTF-8-read-as-Latin-1/MacRoman mojibake (``Gr√©goire`` → ``Grégoire``)."""
-    return ftfy.fix_text(text, _FTFY_CONFIG)
+    """Repair UTF-8-read-as-Latin-1/MacRoman mojibake (``Gr√©goire`` → ``Grégoire``).
+
+    What ``ftfy.fix_text(text, _FTFY_CONFIG)`` gives, line by line as it goes, but a line of plain
+    ASCII (no "&", no control character but tab and newline) is passed over: every fix ftfy would
+    try leaves such a line as it is, and most lines of a post with a few curly quotes are such lines.
+    Its one piece of state is kept too: once a line holds "<", HTML entities are no longer decoded.
+    """
+    config = _FTFY_CONFIG
+    out = []
+    pos, n = 0, len(text)
+    while pos < n:
+        stop = text.find("\n", pos) + 1 or n
+        stop = min(stop, pos + config.max_decode_length)
+        line = text[pos:stop]
+        if config.unescape_html == "auto" and "<" in line:
+            config = config._replace(unescape_html=False)
+        if not line.isascii() or "&" in line or _ASCII_CONTROL.search(line):
+            line = ftfy.fix_and_explain(line, config).text
+        out.append(line)
+        pos = stop
+    return "".join(out)
+
+
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def repair(text: str) -> str:

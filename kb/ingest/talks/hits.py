@@ -229,9 +229,13 @@ def _plain(block: Block, a: int, b: int) -> str:
 
 def prose_talk(block: Block, i: int, a: int, b: int, exclude: set[str], weak: bool = False) -> TalkHit | None:
     sentence = block.text[a:b]
+    pair = title_span_talk(block, a, b, exclude)
+    # No talk here, attended or not. (The tests are pure: the not-attended one, which blanks the titles
+    # first, runs only where a talk could be.)
+    if not pair and not TALK_NOUN.search(sentence) and not weak and not _GIVEN_BY.search(sentence):
+        return None
     if NOT_ATTENDED.search(_plain(block, a, b)):
         return None
-    pair = title_span_talk(block, a, b, exclude)
     if pair:
         title, speakers = pair
         km = re.search(r"\b(keynote|panel|tutorial)\b", sentence, re.IGNORECASE)
@@ -245,8 +249,6 @@ def prose_talk(block: Block, i: int, a: int, b: int, exclude: set[str], weak: bo
             layout="prose",
             spelled=speakers.spelled,
         )
-    if not TALK_NOUN.search(sentence) and not weak and not _GIVEN_BY.search(sentence):
-        return None
     m = KIND_PREFIX.match(sentence.strip(" *"))
     if m and re.match(r"(?:invited|keynote|contributed|plenary)", m.group(1), re.IGNORECASE):
         title, names, kind = split_title_speaker(sentence.strip(" *").rstrip("."))
