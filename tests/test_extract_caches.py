@@ -183,3 +183,22 @@ def test_fix_mojibake_is_ftfy_fix_text_with_plain_ascii_lines_passed_over():
         assert fix_mojibake(t) == ftfy.fix_text(t, _FTFY_CONFIG)
     assert fix_mojibake(crafted[0]).splitlines()[::2] == ["Montavon, Grégoire", "Tom & Jerry"]
     assert fix_mojibake(crafted[1]).splitlines()[1] == "Tom &amp; Jerry"
+
+
+def test_line_neighbours_see_exactly_the_context_features_of_a_line():
+    """unit_features builds each line's context list as it goes; it is the line's own features that start
+    with one of _CONTEXT, in order, as each neighbour sees them ("-1:kl=item1")."""
+    from kb.ingest.talks.features import _CONTEXT, unit_features
+
+    text = POST + "\n### Keynote\n\nSpeaker: Jane Doe\n\n- Talk by Ann Poe\n- **References**\n\n## 10:30 Panel\n"
+    us = units(walk(text))
+    rows = unit_features(us, {(us[1].block, us[1].start): "heading"}, {})
+    own = [row[: next(i for i, x in enumerate(row) if x.startswith("shape_spk="))] for row in rows]  # the line's own
+    for k, row in enumerate(rows):
+        for d in (-2, -1, 1, 2):
+            sees = [x[len(f"{d}:") :] for x in row if x.startswith(f"{d}:")]
+            if 0 <= k + d < len(rows):
+                assert sees == [x for x in own[k + d] if x.startswith(_CONTEXT)]
+            else:
+                assert sees == ["edge"]
+    assert any("-1:speaker_label" in row for row in rows) and any("1:hrank=1" in row for row in rows)

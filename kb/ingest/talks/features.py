@@ -71,6 +71,7 @@ def unit_features(
     level_count = Counter(u.level for u in units if u.kind == "heading")
     levels = sorted(level_count)
     base: list[list[str]] = []
+    context: list[list[str]] = []  # per line, its features that start with one of _CONTEXT
     spk: list[bool] = []  # the line names a speaker: "by Name", "Speaker:", or a name-like pair of words
     for k, u in enumerate(units):
         text = u.text.strip()
@@ -105,9 +106,12 @@ def unit_features(
         ]
         if low and any(low[0] in lex[g] for g in ("kind", "speaker_cue", "non_talk_section", "title_cue")):
             f.append(f"w0={low[0]}")
+        # what neighbours see of the line: the features that start with one of _CONTEXT, in row order
+        ctx = [f[1], f[3], f[5], f[7], f[13], f[19], f[20]]
         if u.kind == "heading":
             f.append(f"hrank={levels.index(u.level)}")
             f.append(f"hcount={bucket(level_count[u.level])}")
+            ctx.append(f[-2])
         for group in ("kind", "speaker_cue", "not_attended", "affiliation", "event"):
             if lex[group].isdisjoint(low):  # most lines: no word of the group
                 continue
@@ -117,18 +121,22 @@ def unit_features(
                 f.extend(f"{group}:{w}" for w in hits[:3])
         if low and low[0] in lex["kind"]:
             f.append("kind_first")
+            ctx.append("kind_first")
         if (
             len(low) <= 4
             and " ".join(low) in lex["non_talk_section"]
             or (low and low[0] in lex["non_talk_section"] and len(low) <= 2)
         ):
             f.append("section_word")
+            ctx.append("section_word")
         by_name = bool(_BY_NAME.search(text))
         if by_name:
             f.append("by_Name")
+            ctx.append("by_Name")
         label = bool(_SPEAKER_LABEL.match(text))
         if label:
             f.append("speaker_label")
+            ctx.append("speaker_label")
         spk.append(by_name or label or pairs > 0)
         if text.startswith("#"):
             f.append("hash_heading")  # "###Title" (no space): a heading to its writer, a paragraph to CommonMark
@@ -136,10 +144,10 @@ def unit_features(
         if content:
             f.append(f"titlecase={round(4 * sum(1 for w in content if w[:1].isupper()) / len(content))}")
         base.append(f)
+        context.append(ctx)
     near: dict[str, list[bool]] = {}
     for k, sh in enumerate(unit_shapes):
         near.setdefault(sh, []).append(any(spk[k : k + 3]))
-    context = [[x for x in f if x.startswith(_CONTEXT)] for f in base]  # what neighbours see of a line
     seen = {d: _prefixed(d, context) for d in _SIDES}  # as neighbour d sees it
     out = []
     for k, f in enumerate(base):
@@ -168,13 +176,25 @@ def unit_features(
 
 
 _PREFIXED: dict[int, dict[str, str]] = {d: {} for d in (-2, -1, 1, 2)}  # context feature → as seen from d
+_PREFIXED_ROWS: dict[int, dict[tuple[str, ...], list[str]]] = {d: {} for d in (-2, -1, 1, 2)}  # … a whole line's
+_MAX_ROWS = 50_000  # distinct line contexts kept per side (a few thousand in a large import)
 
 
 def _prefixed(d: int, context: list[list[str]]) -> list[list[str]]:
     """Each line's context features as the line ``d`` away sees them (``"-1:kl=item1"``). They take a few
-    hundred values (no word is among them), so each string is made once per process."""
-    memo = _PREFIXED[d]
-    return [[memo.get(x) or memo.setdefault(x, f"{d}:{x}") for x in c] for c in context]
+    hundred values (no word is among them), so each string is made once per process, and lines repeat
+    their context: each line's list too (callers copy from it, never change it)."""
+    memo, rows = _PREFIXED[d], _PREFIXED_ROWS[d]
+    out = []
+    for c in context:
+        key = tuple(c)
+        row = rows.get(key)
+        if row is None:
+            if len(rows) >= _MAX_ROWS:
+                rows.clear()
+            row = rows[key] = [memo.get(x) or memo.setdefault(x, f"{d}:{x}") for x in c]
+        out.append(row)
+    return out
 
 
 _STOP = frozenset(
