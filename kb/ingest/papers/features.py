@@ -12,7 +12,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from kb.ingest.lexicon import lexicon, rarity, title_words
 from kb.ingest.markdown import Block
@@ -137,11 +137,16 @@ class LineWords:
     words: list[str]
     lower: list[str]
     stop: list[bool]
-    rare: list[int]
     title: list[float]
     upper: list[bool] = field(default_factory=list)  # the word starts with a capital
     alpha: list[bool] = field(default_factory=list)  # … with a letter
     emph_starts: frozenset[int] = frozenset()  # where an emphasis of the block opens with "*" or "_"
+
+    @cached_property
+    def rare(self) -> list[int]:
+        """Each word's rarity (0 for a word that starts with a digit): asked only of lines with a candidate
+        the score bound keeps (a word-frequency lookup is the dearest part of a new word)."""
+        return [rarity(w) if a else 0 for w, a in zip(self.words, self.alpha, strict=True)]
 
 
 def line_words(block: Block, unit: Unit) -> LineWords:
@@ -160,26 +165,25 @@ def line_words(block: Block, unit: Unit) -> LineWords:
         [i[2] for i in info],
         [i[3] for i in info],
         [i[4] for i in info],
-        [i[5] for i in info],
         frozenset(s for s, _ in block.emphasis if text.startswith(("*", "_"), s)),
     )
 
 
 @lru_cache(maxsize=65536)
-def _word(w: str) -> tuple[str, bool, int, float, bool, bool]:
-    """What :class:`LineWords` keeps of a word: lowercased (a final "." dropped), stop word, rarity,
-    title score, capitalised, starts with a letter. A pure function of the word."""
+def _word(w: str) -> tuple[str, bool, float, bool, bool]:
+    """What :class:`LineWords` keeps of a word: lowercased (a final "." dropped), stop word, title score,
+    capitalised, starts with a letter. A pure function of the word."""
     lower = w.lower().rstrip(".")
-    alpha = w[:1].isalpha()
     title = title_words().get(lower, 0.0) if lower[:1].isalpha() else 0.0
-    return lower, lower in _STOP, rarity(w) if alpha else 0, title, w[:1].isupper(), alpha
+    return lower, lower in _STOP, title, w[:1].isupper(), w[:1].isalpha()
 
 
 # The families of features built after the score bound's test (kb.ingest.papers.bound): each adds at
 # most one attribute to a candidate; everything else is early, known before the test. These are the
-# dearest (regexes over the text around the span, the person-name test) and weigh least: with them
-# late, the bound rejects ~99.7 % of real candidates (~75 % with caps, stop, rare, titleness late too).
-LATE = ("person", "name_shape", "byline_after", "by_after", "name_before", "emph_start")
+# dearest (word frequencies, regexes over the text around the span, the person-name test) and weigh
+# least (rare= never raises the score): with them late, the bound rejects ~99.7 % of real candidates
+# (~75 % with caps, stop, titleness late too).
+LATE = ("rare", "person", "name_shape", "byline_after", "by_after", "name_before", "emph_start")
 
 
 def candidate_features(
@@ -210,7 +214,7 @@ def candidate_features(
     n_content = len(content) or 1
     caps = sum([upper[k] for k in content])
     alpha = [k for k in content if lw.alpha[k]]
-    rare, title = lw.rare, lw.title
+    title = lw.title
     f = [
         f"src={c.source}",
         f"piece={min(c.index, 3)}",
@@ -221,7 +225,6 @@ def candidate_features(
         f"whole={c.start <= unit.start + 8 and c.end >= unit.end - 3}",
         f"first={lower[0] if lower else ''}",
         f"lastw={lower[-1] if lower else ''}",
-        f"rare={round(sum([rare[k] for k in content]) / n_content)}",
         f"titleness={max(-2, min(4, round(sum([title[k] for k in alpha]) / len(alpha)))) if alpha else 0}",
     ]
     f += [f"b={w}" for w in bw] + [f"a={w}" for w in aw]
@@ -240,6 +243,8 @@ def candidate_features(
         flags += (("kind_inside", kind), ("url", url), ("year_inside", year))
         if not keep(f + [name for name, on in flags if on]):
             return None
+    rare = lw.rare
+    f.insert(9, f"rare={round(sum([rare[k] for k in content]) / n_content)}")  # before titleness=, as ever
     if colon:
         f.append("colon")
     if question:
