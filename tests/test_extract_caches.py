@@ -202,3 +202,22 @@ def test_line_neighbours_see_exactly_the_context_features_of_a_line():
             else:
                 assert sees == ["edge"]
     assert any("-1:speaker_label" in row for row in rows) and any("1:hrank=1" in row for row in rows)
+
+
+def test_token_rows_are_new_lists_with_line_edges_and_rule_labels():
+    blocks = walk("## Keynote: Scaling Laws (Jane Doe)\n\nJane talked *about* scaling.\n")
+    us = units(blocks)
+    window = window_tokens(blocks, us, 0, len(us))
+    doe = next(t for t in window[0][2] if t.text == "Doe")
+    rows = token_features(window, {(us[0].block, doe.start): "SPEAKER"})
+    again = token_features(window, {})
+    first = rows[0]
+    assert first[:3] == ["w=keynote", "line=0", "ukind=heading2"] and "-1:bol" in first and "-2:bol" in first
+    doe_row = rows[[t.text for t in window[0][2]].index("Doe")]
+    assert "rule=SPEAKER" in doe_row and "rule=O" in again[[t.text for t in window[0][2]].index("Doe")]
+    assert "1:rule=SPEAKER" in rows[[t.text for t in window[0][2]].index("Jane")]  # the neighbour's view
+    body = rows[len(window[0][2]) :]
+    assert body[0][:2] == ["w=jane", "line=1"] and "-1:bol" in body[0]  # a new line: no neighbour across it
+    assert "emph=True" in body[2] and "-1:emph=True" in body[3] and "1:eol" in body[-1] and "2:eol" in body[-2]
+    rows[0].append("changed")
+    assert "changed" not in token_features(window, {})[0]  # every call makes its own rows

@@ -232,46 +232,46 @@ def token_features(
         for j, t in enumerate(toks):
             flat.append((n, u, t, j))
     base = []
-    seen: dict[int, list[list[str]]] = {d: [] for d in _SIDES}  # what neighbour d sees of each token
+    seen: dict[int, list[tuple[str, ...]]] = {d: [] for d in _SIDES}  # what neighbour d sees of each token
+    sides = [(d, seen[d].append) for d in _SIDES]
     for n, u, t, j in flat:
         word = _word_features(t.text)
-        early = [f"line={min(n, 3)}", f"ukind={u.kind}{u.level if u.kind == 'heading' else ''}"]
-        late = [
-            f"emph={t.emph}",
-            f"link={t.link}",
-            _POS[min(j, 9)],
-            f"ubold={u.bold}",
-            f"rule={rule_spans.get((u.block, t.start), 'O')}",
-        ]
-        base.append([word.features[0], *early, word.features[1], *late, *word.features[2:]])
+        # The token's own features take few values: made once per process, with how neighbours see them.
+        key = (min(n, 3), u.kind, u.level if u.kind == "heading" else "", t.emph, t.link, min(j, 9), u.bold)
+        key += (rule_spans.get((u.block, t.start), "O"),)
+        part = _PARTS.get(key)
+        if part is None:
+            early = (f"line={key[0]}", f"ukind={key[1]}{key[2]}")
+            late = (f"emph={key[3]}", f"link={key[4]}", _POS[key[5]], f"ubold={key[6]}", f"rule={key[7]}")
+            part = _PARTS[key] = (early, late, _seen_as(early, late))
+        early, late, own = part
+        wf = word.features
+        base.append([wf[0], *early, wf[1], *late, *wf[2:]])
         # The context features in the order the row has them, as each neighbour sees them (a word's own part
         # is cached with the word, the token's own part with the few values it takes).
-        key = (*early, *late)
-        own = _SEEN.get(key)
-        if own is None:
-            own = _SEEN[key] = _seen_as(early, late)
-        for d in _SIDES:
+        for d, add in sides:
             first, second, rest = word.seen[d]
             mine, more = own[d]
-            seen[d].append([*first, *mine, *second, *more, *rest])
-    out = []
-    for k, f in enumerate(base):
-        row = list(f)
+            add(first + mine + second + more + rest)
+    line = [x[0] for x in flat]
+    size = len(base)
+    for k, row in enumerate(base):  # each row is this call's own list: extended in place
         for d in _SIDES:
-            if 0 <= k + d < len(base) and flat[k + d][0] == flat[k][0]:
+            if 0 <= k + d < size and line[k + d] == line[k]:
                 row += seen[d][k + d]
             else:
-                row.append(f"{d}:bol" if d < 0 else f"{d}:eol")
-        out.append(row)
-    return out
+                row.append(_EDGE[d])
+    return base
 
 
 _SIDES = (-2, -1, 1, 2)
+_EDGE = {d: f"{d}:bol" if d < 0 else f"{d}:eol" for d in _SIDES}  # a side past the line's start or end
 _POS = [f"pos={bucket(j, (0, 1, 2, 3, 5, 8))}" for j in range(10)]  # a token's position on its line, 9 = more
-_SEEN: dict[tuple[str, ...], dict[int, tuple[tuple[str, ...], tuple[str, ...]]]] = {}  # ≤ ~15k keys: few values
+# a token's own feature values → (its early and late features, how each neighbour sees them); ≤ ~15k keys
+_PARTS: dict[tuple, tuple[tuple[str, ...], tuple[str, ...], dict[int, tuple[tuple[str, ...], tuple[str, ...]]]]] = {}
 
 
-def _seen_as(early: list[str], late: list[str]) -> dict[int, tuple[tuple[str, ...], tuple[str, ...]]]:
+def _seen_as(early: tuple[str, ...], late: tuple[str, ...]) -> dict[int, tuple[tuple[str, ...], tuple[str, ...]]]:
     """A token's own context features, as the neighbour ``d`` tokens away sees them: ``"-1:emph=True"``."""
     return {
         d: tuple(tuple(f"{d}:{x}" for x in part if x.startswith(_TOKEN_CONTEXT)) for part in (early, late))
