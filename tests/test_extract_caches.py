@@ -221,3 +221,29 @@ def test_token_rows_are_new_lists_with_line_edges_and_rule_labels():
     assert "emph=True" in body[2] and "-1:emph=True" in body[3] and "1:eol" in body[-1] and "2:eol" in body[-2]
     rows[0].append("changed")
     assert "changed" not in token_features(window, {})[0]  # every call makes its own rows
+
+
+def test_folded_patterns_answer_as_the_case_insensitive_pattern():
+    import re
+
+    from kb.ingest.events import NOT_ATTENDED
+    from kb.ingest.prose import TALK_NOUN
+    from kb.ingest.talks.features import DATE
+    from kb.ingest.text import Folded
+
+    texts = [
+        "KEYNOTE by Jane", "Keynote: the Talk", "a presenTATION on Mon, Jan 5", "no nouns here at all",
+        "10:30 AM Coffee", "10.30am", "Speakers: A, B", "SPEAKER - x", "Ｓpeaker: x", "talkſ", "\u212aeynote",
+        "İnvited talk", "didn't attend", "I MISSED it", "wish I had gone", "", "2019 summit, Sunday",
+    ]
+    patterns = [TALK_NOUN, NOT_ATTENDED, DATE, re.compile(r"^\W*(?:speakers?|by)\s*[:\-]", re.I)]
+    patterns += [re.compile(r"\x4beynote", re.I), re.compile(r"(?-i:talk)s", re.I), re.compile(r"[A-Z]ey", re.I)]
+    patterns += [re.compile(r"ſ", re.I), re.compile(r"talk", re.I), re.compile(r"Talk")]
+    for p in patterns:
+        f = Folded(p)
+        for t in texts:
+            assert f.search(t) == bool(p.search(t)), (p.pattern, t)
+            assert f.match(t) == bool(p.match(t)), (p.pattern, t)
+    assert Folded(TALK_NOUN).twin is not None and Folded(DATE).twin is not None  # the fast path is taken
+    unsafe = [NOT_ATTENDED] + patterns[4:8] + [patterns[-1]]  # "wish I", \x4b, (?-i:), [A-Z], "ſ", no re.I
+    assert all(Folded(p).twin is None for p in unsafe)

@@ -18,9 +18,10 @@ from kb.ingest.lexicon import lexicon, rarity
 from kb.ingest.markdown import Block
 from kb.ingest.people import given_names
 from kb.ingest.talks.units import Token, Unit, tokens
+from kb.ingest.text import Folded
 
-_TIME = re.compile(r"^\W*(?:\d{1,2}[:.h]\d{2}|\d{1,2}\s*(?:am|pm)\b)", re.IGNORECASE)
-_TIME_ANY = re.compile(r"\b\d{1,2}[:.h]\d{2}\b|\b\d{1,2}\s*(?:am|pm)\b", re.IGNORECASE)
+_TIME = Folded(re.compile(r"^\W*(?:\d{1,2}[:.h]\d{2}|\d{1,2}\s*(?:am|pm)\b)", re.IGNORECASE)).match
+_TIME_ANY = Folded(re.compile(r"\b\d{1,2}[:.h]\d{2}\b|\b\d{1,2}\s*(?:am|pm)\b", re.IGNORECASE)).search
 _ENUM = re.compile(r"^\W*(?:\d{1,2}|[A-Za-z]|[ivx]{1,4})[.)]\s")
 _SEP = re.compile(r"\s[—–-]{1,2}\s|:\s|\s\|\s|\s@\s|,\s")
 _QUOTED = re.compile(r"[\"“”‘’']")
@@ -33,7 +34,10 @@ DATE = re.compile(
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _BY_NAME = re.compile(r"\bby\s+[A-Z]")
-_SPEAKER_LABEL = re.compile(r"^\W*(?:speakers?|presenters?|panelists?|moderator|host|by)\s*[:\-]", re.IGNORECASE)
+_SPEAKER_LABEL = Folded(
+    re.compile(r"^\W*(?:speakers?|presenters?|panelists?|moderator|host|by)\s*[:\-]", re.IGNORECASE)
+).match
+_DATE = Folded(DATE).search  # (DATE itself is imported by other modules)
 
 
 def _words(text: str) -> list[str]:
@@ -93,12 +97,12 @@ def unit_features(
             f"end={text[-1] if not text[-1].isalnum() else 'a'}",
             f"repeat={bucket(shapes[unit_shapes[k]])}",
             f"pos={bucket(k)}",
-            f"time={bool(_TIME.match(text))}",
-            f"time_any={bool(_TIME_ANY.search(text))}",
+            f"time={_TIME(text)}",
+            f"time_any={_TIME_ANY(text)}",
             f"enum={bool(_ENUM.match(text))}",
             f"sep={bool(_SEP.search(text))}",
             f"quoted={bool(_QUOTED.search(text))}",
-            f"date={bool(DATE.search(text))}",
+            f"date={_DATE(text)}",
             f"names={bucket(pairs)}",
             f"rule={rule_heads.get((u.block, u.start), 'none')}",
             f"ev_rule={rule_events.get((u.block, u.start), 'none')}",
@@ -133,7 +137,7 @@ def unit_features(
         if by_name:
             f.append("by_Name")
             ctx.append("by_Name")
-        label = bool(_SPEAKER_LABEL.match(text))
+        label = _SPEAKER_LABEL(text)
         if label:
             f.append("speaker_label")
             ctx.append("speaker_label")
