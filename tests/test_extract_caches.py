@@ -249,3 +249,15 @@ def test_folded_patterns_answer_as_the_case_insensitive_pattern():
     assert Folded(TALK_NOUN).twin is not None and Folded(DATE).twin is not None  # the fast path is taken
     unsafe = [NOT_ATTENDED] + patterns[4:8] + [patterns[-1]]  # "wish I", \x4b, (?-i:), [A-Z], "ſ", no re.I
     assert all(Folded(p).twin is None for p in unsafe)
+
+
+def test_tokens_flag_emphasis_and_links_that_reach_into_the_line():
+    from kb.ingest.talks.units import tokens
+
+    blocks = walk("*Fast builds\nby* Jane [Doe\nand Roe](https://x.org) ![img](a.png) end\n")
+    block = blocks[0]
+    us = [u for u in units(blocks) if u.block == 0]
+    got = [[(t.text, t.emph, t.link) for t in tokens(block, u.start, u.end)] for u in us]
+    assert got[1] == [("by", True, False), ("Jane", False, False), ("Doe", False, True)]  # emphasis from above
+    assert got[2] == [("and", False, True), ("Roe", False, True), ("img", False, False), ("end", False, False)]
+    assert all(t.end == t.start + len(t.text) and block.text[t.start : t.end] == t.text for t in tokens(block, 0, 40))
