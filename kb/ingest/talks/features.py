@@ -181,7 +181,7 @@ def unit_features(
 
 _PREFIXED: dict[int, dict[str, str]] = {d: {} for d in (-2, -1, 1, 2)}  # context feature → as seen from d
 _PREFIXED_ROWS: dict[int, dict[tuple[str, ...], list[str]]] = {d: {} for d in (-2, -1, 1, 2)}  # … a whole line's
-_MAX_ROWS = 50_000  # distinct line contexts kept per side (a few thousand in a large import)
+_MAX_ROWS = 10_000  # distinct line contexts kept per side (1,403 after 1,433 varied posts)
 
 
 def _prefixed(d: int, context: list[list[str]]) -> list[list[str]]:
