@@ -261,3 +261,26 @@ def test_tokens_flag_emphasis_and_links_that_reach_into_the_line():
     assert got[1] == [("by", True, False), ("Jane", False, False), ("Doe", False, True)]  # emphasis from above
     assert got[2] == [("and", False, True), ("Roe", False, True), ("img", False, False), ("end", False, False)]
     assert all(t.end == t.start + len(t.text) and block.text[t.start : t.end] == t.text for t in tokens(block, 0, 40))
+
+
+def test_candidate_separators_are_the_plain_alternation_with_a_first_character_test():
+    import re
+
+    from kb.ingest.papers.candidates import _SEP
+
+    assert _SEP.pattern.startswith("(?=[\\s(\\[)\\]:,;.])(?:") and _SEP.pattern.endswith(")")
+    plain = re.compile(_SEP.pattern[len("(?=[\\s(\\[)\\]:,;.])(?:") : -1])
+    lines = [
+        'Book: "xUnit Test Patterns" by Gerard Meszaros (2007)',
+        "Title — Jane Doe; Ann Roe, MIT [slides] (video)",
+        "A.B. Smith et al. Deep nets. Nature -- 2019 --> next",
+        "x:y, no:space,here;there.and.then End.  Two  spaces - dash\u00a0—\u00a0nbsp",
+        "",
+        "plain words only",
+    ]
+    for text in lines:
+        for start, end in ((0, len(text)), (3, max(3, len(text) - 4))):
+            assert [m.span() for m in _SEP.finditer(text, start, end)] == [
+                m.span() for m in plain.finditer(text, start, end)
+            ]
+    assert [m.group() for m in _SEP.finditer(lines[1])][:2] == [" — ", "; "]
