@@ -47,6 +47,15 @@ _CONF = _TOKEN  # kept for callers that need the match positions
 _PROSE_BLOCKS = 60  # a post names its conference early; scanning every block of a long post buys nothing
 
 
+# A text names a venue only if one of its letter runs, lower-cased, is a known name or one-word alias,
+# or it holds a many-word alias: every token the pattern takes is a maximal run of [A-Za-z] or such an
+# alias, and only those whose lower-cased form is in the tables count. Any other text is passed over with
+# one findall, instead of a match and a lookup per word.
+_SINGLE = frozenset(KNOWN) | {k for k in ALIASES if " " not in k}
+_LETTER_RUN = re.compile(r"[A-Za-z]+", re.I)
+_ASCII_RUN = re.compile(r"[a-z]+")
+
+
 def _lookup(token: str) -> str | None:
     low = token.lower()
     return ALIASES.get(low) or KNOWN.get(low)
@@ -92,6 +101,11 @@ def _year(raw: str | None) -> int | None:
 
 
 def _mentions(text: str, prose: bool = True) -> list[tuple[str, int | None, int]]:
+    low = text.lower()
+    if not any(k in low for k in _MULTI):  # (ASCII text lower-cased keeps its letter runs, lower-cased)
+        runs = _ASCII_RUN.findall(low) if text.isascii() else [w.lower() for w in _LETTER_RUN.findall(text)]
+        if _SINGLE.isdisjoint(runs):
+            return []
     out = []
     for m in _TOKEN.finditer(text):
         tok = m.group(1)

@@ -18,9 +18,10 @@ from kb.ingest.blocks import Block
 from kb.ingest.events import EVENT_WORDS, NOT_ATTENDED
 from kb.ingest.links import GENERIC_LABELS, classify_url
 from kb.ingest.people import canonical_name, looks_like_person, resolve, split_display
-from kb.ingest.prose import TALK_NOUN, names_at, title_span_talk
+from kb.ingest.prose import names_at, title_span_talk
 from kb.ingest.talks.hits import (
     KIND_PREFIX,
+    TALK_NOUN_IN,
     TalkHit,
     clean_title,
     intro_says_not_attended,
@@ -30,6 +31,7 @@ from kb.ingest.talks.hits import (
     split_title_speaker,
     video_slides,
 )
+from kb.ingest.text import Folded
 
 _GROUP_HEADING = re.compile(
     r"^(?:day\s*\d|\w+day\b|workshops?\s+(?:and|&)|tutorials?\s+(?:and|&)|keynotes?$|"
@@ -310,13 +312,17 @@ def _row_media(block: Block, header: list[str]) -> list[str]:
     return out
 
 
+_NOT_TALK_SECTION = Folded(re.compile(r"\bposters?\b|reading|references?|papers?\b", re.I)).search
+_TALKISH = Folded(_TALKISH_SECTION).search
+
+
 def item_talks(blocks: list[Block], skip: set[int]) -> list[TalkHit]:
     hits = []
     for i, block in enumerate(blocks):
         if i in skip or block.kind not in ("item", "html") or block.quote or not block.marker and block.kind == "item":
             continue
         section = " ".join(block.section[-1:])
-        if re.search(r"\bposters?\b|reading|references?|papers?\b", section, re.I):
+        if _NOT_TALK_SECTION(section):
             continue  # poster and reading lists are not talks the author saw
         first = block.text.split("\n")[0]
         if NOT_ATTENDED.search(first) or len(first) > 300:
@@ -349,7 +355,7 @@ def item_talks(blocks: list[Block], skip: set[int]) -> list[TalkHit]:
             )
             continue
         head = _without_generic_links(block, block.text[a:b].split("\n")[0])
-        talkish = bool(_TALKISH_SECTION.search(section)) or bool(TALK_NOUN.search(first))
+        talkish = _TALKISH(section) or TALK_NOUN_IN(first)
         title, names, kind = split_title_speaker(head, allow_surnames=talkish)
         topic = re.search(r"\)?,?\s+on\s+(.{4,120})$", head) if names and not title else None
         if topic:  # "2nd keynote: Cordelia Schmid (Inria / Google), on learning from video"

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from kb.ingest.lexicon import lexicon, rarity, title_words
 from kb.ingest.markdown import Block
 from kb.ingest.papers.candidates import Candidate
 from kb.ingest.people import given_names, looks_like_person
 from kb.ingest.talks.features import bucket
-from kb.ingest.talks.units import TOKEN, Unit
+from kb.ingest.talks.units import TOKEN, Unit, token_starts
 
 YEAR = re.compile(r"\b(?:19|20)\d{2}[a-z]?\b")
 _ETAL = re.compile(r"\bet\.?\s*al\b")
@@ -136,50 +137,84 @@ class LineWords:
     words: list[str]
     lower: list[str]
     stop: list[bool]
-    rare: list[int]
     title: list[float]
     upper: list[bool] = field(default_factory=list)  # the word starts with a capital
     alpha: list[bool] = field(default_factory=list)  # … with a letter
     emph_starts: frozenset[int] = frozenset()  # where an emphasis of the block opens with "*" or "_"
 
+    @cached_property
+    def rare(self) -> list[int]:
+        """Each word's rarity (0 for a word that starts with a digit): asked only of lines with a candidate
+        the score bound keeps (a word-frequency lookup is the dearest part of a new word)."""
+        return [rarity(w) if a else 0 for w, a in zip(self.words, self.alpha, strict=True)]
+
 
 def line_words(block: Block, unit: Unit) -> LineWords:
-    table = title_words()
-    ms = [m for m in TOKEN.finditer(block.text, unit.start, unit.end) if m.group()[:1].isalnum()]
-    words = [m.group() for m in ms]
-    lower = [w.lower().rstrip(".") for w in words]
+    tokens, at = token_starts(block.text, unit.start, unit.end)
+    keep = [k for k, w in enumerate(tokens) if w[:1].isalnum()]
+    words = [tokens[k] for k in keep]
+    starts = [at[k] for k in keep]
+    info = [_word(w) for w in words]
     text = block.text
     return LineWords(
-        [m.start() for m in ms],
-        [m.end() for m in ms],
+        starts,
+        [s + len(w) for s, w in zip(starts, words, strict=True)],
         words,
-        lower,
-        [w in _STOP for w in lower],
-        [rarity(w) if w[:1].isalpha() else 0 for w in words],
-        [table.get(w, 0.0) if w[:1].isalpha() else 0.0 for w in lower],
-        [w[:1].isupper() for w in words],
-        [w[:1].isalpha() for w in words],
+        [i[0] for i in info],
+        [i[1] for i in info],
+        [i[2] for i in info],
+        [i[3] for i in info],
+        [i[4] for i in info],
         frozenset(s for s, _ in block.emphasis if text.startswith(("*", "_"), s)),
     )
 
 
-def candidate_features(block: Block, unit: Unit, c: Candidate, shared: list[str], lw: LineWords) -> list[str]:
+@lru_cache(maxsize=65536)
+def _word(w: str) -> tuple[str, bool, float, bool, bool]:
+    """What :class:`LineWords` keeps of a word: lowercased (a final "." dropped), stop word, title score,
+    capitalised, starts with a letter. A pure function of the word."""
+    lower = w.lower().rstrip(".")
+    title = title_words().get(lower, 0.0) if lower[:1].isalpha() else 0.0
+    return lower, lower in _STOP, title, w[:1].isupper(), w[:1].isalpha()
+
+
+# The families of features built after the score bound's test (kb.ingest.papers.bound): each adds at
+# most one attribute to a candidate; everything else is early, known before the test. These are the
+# dearest (word frequencies, regexes over the text around the span, the person-name test) and weigh
+# least (rare= never raises the score): with them late, the bound rejects ~99.7 % of real candidates
+# (~75 % with caps, stop, titleness late too).
+LATE = ("rare", "person", "name_shape", "byline_after", "by_after", "name_before", "emph_start")
+
+
+def candidate_features(
+    block: Block,
+    unit: Unit,
+    c: Candidate,
+    shared: list[str],
+    lw: LineWords,
+    keep: Callable[[list[str]], bool] | None = None,
+) -> list[str] | None:
+    """The candidate's features: its own, then ``shared`` (the line's, from :func:`line_context`).
+
+    ``keep``, when given, sees the early features (all but the :data:`LATE` families and ``shared``)
+    first; when it says False, the late ones are not built and the answer is None. Either way the
+    features, and their order, are those of a call without ``keep``."""
     lex = lexicon()
     text = c.text
     a, b = bisect_left(lw.starts, c.start), bisect_right(lw.ends, c.end)
     b = max(a, b)
     words = lw.words[a:b]
     lower = lw.lower[a:b]
-    stop, upper = lw.stop, lw.upper
-    content = [k for k in range(a, b) if not stop[k]] or list(range(a, b))
-    n_content = len(content) or 1
-    caps = sum([upper[k] for k in content])
     before = block.text[max(unit.start, c.start - 40) : c.start]
     after = block.text[c.end : min(unit.end, c.end + 40)]
     bw = [lw.lower[k] for k in range(max(0, a - 2), a) if lw.starts[k] >= c.start - 40]
     aw = [lw.lower[k] for k in range(b, min(len(lw.words), b + 2)) if lw.ends[k] <= c.end + 40]
+    stop, upper = lw.stop, lw.upper
+    content = [k for k in range(a, b) if not stop[k]] or list(range(a, b))
+    n_content = len(content) or 1
+    caps = sum([upper[k] for k in content])
     alpha = [k for k in content if lw.alpha[k]]
-    rare, title = lw.rare, lw.title
+    title = lw.title
     f = [
         f"src={c.source}",
         f"piece={min(c.index, 3)}",
@@ -190,30 +225,43 @@ def candidate_features(block: Block, unit: Unit, c: Candidate, shared: list[str]
         f"whole={c.start <= unit.start + 8 and c.end >= unit.end - 3}",
         f"first={lower[0] if lower else ''}",
         f"lastw={lower[-1] if lower else ''}",
-        f"rare={round(sum([rare[k] for k in content]) / n_content)}",
         f"titleness={max(-2, min(4, round(sum([title[k] for k in alpha]) / len(alpha)))) if alpha else 0}",
     ]
     f += [f"b={w}" for w in bw] + [f"a={w}" for w in aw]
     f += [f"b1={bw[-1]}" if bw else "b1=BOL", f"a1={aw[0]}" if aw else "a1=EOL"]
     f.append(f"bchar={before.rstrip()[-1:] or 'BOL'}")
     f.append(f"achar={after.lstrip()[:1] or 'EOL'}")
-    if ":" in text:
+    colon = ":" in text
+    question = text.rstrip().endswith("?")
+    verb = not _VERB.isdisjoint(lower)
+    cue = not lex["paper_cue"].isdisjoint(lower)
+    kind = not lex["kind"].isdisjoint(lower)
+    url = bool(_URL.search(text))
+    year = bool(YEAR.search(text))
+    if keep is not None:
+        flags = (("colon", colon), ("question", question), ("pronoun_or_verb", verb), ("cue_inside", cue))
+        flags += (("kind_inside", kind), ("url", url), ("year_inside", year))
+        if not keep(f + [name for name, on in flags if on]):
+            return None
+    rare = lw.rare
+    f.insert(9, f"rare={round(sum([rare[k] for k in content]) / n_content)}")  # before titleness=, as ever
+    if colon:
         f.append("colon")
-    if text.rstrip().endswith("?"):
+    if question:
         f.append("question")
-    if not _VERB.isdisjoint(lower):
+    if verb:
         f.append("pronoun_or_verb")
     if len(words) <= 5 and looks_like_person(text):
         f.append("person")
     if 1 < len(words) <= 3 and _name_shape(words):
         f.append("name_shape")
-    if not lex["paper_cue"].isdisjoint(lower):
+    if cue:
         f.append("cue_inside")
-    if not lex["kind"].isdisjoint(lower):
+    if kind:
         f.append("kind_inside")
-    if _URL.search(text):
+    if url:
         f.append("url")
-    if YEAR.search(text):
+    if year:
         f.append("year_inside")
     if _ETAL.search(after[:25]) or _BYLINE_AFTER.match(after):
         f.append("byline_after")

@@ -17,8 +17,9 @@ from pathlib import Path
 import pycrfsuite
 
 from kb.ingest.markdown import Block
+from kb.ingest.papers.bound import ScoreBound, score_bound
 from kb.ingest.papers.candidates import Candidate, candidates
-from kb.ingest.papers.features import candidate_features, line_context, line_words
+from kb.ingest.papers.features import LATE, candidate_features, line_context, line_words
 from kb.ingest.people import looks_like_person, split_display
 from kb.ingest.records import Name
 from kb.ingest.talks.model import tagger as load_tagger
@@ -49,8 +50,12 @@ class Mention:
     confidence: float = 1.0
 
 
-def line_candidates(blocks: list[Block], skip: set[int]) -> list[tuple[Unit, list[Candidate], list[list[str]]]]:
-    """(line, its candidates, their features) for every line of text outside reference lists and code."""
+def line_candidates(
+    blocks: list[Block], skip: set[int], bound: ScoreBound | None = None, threshold: float = THRESHOLD
+) -> list[tuple[Unit, list[Candidate], list[list[str] | None]]]:
+    """(line, its candidates, their features) for every line of text outside reference lists and code.
+
+    With a ``bound``, the features of a candidate that cannot reach ``threshold`` are None."""
     out = []
     for u in units(blocks, skip):
         block = blocks[u.block]
@@ -58,7 +63,14 @@ def line_candidates(blocks: list[Block], skip: set[int]) -> list[tuple[Unit, lis
         if cs:
             lw = line_words(block, u)
             shared = line_context(block, u, lw)
-            out.append((u, cs, [candidate_features(block, u, c, shared, lw) for c in cs]))
+            keep = None
+            if bound is not None:
+                base = bound.score(shared)
+
+                def keep(early: list[str], base: float = base) -> bool:
+                    return bound.may_pass(base + bound.score(early), threshold)
+
+            out.append((u, cs, [candidate_features(block, u, c, shared, lw, keep) for c in cs]))
     return out
 
 
@@ -69,10 +81,13 @@ def find_mentions(
     threshold = THRESHOLD if threshold is None else threshold
     if t is None:
         return []
+    bound = score_bound(t, LATE)
     out = []
-    for u, cs, feats in line_candidates(blocks, skip):
+    for u, cs, feats in line_candidates(blocks, skip, bound, threshold):
         scored = []
         for c, f in zip(cs, feats, strict=False):
+            if f is None:  # its score's upper bound is under the threshold
+                continue
             t.set([f])
             p = t.marginal("P", 0)
             if p >= threshold:

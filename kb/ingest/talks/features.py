@@ -18,9 +18,10 @@ from kb.ingest.lexicon import lexicon, rarity
 from kb.ingest.markdown import Block
 from kb.ingest.people import given_names
 from kb.ingest.talks.units import Token, Unit, tokens
+from kb.ingest.text import Folded
 
-_TIME = re.compile(r"^\W*(?:\d{1,2}[:.h]\d{2}|\d{1,2}\s*(?:am|pm)\b)", re.IGNORECASE)
-_TIME_ANY = re.compile(r"\b\d{1,2}[:.h]\d{2}\b|\b\d{1,2}\s*(?:am|pm)\b", re.IGNORECASE)
+_TIME = Folded(re.compile(r"^\W*(?:\d{1,2}[:.h]\d{2}|\d{1,2}\s*(?:am|pm)\b)", re.IGNORECASE)).match
+_TIME_ANY = Folded(re.compile(r"\b\d{1,2}[:.h]\d{2}\b|\b\d{1,2}\s*(?:am|pm)\b", re.IGNORECASE)).search
 _ENUM = re.compile(r"^\W*(?:\d{1,2}|[A-Za-z]|[ivx]{1,4})[.)]\s")
 _SEP = re.compile(r"\s[—–-]{1,2}\s|:\s|\s\|\s|\s@\s|,\s")
 _QUOTED = re.compile(r"[\"“”‘’']")
@@ -33,7 +34,10 @@ DATE = re.compile(
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _BY_NAME = re.compile(r"\bby\s+[A-Z]")
-_SPEAKER_LABEL = re.compile(r"^\W*(?:speakers?|presenters?|panelists?|moderator|host|by)\s*[:\-]", re.IGNORECASE)
+_SPEAKER_LABEL = Folded(
+    re.compile(r"^\W*(?:speakers?|presenters?|panelists?|moderator|host|by)\s*[:\-]", re.IGNORECASE)
+).match
+_DATE = Folded(DATE).search  # (DATE itself is imported by other modules)
 
 
 def _words(text: str) -> list[str]:
@@ -71,6 +75,7 @@ def unit_features(
     level_count = Counter(u.level for u in units if u.kind == "heading")
     levels = sorted(level_count)
     base: list[list[str]] = []
+    context: list[list[str]] = []  # per line, its features that start with one of _CONTEXT
     spk: list[bool] = []  # the line names a speaker: "by Name", "Speaker:", or a name-like pair of words
     for k, u in enumerate(units):
         text = u.text.strip()
@@ -92,12 +97,12 @@ def unit_features(
             f"end={text[-1] if not text[-1].isalnum() else 'a'}",
             f"repeat={bucket(shapes[unit_shapes[k]])}",
             f"pos={bucket(k)}",
-            f"time={bool(_TIME.match(text))}",
-            f"time_any={bool(_TIME_ANY.search(text))}",
+            f"time={_TIME(text)}",
+            f"time_any={_TIME_ANY(text)}",
             f"enum={bool(_ENUM.match(text))}",
             f"sep={bool(_SEP.search(text))}",
             f"quoted={bool(_QUOTED.search(text))}",
-            f"date={bool(DATE.search(text))}",
+            f"date={_DATE(text)}",
             f"names={bucket(pairs)}",
             f"rule={rule_heads.get((u.block, u.start), 'none')}",
             f"ev_rule={rule_events.get((u.block, u.start), 'none')}",
@@ -105,9 +110,12 @@ def unit_features(
         ]
         if low and any(low[0] in lex[g] for g in ("kind", "speaker_cue", "non_talk_section", "title_cue")):
             f.append(f"w0={low[0]}")
+        # what neighbours see of the line: the features that start with one of _CONTEXT, in row order
+        ctx = [f[1], f[3], f[5], f[7], f[13], f[19], f[20]]
         if u.kind == "heading":
             f.append(f"hrank={levels.index(u.level)}")
             f.append(f"hcount={bucket(level_count[u.level])}")
+            ctx.append(f[-2])
         for group in ("kind", "speaker_cue", "not_attended", "affiliation", "event"):
             if lex[group].isdisjoint(low):  # most lines: no word of the group
                 continue
@@ -117,18 +125,22 @@ def unit_features(
                 f.extend(f"{group}:{w}" for w in hits[:3])
         if low and low[0] in lex["kind"]:
             f.append("kind_first")
+            ctx.append("kind_first")
         if (
             len(low) <= 4
             and " ".join(low) in lex["non_talk_section"]
             or (low and low[0] in lex["non_talk_section"] and len(low) <= 2)
         ):
             f.append("section_word")
+            ctx.append("section_word")
         by_name = bool(_BY_NAME.search(text))
         if by_name:
             f.append("by_Name")
-        label = bool(_SPEAKER_LABEL.match(text))
+            ctx.append("by_Name")
+        label = _SPEAKER_LABEL(text)
         if label:
             f.append("speaker_label")
+            ctx.append("speaker_label")
         spk.append(by_name or label or pairs > 0)
         if text.startswith("#"):
             f.append("hash_heading")  # "###Title" (no space): a heading to its writer, a paragraph to CommonMark
@@ -136,10 +148,10 @@ def unit_features(
         if content:
             f.append(f"titlecase={round(4 * sum(1 for w in content if w[:1].isupper()) / len(content))}")
         base.append(f)
+        context.append(ctx)
     near: dict[str, list[bool]] = {}
     for k, sh in enumerate(unit_shapes):
         near.setdefault(sh, []).append(any(spk[k : k + 3]))
-    context = [[x for x in f if x.startswith(_CONTEXT)] for f in base]  # what neighbours see of a line
     seen = {d: _prefixed(d, context) for d in _SIDES}  # as neighbour d sees it
     out = []
     for k, f in enumerate(base):
@@ -168,13 +180,25 @@ def unit_features(
 
 
 _PREFIXED: dict[int, dict[str, str]] = {d: {} for d in (-2, -1, 1, 2)}  # context feature → as seen from d
+_PREFIXED_ROWS: dict[int, dict[tuple[str, ...], list[str]]] = {d: {} for d in (-2, -1, 1, 2)}  # … a whole line's
+_MAX_ROWS = 10_000  # distinct line contexts kept per side (1,403 after 1,433 varied posts)
 
 
 def _prefixed(d: int, context: list[list[str]]) -> list[list[str]]:
     """Each line's context features as the line ``d`` away sees them (``"-1:kl=item1"``). They take a few
-    hundred values (no word is among them), so each string is made once per process."""
-    memo = _PREFIXED[d]
-    return [[memo.get(x) or memo.setdefault(x, f"{d}:{x}") for x in c] for c in context]
+    hundred values (no word is among them), so each string is made once per process, and lines repeat
+    their context: each line's list too (callers copy from it, never change it)."""
+    memo, rows = _PREFIXED[d], _PREFIXED_ROWS[d]
+    out = []
+    for c in context:
+        key = tuple(c)
+        row = rows.get(key)
+        if row is None:
+            if len(rows) >= _MAX_ROWS:
+                rows.clear()
+            row = rows[key] = [memo.get(x) or memo.setdefault(x, f"{d}:{x}") for x in c]
+        out.append(row)
+    return out
 
 
 _STOP = frozenset(
@@ -212,46 +236,46 @@ def token_features(
         for j, t in enumerate(toks):
             flat.append((n, u, t, j))
     base = []
-    seen: dict[int, list[list[str]]] = {d: [] for d in _SIDES}  # what neighbour d sees of each token
+    seen: dict[int, list[tuple[str, ...]]] = {d: [] for d in _SIDES}  # what neighbour d sees of each token
+    sides = [(d, seen[d].append) for d in _SIDES]
     for n, u, t, j in flat:
         word = _word_features(t.text)
-        early = [f"line={min(n, 3)}", f"ukind={u.kind}{u.level if u.kind == 'heading' else ''}"]
-        late = [
-            f"emph={t.emph}",
-            f"link={t.link}",
-            _POS[min(j, 9)],
-            f"ubold={u.bold}",
-            f"rule={rule_spans.get((u.block, t.start), 'O')}",
-        ]
-        base.append([word.features[0], *early, word.features[1], *late, *word.features[2:]])
+        # The token's own features take few values: made once per process, with how neighbours see them.
+        key = (min(n, 3), u.kind, u.level if u.kind == "heading" else "", t.emph, t.link, min(j, 9), u.bold)
+        key += (rule_spans.get((u.block, t.start), "O"),)
+        part = _PARTS.get(key)
+        if part is None:
+            early = (f"line={key[0]}", f"ukind={key[1]}{key[2]}")
+            late = (f"emph={key[3]}", f"link={key[4]}", _POS[key[5]], f"ubold={key[6]}", f"rule={key[7]}")
+            part = _PARTS[key] = (early, late, _seen_as(early, late))
+        early, late, own = part
+        wf = word.features
+        base.append([wf[0], *early, wf[1], *late, *wf[2:]])
         # The context features in the order the row has them, as each neighbour sees them (a word's own part
         # is cached with the word, the token's own part with the few values it takes).
-        key = (*early, *late)
-        own = _SEEN.get(key)
-        if own is None:
-            own = _SEEN[key] = _seen_as(early, late)
-        for d in _SIDES:
+        for d, add in sides:
             first, second, rest = word.seen[d]
             mine, more = own[d]
-            seen[d].append([*first, *mine, *second, *more, *rest])
-    out = []
-    for k, f in enumerate(base):
-        row = list(f)
+            add(first + mine + second + more + rest)
+    line = [x[0] for x in flat]
+    size = len(base)
+    for k, row in enumerate(base):  # each row is this call's own list: extended in place
         for d in _SIDES:
-            if 0 <= k + d < len(base) and flat[k + d][0] == flat[k][0]:
+            if 0 <= k + d < size and line[k + d] == line[k]:
                 row += seen[d][k + d]
             else:
-                row.append(f"{d}:bol" if d < 0 else f"{d}:eol")
-        out.append(row)
-    return out
+                row.append(_EDGE[d])
+    return base
 
 
 _SIDES = (-2, -1, 1, 2)
+_EDGE = {d: f"{d}:bol" if d < 0 else f"{d}:eol" for d in _SIDES}  # a side past the line's start or end
 _POS = [f"pos={bucket(j, (0, 1, 2, 3, 5, 8))}" for j in range(10)]  # a token's position on its line, 9 = more
-_SEEN: dict[tuple[str, ...], dict[int, tuple[tuple[str, ...], tuple[str, ...]]]] = {}  # ≤ ~15k keys: few values
+# a token's own feature values → (its early and late features, how each neighbour sees them); ≤ ~15k keys
+_PARTS: dict[tuple, tuple[tuple[str, ...], tuple[str, ...], dict[int, tuple[tuple[str, ...], tuple[str, ...]]]]] = {}
 
 
-def _seen_as(early: list[str], late: list[str]) -> dict[int, tuple[tuple[str, ...], tuple[str, ...]]]:
+def _seen_as(early: tuple[str, ...], late: tuple[str, ...]) -> dict[int, tuple[tuple[str, ...], tuple[str, ...]]]:
     """A token's own context features, as the neighbour ``d`` tokens away sees them: ``"-1:emph=True"``."""
     return {
         d: tuple(tuple(f"{d}:{x}" for x in part if x.startswith(_TOKEN_CONTEXT)) for part in (early, late))

@@ -31,6 +31,7 @@ from kb.ingest.prose import (
     title_span_talk,
     topic_phrase,
 )
+from kb.ingest.text import Folded
 
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8}
 _ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth)\b", re.IGNORECASE)
@@ -214,7 +215,8 @@ def prose_talks(blocks: list[Block], skip: set[int], exclude: set[str], taken: s
     return _merge_same_speaker(hits)
 
 
-_GIVEN_BY = re.compile(r"\b(?:given|presented|delivered|taught|led|run|facilitated)\s+by\s", re.IGNORECASE)
+_GIVEN_BY = Folded(re.compile(r"\b(?:given|presented|delivered|taught|led|run|facilitated)\s+by\s", re.IGNORECASE))
+TALK_NOUN_IN = Folded(TALK_NOUN).search  # is there a talk noun in the text (faster on ASCII text)
 
 
 def _plain(block: Block, a: int, b: int) -> str:
@@ -229,9 +231,13 @@ def _plain(block: Block, a: int, b: int) -> str:
 
 def prose_talk(block: Block, i: int, a: int, b: int, exclude: set[str], weak: bool = False) -> TalkHit | None:
     sentence = block.text[a:b]
+    pair = title_span_talk(block, a, b, exclude)
+    # No talk here, attended or not. (The tests are pure: the not-attended one, which blanks the titles
+    # first, runs only where a talk could be.)
+    if not pair and not TALK_NOUN_IN(sentence) and not weak and not _GIVEN_BY.search(sentence):
+        return None
     if NOT_ATTENDED.search(_plain(block, a, b)):
         return None
-    pair = title_span_talk(block, a, b, exclude)
     if pair:
         title, speakers = pair
         km = re.search(r"\b(keynote|panel|tutorial)\b", sentence, re.IGNORECASE)
@@ -245,8 +251,6 @@ def prose_talk(block: Block, i: int, a: int, b: int, exclude: set[str], weak: bo
             layout="prose",
             spelled=speakers.spelled,
         )
-    if not TALK_NOUN.search(sentence) and not weak and not _GIVEN_BY.search(sentence):
-        return None
     m = KIND_PREFIX.match(sentence.strip(" *"))
     if m and re.match(r"(?:invited|keynote|contributed|plenary)", m.group(1), re.IGNORECASE):
         title, names, kind = split_title_speaker(sentence.strip(" *").rstrip("."))

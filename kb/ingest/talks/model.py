@@ -170,7 +170,8 @@ def max_marginal(tagger, features: list) -> list[str]:
     "O" — every talk lost at once. Deciding line by line keeps what the model believes of each line."""
     tagger.set(features)
     labels = tagger.labels()
-    return [max(labels, key=lambda lab: (tagger.marginal(lab, k), lab)) for k in range(len(features))]
+    marginal = tagger.marginal
+    return [max([(marginal(lab, k), lab) for lab in labels])[1] for k in range(len(features))]
 
 
 def label_post(blocks: list[Block], a: Analysis) -> list[Head] | None:

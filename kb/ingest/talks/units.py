@@ -108,18 +108,28 @@ def _units(blocks: list[Block], skip: set[int]) -> list[Unit]:
     return out
 
 
+def token_starts(text: str, start: int, end: int) -> tuple[list[str], list[int]]:
+    """The :data:`TOKEN` matches in ``text[start:end]`` and where each starts: what ``finditer`` gives,
+    several times faster (``findall`` makes no match objects). Every character but whitespace belongs
+    to a token, so each token is the first occurrence of its text after the previous one."""
+    words = TOKEN.findall(text, start, end)
+    starts = []
+    find = text.find
+    pos = start
+    for w in words:
+        pos = find(w, pos)
+        starts.append(pos)
+        pos += len(w)
+    return words, starts
+
+
 def tokens(block: Block, start: int, end: int) -> list[Token]:
     text = block.text
-    out = []
-    for m in TOKEN.finditer(text, start, end):
-        a, b = m.start(), m.end()
-        out.append(
-            Token(
-                m.group(),
-                a,
-                b,
-                any(s <= a < e for s, e in block.emphasis),
-                any(s.start <= a < s.end for s in block.links if not s.image),
-            )
-        )
-    return out
+    # only the emphasis and link spans that reach into [start, end) can hold a token starting there
+    emph = [(s, e) for s, e in block.emphasis if s < end and e > start]
+    links = [(s.start, s.end) for s in block.links if not s.image and s.start < end and s.end > start]
+    words, starts = token_starts(text, start, end)
+    return [
+        Token(w, a, a + len(w), any(s <= a < e for s, e in emph), any(s <= a < e for s, e in links))
+        for w, a in zip(words, starts, strict=True)
+    ]
