@@ -33,7 +33,7 @@ from kb.errors import KbError
 from kb.ingest.talks import model as talk_model
 from kb.models import Annotation, Post, TrainedModel
 
-LINE_PARAMS = {"c1": 0.0, "c2": 0.1, "max_iterations": 200, "feature.possible_transitions": True}
+LINE_PARAMS = {"c1": 0.0, "c2": 3.0, "max_iterations": 200, "feature.possible_transitions": True}
 SPAN_PARAMS = {"c1": 0.05, "c2": 0.01, "max_iterations": 200, "feature.possible_transitions": True}
 WEIGHT = 5  # copies of each corrected post among the examples (chosen on the dev split, benchmarks/bench_adapt.py)
 NAME = "talks"
