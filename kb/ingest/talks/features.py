@@ -142,6 +142,8 @@ def unit_features(
             f.append("speaker_label")
             ctx.append("speaker_label")
         spk.append(by_name or label or pairs > 0)
+        if u.anchor:
+            f.append("anchor")  # a table of contents entry: it names a section, it is not one
         if text.startswith("#"):
             f.append("hash_heading")  # "###Title" (no space): a heading to its writer, a paragraph to CommonMark
         content = [w for w, lw in zip(words, low, strict=True) if lw not in _STOP]

@@ -34,6 +34,7 @@ class Unit:
     link_cover: float  # share of the line's letters inside links
     n_links: int
     depth: int  # headings above it
+    anchor: bool = False  # the line links to a place in the post itself ("[Keynote](#keynote)": a contents entry)
 
     @cached_property
     def shape(self) -> str:
@@ -103,6 +104,9 @@ def _units(blocks: list[Block], skip: set[int]) -> list[Unit]:
                     link_cover=in_link / letters,
                     n_links=sum(1 for s in b.links if start <= s.start < end and not s.image),
                     depth=len(b.section),
+                    anchor=any(
+                        s.href.startswith("#") for s in b.links if s.end > start and s.start < end and not s.image
+                    ),
                 )
             )
     return out
