@@ -109,8 +109,8 @@ def find_people(
     x.people = list(people.values())
 
 
-_AFFILIATION = re.compile(r"\s*\([^()]*\)")
-_NAME_SEP = re.compile(r"\s*(?:,|;|&|\band\b)\s*")
+_AFFILIATION = re.compile(r"\([^()]*\)")  # no leading \s*: a long run of spaces would cost O(n²)
+_NAME_SEP = re.compile(r",|;|&|\band\b")
 
 
 def _names_title(line: str, titles: set[str]) -> bool:
@@ -129,7 +129,7 @@ def _bylines(text: str, authors: NameIndex, titles: set[str], under_title: bool)
     for line in text.split("\n"):
         end = start + len(line)
         bare = _AFFILIATION.sub("", line).strip(" \t*_\\-")
-        parts = [p for p in _NAME_SEP.split(bare) if p]
+        parts = [q for q in (p.strip() for p in _NAME_SEP.split(bare)) if q]
         names = bool(parts) and all(looks_like_person(p) for p in parts)
         if names and (under_title or all(authors.resolve(split_display(p))[0] is not None for p in parts)):
             out.append((start, end))
