@@ -365,10 +365,15 @@ title: "Hostile notes"
 ---
 # Hostile notes
 
-## Talks
+## [bold red]x[/] and \x1b[31mred\x1b[0m
 
-- [bold red]x[/] and \x1b[31mred\x1b[0m by Jane Doe
-- Fast builds at scale by John Roe
+Speaker: Jane Doe
+
+- notes on the talk
+
+## Fast builds at scale
+
+Speaker: John Roe
 
 A paragraph with [link=https://evil.example]click[/link].
 An \x1b]8;;https://evil.example\x07osc\x1b]8;;\x07 text.
@@ -385,7 +390,7 @@ async def test_markup_and_escape_codes_in_a_post_show_literally(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         text = screen_text(app)
-        assert "[bold red]x[/] and red by Jane Doe" in text
+        assert "[bold red]x[/] and red" in text and "Speaker: Jane Doe" in text
         assert "[link=https://evil.example]click[/link]" in text
         assert "An osc text." in text
         talk_row = next(line for line in text.splitlines() if "▕ [bold red]x[/]" in line)  # the talk list: literal too

@@ -65,7 +65,9 @@ def extract(text: str, source: str = "<post>", rules_only: bool = False, path: s
     if not rules_only and blocks:
         single = single_probability(doc_features(fm, blocks, source, hits))
         if single is not None and document.collapse(single, hits):
-            hits = [single_talk(fm, blocks, source, hits, ref_blocks)]
+            # the note's one talk takes its speaker from what was read near its top: the labeller's talks,
+            # or, when it read none, the sentence detectors' ("Kai Zhang talked about denoising.")
+            hits = [single_talk(fm, blocks, source, hits or p.rule_hits, ref_blocks)]
     _title_or_speaker(hits)
     hits = _inside_a_talk(hits, blocks)
     _titles_from_cited_papers(hits, x.papers)
