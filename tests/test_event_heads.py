@@ -160,3 +160,18 @@ def test_sibling_passes_do_not_turn_an_event_line_into_a_talk_head():
     units = [SimpleNamespace(shape="h4", kind="heading", bold=False) for _ in range(4)]
     a = SimpleNamespace(units=units, line_features=[[] for _ in units], rule_hits={})
     assert siblings(a, ["H", "H", "E", "O"]) == ["H", "H", "E", "H"]
+
+
+ORALS = "# CVPR 2022\n\n## Oral sessions\n\n### Learning to Solve Hard Problems — Jane Doe\n\nNotes.\n"
+
+
+def test_a_rule_event_the_labeller_finds_likely_stays_though_its_label_is_another():
+    p = prepare(ORALS, "cvpr.md")
+    a = analyse(p.blocks, p.ref_blocks, p.rule_hits, p.event_hits)
+    (k,) = [k for k, es in a.rule_events.items() for e in es if e.event.name == "Oral sessions"]
+    a.labels = ["O"] * len(a.units)
+    a.event_p = [0.0] * len(a.units)
+    a.event_p[k] = 0.25  # labelled O, but a fair chance of E: the rule and the labeller together keep it
+    assert [e.event.name for e in learned_events(p.blocks, a, p.event_hits)] == ["Oral sessions"]
+    a.event_p[k] = 0.1  # the labeller is sure it is no event: the rule alone does not keep it
+    assert learned_events(p.blocks, a, p.event_hits) == []

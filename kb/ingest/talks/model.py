@@ -51,6 +51,7 @@ class Analysis:
     rule_hits: dict[int, list[TalkHit]]  # unit index → the old detectors' hits that start in it
     rule_events: dict[int, list] = field(default_factory=dict)  # unit index → the event rules' hits in it
     labels: list[str] = field(default_factory=list)  # the line labels, once :func:`label_post` ran
+    event_p: list[float] = field(default_factory=list)  # each line's marginal of E, once label_post ran
 
 
 def analyse(blocks: list[Block], skip: set[int], rule_hits: list[TalkHit], event_hits: list = ()) -> Analysis:
@@ -183,6 +184,7 @@ def label_post(blocks: list[Block], a: Analysis) -> list[Head] | None:
         return []
     labels = siblings(a, max_marginal(lines, a.line_features))
     a.labels = labels
+    a.event_p = [lines.marginal("E", k) for k in range(len(labels))] if "E" in lines.labels() else []
     heads = [k for k, lab in enumerate(labels) if lab == "H"]
     out = []
     for k, window in zip(heads, head_windows(blocks, a, heads), strict=False):
