@@ -234,9 +234,23 @@ def test_folded_patterns_answer_as_the_case_insensitive_pattern():
     from kb.ingest.text import Folded
 
     texts = [
-        "KEYNOTE by Jane", "Keynote: the Talk", "a presenTATION on Mon, Jan 5", "no nouns here at all",
-        "10:30 AM Coffee", "10.30am", "Speakers: A, B", "SPEAKER - x", "Ｓpeaker: x", "talkſ", "\u212aeynote",
-        "İnvited talk", "didn't attend", "I MISSED it", "wish I had gone", "", "2019 summit, Sunday",
+        "KEYNOTE by Jane",
+        "Keynote: the Talk",
+        "a presenTATION on Mon, Jan 5",
+        "no nouns here at all",
+        "10:30 AM Coffee",
+        "10.30am",
+        "Speakers: A, B",
+        "SPEAKER - x",
+        "Ｓpeaker: x",
+        "talkſ",
+        "\u212aeynote",
+        "İnvited talk",
+        "didn't attend",
+        "I MISSED it",
+        "wish I had gone",
+        "",
+        "2019 summit, Sunday",
     ]
     patterns = [TALK_NOUN, NOT_ATTENDED, DATE, re.compile(r"^\W*(?:speakers?|by)\s*[:\-]", re.I)]
     patterns += [re.compile(r"\x4beynote", re.I), re.compile(r"(?-i:talk)s", re.I), re.compile(r"[A-Z]ey", re.I)]
