@@ -169,10 +169,19 @@ def max_marginal(tagger, features: list) -> list[str]:
     Viterbi commits to one whole labelling: on a long post whose heads are each likely (marginal
     P(H) ≈ 0.7) but whose head-then-body pattern is unusual, the best single sequence can be all
     "O" — every talk lost at once. Deciding line by line keeps what the model believes of each line."""
+    return [_most_likely(m) for m in marginals(tagger, features)]
+
+
+def _most_likely(m: dict[str, float]) -> str:
+    return max(m, key=lambda lab: (m[lab], lab))
+
+
+def marginals(tagger, features: list) -> list[dict[str, float]]:
+    """Each line's marginal probability of every label."""
     tagger.set(features)
     labels = tagger.labels()
     marginal = tagger.marginal
-    return [max([(marginal(lab, k), lab) for lab in labels])[1] for k in range(len(features))]
+    return [{lab: marginal(lab, k) for lab in labels} for k in range(len(features))]
 
 
 def label_post(blocks: list[Block], a: Analysis) -> list[Head] | None:
@@ -182,9 +191,10 @@ def label_post(blocks: list[Block], a: Analysis) -> list[Head] | None:
         return None
     if not a.units:
         return []
-    labels = siblings(a, max_marginal(lines, a.line_features))
+    table = marginals(lines, a.line_features)
+    labels = siblings(a, [_most_likely(m) for m in table])
     a.labels = labels
-    a.event_p = [lines.marginal("E", k) for k in range(len(labels))] if "E" in lines.labels() else []
+    a.event_p = [m.get("E", 0.0) for m in table]
     heads = [k for k, lab in enumerate(labels) if lab == "H"]
     out = []
     for k, window in zip(heads, head_windows(blocks, a, heads), strict=False):

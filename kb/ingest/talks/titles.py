@@ -11,17 +11,8 @@ from __future__ import annotations
 import re
 
 from kb.ingest.events import LEAD
-from kb.ingest.lexicon import lexicon
+from kb.ingest.lexicon import honorific_prefix, lexicon
 
-# words that may stand beside a kind word in a label ("Opening Keynote 2", "Day 1 Morning Keynote")
-_LABEL_WORDS = frozenset(
-    "opening closing first second third fourth fifth final last day morning afternoon evening "
-    "featured guest special main the a our speaker speakers".split()
-)
-# at least one of these makes a label a talk's (not a session's or a break's)
-_TALK_KINDS = frozenset(
-    "keynote keynotes plenary lecture talk talks presentation invited tutorial panel fireside".split()
-)
 _WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
 _ROMAN = re.compile(r"^[ivx]{1,4}$", re.IGNORECASE)
 _QUOTED = re.compile(r'^\s*(?:[-*+]\s+)?["“”]([^"“”\n]{3,150})["“”]\s*$')
@@ -36,10 +27,10 @@ def bare_kind_label(title: str | None) -> str | None:
     words = [w.lower() for w in _WORD.findall(text)]
     if not words or len(words) > 5:
         return None
-    kinds = lexicon()["kind"]
-    if not any(w in _TALK_KINDS for w in words):
+    lex = lexicon()
+    if lex["talk_kind"].isdisjoint(words):
         return None
-    if not all(w in kinds or w in _LABEL_WORDS or w.isdigit() or _ROMAN.match(w) for w in words):
+    if not all(w in lex["kind"] or w in lex["label_word"] or w.isdigit() or _ROMAN.match(w) for w in words):
         return None
     if "keynote" in words or "keynotes" in words or "plenary" in words:
         return "keynote"
@@ -64,7 +55,6 @@ def quoted_title(summary: str) -> str | None:
 
 _SEP = r"\s*(?:[:|]|\s[-–—]|,)\s+|\s+(?:[-–—]|by)\s+"
 _TAIL = r"(?:\s*\([^()]*\)|\s*@\w+|\s*,\s*[^,]{2,60})?"  # "(Harvard University)", "@borkware", ", Foundry Group"
-_HONORIFIC = re.compile(r"^(?:dr|prof|professor|mr|mrs|ms|mx)\.?\s+", re.IGNORECASE)
 
 
 def without_speaker(title: str | None, speakers: list[str]) -> str | None:
@@ -74,19 +64,17 @@ def without_speaker(title: str | None, speakers: list[str]) -> str | None:
     if not title or not speakers:
         return title
     text = " ".join(title.split())
+    honorific = honorific_prefix().pattern[1:]  # "Dr. ", "Prof. " …, as the lexicon lists them
     for name in sorted({" ".join(s.split()) for s in speakers if s and s.strip()}, key=len, reverse=True):
         who = re.escape(name)
-        if (
-            text.lower() != name.lower()
-            and re.fullmatch(  # the bare name: see pipeline._title_or_speaker
-                rf"(?:by\s+)?(?:{_HONORIFIC.pattern[1:]})?{who}{_TAIL}", text, re.IGNORECASE
-            )
+        if text.lower() != name.lower() and re.fullmatch(  # the bare name: see pipeline._title_or_speaker
+            rf"(?:by\s+)?(?:{honorific})?{who}{_TAIL}", text, re.IGNORECASE
         ):
             return None
-        m = re.match(rf"(?:{_HONORIFIC.pattern[1:]})?{who}{_TAIL}(?:{_SEP})(.+)$", text, re.IGNORECASE)
+        m = re.match(rf"(?:{honorific})?{who}{_TAIL}(?:{_SEP})(.+)$", text, re.IGNORECASE)
         if m and re.search(r"\w\w", m.group(1)):
             return m.group(1).strip()
-        m = re.match(rf"^(.+?)(?:{_SEP})(?:{_HONORIFIC.pattern[1:]})?{who}{_TAIL}$", text, re.IGNORECASE)
+        m = re.match(rf"^(.+?)(?:{_SEP})(?:{honorific})?{who}{_TAIL}$", text, re.IGNORECASE)
         if m and re.search(r"\w\w", m.group(1)):
             return m.group(1).strip()
     return title
