@@ -234,6 +234,7 @@ class _NoAuthors:
         ("Fran Agulto wrote about RAG with headless WordPress.", ["Fran Agulto"]),
         ('ein Vortrag von Timo Gerkmann (Universität Hamburg): "Generative or Predictive?"', ["Timo Gerkmann"]),
         ("Tail Risks: a look at the data", []),  # no cue, no given name
+        ("I met Steve Shirley\nAged five, she fled to Britain.", ["Steve Shirley"]),  # a name ends at the line
     ],
 )
 def test_names_in_prose_cues(text, expected):

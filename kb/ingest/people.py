@@ -271,9 +271,9 @@ class NameIndex:
 # ---------------------------------------------------------------- people named in prose
 
 _GIVEN_NAMES: frozenset[str] | None = None
-_PROSE_NAME = re.compile(
-    r"(?<![\w.@/#-])((?:[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’\-]+|[A-Z]\.)(?:\s+(?:[A-Z]\.(?:\s?[A-Z]\.)*|(?:van|von|de|der|den|da|di|le|la|du)"
-    r"(?=\s+[A-ZÀ-ÖØ-Þ])|[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’\-]+|III|II|Jr\.)){1,3})"
+_PROSE_NAME = re.compile(  # a name does not run on into the next line
+    r"(?<![\w.@/#-])((?:[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’\-]+|[A-Z]\.)(?:[ \t\u00a0]+(?:[A-Z]\.(?:[ \u00a0]?[A-Z]\.)*|"
+    r"(?:van|von|de|der|den|da|di|le|la|du)(?=[ \t\u00a0]+[A-ZÀ-ÖØ-Þ])|[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’\-]+|III|II|Jr\.)){1,3})"
 )
 _BEFORE_CUE = re.compile(r"(?:\bwith|\bby|co-?authored with|\bProf\.?|\bDr\.?|\bmet|\bthanks to)\s+$", re.I)
 _AFTER_CUE = re.compile(
