@@ -102,8 +102,9 @@ def find_people(
             # known given name inside running text ("my work with **Marco Valtorta**, **Lincoln Lu** …").
             skip += [(a, b) for a, b in block.emphasis if not _bold_name(block.text, a, b)]
             skip += (papers_named or {}).get(bi, [])
-            prev = blocks[bi - 1].text.rsplit("\n", 1)[-1] if bi else ""
-            skip += _bylines(block.text, authors, titles, _names_title(prev, titles))
+            if x.papers:  # a byline belongs to one of the post's papers: without papers there is none
+                prev = blocks[bi - 1].text.rsplit("\n", 1)[-1] if bi else ""
+                skip += _bylines(block.text, authors, titles, _names_title(prev, titles))
             for name, _ in names_in_prose(block.text, authors, skip):
                 add(canonical_name(name), name, "mentioned", None)
     x.people = list(people.values())
