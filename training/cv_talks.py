@@ -43,6 +43,12 @@ def main(argv: list[str] | None = None) -> int:
         help="a file of blob shas (one per line): score only these documents, train on all (to measure what "
         "added training documents change on a fixed set)",
     )
+    ap.add_argument(
+        "--models",
+        type=Path,
+        help="keep each fold's models in this folder; when they are there already, reuse them instead of training "
+        "(for changes after the labellers: papers, citations, people)",
+    )
     args = ap.parse_args(argv)
     root = args.shared or shared_dir()
     docs = [(doc, gold) for doc, gold in annotated(root, ("train", "dev"))]
@@ -62,10 +68,17 @@ def main(argv: list[str] | None = None) -> int:
             te = [(d, g) for d, g in docs if fold_of[d.sha] == f and (keep is None or d.sha in keep)]
             if not te:
                 continue
-            fit(
-                [examples[d.sha] for d, _ in docs if fold_of[d.sha] != f and args.train_kind in ("all", d.kind)] + ours,
-                paths,
-            )
+            if args.models:
+                paths = {k: args.models / f"fold{f}-{k}.crfsuite" for k in ("lines", "spans")}
+                talk_model.LINES_MODEL, talk_model.SPANS_MODEL = paths["lines"], paths["spans"]
+            if not (args.models and all(p.exists() for p in paths.values())):
+                if args.models:
+                    args.models.mkdir(parents=True, exist_ok=True)
+                fit(
+                    [examples[d.sha] for d, _ in docs if fold_of[d.sha] != f and args.train_kind in ("all", d.kind)]
+                    + ours,
+                    paths,
+                )
             talk_model._taggers.clear()
             res = score_items([(d.sha, d.file, d.text(), g, {"format": d.format}) for d, g in te])
             for k in ENTITY_TYPES:
