@@ -191,6 +191,26 @@ def test_not_cites():
     assert find_cites("an image ![x](y) and a link [text](http://a) and x[i] and [Dr. Bae]") == []
 
 
+def test_arxiv_id_after_a_cite_names_its_paper():
+    # the cite and the link later in the post are one paper; the cite gives its author and year
+    post = (
+        "# Notes\n\n## Talk one by Jane Doe\n\n"
+        "Figure 1 from Chang et al., ICLR 2026 (arXiv:2509.01938). More text.\n\n"
+        "Full paper: [arXiv:2509.01938](https://arxiv.org/abs/2509.01938).\n"
+    )
+    x = extract(post, source="x.md").to_json()
+    assert [(p["ref"], p["authors"], p["et_al"], p["year"]) for p in x["papers"]] == [
+        ("https://arxiv.org/abs/2509.01938", [{"family": "Chang", "given": ""}], True, 2026)
+    ]
+    assert [(c["marker"], c["paper"], c["talk"]) for c in x["citations"]] == [
+        ("Chang et al., ICLR 2026", "https://arxiv.org/abs/2509.01938", 0),
+        ("https://arxiv.org/abs/2509.01938", "https://arxiv.org/abs/2509.01938", 0),
+    ]
+    # without the identifier the cite is a paper of its own, known by its cite
+    x = extract(post.replace(" (arXiv:2509.01938)", ""), source="x.md").to_json()
+    assert [p["ref"] for p in x["papers"]] == ["Chang et al., ICLR 2026", "https://arxiv.org/abs/2509.01938"]
+
+
 def test_sentence_at_respects_abbreviations():
     text = "First. Matthew D. Zeiler et al. said [3] this, e.g. here. Last one."
     assert sentence_at(text, text.index("[3]")) == "Matthew D. Zeiler et al. said [3] this, e.g. here."
@@ -215,6 +235,17 @@ def test_sentence_at_respects_abbreviations():
         ("Tensorly", False),
         ("Deep Image Prior", False),
         ("Long Beach", False),
+        # every word an everyday English word and none a given name: no name
+        ("Color Issues", False),
+        ("Cape Town", False),
+        ("As Rob", False),
+        ("Linear Programming", False),
+        # … unless a given name, an initial or a common East Asian family name says otherwise
+        ("Will Smith", True),
+        ("C. S. Lewis", True),
+        ("Bo Li", True),
+        ("He He", True),
+        ("Dr. Color Issues", True),
     ],
 )
 def test_looks_like_person(text, expected):

@@ -24,9 +24,15 @@ def honorific_prefix() -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=65536)
+def zipf(word: str) -> float:
+    """How common a word is in English, wordfreq's Zipf scale (lower-cased): ~7 "the", ~5 "color", 0 unknown."""
+    return _zipf()(word.lower(), "en")
+
+
+@lru_cache(maxsize=65536)
 def rarity(word: str) -> int:
     """0 (everyday English word) … 3 (rare or unknown: names, products), from wordfreq's Zipf scale."""
-    z = _zipf()(word.lower(), "en")
+    z = zipf(word)
     return 0 if z >= 4.5 else 1 if z >= 3.5 else 2 if z >= 2.5 else 3
 
 
