@@ -8,6 +8,8 @@ links and titles named in prose are cites too.
 
 from __future__ import annotations
 
+import re
+
 from rapidfuzz.distance import OSA
 
 from kb.ingest.blocks import Block
@@ -29,7 +31,7 @@ from kb.ingest.people import (
     person_key,
     split_display,
 )
-from kb.ingest.records import Citation, Extraction, Link, ParsedReference, Problem, Talk
+from kb.ingest.records import Citation, Extraction, Link, Name, ParsedReference, Problem, Talk
 from kb.ingest.references import parse_cached
 from kb.ingest.text import ascii_fold, normalise_title
 
@@ -126,6 +128,10 @@ def link_citations(x: Extraction, blocks: list[Block], ref_blocks: set[int], hit
             paper = index.get(c.marker)
             if paper is None and c.kind == "author_year" and c.surname and c.year:
                 paper = _author_year(x.papers, c.surname, c.year, c.second)
+            if paper is None and c.kind == "author_year":
+                paper = _paper_after(x, c, block.text, by_id)
+                if paper is not None and paper == len(x.papers) - 1 and len(titles) < len(x.papers):
+                    titles.append("")
             if (
                 paper is None
                 and c.kind == "author_year"
@@ -169,6 +175,29 @@ def link_citations(x: Extraction, blocks: list[Block], ref_blocks: set[int], hit
                 add(p.marker, i, lead if lead is not None else _talk_at(regions, bi, max(pos, 0)), block, max(pos, 0))
     for marker in sorted(dangling):
         x.problems.append(Problem(f"citation {marker} has no matching reference"))
+
+
+# "Chang et al., ICLR 2026 (arXiv:2509.01938)": the identifier right after a cite names its paper.
+_ARXIV_AFTER = re.compile(r"[,;]?\s{0,2}\(?\s*arXiv\s*:\s*(\d{4}\.\d{4,5})(?!\d)", re.IGNORECASE)
+
+
+def _paper_after(x: Extraction, c, text: str, by_id: dict[str, int]) -> int | None:
+    """The paper of an arXiv identifier written right after an author-year cite (the one the post links
+    elsewhere when it is known, else a new paper from the identifier, the cite giving its first author)."""
+    m = _ARXIV_AFTER.match(text, c.start + len(c.marker))
+    if not m:
+        return None
+    key = f"arxiv:{m.group(1)}"
+    if key not in by_id:
+        ref = _paper_from_link(f"https://arxiv.org/abs/{m.group(1)}", "")
+        if not ref.authors and c.surname:
+            ref.authors = [Name(family=c.surname)] + ([Name(family=c.second)] if c.second else [])
+            ref.et_al = "et al" in c.marker
+        ref.year = c.year or ref.year  # the cite's year (the venue's), not the preprint's
+        x.papers.append(ref)
+        for k in id_keys(x.papers[-1]):
+            by_id.setdefault(k, len(x.papers) - 1)
+    return by_id.get(key)
 
 
 def _talk_keys(talks: list[Talk]) -> list[tuple[str, list[tuple[str, str]]]]:
