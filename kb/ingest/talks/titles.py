@@ -65,7 +65,10 @@ def without_speaker(title: str | None, speakers: list[str]) -> str | None:
         return title
     text = " ".join(title.split())
     honorific = honorific_prefix().pattern[1:]  # "Dr. ", "Prof. " …, as the lexicon lists them
+    folded = text.casefold()
     for name in sorted({" ".join(s.split()) for s in speakers if s and s.strip()}, key=len, reverse=True):
+        if name.casefold() not in folded:  # each pattern below holds the name: most titles are spared three compiles
+            continue
         who = re.escape(name)
         if text.lower() != name.lower() and re.fullmatch(  # the bare name: see pipeline._title_or_speaker
             rf"(?:by\s+)?(?:{honorific})?{who}{_TAIL}", text, re.IGNORECASE
