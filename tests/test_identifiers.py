@@ -392,7 +392,7 @@ def test_a_paper_linked_in_a_talk_heading_is_that_talks_paper():
 
     x = extract(
         "# Day 2\n\n### [An Efficient Bandit Algorithm for Real Time Multivariate Optimization][8]\n\n"
-        "* The speaker came from a research group.\n\n[8]: https://arxiv.org/pdf/1810.09558.pdf\n"
+        "* Speaker: Jane Doe\n* The speaker came from a research group.\n\n[8]: https://arxiv.org/pdf/1810.09558.pdf\n"
     )
     [paper] = x.papers
     assert (paper.title, paper.arxiv_id, paper.year) == (
