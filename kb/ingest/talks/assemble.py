@@ -190,13 +190,15 @@ def _speakers(blocks: list[Block], h: Head) -> tuple[list[str], list[str]]:
     return speakers, spelled
 
 
-def _rule_speakers(rule: TalkHit, title: str | None) -> tuple[list[str], list[str]]:
+def _rule_speakers(rule: TalkHit, title: str | None, line: str = "") -> tuple[list[str], list[str]]:
     """A detector's speakers that read as names once a list label is off and are not the title
-    ("B. Tools Plenary" over "Tools Plenary" is neither)."""
+    ("B. Tools Plenary" over "Tools Plenary" is neither). Only a name that opens the head ``line`` can
+    carry a list label: "… by K. Zhang" keeps its initial."""
     speakers: list[str] = []
     spelled: list[str] = []
+    opening = line.lstrip(" \t*_#>")
     for name, as_written in zip(rule.speakers, rule.spelled_speakers or rule.speakers, strict=False):
-        bare = LEAD.sub("", as_written)
+        bare = LEAD.sub("", as_written) if not line or opening.startswith(as_written) else as_written
         if bare != as_written and (not _name_like(bare) or (title and normalise_title(bare) == normalise_title(title))):
             continue
         speakers.append(name if bare == as_written else _canonical(bare))
@@ -230,7 +232,7 @@ def _hit(blocks: list[Block], h: Head) -> TalkHit | None:
     if rule is not None:  # what the span tagger left empty, the detector that fired here may know
         title = title or rule.title
         if not speakers:
-            speakers, spelled = _rule_speakers(rule, title)
+            speakers, spelled = _rule_speakers(rule, title, head.text)
     if not title and not speakers:
         return None
     window_text = " ".join(u.text for _, u, _ in h.window[:2]).lower()

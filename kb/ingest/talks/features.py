@@ -16,7 +16,7 @@ from itertools import pairwise
 
 from kb.ingest.lexicon import lexicon, rarity
 from kb.ingest.markdown import Block
-from kb.ingest.people import given_names
+from kb.ingest.people import given_names, looks_like_person
 from kb.ingest.talks.units import Token, Unit, tokens
 from kb.ingest.text import Folded
 
@@ -34,6 +34,25 @@ DATE = re.compile(
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _BY_NAME = re.compile(r"\bby\s+[A-Z]")
+_PAREN = re.compile(r"\(([^()]{3,60})\)\s*$")
+
+
+def _name_beside(text: str) -> str | None:
+    """Where a line names a person beside its other words: "tail" ("Title — Jane Doe", "Title, Jane
+    Doe"), "head" ("Jane Doe: Title", "Jane Doe - Title") or "paren" ("Title (Jane Doe)")."""
+    parts = _SEP.split(text)
+    if len(parts) >= 2:
+        tail = parts[-1].strip(" *_.")
+        if looks_like_person(re.sub(r"\s*\([^()]*\)$", "", tail)):  # "Jane Doe (Some University)"
+            return "tail"
+        if looks_like_person(parts[0].strip(" *_")):
+            return "head"
+    m = _PAREN.search(text)
+    if m and looks_like_person(m.group(1).split(",")[0]):
+        return "paren"
+    return None
+
+
 _SPEAKER_LABEL = Folded(
     re.compile(r"^\W*(?:speakers?|presenters?|panelists?|moderator|host|by)\s*[:\-]", re.IGNORECASE)
 ).match
@@ -133,6 +152,9 @@ def unit_features(
         ):
             f.append("section_word")
             ctx.append("section_word")
+        named = _name_beside(text) if len(text) <= 200 else None
+        if named:
+            f.append(f"sep_name={named}")  # "Title — Jane Doe", "Jane Doe: Title", "Title (Jane Doe)"
         by_name = bool(_BY_NAME.search(text))
         if by_name:
             f.append("by_Name")
