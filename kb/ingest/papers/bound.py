@@ -85,8 +85,15 @@ def score_bound(tagger: pycrfsuite.Tagger, late: tuple[str, ...]) -> ScoreBound 
         with _lock:
             got = _bounds.get(key)
             if got is None or got[0] is not tagger:
-                got = _bounds[key] = (
-                    tagger,
-                    ScoreBound.from_tagger(tagger, late),
-                )  # holds the tagger: its id stays its own
+                got = _bounds[key] = (tagger, _from_tagger(tagger, late))  # holds the tagger: its id stays its own
     return got[1]
+
+
+def _from_tagger(tagger, late: tuple[str, ...]) -> ScoreBound | None:
+    """The bound, or None (every candidate scored: the same decisions, slower) when crfsuite cannot dump
+    the model: ``Tagger.info()`` writes it to a temporary file, which fails on a full disk or under a
+    file-size limit (an import that stops on a full disk must still have read each post whole)."""
+    try:
+        return ScoreBound.from_tagger(tagger, late)
+    except (RuntimeError, OSError):
+        return None
