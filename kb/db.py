@@ -90,6 +90,26 @@ def in_ids(session: Session, column, ids: Iterable[int]):
     return column == any_(bindparam(None, ids, type_=ARRAY(BigInteger)))
 
 
+def insert_ids(conn, table, rows: list[dict]) -> list[int]:
+    """Insert ``rows`` into ``table`` (integer primary key ``id``) and return their new ids, in ``rows``' order.
+
+    SQLAlchemy's ordered RETURNING (``sort_by_parameter_order``) sends SQLite one INSERT per row (its RETURNING
+    order is not guaranteed). A multi-row INSERT gives the same ids: in one write transaction (SQLite's writers
+    are serial) each row of a VALUES list gets the largest rowid plus one, in order, so the ids sorted are
+    the rows' ids in order (checked: consecutive). PostgreSQL keeps SQLAlchemy's ordered path.
+    """
+    if not rows:
+        return []
+    if conn.dialect.name != "sqlite":
+        return list(
+            conn.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows).scalars().all()
+        )
+    ids = sorted(conn.execute(table.insert().returning(table.c.id), rows).scalars().all())
+    if len(ids) != len(rows) or ids[-1] - ids[0] != len(rows) - 1:  # rowids past 2**63 - 1 are random
+        raise AssertionError(f"{table.name}: inserted ids are not consecutive; cannot tell which row got which")
+    return ids
+
+
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 

@@ -25,7 +25,7 @@ from types import SimpleNamespace
 from sqlalchemy import and_, update
 from sqlmodel import Session, select
 
-from kb.db import chunks
+from kb.db import chunks, insert_ids
 from kb.ingest.paper_meta import id_keys
 from kb.ingest.people import person_key, resolve, split_display
 from kb.ingest.records import Name, ParsedReference
@@ -357,12 +357,7 @@ class PeopleResolver:
                     self.session.execute(update(Person).where(Person.id == p.id).values(values))
         if self._new:
             rows = [person_values(p) for p in self._new]
-            ids = (
-                self.session.connection()
-                .execute(Person.__table__.insert().returning(Person.__table__.c.id, sort_by_parameter_order=True), rows)
-                .scalars()
-                .all()
-            )
+            ids = insert_ids(self.session.connection(), Person.__table__, rows)
             for p, pid in zip(self._new, ids, strict=False):
                 p.id = pid
                 self._by_id[pid] = p
@@ -523,12 +518,7 @@ class PaperResolver:
                 {c: getattr(p, c, None) if getattr(p, c, None) is not None else defaults.get(c) for c in columns}
                 for p in self._created
             ]
-            ids = (
-                self.session.connection()
-                .execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows)
-                .scalars()
-                .all()
-            )
+            ids = insert_ids(self.session.connection(), table, rows)
             for paper, pid in zip(self._created, ids, strict=False):
                 paper.id = pid
             # Load them as session objects, so later field updates are persisted.
