@@ -22,7 +22,15 @@ from sqlmodel import Session, select
 from kb import corrections, initials
 from kb.citekeys import adopt_citekeys
 from kb.db import chunks, in_ids
-from kb.identity import PaperResolver, PeopleResolver, PersonRef, preference_rank, preferred
+from kb.identity import (
+    NO_EDITS,
+    PaperResolver,
+    PeopleResolver,
+    PersonRef,
+    no_user_edits,
+    preference_rank,
+    preferred,
+)
 from kb.ingest.people import person_key
 from kb.ingest.records import Extraction, ParsedReference
 from kb.ingest.text import normalise_title
@@ -65,7 +73,7 @@ def edited_fields(session: Session, entity: str, ids: list[int]) -> dict[int, se
     """{entity id: fields the user set by hand} for the given rows."""
     out: dict[int, set[str]] = {}
     ids = [i for i in ids if i is not None]
-    if not ids:
+    if not ids or no_user_edits(session):
         return out
     for batch in chunks(ids):
         for eid, name in session.exec(
@@ -94,79 +102,106 @@ def _bulk(session: Session, model, rows: list[dict]) -> None:
         session.connection().execute(model.__table__.insert(), rows)
 
 
-def write_post(session: Session, x: Extraction, path: str, sha256: str) -> WriteCounts:
-    """Insert or replace the post at ``path``. Caller commits (one transaction per post)."""
+def write_post(
+    session: Session, x: Extraction, path: str, sha256: str, front_matter: str | None = None
+) -> WriteCounts:
+    """Insert or replace the post at ``path``. Caller commits (one transaction per post).
+    ``front_matter``: the file's text before ``x.text`` (stored with the post; None leaves it as it is)."""
     counts = WriteCounts()
     with session.no_autoflush:
-        post = session.exec(select(Post).where(Post.path == path)).first()
-        orphans: Orphans | None = None
-        if post is None:
-            post = Post(path=path, sha256=sha256)
-            session.add(post)
-            session.flush()
-        else:
-            orphans = _orphan_candidates(session, post)
-            _clear_post_rows(session, post.id)
-        conference = _conference(session, x)
-        post.sha256 = sha256
-        post.title = x.title
-        post.date = x.date
-        post.draft = x.draft
-        post.conference_id = conference.id if conference else None
-        post.body = x.text
-        post.problems = json.dumps([asdict(p) for p in x.problems], ensure_ascii=False)
+        # No user edit in the KB (nor one the caller is adding): every query for them can be skipped.
+        session.info[NO_EDITS] = (
+            not any(isinstance(obj, UserEdit) for obj in session.new)
+            and session.exec(select(UserEdit.id).limit(1)).first() is None
+        )
+        try:
+            return _write_post(session, x, path, sha256, front_matter, counts)
+        finally:
+            session.info.pop(NO_EDITS, None)
+
+
+def _write_post(
+    session: Session, x: Extraction, path: str, sha256: str, front_matter: str | None, counts: WriteCounts
+) -> WriteCounts:
+    post = session.exec(select(Post).where(Post.path == path)).first()
+    orphans: Orphans | None = None
+    new = post is None
+    if not new:
+        orphans = _orphan_candidates(session, post)
+        _clear_post_rows(session, post.id)
+    conference = _conference(session, x)
+    values = {
+        "sha256": sha256,
+        "title": x.title,
+        "date": x.date,
+        "draft": x.draft,
+        "conference_id": conference.id if conference else None,
+        "body": x.text,
+        "problems": json.dumps([asdict(p) for p in x.problems], ensure_ascii=False),
+    }
+    if front_matter is not None:
+        values["front_matter"] = front_matter
+    if new:  # one INSERT with every field (not an INSERT, then an UPDATE once the conference is known)
+        post = Post(path=path, **values)
+        session.add(post)
+        session.flush()
+    else:
+        for name, value in values.items():
+            setattr(post, name, value)
         session.add(post)
 
-        plan = corrections.apply(session, post, x)  # the user's corrections of this post, on the fresh extraction
-        events = _events(session, x, conference, post)
-        people = PeopleResolver(session, _all_names(x))
-        papers = _papers(session, x, counts, people)
-        talks = _talks(session, x, post, events, plan.rows)
-        corrections.attach(session, post, plan, talks)
-        speakers = _people(session, x, post, talks, people)
-        counts.people = people.created
-        counts.talks = len(talks)
+    # the user's corrections of this post, on the fresh extraction (none when the KB has no edits)
+    plan = corrections.Plan() if no_user_edits(session) else corrections.apply(session, post, x)
+    events = _events(session, x, conference, post)
+    people = PeopleResolver(session, _all_names(x))
+    papers = _papers(session, x, counts, people)
+    talks = _talks(session, x, post, events, plan.rows, new)
+    corrections.attach(session, post, plan, talks)
+    speakers = _people(session, x, post, talks, people)
+    counts.people = people.created
+    counts.talks = len(talks)
 
-        _bulk(
-            session,
-            Reference,
-            [
-                {
-                    "post_id": post.id,
-                    "position": pos,
-                    "marker": ref.marker,
-                    "raw": ref.raw or "",
-                    "paper_id": paper.id if paper else None,
-                }
-                for pos, (ref, paper) in enumerate(zip(x.papers, papers, strict=False))
-                if ref.origin != "link"  # reference-list and bibtex entries keep their raw string
-            ],
-        )
-        key_to_paper = {ref.key: paper for ref, paper in zip(x.papers, papers, strict=False) if paper}
-        _bulk(
-            session,
-            Citation,
-            [
-                {
-                    "post_id": post.id,
-                    "position": pos,
-                    "talk_id": talks[c.talk].id if c.talk is not None else None,
-                    "paper_id": key_to_paper[c.paper_key].id,
-                    "marker": c.marker,
-                    "context": c.context,
-                    "line": c.line,
-                }
-                for pos, c in enumerate(x.citations)
-                if c.paper_key in key_to_paper
-            ],
-        )
-        _links(session, x, post, talks, speakers, events, key_to_paper)
+    _bulk(
+        session,
+        Reference,
+        [
+            {
+                "post_id": post.id,
+                "position": pos,
+                "marker": ref.marker,
+                "raw": ref.raw or "",
+                "paper_id": paper.id if paper else None,
+            }
+            for pos, (ref, paper) in enumerate(zip(x.papers, papers, strict=False))
+            if ref.origin != "link"  # reference-list and bibtex entries keep their raw string
+        ],
+    )
+    key_to_paper = {ref.key: paper for ref, paper in zip(x.papers, papers, strict=False) if paper}
+    _bulk(
+        session,
+        Citation,
+        [
+            {
+                "post_id": post.id,
+                "position": pos,
+                "talk_id": talks[c.talk].id if c.talk is not None else None,
+                "paper_id": key_to_paper[c.paper_key].id,
+                "marker": c.marker,
+                "context": c.context,
+                "line": c.line,
+            }
+            for pos, c in enumerate(x.citations)
+            if c.paper_key in key_to_paper
+        ],
+    )
+    _links(session, x, post, talks, speakers, events, key_to_paper)
+    if plan.corrected or not new:  # a post inserted just now has no stored record to drop
         corrections.annotate(session, post, x, talks, plan)
-        if orphans is not None or people.replaced_authors:
-            orphans = orphans or Orphans()
-            orphans.people |= people.replaced_authors
-            garbage_collect(session, orphans)
-        initials.settle(session, people.groups)  # a new full name: an initial it fits may be ambiguous now
+    if orphans is not None or people.replaced_authors:
+        orphans = orphans or Orphans()
+        orphans.people |= people.replaced_authors
+        garbage_collect(session, orphans)
+    initials.settle(session, people.groups)  # a new full name: an initial it fits may be ambiguous now
     return counts
 
 
@@ -400,12 +435,18 @@ def _talk_key(title: str | None, speakers: list[str], pos: int, used: set[str]) 
 
 
 def _talks(
-    session: Session, x: Extraction, post: Post, events: dict[str, Event], reuse: dict[int, int] | None = None
+    session: Session,
+    x: Extraction,
+    post: Post,
+    events: dict[str, Event],
+    reuse: dict[int, int] | None = None,
+    new: bool = False,
 ) -> list[Talk]:
     """The post's talk rows, in order. A talk keeps its row (and id, and the user's edits) when
     :mod:`kb.corrections` found it again (``reuse``: index → id), when its key is unchanged, or, for an
     edited talk, when its title, line and position still say it is the same talk (:mod:`kb.talkmatch`)."""
-    rows = session.exec(select(Talk).where(Talk.post_id == post.id).order_by(Talk.position)).all()
+    # (a post inserted just now has no talk rows yet)
+    rows = [] if new else session.exec(select(Talk).where(Talk.post_id == post.id).order_by(Talk.position)).all()
     by_id = {t.id: t for t in rows}
     locked = edited_fields(session, "talk", list(by_id))
     used: set[str] = set()
@@ -426,9 +467,14 @@ def _talks(
             chosen[free[k]] = edited[n]
     gone = [t for t in rows if t not in chosen]
     if gone:
-        for e in session.exec(
-            select(UserEdit).where(UserEdit.entity == "talk", UserEdit.entity_id.in_([t.id for t in gone]))
-        ).all():
+        stale = (
+            ()
+            if no_user_edits(session)
+            else session.exec(
+                select(UserEdit).where(UserEdit.entity == "talk", UserEdit.entity_id.in_([t.id for t in gone]))
+            ).all()
+        )
+        for e in stale:
             talk = by_id[e.entity_id]
             e.anchor = e.anchor or json.dumps({"title": talk.title, "line": talk.line, "position": talk.position})
             e.stale, e.post_id, e.entity_id = True, post.id, -e.id  # kept, reported by kb check; never a row id
@@ -635,6 +681,8 @@ def garbage_collect(session: Session, only: Orphans | None = None) -> None:
         session.exec(stmt)
     initials.settle(session, gone)  # a full name gone: an initial it shared may fit one person alone again
     # Edits of talks that left their post are kept, stale (kb check reports them); never a row id again.
+    if no_user_edits(session):
+        return
     session.exec(
         update(UserEdit)
         .where(UserEdit.entity == "talk", UserEdit.entity_id >= 0, ~exists().where(Talk.id == UserEdit.entity_id))
