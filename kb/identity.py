@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 from sqlalchemy import and_, or_, update
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, select
 
 from kb.db import IN_CHUNK, chunks, insert_ids
@@ -455,6 +456,16 @@ def bare_title_key(key: str) -> str | None:
     return f"title:{title}||" if len(title.split()) >= 3 else None
 
 
+_PAPER_TYPES = {  # SQLModel's AutoString says ``object``: it reads back as str
+    c.name: str if c.type.python_type is object else c.type.python_type for c in Paper.__table__.columns
+}
+
+
+def _as_loaded(row: dict) -> bool:
+    """Every value of a paper row is None or of the exact type its column reads back as (no conversion)."""
+    return all(v is None or type(v) is _PAPER_TYPES[k] for k, v in row.items())
+
+
 class PaperResolver:
     """Find the Paper for each reference of one post (or None: the caller creates it).
 
@@ -546,10 +557,24 @@ class PaperResolver:
             ids = insert_ids(self.session.connection(), table, rows)
             for paper, pid in zip(self._created, ids, strict=False):
                 paper.id = pid
-            # Load them as session objects, so later field updates are persisted.
-            loaded = {
-                p.id: p for batch in chunks(ids) for p in self.session.exec(select(Paper).where(Paper.id.in_(batch)))
-            }
+            # As session objects, so later field updates are persisted: made from the rows just inserted when
+            # each value is already what the database gives back (its exact Python type), else loaded.
+            loaded = {}
+            if all(_as_loaded(row) for row in rows) and not any(
+                self.session.identity_map.get(self.session.identity_key(Paper, pid)) for pid in ids
+            ):
+                for row, pid in zip(rows, ids, strict=True):
+                    paper = Paper(**row)
+                    paper.id = pid
+                    make_transient_to_detached(paper)
+                    self.session.add(paper)
+                    loaded[pid] = paper
+            else:
+                loaded = {
+                    p.id: p
+                    for batch in chunks(ids)
+                    for p in self.session.exec(select(Paper).where(Paper.id.in_(batch)))
+                }
             for paper in self._created:
                 self.papers[paper.id] = loaded[paper.id]
             for key, paper in list(self.new.items()):

@@ -38,9 +38,9 @@ from kb.ingest.bibtex import parse_bibtex
 from kb.ingest.paper_meta import apply_identifiers
 from kb.ingest.pipeline import extract
 from kb.ingest.records import Extraction
-from kb.models import Post
+from kb.models import Post, UserEdit
 from kb.search import bulk_import
-from kb.store import MAX_AUTHORS, WriteCounts, write_post
+from kb.store import KNOWN, MAX_AUTHORS, WriteCounts, write_post
 
 POST_SUFFIXES = (".md", ".markdown", ".rst")  # reST notes are read as Markdown (kb.ingest.rst)
 BIB_SUFFIXES = (".bib",)
@@ -396,12 +396,21 @@ def _write(
     for attempt in range(MAX_ATTEMPTS):
         try:
             with session_scope(engine, write=True) as session:
-                if not force:
-                    row = session.exec(select(Post.sha256).where(Post.path == key)).first()
-                    if row == sha:
+                if session.get_bind().dialect.name == "sqlite":
+                    # One statement: the stored sha, and whether the KB holds any user edit. Writers are serial
+                    # on SQLite, so both still hold when the post is written (kb.store.KNOWN).
+                    stored_sha, edit = session.execute(
+                        select(
+                            select(Post.sha256).where(Post.path == key).scalar_subquery(),
+                            select(UserEdit.id).limit(1).scalar_subquery(),
+                        )
+                    ).one()
+                    if not force and stored_sha == sha:
                         return None, attempt
-                    if session.get_bind().dialect.name == "sqlite":  # serial writers: nothing can change it now
-                        session.info[_STORED] = row is not None
+                    session.info[_STORED] = stored_sha is not None
+                    session.info[KNOWN] = (stored_sha is not None, edit is not None)
+                elif not force and session.exec(select(Post.sha256).where(Post.path == key)).first() == sha:
+                    return None, attempt
                 return write(session), attempt
         except DBAPIError as exc:
             if attempt == MAX_ATTEMPTS - 1 or not is_transient_error(exc):

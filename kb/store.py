@@ -17,11 +17,12 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import delete, exists, func, or_, update
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, select
 
 from kb import corrections, initials
 from kb.citekeys import adopt_citekeys
-from kb.db import chunks, in_ids
+from kb.db import chunks, in_ids, insert_ids
 from kb.identity import (
     NO_EDITS,
     PaperResolver,
@@ -102,28 +103,44 @@ def _bulk(session: Session, model, rows: list[dict]) -> None:
         session.connection().execute(model.__table__.insert(), rows)
 
 
-def write_post(
-    session: Session, x: Extraction, path: str, sha256: str, front_matter: str | None = None
-) -> WriteCounts:
+def write_post(session: Session, x: Extraction, path: str, sha256: str, front_matter: str | None = None) -> WriteCounts:
     """Insert or replace the post at ``path``. Caller commits (one transaction per post).
     ``front_matter``: the file's text before ``x.text`` (stored with the post; None leaves it as it is)."""
     counts = WriteCounts()
+    # (post stored?, any user edit?) as the caller read them a moment ago in this transaction, on SQLite
+    known = session.info.pop(KNOWN, None)
     with session.no_autoflush:
         # No user edit in the KB (nor one the caller is adding): every query for them can be skipped.
-        session.info[NO_EDITS] = (
-            not any(isinstance(obj, UserEdit) for obj in session.new)
-            and session.exec(select(UserEdit.id).limit(1)).first() is None
-        )
+        pending = any(isinstance(obj, UserEdit) for obj in session.new)
+        if known is not None:
+            session.info[NO_EDITS] = not known[1] and not pending
+        else:
+            session.info[NO_EDITS] = not pending and session.exec(select(UserEdit.id).limit(1)).first() is None
         try:
-            return _write_post(session, x, path, sha256, front_matter, counts)
+            post = None if known is not None and not known[0] else _stored_post(session, path)
+            return _write_post(session, x, path, sha256, front_matter, counts, post)
         finally:
             session.info.pop(NO_EDITS, None)
 
 
+# session.info key: (whether the post is stored, whether the KB has a user edit), set by the importer from the
+# one query it makes under SQLite's write lock (writers are serial: nothing can change either before write_post).
+KNOWN = "kb_post_known"
+
+
+def _stored_post(session: Session, path: str) -> Post | None:
+    return session.exec(select(Post).where(Post.path == path)).first()
+
+
 def _write_post(
-    session: Session, x: Extraction, path: str, sha256: str, front_matter: str | None, counts: WriteCounts
+    session: Session,
+    x: Extraction,
+    path: str,
+    sha256: str,
+    front_matter: str | None,
+    counts: WriteCounts,
+    post: Post | None,
 ) -> WriteCounts:
-    post = session.exec(select(Post).where(Post.path == path)).first()
     orphans: Orphans | None = None
     new = post is None
     if not new:
@@ -488,11 +505,12 @@ def _talks(
     if moved:
         session.flush()
     out: list[Talk] = []
+    fresh: list[Talk] = []
     for pos, t in enumerate(x.talks):
         row = chosen[pos]
         if row is None:
             row = Talk(post_id=post.id, key=keys[pos])
-            session.add(row)
+            fresh.append(row)
         row.key = keys[pos]
         fields = locked.get(row.id, set())
         event = events.get(t.event) if t.event else None
@@ -500,8 +518,23 @@ def _talks(
         if "event_id" not in fields:
             row.event_id = event.id if event else None
         out.append(row)
-    session.flush()
+    session.flush()  # the kept rows' changes (the ORM's flush, too, updates before it inserts)
+    _insert_rows(session, Talk, fresh)
     return out
+
+
+def _insert_rows(session: Session, model, objs: list) -> None:
+    """Insert new ORM objects with one multi-row INSERT (the ORM sends SQLite one INSERT per row), then attach
+    them to the session as if loaded: their ids are set and later changes to them are UPDATEs."""
+    if not objs:
+        return
+    table = model.__table__
+    columns = [c.name for c in table.columns if c.name != "id"]
+    ids = insert_ids(session.connection(), table, [{c: getattr(obj, c) for c in columns} for obj in objs])
+    for obj, pid in zip(objs, ids, strict=True):
+        obj.id = pid
+        make_transient_to_detached(obj)
+        session.add(obj)
 
 
 def _people(
