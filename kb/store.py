@@ -285,13 +285,14 @@ def _events(session: Session, x: Extraction, conference: Conference | None, post
     prefix = conference.key if conference else "-"
     keyed = {f"{prefix}/{normalise_title(ev.name)}": ev for ev in x.events}
     existing = {e.key: e for e in session.exec(select(Event).where(Event.key.in_(list(keyed))))} if keyed else {}
+    fresh: list[Event] = []
     for key, ev in keyed.items():
         row = existing.get(key)
         if row is None:
             row = Event(
                 key=key, name=ev.name, kind=ev.kind, url=ev.url, conference_id=conference.id if conference else None
             )
-            session.add(row)
+            fresh.append(row)
         else:
             kind = ev.kind if row.kind == "other" else preferred(row.kind, ev.kind if ev.kind != "other" else None)
             _update(
@@ -302,6 +303,7 @@ def _events(session: Session, x: Extraction, conference: Conference | None, post
             )
         out[ev.name] = row
     session.flush()
+    _insert_rows(session, Event, fresh)
     _bulk(
         session, PostEvent, [{"post_id": post.id, "event_id": e.id} for e in {id(e): e for e in out.values()}.values()]
     )
