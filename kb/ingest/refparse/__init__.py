@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 
-from kb.ingest.bibtex import parse_bibtex
 from kb.ingest.records import ParsedReference
 from kb.ingest.refparse.features import tokenize
 from kb.ingest.refparse.markup import prepare
@@ -52,6 +51,8 @@ def parse_reference(text: str, marker: str | None = None) -> ParsedReference:
     ('1409.1556', 'article')
     """
     if re.match(r"\s*@\w+\s*[{(]", text):  # a BibTeX entry pasted as a reference: read, don't tag
+        from kb.ingest.bibtex import parse_bibtex  # (bibtexparser loads only for these)
+
         entries, _ = parse_bibtex(text)
         if entries:
             entry = entries[0]

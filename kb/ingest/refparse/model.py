@@ -6,11 +6,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
+import os
+import tempfile
 import threading
 from pathlib import Path
-
-import pycrfsuite
+from typing import TYPE_CHECKING
 
 from kb.ingest.refparse.features import (
     OFFSETS,
@@ -21,6 +24,9 @@ from kb.ingest.refparse.features import (
     token_features,
     tokenize,
 )
+
+if TYPE_CHECKING:
+    import pycrfsuite
 
 try:  # numpy makes tagging ~3x faster; without it crfsuite's own tagger is used.
     import numpy as np
@@ -42,36 +48,56 @@ class FastTagger:
     and one Viterbi pass. Gives the same labels as crfsuite's tagger.
     """
 
-    def __init__(self, tagger: pycrfsuite.Tagger) -> None:
-        info = tagger.info()
-        self.labels = [lab for lab, _ in sorted(info.labels.items(), key=lambda kv: int(kv[1]))]
-        index = {lab: i for i, lab in enumerate(self.labels)}
+    def __init__(self, tagger: pycrfsuite.Tagger | None = None, tables: dict | None = None) -> None:
+        """From a crfsuite ``tagger``, or from the ``tables`` :meth:`tables` made of one (the cache)."""
+        if tables is None:
+            assert tagger is not None
+            tables = self.tables(tagger)
+        self.labels = list(tables["labels"])
+        self.rows = {attr: i for i, attr in enumerate(tables["attrs"])}
+        self.window_rows = dict(zip(tables["window_keys"], map(tuple, tables["window_rows"]), strict=True))
+        self.matrix = tables["matrix"]
+        self.trans = tables["trans"]
         size = len(self.labels)
-        # One row per attribute the model kept (L1 drops most); last row is zeros.
-        self.rows: dict[str, int] = {}
-        entries = []
-        for (attr, label), w in info.state_features.items():
-            row = self.rows.setdefault(attr, len(self.rows))
-            entries.append((row, index[label], w))
-        # Window features "-1:w=of" looked up by their base name, per offset, so
-        # the prefixed strings never need building at tagging time.
-        zero = len(self.rows)
-        per_offset = [
-            {a[len(off) + 1 :]: r for a, r in self.rows.items() if a.startswith(off + ":")} for off in OFFSETS
-        ]
-        # base feature -> its rows as seen from each offset (zero row where the model has none)
-        self.window_rows = {f: tuple(d.get(f, zero) for d in per_offset) for f in set().union(*per_offset)}
-        self.matrix = np.zeros((len(self.rows) + 1, size))
-        for row, col, w in entries:
-            self.matrix[row, col] = w
-        self.trans = np.zeros((size, size))
-        for (a, b), w in info.transitions.items():
-            self.trans[index[a], index[b]] = w
         self.trans_t = np.ascontiguousarray(self.trans.T)
         self.rows_index = np.arange(size)
         self.zero = np.zeros(size)
         self._tokens: dict[str, tuple] = {}
         self._contexts: dict[tuple[str, ...], np.ndarray] = {}
+
+    @staticmethod
+    def tables(tagger: pycrfsuite.Tagger) -> dict:
+        """The model's weights as the tagger uses them: labels, attribute rows, window rows, matrix, transitions."""
+        info = tagger.info()
+        labels = [lab for lab, _ in sorted(info.labels.items(), key=lambda kv: int(kv[1]))]
+        index = {lab: i for i, lab in enumerate(labels)}
+        size = len(labels)
+        # One row per attribute the model kept (L1 drops most); last row is zeros.
+        rows: dict[str, int] = {}
+        entries = []
+        for (attr, label), w in info.state_features.items():
+            row = rows.setdefault(attr, len(rows))
+            entries.append((row, index[label], w))
+        # Window features "-1:w=of" looked up by their base name, per offset, so
+        # the prefixed strings never need building at tagging time.
+        zero = len(rows)
+        per_offset = [{a[len(off) + 1 :]: r for a, r in rows.items() if a.startswith(off + ":")} for off in OFFSETS]
+        # base feature -> its rows as seen from each offset (zero row where the model has none)
+        window = {f: tuple(d.get(f, zero) for d in per_offset) for f in set().union(*per_offset)}
+        matrix = np.zeros((len(rows) + 1, size))
+        for row, col, w in entries:
+            matrix[row, col] = w
+        trans = np.zeros((size, size))
+        for (a, b), w in info.transitions.items():
+            trans[index[a], index[b]] = w
+        return {
+            "labels": labels,
+            "attrs": list(rows),  # in row order
+            "window_keys": list(window),
+            "window_rows": list(window.values()),
+            "matrix": matrix,
+            "trans": trans,
+        }
 
     def _sum(self, feats: tuple[str, ...]) -> np.ndarray:
         rows = self.rows
@@ -152,6 +178,8 @@ class FastTagger:
 def get_tagger(path: Path | None = None) -> pycrfsuite.Tagger:
     """The process-wide tagger, opened on first use (crfsuite maps the file, so
     this is milliseconds). A ``path`` opens a separate tagger for that file."""
+    import pycrfsuite
+
     global _tagger
     if path is not None:
         tagger = pycrfsuite.Tagger()
@@ -180,16 +208,72 @@ def _apply_rules(infos: list, labels: list[str]) -> list[str]:
     return labels
 
 
+TABLES_VERSION = 2  # of the cached tables' layout (FastTagger.tables)
+
+
+def tables_cache(model: Path = MODEL_PATH) -> Path:
+    """Where the weight tables of ``model`` are cached: the user's cache, named by the model file's sha256."""
+    sha = hashlib.sha256(model.read_bytes()).hexdigest()[:32]
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kb" / "refparse"
+    return base / f"tables-v{TABLES_VERSION}-{sha}.npz"
+
+
+def load_tables(path: Path) -> dict | None:
+    """The cached tables, or None when the file is missing or unreadable (then they are built again)."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            strings = json.loads(data["strings"].tobytes().decode("utf-8"))
+            return strings | {
+                "window_rows": data["window_rows"].tolist(),
+                "matrix": data["matrix"],
+                "trans": data["trans"],
+            }
+    except (OSError, ValueError, KeyError, UnicodeDecodeError):
+        return None
+
+
+def save_tables(path: Path, tables: dict) -> None:
+    """Write the tables atomically; a cache that cannot be written is simply not kept."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
+        with os.fdopen(fd, "wb") as f:
+            strings = {k: tables[k] for k in ("labels", "attrs", "window_keys")}  # any text: JSON, as UTF-8 bytes
+            np.savez(
+                f,
+                strings=np.frombuffer(json.dumps(strings, ensure_ascii=False).encode("utf-8"), dtype=np.uint8),
+                window_rows=np.array(tables["window_rows"], dtype=np.int64).reshape(-1, len(OFFSETS)),
+                matrix=tables["matrix"],
+                trans=tables["trans"],
+            )
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
 def get_fast_tagger() -> FastTagger | None:
-    """The process-wide FastTagger over the shipped model (None without numpy)."""
+    """The process-wide FastTagger over the shipped model (None without numpy).
+
+    Its weight tables take ~0.1-0.25 s to build from the model (crfsuite's ``info()``); they are cached in
+    the user's cache folder, keyed by the model file's sha256, and read back in a few milliseconds, so a
+    process that parses a few references does not pay for them (nor for importing crfsuite).
+    """
     global _fast
     if np is None:
         return None
     if _fast is None:
-        tagger = get_tagger()
+        try:
+            cache = tables_cache()
+        except OSError:  # the model file is missing: get_tagger says so
+            cache = None
+        tables = load_tables(cache) if cache is not None else None
+        if tables is None:
+            tables = FastTagger.tables(get_tagger())
+            if cache is not None:
+                save_tables(cache, tables)
         with _lock:
             if _fast is None:
-                _fast = FastTagger(tagger)
+                _fast = FastTagger(tables=tables)
     return _fast
 
 
