@@ -88,3 +88,62 @@ def test_refdata_strings_parse_the_same_with_cached_tables(tmp_path, monkeypatch
     model.save_tables(path, model.FastTagger.tables(model.get_tagger()))
     monkeypatch.setattr(model, "_fast", model.FastTagger(tables=model.load_tables(path)))
     assert [paper_to_json(parse_reference(t)) for t in lines] == fresh
+
+
+def _refdata_lines(limit: int) -> list[str]:
+    from kb.corpus import shared_dir
+
+    root = shared_dir()
+    if root is None or not (root / "refdata" / "good.jsonl").is_file():
+        pytest.skip("no shared/refdata")
+    out = []
+    for name in ("good.jsonl", "core.jsonl"):
+        with (root / "refdata" / name).open(encoding="utf-8") as f:
+            out += [" ".join(json.loads(line)["text"].split()) for _, line in zip(range(limit), f, strict=False)]
+    return out
+
+
+def test_decoding_together_gives_each_sequence_bit_for_bit():
+    from kb.ingest.refparse.features import tokenize
+    from kb.ingest.refparse.markup import prepare
+
+    lines = _refdata_lines(250) + ["", "x", "Vaswani"]
+    tokens = [tokenize(prepare(t)[0]) for t in lines]
+    fast = model.get_fast_tagger()
+    alone = []
+    for toks in tokens:
+        if not toks:
+            alone.append(([], 1.0))
+            continue
+        scores, infos = fast.emissions(toks)
+        labels, best = fast.viterbi(scores)
+        alone.append((model._apply_rules(infos, labels), model.math.exp(best - fast.log_partition(scores))))
+    together = model.tag_many(tokens, confidence=True)
+    assert together == alone  # labels equal, probabilities equal as floats (==, not approximately)
+    assert [labels for labels, _ in model.tag_many(tokens)] == [labels for labels, _ in alone]
+
+
+def test_parse_references_equals_parse_reference_one_by_one():
+    from kb.ingest.refparse import parse_references
+
+    lines = _refdata_lines(150) + [
+        "@article{he2016, title={Deep Residual Learning}, author={He, Kaiming}, year={2016}}",
+        "[4] Simonyan, K. Very deep networks. _arXiv preprint arXiv:1409.1556_ (2014).",
+    ]
+    assert [paper_to_json(r) for r in parse_references(lines)] == [paper_to_json(parse_reference(t)) for t in lines]
+
+
+def test_refs_parse_command_prints_what_it_printed_line_by_line(tmp_path):
+    from click.testing import CliRunner
+
+    from kb.cli import main
+
+    lines = _refdata_lines(120)
+    path = tmp_path / "refs.txt"
+    path.write_text("\n".join(lines[:50]) + "\n\n   \n" + "\n".join(lines[50:]) + "\n", encoding="utf-8")
+    from kb.terminal import json_text
+
+    want = "".join(json_text(paper_to_json(parse_reference(t))) + "\n" for t in lines)
+    got = CliRunner().invoke(main, ["refs", "parse", str(path), "--json"])
+    assert got.exit_code == 0, got.output
+    assert got.output == want

@@ -104,20 +104,24 @@ class FastTagger:
         idx = [rows[f] for f in feats if f in rows]
         return self.matrix[idx].sum(axis=0) if idx else self.zero
 
-    def _token(self, text: str, info) -> np.ndarray:
-        """(5, labels): the token's own weights, then as seen from -2, -1, +1, +2."""
+    def _tokens_new(self, texts: list[str], infos: list) -> list[np.ndarray]:
+        """(5, labels) per token: its own weights, then as seen from -2, -1, +1, +2. One gather for them all:
+        each token's feature rows padded with the zero row to a common depth, summed over that depth (adding
+        0.0 leaves every sum as it was), so each is what a gather of that token alone gives."""
         zero = len(self.rows)
         rows, window_rows = self.rows, self.window_rows
-        own = [rows[f] for f in info.own if f in rows]
-        seen = [window_rows[f] for f in info.shared if f in window_rows]
-        # one gather: row 0 = own features, rows 1-4 = the token seen from -2, -1, +1, +2
-        idx = np.full((max(len(own), len(seen), 1), 5), zero)
-        idx[: len(own), 0] = own
-        if seen:
-            idx[: len(seen), 1:] = seen
-        sums = self.matrix[idx].sum(axis=0)
+        owns = [[rows[f] for f in info.own if f in rows] for info in infos]
+        seens = [[window_rows[f] for f in info.shared if f in window_rows] for info in infos]
+        depth = max(1, max(map(len, owns)), max(map(len, seens)))
+        idx = np.full((len(texts), depth, 5), zero)
+        for j, (own, seen) in enumerate(zip(owns, seens, strict=True)):
+            # row 0 = own features, rows 1-4 = the token seen from -2, -1, +1, +2
+            idx[j, : len(own), 0] = own
+            if seen:
+                idx[j, : len(seen), 1:] = seen
+        sums = list(self.matrix[idx].sum(axis=1))
         if len(self._tokens) < 500_000:  # bound memory on endless input
-            self._tokens[text] = sums
+            self._tokens.update(zip(texts, sums, strict=True))
         return sums
 
     def emissions(self, tokens: list[Token]) -> tuple[np.ndarray, list]:
@@ -126,9 +130,13 @@ class FastTagger:
         n = len(infos)
         cache, ctx_cache = self._tokens, self._contexts
         per = [cache.get(tok.text) for tok in tokens]
+        new: dict[str, int] = {}  # text → a token of it, for the tokens not cached yet (each text once)
         for i, p in enumerate(per):
             if p is None:
-                per[i] = self._token(tokens[i].text, infos[i])
+                new.setdefault(tokens[i].text, i)
+        if new:
+            sums = dict(zip(new, self._tokens_new(list(new), [infos[i] for i in new.values()]), strict=True))
+            per = [sums[tok.text] if p is None else p for tok, p in zip(tokens, per, strict=True)]
         ctxs = [ctx_cache.get(c) for c in contexts]
         for i, c in enumerate(ctxs):
             if c is None:
@@ -165,14 +173,69 @@ class FastTagger:
         return [self.labels[i] for i in path], float(delta.max())
 
     def log_partition(self, scores: np.ndarray) -> float:
-        """log Z by the forward algorithm (for the path's probability)."""
+        """log Z by the forward algorithm (for the path's probability). The same operations in the same order
+        as ``m = a.max(0); alpha = m + log(exp(a - m).sum(0)) + scores[t]``, into buffers made once."""
         alpha = scores[0]
+        size = scores.shape[1]
+        a = np.empty((size, size))
+        m = np.empty(size)
+        s = np.empty(size)
+        trans = self.trans
+        add, exp, log, maximum, subtract = np.add, np.exp, np.log, np.maximum, np.subtract
+        col = alpha[:, None]
         for t in range(1, scores.shape[0]):
-            a = alpha[:, None] + self.trans
-            m = a.max(axis=0)
-            alpha = m + np.log(np.exp(a - m).sum(axis=0)) + scores[t]
+            add(col, trans, out=a)
+            maximum.reduce(a, axis=0, out=m)
+            subtract(a, m, out=a)
+            exp(a, out=a)
+            add.reduce(a, axis=0, out=s)
+            log(s, out=s)
+            alpha = m + s
+            alpha += scores[t]
+            col = alpha[:, None]
         top = alpha.max()
         return float(top + np.log(np.exp(alpha - top).sum()))
+
+    def decode_many(self, scores: list[np.ndarray], confidence: bool) -> list[tuple[list[str], float, float]]:
+        """:meth:`viterbi` and :meth:`log_partition` of several sequences at once: (labels, best score, log Z
+        or 0.0) each. Every step runs on all of them together (padded; a finished sequence keeps its values),
+        with the same element-wise operations and the same reductions over the previous label, in the same
+        order, so each result is what the one-sequence methods give, to the last bit (tests/test_refparse_speed.py)."""
+        count, size = len(scores), len(self.labels)
+        lens = np.array([sc.shape[0] for sc in scores])
+        steps = int(lens.max())
+        padded = np.zeros((count, steps, size))
+        for i, sc in enumerate(scores):
+            padded[i, : sc.shape[0]] = sc
+        trans_t, trans = self.trans_t[None], self.trans[None]
+        delta = padded[:, 0].copy()
+        alpha = padded[:, 0].copy()
+        back = np.zeros((max(steps - 1, 0), count, size), dtype=np.intp)
+        for t in range(1, steps):
+            live = (lens > t)[:, None]
+            cand = trans_t + delta[:, None, :]  # (sequence, to, from)
+            b = cand.argmax(axis=2)
+            back[t - 1] = b
+            np.copyto(delta, np.take_along_axis(cand, b[:, :, None], axis=2)[:, :, 0] + padded[:, t], where=live)
+            if confidence:
+                a = alpha[:, :, None] + trans  # (sequence, from, to)
+                m = a.max(axis=1)
+                np.copyto(alpha, m + np.log(np.exp(a - m[:, None, :]).sum(axis=1)) + padded[:, t], where=live)
+        out = []
+        for i in range(count):
+            d = delta[i]
+            best = int(d.argmax())
+            path = [best]
+            for t in range(int(lens[i]) - 2, -1, -1):
+                best = int(back[t, i, best])
+                path.append(best)
+            path.reverse()
+            z = 0.0
+            if confidence:
+                top = alpha[i].max()
+                z = float(top + np.log(np.exp(alpha[i] - top).sum()))
+            out.append(([self.labels[k] for k in path], float(d.max()), z))
+        return out
 
 
 def get_tagger(path: Path | None = None) -> pycrfsuite.Tagger:
@@ -296,6 +359,28 @@ def tag(
     labels = tagger.tag()
     prob = tagger.probability(labels) if confidence else 1.0
     return _apply_rules([token_features(t.text) for t in tokens], list(labels)), prob
+
+
+BATCH = 32  # sequences decoded together by tag_many (of similar lengths: sorted, so little padding)
+
+
+def tag_many(token_lists: list[list[Token]], confidence: bool = False) -> list[tuple[list[str], float]]:
+    """:func:`tag` of several token lists with the shipped model: the same labels and probabilities, the
+    Viterbi and forward passes run on sequences of similar length together (numpy's per-call cost, not the
+    arithmetic, dominates them for one reference)."""
+    fast = get_fast_tagger()
+    if fast is None:
+        return [tag(tokens, confidence=confidence) for tokens in token_lists]
+    out: list[tuple[list[str], float]] = [([], 1.0)] * len(token_lists)
+    emitted = {i: fast.emissions(tokens) for i, tokens in enumerate(token_lists) if tokens}
+    order = sorted(emitted, key=lambda i: len(token_lists[i]))
+    for start in range(0, len(order), BATCH):
+        part = order[start : start + BATCH]
+        decoded = fast.decode_many([emitted[i][0] for i in part], confidence)
+        for i, (labels, best, z) in zip(part, decoded, strict=True):
+            prob = math.exp(best - z) if confidence else 1.0
+            out[i] = (_apply_rules(emitted[i][1], labels), prob)
+    return out
 
 
 def label_tokens(text: str, tagger: pycrfsuite.Tagger | None = None) -> list[tuple[str, Token]]:
