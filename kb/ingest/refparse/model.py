@@ -104,6 +104,17 @@ class FastTagger:
         idx = [rows[f] for f in feats if f in rows]
         return self.matrix[idx].sum(axis=0) if idx else self.zero
 
+    def _sums(self, groups: list[tuple[str, ...]]) -> list[np.ndarray]:
+        """:meth:`_sum` of each feature group, in one gather (padded with the zero row, as _tokens_new)."""
+        rows, zero = self.rows, len(self.rows)
+        found = [[rows[f] for f in feats if f in rows] for feats in groups]
+        depth = max(1, max(map(len, found)))
+        idx = np.full((len(groups), depth), zero)
+        for j, got in enumerate(found):
+            idx[j, : len(got)] = got
+        sums = self.matrix[idx].sum(axis=1)
+        return [sums[j] if got else self.zero for j, got in enumerate(found)]
+
     def _tokens_new(self, texts: list[str], infos: list) -> list[np.ndarray]:
         """(5, labels) per token: its own weights, then as seen from -2, -1, +1, +2. One gather for them all:
         each token's feature rows padded with the zero row to a common depth, summed over that depth (adding
@@ -138,11 +149,12 @@ class FastTagger:
             sums = dict(zip(new, self._tokens_new(list(new), [infos[i] for i in new.values()]), strict=True))
             per = [sums[tok.text] if p is None else p for tok, p in zip(tokens, per, strict=True)]
         ctxs = [ctx_cache.get(c) for c in contexts]
-        for i, c in enumerate(ctxs):
-            if c is None:
-                c = ctxs[i] = self._sum(contexts[i])
-                if len(ctx_cache) < 500_000:
-                    ctx_cache[contexts[i]] = c
+        fresh = list(dict.fromkeys(c for c, got in zip(contexts, ctxs, strict=True) if got is None))
+        if fresh:
+            sums = dict(zip(fresh, self._sums(fresh), strict=True))
+            if len(ctx_cache) < 500_000:
+                ctx_cache.update(sums)
+            ctxs = [sums[c] if got is None else got for c, got in zip(contexts, ctxs, strict=True)]
         win = np.array(per)  # (n, 5, labels)
         scores = win[:, 0] + np.array(ctxs)
         if n > 1:
