@@ -781,6 +781,9 @@ def refs_parse(file, as_json: bool) -> None:
             parsed = parse_references(batch) if size > 1 else [parse_reference(batch[0])]
         except Exception:  # noqa: BLE001 - re-raised below by the line that fails
             parsed = None
+        if parsed and as_json:  # the batch's lines in one write (click.echo flushes each time)
+            click.echo("\n".join(json_text(paper_to_json(ref)) for ref in parsed))
+            continue
         for i, line in enumerate(batch):
             _print_reference(paper_to_json(parsed[i] if parsed else parse_reference(line)), as_json)
 
