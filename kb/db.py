@@ -110,6 +110,27 @@ def insert_ids(conn, table, rows: list[dict]) -> list[int]:
     return ids
 
 
+_DEFAULTS: dict[type, list] = {}
+
+
+def loaded_row(model, **values):
+    """``model(**values)`` as the ORM makes a row it loads: the fields' defaults (factories called), then
+    ``values``, straight into the instance dict. SQLModel's constructor costs ~0.13 ms a row, this ~2 µs.
+    For rows inserted at the Core level and then attached as loaded, or added to the session as usual."""
+    spec = _DEFAULTS.get(model)
+    if spec is None:
+        from sqlalchemy.orm import configure_mappers
+
+        configure_mappers()  # (what a constructor or a query does first)
+        spec = _DEFAULTS[model] = [
+            (name, f.default_factory, f.default) for name, f in model.model_fields.items() if not f.is_required()
+        ]
+    obj = model.__mapper__.class_manager.new_instance()
+    data = {name: factory() if factory is not None else default for name, factory, default in spec}
+    obj.__dict__.update(data | values)
+    return obj
+
+
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 

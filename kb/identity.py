@@ -26,7 +26,7 @@ from sqlalchemy import and_, or_, update
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, select
 
-from kb.db import IN_CHUNK, chunks, insert_ids
+from kb.db import IN_CHUNK, chunks, insert_ids, loaded_row
 from kb.ingest.paper_meta import id_keys
 from kb.ingest.people import person_key, resolve, split_display
 from kb.ingest.records import Name, ParsedReference
@@ -461,7 +461,7 @@ _PAPER_TYPES = {  # SQLModel's AutoString says ``object``: it reads back as str
 }
 
 
-def _as_loaded(row: dict) -> bool:
+def _as_read(row: dict) -> bool:
     """Every value of a paper row is None or of the exact type its column reads back as (no conversion)."""
     return all(v is None or type(v) is _PAPER_TYPES[k] for k, v in row.items())
 
@@ -558,14 +558,13 @@ class PaperResolver:
             for paper, pid in zip(self._created, ids, strict=False):
                 paper.id = pid
             # As session objects, so later field updates are persisted: made from the rows just inserted when
-            # each value is already what the database gives back (its exact Python type), else loaded.
+            # each value already has the type the database gives back, else loaded with a SELECT.
             loaded = {}
-            if all(_as_loaded(row) for row in rows) and not any(
+            if all(_as_read(row) for row in rows) and not any(
                 self.session.identity_map.get(self.session.identity_key(Paper, pid)) for pid in ids
             ):
                 for row, pid in zip(rows, ids, strict=True):
-                    paper = Paper(**row)
-                    paper.id = pid
+                    paper = loaded_row(Paper, **row, id=pid)
                     make_transient_to_detached(paper)
                     self.session.add(paper)
                     loaded[pid] = paper

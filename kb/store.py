@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 
 from kb import corrections, initials
 from kb.citekeys import adopt_citekeys
-from kb.db import chunks, in_ids, insert_ids
+from kb.db import chunks, in_ids, insert_ids, loaded_row
 from kb.identity import (
     NO_EDITS,
     PaperResolver,
@@ -159,7 +159,7 @@ def _write_post(
     if front_matter is not None:
         values["front_matter"] = front_matter
     if new:  # one INSERT with every field (not an INSERT, then an UPDATE once the conference is known)
-        post = Post(path=path, **values)
+        post = loaded_row(Post, path=path, **values)
         session.add(post)
         session.flush()
     else:
@@ -289,8 +289,13 @@ def _events(session: Session, x: Extraction, conference: Conference | None, post
     for key, ev in keyed.items():
         row = existing.get(key)
         if row is None:
-            row = Event(
-                key=key, name=ev.name, kind=ev.kind, url=ev.url, conference_id=conference.id if conference else None
+            row = loaded_row(
+                Event,
+                key=key,
+                name=ev.name,
+                kind=ev.kind,
+                url=ev.url,
+                conference_id=conference.id if conference else None,
             )
             fresh.append(row)
         else:
@@ -511,7 +516,7 @@ def _talks(
     for pos, t in enumerate(x.talks):
         row = chosen[pos]
         if row is None:
-            row = Talk(post_id=post.id, key=keys[pos])
+            row = loaded_row(Talk, post_id=post.id, key=keys[pos])
             fresh.append(row)
         row.key = keys[pos]
         fields = locked.get(row.id, set())

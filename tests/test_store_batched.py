@@ -3,9 +3,9 @@ in fewer statements.
 
 * :func:`kb.db.insert_ids` (one multi-row INSERT … RETURNING on SQLite) gives the ids SQLAlchemy's ordered
   RETURNING (one INSERT per row) gives, in the rows' order;
-* a KB imported through the batched path (multi-row INSERTs for papers, people and talks, new papers made
-  from their rows, the importer's one look at the post and the user edits) equals, table by table and row by
-  row, ids and the search documents included, one imported with those replaced by the per-row path;
+* a KB imported through the batched path (multi-row INSERTs for papers, people, talks and events, rows made
+  as loaded, the importer's one look at the post and the user edits) equals, table by table and row by row, ids and the
+  search documents included, one imported with those replaced by the per-row path;
 * the statements per stored post stay under a bound (counted with SQLAlchemy's ``before_cursor_execute``).
 """
 
@@ -79,13 +79,11 @@ def _row_at_a_time(monkeypatch) -> None:
             session.add(obj)
         session.flush()
 
-    def slow_paper_rows(row):
-        return False  # never made from the rows: always loaded back with a SELECT
-
     monkeypatch.setattr(kb.identity, "insert_ids", ordered)
     monkeypatch.setattr(kb.store, "insert_ids", ordered)
     monkeypatch.setattr(kb.store, "_insert_rows", orm_rows)
-    monkeypatch.setattr(kb.identity, "_as_loaded", slow_paper_rows)
+    monkeypatch.setattr(kb.identity, "_as_read", lambda row: False)  # new papers loaded back with a SELECT
+    monkeypatch.setattr(kb.store, "loaded_row", lambda model, **values: model(**values))  # SQLModel's constructor
     monkeypatch.setattr(kb.importer, "KNOWN", "kb_not_read_by_write_post")
 
 
