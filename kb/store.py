@@ -16,7 +16,7 @@ import json
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 
-from sqlalchemy import delete, exists, func, or_, update
+from sqlalchemy import delete, exists, func, literal, or_, union_all, update
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, select
 
@@ -233,20 +233,27 @@ class Orphans:
 
 
 def _orphan_candidates(session: Session, post: Post) -> Orphans:
+    """The post's papers, people (its mentions, speakers and its papers' authors) and events: one query."""
     o = Orphans()
     talk_ids = select(Talk.id).where(Talk.post_id == post.id)
-    for table in (Reference, Citation, Link):
-        o.papers |= set(
-            session.exec(select(table.paper_id).where(table.post_id == post.id, table.paper_id.is_not(None))).all()
-        )
-    o.people |= set(session.exec(select(Mention.person_id).where(Mention.post_id == post.id)).all())
-    o.people |= set(session.exec(select(TalkSpeaker.person_id).where(TalkSpeaker.talk_id.in_(talk_ids))).all())
-    for batch in chunks(o.papers):
-        o.people |= set(session.exec(select(Authorship.person_id).where(Authorship.paper_id.in_(batch))).all())
-    o.events |= set(session.exec(select(PostEvent.event_id).where(PostEvent.post_id == post.id)).all())
-    o.events |= set(
-        session.exec(select(Talk.event_id).where(Talk.post_id == post.id, Talk.event_id.is_not(None))).all()
-    )
+    papers = [
+        select(literal("paper"), table.paper_id).where(table.post_id == post.id, table.paper_id.is_not(None))
+        for table in (Reference, Citation, Link)
+    ]
+    paper_ids = union_all(*papers).subquery()
+    parts = [
+        *papers,
+        select(literal("person"), Mention.person_id).where(Mention.post_id == post.id),
+        select(literal("person"), TalkSpeaker.person_id).where(TalkSpeaker.talk_id.in_(talk_ids)),
+        select(literal("person"), Authorship.person_id).where(
+            Authorship.paper_id.in_(select(paper_ids.c[1]))  # the papers' authors
+        ),
+        select(literal("event"), PostEvent.event_id).where(PostEvent.post_id == post.id),
+        select(literal("event"), Talk.event_id).where(Talk.post_id == post.id, Talk.event_id.is_not(None)),
+    ]
+    found = {"paper": o.papers, "person": o.people, "event": o.events}
+    for kind, rid in session.connection().execute(union_all(*parts)):
+        found[kind].add(rid)
     if post.conference_id:
         o.conferences.add(post.conference_id)
     return o
