@@ -233,21 +233,25 @@ class FastTagger:
                 a = alpha[:, :, None] + trans  # (sequence, from, to)
                 m = a.max(axis=1)
                 np.copyto(alpha, m + np.log(np.exp(a - m[:, None, :]).sum(axis=1)) + padded[:, t], where=live)
-        out = []
-        for i in range(count):
-            d = delta[i]
-            best = int(d.argmax())
-            path = [best]
-            for t in range(int(lens[i]) - 2, -1, -1):
-                best = int(back[t, i, best])
-                path.append(best)
-            path.reverse()
-            z = 0.0
-            if confidence:
-                top = alpha[i].max()
-                z = float(top + np.log(np.exp(alpha[i] - top).sum()))
-            out.append(([self.labels[k] for k in path], float(d.max()), z))
-        return out
+        # Back along the pointers, all sequences together: each from its own last position.
+        everyone = np.arange(count)
+        cur = delta.argmax(axis=1)
+        paths = np.empty((count, steps), dtype=np.intp)
+        paths[everyone, lens - 1] = cur
+        for t in range(steps - 2, -1, -1):
+            live = lens > t + 1
+            cur = np.where(live, back[t, everyone, cur], cur)
+            paths[live, t] = cur[live]
+        bests = delta.max(axis=1).tolist()
+        zs = [0.0] * count
+        if confidence:
+            top = alpha.max(axis=1)
+            zs = (top + np.log(np.exp(alpha - top[:, None]).sum(axis=1))).tolist()
+        labels = self.labels
+        return [
+            ([labels[k] for k in row[:n]], best, z)
+            for row, n, best, z in zip(paths.tolist(), lens.tolist(), bests, zs, strict=True)
+        ]
 
 
 def get_tagger(path: Path | None = None) -> pycrfsuite.Tagger:
