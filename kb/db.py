@@ -104,10 +104,15 @@ def insert_ids(conn, table, rows: list[dict]) -> list[int]:
         return list(
             conn.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows).scalars().all()
         )
-    ids = sorted(conn.execute(table.insert().returning(table.c.id), rows).scalars().all())
-    if len(ids) != len(rows) or ids[-1] - ids[0] != len(rows) - 1:  # rowids past 2**63 - 1 are random
-        raise AssertionError(f"{table.name}: inserted ids are not consecutive; cannot tell which row got which")
-    return ids
+    out: list[int] = []
+    per = max(1, IN_CHUNK // len(rows[0]))  # rows a statement: at most ~IN_CHUNK bound values (SQLite < 3.32: 999)
+    for start in range(0, len(rows), per):
+        part = rows[start : start + per]
+        ids = sorted(conn.execute(table.insert().returning(table.c.id), part).scalars().all())
+        if len(ids) != len(part) or ids[-1] - ids[0] != len(part) - 1:  # rowids past 2**63 - 1 are random
+            raise AssertionError(f"{table.name}: inserted ids are not consecutive; cannot tell which row got which")
+        out += ids
+    return out
 
 
 _DEFAULTS: dict[type, list] = {}

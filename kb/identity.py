@@ -208,7 +208,7 @@ def no_user_edits(session: Session) -> bool:
     return session.info.get(NO_EDITS, False)
 
 
-def _or_batches(conds: list[tuple], budget: int = 4 * IN_CHUNK) -> Iterator:
+def _or_batches(conds: list[tuple], budget: int = IN_CHUNK) -> Iterator:
     """``(condition, bound values)`` pairs OR-ed together, at most ``budget`` values per statement."""
     batch: list = []
     size = 0

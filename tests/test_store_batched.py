@@ -12,6 +12,7 @@ in fewer statements.
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -118,6 +119,23 @@ def test_insert_ids_are_the_rows_ids_in_order(tmp_path):
     assert more == [8, 9, 10]
     assert [got[i] for i in ids[:2] + more] == ["k0", "k1", "m0", "m1", "m2"]
     assert insert_ids(None, table, []) == []
+    engine.dispose()
+
+
+def test_insert_ids_stays_under_sqlites_old_bound_variable_limit(tmp_path):
+    engine = open_db(tmp_path / "kb.sqlite")
+
+    @event.listens_for(engine, "connect")
+    def low_limit(dbapi_conn, _record):
+        dbapi_conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)  # SQLite before 3.32
+
+    engine.dispose()
+    rows = [{"key": f"k{i}", "name": f"n{i}", "year": 2000 + i % 20, "location": "x", "url": "u"} for i in range(700)]
+    with session_scope(engine, write=True) as session:
+        ids = insert_ids(session.connection(), Conference.__table__, rows)
+        got = dict(session.connection().execute(text("SELECT id, key FROM conference")).all())
+    assert ids == list(range(1, 701))
+    assert [got[i] for i in ids] == [r["key"] for r in rows]
     engine.dispose()
 
 
