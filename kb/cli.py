@@ -766,22 +766,38 @@ def refs_parse(file, as_json: bool) -> None:
     \b
     Example:  echo 'He, K., Zhang, X., & Sun, J. (2016). Deep residual learning. CVPR.' | kb refs parse --json
     """
-    from kb.ingest.records import paper_to_json
-    from kb.ingest.refparse import parse_reference
+    import itertools
 
-    for line in file:
-        if not line.strip():
+    from kb.ingest.records import paper_to_json
+    from kb.ingest.refparse import parse_reference, parse_references
+
+    lines = (line.strip() for line in file if line.strip())
+    # From a file, references are parsed in batches (the tagger decodes them together, same records); typed
+    # at a terminal, each as soon as its line ends. A batch that fails goes again line by line, so what comes
+    # out before the error is what a line-by-line run prints.
+    size = 1 if file.isatty() else 256
+    while batch := list(itertools.islice(lines, size)):
+        try:
+            parsed = parse_references(batch) if size > 1 else [parse_reference(batch[0])]
+        except Exception:  # noqa: BLE001 - re-raised below by the line that fails
+            parsed = None
+        if parsed and as_json:  # the batch's lines in one write (click.echo flushes each time)
+            click.echo("\n".join(json_text(paper_to_json(ref)) for ref in parsed))
             continue
-        data = paper_to_json(parse_reference(line.strip()))
-        if as_json:
-            click.echo(json_text(data))
-            continue
-        authors = "; ".join(f"{a['family']}, {a['given']}".strip(", ") for a in data["authors"])
-        out.print(f"[bold]{escape(data.get('title') or '(no title)')}[/]")
-        for key in ("authors", "venue", "year", "type", "volume", "issue", "pages", "publisher", "doi", "arxiv", "url"):
-            value = authors + (" et al." if data.get("et_al") else "") if key == "authors" else data.get(key)
-            if value:
-                out.print(f"  {key:<9} {escape(str(value))}")
+        for i, line in enumerate(batch):
+            _print_reference(paper_to_json(parsed[i] if parsed else parse_reference(line)), as_json)
+
+
+def _print_reference(data: dict, as_json: bool) -> None:
+    if as_json:
+        click.echo(json_text(data))
+        return
+    authors = "; ".join(f"{a['family']}, {a['given']}".strip(", ") for a in data["authors"])
+    out.print(f"[bold]{escape(data.get('title') or '(no title)')}[/]")
+    for key in ("authors", "venue", "year", "type", "volume", "issue", "pages", "publisher", "doi", "arxiv", "url"):
+        value = authors + (" et al." if data.get("et_al") else "") if key == "authors" else data.get(key)
+        if value:
+            out.print(f"  {key:<9} {escape(str(value))}")
 
 
 @main.command("sync")

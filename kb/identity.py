@@ -18,14 +18,15 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-from sqlalchemy import and_, update
+from sqlalchemy import and_, or_, update
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, select
 
-from kb.db import chunks
+from kb.db import IN_CHUNK, chunks, insert_ids, loaded_row
 from kb.ingest.paper_meta import id_keys
 from kb.ingest.people import person_key, resolve, split_display
 from kb.ingest.records import Name, ParsedReference
@@ -197,6 +198,29 @@ def person_values(p: PersonRef) -> dict:
 
 CANDIDATE_REASON = "similar names; not merged automatically"
 
+# session.info key: set by kb.store.write_post when the KB holds no user edit at all (the common case of an
+# import), so the per-entity "fields edited by hand" queries, which could only come back empty, are skipped.
+NO_EDITS = "kb_no_user_edits"
+
+
+def no_user_edits(session: Session) -> bool:
+    """True while :func:`kb.store.write_post` knows the KB has no :class:`UserEdit` row (nor a pending one)."""
+    return session.info.get(NO_EDITS, False)
+
+
+def _or_batches(conds: list[tuple], budget: int = IN_CHUNK) -> Iterator:
+    """``(condition, bound values)`` pairs OR-ed together, at most ``budget`` values per statement."""
+    batch: list = []
+    size = 0
+    for cond, n in conds:
+        if batch and size + n > budget:
+            yield or_(*batch)
+            batch, size = [], 0
+        batch.append(cond)
+        size += n
+    if batch:
+        yield or_(*batch)
+
 
 class PeopleResolver:
     """Find or create the Person for each display name of one post.
@@ -240,17 +264,18 @@ class PeopleResolver:
             for batch in chunks(sorted(keys))
             for k, pid in session.exec(select(PersonAlias.key, PersonAlias.person_id).where(PersonAlias.key.in_(batch)))
         }
-        conds = [Person.key.in_(b) for b in chunks(sorted(keys))]
-        conds += [Person.family_key.in_(b) for b in chunks(sorted(fams))]
-        conds += [Person.id.in_(b) for b in chunks(sorted(set(self._alias_key_to_id.values())))]
+        conds = [(Person.key.in_(b), len(b)) for b in chunks(sorted(keys))]
+        conds += [(Person.family_key.in_(b), len(b)) for b in chunks(sorted(fams))]
+        conds += [(Person.id.in_(b), len(b)) for b in chunks(sorted(set(self._alias_key_to_id.values())))]
         conds += [
-            and_(Person.given_key.in_(g), Person.family_block.in_(b))
+            (and_(Person.given_key.in_(g), Person.family_block.in_(b)), len(g) + len(b))
             for g in chunks(sorted(givens))
             for b in chunks(sorted(blocks))
         ]
         # Plain rows (Core): hundreds per post when family names are common, the ORM's row handling doubled the cost.
+        # The conditions OR-ed into as few statements as the bound-parameter budget allows (one for a post).
         db = session.connection()
-        rows = {row[0]: row for cond in conds for row in db.execute(select(*PERSON_COLUMNS).where(cond)).all()}
+        rows = {row[0]: row for cond in _or_batches(conds) for row in db.execute(select(*PERSON_COLUMNS).where(cond))}
         for _, (pid, key, name, family, given, family_key, given_key, url) in sorted(rows.items()):  # id order
             self._index(PersonRef(key, name, family, given, family_key, given_key, url, pid))
         self._by_id = {p.id: p for p in self.by_key.values()}
@@ -340,10 +365,11 @@ class PeopleResolver:
         for p in self._new:
             self._canonical(p)
         renamed = {id(p): p for p, _ in self._new_aliases if p.id is not None}
+        edits = not no_user_edits(self.session)
         if renamed:  # existing people that got a new spelling: a fuller one becomes their name, unless edited
             edited = {
                 pid
-                for batch in chunks(sorted({p.id for p in renamed.values()}))
+                for batch in (chunks(sorted({p.id for p in renamed.values()})) if edits else ())
                 for pid in self.session.exec(
                     select(UserEdit.entity_id).where(
                         UserEdit.entity == "person", UserEdit.field == "name", UserEdit.entity_id.in_(batch)
@@ -357,12 +383,7 @@ class PeopleResolver:
                     self.session.execute(update(Person).where(Person.id == p.id).values(values))
         if self._new:
             rows = [person_values(p) for p in self._new]
-            ids = (
-                self.session.connection()
-                .execute(Person.__table__.insert().returning(Person.__table__.c.id, sort_by_parameter_order=True), rows)
-                .scalars()
-                .all()
-            )
+            ids = insert_ids(self.session.connection(), Person.__table__, rows)
             for p, pid in zip(self._new, ids, strict=False):
                 p.id = pid
                 self._by_id[pid] = p
@@ -370,7 +391,7 @@ class PeopleResolver:
         if self._url_updates:  # never over a url the user set by hand
             edited = {
                 pid
-                for batch in chunks(sorted(self._url_updates))
+                for batch in (chunks(sorted(self._url_updates)) if edits else ())
                 for pid in self.session.exec(
                     select(UserEdit.entity_id).where(
                         UserEdit.entity == "person", UserEdit.field == "url", UserEdit.entity_id.in_(batch)
@@ -433,6 +454,16 @@ def bare_title_key(key: str) -> str | None:
         return None
     title = key[len("title:") :].rsplit("|", 2)[0]
     return f"title:{title}||" if len(title.split()) >= 3 else None
+
+
+_PAPER_TYPES = {  # SQLModel's AutoString says ``object``: it reads back as str
+    c.name: str if c.type.python_type is object else c.type.python_type for c in Paper.__table__.columns
+}
+
+
+def _as_read(row: dict) -> bool:
+    """Every value of a paper row is None or of the exact type its column reads back as (no conversion)."""
+    return all(v is None or type(v) is _PAPER_TYPES[k] for k, v in row.items())
 
 
 class PaperResolver:
@@ -523,18 +554,26 @@ class PaperResolver:
                 {c: getattr(p, c, None) if getattr(p, c, None) is not None else defaults.get(c) for c in columns}
                 for p in self._created
             ]
-            ids = (
-                self.session.connection()
-                .execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows)
-                .scalars()
-                .all()
-            )
+            ids = insert_ids(self.session.connection(), table, rows)
             for paper, pid in zip(self._created, ids, strict=False):
                 paper.id = pid
-            # Load them as session objects, so later field updates are persisted.
-            loaded = {
-                p.id: p for batch in chunks(ids) for p in self.session.exec(select(Paper).where(Paper.id.in_(batch)))
-            }
+            # As session objects, so later field updates are persisted: made from the rows just inserted when
+            # each value already has the type the database gives back, else loaded with a SELECT.
+            loaded = {}
+            if all(_as_read(row) for row in rows) and not any(
+                self.session.identity_map.get(self.session.identity_key(Paper, pid)) for pid in ids
+            ):
+                for row, pid in zip(rows, ids, strict=True):
+                    paper = loaded_row(Paper, **row, id=pid)
+                    make_transient_to_detached(paper)
+                    self.session.add(paper)
+                    loaded[pid] = paper
+            else:
+                loaded = {
+                    p.id: p
+                    for batch in chunks(ids)
+                    for p in self.session.exec(select(Paper).where(Paper.id.in_(batch)))
+                }
             for paper in self._created:
                 self.papers[paper.id] = loaded[paper.id]
             for key, paper in list(self.new.items()):

@@ -27,7 +27,6 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
@@ -39,9 +38,9 @@ from kb.ingest.bibtex import parse_bibtex
 from kb.ingest.paper_meta import apply_identifiers
 from kb.ingest.pipeline import extract
 from kb.ingest.records import Extraction
-from kb.models import Post
+from kb.models import Post, UserEdit
 from kb.search import bulk_import
-from kb.store import MAX_AUTHORS, WriteCounts, write_post
+from kb.store import KNOWN, MAX_AUTHORS, WriteCounts, write_post
 
 POST_SUFFIXES = (".md", ".markdown", ".rst")  # reST notes are read as Markdown (kb.ingest.rst)
 BIB_SUFFIXES = (".bib",)
@@ -287,7 +286,10 @@ def import_file(
         stored = [False]  # new or updated: whether the write transaction found the post stored
 
         def was_stored(session: Session) -> None:
-            stored[0] = session.exec(select(Post.id).where(Post.path == key)).first() is not None
+            found = session.info.pop(_STORED, None)  # what _write read under SQLite's write lock, if it did
+            if found is None:
+                found = session.exec(select(Post.id).where(Post.path == key)).first() is not None
+            stored[0] = found
 
         if path.suffix.lower() in BIB_SUFFIXES:
             # A .bib file is stored like a post whose only content is its reference list.
@@ -332,9 +334,7 @@ def import_file(
         def write(session: Session) -> WriteCounts:
             lock_keys(session, identity_keys(extraction))  # before any read: see kb.db.lock_keys
             was_stored(session)
-            counts = write_post(session, extraction, key, sha)
-            session.exec(update(Post).where(Post.path == key).values(front_matter=head))  # head + body = the file
-            return counts
+            return write_post(session, extraction, key, sha, front_matter=head)  # head + body = the file
 
         counts, retries = _write(engine, key, sha, force, write)
         if counts is None:
@@ -378,6 +378,9 @@ def identity_keys(x: Extraction) -> set[str]:
     return keys
 
 
+_STORED = "kb_post_stored"  # session.info: whether _write's look at the post's sha found it stored
+
+
 def _write(
     engine: Engine, key: str, sha: str, force: bool, write: Callable[[Session], WriteCounts]
 ) -> tuple[WriteCounts | None, int]:
@@ -393,7 +396,20 @@ def _write(
     for attempt in range(MAX_ATTEMPTS):
         try:
             with session_scope(engine, write=True) as session:
-                if not force and session.exec(select(Post.sha256).where(Post.path == key)).first() == sha:
+                if session.get_bind().dialect.name == "sqlite":
+                    # One statement: the stored sha, and whether the KB holds any user edit. Writers are serial
+                    # on SQLite, so both still hold when the post is written (kb.store.KNOWN).
+                    stored_sha, edit = session.execute(
+                        select(
+                            select(Post.sha256).where(Post.path == key).scalar_subquery(),
+                            select(UserEdit.id).limit(1).scalar_subquery(),
+                        )
+                    ).one()
+                    if not force and stored_sha == sha:
+                        return None, attempt
+                    session.info[_STORED] = stored_sha is not None
+                    session.info[KNOWN] = (stored_sha is not None, edit is not None)
+                elif not force and session.exec(select(Post.sha256).where(Post.path == key)).first() == sha:
                     return None, attempt
                 return write(session), attempt
         except DBAPIError as exc:

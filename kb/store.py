@@ -16,13 +16,22 @@ import json
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 
-from sqlalchemy import delete, exists, func, or_, update
+from sqlalchemy import delete, exists, func, literal, or_, union_all, update
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, select
 
 from kb import corrections, initials
 from kb.citekeys import adopt_citekeys
-from kb.db import chunks, in_ids
-from kb.identity import PaperResolver, PeopleResolver, PersonRef, preference_rank, preferred
+from kb.db import chunks, in_ids, insert_ids, loaded_row
+from kb.identity import (
+    NO_EDITS,
+    PaperResolver,
+    PeopleResolver,
+    PersonRef,
+    no_user_edits,
+    preference_rank,
+    preferred,
+)
 from kb.ingest.people import person_key
 from kb.ingest.records import Extraction, ParsedReference
 from kb.ingest.text import normalise_title
@@ -65,7 +74,7 @@ def edited_fields(session: Session, entity: str, ids: list[int]) -> dict[int, se
     """{entity id: fields the user set by hand} for the given rows."""
     out: dict[int, set[str]] = {}
     ids = [i for i in ids if i is not None]
-    if not ids:
+    if not ids or no_user_edits(session):
         return out
     for batch in chunks(ids):
         for eid, name in session.exec(
@@ -94,79 +103,122 @@ def _bulk(session: Session, model, rows: list[dict]) -> None:
         session.connection().execute(model.__table__.insert(), rows)
 
 
-def write_post(session: Session, x: Extraction, path: str, sha256: str) -> WriteCounts:
-    """Insert or replace the post at ``path``. Caller commits (one transaction per post)."""
+def write_post(session: Session, x: Extraction, path: str, sha256: str, front_matter: str | None = None) -> WriteCounts:
+    """Insert or replace the post at ``path``. Caller commits (one transaction per post).
+    ``front_matter``: the file's text before ``x.text`` (stored with the post; None leaves it as it is)."""
     counts = WriteCounts()
+    # (post stored?, any user edit?) as the caller read them a moment ago in this transaction, on SQLite
+    known = session.info.pop(KNOWN, None)
     with session.no_autoflush:
-        post = session.exec(select(Post).where(Post.path == path)).first()
-        orphans: Orphans | None = None
-        if post is None:
-            post = Post(path=path, sha256=sha256)
-            session.add(post)
-            session.flush()
+        # No user edit in the KB (nor one the caller is adding): every query for them can be skipped.
+        pending = any(isinstance(obj, UserEdit) for obj in session.new)
+        if known is not None:
+            session.info[NO_EDITS] = not known[1] and not pending
         else:
-            orphans = _orphan_candidates(session, post)
-            _clear_post_rows(session, post.id)
-        conference = _conference(session, x)
-        post.sha256 = sha256
-        post.title = x.title
-        post.date = x.date
-        post.draft = x.draft
-        post.conference_id = conference.id if conference else None
-        post.body = x.text
-        post.problems = json.dumps([asdict(p) for p in x.problems], ensure_ascii=False)
+            session.info[NO_EDITS] = not pending and session.exec(select(UserEdit.id).limit(1)).first() is None
+        try:
+            post = None if known is not None and not known[0] else _stored_post(session, path)
+            return _write_post(session, x, path, sha256, front_matter, counts, post)
+        finally:
+            session.info.pop(NO_EDITS, None)
+
+
+# session.info key: (whether the post is stored, whether the KB has a user edit), set by the importer from the
+# one query it makes under SQLite's write lock (writers are serial: nothing can change either before write_post).
+KNOWN = "kb_post_known"
+
+
+def _stored_post(session: Session, path: str) -> Post | None:
+    return session.exec(select(Post).where(Post.path == path)).first()
+
+
+def _write_post(
+    session: Session,
+    x: Extraction,
+    path: str,
+    sha256: str,
+    front_matter: str | None,
+    counts: WriteCounts,
+    post: Post | None,
+) -> WriteCounts:
+    orphans: Orphans | None = None
+    new = post is None
+    if not new:
+        orphans = _orphan_candidates(session, post)
+        _clear_post_rows(session, post.id)
+    conference = _conference(session, x)
+    values = {
+        "sha256": sha256,
+        "title": x.title,
+        "date": x.date,
+        "draft": x.draft,
+        "conference_id": conference.id if conference else None,
+        "body": x.text,
+        "problems": json.dumps([asdict(p) for p in x.problems], ensure_ascii=False),
+    }
+    if front_matter is not None:
+        values["front_matter"] = front_matter
+    if new:  # one INSERT with every field (not an INSERT, then an UPDATE once the conference is known)
+        post = loaded_row(Post, path=path, **values)
+        session.add(post)
+        session.flush()
+    else:
+        for name, value in values.items():
+            setattr(post, name, value)
         session.add(post)
 
-        plan = corrections.apply(session, post, x)  # the user's corrections of this post, on the fresh extraction
-        events = _events(session, x, conference, post)
-        people = PeopleResolver(session, _all_names(x))
-        papers = _papers(session, x, counts, people)
-        talks = _talks(session, x, post, events, plan.rows)
-        corrections.attach(session, post, plan, talks)
-        speakers = _people(session, x, post, talks, people)
-        counts.people = people.created
-        counts.talks = len(talks)
+    # the user's corrections of this post, on the fresh extraction (none when the KB has no edits)
+    plan = corrections.Plan() if no_user_edits(session) else corrections.apply(session, post, x)
+    events = _events(session, x, conference, post)
+    people = PeopleResolver(session, _all_names(x))
+    papers = _papers(session, x, counts, people)
+    talks = _talks(session, x, post, events, plan.rows, new)
+    corrections.attach(session, post, plan, talks)
+    speakers = _people(session, x, post, talks, people)
+    counts.people = people.created
+    counts.talks = len(talks)
 
-        _bulk(
-            session,
-            Reference,
-            [
-                {
-                    "post_id": post.id,
-                    "position": pos,
-                    "marker": ref.marker,
-                    "raw": ref.raw or "",
-                    "paper_id": paper.id if paper else None,
-                }
-                for pos, (ref, paper) in enumerate(zip(x.papers, papers, strict=False))
-                if ref.origin != "link"  # reference-list and bibtex entries keep their raw string
-            ],
-        )
-        key_to_paper = {ref.key: paper for ref, paper in zip(x.papers, papers, strict=False) if paper}
-        _bulk(
-            session,
-            Citation,
-            [
-                {
-                    "post_id": post.id,
-                    "position": pos,
-                    "talk_id": talks[c.talk].id if c.talk is not None else None,
-                    "paper_id": key_to_paper[c.paper_key].id,
-                    "marker": c.marker,
-                    "context": c.context,
-                    "line": c.line,
-                }
-                for pos, c in enumerate(x.citations)
-                if c.paper_key in key_to_paper
-            ],
-        )
-        _links(session, x, post, talks, speakers, events, key_to_paper)
+    _bulk(
+        session,
+        Reference,
+        [
+            {
+                "post_id": post.id,
+                "position": pos,
+                "marker": ref.marker,
+                "raw": ref.raw or "",
+                "paper_id": paper.id if paper else None,
+            }
+            for pos, (ref, paper) in enumerate(zip(x.papers, papers, strict=False))
+            if ref.origin != "link"  # reference-list and bibtex entries keep their raw string
+        ],
+    )
+    key_to_paper = {ref.key: paper for ref, paper in zip(x.papers, papers, strict=False) if paper}
+    _bulk(
+        session,
+        Citation,
+        [
+            {
+                "post_id": post.id,
+                "position": pos,
+                "talk_id": talks[c.talk].id if c.talk is not None else None,
+                "paper_id": key_to_paper[c.paper_key].id,
+                "marker": c.marker,
+                "context": c.context,
+                "line": c.line,
+            }
+            for pos, c in enumerate(x.citations)
+            if c.paper_key in key_to_paper
+        ],
+    )
+    _links(session, x, post, talks, speakers, events, key_to_paper)
+    if plan.corrected or not new:  # a post inserted just now has no stored record to drop
         corrections.annotate(session, post, x, talks, plan)
-        if orphans is not None or people.replaced_authors:
-            orphans = orphans or Orphans()
-            orphans.people |= people.replaced_authors
-            garbage_collect(session, orphans)
-        initials.settle(session, people.groups)  # a new full name: an initial it fits may be ambiguous now
+    if orphans is not None or people.replaced_authors:
+        orphans = orphans or Orphans()
+        orphans.people |= people.replaced_authors
+        garbage_collect(session, orphans)
+    initials.settle(session, people.groups)  # a new full name: an initial it fits may be ambiguous now
     return counts
 
 
@@ -181,20 +233,27 @@ class Orphans:
 
 
 def _orphan_candidates(session: Session, post: Post) -> Orphans:
+    """The post's papers, people (its mentions, speakers and its papers' authors) and events: one query."""
     o = Orphans()
     talk_ids = select(Talk.id).where(Talk.post_id == post.id)
-    for table in (Reference, Citation, Link):
-        o.papers |= set(
-            session.exec(select(table.paper_id).where(table.post_id == post.id, table.paper_id.is_not(None))).all()
-        )
-    o.people |= set(session.exec(select(Mention.person_id).where(Mention.post_id == post.id)).all())
-    o.people |= set(session.exec(select(TalkSpeaker.person_id).where(TalkSpeaker.talk_id.in_(talk_ids))).all())
-    for batch in chunks(o.papers):
-        o.people |= set(session.exec(select(Authorship.person_id).where(Authorship.paper_id.in_(batch))).all())
-    o.events |= set(session.exec(select(PostEvent.event_id).where(PostEvent.post_id == post.id)).all())
-    o.events |= set(
-        session.exec(select(Talk.event_id).where(Talk.post_id == post.id, Talk.event_id.is_not(None))).all()
-    )
+    papers = [
+        select(literal("paper"), table.paper_id).where(table.post_id == post.id, table.paper_id.is_not(None))
+        for table in (Reference, Citation, Link)
+    ]
+    paper_ids = union_all(*papers).subquery()
+    parts = [
+        *papers,
+        select(literal("person"), Mention.person_id).where(Mention.post_id == post.id),
+        select(literal("person"), TalkSpeaker.person_id).where(TalkSpeaker.talk_id.in_(talk_ids)),
+        select(literal("person"), Authorship.person_id).where(
+            Authorship.paper_id.in_(select(paper_ids.c[1]))  # the papers' authors
+        ),
+        select(literal("event"), PostEvent.event_id).where(PostEvent.post_id == post.id),
+        select(literal("event"), Talk.event_id).where(Talk.post_id == post.id, Talk.event_id.is_not(None)),
+    ]
+    found = {"paper": o.papers, "person": o.people, "event": o.events}
+    for kind, rid in session.connection().execute(union_all(*parts)):
+        found[kind].add(rid)
     if post.conference_id:
         o.conferences.add(post.conference_id)
     return o
@@ -233,13 +292,19 @@ def _events(session: Session, x: Extraction, conference: Conference | None, post
     prefix = conference.key if conference else "-"
     keyed = {f"{prefix}/{normalise_title(ev.name)}": ev for ev in x.events}
     existing = {e.key: e for e in session.exec(select(Event).where(Event.key.in_(list(keyed))))} if keyed else {}
+    fresh: list[Event] = []
     for key, ev in keyed.items():
         row = existing.get(key)
         if row is None:
-            row = Event(
-                key=key, name=ev.name, kind=ev.kind, url=ev.url, conference_id=conference.id if conference else None
+            row = loaded_row(
+                Event,
+                key=key,
+                name=ev.name,
+                kind=ev.kind,
+                url=ev.url,
+                conference_id=conference.id if conference else None,
             )
-            session.add(row)
+            fresh.append(row)
         else:
             kind = ev.kind if row.kind == "other" else preferred(row.kind, ev.kind if ev.kind != "other" else None)
             _update(
@@ -250,6 +315,7 @@ def _events(session: Session, x: Extraction, conference: Conference | None, post
             )
         out[ev.name] = row
     session.flush()
+    _insert_rows(session, Event, fresh)
     _bulk(
         session, PostEvent, [{"post_id": post.id, "event_id": e.id} for e in {id(e): e for e in out.values()}.values()]
     )
@@ -400,12 +466,18 @@ def _talk_key(title: str | None, speakers: list[str], pos: int, used: set[str]) 
 
 
 def _talks(
-    session: Session, x: Extraction, post: Post, events: dict[str, Event], reuse: dict[int, int] | None = None
+    session: Session,
+    x: Extraction,
+    post: Post,
+    events: dict[str, Event],
+    reuse: dict[int, int] | None = None,
+    new: bool = False,
 ) -> list[Talk]:
     """The post's talk rows, in order. A talk keeps its row (and id, and the user's edits) when
     :mod:`kb.corrections` found it again (``reuse``: index → id), when its key is unchanged, or, for an
     edited talk, when its title, line and position still say it is the same talk (:mod:`kb.talkmatch`)."""
-    rows = session.exec(select(Talk).where(Talk.post_id == post.id).order_by(Talk.position)).all()
+    # (a post inserted just now has no talk rows yet)
+    rows = [] if new else session.exec(select(Talk).where(Talk.post_id == post.id).order_by(Talk.position)).all()
     by_id = {t.id: t for t in rows}
     locked = edited_fields(session, "talk", list(by_id))
     used: set[str] = set()
@@ -426,9 +498,14 @@ def _talks(
             chosen[free[k]] = edited[n]
     gone = [t for t in rows if t not in chosen]
     if gone:
-        for e in session.exec(
-            select(UserEdit).where(UserEdit.entity == "talk", UserEdit.entity_id.in_([t.id for t in gone]))
-        ).all():
+        stale = (
+            ()
+            if no_user_edits(session)
+            else session.exec(
+                select(UserEdit).where(UserEdit.entity == "talk", UserEdit.entity_id.in_([t.id for t in gone]))
+            ).all()
+        )
+        for e in stale:
             talk = by_id[e.entity_id]
             e.anchor = e.anchor or json.dumps({"title": talk.title, "line": talk.line, "position": talk.position})
             e.stale, e.post_id, e.entity_id = True, post.id, -e.id  # kept, reported by kb check; never a row id
@@ -442,11 +519,12 @@ def _talks(
     if moved:
         session.flush()
     out: list[Talk] = []
+    fresh: list[Talk] = []
     for pos, t in enumerate(x.talks):
         row = chosen[pos]
         if row is None:
-            row = Talk(post_id=post.id, key=keys[pos])
-            session.add(row)
+            row = loaded_row(Talk, post_id=post.id, key=keys[pos])
+            fresh.append(row)
         row.key = keys[pos]
         fields = locked.get(row.id, set())
         event = events.get(t.event) if t.event else None
@@ -454,8 +532,23 @@ def _talks(
         if "event_id" not in fields:
             row.event_id = event.id if event else None
         out.append(row)
-    session.flush()
+    session.flush()  # the kept rows' changes (the ORM's flush, too, updates before it inserts)
+    _insert_rows(session, Talk, fresh)
     return out
+
+
+def _insert_rows(session: Session, model, objs: list) -> None:
+    """Insert new ORM objects with one multi-row INSERT (the ORM sends SQLite one INSERT per row), then attach
+    them to the session as if loaded: their ids are set and later changes to them are UPDATEs."""
+    if not objs:
+        return
+    table = model.__table__
+    columns = [c.name for c in table.columns if c.name != "id"]
+    ids = insert_ids(session.connection(), table, [{c: getattr(obj, c) for c in columns} for obj in objs])
+    for obj, pid in zip(objs, ids, strict=True):
+        obj.id = pid
+        make_transient_to_detached(obj)
+        session.add(obj)
 
 
 def _people(
@@ -635,6 +728,8 @@ def garbage_collect(session: Session, only: Orphans | None = None) -> None:
         session.exec(stmt)
     initials.settle(session, gone)  # a full name gone: an initial it shared may fit one person alone again
     # Edits of talks that left their post are kept, stale (kb check reports them); never a row id again.
+    if no_user_edits(session):
+        return
     session.exec(
         update(UserEdit)
         .where(UserEdit.entity == "talk", UserEdit.entity_id >= 0, ~exists().where(Talk.id == UserEdit.entity_id))

@@ -172,10 +172,18 @@ def test_an_unreachable_server_is_one_line_without_the_password(tmp_path):
 
 
 def _corrupt_pages(db: Path) -> None:
+    """Damage three pages a third, a half and two thirds into the file: data pages, never the schema's (a
+    damaged schema is refused at open, before quick_check; which page falls where depends on the write order)."""
     with sqlite3.connect(db) as conn:
         page, pages = (conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("page_size", "page_count"))
+        try:
+            schema = {n for (n,) in conn.execute("SELECT pageno FROM dbstat WHERE name = 'sqlite_schema'")}
+        except sqlite3.OperationalError:  # no dbstat in this SQLite build
+            schema = {1}
     with db.open("r+b") as f:
         for n in (pages // 3, pages // 2, 2 * pages // 3):
+            while n + 1 in schema:  # (page numbers count from 1; file offsets from 0)
+                n += 1
             f.seek(n * page + 8)
             f.write(b"\xff" * 200)
 

@@ -11,16 +11,28 @@ from __future__ import annotations
 import re
 import unicodedata
 
-import ftfy
-
 # ftfy's defaults, minus the ones that would change meaning in notes
 # (we keep curly quotes as written; they help to find quoted titles).
-_FTFY_CONFIG = ftfy.TextFixerConfig(
-    uncurl_quotes=False,
-    fix_latin_ligatures=True,
-    normalization="NFC",
-    explain=False,
-)
+_FTFY_OPTIONS = {"uncurl_quotes": False, "fix_latin_ligatures": True, "normalization": "NFC", "explain": False}
+_MAX_DECODE = 1_000_000  # ftfy's max_decode_length (its default; set explicitly below, read here without ftfy)
+_ftfy_configs: list = []  # [ftfy's config, the same without HTML unescaping], made with the first text to fix
+
+
+def _ftfy_config(unescape: bool = True):
+    """The ftfy config (ftfy is imported on first use: ~35 ms, and plain-ASCII text never needs it)."""
+    if not _ftfy_configs:
+        import ftfy
+
+        config = ftfy.TextFixerConfig(**_FTFY_OPTIONS, max_decode_length=_MAX_DECODE)
+        _ftfy_configs.extend((config, config._replace(unescape_html=False)))
+    return _ftfy_configs[0 if unescape else 1]
+
+
+def __getattr__(name: str):
+    if name == "_FTFY_CONFIG":  # the config, as tests and callers named it when ftfy was imported eagerly
+        return _ftfy_config()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _LATEX_ACCENTS = {
     "'": "\u0301",
@@ -96,17 +108,19 @@ def fix_mojibake(text: str) -> str:
     try leaves such a line as it is, and most lines of a post with a few curly quotes are such lines.
     Its one piece of state is kept too: once a line holds "<", HTML entities are no longer decoded.
     """
-    config = _FTFY_CONFIG
+    unescape = True  # ftfy's unescape_html="auto": off for good once a line holds "<"
     out = []
     pos, n = 0, len(text)
     while pos < n:
         stop = text.find("\n", pos) + 1 or n
-        stop = min(stop, pos + config.max_decode_length)
+        stop = min(stop, pos + _MAX_DECODE)
         line = text[pos:stop]
-        if config.unescape_html == "auto" and "<" in line:
-            config = config._replace(unescape_html=False)
+        if unescape and "<" in line:
+            unescape = False
         if not line.isascii() or "&" in line or _ASCII_CONTROL.search(line):
-            line = ftfy.fix_and_explain(line, config).text
+            import ftfy
+
+            line = ftfy.fix_and_explain(line, _ftfy_config(unescape)).text
         out.append(line)
         pos = stop
     return "".join(out)

@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import re
 
-from kb.ingest.bibtex import parse_bibtex
 from kb.ingest.records import ParsedReference
 from kb.ingest.refparse.features import tokenize
 from kb.ingest.refparse.markup import prepare
-from kb.ingest.refparse.model import tag, to_fields
+from kb.ingest.refparse.model import tag, tag_many, to_fields
 from kb.ingest.refparse.structure import build
 
-__all__ = ["label_reference", "parse_reference"]
+__all__ = ["label_reference", "parse_reference", "parse_references"]
 
 
 def label_reference(text: str) -> list[tuple[str, str]]:
@@ -51,15 +50,43 @@ def parse_reference(text: str, marker: str | None = None) -> ParsedReference:
     >>> ref.arxiv_id, ref.type
     ('1409.1556', 'article')
     """
-    if re.match(r"\s*@\w+\s*[{(]", text):  # a BibTeX entry pasted as a reference: read, don't tag
+    entry = _bibtex(text, marker)
+    if entry is not None:
+        return entry
+    body, found, urls = prepare(text)
+    tokens = tokenize(body)
+    labels, prob = tag(tokens, confidence=True)
+    return _build(text, marker, body, found, urls, tokens, labels, prob)
+
+
+def parse_references(texts: list[str]) -> list[ParsedReference]:
+    """:func:`parse_reference` of each string (markers from the strings), the same records, faster for many:
+    the tagger decodes references of similar length together (:func:`kb.ingest.refparse.model.tag_many`)."""
+    out: list[ParsedReference | None] = [_bibtex(text, None) for text in texts]
+    todo = [i for i, ref in enumerate(out) if ref is None]
+    ready = {i: prepare(texts[i]) for i in todo}
+    tokens = {i: tokenize(ready[i][0]) for i in todo}
+    tagged = tag_many([tokens[i] for i in todo], confidence=True)
+    for i, (labels, prob) in zip(todo, tagged, strict=True):
+        body, found, urls = ready[i]
+        out[i] = _build(texts[i], None, body, found, urls, tokens[i], labels, prob)
+    return out  # type: ignore[return-value]
+
+
+def _bibtex(text: str, marker: str | None) -> ParsedReference | None:
+    """A BibTeX entry pasted as a reference, read (not tagged); None for anything else."""
+    if re.match(r"\s*@\w+\s*[{(]", text):
+        from kb.ingest.bibtex import parse_bibtex  # (bibtexparser loads only for these)
+
         entries, _ = parse_bibtex(text)
         if entries:
             entry = entries[0]
             entry.raw, entry.origin = text, "list"
             entry.marker = marker if marker is not None else entry.marker
             return entry
-    body, found, urls = prepare(text)
-    tokens = tokenize(body)
-    labels, prob = tag(tokens, confidence=True)
+    return None
+
+
+def _build(text, marker, body, found, urls, tokens, labels, prob) -> ParsedReference:
     fields = [(label, t) for label, t in to_fields(body, tokens, labels) if label != "citation-number"]
     return build(text, marker if marker is not None else found, fields, urls, prob)
