@@ -147,3 +147,39 @@ def test_models_the_bound_is_not_exact_for_get_none(tmp_path):
     bound = ScoreBound.from_tagger(two, LATE)
     assert bound is not None and bound.delta["x=1"] > 0 > bound.delta["x=2"]
     assert bound.late_max == pytest.approx(max(0.0, bound.delta["person"]), abs=1e-6)
+
+
+def test_without_room_to_dump_the_model_every_candidate_is_scored(tmp_path):
+    """crfsuite's Tagger.info() writes the model to a temporary file: on a full disk (here a file-size
+    limit, and an empty cache folder) neither the bound nor the reference parser's weight tables can be
+    built; extraction then scores every candidate and tags references with crfsuite's own tagger, with the
+    same result (an import that stops on a full disk read the posts before it whole:
+    tests/test_hardening_disk.py)."""
+    import json
+    import os
+    import resource
+    import subprocess
+    import sys
+
+    post = REPO / "imports" / "acl-2019-florence-bertology.md"
+
+    def extract_json(fsize: int | None) -> dict:
+        def limit() -> None:
+            if fsize is not None:
+                resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+
+        run = subprocess.run(
+            [sys.executable, "-m", "kb", "extract", str(post), "--json"],
+            cwd=tmp_path,
+            env=os.environ | {"PYTHONPATH": str(REPO), "XDG_CACHE_HOME": str(tmp_path / f"cache-{fsize}")},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            preexec_fn=limit,
+        )
+        assert run.returncode == 0, run.stderr
+        return json.loads(run.stdout)
+
+    room = extract_json(None)
+    assert len(room["papers"]) >= 10
+    assert extract_json(4096) == room

@@ -347,7 +347,10 @@ def get_fast_tagger() -> FastTagger | None:
             cache = None
         tables = load_tables(cache) if cache is not None else None
         if tables is None:
-            tables = FastTagger.tables(get_tagger())
+            try:
+                tables = FastTagger.tables(get_tagger())
+            except (RuntimeError, OSError):  # crfsuite dumps the model to a temporary file: not on a full disk
+                return None  # crfsuite's own tagger then: the same labels
             if cache is not None:
                 save_tables(cache, tables)
         with _lock:
