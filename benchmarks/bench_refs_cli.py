@@ -27,6 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import kb
+from benchmarks import report
 from kb.corpus import shared_dir
 
 N_REFS = 1669
@@ -92,11 +93,7 @@ def main() -> None:
         "python_pass_wall_s": round(med(bare, 0), 3),
         "per_ref_cpu_ms": round(1000 * (med(full, 1) - med(start, 1)) / (N_REFS - 3), 3),
     }
-    for key, value in figures.items():
-        print(f"{key:28} {value}")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
+    report(figures, args.json, 28)
 
 
 if __name__ == "__main__":

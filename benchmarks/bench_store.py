@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import statistics
 import sys
 import tempfile
@@ -27,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import event
 
+from benchmarks import report
 from benchmarks.bench_import import real_posts
 from benchmarks.gen_corpus import generate
 from kb.db import open_db
@@ -89,11 +89,7 @@ def main() -> None:
             "first_statements_max": max(first_stmts),
             "restore_statements_per_post": round(sum(again_stmts) / n, 2),
         }
-        for k, v in figures.items():
-            print(f"{k:32} {v}")
-        if args.json:
-            args.json.parent.mkdir(parents=True, exist_ok=True)
-            args.json.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
+        report(figures, args.json)
 
 
 if __name__ == "__main__":
