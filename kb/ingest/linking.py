@@ -130,8 +130,7 @@ def link_citations(x: Extraction, blocks: list[Block], ref_blocks: set[int], hit
                 paper = _author_year(x.papers, c.surname, c.year, c.second)
             if paper is None and c.kind == "author_year":
                 paper = _paper_after(x, c, block.text, by_id)
-                if paper is not None and paper == len(x.papers) - 1 and len(titles) < len(x.papers):
-                    titles.append("")
+                titles += [""] * (len(x.papers) - len(titles))  # a paper it made has no title yet
             if (
                 paper is None
                 and c.kind == "author_year"

@@ -190,7 +190,7 @@ def _speakers(blocks: list[Block], h: Head) -> tuple[list[str], list[str]]:
     return speakers, spelled
 
 
-def _rule_speakers(rule: TalkHit, title: str | None, line: str = "") -> tuple[list[str], list[str]]:
+def _rule_speakers(rule: TalkHit, title: str | None, line: str) -> tuple[list[str], list[str]]:
     """A detector's speakers that read as names once a list label is off and are not the title
     ("B. Tools Plenary" over "Tools Plenary" is neither). Only a name that opens the head ``line`` can
     carry a list label: "… by K. Zhang" keeps its initial."""
@@ -198,7 +198,7 @@ def _rule_speakers(rule: TalkHit, title: str | None, line: str = "") -> tuple[li
     spelled: list[str] = []
     opening = line.lstrip(" \t*_#>")
     for name, as_written in zip(rule.speakers, rule.spelled_speakers or rule.speakers, strict=False):
-        bare = LEAD.sub("", as_written) if not line or opening.startswith(as_written) else as_written
+        bare = LEAD.sub("", as_written) if opening.startswith(as_written) else as_written
         if bare != as_written and (not _name_like(bare) or (title and normalise_title(bare) == normalise_title(title))):
             continue
         speakers.append(name if bare == as_written else _canonical(bare))
