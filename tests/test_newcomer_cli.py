@@ -245,6 +245,9 @@ def test_ctrl_c_during_a_parallel_import_is_one_line_and_exit_130_and_a_rerun_fi
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        # as from a terminal: a job a non-interactive shell starts in the background (a CI runner's) inherits
+        # SIGINT ignored, and Python then installs no KeyboardInterrupt for it
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 120
     while _posts(db) < 3 and time.monotonic() < deadline and p.poll() is None:
