@@ -35,6 +35,7 @@ DATE = re.compile(
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _BY_NAME = re.compile(r"\bby\s+[A-Z]")
 _PAREN = re.compile(r"\(([^()]{3,60})\)\s*$")
+_AFFIL_TAIL = re.compile(r"\s*\([^()]*\)$")  # "Jane Doe (Some University)"
 
 
 def _name_beside(text: str) -> str | None:
@@ -43,7 +44,7 @@ def _name_beside(text: str) -> str | None:
     parts = _SEP.split(text)
     if len(parts) >= 2:
         tail = parts[-1].strip(" *_.")
-        if looks_like_person(re.sub(r"\s*\([^()]*\)$", "", tail)):  # "Jane Doe (Some University)"
+        if looks_like_person(_AFFIL_TAIL.sub("", tail)):
             return "tail"
         if looks_like_person(parts[0].strip(" *_")):
             return "head"
