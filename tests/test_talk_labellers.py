@@ -28,8 +28,9 @@ from kb.ingest.rst import looks_like_rst, rst_to_markdown
 from kb.ingest.talks import model as talk_model
 from kb.ingest.talks.assemble import _is_byline, _trailing_speaker, told_in_prose
 from kb.ingest.talks.features import unit_features
-from kb.ingest.talks.hits import TalkHit
+from kb.ingest.talks.hits import TalkHit, clean_title
 from kb.ingest.talks.model import SPEAKER_NEXT, analyse, siblings
+from kb.ingest.talks.sections import section_features
 from kb.ingest.talks.units import units
 
 # ---------------------------------------------------------------- reST
@@ -107,6 +108,56 @@ def test_line_features_see_speaker_lines_below_a_prominent_line():
     assert SPEAKER_NEXT in feats[0]
     assert "speaker_label" in feats[1]
     assert SPEAKER_NEXT not in feats[2]
+
+
+def test_outline_features_give_each_line_its_section_and_body():
+    post = (
+        "# SciPy 2022\n\n"
+        "### A. Better Tests\n\n- speaker: Zac Doe\n- property-based testing\n\n"
+        "### B. Build times\n\n- dev.py builds\n\n"
+        "### C. Awkward Array\n\n- author: Jim Roe\n\n"
+        "### Lightning Talks\n\n- quantum in the cloud\n    - microsoft\n    - very cold\n- pandas\n\n"
+        "## Resources\n\n- [Paper one](https://arxiv.org/abs/1901.00001)\n- [Paper two](https://arxiv.org/abs/1901.00002)\n"
+    )
+    blocks = walk(post)
+    us = units(blocks)
+    by_text = {
+        u.text: f
+        for u, f in zip(
+            us, section_features(us, [u.text.startswith(("speaker", "author")) for u in us], blocks), strict=True
+        )
+    }
+    assert by_text["SciPy 2022"][0] == "sec=none"
+    assert "body_sub=some" in by_text["SciPy 2022"]
+    a, b = by_text["A. Better Tests"], by_text["B. Build times"]
+    assert a[0] == "sec=plain" and "body=few" in a and "body_spk=True" in a and "body_sub=0" in a
+    assert "body_spk=False" in b
+    # three of the four like headings (level 3 under no heading of theirs) name a speaker below
+    assert "like_spk=2" in a and "like_spk=2" in b
+    quantum = by_text["quantum in the cloud"]
+    assert quantum[:4] == ["sec=kind", "sec_kind:lightning", "sec_kind:talks", "sec=kind&item1"]
+    assert "body=few" in quantum and "body_spk=False" in quantum
+    assert "body=0" in by_text["pandas"]
+    assert by_text["microsoft"][0] == "sec=kind" and "body=0" in by_text["microsoft"]
+    assert "body_papers=4" in by_text["Resources"]
+    assert by_text["Paper one"][0] == "sec=section"
+
+
+@pytest.mark.parametrize(
+    ("raw", "title"),
+    [
+        ("Bayesian Model-Agnostic Meta Learning (Rapid Presentation)", "Bayesian Model-Agnostic Meta Learning"),
+        ("Neural Ordinary Differential Equations (Award Winning Oral)", "Neural Ordinary Differential Equations"),
+        (
+            "Education civil rights data: The good, the bad (Diversity Track",
+            "Education civil rights data: The good, the bad",
+        ),
+        ("Graphs (and Trees)", "Graphs (and Trees)"),
+        ("Scaling Laws (Jane Doe)", "Scaling Laws (Jane Doe)"),
+    ],
+)
+def test_a_title_drops_a_kind_in_parentheses_and_an_unclosed_one(raw, title):
+    assert clean_title(raw) == title
 
 
 def test_shape_abstracts_letters_and_digits():

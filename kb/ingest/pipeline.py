@@ -57,6 +57,10 @@ def extract(text: str, source: str = "<post>", rules_only: bool = False, path: s
 
     event_hits = list(event_hits)
     hits = None if rules_only else learned_hits(blocks, ref_blocks, p.rule_hits, x.problems, event_hits)
+    if hits == [] and p.rule_hits:
+        # the labellers read no talk: a layout detector's talk with a named speaker is still one (a short post
+        # with one "## Title — Jane Doe" has none of the repeated layout the labellers learned from)
+        hits = [h for h in p.rule_hits if h.speakers]
     event_hits = [h for h in event_hits if tidy_event(h.event) is not None]
     x.events = _unique_events([h.event for h in event_hits])
     if hits is None:

@@ -73,9 +73,9 @@ def example(text: str, source: str, gold: dict) -> tuple[Example, Analysis]:
         target = [] if talk.get("title_inferred") else norm_tokens(talk.get("title") or "")
         if not target and talk.get("speakers"):
             target = speaker_forms(gold, talk["speakers"][0])[0]
-        k = _locate(unit_toks, target, last, used)
+        k = _locate(unit_toks, target, last, used, a.units)
         if k < 0 and len(target) > 4:
-            k = _locate(unit_toks, target[:4], last, used)
+            k = _locate(unit_toks, target[:4], last, used, a.units)
         if k < 0:
             unmatched.append(talk.get("title") or "")
             continue
@@ -124,12 +124,15 @@ def event_lines(unit_toks: list[list[str]], gold: dict) -> list[int]:
     return sorted(set(out))
 
 
-def _locate(unit_toks: list[list[str]], target: list[str], last: int, used: set[int]) -> int:
+def _locate(unit_toks: list[list[str]], target: list[str], last: int, used: set[int], units: list) -> int:
+    """The line that heads a gold talk: the first after the previous talk's that holds its title, not a
+    table-of-contents entry (a line linking into the post names a section, it is not one)."""
     if not target:
         return -1
     cands = [k for k, toks in enumerate(unit_toks) if (k not in used or k == last) and find(toks, target) >= 0]
     if not cands:
         return -1
+    cands = [k for k in cands if not units[k].anchor] or cands
     after = [k for k in cands if k > last] or cands
     good = [k for k in after if len(target) / max(1, len(unit_toks[k])) >= 0.34]
     return (good or after)[0]

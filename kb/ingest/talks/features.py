@@ -17,6 +17,7 @@ from itertools import pairwise
 from kb.ingest.lexicon import lexicon, rarity
 from kb.ingest.markdown import Block
 from kb.ingest.people import given_names, looks_like_person
+from kb.ingest.talks.sections import section_features
 from kb.ingest.talks.units import Token, Unit, tokens
 from kb.ingest.text import Folded
 
@@ -84,10 +85,14 @@ def _name_pairs(words: list[str]) -> int:
 
 
 def unit_features(
-    units: list[Unit], rule_heads: dict[tuple[int, int], str], rule_events: dict[tuple[int, int], str] | None = None
+    units: list[Unit],
+    rule_heads: dict[tuple[int, int], str],
+    rule_events: dict[tuple[int, int], str] | None = None,
+    blocks: list[Block] | None = None,
 ) -> list[list[str]]:
     """One feature list per unit. ``rule_heads``: (block, start of unit) → layout of an old detector hit;
-    ``rule_events``: (block, start of unit) → kind of an event the event rules found in that line."""
+    ``rule_events``: (block, start of unit) → kind of an event the event rules found in that line;
+    ``blocks``: the blocks the units were cut from (their links tell a reading list's lines)."""
     rule_events = rule_events or {}
     lex = lexicon()
     unit_shapes = [u.shape for u in units]
@@ -178,11 +183,13 @@ def unit_features(
     for k, sh in enumerate(unit_shapes):
         near.setdefault(sh, []).append(any(spk[k : k + 3]))
     seen = {d: _prefixed(d, context) for d in _SIDES}  # as neighbour d sees it
+    outline = section_features(units, spk, blocks)
     out = []
     for k, f in enumerate(base):
         row = list(f)
         votes = near[unit_shapes[k]]
         row.append(f"shape_spk={round(4 * sum(votes) / len(votes))}")
+        row += outline[k]
         u = units[k]
         prominent = u.kind == "heading" or u.bold or u.lead_emph or "hash_heading" in f or "enum=True" in f
         after = any(spk[k + 1 : k + 3])

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from kb.ingest.events import EVENT_WORDS, NOT_ATTENDED
+from kb.ingest.lexicon import lexicon
 from kb.ingest.links import GENERIC_LABELS, classify_url
 from kb.ingest.markdown import Block
 from kb.ingest.people import canonical_name, looks_like_person, strip_honorific
@@ -79,10 +80,30 @@ def clean_title(text: str | None) -> str | None:
         t,
         flags=re.IGNORECASE,
     )
-    t = t.strip(" \"“”'‘’")
+    t = _drop_kind_tail(t.strip(" \"“”'‘’"))
     if len(t) < 3 or t.lower() in GENERIC_LABELS:
         return None
     return t[0].upper() + t[1:]
+
+
+_OPEN_TAIL = re.compile(r"\s*\(([^()]*)$")  # "Title (Diversity Track": the title's span stopped before ")"
+_PAREN_TAIL = re.compile(r"\s*\(([^()]*)\)$")
+_TAIL_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _drop_kind_tail(t: str) -> str:
+    """A title without an unclosed parenthesis at its end, nor a closing one that only says what kind of
+    talk it was: "Bayesian Model-Agnostic Meta Learning (Rapid Presentation)", "… (Diversity Track)"."""
+    m = _OPEN_TAIL.search(t)
+    if m and m.start() > 0 and len(m.group(1).split()) <= 5:
+        t = t[: m.start()]
+    m = _PAREN_TAIL.search(t)
+    if m and m.start() > 0:
+        words = [w.lower() for w in _TAIL_WORD.findall(m.group(1))]
+        kinds = lexicon()["kind"]
+        if 0 < len(words) <= 4 and any(w in kinds for w in words):
+            t = t[: m.start()]
+    return t.rstrip(" :-—–")
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“(\[*]?[A-Z0-9])|\n\s*\n|\n(?=[-*•] )|(?<=[。！？])")

@@ -84,7 +84,7 @@ def analyse(blocks: list[Block], skip: set[int], rule_hits: list[TalkHit], event
                 events_by_unit.setdefault(k, []).append(e)
                 break
     return Analysis(
-        us, unit_features(us, rule_heads, rule_events), rule_spans, rule_by_unit, rule_events=events_by_unit
+        us, unit_features(us, rule_heads, rule_events, blocks), rule_spans, rule_by_unit, rule_events=events_by_unit
     )
 
 
