@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb.evaluate import evaluate
+from kb.evaluate import compare, evaluate
 from tests.conftest import FIXTURES, IMPORTS, SAMPLE_GOLD, SEED_GOLD
 
 # Issue targets: talks >= 0.90, people >= 0.95, papers >= 0.95, citation links >= 0.90.
@@ -69,3 +69,13 @@ def test_seed_is_exact():
         pytest.skip(f"seed gold not found at {SEED_GOLD} (../shared is not mounted beside the repo)")
     scores = evaluate([SEED_GOLD])["totals"]
     assert {k: scores[k]["f1"] for k in EXACT} == dict.fromkeys(EXACT, 1.0)
+
+
+def test_an_inferred_gold_title_matches_a_piece_of_it_by_the_same_speakers():
+    gold = {"title": "Talk on vision and action", "title_inferred": True, "speakers": ["Jitendra Malik"]}
+    same = {"title": "Vision and action", "speakers": ["Jitendra Malik"]}
+    assert compare({"talks": [same]}, {"talks": [gold]})["talks"].tp == 1
+    # not by other speakers, not with a title the gold phrase does not hold, not when the post gave the title
+    assert compare({"talks": [{**same, "speakers": ["Jane Doe"]}]}, {"talks": [gold]})["talks"].tp == 0
+    assert compare({"talks": [{**same, "title": "Director of Ecosystem"}]}, {"talks": [gold]})["talks"].tp == 0
+    assert compare({"talks": [same]}, {"talks": [{**gold, "title_inferred": False}]})["talks"].tp == 0
