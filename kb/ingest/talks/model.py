@@ -57,7 +57,7 @@ class Analysis:
 def analyse(blocks: list[Block], skip: set[int], rule_hits: list[TalkHit], event_hits: list = ()) -> Analysis:
     """Units and their features. ``event_hits``: :class:`kb.ingest.events.EventHit` s the event rules
     found, a feature of the lines they are in (the labeller's E label decides which are events)."""
-    us = units(blocks, skip)
+    us = units(blocks, skip, join_wrapped=True)
     rule_heads: dict[tuple[int, int], str] = {}
     rule_spans: dict[tuple[int, int], str] = {}
     rule_by_unit: dict[int, list[TalkHit]] = {}

@@ -56,16 +56,64 @@ class Token:
 _last: tuple = ((), frozenset(), [])  # the last (blocks, skip, units): both labellers cut the same post
 
 
-def units(blocks: list[Block], skip: set[int] = frozenset()) -> list[Unit]:
+def units(blocks: list[Block], skip: set[int] = frozenset(), join_wrapped: bool = False) -> list[Unit]:
     """The units of ``blocks`` (a new list; the units are shared with the previous call for the same
-    blocks object and skip set: the talk labellers and the paper-mention classifier both ask)."""
+    blocks object and skip set: the talk labellers and the paper-mention classifier both ask).
+    ``join_wrapped``: a line that only continues a hard-wrapped sentence is part of the unit before it
+    (the talk labellers: see :func:`join_wrapped`)."""
     global _last
     last_blocks, last_skip, last_out = _last
     if last_blocks is blocks and last_skip == skip:
-        return list(last_out)
-    out = _units(blocks, skip)
-    _last = (blocks, frozenset(skip), out)
-    return list(out)
+        out = last_out
+    else:
+        out = _units(blocks, skip)
+        _last = (blocks, frozenset(skip), out)
+    return join_wrapped_lines(blocks, out) if join_wrapped else list(out)
+
+
+_CONTINUES = re.compile(r"\s*[a-z]")  # a wrapped line goes on in lower case: "models tutorial on"
+_NOT_CONTINUING = frozenset({"by", "speaker", "speakers", "presented", "with", "from", "featuring", "and"})
+
+
+def join_wrapped_lines(blocks: list[Block], us: list[Unit]) -> list[Unit]:
+    """Units where a paragraph's or a list item's hard-wrapped lines are one: "Torsten Hothorn, Transformation"
+    / "models tutorial on" is one line to its writer's reader. A line continues the one before when it
+    starts in lower case and is not a line of its own ("by Jane Doe", "with Ann Roe" under a title)."""
+    out: list[Unit] = []
+    for u in us:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and not u.first
+            and prev.block == u.block
+            and u.kind in ("paragraph", "item")
+            and _CONTINUES.match(u.text)
+            and u.text.split(None, 1)[0].rstrip(":,").lower() not in _NOT_CONTINUING
+            and not prev.text.rstrip().endswith(":")
+        ):
+            text = blocks[u.block].text
+            n_prev, n_u = prev.n_links, u.n_links
+            letters = sum(map(str.isalnum, prev.text)) + sum(map(str.isalnum, u.text))
+            cover = prev.link_cover * sum(map(str.isalnum, prev.text)) + u.link_cover * sum(map(str.isalnum, u.text))
+            out[-1] = Unit(
+                block=prev.block,
+                start=prev.start,
+                end=u.end,
+                text=text[prev.start : u.end],
+                line=prev.line,
+                kind=prev.kind,
+                level=prev.level,
+                first=prev.first,
+                bold=prev.bold and u.bold,
+                lead_emph=prev.lead_emph,
+                link_cover=cover / letters if letters else 0.0,
+                n_links=n_prev + n_u,
+                depth=prev.depth,
+                anchor=prev.anchor or u.anchor,
+            )
+            continue
+        out.append(u)
+    return out
 
 
 def _units(blocks: list[Block], skip: set[int]) -> list[Unit]:
