@@ -134,13 +134,24 @@ def tokenize(text: str) -> list[Token]:
     return out
 
 
+_SHAPES: dict[str, str] = {}  # a word's classes ("Aaaaaaa,") -> its shape ("Aa,"): few distinct, many words
+
+
 def _shape(word: str) -> str:
     """ "Vedaldi," → "Aa,"; "1312.6034" → "0.0" (runs of one class collapse)."""
-    return "".join(k for k, _ in groupby(word.translate(_SHAPE_MAP)))
+    classes = word.translate(_SHAPE_MAP)
+    shape = _SHAPES.get(classes)
+    if shape is None:
+        shape = "".join(k for k, _ in groupby(classes))
+        if len(_SHAPES) < 100_000:
+            _SHAPES[classes] = shape
+    return shape
 
 
 def _core(token: str) -> str:
     """Token without edge punctuation or Markdown markers: '_Proceedings' → 'Proceedings'."""
+    if token[:1].isalnum() and token[-1:].isalnum():  # nothing to strip ([\W_] is what str.isalnum is not)
+        return token
     return _EDGE.sub("", token)
 
 
@@ -172,6 +183,15 @@ _LEXICONS = (
     ("edition", EDITION, 0),
     ("func", FUNCTION, 0),
 )
+# word -> (the names of the lexicons it is in, in _LEXICONS order; their bits): one look-up for all eleven
+_IN_LEXICONS: dict[str, tuple[tuple[str, ...], int]] = {}
+for _name, _lexicon, _bit in _LEXICONS:
+    for _word in _lexicon:
+        _names, _bits = _IN_LEXICONS.get(_word, ((), 0))
+        _IN_LEXICONS[_word] = ((*_names, _name), _bits | _bit)
+del _name, _lexicon, _bit, _word, _names, _bits
+_LEN = tuple(f"len={i}" for i in range(9))
+_DIGITS = tuple(f"digits={i}" for i in range(6))
 _STOP_END = (".", ".”", '."', "?", "!", "?”", "!”", ".’")
 
 
@@ -194,17 +214,19 @@ def token_features(token: str) -> TokenInfo:
     """
     core = _core(token)
     low = core.lower()
+    shape = _shape(token)
+    first, last = token[0], token[-1]
     feats = [
         "b",
         "w=" + low,
-        "sh=" + _shape(token),
-        "csh=" + _shape(core),
+        "sh=" + shape,
+        "csh=" + (shape if core == token else _shape(core)),
         "p3=" + low[:3],
         "s3=" + low[-3:],
         "s2=" + low[-2:],
-        "lp=" + (token[0] if not token[0].isalnum() else "a"),
-        "rp=" + (token[-1] if not token[-1].isalnum() else "a"),
-        "len=" + str(min(len(core), 8)),
+        "lp=" + (first if not first.isalnum() else "a"),
+        "rp=" + (last if not last.isalnum() else "a"),
+        _LEN[min(len(core), 8)],
     ]
     bits = 0
     has_digit = False
@@ -215,15 +237,15 @@ def token_features(token: str) -> TokenInfo:
     elif core[:1].islower():
         feats.append("lower")
     if core.isdigit():
-        feats.append("digits=" + str(min(len(core), 5)))
+        feats.append(_DIGITS[min(len(core), 5)])
         bits |= 1 << 11
-    elif not core.isalpha() and any(c.isdigit() for c in core):
+    elif not core.isalpha() and rules.has_digit(core):
         feats.append("hasdigit")
         has_digit = True
-    for name, lexicon, bit in _LEXICONS:
-        if low in lexicon:
-            feats.append(name)
-            bits |= bit
+    lexicons = _IN_LEXICONS.get(low)
+    if lexicons is not None:
+        feats += lexicons[0]
+        bits |= lexicons[1]
     if low and not low.strip("ivxlcdm") and _ROMAN.match(low):
         feats.append("roman")
     if has_digit and _DATELIKE.match(token):

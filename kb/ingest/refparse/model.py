@@ -125,51 +125,73 @@ class FastTagger:
         self._ctx_ids: dict[tuple[str, ...], int] = {}  # context features -> its row of _ctx_pool
         self._ctx_pool = np.empty((1024, size))
 
-    def _ordered_sums(self, groups: list[list], pad) -> np.ndarray:
-        """The sum of each group's matrix rows (a group of ints: (k, labels); of 4-tuples: (k, 4, labels)), each
-        added in the group's order, first row first: what ``matrix[rows].sum(axis=0)`` of one group gives, to the
-        last bit (numpy adds the rows of an axis that is not the innermost one after the other). Groups are
-        taken longest first, so step ``d`` adds the ``d``-th row of the groups that have one: no padding."""
-        order = sorted(range(len(groups)), key=lambda j: -len(groups[j]))
-        sizes = [len(groups[j]) for j in order]
-        depth = sizes[0] if sizes else 0
+    def _ordered_sums(self, flat: list, sizes: list[int]) -> np.ndarray:
+        """The sum of each group's matrix rows, each added in the group's order, first row first: what
+        ``matrix[rows].sum(axis=0)`` of one group gives, to the last bit (numpy adds the rows of an axis that
+        is not the innermost one one after the other). The groups' rows are ``flat``, one group after the other,
+        ``sizes`` long (ints: (groups, labels); tuples of 4: (groups, 4, labels)); an empty group sums to the zero
+        row. Groups are taken longest first, so step ``d`` adds the ``d``-th row of the groups that have one."""
         matrix = self.matrix
-        if depth == 0:
-            return matrix[np.full((len(groups), *np.shape(pad)), self.zero_row)]
-        idx = np.array([groups[j] + [pad] * (depth - len(groups[j])) for j in order])
-        acc = matrix[idx[:, 0]]
-        live = len(sizes)
+        sizes_arr = np.array(sizes)
+        starts = np.cumsum(sizes_arr) - sizes_arr
+        flat_arr = np.array(flat, dtype=np.intp)
+        empty = sizes_arr == 0
+        if empty.any():  # an empty group reads the zero row once
+            pad = np.full((1, *flat_arr.shape[1:]), self.zero_row, dtype=np.intp)
+            starts = np.where(empty, len(flat_arr), starts)
+            flat_arr = np.concatenate([flat_arr.reshape(-1, *pad.shape[1:]), pad])
+        order = np.argsort(-sizes_arr, kind="stable")
+        firsts = starts[order]
+        acc = matrix[flat_arr[firsts]]
+        ordered = sizes_arr[order]
+        depth = int(ordered[0]) if len(ordered) else 0
+        live = np.searchsorted(-ordered, -np.arange(depth), side="left").tolist()  # groups longer than d
         for d in range(1, depth):
-            while sizes[live - 1] <= d:
-                live -= 1
-            acc[:live] += matrix[idx[:live, d]]
+            c = live[d]
+            acc[:c] += matrix[flat_arr[firsts[:c] + d]]
         out = np.empty_like(acc)
         out[order] = acc
         return out
 
     def _store_tokens(self, new: dict[str, TokenInfo]) -> None:
         """Weights of tokens not seen yet: own, and as seen from each neighbour offset, into the token pool."""
-        rows, window_rows = self.rows, self.window_rows
-        infos = list(new.values())
-        owns = [[rows[f] for f in info.own if f in rows] for info in infos]
-        seens = [[window_rows[f] for f in info.shared if f in window_rows] for info in infos]
+        rows_get, window_get = self.rows.get, self.window_rows.get
+        own: list[int] = []
+        own_sizes: list[int] = []
+        seen: list[tuple[int, ...]] = []
+        seen_sizes: list[int] = []
+        for info in new.values():
+            got = [r for r in map(rows_get, info.own) if r is not None]
+            own += got
+            own_sizes.append(len(got))
+            got_seen = [r for r in map(window_get, info.shared) if r is not None]
+            seen += got_seen
+            seen_sizes.append(len(got_seen))
         start = len(self._tok_ids)
-        stop = start + len(infos)
+        stop = start + len(new)
         pool = self._tok_pool
         if stop > pool.shape[0]:
             pool = self._tok_pool = np.concatenate([pool[:start], np.empty((max(stop, 2 * start), *pool.shape[1:]))])
-        pool[start:stop, 0] = self._ordered_sums(owns, self.zero_row)
-        pool[start:stop, 1:] = self._ordered_sums(seens, (self.zero_row,) * len(OFFSETS))
+        pool[start:stop, 0] = self._ordered_sums(own, own_sizes)
+        if not seen:
+            seen = [(self.zero_row,) * len(OFFSETS)]  # (the shape of the rows; no group reads it)
+        pool[start:stop, 1:] = self._ordered_sums(seen, seen_sizes)
         self._tok_ids.update(zip(new, range(start, stop), strict=True))
 
     def _store_contexts(self, new: list[tuple[str, ...]]) -> None:
-        rows = self.rows
+        rows_get = self.rows.get
+        flat: list[int] = []
+        sizes: list[int] = []
+        for ctx in new:
+            got = [r for r in map(rows_get, ctx) if r is not None]
+            flat += got
+            sizes.append(len(got))
         start = len(self._ctx_ids)
         stop = start + len(new)
         pool = self._ctx_pool
         if stop > pool.shape[0]:
             pool = self._ctx_pool = np.concatenate([pool[:start], np.empty((max(stop, 2 * start), pool.shape[1]))])
-        pool[start:stop] = self._ordered_sums([[rows[f] for f in ctx if f in rows] for ctx in new], self.zero_row)
+        pool[start:stop] = self._ordered_sums(flat, sizes)
         self._ctx_ids.update(zip(new, range(start, stop), strict=True))
 
     def emissions_many(self, token_lists: list[list[Token]]) -> tuple[np.ndarray, list[list]]:

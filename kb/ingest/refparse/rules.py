@@ -44,6 +44,18 @@ _KIND_PATTERNS = (
 
 
 _CUES = ("arxiv", "isbn", "issn", "doi", "www.", "http", "ftp")
+_ASCII_DIGIT = re.compile(r"[0-9]")
+
+
+def has_digit(text: str) -> bool:
+    """Whether a character of the text is a digit (``str.isdigit``: "²" is one); ASCII text by one regex search.
+
+    >>> has_digit("p.12"), has_digit("x²"), has_digit("abc")
+    (True, True, False)
+    """
+    if text.isascii():
+        return _ASCII_DIGIT.search(text) is not None
+    return any(c.isdigit() for c in text)
 
 
 def token_kind(token: str) -> str:
@@ -55,7 +67,7 @@ def token_kind(token: str) -> str:
     # Most tokens are plain words: skip the patterns when none can match.
     if (
         token[0] not in "[(<"
-        and not any(c.isdigit() for c in token)
+        and not has_digit(token)
         and "@" not in token
         and not token.lstrip("_*").lower().startswith(_CUES)
     ):
