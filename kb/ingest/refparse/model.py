@@ -311,41 +311,44 @@ class FastTagger:
         slens = np.array([lens[i] for i in order])
         steps = int(slens[0])
         firsts = np.cumsum(lens) - np.array(lens)
-        # Step-major scores, (steps, sequence, labels); a finished sequence reads the zero row past the end.
+        # Label-major scores, (steps, labels, sequence): every operation below runs along the sequences, a
+        # stretch of memory, with one (previous label, label) pair at a time. A finished sequence reads the
+        # zero row past the end of ``scores``.
         at = np.arange(steps)[:, None]
         index = np.where(at < slens, firsts[order] + at, scores.shape[0])
-        padded = np.concatenate([scores, np.zeros((1, size))])[index]
+        padded = np.concatenate([scores, np.zeros((1, size))])[index].transpose(0, 2, 1).copy()
         live = [int(c) for c in np.searchsorted(-slens, -np.arange(steps), side="left")]  # sequences longer than t
-        trans_t, trans = self.trans_t, self.trans
-        hist = np.empty((steps, count, size))  # Viterbi's best scores at each step
+        trans = self.trans[:, :, None]  # (from, to, 1)
+        hist = np.empty((steps, size, count))  # Viterbi's best scores at each step
         hist[0] = padded[0]
         alpha = padded[0].copy()
         add, exp, log = np.add, np.exp, np.log
         for t in range(1, steps):
             c = live[t]
-            cand = trans_t + hist[t - 1, :c, None, :]  # (sequence, to, from)
-            add(cand.max(axis=2), padded[t, :c], out=hist[t, :c])
+            cand = hist[t - 1, :, None, :c] + trans  # (from, to, sequence)
+            add(cand.max(axis=0), padded[t, :, :c], out=hist[t, :, :c])
             if confidence:
-                a = alpha[:c, :, None] + trans  # (sequence, from, to)
-                m = a.max(axis=1)
-                np.subtract(a, m[:, None, :], out=a)
+                a = alpha[:, None, :c] + trans  # (from, to, sequence)
+                m = a.max(axis=0)
+                np.subtract(a, m, out=a)
                 exp(a, out=a)
-                alpha[:c] = m + log(a.sum(axis=1)) + padded[t, :c]
+                alpha[:, :c] = m + log(a.sum(axis=0)) + padded[t, :, :c]
         everyone = np.arange(count)
-        last = hist[slens - 1, everyone]  # each sequence's scores at its last token
+        last = hist[slens - 1, :, everyone]  # (sequence, labels): each one's scores at its last token
         cur = last.argmax(axis=1)
         bests = last.max(axis=1).tolist()
         paths = np.empty((count, steps), dtype=np.intp)
         paths[everyone, slens - 1] = cur
         for t in range(steps - 1, 0, -1):  # back along the best path: the argmax of the sums the max was of
             c = live[t]
-            prev = (trans_t[cur[:c]] + hist[t - 1, :c]).argmax(axis=1)
+            prev = (self.trans[:, cur[:c]] + hist[t - 1, :, :c]).argmax(axis=0)
             cur[:c] = prev
             paths[:c, t - 1] = prev
         zs = [0.0] * count
         if confidence:
-            top = alpha.max(axis=1)
-            zs = (top + log(exp(alpha - top[:, None]).sum(axis=1))).tolist()
+            final = alpha.T.copy()  # (sequence, labels), as log_partition sums a sequence's last scores
+            top = final.max(axis=1)
+            zs = (top + log(exp(final - top[:, None]).sum(axis=1))).tolist()
         labels = self.labels
         out: list = [None] * count
         for k, (i, row, n) in enumerate(zip(order, paths.tolist(), slens.tolist(), strict=True)):
