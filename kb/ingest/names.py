@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from kb.ingest.lexicon import honorific_prefix, lexicon
 from kb.ingest.records import Name
@@ -43,8 +44,13 @@ UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĲĴĶĹ
 _INITIAL = re.compile(rf"^(?:[{UPPER}][a-z]?\.(?:-?[{UPPER}][a-z]?\.)*|[{UPPER}]{{1,3}}|[{UPPER}]\.?-[{UPPER}]\.?)$")
 _VANCOUVER_INITIALS = re.compile(r"^[A-Z]{1,3}$")
 _EMPHASIS = re.compile(r"(?<![\w])[*_]+|[*_]+(?![\w])")
+_KEPT_PERIOD = re.compile(rf"(?:\b[{UPPER}]|\b[JS]r)\.$")  # an initial's or "Jr."'s full stop
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
+_GLUED_INITIAL = re.compile(r"(?<=\b[A-Z]\.)(?=[A-Z][a-z])")
+_SEMICOLON = re.compile(r"\s*;\s*")
 
 
+@lru_cache(maxsize=65536)
 def _is_initials(segment: str) -> bool:
     if segment.lower().rstrip(".") in ("jr", "sr"):
         return False
@@ -54,7 +60,7 @@ def _is_initials(segment: str) -> bool:
 
 def _strip_period(text: str) -> str:
     """Drop a closing full stop unless it ends an initial or "Jr."."""
-    if text.endswith(".") and not re.search(rf"(?:\b[{UPPER}]|\b[JS]r)\.$", text):
+    if text.endswith(".") and not _KEPT_PERIOD.search(text):
         return text.rstrip(". ")
     return text
 
@@ -63,13 +69,14 @@ def _titlecase(word: str) -> str:
     """ "HINTON" → "Hinton", "O'BRIEN" → "O'Brien", "JONES-SMITH" → "Jones-Smith"."""
     if not (word.isupper() and sum(c.isalpha() for c in word) > 1):
         return word
-    return re.sub(r"[^\W\d_]+", lambda m: m.group(0).capitalize(), word.lower())
+    return _LETTER_RUN.sub(lambda m: m.group(0).capitalize(), word.lower())
 
 
 def _clean(text: str) -> str:
     text = _EMPHASIS.sub("", repair(text))
     # "A.Vedaldi" → "A. Vedaldi"; "J.R.R." stays.
-    text = re.sub(r"(?<=\b[A-Z]\.)(?=[A-Z][a-z])", " ", text)
+    if "." in text:
+        text = _GLUED_INITIAL.sub(" ", text)
     return squash(text).strip(" ,;:")
 
 
@@ -165,6 +172,7 @@ def parse_name(text: str) -> Name:
     return _inverted(parts[0], " ".join(parts[1:]), suffix)
 
 
+@lru_cache(maxsize=65536)
 def _kind(segment: str) -> str:
     """Classify a comma-separated piece of an author list."""
     words = segment.split()
@@ -198,7 +206,7 @@ def split_authors(text: str) -> tuple[list[Name], bool]:
         return [], et_al
     groups: list[list[str]] = []
     # ";" always separates people; "and"/"&" separate people too.
-    for chunk in re.split(r"\s*;\s*", text):
+    for chunk in _SEMICOLON.split(text) if ";" in text else (text,):
         for part in _CONJ.split(chunk):
             segs = [_strip_period(s.strip()) for s in part.split(",")]
             segs = [s for s in segs if s]

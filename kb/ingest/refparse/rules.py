@@ -21,6 +21,11 @@ ARXIV_CUE = re.compile(r"arxiv|abs/|pdf/|preprint|corr", re.IGNORECASE)
 URL = re.compile(r"(?:https?://|ftp://|www\.)[^\s<>\"]+", re.IGNORECASE)
 YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 PAGE_RANGE = re.compile(r"(?<![\d.])([A-Za-z]?\d+)\s*[-–—‐‑−]{1,2}\s*([A-Za-z]?\d+)(?!\d|\.\d)")
+_PAGE = re.compile(r"[A-Za-z]?\d+")
+_YEAR_SEMICOLON = re.compile(r"^\s*(?:1[5-9]|20)\d\d\s*;\s*")
+_VOLUME = re.compile(r"(?:vol(?:ume)?\.?\s*)?(\d+[A-Za-z]?)", re.IGNORECASE)
+_ISSUE = re.compile(r"(?:no|nr|issue|number|n)\.?\s*(\d+(?:[-–/]\d+)?)", re.IGNORECASE)
+_PAREN_ISSUE = re.compile(r"\d+\s*\((\d+(?:[-–/]\d+)?)\)")
 VOL_ISSUE = re.compile(r"^(\d+)\s*(?:\((\w+(?:[-–/]\d+)?)\)|[.,]\s*(\d+)$)")
 
 _KIND_PATTERNS = (
@@ -115,19 +120,19 @@ def clean_pages(text: str) -> str | None:
     m = PAGE_RANGE.search(text)
     if m:
         return text[m.start() : m.end()].replace(" ", "").replace("--", "-")
-    m = re.search(r"[A-Za-z]?\d+", text)
+    m = _PAGE.search(text)
     return m.group(0) if m else None
 
 
 def split_volume(text: str) -> tuple[str | None, str | None]:
     """``21(7),`` → ("21", "7"); ``Vol. 9, No. 3`` → ("9", "3"); ``vol. 70`` → ("70", None)."""
-    t = re.sub(r"^\s*(?:1[5-9]|20)\d\d\s*;\s*", "", text.replace("_", "").replace("*", ""))  # "2011;70:"
+    t = _YEAR_SEMICOLON.sub("", text.replace("_", "").replace("*", ""))  # "2011;70:"
     t = t.strip(" ,.;:").lstrip("(")
     m = VOL_ISSUE.match(t)  # "21(7)", Scholar's "521.7553", ACM's "9, 8"
     if m:
         return m.group(1), m.group(2) or m.group(3)
-    vol = re.search(r"(?:vol(?:ume)?\.?\s*)?(\d+[A-Za-z]?)", t, re.IGNORECASE)
-    issue = re.search(r"(?:no|nr|issue|number|n)\.?\s*(\d+(?:[-–/]\d+)?)", t, re.IGNORECASE)
+    vol = _VOLUME.search(t)
+    issue = _ISSUE.search(t)
     if not issue:
-        issue = re.search(r"\d+\s*\((\d+(?:[-–/]\d+)?)\)", t)
+        issue = _PAREN_ISSUE.search(t)
     return (vol.group(1) if vol else None), (issue.group(1) if issue else None)

@@ -32,6 +32,7 @@ _JOURNAL_PROC = re.compile(
 _PREPRINT = re.compile(r"^(?:arxiv|corr|preprint|biorxiv|e-?print)", re.IGNORECASE)
 _IN = re.compile(r"^(?:in:?|in\s+proc(?:eedings|\.)?\s+of:?)\s+", re.IGNORECASE)
 _REPEATED_AUTHOR = re.compile(r"^[\s—–―-]+\.?$")
+_KEPT_PERIOD = re.compile(rf"\b(?:[{UPPER}]|al|org|Inc|Ltd|Co|Jr|etc)\.$")  # an abbreviation's full stop
 
 
 def clean(text: str) -> str:
@@ -42,7 +43,7 @@ def clean(text: str) -> str:
     while text != prev:
         prev = text
         text = text.strip(" ,;:")
-        if text.endswith(".") and not re.search(rf"\b(?:[{UPPER}]|al|org|Inc|Ltd|Co|Jr|etc)\.$", text):
+        if text.endswith(".") and not _KEPT_PERIOD.search(text):
             text = text[:-1]
         if text and text[0] in _QUOTES and text[-1] in _QUOTES:
             text = text[1:-1]
