@@ -75,6 +75,9 @@ class FastTagger:
         self.labels = list(tables["labels"])
         self.rows = {attr: i for i, attr in enumerate(tables["attrs"])}
         self.window_rows = dict(zip(tables["window_keys"], map(tuple, tables["window_rows"]), strict=True))
+        self.window_ids = {key: i for i, key in enumerate(self.window_rows)}  # -> its row of window_table
+        zero = len(self.rows)
+        self.window_table = np.array([*self.window_rows.values(), (zero,) * len(OFFSETS)], dtype=np.intp)
         self.matrix = tables["matrix"]
         self.trans = tables["trans"]
         size = len(self.labels)
@@ -125,57 +128,56 @@ class FastTagger:
         self._ctx_ids: dict[tuple[str, ...], int] = {}  # context features -> its row of _ctx_pool
         self._ctx_pool = np.empty((1024, size))
 
-    def _ordered_sums(self, flat: list, sizes: list[int]) -> np.ndarray:
+    def _ordered_sums(self, flat: list[int], sizes: list[int], table: np.ndarray | None = None) -> np.ndarray:
         """The sum of each group's matrix rows, each added in the group's order, first row first: what
-        ``matrix[rows].sum(axis=0)`` of one group gives, to the last bit (numpy adds the rows of an axis that
-        is not the innermost one one after the other). The groups' rows are ``flat``, one group after the other,
-        ``sizes`` long (ints: (groups, labels); tuples of 4: (groups, 4, labels)); an empty group sums to the zero
-        row. Groups are taken longest first, so step ``d`` adds the ``d``-th row of the groups that have one."""
+        ``matrix[rows].sum(axis=0)`` of one group gives, to the last bit (numpy adds the rows of an axis that is
+        not the innermost one one after the other). The groups' rows are ``flat``, one group after the other,
+        ``sizes`` long: (groups, labels); with a ``table``, ``flat`` holds indices of its rows of 4 matrix rows
+        (a window feature as seen from each offset; its last row is the zero row's): (groups, 4, labels). An
+        empty group sums to the zero row. Groups are taken longest first, so step ``d`` adds the ``d``-th row of
+        the groups that have one."""
         matrix = self.matrix
         sizes_arr = np.array(sizes)
         starts = np.cumsum(sizes_arr) - sizes_arr
-        flat_arr = np.array(flat, dtype=np.intp)
-        empty = sizes_arr == 0
-        if empty.any():  # an empty group reads the zero row once
-            pad = np.full((1, *flat_arr.shape[1:]), self.zero_row, dtype=np.intp)
-            starts = np.where(empty, len(flat_arr), starts)
-            flat_arr = np.concatenate([flat_arr.reshape(-1, *pad.shape[1:]), pad])
+        pad = self.zero_row if table is None else len(table) - 1
+        ids = np.array([*flat, pad], dtype=np.intp)  # an empty group reads the pad once
+        starts[sizes_arr == 0] = len(flat)
+        if table is not None:
+            ids = table[ids]
         order = np.argsort(-sizes_arr, kind="stable")
         firsts = starts[order]
-        acc = matrix[flat_arr[firsts]]
+        acc = matrix[ids[firsts]]
         ordered = sizes_arr[order]
         depth = int(ordered[0]) if len(ordered) else 0
         live = np.searchsorted(-ordered, -np.arange(depth), side="left").tolist()  # groups longer than d
         for d in range(1, depth):
             c = live[d]
-            acc[:c] += matrix[flat_arr[firsts[:c] + d]]
+            acc[:c] += matrix[ids[firsts[:c] + d]]
         out = np.empty_like(acc)
         out[order] = acc
         return out
 
     def _store_tokens(self, new: dict[str, TokenInfo]) -> None:
         """Weights of tokens not seen yet: own, and as seen from each neighbour offset, into the token pool."""
-        rows_get, window_get = self.rows.get, self.window_rows.get
+        rows_get, window_get = self.rows.get, self.window_ids.get
         own: list[int] = []
         own_sizes: list[int] = []
-        seen: list[tuple[int, ...]] = []
+        seen: list[int] = []
         seen_sizes: list[int] = []
         for info in new.values():
             got = [r for r in map(rows_get, info.own) if r is not None]
             own += got
             own_sizes.append(len(got))
-            got_seen = [r for r in map(window_get, info.shared) if r is not None]
-            seen += got_seen
-            seen_sizes.append(len(got_seen))
+            got = [r for r in map(window_get, info.shared) if r is not None]
+            seen += got
+            seen_sizes.append(len(got))
         start = len(self._tok_ids)
         stop = start + len(new)
         pool = self._tok_pool
         if stop > pool.shape[0]:
             pool = self._tok_pool = np.concatenate([pool[:start], np.empty((max(stop, 2 * start), *pool.shape[1:]))])
         pool[start:stop, 0] = self._ordered_sums(own, own_sizes)
-        if not seen:
-            seen = [(self.zero_row,) * len(OFFSETS)]  # (the shape of the rows; no group reads it)
-        pool[start:stop, 1:] = self._ordered_sums(seen, seen_sizes)
+        pool[start:stop, 1:] = self._ordered_sums(seen, seen_sizes, self.window_table)
         self._tok_ids.update(zip(new, range(start, stop), strict=True))
 
     def _store_contexts(self, new: list[tuple[str, ...]]) -> None:

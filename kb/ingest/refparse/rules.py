@@ -49,6 +49,17 @@ _KIND_PATTERNS = (
 
 
 _CUES = ("arxiv", "isbn", "issn", "doi", "www.", "http", "ftp")
+# The leading patterns, all anchored at the start, as one alternation tried in their order: the first that
+# matches is the first whose search succeeds (none holds a capturing group of its own: the match's group
+# is the pattern's name). The rest, unanchored or after an unanchored one, are searched one by one.
+_ANCHORED = 9
+assert all(p.pattern.startswith("^") and not p.groups for _, p in _KIND_PATTERNS[:_ANCHORED])
+_FIRST_KINDS = re.compile(
+    "|".join(
+        f"(?P<{name}>(?{'i' if p.flags & re.IGNORECASE else ''}:{p.pattern}))" for name, p in _KIND_PATTERNS[:_ANCHORED]
+    )
+)
+_LATER_KINDS = _KIND_PATTERNS[_ANCHORED:]
 _ASCII_DIGIT = re.compile(r"[0-9]")
 
 
@@ -77,7 +88,10 @@ def token_kind(token: str) -> str:
         and not token.lstrip("_*").lower().startswith(_CUES)
     ):
         return ""
-    for name, pattern in _KIND_PATTERNS:
+    first = _FIRST_KINDS.match(token)
+    if first is not None:
+        return first.lastgroup  # type: ignore[return-value]
+    for name, pattern in _LATER_KINDS:
         if pattern.search(token):
             return name
     return ""
