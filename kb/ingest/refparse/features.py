@@ -11,7 +11,11 @@ fields can be cut from the original string.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
+import tempfile
 from functools import lru_cache
 from itertools import groupby
 from pathlib import Path
@@ -98,16 +102,47 @@ _DATELIKE = re.compile(
 )
 
 
-def _load_places() -> tuple[frozenset[str], frozenset[str]]:
+PLACES_PATH = Path(__file__).with_name("data") / "places.txt"
+
+
+def cache_dir() -> Path:
+    """The reference parser's folder in the user's cache (``$XDG_CACHE_HOME/kb/refparse``)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kb" / "refparse"
+
+
+def _load_places(path: Path = PLACES_PATH) -> tuple[frozenset[str], frozenset[str]]:
     """Place names from GeoNames (``data/places.txt``, see NOTICE.md): one-word
     names of cities with 15,000+ people, countries and US states (tier 1), and
-    the words of their longer names ("francisco", "horizonte"; tier 2)."""
-    full, parts = set(), set()
-    path = Path(__file__).with_name("data") / "places.txt"
-    for line in path.read_text(encoding="utf-8").splitlines():
+    the words of their longer names ("francisco", "horizonte"; tier 2).
+
+    Read back from a JSON copy in the user's cache, named by the file's sha256, when there is one (~8 ms
+    instead of ~17 ms splitting 44,000 lines, at every start of ``kb refs parse``); written when there is not."""
+    data = path.read_bytes()
+    try:
+        cache = cache_dir() / f"places-v1-{hashlib.sha256(data).hexdigest()[:32]}.json"
+        full, parts = json.loads(cache.read_bytes())
+        if isinstance(full, list) and isinstance(parts, list):
+            return frozenset(full), frozenset(parts)
+    except (OSError, ValueError, TypeError):  # missing, torn or foreign: built from the file below
+        pass
+    places: tuple[set[str], set[str]] = (set(), set())
+    for line in data.decode("utf-8").splitlines():
         word, _, tier = line.partition("\t")
-        (full if tier == "1" else parts).add(word)
-    return frozenset(full), frozenset(parts)
+        places[0 if tier == "1" else 1].add(word)
+    _save_json(cache, [sorted(places[0]), sorted(places[1])])
+    return frozenset(places[0]), frozenset(places[1])
+
+
+def _save_json(path: Path, value: object) -> None:
+    """Write ``value`` as JSON atomically; a cache that cannot be written is simply not kept."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(value, f, ensure_ascii=False)
+        os.replace(tmp, path)
+    except OSError:
+        pass
 
 
 GAZETTEER, GAZETTEER_PARTS = _load_places()

@@ -21,6 +21,7 @@ from kb.ingest.refparse.features import (
     URL,
     Token,
     TokenInfo,
+    cache_dir,
     context_features,
     sequence_features,
     token_features,
@@ -397,8 +398,7 @@ TABLES_VERSION = 2  # of the cached tables' layout (FastTagger.tables)
 def tables_cache(model: Path = MODEL_PATH) -> Path:
     """Where the weight tables of ``model`` are cached: the user's cache, named by the model file's sha256."""
     sha = hashlib.sha256(model.read_bytes()).hexdigest()[:32]
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kb" / "refparse"
-    return base / f"tables-v{TABLES_VERSION}-{sha}.npz"
+    return cache_dir() / f"tables-v{TABLES_VERSION}-{sha}.npz"
 
 
 def load_tables(path: Path) -> dict | None:
