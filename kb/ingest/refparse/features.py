@@ -358,56 +358,93 @@ _POS = tuple(f"pos={i}" for i in range(10))
 _STOPS = tuple(f"stops={i}" for i in range(5))
 
 
+# What the context pass carries from token to token, as bits of one int (with the tail's own bits below):
+_BOS, _EOS, _INQ, _INEM, _INPAREN = 1, 2, 4, 8, 16
+_STOP_STEP = 32  # the stops seen so far (at most 4) times this
+_AFTER_YEAR, _AFTER_QUOTE, _AFTER_COLON = 256, 512, 1024
+_POS_SHIFT = 11
+_MOVES = Q_OPEN | Q_CLOSE | EM_OPEN | EM_CLOSE | YEAR | COLON | STOP
+_TAILS: dict[int, tuple[str, ...]] = {}
+
+
+def _tail(code: int) -> tuple[str, ...]:
+    """The context features after the segment summary, from their bits."""
+    feats = []
+    if code & _BOS:
+        feats.append("BOS")
+    if code & _EOS:
+        feats.append("EOS")
+    if code & _INQ:
+        feats.append("inq")
+    if code & _INEM:
+        feats.append("inem")
+    if code & _INPAREN:
+        feats.append("inparen")
+    feats.append(_POS[code >> _POS_SHIFT])
+    feats.append(_STOPS[(code // _STOP_STEP) & 7])
+    if code & _AFTER_YEAR:
+        feats.append("after_year")
+    if code & _AFTER_QUOTE:
+        feats.append("after_quote")
+    if code & _AFTER_COLON:
+        feats.append("after_colon")
+    return _TAILS.setdefault(code, tuple(feats))
+
+
 def context_features(tokens: list[Token]) -> tuple[list[TokenInfo], list[tuple[str, ...]]]:
     """Token infos and, per token, the features that depend on the whole
     string: segment summary, position, quotes, emphasis, brackets, and what
     has been seen so far."""
     texts = [t.text for t in tokens]
     infos = [token_features(t) for t in texts]
+    return infos, contexts(texts, infos)
+
+
+def contexts(texts: list[str], infos: list[TokenInfo]) -> list[tuple[str, ...]]:
+    """:func:`context_features` of tokens whose infos are known: each token's segment summary, then BOS, EOS,
+    inq, inem, inparen, its position, the stops before it, after_year, after_quote, after_colon (those that
+    hold). The running state is kept as bits of one int, and each distinct tail is made once."""
     segments = _segments(infos, texts)
     n = len(texts)
+    last = n - 1
     out: list[tuple[str, ...]] = []
-    in_quote = in_em = False
+    tails = _TAILS
+    state = 0  # _INQ: in a quote, _INEM: in emphasis, stops, _AFTER_*
     paren = 0
-    seen_year = seen_quote = seen_colon = False
-    stops = 0
     for i, info in enumerate(infos):
         bits = info.bits
-        ctx = list(segments[i])
+        code = state | (10 * i // n) << _POS_SHIFT
         if i == 0:
-            ctx.append("BOS")
-        if i == n - 1:
-            ctx.append("EOS")
-        if in_quote or bits & Q_OPEN:
-            ctx.append("inq")
-        if in_em or bits & EM_OPEN:
-            ctx.append("inem")
+            code |= _BOS
+        if i == last:
+            code |= _EOS
+        if bits & Q_OPEN:
+            code |= _INQ
+        if bits & EM_OPEN:
+            code |= _INEM
         if paren > 0 or texts[i].startswith("("):
-            ctx.append("inparen")
-        ctx.append(_POS[10 * i // n])
-        ctx.append(_STOPS[min(stops, 4)])
-        if seen_year:
-            ctx.append("after_year")
-        if seen_quote:
-            ctx.append("after_quote")
-        if seen_colon:
-            ctx.append("after_colon")
-        out.append(tuple(ctx))
-        # Update running state after this token.
-        if bits & Q_OPEN and not (bits & Q_CLOSE and len(texts[i]) > 1):
-            in_quote = True
-        elif bits & Q_CLOSE:
-            in_quote, seen_quote = False, True
-        if bits & EM_OPEN and not (bits & EM_CLOSE and texts[i].strip("_*.,;:")):
-            in_em = True
-        elif bits & EM_CLOSE:
-            in_em = False
-        paren = max(paren + info.opens_paren, 0)
-        seen_year = seen_year or bool(bits & YEAR)
-        seen_colon = seen_colon or bool(bits & COLON)
-        if bits & STOP:
-            stops += 1
-    return infos, out
+            code |= _INPAREN
+        tail = tails.get(code)
+        out.append(segments[i] + (tail if tail is not None else _tail(code)))
+        # Update the running state after this token.
+        if bits & _MOVES:
+            if bits & Q_OPEN and not (bits & Q_CLOSE and len(texts[i]) > 1):
+                state |= _INQ
+            elif bits & Q_CLOSE:
+                state = (state & ~_INQ) | _AFTER_QUOTE
+            if bits & EM_OPEN and not (bits & EM_CLOSE and texts[i].strip("_*.,;:")):
+                state |= _INEM
+            elif bits & EM_CLOSE:
+                state &= ~_INEM
+            if bits & YEAR:
+                state |= _AFTER_YEAR
+            if bits & COLON:
+                state |= _AFTER_COLON
+            if bits & STOP and (state // _STOP_STEP) & 7 < 4:
+                state += _STOP_STEP
+        if info.opens_paren:
+            paren = max(paren + info.opens_paren, 0)
+    return out
 
 
 def sequence_features(tokens: list[Token]) -> list[list[str]]:
