@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from kb.ingest.lexicon import honorific_prefix, lexicon
 from kb.ingest.records import Name
-from kb.ingest.text import repair, squash
+from kb.ingest.text import Folded, repair, squash
 
 # Lower-case words that belong to the family name but sort apart from it.
 PARTICLES = frozenset(
@@ -36,6 +36,8 @@ _ROLE = re.compile(
     r"^\s*(?:in:?\s+|edited\s+by\s+)|\s*[(\[]?\b(?:eds?|editors?|hrsg|trans|translated)\b\.?[)\]]?[.,]?\s*$",
     re.IGNORECASE,
 )
+# Whether they match, found faster on ASCII text (kb.ingest.text.Folded): most names need no substitution.
+_HAS_DEGREE, _HAS_ET_AL, _HAS_ROLE = Folded(_DEGREES), Folded(_ET_AL), Folded(_ROLE)
 _CONJ = re.compile(r"\s*(?:,\s*)?(?:\band\b|&)\s*", re.IGNORECASE)
 # An initial: "A.", "A", "M.-W.", "J.R.", "Ch." — at most two letters, the
 # second lower-case only when dotted (so "Li" is a name but "Ch." an initial).
@@ -154,7 +156,9 @@ def parse_name(text: str) -> Name:
     'D. T.'
     """
     text = _HONORIFICS.sub("", _clean(text))
-    text = _strip_period(_DEGREES.sub("", text).strip(" ,;"))
+    if _HAS_DEGREE.search(text):
+        text = _DEGREES.sub("", text)
+    text = _strip_period(text.strip(" ,;"))
     if not text:
         return Name(family="")
     parts = [p.strip() for p in text.split(",") if p.strip()]
@@ -199,9 +203,12 @@ def split_authors(text: str) -> tuple[list[Name], bool]:
     ([('Mahendran', 'Aravindh'), ('Vedaldi', 'Andrea')], False)
     """
     text = _clean(text)
-    et_al = bool(_ET_AL.search(text))
-    text = _ET_AL.sub(" ", text)
-    text = _strip_period(_ROLE.sub("", text).strip(" ,;"))
+    et_al = _HAS_ET_AL.search(text)
+    if et_al:
+        text = _ET_AL.sub(" ", text)
+    if _HAS_ROLE.search(text):
+        text = _ROLE.sub("", text)
+    text = _strip_period(text.strip(" ,;"))
     if not text:
         return [], et_al
     groups: list[list[str]] = []

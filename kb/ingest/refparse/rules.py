@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import re
 
+from kb.ingest.text import Folded
+
 DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)", re.IGNORECASE)
 # New-style ids (since 2007): 1312.6034, 2101.00001v3; old style: cs/0112017, math.GT/0309136.
 ARXIV_NEW = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5}(?:v\d+)?)(?![\d])")
 ARXIV_OLD = re.compile(r"\b([a-z-]+(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?)\b")
 ARXIV_CUE = re.compile(r"arxiv|abs/|pdf/|preprint|corr", re.IGNORECASE)
+HAS_ARXIV_CUE = Folded(ARXIV_CUE)  # (a bool, faster on ASCII text)
 URL = re.compile(r"(?:https?://|ftp://|www\.)[^\s<>\"]+", re.IGNORECASE)
 YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 PAGE_RANGE = re.compile(r"(?<![\d.])([A-Za-z]?\d+)\s*[-–—‐‑−]{1,2}\s*([A-Za-z]?\d+)(?!\d|\.\d)")
@@ -106,7 +109,7 @@ def find_doi(text: str) -> str | None:
 def find_arxiv(text: str) -> str | None:
     """First arXiv identifier, new (``1312.6034``) or old (``cs/0112017``) style,
     only where the text says arXiv (or it is an arxiv.org URL)."""
-    if not ARXIV_CUE.search(text):
+    if not HAS_ARXIV_CUE.search(text):
         return None
     m = ARXIV_NEW.search(text) or ARXIV_OLD.search(text)
     return m.group(1) if m else None

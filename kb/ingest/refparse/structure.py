@@ -75,7 +75,7 @@ def _venue(fields: list[tuple[str, str]]) -> tuple[str | None, str | None]:
             venue = _IN.sub("", clean(text)) if label == "container-title" else clean(text)
             return venue or None, label
     for label, text in fields:
-        if label == "note" and rules.ARXIV_CUE.search(text):
+        if label == "note" and rules.HAS_ARXIV_CUE.search(text):
             return clean(text), "note"
     return None, None
 
