@@ -10,6 +10,7 @@ import hashlib
 import itertools
 import json
 import math
+import operator
 import os
 import tempfile
 import threading
@@ -30,6 +31,9 @@ from kb.ingest.refparse.features import (
 
 if TYPE_CHECKING:
     import pycrfsuite
+
+
+_OWN, _SHARED = operator.itemgetter(0), operator.itemgetter(1)  # of a TokenInfo
 
 
 def _import_numpy():
@@ -129,7 +133,17 @@ class FastTagger:
         self._ctx_ids: dict[tuple[str, ...], int] = {}  # context features -> its row of _ctx_pool
         self._ctx_pool = np.empty((1024, size))
 
-    def _ordered_sums(self, flat: list[int], sizes: list[int], table: np.ndarray | None = None) -> np.ndarray:
+    def _rows_of(self, groups: list[tuple[str, ...]], index: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+        """The rows ``index`` has for each group's features, in order (features it lacks dropped), one group
+        after the other, and how many each group has: the look-ups run in C (``map`` of ``dict.get``)."""
+        counts = np.fromiter(map(len, groups), dtype=np.intp, count=len(groups))
+        total = int(counts.sum())
+        ids = np.fromiter(map(index.get, itertools.chain.from_iterable(groups), itertools.repeat(-1)), np.intp, total)
+        found = ids >= 0
+        owner = np.repeat(np.arange(len(groups)), counts)  # the group of each feature
+        return ids[found], np.bincount(owner[found], minlength=len(groups))
+
+    def _ordered_sums(self, flat: np.ndarray, sizes: np.ndarray, table: np.ndarray | None = None) -> np.ndarray:
         """The sum of each group's matrix rows, each added in the group's order, first row first: what
         ``matrix[rows].sum(axis=0)`` of one group gives, to the last bit (numpy adds the rows of an axis that is
         not the innermost one one after the other). The groups' rows are ``flat``, one group after the other,
@@ -138,17 +152,16 @@ class FastTagger:
         empty group sums to the zero row. Groups are taken longest first, so step ``d`` adds the ``d``-th row of
         the groups that have one."""
         matrix = self.matrix
-        sizes_arr = np.array(sizes)
-        starts = np.cumsum(sizes_arr) - sizes_arr
+        starts = np.cumsum(sizes) - sizes
         pad = self.zero_row if table is None else len(table) - 1
-        ids = np.array([*flat, pad], dtype=np.intp)  # an empty group reads the pad once
-        starts[sizes_arr == 0] = len(flat)
+        ids = np.append(flat, pad)  # an empty group reads the pad once
+        starts[sizes == 0] = len(flat)
         if table is not None:
             ids = table[ids]
-        order = np.argsort(-sizes_arr, kind="stable")
+        order = np.argsort(-sizes, kind="stable")
         firsts = starts[order]
         acc = matrix[ids[firsts]]
-        ordered = sizes_arr[order]
+        ordered = sizes[order]
         depth = int(ordered[0]) if len(ordered) else 0
         live = np.searchsorted(-ordered, -np.arange(depth), side="left").tolist()  # groups longer than d
         for d in range(1, depth):
@@ -160,41 +173,25 @@ class FastTagger:
 
     def _store_tokens(self, new: dict[str, TokenInfo]) -> None:
         """Weights of tokens not seen yet: own, and as seen from each neighbour offset, into the token pool."""
-        rows_get, window_get = self.rows.get, self.window_ids.get
-        own: list[int] = []
-        own_sizes: list[int] = []
-        seen: list[int] = []
-        seen_sizes: list[int] = []
-        for info in new.values():
-            got = [r for r in map(rows_get, info.own) if r is not None]
-            own += got
-            own_sizes.append(len(got))
-            got = [r for r in map(window_get, info.shared) if r is not None]
-            seen += got
-            seen_sizes.append(len(got))
+        infos = list(new.values())
         start = len(self._tok_ids)
         stop = start + len(new)
         pool = self._tok_pool
         if stop > pool.shape[0]:
             pool = self._tok_pool = np.concatenate([pool[:start], np.empty((max(stop, 2 * start), *pool.shape[1:]))])
-        pool[start:stop, 0] = self._ordered_sums(own, own_sizes)
-        pool[start:stop, 1:] = self._ordered_sums(seen, seen_sizes, self.window_table)
+        pool[start:stop, 0] = self._ordered_sums(*self._rows_of(list(map(_OWN, infos)), self.rows))
+        pool[start:stop, 1:] = self._ordered_sums(
+            *self._rows_of(list(map(_SHARED, infos)), self.window_ids), self.window_table
+        )
         self._tok_ids.update(zip(new, range(start, stop), strict=True))
 
     def _store_contexts(self, new: list[tuple[str, ...]]) -> None:
-        rows_get = self.rows.get
-        flat: list[int] = []
-        sizes: list[int] = []
-        for ctx in new:
-            got = [r for r in map(rows_get, ctx) if r is not None]
-            flat += got
-            sizes.append(len(got))
         start = len(self._ctx_ids)
         stop = start + len(new)
         pool = self._ctx_pool
         if stop > pool.shape[0]:
             pool = self._ctx_pool = np.concatenate([pool[:start], np.empty((max(stop, 2 * start), pool.shape[1]))])
-        pool[start:stop] = self._ordered_sums(flat, sizes)
+        pool[start:stop] = self._ordered_sums(*self._rows_of(new, self.rows))
         self._ctx_ids.update(zip(new, range(start, stop), strict=True))
 
     def emissions_many(self, token_lists: list[list[Token]]) -> tuple[np.ndarray, list[list]]:
