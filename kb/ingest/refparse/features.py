@@ -154,9 +154,20 @@ class Token(NamedTuple):
     end: int
 
 
+_new_tuple = tuple.__new__  # what Token(...) calls, without its Python-level __new__
+
+
 def tokenize(text: str) -> list[Token]:
     """Whitespace tokens with spans; Markdown ``[text](url)`` splits at ``](``."""
     out: list[Token] = []
+    if "](" not in text:  # no link to split: str.split's whitespace is the regex's (str.isspace), each piece
+        pos = 0  # found where the one before it ends
+        find = text.find
+        for piece in text.split():
+            start = find(piece, pos)
+            pos = start + len(piece)
+            out.append(_new_tuple(Token, (piece, start, pos)))
+        return out
     for m in _TOKEN.finditer(text):
         piece, base = m.group(0), m.start()
         if "](" in piece:
@@ -247,10 +258,12 @@ def token_features(token: str) -> TokenInfo:
     >>> "kind=year" in token_features("(2015).").own
     True
     """
-    core = _core(token)
-    low = core.lower()
-    shape = _shape(token)
     first, last = token[0], token[-1]
+    # (_core and _shape, inline)
+    core = token if first.isalnum() and last.isalnum() else _EDGE.sub("", token)
+    classes = token.translate(_SHAPE_MAP)
+    shape = _SHAPES.get(classes) or _shape(token)
+    low = core.lower()
     feats = [
         "b",
         "w=" + low,
@@ -316,7 +329,7 @@ def token_features(token: str) -> TokenInfo:
     # model small and tagging fast.
     # Neighbours see the word, its shape, edge punctuation and the flags.
     shared = (feats[1], feats[2], feats[7], feats[8], *feats[10:])
-    return TokenInfo(tuple(feats), shared, bits, token.count("(") - token.count(")"))
+    return _new_tuple(TokenInfo, (tuple(feats), shared, bits, token.count("(") - token.count(")")))
 
 
 OFFSETS = ("-2", "-1", "+1", "+2")
@@ -397,10 +410,10 @@ def context_features(tokens: list[Token]) -> tuple[list[TokenInfo], list[tuple[s
     has been seen so far."""
     texts = [t.text for t in tokens]
     infos = [token_features(t) for t in texts]
-    return infos, contexts(texts, infos)
+    return infos, token_contexts(texts, infos)
 
 
-def contexts(texts: list[str], infos: list[TokenInfo]) -> list[tuple[str, ...]]:
+def token_contexts(texts: list[str], infos: list[TokenInfo]) -> list[tuple[str, ...]]:
     """:func:`context_features` of tokens whose infos are known: each token's segment summary, then BOS, EOS,
     inq, inem, inparen, its position, the stops before it, after_year, after_quote, after_colon (those that
     hold). The running state is kept as bits of one int, and each distinct tail is made once."""

@@ -23,8 +23,8 @@ from kb.ingest.refparse.features import (
     Token,
     TokenInfo,
     cache_dir,
-    context_features,
     sequence_features,
+    token_contexts,
     token_features,
     tokenize,
 )
@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 
 _OWN, _SHARED = operator.itemgetter(0), operator.itemgetter(1)  # of a TokenInfo
+_TEXT = operator.itemgetter(0)  # of a Token
+_token_features = token_features.__wrapped__  # (the fast tagger keeps each token's features itself)
 
 
 def _import_numpy():
@@ -129,6 +131,7 @@ class FastTagger:
         """Forget every token's and context's weights (they are made again, the same, when next seen)."""
         size = len(self.labels)
         self._tok_ids: dict[str, int] = {}  # token text -> its row of _tok_pool
+        self._tok_infos: list[TokenInfo] = []  # by row: the token's features
         self._tok_pool = np.empty((1024, 5, size))  # own weights, then as seen from -2, -1, +1, +2
         self._ctx_ids: dict[tuple[str, ...], int] = {}  # context features -> its row of _ctx_pool
         self._ctx_pool = np.empty((1024, size))
@@ -184,6 +187,7 @@ class FastTagger:
             *self._rows_of(list(map(_SHARED, infos)), self.window_ids), self.window_table
         )
         self._tok_ids.update(zip(new, range(start, stop), strict=True))
+        self._tok_infos += infos
 
     def _store_contexts(self, new: list[tuple[str, ...]]) -> None:
         start = len(self._ctx_ids)
@@ -202,21 +206,20 @@ class FastTagger:
         if len(self._tok_ids) > POOL_LIMIT or len(self._ctx_ids) > POOL_LIMIT:
             self.clear_caches()  # bound memory on endless input
         tok_ids, ctx_ids = self._tok_ids, self._ctx_ids
-        all_infos, texts, contexts, lens = [], [], [], []
-        for tokens in token_lists:
-            infos, ctxs = context_features(tokens)
-            all_infos.append(infos)
-            texts += [t.text for t in tokens]
-            contexts += ctxs
-            lens.append(len(tokens))
-        ids = [tok_ids.get(t) for t in texts]
+        texts = list(map(_TEXT, itertools.chain.from_iterable(token_lists)))
+        lens = list(map(len, token_lists))
+        ids = list(map(tok_ids.get, texts))
         if None in ids:
-            new: dict[str, TokenInfo] = {}
-            for text, got, info in zip(texts, ids, itertools.chain.from_iterable(all_infos), strict=True):
-                if got is None and text not in new:
-                    new[text] = info
-            self._store_tokens(new)
-            ids = [tok_ids[t] for t in texts]
+            fresh = dict.fromkeys(text for text, got in zip(texts, ids, strict=True) if got is None)
+            self._store_tokens({text: _token_features(text) for text in fresh})
+            ids = list(map(tok_ids.__getitem__, texts))
+        infos = list(map(self._tok_infos.__getitem__, ids))
+        all_infos, contexts = [], []
+        at = 0
+        for n in lens:
+            all_infos.append(infos[at : at + n])
+            contexts += token_contexts(texts[at : at + n], all_infos[-1])
+            at += n
         cids = [ctx_ids.get(c) for c in contexts]
         if None in cids:
             self._store_contexts(list(dict.fromkeys(c for c, got in zip(contexts, cids, strict=True) if got is None)))
