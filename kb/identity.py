@@ -38,7 +38,7 @@ def family_key(name: Name) -> str:
     return ascii_fold(name.family_full).lower().strip()
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)  # (hundreds are made a post: slots make them cheaper)
 class PersonRef:
     """A person as the resolver knows it; ``id`` is set once the row exists."""
 
@@ -275,9 +275,16 @@ class PeopleResolver:
         # Plain rows (Core): hundreds per post when family names are common, the ORM's row handling doubled the cost.
         # The conditions OR-ed into as few statements as the bound-parameter budget allows (one for a post).
         db = session.connection()
-        rows = {row[0]: row for cond in _or_batches(conds) for row in db.execute(select(*PERSON_COLUMNS).where(cond))}
-        for _, (pid, key, name, family, given, family_key, given_key, url) in sorted(rows.items()):  # id order
-            self._index(PersonRef(key, name, family, given, family_key, given_key, url, pid))
+        rows = {
+            row[0]: row for cond in _or_batches(conds) for row in db.execute(select(*PERSON_COLUMNS).where(cond)).all()
+        }
+        by_key, by_family, by_given_block = self.by_key, self.by_family, self.by_given_block
+        for pid in sorted(rows):  # id order
+            _, key, name, family, given, fkey, gkey, url = rows[pid]
+            p = PersonRef(key, name, family, given, fkey, gkey, url, pid)
+            by_key[key] = p  # (what _index does)
+            by_family[fkey].append(p)
+            by_given_block[(gkey, fkey[:2])].append(p)
         self._by_id = {p.id: p for p in self.by_key.values()}
 
     def _index(self, p: PersonRef) -> None:
