@@ -483,8 +483,12 @@ class PaperResolver:
     def __init__(self, session: Session, refs: Iterable[ParsedReference]):
         self.session = session
         refs = list(refs)
-        wanted = {v for ref in refs for k in paper_keys(ref) for v in key_variants(k)}
-        bare = {b for ref in refs for k in paper_keys(ref) if (b := bare_title_key(k))}
+        # Each reference's keys, made once (find and remember look at them again; the references do not change
+        # while the post is written). Keyed by the object: the list keeps every one alive.
+        self._refs = refs
+        self._keys: dict[int, list[str]] = {id(ref): paper_keys(ref) for ref in refs}
+        wanted = {v for ref in refs for k in self._keys[id(ref)] for v in key_variants(k)}
+        bare = {b for ref in refs for k in self._keys[id(ref)] if (b := bare_title_key(k))}
         wanted |= bare
         self.key_to_id: dict[str, int] = {}
         for batch in chunks(sorted(wanted)):  # a 100k-entry .bib: more keys than one statement may bind
@@ -494,7 +498,7 @@ class PaperResolver:
             )
         # A bare title seen now: any stored paper of that title (the lowest id, so the choice is stable).
         self.by_title: dict[str, int] = {}
-        for key in sorted(bare & {k for ref in refs for k in paper_keys(ref)}):
+        for key in sorted(bare & {k for ref in refs for k in self._keys[id(ref)]}):
             prefix = key[:-1]  # "title:x|"
             pid = session.exec(
                 select(PaperKey.paper_id)
@@ -511,15 +515,20 @@ class PaperResolver:
         self._pending_keys: list[tuple[Paper, str]] = []
         self._created: list[Paper] = []
 
+    def _keys_of(self, ref: ParsedReference) -> list[str]:
+        keys = self._keys.get(id(ref))
+        return keys if keys is not None else paper_keys(ref)
+
     def find(self, ref: ParsedReference) -> Paper | None:
-        for key in paper_keys(ref):
+        keys = self._keys_of(ref)
+        for key in keys:
             for variant in key_variants(key):
                 if variant in self.new:
                     return self.new[variant]
                 pid = self.key_to_id.get(variant)
                 if pid is not None and pid in self.papers:
                     return self.papers[pid]
-        for key in paper_keys(ref):  # the same title, known so far without year and authors, or only with them
+        for key in keys:  # the same title, known so far without year and authors, or only with them
             bare = bare_title_key(key)
             if bare is None:
                 continue
@@ -542,7 +551,7 @@ class PaperResolver:
         return paper  # type: ignore[return-value]  # a stand-in until flush loads the row
 
     def remember(self, paper: Paper, ref: ParsedReference) -> None:
-        for key in paper_keys(ref):
+        for key in self._keys_of(ref):
             if key not in self.key_to_id and key not in self.new:
                 self.new[key] = paper
                 self._pending_keys.append((paper, key))
