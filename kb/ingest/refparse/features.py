@@ -309,21 +309,22 @@ def token_features(token: str) -> TokenInfo:
     if len(core) == 1 and core.isupper() and token.endswith("."):
         feats.append("initial")
         bits |= INITIAL
-    if token.startswith(("_", "*")):
+    # (each test on the last character first: most tokens end in a letter, a digit or a comma)
+    if first in "_*":
         feats.append("em_open")
         bits |= EM_OPEN
-    if token.rstrip(".,;:)").endswith(("_", "*")):
+    if last in ".,;:)_*" and token.rstrip(".,;:)").endswith(("_", "*")):
         feats.append("em_close")
         bits |= EM_CLOSE
-    if token.startswith(('"', "“", "‘", "'", "«")):
+    if first in "\"“‘'«":
         feats.append("q_open")
         bits |= Q_OPEN
-    if token.rstrip(".,;:").endswith(('"', "”", "’", "»")) or token.endswith(('"', "”")):
+    if last in '.,;:"”’»' and (token.rstrip(".,;:").endswith(('"', "”", "’", "»")) or token.endswith(('"', "”"))):
         feats.append("q_close")
         bits |= Q_CLOSE
-    if token.endswith(_STOP_END) and not bits & INITIAL:
+    if last in '.”"?!’' and token.endswith(_STOP_END) and not bits & INITIAL:
         bits |= STOP
-    if token.endswith(":"):
+    if last == ":":
         bits |= COLON
     # Only the most telling features are copied to neighbours, to keep the
     # model small and tagging fast.

@@ -102,6 +102,8 @@ def token_kind(token: str) -> str:
 
 def find_doi(text: str) -> str | None:
     """First DOI in the text, without trailing punctuation."""
+    if "10." not in text:  # (every DOI starts so)
+        return None
     m = DOI.search(text)
     return m.group(1).rstrip(".,;)]}>") if m else None
 

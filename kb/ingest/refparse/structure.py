@@ -14,6 +14,7 @@ from kb.ingest.names import UPPER, split_authors
 from kb.ingest.records import ParsedReference
 from kb.ingest.refparse import rules
 from kb.ingest.refparse.markup import strip_emphasis
+from kb.ingest.text import Folded
 
 _QUOTES = "\"'“”‘’«»„"
 _CONFERENCE = re.compile(
@@ -30,6 +31,8 @@ _JOURNAL_PROC = re.compile(
     re.I,
 )
 _PREPRINT = re.compile(r"^(?:arxiv|corr|preprint|biorxiv|e-?print)", re.IGNORECASE)
+# (as booleans, faster on ASCII text: kb.ingest.text.Folded)
+_IS_CONFERENCE, _IS_JOURNAL_PROC, _IS_PREPRINT = Folded(_CONFERENCE), Folded(_JOURNAL_PROC), Folded(_PREPRINT)
 _IN = re.compile(r"^(?:in:?|in\s+proc(?:eedings|\.)?\s+of:?)\s+", re.IGNORECASE)
 _REPEATED_AUTHOR = re.compile(r"^[\s—–―-]+\.?$")
 _KEPT_PERIOD = re.compile(rf"\b(?:[{UPPER}]|al|org|Inc|Ltd|Co|Jr|etc)\.$")  # an abbreviation's full stop
@@ -93,10 +96,10 @@ def infer_type(fields: list[tuple[str, str]], venue: str | None, venue_label: st
         return "phdthesis"
     if "report" in genre or "memo" in genre:
         return "techreport"
-    if venue and _PREPRINT.match(venue) or (arxiv_id and not venue):
+    if venue and _IS_PREPRINT.match(venue) or (arxiv_id and not venue):
         return "article"
     if venue:
-        if _CONFERENCE.search(venue) and not _JOURNAL_PROC.match(venue):
+        if _IS_CONFERENCE.search(venue) and not _IS_JOURNAL_PROC.match(venue):
             return "inproceedings"
         if venue_label == "container-title" or "publisher" in labels or "editor" in labels:
             return "incollection"
