@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import os
 import re
 import tempfile
@@ -343,6 +344,23 @@ def window_features(token: str) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(f"{off}:{f}" for f in shared) for off in OFFSETS)
 
 
+_SEG_BITS = sum(bit for _, bit in _SEG_FLAGS)  # (distinct bits: their sum is their union)
+_SUMMARIES: dict[tuple[int, int, int, bool], tuple[str, ...]] = {}  # each distinct segment summary, made once
+_BITS = operator.itemgetter(2)  # of a TokenInfo
+
+
+def _summary(idx: int, size: int, acc: int, s_in: bool) -> tuple[str, ...]:
+    key = (idx, size, acc, s_in)
+    summary = _SUMMARIES.get(key)
+    if summary is None:
+        feats = [f"sidx={idx}", f"slen={size}"]
+        feats += [name for name, bit in _SEG_FLAGS if acc & bit]
+        if s_in:
+            feats.append("s_in")
+        summary = _SUMMARIES.setdefault(key, tuple(feats))
+    return summary
+
+
 def _segments(infos: list[TokenInfo], texts: list[str]) -> list[tuple[str, ...]]:
     """Sentence-like segments (split after a full stop that is not an initial,
     or a colon) and what each contains; every token gets its segment's summary.
@@ -350,19 +368,15 @@ def _segments(infos: list[TokenInfo], texts: list[str]) -> list[tuple[str, ...]]
     name list is full of initials and commas."""
     out: list[tuple[str, ...]] = []
     start = 0
-    n = len(infos)
+    last = len(infos) - 1
     idx = 0
     acc = 0
-    for i in range(n):
-        bits = infos[i].bits
+    for i, bits in enumerate(map(_BITS, infos)):
         acc |= bits
-        if i == n - 1 or bits & (STOP | COLON):
+        if bits & (STOP | COLON) or i == last:
             size = i + 1 - start
-            summary = [f"sidx={min(idx, 4)}", f"slen={size if size < 6 else (8 if size < 12 else 12)}"]
-            summary += [name for name, bit in _SEG_FLAGS if acc & bit]
-            if texts[start].strip("_*“\"'(").lower() in ("in", "in:"):
-                summary.append("s_in")
-            out.extend([tuple(summary)] * size)
+            s_in = texts[start].strip("_*“\"'(").lower() in ("in", "in:")
+            out += [_summary(min(idx, 4), size if size < 6 else (8 if size < 12 else 12), acc & _SEG_BITS, s_in)] * size
             start, acc = i + 1, 0
             idx += 1
     return out
