@@ -330,7 +330,7 @@ class PeopleResolver:
             row[0]: row for cond in _or_batches(conds) for row in db.execute(select(*PERSON_COLUMNS).where(cond)).all()
         }
         by_key, by_family, by_given_block, by_id = self.by_key, self.by_family, self.by_given_block, self._by_id
-        touched = set()
+        merged: list[list[PersonRef]] = []  # lists that held people before this load: put in order again
         for pid in sorted(rows):  # id order
             if pid in by_id or pid in self._created_ids:
                 continue
@@ -338,12 +338,12 @@ class PeopleResolver:
             p = PersonRef(key, name, family, given, fkey, gkey, url, pid)
             by_id[pid] = p
             by_key.setdefault(key, p)
-            by_family[fkey].append(p)
-            by_given_block[(gkey, fkey[:2])].append(p)
-            touched.add((fkey, (gkey, fkey[:2])))
-        for fkey, pair in touched:  # after a later load: stored people in id order, then the new ones as made
-            by_family[fkey].sort(key=_stored_first)
-            by_given_block[pair].sort(key=_stored_first)
+            for people in (by_family[fkey], by_given_block[(gkey, fkey[:2])]):
+                if people and people[-1].id is None or people and people[-1].id > pid:
+                    merged.append(people)
+                people.append(p)
+        for people in merged:  # stored people in id order, then the new ones as they were made
+            people.sort(key=_stored_first)
 
     def _family(self, family: str) -> list[PersonRef]:
         """The people of ``family`` as the eager load has them (every stored one when a name of the post has
