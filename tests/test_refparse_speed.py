@@ -285,3 +285,20 @@ def test_parse_references_gives_the_collector_back_as_it_found_it():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_threads_sharing_the_tagger_get_what_one_thread_gets(monkeypatch):
+    """The pools grow in place under a lock: references parsed from several threads at once (a fresh tagger,
+    every token new) come out as parsed one after the other."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kb.ingest.refparse import parse_references
+
+    lines = _refdata_lines(160)
+    want = [paper_to_json(r) for r in parse_references(lines)]
+    monkeypatch.setattr(model, "_fast", model.FastTagger(tables=model.get_fast_tagger().tables(model.get_tagger())))
+    parts = [lines[i::8] for i in range(8)]
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda part: [paper_to_json(r) for r in parse_references(part)], parts))
+    for i, part in enumerate(got):
+        assert part == want[i::8]

@@ -91,6 +91,7 @@ class FastTagger:
         self.trans_t = np.ascontiguousarray(self.trans.T)
         self.rows_index = np.arange(size)
         self.zero_row = len(self.rows)  # the matrix's last row: zeros
+        self._pool_lock = threading.Lock()
         self.clear_caches()
 
     @staticmethod
@@ -202,7 +203,12 @@ class FastTagger:
         """Per-token label scores of several token lists, one after the other (sum of lengths, labels), and each
         list's token infos. Each token text's weights and each context's are summed once (kept in pools, bounded),
         then every score is own + context, + the left neighbour's view, + the right one's, + the left second's,
-        + the right second's: the additions of :meth:`emissions`, in its order."""
+        + the right second's: the additions of :meth:`emissions`, in its order. One thread at a time: the pools
+        grow in place."""
+        with self._pool_lock:
+            return self._emissions_many(token_lists)
+
+    def _emissions_many(self, token_lists: list[list[Token]]) -> tuple[np.ndarray, list[list]]:
         if len(self._tok_ids) > POOL_LIMIT or len(self._ctx_ids) > POOL_LIMIT:
             self.clear_caches()  # bound memory on endless input
         tok_ids, ctx_ids = self._tok_ids, self._ctx_ids
