@@ -38,7 +38,7 @@ def family_key(name: Name) -> str:
     return ascii_fold(name.family_full).lower().strip()
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)  # (hundreds are made a post: slots make them cheaper)
 class PersonRef:
     """A person as the resolver knows it; ``id`` is set once the row exists."""
 
@@ -208,6 +208,10 @@ def no_user_edits(session: Session) -> bool:
     return session.info.get(NO_EDITS, False)
 
 
+def _stored_first(p: PersonRef) -> tuple[bool, int]:
+    return p.id is None, p.id or 0
+
+
 def _or_batches(conds: list[tuple], budget: int = IN_CHUNK) -> Iterator:
     """``(condition, bound values)`` pairs OR-ed together, at most ``budget`` values per statement."""
     batch: list = []
@@ -256,6 +260,11 @@ class PeopleResolver:
         fams = {w.family_key for w in wanted} - {""}
         givens = {w.given_key for w in wanted if len(w.given_key) > 1}
         blocks = {w.family_key[:2] for w in wanted} - {""}
+        self._fams, self._givens, self._blocks = fams, givens, blocks
+        self._complete: set[str] = {""}  # families whose people are all in, as the eager load would have them
+        self._eager = not self.LAZY_FAMILIES or any(not w.key for w in wanted)
+        self._created_ids: set[int] = set()
+        self._by_id: dict[int, PersonRef] = {}
         if not keys:
             return
         # Every IN (…) in batches: a 100k-entry .bib names more people than one statement may bind.
@@ -264,21 +273,93 @@ class PeopleResolver:
             for batch in chunks(sorted(keys))
             for k, pid in session.exec(select(PersonAlias.key, PersonAlias.person_id).where(PersonAlias.key.in_(batch)))
         }
-        conds = [(Person.key.in_(b), len(b)) for b in chunks(sorted(keys))]
-        conds += [(Person.family_key.in_(b), len(b)) for b in chunks(sorted(fams))]
-        conds += [(Person.id.in_(b), len(b)) for b in chunks(sorted(set(self._alias_key_to_id.values())))]
+        alias_ids = sorted(set(self._alias_key_to_id.values()))
+        key_conds = [(Person.key.in_(b), len(b)) for b in chunks(sorted(keys))]
+        key_conds += [(Person.id.in_(b), len(b)) for b in chunks(alias_ids)]
+        if self._eager:
+            conds = key_conds + [(Person.family_key.in_(b), len(b)) for b in chunks(sorted(fams))]
+            conds += [
+                (and_(Person.given_key.in_(g), Person.family_block.in_(b)), len(g) + len(b))
+                for g in chunks(sorted(givens))
+                for b in chunks(sorted(blocks))
+            ]
+            self._load(conds)
+            return
+        # The same candidates, fewer rows: every person of a family name (hundreds for a common one) is loaded
+        # only for the names not found by key or alias (their candidates), the other families when flush()
+        # needs one (_family). First the people found by key or alias, then what the names still unknown
+        # need: whole families, the same given name and family block (a full given name, as the eager load
+        # has every such person), or, for an initial or no given name, those of a family name of the post.
+        self._load(key_conds)
+        unknown = [
+            w for w in wanted if w.key not in self.by_key and self._alias_key_to_id.get(w.key, -1) not in self._by_id
+        ]
+        if not unknown:
+            return
+        ufams = {w.family_key for w in unknown} - {""}
+        full = {(w.given_key, w.family_key[:2]) for w in unknown if len(w.given_key) > 1 and w.family_key}
+        short = {(w.given_key, w.family_key[:2]) for w in unknown if len(w.given_key) <= 1 and w.family_key}
+        conds = [(Person.family_key.in_(b), len(b)) for b in chunks(sorted(ufams))]
+        g2, b2 = sorted({g for g, _ in full}), sorted({b for _, b in full})
         conds += [
             (and_(Person.given_key.in_(g), Person.family_block.in_(b)), len(g) + len(b))
-            for g in chunks(sorted(givens))
-            for b in chunks(sorted(blocks))
+            for g in chunks(g2)
+            for b in chunks(b2)
         ]
-        # Plain rows (Core): hundreds per post when family names are common, the ORM's row handling doubled the cost.
-        # The conditions OR-ed into as few statements as the bound-parameter budget allows (one for a post).
-        db = session.connection()
-        rows = {row[0]: row for cond in _or_batches(conds) for row in db.execute(select(*PERSON_COLUMNS).where(cond))}
-        for _, (pid, key, name, family, given, family_key, given_key, url) in sorted(rows.items()):  # id order
-            self._index(PersonRef(key, name, family, given, family_key, given_key, url, pid))
-        self._by_id = {p.id: p for p in self.by_key.values()}
+        g1, b1 = sorted({g for g, _ in short}), sorted({b for _, b in short})
+        conds += [
+            (
+                and_(Person.given_key.in_(g), Person.family_block.in_(b), Person.family_key.in_(f)),
+                len(g) + len(b) + len(f),
+            )
+            for g in chunks(g1)
+            for b in chunks(b1)
+            for f in chunks(sorted(fams))
+        ]
+        self._load(conds)
+        self._complete |= ufams
+
+    LAZY_FAMILIES = True  # False: every family of the post's names loaded up front (tests compare the two)
+
+    def _load(self, conds: list[tuple]) -> None:
+        """People matching any of ``conds`` not known yet, indexed in id order (plain Core rows: hundreds per post
+        when family names are common, the ORM's row handling doubled the cost; the conditions OR-ed into as few
+        statements as the bound-parameter budget allows)."""
+        db = self.session.connection()
+        rows = {
+            row[0]: row for cond in _or_batches(conds) for row in db.execute(select(*PERSON_COLUMNS).where(cond)).all()
+        }
+        by_key, by_family, by_given_block, by_id = self.by_key, self.by_family, self.by_given_block, self._by_id
+        merged: list[list[PersonRef]] = []  # lists that held people before this load: put in order again
+        for pid in sorted(rows):  # id order
+            if pid in by_id or pid in self._created_ids:
+                continue
+            _, key, name, family, given, fkey, gkey, url = rows[pid]
+            p = PersonRef(key, name, family, given, fkey, gkey, url, pid)
+            by_id[pid] = p
+            by_key.setdefault(key, p)
+            for people in (by_family[fkey], by_given_block[(gkey, fkey[:2])]):
+                if people and people[-1].id is None or people and people[-1].id > pid:
+                    merged.append(people)
+                people.append(p)
+        for people in merged:  # stored people in id order, then the new ones as they were made
+            people.sort(key=_stored_first)
+
+    def _family(self, family: str) -> list[PersonRef]:
+        """The people of ``family`` as the eager load has them (every stored one when a name of the post has
+        that family; else those it loads through their key, alias or given name), loaded now if not yet."""
+        if not self._eager and family not in self._complete:
+            self._complete.add(family)
+            if family in self._fams:
+                self._load([(Person.family_key == family, 1)])
+            elif family[:2] in self._blocks and self._givens:
+                self._load(
+                    [
+                        (and_(Person.family_key == family, Person.given_key.in_(g)), len(g) + 1)
+                        for g in chunks(sorted(self._givens))
+                    ]
+                )
+        return self.by_family.get(family, [])
 
     def _index(self, p: PersonRef) -> None:
         self.by_key[p.key] = p
@@ -344,7 +425,7 @@ class PeopleResolver:
             initial = person.given_key[:1]
             full = [
                 p
-                for p in self.by_family.get(person.family_key, [])
+                for p in self._family(person.family_key)
                 if p.given_key[:1] == initial and p.given and not initials_only(p.given)
             ]
             if len(full) > 1:  # (every person of the family is loaded): a second full name of these initials
@@ -387,6 +468,7 @@ class PeopleResolver:
             for p, pid in zip(self._new, ids, strict=False):
                 p.id = pid
                 self._by_id[pid] = p
+                self._created_ids.add(pid)
             self._new.clear()
         if self._url_updates:  # never over a url the user set by hand
             edited = {
@@ -476,8 +558,12 @@ class PaperResolver:
     def __init__(self, session: Session, refs: Iterable[ParsedReference]):
         self.session = session
         refs = list(refs)
-        wanted = {v for ref in refs for k in paper_keys(ref) for v in key_variants(k)}
-        bare = {b for ref in refs for k in paper_keys(ref) if (b := bare_title_key(k))}
+        # Each reference's keys, made once (find and remember look at them again; the references do not change
+        # while the post is written). Keyed by the object: the list keeps every one alive.
+        self._refs = refs
+        self._keys: dict[int, list[str]] = {id(ref): paper_keys(ref) for ref in refs}
+        wanted = {v for ref in refs for k in self._keys[id(ref)] for v in key_variants(k)}
+        bare = {b for ref in refs for k in self._keys[id(ref)] if (b := bare_title_key(k))}
         wanted |= bare
         self.key_to_id: dict[str, int] = {}
         for batch in chunks(sorted(wanted)):  # a 100k-entry .bib: more keys than one statement may bind
@@ -487,7 +573,7 @@ class PaperResolver:
             )
         # A bare title seen now: any stored paper of that title (the lowest id, so the choice is stable).
         self.by_title: dict[str, int] = {}
-        for key in sorted(bare & {k for ref in refs for k in paper_keys(ref)}):
+        for key in sorted(bare & {k for ref in refs for k in self._keys[id(ref)]}):
             prefix = key[:-1]  # "title:x|"
             pid = session.exec(
                 select(PaperKey.paper_id)
@@ -504,15 +590,20 @@ class PaperResolver:
         self._pending_keys: list[tuple[Paper, str]] = []
         self._created: list[Paper] = []
 
+    def _keys_of(self, ref: ParsedReference) -> list[str]:
+        keys = self._keys.get(id(ref))
+        return keys if keys is not None else paper_keys(ref)
+
     def find(self, ref: ParsedReference) -> Paper | None:
-        for key in paper_keys(ref):
+        keys = self._keys_of(ref)
+        for key in keys:
             for variant in key_variants(key):
                 if variant in self.new:
                     return self.new[variant]
                 pid = self.key_to_id.get(variant)
                 if pid is not None and pid in self.papers:
                     return self.papers[pid]
-        for key in paper_keys(ref):  # the same title, known so far without year and authors, or only with them
+        for key in keys:  # the same title, known so far without year and authors, or only with them
             bare = bare_title_key(key)
             if bare is None:
                 continue
@@ -535,7 +626,7 @@ class PaperResolver:
         return paper  # type: ignore[return-value]  # a stand-in until flush loads the row
 
     def remember(self, paper: Paper, ref: ParsedReference) -> None:
-        for key in paper_keys(ref):
+        for key in self._keys_of(ref):
             if key not in self.key_to_id and key not in self.new:
                 self.new[key] = paper
                 self._pending_keys.append((paper, key))

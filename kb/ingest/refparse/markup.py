@@ -73,4 +73,6 @@ def strip_emphasis(text: str) -> str:
     >>> strip_emphasis("_Nature_ 521(7553)")
     'Nature 521(7553)'
     """
+    if "*" not in text and "_" not in text:  # (every match holds one)
+        return text
     return _EMPHASIS.sub("", text)

@@ -7,8 +7,10 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
+import operator
 import os
 import tempfile
 import threading
@@ -19,8 +21,10 @@ from kb.ingest.refparse.features import (
     OFFSETS,
     URL,
     Token,
-    context_features,
+    TokenInfo,
+    cache_dir,
     sequence_features,
+    token_contexts,
     token_features,
     tokenize,
 )
@@ -28,10 +32,32 @@ from kb.ingest.refparse.features import (
 if TYPE_CHECKING:
     import pycrfsuite
 
-try:  # numpy makes tagging ~3x faster; without it crfsuite's own tagger is used.
-    import numpy as np
-except ImportError:  # pragma: no cover - numpy is normally present
-    np = None
+
+_OWN, _SHARED = operator.itemgetter(0), operator.itemgetter(1)  # of a TokenInfo
+_TEXT = operator.itemgetter(0)  # of a Token
+_token_features = token_features.__wrapped__  # (the fast tagger keeps each token's features itself)
+
+
+def _import_numpy():
+    """numpy, or None. The tagger does no linear algebra: when this is the process's first numpy import,
+    OpenBLAS is loaded with one thread (its thread pool costs ~60 ms CPU to start on import, on every
+    `kb refs parse`); the environment is left as it was for anything this process starts."""
+    import sys
+
+    first = "numpy" not in sys.modules and "OPENBLAS_NUM_THREADS" not in os.environ
+    if first:
+        os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    try:
+        import numpy
+    except ImportError:  # pragma: no cover - numpy is normally present
+        return None
+    finally:
+        if first:
+            del os.environ["OPENBLAS_NUM_THREADS"]
+    return numpy
+
+
+np = _import_numpy()  # numpy makes tagging ~3x faster; without it crfsuite's own tagger is used.
 
 MODEL_PATH = Path(__file__).with_name("model.crfsuite")
 _lock = threading.Lock()
@@ -56,14 +82,17 @@ class FastTagger:
         self.labels = list(tables["labels"])
         self.rows = {attr: i for i, attr in enumerate(tables["attrs"])}
         self.window_rows = dict(zip(tables["window_keys"], map(tuple, tables["window_rows"]), strict=True))
+        self.window_ids = {key: i for i, key in enumerate(self.window_rows)}  # -> its row of window_table
+        zero = len(self.rows)
+        self.window_table = np.array([*self.window_rows.values(), (zero,) * len(OFFSETS)], dtype=np.intp)
         self.matrix = tables["matrix"]
         self.trans = tables["trans"]
         size = len(self.labels)
         self.trans_t = np.ascontiguousarray(self.trans.T)
         self.rows_index = np.arange(size)
-        self.zero = np.zeros(size)
-        self._tokens: dict[str, tuple] = {}
-        self._contexts: dict[tuple[str, ...], np.ndarray] = {}
+        self.zero_row = len(self.rows)  # the matrix's last row: zeros
+        self._pool_lock = threading.Lock()
+        self.clear_caches()
 
     @staticmethod
     def tables(tagger: pycrfsuite.Tagger) -> dict:
@@ -99,71 +128,133 @@ class FastTagger:
             "trans": trans,
         }
 
-    def _sum(self, feats: tuple[str, ...]) -> np.ndarray:
-        rows = self.rows
-        idx = [rows[f] for f in feats if f in rows]
-        return self.matrix[idx].sum(axis=0) if idx else self.zero
+    def clear_caches(self) -> None:
+        """Forget every token's and context's weights (they are made again, the same, when next seen)."""
+        size = len(self.labels)
+        self._tok_ids: dict[str, int] = {}  # token text -> its row of _tok_pool
+        self._tok_infos: list[TokenInfo] = []  # by row: the token's features
+        self._tok_pool = np.empty((1024, 5, size))  # own weights, then as seen from -2, -1, +1, +2
+        self._ctx_ids: dict[tuple[str, ...], int] = {}  # context features -> its row of _ctx_pool
+        self._ctx_pool = np.empty((1024, size))
 
-    def _sums(self, groups: list[tuple[str, ...]]) -> list[np.ndarray]:
-        """:meth:`_sum` of each feature group, in one gather (padded with the zero row, as _tokens_new)."""
-        rows, zero = self.rows, len(self.rows)
-        found = [[rows[f] for f in feats if f in rows] for feats in groups]
-        depth = max(1, max(map(len, found)))
-        idx = np.full((len(groups), depth), zero)
-        for j, got in enumerate(found):
-            idx[j, : len(got)] = got
-        sums = self.matrix[idx].sum(axis=1)
-        return [sums[j] if got else self.zero for j, got in enumerate(found)]
+    def _rows_of(self, groups: list[tuple[str, ...]], index: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+        """The rows ``index`` has for each group's features, in order (features it lacks dropped), one group
+        after the other, and how many each group has: the look-ups run in C (``map`` of ``dict.get``)."""
+        counts = np.fromiter(map(len, groups), dtype=np.intp, count=len(groups))
+        total = int(counts.sum())
+        ids = np.fromiter(map(index.get, itertools.chain.from_iterable(groups), itertools.repeat(-1)), np.intp, total)
+        found = ids >= 0
+        owner = np.repeat(np.arange(len(groups)), counts)  # the group of each feature
+        return ids[found], np.bincount(owner[found], minlength=len(groups))
 
-    def _tokens_new(self, texts: list[str], infos: list) -> list[np.ndarray]:
-        """(5, labels) per token: its own weights, then as seen from -2, -1, +1, +2. One gather for them all:
-        each token's feature rows padded with the zero row to a common depth, summed over that depth (adding
-        0.0 leaves every sum as it was), so each is what a gather of that token alone gives."""
-        zero = len(self.rows)
-        rows, window_rows = self.rows, self.window_rows
-        owns = [[rows[f] for f in info.own if f in rows] for info in infos]
-        seens = [[window_rows[f] for f in info.shared if f in window_rows] for info in infos]
-        depth = max(1, max(map(len, owns)), max(map(len, seens)))
-        idx = np.full((len(texts), depth, 5), zero)
-        for j, (own, seen) in enumerate(zip(owns, seens, strict=True)):
-            # row 0 = own features, rows 1-4 = the token seen from -2, -1, +1, +2
-            idx[j, : len(own), 0] = own
-            if seen:
-                idx[j, : len(seen), 1:] = seen
-        sums = list(self.matrix[idx].sum(axis=1))
-        if len(self._tokens) < 500_000:  # bound memory on endless input
-            self._tokens.update(zip(texts, sums, strict=True))
-        return sums
+    def _ordered_sums(self, flat: np.ndarray, sizes: np.ndarray, table: np.ndarray | None = None) -> np.ndarray:
+        """The sum of each group's matrix rows, each added in the group's order, first row first: what
+        ``matrix[rows].sum(axis=0)`` of one group gives, to the last bit (numpy adds the rows of an axis that is
+        not the innermost one one after the other). The groups' rows are ``flat``, one group after the other,
+        ``sizes`` long: (groups, labels); with a ``table``, ``flat`` holds indices of its rows of 4 matrix rows
+        (a window feature as seen from each offset; its last row is the zero row's): (groups, 4, labels). An
+        empty group sums to the zero row. Groups are taken longest first, so step ``d`` adds the ``d``-th row of
+        the groups that have one."""
+        matrix = self.matrix
+        starts = np.cumsum(sizes) - sizes
+        pad = self.zero_row if table is None else len(table) - 1
+        ids = np.append(flat, pad)  # an empty group reads the pad once
+        starts[sizes == 0] = len(flat)
+        if table is not None:
+            ids = table[ids]
+        order = np.argsort(-sizes, kind="stable")
+        firsts = starts[order]
+        acc = matrix[ids[firsts]]
+        ordered = sizes[order]
+        depth = int(ordered[0]) if len(ordered) else 0
+        live = np.searchsorted(-ordered, -np.arange(depth), side="left").tolist()  # groups longer than d
+        for d in range(1, depth):
+            c = live[d]
+            acc[:c] += matrix[ids[firsts[:c] + d]]
+        out = np.empty_like(acc)
+        out[order] = acc
+        return out
+
+    def _store_tokens(self, new: dict[str, TokenInfo]) -> None:
+        """Weights of tokens not seen yet: own, and as seen from each neighbour offset, into the token pool."""
+        infos = list(new.values())
+        start = len(self._tok_ids)
+        stop = start + len(new)
+        pool = self._tok_pool
+        if stop > pool.shape[0]:
+            pool = self._tok_pool = np.concatenate([pool[:start], np.empty((max(stop, 2 * start), *pool.shape[1:]))])
+        pool[start:stop, 0] = self._ordered_sums(*self._rows_of(list(map(_OWN, infos)), self.rows))
+        pool[start:stop, 1:] = self._ordered_sums(
+            *self._rows_of(list(map(_SHARED, infos)), self.window_ids), self.window_table
+        )
+        self._tok_ids.update(zip(new, range(start, stop), strict=True))
+        self._tok_infos += infos
+
+    def _store_contexts(self, new: list[tuple[str, ...]]) -> None:
+        start = len(self._ctx_ids)
+        stop = start + len(new)
+        pool = self._ctx_pool
+        if stop > pool.shape[0]:
+            pool = self._ctx_pool = np.concatenate([pool[:start], np.empty((max(stop, 2 * start), pool.shape[1]))])
+        pool[start:stop] = self._ordered_sums(*self._rows_of(new, self.rows))
+        self._ctx_ids.update(zip(new, range(start, stop), strict=True))
+
+    def emissions_many(self, token_lists: list[list[Token]]) -> tuple[np.ndarray, list[list]]:
+        """Per-token label scores of several token lists, one after the other (sum of lengths, labels), and each
+        list's token infos. Each token text's weights and each context's are summed once (kept in pools, bounded),
+        then every score is own + context, + the left neighbour's view, + the right one's, + the left second's,
+        + the right second's: the additions of :meth:`emissions`, in its order. One thread at a time: the pools
+        grow in place."""
+        with self._pool_lock:
+            return self._emissions_many(token_lists)
+
+    def _emissions_many(self, token_lists: list[list[Token]]) -> tuple[np.ndarray, list[list]]:
+        if len(self._tok_ids) > POOL_LIMIT or len(self._ctx_ids) > POOL_LIMIT:
+            self.clear_caches()  # bound memory on endless input
+        tok_ids, ctx_ids = self._tok_ids, self._ctx_ids
+        texts = list(map(_TEXT, itertools.chain.from_iterable(token_lists)))
+        lens = list(map(len, token_lists))
+        ids = list(map(tok_ids.get, texts))
+        if None in ids:
+            fresh = dict.fromkeys(text for text, got in zip(texts, ids, strict=True) if got is None)
+            self._store_tokens({text: _token_features(text) for text in fresh})
+            ids = list(map(tok_ids.__getitem__, texts))
+        infos = list(map(self._tok_infos.__getitem__, ids))
+        all_infos, contexts = [], []
+        at = 0
+        for n in lens:
+            all_infos.append(infos[at : at + n])
+            contexts += token_contexts(texts[at : at + n], all_infos[-1])
+            at += n
+        cids = [ctx_ids.get(c) for c in contexts]
+        if None in cids:
+            self._store_contexts(list(dict.fromkeys(c for c, got in zip(contexts, cids, strict=True) if got is None)))
+            cids = [ctx_ids[c] for c in contexts]
+        win = self._tok_pool[ids]  # (tokens, 5, labels)
+        scores = win[:, 0] + self._ctx_pool[cids]
+        if len(token_lists) == 1:
+            n = lens[0]
+            if n > 1:
+                scores[1:] += win[:-1, 2]
+                scores[:-1] += win[1:, 3]
+                if n > 2:
+                    scores[2:] += win[:-2, 1]
+                    scores[:-2] += win[2:, 4]
+            return scores, all_infos
+        # Several lists: each neighbour term only where the neighbour is in the same list.
+        lens_arr = np.array(lens)
+        starts = np.cumsum(lens_arr) - lens_arr
+        pos = np.arange(len(texts)) - np.repeat(starts, lens_arr)  # index within its list
+        rest = np.repeat(lens_arr - 1, lens_arr) - pos  # tokens after it in its list
+        for mask, shift, col in ((pos >= 1, -1, 2), (rest >= 1, 1, 3), (pos >= 2, -2, 1), (rest >= 2, 2, 4)):
+            at = np.flatnonzero(mask)
+            scores[at] += win[at + shift, col]
+        return scores, all_infos
 
     def emissions(self, tokens: list[Token]) -> tuple[np.ndarray, list]:
         """Per-token label scores (n, labels), and the tokens' infos."""
-        infos, contexts = context_features(tokens)
-        n = len(infos)
-        cache, ctx_cache = self._tokens, self._contexts
-        per = [cache.get(tok.text) for tok in tokens]
-        new: dict[str, int] = {}  # text → a token of it, for the tokens not cached yet (each text once)
-        for i, p in enumerate(per):
-            if p is None:
-                new.setdefault(tokens[i].text, i)
-        if new:
-            sums = dict(zip(new, self._tokens_new(list(new), [infos[i] for i in new.values()]), strict=True))
-            per = [sums[tok.text] if p is None else p for tok, p in zip(tokens, per, strict=True)]
-        ctxs = [ctx_cache.get(c) for c in contexts]
-        fresh = list(dict.fromkeys(c for c, got in zip(contexts, ctxs, strict=True) if got is None))
-        if fresh:
-            sums = dict(zip(fresh, self._sums(fresh), strict=True))
-            if len(ctx_cache) < 500_000:
-                ctx_cache.update(sums)
-            ctxs = [sums[c] if got is None else got for c, got in zip(contexts, ctxs, strict=True)]
-        win = np.array(per)  # (n, 5, labels)
-        scores = win[:, 0] + np.array(ctxs)
-        if n > 1:
-            scores[1:] += win[:-1, 2]
-            scores[:-1] += win[1:, 3]
-            if n > 2:
-                scores[2:] += win[:-2, 1]
-                scores[:-2] += win[2:, 4]
-        return scores, infos
+        scores, infos = self.emissions_many([tokens])
+        return scores, infos[0]
 
     def viterbi(self, scores: np.ndarray) -> tuple[list[str], float]:
         """Best label path and its score."""
@@ -209,49 +300,69 @@ class FastTagger:
         return float(top + np.log(np.exp(alpha - top).sum()))
 
     def decode_many(self, scores: list[np.ndarray], confidence: bool) -> list[tuple[list[str], float, float]]:
-        """:meth:`viterbi` and :meth:`log_partition` of several sequences at once: (labels, best score, log Z
-        or 0.0) each. Every step runs on all of them together (padded; a finished sequence keeps its values),
-        with the same element-wise operations and the same reductions over the previous label, in the same
-        order, so each result is what the one-sequence methods give, to the last bit (tests/test_refparse_speed.py)."""
-        count, size = len(scores), len(self.labels)
-        lens = np.array([sc.shape[0] for sc in scores])
-        steps = int(lens.max())
-        padded = np.zeros((count, steps, size))
-        for i, sc in enumerate(scores):
-            padded[i, : sc.shape[0]] = sc
-        trans_t, trans = self.trans_t[None], self.trans[None]
-        delta = padded[:, 0].copy()
-        alpha = padded[:, 0].copy()
-        back = np.zeros((max(steps - 1, 0), count, size), dtype=np.intp)
+        """:meth:`decode_flat` of separate score arrays."""
+        lens = [sc.shape[0] for sc in scores]
+        return self.decode_flat(np.concatenate(scores), lens, confidence)
+
+    def decode_flat(
+        self, scores: np.ndarray, lens: list[int], confidence: bool
+    ) -> list[tuple[list[str], float, float]]:
+        """:meth:`viterbi` and :meth:`log_partition` of several sequences at once, their scores one after the
+        other in ``scores`` (each at least one token): (labels, best score, log Z or 0.0) each.
+
+        The sequences run longest first, so those still running at a step are a prefix of the batch, and each
+        step computes only them, with the same element-wise operations and the same reductions over the previous
+        label, in the same order, as the one-sequence methods: each result is theirs to the last bit
+        (tests/test_refparse_speed.py). The Viterbi pass keeps each step's best scores (a max, not an argmax);
+        the best previous label is found again only along the best path, from the same sums."""
+        count, size = len(lens), len(self.labels)
+        order = sorted(range(count), key=lambda i: -lens[i])
+        slens = np.array([lens[i] for i in order])
+        steps = int(slens[0])
+        firsts = np.cumsum(lens) - np.array(lens)
+        # Label-major scores, (steps, labels, sequence): every operation below runs along the sequences, a
+        # stretch of memory, with one (previous label, label) pair at a time. A finished sequence reads the
+        # zero row past the end of ``scores``.
+        at = np.arange(steps)[:, None]
+        index = np.where(at < slens, firsts[order] + at, scores.shape[0])
+        padded = np.concatenate([scores, np.zeros((1, size))])[index].transpose(0, 2, 1).copy()
+        live = [int(c) for c in np.searchsorted(-slens, -np.arange(steps), side="left")]  # sequences longer than t
+        trans = self.trans[:, :, None]  # (from, to, 1)
+        hist = np.empty((steps, size, count))  # Viterbi's best scores at each step
+        hist[0] = padded[0]
+        alpha = padded[0].copy()
+        add, exp, log = np.add, np.exp, np.log
         for t in range(1, steps):
-            live = (lens > t)[:, None]
-            cand = trans_t + delta[:, None, :]  # (sequence, to, from)
-            b = cand.argmax(axis=2)
-            back[t - 1] = b
-            np.copyto(delta, np.take_along_axis(cand, b[:, :, None], axis=2)[:, :, 0] + padded[:, t], where=live)
+            c = live[t]
+            cand = hist[t - 1, :, None, :c] + trans  # (from, to, sequence)
+            add(cand.max(axis=0), padded[t, :, :c], out=hist[t, :, :c])
             if confidence:
-                a = alpha[:, :, None] + trans  # (sequence, from, to)
-                m = a.max(axis=1)
-                np.copyto(alpha, m + np.log(np.exp(a - m[:, None, :]).sum(axis=1)) + padded[:, t], where=live)
-        # Back along the pointers, all sequences together: each from its own last position.
+                a = alpha[:, None, :c] + trans  # (from, to, sequence)
+                m = a.max(axis=0)
+                np.subtract(a, m, out=a)
+                exp(a, out=a)
+                alpha[:, :c] = m + log(a.sum(axis=0)) + padded[t, :, :c]
         everyone = np.arange(count)
-        cur = delta.argmax(axis=1)
+        last = hist[slens - 1, :, everyone]  # (sequence, labels): each one's scores at its last token
+        cur = last.argmax(axis=1)
+        bests = last.max(axis=1).tolist()
         paths = np.empty((count, steps), dtype=np.intp)
-        paths[everyone, lens - 1] = cur
-        for t in range(steps - 2, -1, -1):
-            live = lens > t + 1
-            cur = np.where(live, back[t, everyone, cur], cur)
-            paths[live, t] = cur[live]
-        bests = delta.max(axis=1).tolist()
+        paths[everyone, slens - 1] = cur
+        for t in range(steps - 1, 0, -1):  # back along the best path: the argmax of the sums the max was of
+            c = live[t]
+            prev = (self.trans[:, cur[:c]] + hist[t - 1, :, :c]).argmax(axis=0)
+            cur[:c] = prev
+            paths[:c, t - 1] = prev
         zs = [0.0] * count
         if confidence:
-            top = alpha.max(axis=1)
-            zs = (top + np.log(np.exp(alpha - top[:, None]).sum(axis=1))).tolist()
+            final = alpha.T.copy()  # (sequence, labels), as log_partition sums a sequence's last scores
+            top = final.max(axis=1)
+            zs = (top + log(exp(final - top[:, None]).sum(axis=1))).tolist()
         labels = self.labels
-        return [
-            ([labels[k] for k in row[:n]], best, z)
-            for row, n, best, z in zip(paths.tolist(), lens.tolist(), bests, zs, strict=True)
-        ]
+        out: list = [None] * count
+        for k, (i, row, n) in enumerate(zip(order, paths.tolist(), slens.tolist(), strict=True)):
+            out[i] = ([labels[j] for j in row[:n]], bests[k], zs[k])
+        return out
 
 
 def get_tagger(path: Path | None = None) -> pycrfsuite.Tagger:
@@ -293,8 +404,7 @@ TABLES_VERSION = 2  # of the cached tables' layout (FastTagger.tables)
 def tables_cache(model: Path = MODEL_PATH) -> Path:
     """Where the weight tables of ``model`` are cached: the user's cache, named by the model file's sha256."""
     sha = hashlib.sha256(model.read_bytes()).hexdigest()[:32]
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kb" / "refparse"
-    return base / f"tables-v{TABLES_VERSION}-{sha}.npz"
+    return cache_dir() / f"tables-v{TABLES_VERSION}-{sha}.npz"
 
 
 def load_tables(path: Path) -> dict | None:
@@ -380,7 +490,8 @@ def tag(
     return _apply_rules([token_features(t.text) for t in tokens], list(labels)), prob
 
 
-BATCH = 32  # sequences decoded together by tag_many (of similar lengths: sorted, so little padding)
+BATCH = 256  # token lists scored and decoded together by tag_many
+POOL_LIMIT = 100_000  # distinct tokens (and contexts) whose weights are kept: ~90 MiB at most
 
 
 def tag_many(token_lists: list[list[Token]], confidence: bool = False) -> list[tuple[list[str], float]]:
@@ -391,14 +502,14 @@ def tag_many(token_lists: list[list[Token]], confidence: bool = False) -> list[t
     if fast is None:
         return [tag(tokens, confidence=confidence) for tokens in token_lists]
     out: list[tuple[list[str], float]] = [([], 1.0)] * len(token_lists)
-    emitted = {i: fast.emissions(tokens) for i, tokens in enumerate(token_lists) if tokens}
-    order = sorted(emitted, key=lambda i: len(token_lists[i]))
-    for start in range(0, len(order), BATCH):
-        part = order[start : start + BATCH]
-        decoded = fast.decode_many([emitted[i][0] for i in part], confidence)
-        for i, (labels, best, z) in zip(part, decoded, strict=True):
+    todo = [i for i, tokens in enumerate(token_lists) if tokens]
+    for start in range(0, len(todo), BATCH):
+        part = todo[start : start + BATCH]
+        scores, infos = fast.emissions_many([token_lists[i] for i in part])
+        decoded = fast.decode_flat(scores, [len(token_lists[i]) for i in part], confidence)
+        for i, info, (labels, best, z) in zip(part, infos, decoded, strict=True):
             prob = math.exp(best - z) if confidence else 1.0
-            out[i] = (_apply_rules(emitted[i][1], labels), prob)
+            out[i] = (_apply_rules(info, labels), prob)
     return out
 
 

@@ -14,6 +14,7 @@ from kb.ingest.names import UPPER, split_authors
 from kb.ingest.records import ParsedReference
 from kb.ingest.refparse import rules
 from kb.ingest.refparse.markup import strip_emphasis
+from kb.ingest.text import Folded
 
 _QUOTES = "\"'“”‘’«»„"
 _CONFERENCE = re.compile(
@@ -30,8 +31,11 @@ _JOURNAL_PROC = re.compile(
     re.I,
 )
 _PREPRINT = re.compile(r"^(?:arxiv|corr|preprint|biorxiv|e-?print)", re.IGNORECASE)
+# (as booleans, faster on ASCII text: kb.ingest.text.Folded)
+_IS_CONFERENCE, _IS_JOURNAL_PROC, _IS_PREPRINT = Folded(_CONFERENCE), Folded(_JOURNAL_PROC), Folded(_PREPRINT)
 _IN = re.compile(r"^(?:in:?|in\s+proc(?:eedings|\.)?\s+of:?)\s+", re.IGNORECASE)
 _REPEATED_AUTHOR = re.compile(r"^[\s—–―-]+\.?$")
+_KEPT_PERIOD = re.compile(rf"\b(?:[{UPPER}]|al|org|Inc|Ltd|Co|Jr|etc)\.$")  # an abbreviation's full stop
 
 
 def clean(text: str) -> str:
@@ -42,7 +46,7 @@ def clean(text: str) -> str:
     while text != prev:
         prev = text
         text = text.strip(" ,;:")
-        if text.endswith(".") and not re.search(rf"\b(?:[{UPPER}]|al|org|Inc|Ltd|Co|Jr|etc)\.$", text):
+        if text.endswith(".") and not _KEPT_PERIOD.search(text):
             text = text[:-1]
         if text and text[0] in _QUOTES and text[-1] in _QUOTES:
             text = text[1:-1]
@@ -74,7 +78,7 @@ def _venue(fields: list[tuple[str, str]]) -> tuple[str | None, str | None]:
             venue = _IN.sub("", clean(text)) if label == "container-title" else clean(text)
             return venue or None, label
     for label, text in fields:
-        if label == "note" and rules.ARXIV_CUE.search(text):
+        if label == "note" and rules.HAS_ARXIV_CUE.search(text):
             return clean(text), "note"
     return None, None
 
@@ -92,10 +96,10 @@ def infer_type(fields: list[tuple[str, str]], venue: str | None, venue_label: st
         return "phdthesis"
     if "report" in genre or "memo" in genre:
         return "techreport"
-    if venue and _PREPRINT.match(venue) or (arxiv_id and not venue):
+    if venue and _IS_PREPRINT.match(venue) or (arxiv_id and not venue):
         return "article"
     if venue:
-        if _CONFERENCE.search(venue) and not _JOURNAL_PROC.match(venue):
+        if _IS_CONFERENCE.search(venue) and not _IS_JOURNAL_PROC.match(venue):
             return "inproceedings"
         if venue_label == "container-title" or "publisher" in labels or "editor" in labels:
             return "incollection"
