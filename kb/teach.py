@@ -134,9 +134,25 @@ def _train(seqs, params: dict, path: Path) -> None:
 
 
 def fit(exs: list, out: dict[str, Path]) -> None:
-    """Train both models into ``out`` (keys lines, spans)."""
-    _train([(ex.line_features, ex.line_labels) for ex in exs], LINE_PARAMS, out["lines"])
-    _train([s for ex in exs for s in zip(ex.span_features, ex.span_labels, strict=False)], SPAN_PARAMS, out["spans"])
+    """Train both models into ``out`` (keys lines, spans). Where the OS forks, the span tagger trains in a
+    child process while this one trains the line labeller (crfsuite holds the GIL: threads would take
+    turns); each model is the same file either way."""
+    lines = [(ex.line_features, ex.line_labels) for ex in exs]
+    spans = [s for ex in exs for s in zip(ex.span_features, ex.span_labels, strict=False)]
+    if not hasattr(os, "fork"):
+        _train(lines, LINE_PARAMS, out["lines"])
+        _train(spans, SPAN_PARAMS, out["spans"])
+        return
+    import multiprocessing
+
+    child = multiprocessing.get_context("fork").Process(target=_train, args=(spans, SPAN_PARAMS, out["spans"]))
+    child.start()  # forked: the child has the examples already, nothing is pickled
+    try:
+        _train(lines, LINE_PARAMS, out["lines"])
+    finally:
+        child.join()
+    if child.exitcode != 0:
+        raise KbError(f"training the span tagger failed (exit code {child.exitcode})")
 
 
 def model_sha(lines: bytes, spans: bytes) -> str:

@@ -160,6 +160,32 @@ def test_a_title_drops_a_kind_in_parentheses_and_an_unclosed_one(raw, title):
     assert clean_title(raw) == title
 
 
+def test_a_hard_wrapped_item_is_one_line_to_the_talk_labellers():
+    post = (
+        "* Torsten Hothorn, [Transformation\n  models](https://example.org/t) tutorial on\n  packages tram.\n"
+        "* Anqi Fu, CVXR\n  by Jane Doe\n  L1-regularized models\n\n"
+        "Keynote: Fast tests\nwith Ann Roe\n"
+    )
+    blocks = walk(post)
+    joined = units(blocks, join_wrapped=True)
+    assert [u.text for u in joined] == [
+        "Torsten Hothorn, Transformation\nmodels tutorial on\npackages tram.",
+        "Anqi Fu, CVXR",
+        "by Jane Doe",  # a line of its own: a speaker under a title
+        "L1-regularized models",  # capitalised: a line of its own
+        "Keynote: Fast tests",
+        "with Ann Roe",
+    ]
+    for u in joined:
+        assert blocks[u.block].text[u.start : u.end] == u.text
+    assert joined[0].n_links == 1 and 0 < joined[0].link_cover < 0.5
+    assert [u.text for u in units(blocks)][:3] == [
+        "Torsten Hothorn, Transformation",
+        "models tutorial on",
+        "packages tram.",
+    ]
+
+
 def test_shape_abstracts_letters_and_digits():
     blocks = walk("**A. One**\n\n**B. Two**\n\n## 10:30 Three\n")
     us = units(blocks)

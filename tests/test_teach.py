@@ -74,3 +74,17 @@ def test_kb_examples_come_from_the_corrected_records(tmp_path, sample_path):
     with session_scope(engine) as s:
         (ex,) = teach.kb_examples(s)
     assert ex.line_labels.count("H") == len(talks) - 1  # every remaining talk is a head; the deleted one is not
+
+
+def test_the_two_models_train_side_by_side_into_the_same_files(tmp_path, base, monkeypatch):
+    """fit trains the span tagger in a forked child while it trains the line labeller: the files are those
+    the one-after-the-other path (no os.fork) writes, byte for byte."""
+    exs = base[:2]
+    forked = {"lines": tmp_path / "a-lines.crfsuite", "spans": tmp_path / "a-spans.crfsuite"}
+    teach.fit(exs, forked)
+    monkeypatch.delattr(teach.os, "fork")
+    one_by_one = {"lines": tmp_path / "b-lines.crfsuite", "spans": tmp_path / "b-spans.crfsuite"}
+    teach.fit(exs, one_by_one)
+    for key in ("lines", "spans"):
+        assert forked[key].read_bytes() == one_by_one[key].read_bytes()
+        assert forked[key].stat().st_size > 1000
