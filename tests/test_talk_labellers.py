@@ -143,6 +143,15 @@ def test_outline_features_give_each_line_its_section_and_body():
     assert by_text["Paper one"][0] == "sec=section"
 
 
+def test_a_bold_line_heads_the_lines_up_to_the_next_bold_line():
+    post = "**Fast tests** — Jane Doe\n\nnotes\n\nmore notes\n\n**Slow tests** — Ann Roe\n\nnotes\n"
+    blocks = walk(post)
+    us = units(blocks)
+    feats = section_features(us, [False] * len(us), blocks)
+    assert "body=few" in feats[0] and "body=1" in feats[3]
+    assert not any(x.startswith("body") for x in feats[1])  # a plain paragraph heads nothing
+
+
 @pytest.mark.parametrize(
     ("raw", "title"),
     [

@@ -8,7 +8,7 @@ cannot tell these apart, its section and its body can:
 - ``sec=``: what the heading the line sits under says: a kind word (``sec_kind:lightning``), a
   non-talk section word (``sec=section``), or nothing (``sec=plain``, ``sec=none`` above the first
   heading);
-- ``body=``: for a heading or the first line of a list item, how many lines it heads, whether they
+- ``body=``: for a heading, the first line of a list item or a bold paragraph line, how many lines it heads, whether they
   name a speaker, how much of them is links to papers, and (headings) how many sub-headings they hold.
 """
 
@@ -42,8 +42,11 @@ def _body_end(units: list, k: int) -> int:
     if u.kind == "heading":
         while j < stop and not (units[j].kind == "heading" and units[j].level <= u.level):
             j += 1
-    else:  # a list item: its own further lines and the items nested in it
+    elif u.kind == "item":  # a list item: its own further lines and the items nested in it
         while j < stop and ((units[j].block == u.block) or (units[j].kind == "item" and units[j].level > u.level)):
+            j += 1
+    else:  # a bold or emphasised paragraph line ("**Fast tests** — Jane Doe"): up to the next line like it
+        while j < stop and units[j].kind != "heading" and units[j].shape != u.shape:
             j += 1
     return j
 
@@ -72,7 +75,9 @@ def section_features(units: list, spk: list[bool], blocks: list | None = None) -
         f = list(stack[-1][1]) if stack else ["sec=none"]
         parent = stack[-1][2] if stack else -1
         f.append(f"{f[0]}&{u.kind}{u.level if u.kind in ('heading', 'item') else ''}")
-        if u.kind == "heading" or (u.kind == "item" and u.first):
+        if u.kind == "heading" or (
+            u.first and (u.kind == "item" or (u.kind == "paragraph" and (u.bold or u.lead_emph)))
+        ):
             end = _body_end(units, k)
             body = units[k + 1 : end]
             n = len(body)
