@@ -68,6 +68,13 @@ def section_features(units: list, spk: list[bool], blocks: list | None = None) -
     stack: list[tuple[int, tuple[str, ...], int]] = []  # open headings: (level, their signals, unit index)
     groups: dict[tuple, list[int]] = {}  # (kind, level, parent heading): the heads of like bodies …
     said: dict[int, bool] = {}  # … and whether each one's body names a speaker
+    # running counts of linked lines, paper lines and headings: a body's share is a difference of two
+    linked, papers, headings = [0], [0], [0]
+    for u in units:
+        link = u.link_cover >= 0.5
+        linked.append(linked[-1] + link)
+        papers.append(papers[-1] + (link and blocks is not None and _paper_line(u, blocks)))
+        headings.append(headings[-1] + (u.kind == "heading"))
     for k, u in enumerate(units):
         if u.kind == "heading":
             while stack and stack[-1][0] >= u.level:
@@ -79,21 +86,17 @@ def section_features(units: list, spk: list[bool], blocks: list | None = None) -
             u.first and (u.kind == "item" or (u.kind == "paragraph" and (u.bold or u.lead_emph)))
         ):
             end = _body_end(units, k)
-            body = units[k + 1 : end]
-            n = len(body)
+            n = end - k - 1
             f.append(f"body={_size(n)}")
             said[k] = any(spk[k + 1 : min(end, k + 9)])
             groups.setdefault((u.kind, u.level, parent if u.kind == "item" else -1), []).append(k)
             if n:
                 f.append(f"body_spk={said[k]}")
-                linked = sum(1 for b in body if b.link_cover >= 0.5)
-                f.append(f"body_link={round(4 * linked / n)}")
+                f.append(f"body_link={round(4 * (linked[end] - linked[k + 1]) / n)}")
                 if blocks is not None:
-                    papers = sum(1 for j in range(k + 1, end) if _paper_line(units[j], blocks))
-                    f.append(f"body_papers={round(4 * papers / n)}")
+                    f.append(f"body_papers={round(4 * (papers[end] - papers[k + 1]) / n)}")
                 if u.kind == "heading":
-                    subs = sum(1 for b in body if b.kind == "heading")
-                    f.append(f"body_sub={_size(subs)}")
+                    f.append(f"body_sub={_size(headings[end] - headings[k + 1])}")
         if u.kind == "heading":
             stack.append((u.level, _parent_signals(u.text), k))
         out.append(f)
