@@ -298,3 +298,34 @@ def test_candidate_separators_are_the_plain_alternation_with_a_first_character_t
                 m.span() for m in plain.finditer(text, start, end)
             ]
     assert [m.group() for m in _SEP.finditer(lines[1])][:2] == [" — ", "; "]
+
+
+def test_lines_of_ascii_and_curly_quotes_and_dashes_need_no_ftfy():
+    """fix_mojibake passes over lines of ASCII, curly quotes, dashes and ellipses: in every encoding ftfy reads
+    mojibake as, these characters are all UTF-8 continuation bytes or (MacRoman) all lead bytes, so no run of
+    them decodes as UTF-8; and ftfy indeed leaves such lines as they are."""
+    import random
+
+    import ftfy
+    import ftfy.bad_codecs  # noqa: F401  (registers the sloppy code pages)
+    from ftfy.chardata import CHARMAP_ENCODINGS
+
+    from kb.ingest.text import _FTFY_CONFIG, _PLAIN_TYPOGRAPHY, fix_mojibake
+
+    typography = "‘’“”–—…"
+    for encoding in CHARMAP_ENCODINGS:
+        kinds = set()
+        for ch in typography:
+            try:
+                byte = ch.encode(encoding)[0]
+            except UnicodeEncodeError:
+                continue
+            kinds.add("lead" if 0xC2 <= byte <= 0xF4 else "continuation" if 0x80 <= byte <= 0xBF else "other")
+        assert kinds <= {"lead"} or kinds <= {"continuation"}, (encoding, kinds)
+    rng = random.Random(7)
+    pool = typography + "abcXYZ 019.,;:'\"-()?!"
+    for _ in range(3000):
+        line = "".join(rng.choice(pool) for _ in range(rng.randint(1, 40))) + "\n"
+        assert _PLAIN_TYPOGRAPHY(line)
+        assert fix_mojibake(line) == ftfy.fix_text(line, _FTFY_CONFIG) == line
+    assert not _PLAIN_TYPOGRAPHY("Montavon, Gr√©goire\n") and not _PLAIN_TYPOGRAPHY("It’s “£5”\n")

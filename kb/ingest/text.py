@@ -104,8 +104,9 @@ def fix_mojibake(text: str) -> str:
     """Repair UTF-8-read-as-Latin-1/MacRoman mojibake (``Gr√©goire`` → ``Grégoire``).
 
     What ``ftfy.fix_text(text, _FTFY_CONFIG)`` gives, line by line as it goes, but a line of plain
-    ASCII (no "&", no control character but tab and newline) is passed over: every fix ftfy would
-    try leaves such a line as it is, and most lines of a post with a few curly quotes are such lines.
+    ASCII (no "&", no control character but tab and newline), or of ASCII, curly quotes, dashes and
+    ellipses (:data:`_PLAIN_TYPOGRAPHY`), is passed over: every fix ftfy would try leaves such a line as it is,
+    and most lines of a post with a few curly quotes are such lines.
     Its one piece of state is kept too: once a line holds "<", HTML entities are no longer decoded.
     """
     unescape = True  # ftfy's unescape_html="auto": off for good once a line holds "<"
@@ -117,7 +118,7 @@ def fix_mojibake(text: str) -> str:
         line = text[pos:stop]
         if unescape and "<" in line:
             unescape = False
-        if not line.isascii() or "&" in line or _ASCII_CONTROL.search(line):
+        if (not line.isascii() and not _PLAIN_TYPOGRAPHY(line)) or "&" in line or _ASCII_CONTROL.search(line):
             import ftfy
 
             line = ftfy.fix_and_explain(line, _ftfy_config(unescape)).text
@@ -127,6 +128,11 @@ def fix_mojibake(text: str) -> str:
 
 
 _ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Curly quotes, dashes and the ellipsis are, in every encoding ftfy reads mojibake as (Latin-1, the Windows code
+# pages, ISO 8859-2, MacRoman; cp437 has none of them), either all UTF-8 continuation bytes (0x80-0xBF) or, in
+# MacRoman, all lead bytes (0xD0-0xD5, 0xC9): a run of them alone can never be valid UTF-8, so never mojibake;
+# none is a ligature, a wide form or a control, and each is NFC. ftfy leaves a line of ASCII and these as it is.
+_PLAIN_TYPOGRAPHY = re.compile(r"[\x00-\x7f‘’“”–—…]*").fullmatch
 
 
 def repair(text: str) -> str:
