@@ -9,7 +9,7 @@ inside a code block are.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from kb.ingest.markdown import Block
@@ -91,24 +91,14 @@ def join_wrapped_lines(blocks: list[Block], us: list[Unit]) -> list[Unit]:
             and u.text.split(None, 1)[0].rstrip(":,").lower() not in _NOT_CONTINUING
             and not prev.text.rstrip().endswith(":")
         ):
-            text = blocks[u.block].text
-            n_prev, n_u = prev.n_links, u.n_links
-            letters = sum(map(str.isalnum, prev.text)) + sum(map(str.isalnum, u.text))
-            cover = prev.link_cover * sum(map(str.isalnum, prev.text)) + u.link_cover * sum(map(str.isalnum, u.text))
-            out[-1] = Unit(
-                block=prev.block,
-                start=prev.start,
+            a, b = sum(map(str.isalnum, prev.text)), sum(map(str.isalnum, u.text))
+            out[-1] = replace(
+                prev,
                 end=u.end,
-                text=text[prev.start : u.end],
-                line=prev.line,
-                kind=prev.kind,
-                level=prev.level,
-                first=prev.first,
+                text=blocks[u.block].text[prev.start : u.end],
                 bold=prev.bold and u.bold,
-                lead_emph=prev.lead_emph,
-                link_cover=cover / letters if letters else 0.0,
-                n_links=n_prev + n_u,
-                depth=prev.depth,
+                link_cover=(prev.link_cover * a + u.link_cover * b) / (a + b) if a + b else 0.0,
+                n_links=prev.n_links + u.n_links,
                 anchor=prev.anchor or u.anchor,
             )
             continue
