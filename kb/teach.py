@@ -118,6 +118,7 @@ def kb_examples(session: Session) -> list:
     for post, ann in rows:
         ex, _ = example(post.front_matter + post.body, Path(post.path).name, json.loads(ann.record))
         ex.group = f"kb/{post.path}"
+        ex.author = "kb"  # one style per KB: its corrected posts teach the others (kb.ingest.talks.style)
         out.append(ex)
     return out
 
@@ -133,11 +134,14 @@ def _train(seqs, params: dict, path: Path) -> None:
     t.train(str(path))
 
 
-def fit(exs: list, out: dict[str, Path]) -> None:
-    """Train both models into ``out`` (keys lines, spans). Where the OS forks, the span tagger trains in a
-    child process while this one trains the line labeller (crfsuite holds the GIL: threads would take
-    turns); each model is the same file either way."""
-    lines = [(ex.line_features, ex.line_labels) for ex in exs]
+def fit(exs: list, out: dict[str, Path], style: bool = False) -> None:
+    """Train both models into ``out`` (keys lines, spans). Where the OS forks, the span tagger trains in a child process while this one trains the line
+    labeller (crfsuite holds the GIL: threads would take turns); each model is the same file either way.
+    ``style``: each example whose author has other examples also reads their style (a KB's model, which
+    reads the style of its corrected posts; :mod:`kb.ingest.talks.style`)."""
+    from kb.ingest.talks.style import leave_one_out
+
+    lines = [(ex.line_features, ex.line_labels) for ex in (leave_one_out(exs) if style else exs)]
     spans = [s for ex in exs for s in zip(ex.span_features, ex.span_labels, strict=False)]
     if not hasattr(os, "fork"):
         _train(lines, LINE_PARAMS, out["lines"])
@@ -167,11 +171,11 @@ class Trained:
     meta: dict
 
 
-def train_bytes(exs: list) -> Trained:
+def train_bytes(exs: list, style: bool = False) -> Trained:
     """Fit on ``exs`` in a private folder; the model files' bytes and sha."""
     with tempfile.TemporaryDirectory(prefix="kb-train-") as tmp:
         paths = {"lines": Path(tmp) / "lines.crfsuite", "spans": Path(tmp) / "spans.crfsuite"}
-        fit(exs, paths)
+        fit(exs, paths, style=style)
         lines, spans = paths["lines"].read_bytes(), paths["spans"].read_bytes()
     return Trained(model_sha(lines, spans), lines, spans, {})
 
@@ -199,7 +203,10 @@ def train(
             "and no corrected post in this KB"
         )
     step(f"training on {len(base)} + {len(mine)}×{weight} posts")
-    model = train_bytes(base + [ex for ex in mine for _ in range(weight)])
+    # style=True: a KB's model reads the style of the KB's corrected posts, so it learns, from the shipped
+    # repositories' other documents, how far to trust an author's style (the shipped model does not: a KB
+    # without corrections has no style, and reading styles in training costs it citations, see README)
+    model = train_bytes(base + [ex for ex in mine for _ in range(weight)], style=True)
     model.meta = {
         "shipped": what,
         "corrected_posts": len(mine),
@@ -207,6 +214,10 @@ def train(
         "bytes": len(model.lines) + len(model.spans),
         "seconds": round(time.perf_counter() - t0, 1),
     }
+    if mine:  # the author's style: which line shapes head talks in the corrected posts
+        from kb.ingest.talks.style import learn
+
+        model.meta["style"] = learn(mine).to_json()
     with session_scope(engine, write=True) as s:
         row = s.get(TrainedModel, NAME) or TrainedModel(name=NAME, sha256="", lines=b"", spans=b"")
         row.sha256, row.lines, row.spans, row.meta = model.sha256, model.lines, model.spans, json.dumps(model.meta)
@@ -229,15 +240,23 @@ def current(engine: Engine) -> dict | None:
     """{sha256, meta} of the KB's model, or None (shipped model)."""
     with session_scope(engine) as s:
         row = s.get(TrainedModel, NAME)
-        return None if row is None else {"sha256": row.sha256, **json.loads(row.meta or "{}")}
+        if row is None:
+            return None
+        meta = json.loads(row.meta or "{}")
+        style = meta.pop("style", None)
+        return {"sha256": row.sha256, **meta, "style_posts": style["posts"] if style else 0}
 
 
 _active: list[str | None] = [None]  # sha of the KB model in use in this process (None: shipped)
 
 
-def use_files(lines: Path, spans: Path, sha: str | None = None) -> None:
-    """Point the extractor (this process and the import workers it forks later) at these model files."""
+def use_files(lines: Path, spans: Path, sha: str | None = None, style: dict | None = None) -> None:
+    """Point the extractor (this process and the import workers it forks later) at these model files and
+    the style of the KB's corrected posts (``style``: :meth:`Style.to_json`)."""
+    from kb.ingest.talks.style import Style
+
     talk_model.LINES_MODEL, talk_model.SPANS_MODEL = lines, spans
+    talk_model.STYLE = Style.from_json(style)
     _active[0] = sha
 
 
@@ -277,7 +296,8 @@ def activate_in(session: Session) -> str | None:
         return None
     if _active[0] != row:  # not in use yet: fetch the bytes once
         found = session.get(TrainedModel, NAME)
-        use_files(*_cached(row, bytes(found.lines), bytes(found.spans)), sha=row)
+        style = json.loads(found.meta or "{}").get("style")
+        use_files(*_cached(row, bytes(found.lines), bytes(found.spans)), sha=row, style=style)
     return row
 
 

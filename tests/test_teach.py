@@ -88,3 +88,27 @@ def test_the_two_models_train_side_by_side_into_the_same_files(tmp_path, base, m
     for key in ("lines", "spans"):
         assert forked[key].read_bytes() == one_by_one[key].read_bytes()
         assert forked[key].stat().st_size > 1000
+
+
+def test_the_kb_model_carries_the_style_of_its_corrected_posts(tmp_path, sample_path, base):
+    engine = open_db(tmp_path / "kb.sqlite")
+    import_paths(engine, [sample_path])
+    with session_scope(engine, write=True) as s:
+        talks = s.exec(select(Talk).order_by(Talk.position)).all()
+        corrections.delete_talk(s, talks[1].id)
+    with session_scope(engine) as s:
+        (ex,) = teach.kb_examples(s)
+    assert ex.author == "kb"
+    model = teach.train(engine, base=base)
+    style = model.meta["style"]
+    assert style["posts"] == 1
+    heads = sum(c.get("H", 0) for k, c in style["counts"].items() if "|" in k and k.count("|") == 1)
+    assert heads == len(talks) - 1  # every coarse key's heads counted once: the corrected post's talks
+    assert talk_model.STYLE is not None and talk_model.STYLE.to_json() == style  # in use at once
+    assert teach.current(engine)["style_posts"] == 1 and "style" not in teach.current(engine)
+    teach.use_shipped()
+    assert talk_model.STYLE is None
+    teach.activate(engine)  # another process opening the KB reads it back from the stored model
+    assert talk_model.STYLE.to_json() == style
+    teach.reset(engine)
+    assert talk_model.STYLE is None

@@ -49,6 +49,13 @@ def main(argv: list[str] | None = None) -> int:
         help="keep each fold's models in this folder; when they are there already, reuse them instead of training "
         "(for changes after the labellers: papers, citations, people)",
     )
+    ap.add_argument(
+        "--style",
+        action="store_true",
+        help="train reading styles (as kb train does) and score each held-out document with the style of its "
+        "repository's other documents (their gold labels), as a KB whose user corrected the author's other posts "
+        "(kb.ingest.talks.style)",
+    )
     args = ap.parse_args(argv)
     root = args.shared or shared_dir()
     docs = [(doc, gold) for doc, gold in annotated(root, ("train", "dev"))]
@@ -78,9 +85,10 @@ def main(argv: list[str] | None = None) -> int:
                     [examples[d.sha] for d, _ in docs if fold_of[d.sha] != f and args.train_kind in ("all", d.kind)]
                     + ours,
                     paths,
+                    style=args.style,
                 )
             talk_model._taggers.clear()
-            res = score_items([(d.sha, d.file, d.text(), g, {"format": d.format}) for d, g in te])
+            res = _score(te, examples, args.style)
             for k in ENTITY_TYPES:
                 t = res["totals"][k]
                 totals[k].add(Score(t["tp"], t["fp"], t["fn"]))
@@ -114,6 +122,33 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     return 0
+
+
+def _score(te: list, examples: dict, style: bool) -> dict:
+    """``score_items`` of the held-out documents; with ``style``, each read with its repository's other
+    documents' style, and the results summed."""
+    if not style:
+        return score_items([(d.sha, d.file, d.text(), g, {"format": d.format}) for d, g in te])
+    from kb.ingest.talks.style import learn
+
+    out: dict = {"totals": {}, "groups": {"format": {}}, "files": []}
+    for d, g in te:
+        peers = [examples[o.sha] for o, _ in te if o.repo == d.repo and o.sha != d.sha]
+        talk_model.STYLE = learn(peers) if peers else None
+        res = score_items([(d.sha, d.file, d.text(), g, {"format": d.format})])
+        out["files"] += res["files"]
+        _add(out["totals"], res["totals"])
+        for fmt, scores in res.get("groups", {}).get("format", {}).items():
+            _add(out["groups"]["format"].setdefault(fmt, {}), scores)
+    talk_model.STYLE = None
+    return out
+
+
+def _add(into: dict, scores: dict) -> None:
+    for k, t in scores.items():
+        acc = into.setdefault(k, {"tp": 0, "fp": 0, "fn": 0})
+        for c in ("tp", "fp", "fn"):
+            acc[c] += t[c]
 
 
 if __name__ == "__main__":

@@ -47,6 +47,7 @@ class Example:
     unmatched: list[str]  # gold talks no line was found for
     units: list = None  # the analysis's units (the second pass reads their shapes)
     group: str = ""  # repository (cross-validation keeps a repository's documents together)
+    author: str = ""  # whose style the post shares (:mod:`kb.ingest.talks.style`); the group when empty
 
 
 def speaker_forms(gold: dict, name: str) -> list[list[str]]:

@@ -18,11 +18,14 @@ import pycrfsuite
 from kb.ingest.markdown import Block
 from kb.ingest.talks.features import token_features, unit_features, window_tokens
 from kb.ingest.talks.hits import TalkHit
+from kb.ingest.talks.style import Style
 from kb.ingest.talks.units import TOKEN, Token, Unit, units
 
 HERE = Path(__file__).parent
 LINES_MODEL = HERE / "lines.crfsuite"
 SPANS_MODEL = HERE / "spans.crfsuite"
+
+STYLE: Style | None = None  # the style of the KB's corrected posts, when its model is in use (kb.teach)
 
 _lock = threading.Lock()
 _taggers: dict[Path, pycrfsuite.Tagger] = {}
@@ -212,7 +215,7 @@ def label_post(blocks: list[Block], a: Analysis) -> list[Head] | None:
         return None
     if not a.units:
         return []
-    table = marginals(lines, a.line_features)
+    table = marginals(lines, STYLE.apply(a.units, a.line_features) if STYLE else a.line_features)
     labels = siblings(a, decide(table))
     a.labels = labels
     a.event_p = [m.get("E", 0.0) for m in table]
