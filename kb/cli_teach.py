@@ -236,7 +236,9 @@ def train_cmd(ctx, reset: bool, do_eval: bool, as_json: bool) -> None:
         except KbError as exc:
             _fail(str(exc))
     after = teach.evaluate_kb(ctx.engine) if do_eval else None
-    data = {"sha256": model.sha256, **model.meta}
+    data = {"sha256": model.sha256, **{k: v for k, v in model.meta.items() if k != "style"}}
+    style = model.meta.get("style")
+    data["style"] = {"posts": style["posts"], "shape_keys": len(style["counts"])} if style else None
     if do_eval:
         data["eval"] = {"before": before, "after": after}
     if as_json:

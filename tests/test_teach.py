@@ -112,3 +112,21 @@ def test_the_kb_model_carries_the_style_of_its_corrected_posts(tmp_path, sample_
     assert talk_model.STYLE.to_json() == style
     teach.reset(engine)
     assert talk_model.STYLE is None
+
+
+def test_kb_train_json_summarises_the_style(tmp_path, sample_path, base, monkeypatch):
+    db = tmp_path / "kb.sqlite"
+    engine = open_db(db)
+    import_paths(engine, [sample_path])
+    with session_scope(engine, write=True) as s:
+        talk = s.exec(select(Talk).order_by(Talk.position)).first()
+        corrections.delete_talk(s, talk.id)
+    monkeypatch.setattr(teach, "shipped_examples", lambda splits=(): (base, f"{len(base)} sample posts"))
+    result = CliRunner().invoke(main, ["--db", str(db), "train", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["corrected_posts"] == 1 and data["shipped"] == "8 sample posts"
+    assert data["style"]["posts"] == 1 and data["style"]["shape_keys"] > 3  # a summary, not the counts
+    with session_scope(engine) as s:
+        stored = json.loads(s.exec(select(TrainedModel)).one().meta)["style"]
+    assert len(stored["counts"]) == data["style"]["shape_keys"]
