@@ -249,6 +249,11 @@ def train_cmd(ctx, reset: bool, do_eval: bool, as_json: bool) -> None:
         f"{model.meta['shipped']} + {model.meta['corrected_posts']} corrected post(s) of this KB",
         markup=False,
     )
+    out_print(
+        "imports use it from now on; posts imported before keep what the old model read until re-imported "
+        "(kb import --force FOLDER: corrections are kept)",
+        markup=False,
+    )
     if do_eval:
         out_print(
             f"talk F1 on this KB's {before['posts']} corrected post(s): before {before['f1']:.3f} "
