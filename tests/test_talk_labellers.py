@@ -152,6 +152,19 @@ def test_a_bold_line_heads_the_lines_up_to_the_next_bold_line():
     assert not any(x.startswith("body") for x in feats[1])  # a plain paragraph heads nothing
 
 
+def test_siblings_leave_a_section_heading_among_talk_headings_alone():
+    md = "".join(f"## Title number {n}\n\nnotes\n\n" for n in range(3)) + "## Overview\n\nthe end\n"
+    p = prepare(md)
+    a = analyse(p.blocks, p.ref_blocks, [])
+    heads = [k for k, u in enumerate(a.units) if u.kind == "heading"]
+    assert len({a.units[k].shape for k in heads}) == 1  # one shape: the pass would make "Overview" a head too
+    labels = ["I"] * len(a.units)
+    for k in heads[:2]:
+        labels[k] = "H"
+    out = siblings(a, labels)
+    assert [k for k, lab in enumerate(out) if lab == "H"] == heads[:3]  # the third title, not "Overview"
+
+
 @pytest.mark.parametrize(
     ("raw", "title"),
     [

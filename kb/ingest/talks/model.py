@@ -161,6 +161,7 @@ def siblings(a: Analysis, labels: list[str]) -> list[str]:
         and heads[sh] >= 2
         and 2 * heads[sh] >= total[sh]
         and (a.units[k].kind == "heading" or a.units[k].bold)
+        and "section_word" not in a.line_features[k]  # "## Overview" among "## Title" headings: a section
         else out[k]
         for k, sh in enumerate(shapes)
     ]
