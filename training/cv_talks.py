@@ -88,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
                     style=args.style,
                 )
             talk_model._taggers.clear()
+            _fold_names([g for d, g in docs if fold_of[d.sha] != f], args.models, f, Path(tmp))
             res = _score(te, examples, args.style)
             for k in ENTITY_TYPES:
                 t = res["totals"][k]
@@ -122,6 +123,19 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     return 0
+
+
+def _fold_names(golds: list[dict], models: Path | None, fold: int, tmp: Path) -> None:
+    """The person-name check trained on the fold's training documents only (their names are the examples)."""
+    from kb.ingest import personname
+    from kb.ingest.people import looks_like_person
+    from training.train_names import refdata_names, train
+
+    path = (models or tmp) / f"fold{fold}-names.crfsuite"
+    if not path.exists():
+        train(golds, path, refdata_names(shared_dir()))
+    personname.MODEL = path
+    looks_like_person.cache_clear()
 
 
 def _score(te: list, examples: dict, style: bool) -> dict:

@@ -23,6 +23,7 @@ from rapidfuzz.distance import OSA
 
 from kb.ingest.lexicon import honorific_prefix, lexicon, zipf
 from kb.ingest.names import normalise_person_name, parse_name
+from kb.ingest.personname import vetoed
 from kb.ingest.records import Name
 from kb.ingest.text import ascii_fold
 
@@ -90,12 +91,30 @@ def has_honorific(text: str) -> bool:
 
 @lru_cache(maxsize=65536)
 def looks_like_person(text: str) -> bool:
-    """Heuristic: is this short phrase a person's name? (Pure, so cached: the paper-mention features ask
-    it of the same candidate spans again and again.)
+    """Is this short phrase a person's name? The rules (:func:`looks_like_person_by_rules`), then, unless
+    an honorific says so, the learned check (:mod:`kb.ingest.personname`: "Longuet-Higgins Prize",
+    "Django Admin Cookbook" are no names). Pure, so cached: the paper-mention features ask it of the
+    same candidate spans again and again.
 
     >>> looks_like_person("Prof. Ying Nian Wu"), looks_like_person("Neural Archtecures")
     (True, False)
     """
+    if not looks_like_person_by_rules(text):
+        return False
+    text = " ".join(text.split())
+    if has_honorific(text):
+        return True
+    body = strip_honorific(text).rstrip(".,;:")
+    if "," in body:  # "Vedaldi, Andrea"
+        family, _, given = body.partition(",")
+        body = f"{given.strip()} {family.strip()}"
+    return not vetoed(body.split())
+
+
+@lru_cache(maxsize=65536)
+def looks_like_person_by_rules(text: str) -> bool:
+    """The hand-written rules alone: two to five capitalised name-shaped words (or one after an
+    honorific), no digits, no noun endings, not every word an everyday English word."""
     text = " ".join(text.split())
     if not text or len(text) > 60 or any(c.isdigit() for c in text):
         return False
