@@ -128,14 +128,12 @@ def main(argv: list[str] | None = None) -> int:
 def _fold_names(golds: list[dict], models: Path | None, fold: int, tmp: Path) -> None:
     """The person-name check trained on the fold's training documents only (their names are the examples)."""
     from kb.ingest import personname
-    from kb.ingest.people import looks_like_person
     from training.train_names import refdata_names, train
 
     path = (models or tmp) / f"fold{fold}-names.crfsuite"
     if not path.exists():
         train(golds, path, refdata_names(shared_dir()))
     personname.MODEL = path
-    looks_like_person.cache_clear()
 
 
 def _score(te: list, examples: dict, style: bool) -> dict:

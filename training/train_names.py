@@ -56,7 +56,7 @@ def refdata_names(root: Path | None) -> set[str]:
 def examples(golds: list[dict], more_names: set[str] = frozenset()) -> list[tuple[str, str]]:
     """(phrase, P or N), sorted, each phrase once (a phrase both ways is a name). ``more_names``: names from
     elsewhere (:func:`refdata_names`)."""
-    from kb.ingest.people import looks_like_person_by_rules
+    from kb.ingest.people import looks_like_person
 
     names: set[str] = set(more_names)
     others: set[str] = set()
@@ -83,7 +83,7 @@ def examples(golds: list[dict], more_names: set[str] = frozenset()) -> list[tupl
             for k in range(len(words)):
                 for j in range(k + 2, min(k + 4, len(words)) + 1):
                     phrase = " ".join(words[k:j])
-                    if phrase not in names and looks_like_person_by_rules(phrase):
+                    if phrase not in names and looks_like_person(phrase):
                         negatives.add(phrase)
     return sorted([(n, "P") for n in names] + [(n, "N") for n in negatives])
 

@@ -91,30 +91,14 @@ def has_honorific(text: str) -> bool:
 
 @lru_cache(maxsize=65536)
 def looks_like_person(text: str) -> bool:
-    """Is this short phrase a person's name? The rules (:func:`looks_like_person_by_rules`), then, unless
-    an honorific says so, the learned check (:mod:`kb.ingest.personname`: "Longuet-Higgins Prize",
-    "Django Admin Cookbook" are no names). Pure, so cached: the paper-mention features ask it of the
-    same candidate spans again and again.
+    """Heuristic: is this short phrase a person's name? Two to five capitalised name-shaped words (or one
+    after an honorific), no digits, no noun endings, not every word an everyday English word. (Pure, so
+    cached: the paper-mention features ask it of the same candidate spans again and again.) The extractor's
+    people pass their names through :func:`is_person_name` too.
 
     >>> looks_like_person("Prof. Ying Nian Wu"), looks_like_person("Neural Archtecures")
     (True, False)
     """
-    if not looks_like_person_by_rules(text):
-        return False
-    text = " ".join(text.split())
-    if has_honorific(text):
-        return True
-    body = strip_honorific(text).rstrip(".,;:")
-    if "," in body:  # "Vedaldi, Andrea"
-        family, _, given = body.partition(",")
-        body = f"{given.strip()} {family.strip()}"
-    return not vetoed(body.split())
-
-
-@lru_cache(maxsize=65536)
-def looks_like_person_by_rules(text: str) -> bool:
-    """The hand-written rules alone: two to five capitalised name-shaped words (or one after an
-    honorific), no digits, no noun endings, not every word an everyday English word."""
     text = " ".join(text.split())
     if not text or len(text) > 60 or any(c.isdigit() for c in text):
         return False
@@ -146,6 +130,21 @@ def looks_like_person_by_rules(text: str) -> bool:
         return False  # "AlexNet VGG" style acronyms are not names, "Xinlei CHEN" is
     capitals = [w for w in words if w[0].isupper()]
     return len(capitals) >= 2 and (honorific or not everyday_words(words))
+
+
+def is_person_name(text: str) -> bool:
+    """:func:`looks_like_person`, then, unless an honorific says so, the learned check
+    (:mod:`kb.ingest.personname`: "Longuet-Higgins Prize", "Django Admin Cookbook" are no names)."""
+    if not looks_like_person(text):
+        return False
+    text = " ".join(text.split())
+    if has_honorific(text):
+        return True
+    body = strip_honorific(text).rstrip(".,;:")
+    if "," in body:  # "Vedaldi, Andrea"
+        family, _, given = body.partition(",")
+        body = f"{given.strip()} {family.strip()}"
+    return not vetoed(body.split())
 
 
 # A phrase whose every word is this common in English is no name unless it opens with a given name:

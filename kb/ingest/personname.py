@@ -63,8 +63,13 @@ def features(words: list[str]) -> list[str]:
         for group in ("affiliation", "kind", "event", "non_talk_section", "conference_suffix"):
             if low in lex[group]:
                 f.append(f"g={group}")
-        if "-" in bare:
-            f.append("hyphen")
+        if "-" in bare:  # "Sung-Ho", "Fillion-Robin", but also "Exactly-Once", "Longuet-Higgins Prize"
+            parts = [x for x in bare.split("-") if x]
+            f.append(f"{pos}hyphen")
+            if all(len(x) <= 5 for x in parts):
+                f.append(f"{pos}syllables")  # romanised syllables: "Chih-Chung", "Jia-Bin"
+            if any(x in given or x in family for x in parts):
+                f.append(f"{pos}part_name")
         if w.endswith(("'s", "’s")):
             f.append("possessive")
     return f

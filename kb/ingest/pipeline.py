@@ -21,7 +21,7 @@ from kb.ingest.linking import link_citations, link_records
 from kb.ingest.markdown import Block, walk
 from kb.ingest.mentions import find_people
 from kb.ingest.papers.link import link_mentions
-from kb.ingest.people import given_names, resolve, split_display
+from kb.ingest.people import given_names, is_person_name, looks_like_person, resolve, split_display
 from kb.ingest.records import Event, Extraction, ParsedReference, Problem, Talk
 from kb.ingest.references import find_references, parse_entries
 from kb.ingest.rst import looks_like_rst, rst_to_markdown
@@ -98,6 +98,7 @@ def extract(text: str, source: str = "<post>", rules_only: bool = False, path: s
         for n, names in bylines.items():
             _drop_speakers(x.talks[n], hits[main[n]], names)
     find_people(x, blocks, ref_blocks, [hits[k] for k in main], mention_spans)
+    _drop_non_names(x)
     link_records(x, blocks, ref_blocks, hits, regions)
     year = int(x.date[:4]) if x.date else None
     x.conference = detect_conference(fm, blocks, year, path or source)
@@ -183,6 +184,18 @@ def _owners(hits: list[TalkHit]) -> tuple[list[int], list[int]]:
 
 
 # ------------------------------------------------------------------ talks
+
+
+def _drop_non_names(x: Extraction) -> None:
+    """A person or speaker whose name the rules took for one and the learned check does not ("Django Admin
+    Cookbook", "Key Takeaways": :func:`kb.ingest.people.is_person_name`) is neither. The detectors and the
+    labellers' features keep the rules' reading, which the shipped models were trained on."""
+    gone = {p.name for p in x.people if looks_like_person(p.name) and not is_person_name(p.name)}
+    if not gone:
+        return
+    x.people = [p for p in x.people if p.name not in gone]
+    for t in x.talks:
+        t.speakers = [s for s in t.speakers if s not in gone]
 
 
 def _talk_hits(blocks: list[Block], skip: set[int], event_hits) -> list[TalkHit]:
