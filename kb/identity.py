@@ -26,7 +26,7 @@ from sqlalchemy import and_, or_, update
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, select
 
-from kb.db import IN_CHUNK, chunks, insert_ids, loaded_row
+from kb.db import IN_CHUNK, chunks, insert_ids, insert_rows, loaded_row
 from kb.ingest.paper_meta import id_keys
 from kb.ingest.people import person_key, resolve, split_display
 from kb.ingest.records import Name, ParsedReference
@@ -485,8 +485,9 @@ class PeopleResolver:
                     self.session.execute(update(Person).where(Person.id == pid).values(url=url))
         self._url_updates.clear()
         if self._new_aliases:
-            self.session.connection().execute(
-                PersonAlias.__table__.insert(),
+            insert_rows(
+                self.session.connection(),
+                PersonAlias.__table__,
                 [{"person_id": p.id, "alias": a, "key": person_key(a)} for p, a in self._new_aliases],
             )
             self._new_aliases.clear()
@@ -672,8 +673,10 @@ class PaperResolver:
                     self.new[key] = loaded[paper.id]
             self._created.clear()
         if self._pending_keys:
-            self.session.connection().execute(
-                PaperKey.__table__.insert(), [{"key": key, "paper_id": paper.id} for paper, key in self._pending_keys]
+            insert_rows(
+                self.session.connection(),
+                PaperKey.__table__,
+                [{"key": key, "paper_id": paper.id} for paper, key in self._pending_keys],
             )
             for paper, key in self._pending_keys:
                 self.key_to_id[key] = paper.id

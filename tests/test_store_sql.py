@@ -1,0 +1,138 @@
+"""The store's SQLite statements sent as text (kb.db.insert_rows, insert_ids): the same rows, bound values and
+statement counts as SQLAlchemy's Core INSERTs, and SQLAlchemy's own path wherever it would fill a default."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import event
+
+from kb.db import _insert_plan, insert_ids, insert_rows, open_db
+from kb.models import Link, Mention, Paper, Person, Post, Talk, TalkSpeaker, UserEdit
+
+
+def _rows(conn, table) -> list[tuple]:
+    cols = ", ".join(f'"{c.name}", typeof("{c.name}")' for c in table.columns)
+    return conn.exec_driver_sql(f'SELECT {cols} FROM "{table.name}" ORDER BY rowid').all()
+
+
+def _counting(engine) -> list[str]:
+    seen: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda conn, cur, stmt, *a: seen.append(stmt))
+    return seen
+
+
+def _setup(conn) -> None:
+    """The rows the inserted ones point to (foreign keys are on)."""
+    conn.execute(Post.__table__.insert(), [{"path": "a.md", "sha256": "0"}])
+    conn.execute(Talk.__table__.insert(), [{"id": 7, "post_id": 1, "key": "t", "position": 0}])
+    conn.execute(
+        Person.__table__.insert(), [{"id": i, "key": f"p{i}", "name": f"P {i}", "family": "P"} for i in (1, 2, 3)]
+    )
+
+
+def test_insert_rows_binds_what_sqlalchemy_binds(tmp_path):
+    fast, slow = open_db(tmp_path / "fast.sqlite"), open_db(tmp_path / "slow.sqlite")
+    fast_seen, slow_seen = _counting(fast), _counting(slow)
+    links = [
+        {
+            "post_id": 1,
+            "position": i,
+            "url": f"https://x.org/{i}",
+            "label": "ä" * i,
+            "kind": "paper",
+            "line": i,
+            "empty": i % 2 == 0,  # Boolean: SQLAlchemy's bind processor makes it 0/1
+            "malformed": False,
+            "schemeless": True,
+            "talk_id": None,
+            "person_id": None,
+            "paper_id": None,
+            "event_id": None,
+        }
+        for i in range(5)
+    ]
+    mentions = [{"post_id": 1, "person_id": i, "role": "speaker", "spelled": None, "spelling": "A B"} for i in (3, 1)]
+    speakers = [{"talk_id": 7, "person_id": 2, "position": 0, "spelling": "Jane Doe"}]
+    for engine, insert in ((fast, insert_rows), (slow, lambda c, t, rows: rows and c.execute(t.insert(), rows))):
+        with engine.begin() as conn:
+            _setup(conn)
+            for table, rows in (
+                (Link.__table__, links),
+                (Mention.__table__, mentions),
+                (TalkSpeaker.__table__, speakers),
+            ):
+                insert(conn, table, rows)
+                insert(conn, table, [])  # nothing: no statement
+    with fast.connect() as a, slow.connect() as b:
+        for table in (Link.__table__, Mention.__table__, TalkSpeaker.__table__):
+            assert _rows(a, table) == _rows(b, table)
+            assert _rows(a, table)
+    # the same statements, one per non-empty list (and the three of _setup)
+    assert [s for s in fast_seen if s.startswith("INSERT")] == [s for s in slow_seen if s.startswith("INSERT")]
+    assert len([s for s in fast_seen if s.startswith("INSERT")]) == 6
+
+
+def test_insert_ids_as_text_matches_sqlalchemy(tmp_path):
+    fast, slow = open_db(tmp_path / "fast.sqlite"), open_db(tmp_path / "slow.sqlite")
+    people = [
+        {
+            "key": f"k{i}",
+            "name": f"N {i}",
+            "family": "N",
+            "given": str(i),
+            "family_key": "n",
+            "family_block": "n",
+            "given_key": str(i),
+            "url": None,
+        }
+        for i in range(700)  # more than one statement's worth of bound values
+    ]
+    with fast.begin() as conn:
+        ids = insert_ids(conn, Person.__table__, people)
+    with slow.begin() as conn:
+        slow_ids = []
+        for row in people:
+            slow_ids += conn.execute(Person.__table__.insert().returning(Person.__table__.c.id), [row]).scalars().all()
+    assert ids == slow_ids == list(range(1, 701))
+    with fast.connect() as a, slow.connect() as b:
+        assert _rows(a, Person.__table__) == _rows(b, Person.__table__)
+
+
+def test_plan_leaves_defaults_and_other_backends_to_sqlalchemy(tmp_path):
+    engine = open_db(tmp_path / "kb.sqlite")
+    with engine.connect() as conn:
+        # a left-out column with a Python-side default (Post.imported_at, UserEdit.created_at, Paper.pinned)
+        assert _insert_plan(conn, Post.__table__, ("path", "sha256")) is None
+        assert _insert_plan(conn, UserEdit.__table__, ("entity", "entity_id", "field", "value")) is None
+        assert _insert_plan(conn, Paper.__table__, ("title",)) is None
+        assert _insert_plan(conn, TalkSpeaker.__table__, ("talk_id", "person_id", "position", "spelling")) is not None
+        # a column the table does not have: SQLAlchemy says what is wrong
+        assert _insert_plan(conn, TalkSpeaker.__table__, ("talk_id", "nope")) is None
+
+        class _Other:  # another dialect (PostgreSQL keeps SQLAlchemy's statements)
+            name = "postgresql"
+
+        class _Conn:
+            dialect = _Other()
+
+        assert _insert_plan(_Conn(), TalkSpeaker.__table__, ("talk_id", "person_id", "position", "spelling")) is None
+    # a value with a bind processor on a column kept: applied as SQLAlchemy applies it
+    with engine.begin() as conn:
+        insert_rows(
+            conn,
+            UserEdit.__table__,
+            [
+                {
+                    "entity": "talk",
+                    "entity_id": 1,
+                    "field": "title",
+                    "value": "x",
+                    "created_at": datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC),
+                    "post_id": None,
+                    "anchor": None,
+                    "stale": False,
+                }
+            ],
+        )
+        assert conn.exec_driver_sql("SELECT created_at, stale FROM useredit").one() == ("2024-01-02 03:04:05.000000", 0)
