@@ -17,9 +17,10 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine, make_url
@@ -147,6 +148,77 @@ def insert_rows(conn, table, rows: list[dict]) -> None:
         conn.execute(table.insert(), rows)
         return
     conn.exec_driver_sql(plan.head + plan.row, plan.params(rows))
+
+
+class Query:
+    """A Core statement built once (``build()``, with ``bindparam(name)`` and ``bindparam(name, expanding=True)``
+    for an ``IN`` list), run with values for them: ``Q.run(conn, ids=[…])`` is ``conn.execute(stmt, {ids: […]})``.
+
+    On SQLite the statement's compiled text is sent through ``exec_driver_sql``, each ``IN`` list spelled out as
+    SQLAlchemy spells it (``?, ?, ?``): the same statement and bound values, the same events, without building,
+    caching and compiling it again for every post (~60-100 µs a statement, where SQLite needs a few). Not for
+    statements whose result columns SQLAlchemy converts (a bool, a datetime), nor an empty ``IN`` list: those
+    run as usual."""
+
+    __slots__ = ("_build", "_stmt", "_text")
+
+    def __init__(self, build: Callable[[], Any]):
+        self._build = build
+        self._stmt = None
+        self._text: dict[str, tuple | None] = {}  # dialect name → (parts, names, fixed values, expanding) or None
+
+    @property
+    def stmt(self):
+        if self._stmt is None:
+            self._stmt = self._build()
+        return self._stmt
+
+    def _compiled(self, dialect) -> tuple | None:
+        got = self._text.get(dialect.name, False)
+        if got is not False:
+            return got
+        plan = None
+        if dialect.name == "sqlite":
+            compiled = self.stmt.compile(dialect=dialect)
+            names = list(compiled.positiontup or ())
+            binds = compiled.binds
+            expanding = {n for n in names if binds[n].expanding}
+            fixed = {n: binds[n].effective_value for n in names if n not in expanding and binds[n].value is not None}
+            parts = compiled.string.split("__[POSTCOMPILE_")
+            convert = any(
+                col[3]._cached_result_processor(dialect, None) is not None for col in compiled._result_columns
+            ) or any(binds[n].type._cached_bind_processor(dialect) is not None for n in names)
+            if (
+                not convert
+                and len(parts) == len(expanding) + 1
+                and all(parts[i + 1].find("]") > 0 for i in range(len(expanding)))
+            ):
+                order = [p[: p.index("]")] for p in parts[1:]]
+                if sorted(order) == sorted(expanding):
+                    plan = (
+                        parts[0],
+                        [(n, p[p.index("]") + 1 :]) for n, p in zip(order, parts[1:], strict=True)],
+                        names,
+                        fixed,
+                        expanding,
+                    )
+        self._text[dialect.name] = plan
+        return plan
+
+    def run(self, conn, **values):
+        """The statement's result on ``conn`` (a Connection) with these values."""
+        plan = self._compiled(conn.dialect)
+        if plan is None or any(not values[n] for n in plan[4]):
+            return conn.execute(self.stmt, values)
+        head, tails, names, fixed, expanding = plan
+        sql = head + "".join(", ".join("?" * len(values[n])) + tail for n, tail in tails)
+        params = []
+        for n in names:
+            if n in expanding:
+                params.extend(values[n])
+            else:
+                params.append(values[n] if n in values else fixed[n])
+        return conn.exec_driver_sql(sql, tuple(params))
 
 
 def insert_ids(conn, table, rows: list[dict]) -> list[int]:

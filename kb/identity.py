@@ -22,11 +22,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, bindparam, or_, update
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, select
 
-from kb.db import IN_CHUNK, chunks, insert_ids, insert_rows, loaded_row
+from kb.db import IN_CHUNK, Query, chunks, insert_ids, insert_rows, loaded_row
 from kb.ingest.paper_meta import id_keys
 from kb.ingest.people import person_key, resolve, split_display
 from kb.ingest.records import Name, ParsedReference
@@ -226,6 +226,26 @@ def _or_batches(conds: list[tuple], budget: int = IN_CHUNK) -> Iterator:
         yield or_(*batch)
 
 
+_ALIAS_OWNERS = Query(lambda: select(PersonAlias.key, PersonAlias.person_id).where(PersonAlias.key.in_(_in("keys"))))
+ALIASES_OF = Query(
+    lambda: select(PersonAlias.person_id, PersonAlias.alias).where(PersonAlias.person_id.in_(_in("ids")))
+)
+_PAPER_KEYS = Query(lambda: select(PaperKey.key, PaperKey.paper_id).where(PaperKey.key.in_(_in("keys"))))
+_FIRST_OF_TITLE = Query(  # the lowest id of a paper with a key in [lo, hi)
+    lambda: (
+        select(PaperKey.paper_id)
+        .where(PaperKey.key >= bindparam("lo"), PaperKey.key < bindparam("hi"))
+        .order_by(PaperKey.paper_id)
+        .limit(1)
+    )
+)
+
+
+def _in(name: str):
+    """An ``IN`` list bound at run time (:class:`kb.db.Query`)."""
+    return bindparam(name, expanding=True)
+
+
 class PeopleResolver:
     """Find or create the Person for each display name of one post.
 
@@ -268,10 +288,9 @@ class PeopleResolver:
         if not keys:
             return
         # Every IN (…) in batches: a 100k-entry .bib names more people than one statement may bind.
+        db = session.connection()
         self._alias_key_to_id = {
-            k: pid
-            for batch in chunks(sorted(keys))
-            for k, pid in session.exec(select(PersonAlias.key, PersonAlias.person_id).where(PersonAlias.key.in_(batch)))
+            k: pid for batch in chunks(sorted(keys)) for k, pid in _ALIAS_OWNERS.run(db, keys=batch)
         }
         alias_ids = sorted(set(self._alias_key_to_id.values()))
         key_conds = [(Person.key.in_(b), len(b)) for b in chunks(sorted(keys))]
@@ -400,10 +419,9 @@ class PeopleResolver:
         owners = {
             p.id: p for p, _, _ in self._pending_aliases if p.id is not None and id(p) not in self._aliases_loaded
         }
+        db = self.session.connection()
         for batch in chunks(sorted(owners)):
-            for pid, alias in self.session.exec(
-                select(PersonAlias.person_id, PersonAlias.alias).where(PersonAlias.person_id.in_(batch))
-            ).all():
+            for pid, alias in ALIASES_OF.run(db, ids=batch).all():
                 self.aliases[id(owners[pid])].add(alias)
         self._aliases_loaded.update(id(p) for p in owners.values())
         for person, name, spelled in self._pending_aliases:
@@ -567,21 +585,14 @@ class PaperResolver:
         bare = {b for ref in refs for k in self._keys[id(ref)] if (b := bare_title_key(k))}
         wanted |= bare
         self.key_to_id: dict[str, int] = {}
+        db = session.connection()
         for batch in chunks(sorted(wanted)):  # a 100k-entry .bib: more keys than one statement may bind
-            self.key_to_id.update(
-                (k, pid)
-                for k, pid in session.exec(select(PaperKey.key, PaperKey.paper_id).where(PaperKey.key.in_(batch)))
-            )
+            self.key_to_id.update((k, pid) for k, pid in _PAPER_KEYS.run(db, keys=batch))
         # A bare title seen now: any stored paper of that title (the lowest id, so the choice is stable).
         self.by_title: dict[str, int] = {}
         for key in sorted(bare & {k for ref in refs for k in self._keys[id(ref)]}):
             prefix = key[:-1]  # "title:x|"
-            pid = session.exec(
-                select(PaperKey.paper_id)
-                .where(PaperKey.key >= prefix, PaperKey.key < prefix + "\U0010ffff")
-                .order_by(PaperKey.paper_id)
-                .limit(1)
-            ).first()
+            pid = _FIRST_OF_TITLE.run(db, lo=prefix, hi=prefix + "\U0010ffff").scalar()
             if pid is not None:
                 self.by_title[key] = pid
         self.papers: dict[int, Paper] = {}

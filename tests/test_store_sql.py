@@ -136,3 +136,51 @@ def test_plan_leaves_defaults_and_other_backends_to_sqlalchemy(tmp_path):
             ],
         )
         assert conn.exec_driver_sql("SELECT created_at, stale FROM useredit").one() == ("2024-01-02 03:04:05.000000", 0)
+
+
+def test_query_as_text_is_sqlalchemys_statement(tmp_path):
+    """Every store query kept as a kb.db.Query: on SQLite the text sent and the rows read are SQLAlchemy's."""
+    from kb import identity, importer, store
+    from kb.db import Query
+
+    engine = open_db(tmp_path / "kb.sqlite")
+    with engine.begin() as conn:
+        _setup(conn)
+        conn.exec_driver_sql(
+            "INSERT INTO personalias(person_id, alias, key) VALUES (1, 'P One', 'p one'), (2, 'P2', 'p2')"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO paper(title, type, et_al, pinned) VALUES ('T', 'misc', 0, 0), ('U', 'misc', 0, 0)"
+        )
+        conn.exec_driver_sql("INSERT INTO paperkey(key, paper_id) VALUES ('title:t|2019|p', 1), ('title:t||', 2)")
+        conn.exec_driver_sql("INSERT INTO authorship(paper_id, position, person_id) VALUES (1, 0, 1), (1, 1, 2)")
+        conn.exec_driver_sql(
+            "INSERT INTO merge(entity, from_id, into_id, from_name, from_key, created_at) VALUES ('paper', 9, 1, '', 'x', '2024-01-01')"
+        )
+    cases = [
+        (identity._ALIAS_OWNERS, {"keys": ["p one", "p2", "nobody"]}),
+        (identity.ALIASES_OF, {"ids": [2, 1, 1]}),
+        (identity._PAPER_KEYS, {"keys": ["title:t|2019|p", "title:t||"]}),
+        (identity._FIRST_OF_TITLE, {"lo": "title:t|", "hi": "title:t|\U0010ffff"}),
+        (store._MERGED_INTO, {"ids": [1, 2]}),
+        (store._AUTHOR_LISTS, {"ids": [1]}),
+        (store._AUTHORS_OF, {"ids": [1, 2]}),
+        (importer._STORED_SHA_AND_EDIT, {"path": "a.md"}),
+        (importer._STORED_SHA_AND_EDIT, {"path": "b.md"}),
+    ]
+    seen = _counting(engine)
+    found = 0
+    with engine.connect() as conn:
+        for query, values in cases:
+            assert isinstance(query, Query)
+            start = len(seen)
+            fast = query.run(conn, **values).all()
+            text = [s for s in seen[start:] if s != "BEGIN"]
+            middle = len(seen)
+            slow = conn.execute(query.stmt, values).all()
+            assert [tuple(r) for r in fast] == [tuple(r) for r in slow]
+            assert text == seen[middle:]  # one statement, spelled as SQLAlchemy spells it
+            assert len(text) == 1
+            found += bool(fast)
+        assert [tuple(r) for r in store._AUTHORS_OF.run(conn, ids=[]).all()] == []  # empty list: SQLAlchemy's path
+    assert found == len(cases)  # each found rows (b.md: a row of NULLs)
