@@ -16,6 +16,7 @@ then works in memory; rows it creates are visible to later lookups at once.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -226,6 +227,47 @@ def _or_batches(conds: list[tuple], budget: int = IN_CHUNK) -> Iterator:
         yield or_(*batch)
 
 
+# A person condition: (kind, list of values for each IN of it); see _person_cond.
+_PERSON_KINDS = {
+    "key": (Person.key,),
+    "id": (Person.id,),
+    "family": (Person.family_key,),
+    "given_block": (Person.given_key, Person.family_block),
+    "given_block_family": (Person.given_key, Person.family_block, Person.family_key),
+    "family_given": (Person.family_key, Person.given_key),
+}
+
+
+def _person_cond(kind: str, values: list) -> object:
+    """Each column of ``kind`` IN its list of ``values`` (lists, or bound parameters), AND-ed."""
+    parts = [column.in_(v) for column, v in zip(_PERSON_KINDS[kind], values, strict=True)]
+    return parts[0] if len(parts) == 1 else and_(*parts)
+
+
+def _person_conds(specs: list[tuple]) -> list[tuple]:
+    """``(condition, bound values)`` of ``specs``, each list in chunks (every combination of them)."""
+    out = []
+    for kind, *lists in specs:
+        for combo in itertools.product(*(list(chunks(v)) for v in lists)):
+            out.append((_person_cond(kind, list(combo)), sum(len(c) for c in combo)))
+    return out
+
+
+def _person_query(shape: tuple[str, ...]) -> Query:
+    """The people query of one OR of conditions (kinds), its values bound at run time: ``v<i>_<j>``."""
+
+    def build():
+        conds = [
+            _person_cond(kind, [_in(f"v{i}_{j}") for j in range(len(_PERSON_KINDS[kind]))])
+            for i, kind in enumerate(shape)
+        ]
+        return select(*PERSON_COLUMNS).where(conds[0] if len(conds) == 1 else or_(*conds))
+
+    return Query(build)
+
+
+_PERSON_QUERIES: dict[tuple[str, ...], Query] = {}
+
 _ALIAS_OWNERS = Query(lambda: select(PersonAlias.key, PersonAlias.person_id).where(PersonAlias.key.in_(_in("keys"))))
 ALIASES_OF = Query(
     lambda: select(PersonAlias.person_id, PersonAlias.alias).where(PersonAlias.person_id.in_(_in("ids")))
@@ -293,16 +335,9 @@ class PeopleResolver:
             k: pid for batch in chunks(sorted(keys)) for k, pid in _ALIAS_OWNERS.run(db, keys=batch)
         }
         alias_ids = sorted(set(self._alias_key_to_id.values()))
-        key_conds = [(Person.key.in_(b), len(b)) for b in chunks(sorted(keys))]
-        key_conds += [(Person.id.in_(b), len(b)) for b in chunks(alias_ids)]
+        key_conds = [("key", sorted(keys)), ("id", alias_ids)]
         if self._eager:
-            conds = key_conds + [(Person.family_key.in_(b), len(b)) for b in chunks(sorted(fams))]
-            conds += [
-                (and_(Person.given_key.in_(g), Person.family_block.in_(b)), len(g) + len(b))
-                for g in chunks(sorted(givens))
-                for b in chunks(sorted(blocks))
-            ]
-            self._load(conds)
+            self._load(key_conds + [("family", sorted(fams)), ("given_block", sorted(givens), sorted(blocks))])
             return
         # The same candidates, fewer rows: every person of a family name (hundreds for a common one) is loaded
         # only for the names not found by key or alias (their candidates), the other families when flush()
@@ -318,36 +353,34 @@ class PeopleResolver:
         ufams = {w.family_key for w in unknown} - {""}
         full = {(w.given_key, w.family_key[:2]) for w in unknown if len(w.given_key) > 1 and w.family_key}
         short = {(w.given_key, w.family_key[:2]) for w in unknown if len(w.given_key) <= 1 and w.family_key}
-        conds = [(Person.family_key.in_(b), len(b)) for b in chunks(sorted(ufams))]
         g2, b2 = sorted({g for g, _ in full}), sorted({b for _, b in full})
-        conds += [
-            (and_(Person.given_key.in_(g), Person.family_block.in_(b)), len(g) + len(b))
-            for g in chunks(g2)
-            for b in chunks(b2)
-        ]
         g1, b1 = sorted({g for g, _ in short}), sorted({b for _, b in short})
-        conds += [
-            (
-                and_(Person.given_key.in_(g), Person.family_block.in_(b), Person.family_key.in_(f)),
-                len(g) + len(b) + len(f),
-            )
-            for g in chunks(g1)
-            for b in chunks(b1)
-            for f in chunks(sorted(fams))
-        ]
-        self._load(conds)
+        self._load([("family", sorted(ufams)), ("given_block", g2, b2), ("given_block_family", g1, b1, sorted(fams))])
         self._complete |= ufams
 
     LAZY_FAMILIES = True  # False: every family of the post's names loaded up front (tests compare the two)
 
-    def _load(self, conds: list[tuple]) -> None:
-        """People matching any of ``conds`` not known yet, indexed in id order (plain Core rows: hundreds per post
-        when family names are common, the ORM's row handling doubled the cost; the conditions OR-ed into as few
-        statements as the bound-parameter budget allows)."""
+    def _load(self, specs: list[tuple]) -> None:
+        """People matching any of ``specs`` (:func:`_person_conds`) not known yet, indexed in id order (plain Core
+        rows: hundreds per post when family names are common, the ORM's row handling doubled the cost; the
+        conditions OR-ed into as few statements as the bound-parameter budget allows: one, as a
+        :class:`kb.db.Query` of that shape, when every value fits)."""
         db = self.session.connection()
-        rows = {
-            row[0]: row for cond in _or_batches(conds) for row in db.execute(select(*PERSON_COLUMNS).where(cond)).all()
-        }
+        specs = [spec for spec in specs if all(spec[1:])]  # a condition with an empty list matches nobody
+        if not specs:
+            return
+        if sum(len(v) for spec in specs for v in spec[1:]) <= IN_CHUNK:
+            shape = tuple(spec[0] for spec in specs)
+            query = _PERSON_QUERIES.get(shape) or _PERSON_QUERIES.setdefault(shape, _person_query(shape))
+            values = {f"v{i}_{j}": v for i, spec in enumerate(specs) for j, v in enumerate(spec[1:])}
+            found = query.run(db, **values).all()
+        else:
+            found = [
+                row
+                for cond in _or_batches(_person_conds(specs))
+                for row in db.execute(select(*PERSON_COLUMNS).where(cond)).all()
+            ]
+        rows = {row[0]: row for row in found}
         by_key, by_family, by_given_block, by_id = self.by_key, self.by_family, self.by_given_block, self._by_id
         merged: list[list[PersonRef]] = []  # lists that held people before this load: put in order again
         for pid in sorted(rows):  # id order
@@ -370,14 +403,9 @@ class PeopleResolver:
         if not self._eager and family not in self._complete:
             self._complete.add(family)
             if family in self._fams:
-                self._load([(Person.family_key == family, 1)])
+                self._load([("family", [family])])
             elif family[:2] in self._blocks and self._givens:
-                self._load(
-                    [
-                        (and_(Person.family_key == family, Person.given_key.in_(g)), len(g) + 1)
-                        for g in chunks(sorted(self._givens))
-                    ]
-                )
+                self._load([("family_given", [family], sorted(self._givens))])
         return self.by_family.get(family, [])
 
     def _index(self, p: PersonRef) -> None:
