@@ -286,8 +286,9 @@ def is_sqlite(engine: Engine) -> bool:
 _RETRY_SQLSTATES = {"23505", "23503", "40001", "40P01"}
 
 
-def lock_keys(session: Session, keys: Iterable[str]) -> None:
-    """Serialise this write transaction with concurrent ones that touch any of the same natural ``keys``.
+def lock_keys(session: Session, keys: Iterable[str] | Callable[[], Iterable[str]]) -> None:
+    """Serialise this write transaction with concurrent ones that touch any of the same natural ``keys`` (or
+    those ``keys()`` makes: not made at all on SQLite, where they would be thrown away).
 
     SQLite: nothing to do, ``BEGIN IMMEDIATE`` already lets one writer in at a
     time. PostgreSQL: transaction-scoped advisory locks on the keys' hashes,
@@ -300,6 +301,8 @@ def lock_keys(session: Session, keys: Iterable[str]) -> None:
     conn = session.connection()
     if is_sqlite(conn.engine):
         return
+    if callable(keys):
+        keys = keys()
     hashes = sorted(
         {int.from_bytes(hashlib.blake2b(k.encode(), digest_size=8).digest(), "big", signed=True) for k in keys if k}
     )

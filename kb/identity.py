@@ -21,6 +21,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from types import SimpleNamespace
 
 from sqlalchemy import and_, bindparam, or_, update
@@ -59,16 +60,16 @@ def given_key(name: Name) -> str:
 
 
 def person_row(name: str, url: str | None = None) -> PersonRef:
+    key, family, given, fkey, gkey = _person_fields(name)
+    return PersonRef(key=key, name=name, family=family, given=given, family_key=fkey, given_key=gkey, url=url)
+
+
+@lru_cache(maxsize=65536)
+def _person_fields(name: str) -> tuple[str, str, str, str, str]:
+    """What :func:`person_row` makes of a name: a pure function of it, asked again and again (an author of
+    many posts; a name looked at by the importer, the resolver and kb.initials)."""
     parsed = split_display(name)
-    return PersonRef(
-        key=person_key(name),
-        name=name,
-        family=parsed.family_full,
-        given=parsed.given,
-        family_key=family_key(parsed),
-        given_key=given_key(parsed),
-        url=url,
-    )
+    return person_key(name), parsed.family_full, parsed.given, family_key(parsed), given_key(parsed)
 
 
 _NAME_JUNK = re.compile(r"[\d@#<>\[\]{}()|/\\_*]")

@@ -308,7 +308,7 @@ def import_file(
             bib = Extraction(source=key, title=path.name, papers=refs)
 
             def write_bib(session: Session) -> WriteCounts:
-                lock_keys(session, identity_keys(bib))
+                lock_keys(session, lambda: identity_keys(bib))
                 was_stored(session)
                 return write_post(session, bib, key, sha)
 
@@ -333,7 +333,7 @@ def import_file(
         head = text[: len(text) - len(extraction.text)] if text.endswith(extraction.text) else ""
 
         def write(session: Session) -> WriteCounts:
-            lock_keys(session, identity_keys(extraction))  # before any read: see kb.db.lock_keys
+            lock_keys(session, lambda: identity_keys(extraction))  # before any read: see kb.db.lock_keys
             was_stored(session)
             return write_post(session, extraction, key, sha, front_matter=head)  # head + body = the file
 

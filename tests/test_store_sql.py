@@ -184,3 +184,36 @@ def test_query_as_text_is_sqlalchemys_statement(tmp_path):
             found += bool(fast)
         assert [tuple(r) for r in store._AUTHORS_OF.run(conn, ids=[]).all()] == []  # empty list: SQLAlchemy's path
     assert found == len(cases)  # each found rows (b.md: a row of NULLs)
+
+
+def test_lock_keys_makes_no_keys_on_sqlite(tmp_path):
+    """On SQLite the writers are serial: the importer's lock names (a person_row per name, paper keys) are not
+    even made."""
+    from kb.db import lock_keys, session_scope
+
+    def never():
+        raise AssertionError("lock names made on SQLite")
+
+    engine = open_db(tmp_path / "kb.sqlite")
+    with session_scope(engine, write=True) as session:
+        lock_keys(session, never)
+        lock_keys(session, ["person:ab"])
+
+
+def test_person_row_is_a_fresh_ref_each_time():
+    """person_row's parse is cached; the PersonRef is new each call (the resolver renames the ones it holds)."""
+    from kb.identity import person_row, recanonical
+
+    a = person_row("A. Vedaldi", url="https://a.org")
+    assert (a.key, a.family, a.given, a.family_key, a.given_key, a.url) == (
+        "a vedaldi",
+        "Vedaldi",
+        "A.",
+        "vedaldi",
+        "a",
+        "https://a.org",
+    )
+    assert recanonical(a, {"A. Vedaldi", "Andrea Vedaldi"}, lambda key: True)
+    assert a.name == "Andrea Vedaldi"
+    b = person_row("A. Vedaldi")
+    assert b is not a and (b.name, b.given, b.key, b.url) == ("A. Vedaldi", "A.", "a vedaldi", None)
