@@ -27,7 +27,8 @@ def _setup(conn) -> None:
     conn.execute(Post.__table__.insert(), [{"path": "a.md", "sha256": "0"}])
     conn.execute(Talk.__table__.insert(), [{"id": 7, "post_id": 1, "key": "t", "position": 0}])
     conn.execute(
-        Person.__table__.insert(), [{"id": i, "key": f"p{i}", "name": f"P {i}", "family": "P"} for i in (1, 2, 3)]
+        Person.__table__.insert(),
+        [{"id": i, "key": f"p{i}", "name": f"P {i}", "family": "P", "family_key": "p"} for i in (1, 2, 3)],
     )
 
 
@@ -140,7 +141,7 @@ def test_plan_leaves_defaults_and_other_backends_to_sqlalchemy(tmp_path):
 
 def test_query_as_text_is_sqlalchemys_statement(tmp_path):
     """Every store query kept as a kb.db.Query: on SQLite the text sent and the rows read are SQLAlchemy's."""
-    from kb import identity, importer, store
+    from kb import identity, importer, initials, store
     from kb.db import Query
 
     engine = open_db(tmp_path / "kb.sqlite")
@@ -165,6 +166,7 @@ def test_query_as_text_is_sqlalchemys_statement(tmp_path):
         (store._MERGED_INTO, {"ids": [1, 2]}),
         (store._AUTHOR_LISTS, {"ids": [1]}),
         (store._AUTHORS_OF, {"ids": [1, 2]}),
+        (initials._FAMILIES, {"fams": ["p", "q"]}),
         (importer._STORED_SHA_AND_EDIT, {"path": "a.md"}),
         (importer._STORED_SHA_AND_EDIT, {"path": "b.md"}),
     ]
