@@ -160,8 +160,7 @@ def _write_post(
         values["front_matter"] = front_matter
     if new:  # one INSERT with every field (not an INSERT, then an UPDATE once the conference is known)
         post = loaded_row(Post, path=path, **values)
-        session.add(post)
-        session.flush()
+        _insert_rows(session, Post, [post])
     else:
         for name, value in values.items():
             setattr(post, name, value)
@@ -279,9 +278,8 @@ def _conference(session: Session, x: Extraction) -> Conference | None:
     key = f"{c.name.lower()}|{c.year or ''}"
     row = session.exec(select(Conference).where(Conference.key == key)).first()
     if row is None:
-        row = Conference(key=key, name=c.name, year=c.year)
-        session.add(row)
-        session.flush()
+        row = loaded_row(Conference, key=key, name=c.name, year=c.year)
+        _insert_rows(session, Conference, [row])
     locked = edited_fields(session, "conference", [row.id]).get(row.id, set())
     _update(row, {"name": c.name, "location": c.location, "url": c.url}, locked, only_missing=True)
     return row
