@@ -269,6 +269,7 @@ def _person_query(shape: tuple[str, ...]) -> Query:
 
 _PERSON_QUERIES: dict[tuple[str, ...], Query] = {}
 
+_SET_URL = Query(lambda: update(Person).where(Person.id == bindparam("pid")).values(url=bindparam("new_url")))
 _ALIAS_OWNERS = Query(lambda: select(PersonAlias.key, PersonAlias.person_id).where(PersonAlias.key.in_(_in("keys"))))
 ALIASES_OF = Query(
     lambda: select(PersonAlias.person_id, PersonAlias.alias).where(PersonAlias.person_id.in_(_in("ids")))
@@ -527,8 +528,15 @@ class PeopleResolver:
                     )
                 )
             }
+            # Under kb.store.write_post (no autoflush) with no Person row loaded as an ORM object: the ORM would
+            # neither flush first nor bring an object in line, so the same UPDATE goes out as Core (kb.db.Query).
+            core = not self.session.autoflush and not any(key[0] is Person for key in self.session.identity_map.keys())
             for pid, url in sorted(self._url_updates.items()):
-                if pid not in edited:
+                if pid in edited:
+                    continue
+                if core:
+                    _SET_URL.run(self.session.connection(), pid=pid, new_url=url)
+                else:
                     self.session.execute(update(Person).where(Person.id == pid).values(url=url))
         self._url_updates.clear()
         if self._new_aliases:

@@ -219,3 +219,32 @@ def test_person_row_is_a_fresh_ref_each_time():
     assert a.name == "Andrea Vedaldi"
     b = person_row("A. Vedaldi")
     assert b is not a and (b.name, b.given, b.key, b.url) == ("A. Vedaldi", "A.", "a vedaldi", None)
+
+
+def test_url_update_as_core_is_the_orm_statement(tmp_path):
+    """The resolver's url update, as Core under write_post (no autoflush, no Person object loaded): the text the
+    ORM sent, the same row changed; with a Person loaded (kb.enrich) the ORM's update keeps the object in line."""
+    from sqlalchemy import update
+
+    from kb.db import session_scope
+    from kb.identity import _SET_URL, PeopleResolver, person_row, person_values
+
+    engine = open_db(tmp_path / "kb.sqlite")
+    seen = _counting(engine)
+    with engine.begin() as conn:
+        conn.execute(Person.__table__.insert(), [person_values(person_row(n)) for n in ("Jane Doe", "John Roe")])
+    with session_scope(engine, write=True) as session, session.no_autoflush:
+        people = PeopleResolver(session, ["Jane Doe"])
+        assert people.get("Jane Doe", url="https://jane.example.org").id == 1
+        people.flush()
+    core = [s for s in seen if s.startswith("UPDATE person")]
+    with engine.connect() as conn:
+        orm_text = str(update(Person).where(Person.id == 1).values(url="x").compile(dialect=conn.dialect))
+        assert conn.exec_driver_sql("SELECT url FROM person WHERE id = 1").scalar() == "https://jane.example.org"
+    assert core == [orm_text] == [_SET_URL._compiled(engine.dialect)[0]]
+    with session_scope(engine, write=True) as session:
+        loaded = session.get(Person, 2)
+        people = PeopleResolver(session, ["John Roe"])
+        assert people.get("John Roe", url="https://john.example.org").id == 2
+        people.flush()
+        assert loaded.url == "https://john.example.org"  # the ORM's update brought the loaded object in line
