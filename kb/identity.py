@@ -16,17 +16,19 @@ then works in memory; rows it creates are visible to later lookups at once.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from types import SimpleNamespace
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, bindparam, or_, update
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, select
 
-from kb.db import IN_CHUNK, chunks, insert_ids, loaded_row
+from kb.db import IN_CHUNK, Query, chunks, insert_ids, insert_rows, loaded_row
 from kb.ingest.paper_meta import id_keys
 from kb.ingest.people import person_key, resolve, split_display
 from kb.ingest.records import Name, ParsedReference
@@ -58,16 +60,16 @@ def given_key(name: Name) -> str:
 
 
 def person_row(name: str, url: str | None = None) -> PersonRef:
+    key, family, given, fkey, gkey = _person_fields(name)
+    return PersonRef(key=key, name=name, family=family, given=given, family_key=fkey, given_key=gkey, url=url)
+
+
+@lru_cache(maxsize=65536)
+def _person_fields(name: str) -> tuple[str, str, str, str, str]:
+    """What :func:`person_row` makes of a name: a pure function of it, asked again and again (an author of
+    many posts; a name looked at by the importer, the resolver and kb.initials)."""
     parsed = split_display(name)
-    return PersonRef(
-        key=person_key(name),
-        name=name,
-        family=parsed.family_full,
-        given=parsed.given,
-        family_key=family_key(parsed),
-        given_key=given_key(parsed),
-        url=url,
-    )
+    return person_key(name), parsed.family_full, parsed.given, family_key(parsed), given_key(parsed)
 
 
 _NAME_JUNK = re.compile(r"[\d@#<>\[\]{}()|/\\_*]")
@@ -226,6 +228,68 @@ def _or_batches(conds: list[tuple], budget: int = IN_CHUNK) -> Iterator:
         yield or_(*batch)
 
 
+# A person condition: (kind, list of values for each IN of it); see _person_cond.
+_PERSON_KINDS = {
+    "key": (Person.key,),
+    "id": (Person.id,),
+    "family": (Person.family_key,),
+    "given_block": (Person.given_key, Person.family_block),
+    "given_block_family": (Person.given_key, Person.family_block, Person.family_key),
+    "family_given": (Person.family_key, Person.given_key),
+}
+
+
+def _person_cond(kind: str, values: list) -> object:
+    """Each column of ``kind`` IN its list of ``values`` (lists, or bound parameters), AND-ed."""
+    parts = [column.in_(v) for column, v in zip(_PERSON_KINDS[kind], values, strict=True)]
+    return parts[0] if len(parts) == 1 else and_(*parts)
+
+
+def _person_conds(specs: list[tuple]) -> list[tuple]:
+    """``(condition, bound values)`` of ``specs``, each list in chunks (every combination of them)."""
+    out = []
+    for kind, *lists in specs:
+        for combo in itertools.product(*(list(chunks(v)) for v in lists)):
+            out.append((_person_cond(kind, list(combo)), sum(len(c) for c in combo)))
+    return out
+
+
+def _person_query(shape: tuple[str, ...]) -> Query:
+    """The people query of one OR of conditions (kinds), its values bound at run time: ``v<i>_<j>``."""
+
+    def build():
+        conds = [
+            _person_cond(kind, [_in(f"v{i}_{j}") for j in range(len(_PERSON_KINDS[kind]))])
+            for i, kind in enumerate(shape)
+        ]
+        return select(*PERSON_COLUMNS).where(conds[0] if len(conds) == 1 else or_(*conds))
+
+    return Query(build)
+
+
+_PERSON_QUERIES: dict[tuple[str, ...], Query] = {}
+
+_SET_URL = Query(lambda: update(Person).where(Person.id == bindparam("pid")).values(url=bindparam("new_url")))
+_ALIAS_OWNERS = Query(lambda: select(PersonAlias.key, PersonAlias.person_id).where(PersonAlias.key.in_(_in("keys"))))
+ALIASES_OF = Query(
+    lambda: select(PersonAlias.person_id, PersonAlias.alias).where(PersonAlias.person_id.in_(_in("ids")))
+)
+_PAPER_KEYS = Query(lambda: select(PaperKey.key, PaperKey.paper_id).where(PaperKey.key.in_(_in("keys"))))
+_FIRST_OF_TITLE = Query(  # the lowest id of a paper with a key in [lo, hi)
+    lambda: (
+        select(PaperKey.paper_id)
+        .where(PaperKey.key >= bindparam("lo"), PaperKey.key < bindparam("hi"))
+        .order_by(PaperKey.paper_id)
+        .limit(1)
+    )
+)
+
+
+def _in(name: str):
+    """An ``IN`` list bound at run time (:class:`kb.db.Query`)."""
+    return bindparam(name, expanding=True)
+
+
 class PeopleResolver:
     """Find or create the Person for each display name of one post.
 
@@ -268,22 +332,14 @@ class PeopleResolver:
         if not keys:
             return
         # Every IN (…) in batches: a 100k-entry .bib names more people than one statement may bind.
+        db = session.connection()
         self._alias_key_to_id = {
-            k: pid
-            for batch in chunks(sorted(keys))
-            for k, pid in session.exec(select(PersonAlias.key, PersonAlias.person_id).where(PersonAlias.key.in_(batch)))
+            k: pid for batch in chunks(sorted(keys)) for k, pid in _ALIAS_OWNERS.run(db, keys=batch)
         }
         alias_ids = sorted(set(self._alias_key_to_id.values()))
-        key_conds = [(Person.key.in_(b), len(b)) for b in chunks(sorted(keys))]
-        key_conds += [(Person.id.in_(b), len(b)) for b in chunks(alias_ids)]
+        key_conds = [("key", sorted(keys)), ("id", alias_ids)]
         if self._eager:
-            conds = key_conds + [(Person.family_key.in_(b), len(b)) for b in chunks(sorted(fams))]
-            conds += [
-                (and_(Person.given_key.in_(g), Person.family_block.in_(b)), len(g) + len(b))
-                for g in chunks(sorted(givens))
-                for b in chunks(sorted(blocks))
-            ]
-            self._load(conds)
+            self._load(key_conds + [("family", sorted(fams)), ("given_block", sorted(givens), sorted(blocks))])
             return
         # The same candidates, fewer rows: every person of a family name (hundreds for a common one) is loaded
         # only for the names not found by key or alias (their candidates), the other families when flush()
@@ -299,36 +355,34 @@ class PeopleResolver:
         ufams = {w.family_key for w in unknown} - {""}
         full = {(w.given_key, w.family_key[:2]) for w in unknown if len(w.given_key) > 1 and w.family_key}
         short = {(w.given_key, w.family_key[:2]) for w in unknown if len(w.given_key) <= 1 and w.family_key}
-        conds = [(Person.family_key.in_(b), len(b)) for b in chunks(sorted(ufams))]
         g2, b2 = sorted({g for g, _ in full}), sorted({b for _, b in full})
-        conds += [
-            (and_(Person.given_key.in_(g), Person.family_block.in_(b)), len(g) + len(b))
-            for g in chunks(g2)
-            for b in chunks(b2)
-        ]
         g1, b1 = sorted({g for g, _ in short}), sorted({b for _, b in short})
-        conds += [
-            (
-                and_(Person.given_key.in_(g), Person.family_block.in_(b), Person.family_key.in_(f)),
-                len(g) + len(b) + len(f),
-            )
-            for g in chunks(g1)
-            for b in chunks(b1)
-            for f in chunks(sorted(fams))
-        ]
-        self._load(conds)
+        self._load([("family", sorted(ufams)), ("given_block", g2, b2), ("given_block_family", g1, b1, sorted(fams))])
         self._complete |= ufams
 
     LAZY_FAMILIES = True  # False: every family of the post's names loaded up front (tests compare the two)
 
-    def _load(self, conds: list[tuple]) -> None:
-        """People matching any of ``conds`` not known yet, indexed in id order (plain Core rows: hundreds per post
-        when family names are common, the ORM's row handling doubled the cost; the conditions OR-ed into as few
-        statements as the bound-parameter budget allows)."""
+    def _load(self, specs: list[tuple]) -> None:
+        """People matching any of ``specs`` (:func:`_person_conds`) not known yet, indexed in id order (plain Core
+        rows: hundreds per post when family names are common, the ORM's row handling doubled the cost; the
+        conditions OR-ed into as few statements as the bound-parameter budget allows: one, as a
+        :class:`kb.db.Query` of that shape, when every value fits)."""
         db = self.session.connection()
-        rows = {
-            row[0]: row for cond in _or_batches(conds) for row in db.execute(select(*PERSON_COLUMNS).where(cond)).all()
-        }
+        specs = [spec for spec in specs if all(spec[1:])]  # a condition with an empty list matches nobody
+        if not specs:
+            return
+        if sum(len(v) for spec in specs for v in spec[1:]) <= IN_CHUNK:
+            shape = tuple(spec[0] for spec in specs)
+            query = _PERSON_QUERIES.get(shape) or _PERSON_QUERIES.setdefault(shape, _person_query(shape))
+            values = {f"v{i}_{j}": v for i, spec in enumerate(specs) for j, v in enumerate(spec[1:])}
+            found = query.run(db, **values).all()
+        else:
+            found = [
+                row
+                for cond in _or_batches(_person_conds(specs))
+                for row in db.execute(select(*PERSON_COLUMNS).where(cond)).all()
+            ]
+        rows = {row[0]: row for row in found}
         by_key, by_family, by_given_block, by_id = self.by_key, self.by_family, self.by_given_block, self._by_id
         merged: list[list[PersonRef]] = []  # lists that held people before this load: put in order again
         for pid in sorted(rows):  # id order
@@ -351,14 +405,9 @@ class PeopleResolver:
         if not self._eager and family not in self._complete:
             self._complete.add(family)
             if family in self._fams:
-                self._load([(Person.family_key == family, 1)])
+                self._load([("family", [family])])
             elif family[:2] in self._blocks and self._givens:
-                self._load(
-                    [
-                        (and_(Person.family_key == family, Person.given_key.in_(g)), len(g) + 1)
-                        for g in chunks(sorted(self._givens))
-                    ]
-                )
+                self._load([("family_given", [family], sorted(self._givens))])
         return self.by_family.get(family, [])
 
     def _index(self, p: PersonRef) -> None:
@@ -400,10 +449,9 @@ class PeopleResolver:
         owners = {
             p.id: p for p, _, _ in self._pending_aliases if p.id is not None and id(p) not in self._aliases_loaded
         }
+        db = self.session.connection()
         for batch in chunks(sorted(owners)):
-            for pid, alias in self.session.exec(
-                select(PersonAlias.person_id, PersonAlias.alias).where(PersonAlias.person_id.in_(batch))
-            ).all():
+            for pid, alias in ALIASES_OF.run(db, ids=batch).all():
                 self.aliases[id(owners[pid])].add(alias)
         self._aliases_loaded.update(id(p) for p in owners.values())
         for person, name, spelled in self._pending_aliases:
@@ -480,13 +528,21 @@ class PeopleResolver:
                     )
                 )
             }
+            # Under kb.store.write_post (no autoflush) with no Person row loaded as an ORM object: the ORM would
+            # neither flush first nor bring an object in line, so the same UPDATE goes out as Core (kb.db.Query).
+            core = not self.session.autoflush and not any(key[0] is Person for key in self.session.identity_map.keys())
             for pid, url in sorted(self._url_updates.items()):
-                if pid not in edited:
+                if pid in edited:
+                    continue
+                if core:
+                    _SET_URL.run(self.session.connection(), pid=pid, new_url=url)
+                else:
                     self.session.execute(update(Person).where(Person.id == pid).values(url=url))
         self._url_updates.clear()
         if self._new_aliases:
-            self.session.connection().execute(
-                PersonAlias.__table__.insert(),
+            insert_rows(
+                self.session.connection(),
+                PersonAlias.__table__,
                 [{"person_id": p.id, "alias": a, "key": person_key(a)} for p, a in self._new_aliases],
             )
             self._new_aliases.clear()
@@ -566,21 +622,14 @@ class PaperResolver:
         bare = {b for ref in refs for k in self._keys[id(ref)] if (b := bare_title_key(k))}
         wanted |= bare
         self.key_to_id: dict[str, int] = {}
+        db = session.connection()
         for batch in chunks(sorted(wanted)):  # a 100k-entry .bib: more keys than one statement may bind
-            self.key_to_id.update(
-                (k, pid)
-                for k, pid in session.exec(select(PaperKey.key, PaperKey.paper_id).where(PaperKey.key.in_(batch)))
-            )
+            self.key_to_id.update((k, pid) for k, pid in _PAPER_KEYS.run(db, keys=batch))
         # A bare title seen now: any stored paper of that title (the lowest id, so the choice is stable).
         self.by_title: dict[str, int] = {}
         for key in sorted(bare & {k for ref in refs for k in self._keys[id(ref)]}):
             prefix = key[:-1]  # "title:x|"
-            pid = session.exec(
-                select(PaperKey.paper_id)
-                .where(PaperKey.key >= prefix, PaperKey.key < prefix + "\U0010ffff")
-                .order_by(PaperKey.paper_id)
-                .limit(1)
-            ).first()
+            pid = _FIRST_OF_TITLE.run(db, lo=prefix, hi=prefix + "\U0010ffff").scalar()
             if pid is not None:
                 self.by_title[key] = pid
         self.papers: dict[int, Paper] = {}
@@ -672,8 +721,10 @@ class PaperResolver:
                     self.new[key] = loaded[paper.id]
             self._created.clear()
         if self._pending_keys:
-            self.session.connection().execute(
-                PaperKey.__table__.insert(), [{"key": key, "paper_id": paper.id} for paper, key in self._pending_keys]
+            insert_rows(
+                self.session.connection(),
+                PaperKey.__table__,
+                [{"key": key, "paper_id": paper.id} for paper, key in self._pending_keys],
             )
             for paper, key in self._pending_keys:
                 self.key_to_id[key] = paper.id

@@ -27,11 +27,12 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import bindparam
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
-from kb.db import IN_CHUNK, describe_db_error, is_storage_error, is_transient_error, lock_keys, session_scope
+from kb.db import IN_CHUNK, Query, describe_db_error, is_storage_error, is_transient_error, lock_keys, session_scope
 from kb.errors import BadBibtex, BadInput, KbError
 from kb.identity import paper_keys, person_row
 from kb.ingest.bibtex import parse_bibtex
@@ -307,7 +308,7 @@ def import_file(
             bib = Extraction(source=key, title=path.name, papers=refs)
 
             def write_bib(session: Session) -> WriteCounts:
-                lock_keys(session, identity_keys(bib))
+                lock_keys(session, lambda: identity_keys(bib))
                 was_stored(session)
                 return write_post(session, bib, key, sha)
 
@@ -332,7 +333,7 @@ def import_file(
         head = text[: len(text) - len(extraction.text)] if text.endswith(extraction.text) else ""
 
         def write(session: Session) -> WriteCounts:
-            lock_keys(session, identity_keys(extraction))  # before any read: see kb.db.lock_keys
+            lock_keys(session, lambda: identity_keys(extraction))  # before any read: see kb.db.lock_keys
             was_stored(session)
             return write_post(session, extraction, key, sha, front_matter=head)  # head + body = the file
 
@@ -379,6 +380,12 @@ def identity_keys(x: Extraction) -> set[str]:
 
 
 _STORED = "kb_post_stored"  # session.info: whether _write's look at the post's sha found it stored
+_STORED_SHA_AND_EDIT = Query(
+    lambda: select(
+        select(Post.sha256).where(Post.path == bindparam("path")).scalar_subquery(),
+        select(UserEdit.id).limit(1).scalar_subquery(),
+    )
+)
 
 
 def _write(
@@ -399,12 +406,7 @@ def _write(
                 if session.get_bind().dialect.name == "sqlite":
                     # One statement: the stored sha, and whether the KB holds any user edit. Writers are serial
                     # on SQLite, so both still hold when the post is written (kb.store.KNOWN).
-                    stored_sha, edit = session.execute(
-                        select(
-                            select(Post.sha256).where(Post.path == key).scalar_subquery(),
-                            select(UserEdit.id).limit(1).scalar_subquery(),
-                        )
-                    ).one()
+                    stored_sha, edit = _STORED_SHA_AND_EDIT.run(session.connection(), path=key).one()
                     if not force and stored_sha == sha:
                         return None, attempt
                     session.info[_STORED] = stored_sha is not None

@@ -25,11 +25,12 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import delete, exists, or_, true, update
+from sqlalchemy import bindparam, delete, exists, or_, true, update
 from sqlmodel import Session, select
 
-from kb.db import chunks, lock_keys
+from kb.db import Query, chunks, lock_keys
 from kb.identity import (
+    ALIASES_OF,
     CANDIDATE_REASON,
     PERSON_COLUMNS,
     PersonRef,
@@ -47,6 +48,11 @@ from kb.models import Authorship, IdentityCandidate, Link, Mention, Merge, Perso
 Group = tuple[str, str]  # (folded family name, first letter of the folded given name)
 
 
+_FAMILIES = Query(  # every person of these families, in id order
+    lambda: select(*PERSON_COLUMNS).where(Person.family_key.in_(bindparam("fams", expanding=True))).order_by(Person.id)
+)
+
+
 def settle(session: Session, groups: Iterable[Group]) -> None:
     """Put every spelling with initials of ``groups`` where the full names known now say (module docstring)."""
     groups = sorted(set(groups))
@@ -57,16 +63,12 @@ def settle(session: Session, groups: Iterable[Group]) -> None:
     # every person of each family: what decide() compares a spelling with (initials fit no other family)
     rows: dict[str, list[PersonRef]] = defaultdict(list)
     for batch in chunks(sorted({fam for fam, _ in groups})):
-        for pid, key, name, fam, given, fkey, gkey, url in db.execute(
-            select(*PERSON_COLUMNS).where(Person.family_key.in_(batch)).order_by(Person.id)
-        ).all():
+        for pid, key, name, fam, given, fkey, gkey, url in _FAMILIES.run(db, fams=batch).all():
             rows[fkey].append(PersonRef(key, name, fam, given, fkey, gkey, url, pid))
     members = {(fam, c): [p for p in rows[fam] if p.given_key[:1] == c and p.given_key] for fam, c in groups}
     aliases: dict[int, list[str]] = defaultdict(list)  # of the people of groups with two or more
     for batch in chunks(sorted({p.id for group in members.values() if len(group) > 1 for p in group})):
-        for pid, alias in db.execute(
-            select(PersonAlias.person_id, PersonAlias.alias).where(PersonAlias.person_id.in_(batch))
-        ).all():
+        for pid, alias in ALIASES_OF.run(db, ids=batch).all():
             aliases[pid].append(alias)
     for fam, c in groups:
         _Settler(session, fam, rows[fam], members[(fam, c)], aliases).run()

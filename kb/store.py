@@ -16,13 +16,13 @@ import json
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 
-from sqlalchemy import delete, exists, func, literal, or_, union_all, update
+from sqlalchemy import bindparam, delete, exists, func, literal, or_, union_all, update
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, select
 
 from kb import corrections, initials
 from kb.citekeys import adopt_citekeys
-from kb.db import chunks, in_ids, insert_ids, loaded_row
+from kb.db import Query, chunks, in_ids, insert_ids, insert_rows, loaded_row
 from kb.identity import (
     NO_EDITS,
     PaperResolver,
@@ -98,9 +98,9 @@ def _update(obj, values: dict, locked: set[str], only_missing: bool = False) -> 
 
 
 def _bulk(session: Session, model, rows: list[dict]) -> None:
-    """One multi-row INSERT at the Core level (the ORM's bulk path costs 3× more)."""
+    """One multi-row INSERT at the Core level (the ORM's bulk path costs 3× more; SQLite gets its text)."""
     if rows:
-        session.connection().execute(model.__table__.insert(), rows)
+        insert_rows(session.connection(), model.__table__, rows)
 
 
 def write_post(session: Session, x: Extraction, path: str, sha256: str, front_matter: str | None = None) -> WriteCounts:
@@ -160,8 +160,7 @@ def _write_post(
         values["front_matter"] = front_matter
     if new:  # one INSERT with every field (not an INSERT, then an UPDATE once the conference is known)
         post = loaded_row(Post, path=path, **values)
-        session.add(post)
-        session.flush()
+        _insert_rows(session, Post, [post])
     else:
         for name, value in values.items():
             setattr(post, name, value)
@@ -279,9 +278,8 @@ def _conference(session: Session, x: Extraction) -> Conference | None:
     key = f"{c.name.lower()}|{c.year or ''}"
     row = session.exec(select(Conference).where(Conference.key == key)).first()
     if row is None:
-        row = Conference(key=key, name=c.name, year=c.year)
-        session.add(row)
-        session.flush()
+        row = loaded_row(Conference, key=key, name=c.name, year=c.year)
+        _insert_rows(session, Conference, [row])
     locked = edited_fields(session, "conference", [row.id]).get(row.id, set())
     _update(row, {"name": c.name, "location": c.location, "url": c.url}, locked, only_missing=True)
     return row
@@ -342,11 +340,8 @@ def _papers(session: Session, x: Extraction, counts: WriteCounts, people: People
     resolver = PaperResolver(session, x.papers)
     locked = edited_fields(session, "paper", list(resolver.papers))
     # A paper another was merged into keeps its fields: the user chose it as the one (its blanks still fill).
-    survivors = {
-        pid
-        for batch in chunks(sorted(resolver.papers))
-        for pid in session.exec(select(Merge.into_id).where(Merge.entity == "paper", Merge.into_id.in_(batch)))
-    }
+    db = session.connection()
+    survivors = {pid for batch in chunks(sorted(resolver.papers)) for (pid,) in _MERGED_INTO.run(db, ids=batch)}
     out: list[Paper | None] = []
     enriched: set[int] = set()
     for ref in x.papers:
@@ -387,13 +382,9 @@ def _authors(session: Session, x: Extraction, papers: list[Paper | None], people
     same person as "S. Bengio", as when a BibTeX export of the KB comes back in)."""
     ids = [p.id for p in papers if p is not None]
     stored: dict[int, list[tuple[int, str, int]]] = defaultdict(list)
-    spelling = func.coalesce(Authorship.spelling, Person.name)  # made before 0005 (or by hand): the person's name
+    db = session.connection()
     for batch in chunks(ids):
-        for pid, pos, spelled, person_id in session.exec(
-            select(Authorship.paper_id, Authorship.position, spelling, Authorship.person_id)
-            .join(Person, Person.id == Authorship.person_id)
-            .where(Authorship.paper_id.in_(batch))
-        ):
+        for pid, pos, spelled, person_id in _AUTHOR_LISTS.run(db, ids=batch):
             stored[pid].append((pos, spelled or "", person_id))
     have = {pid: author_list_rank([sp for _, sp, _ in sorted(links)]) for pid, links in stored.items()}
     plan: dict[int, tuple[Paper, ParsedReference]] = {}
@@ -414,9 +405,7 @@ def _authors(session: Session, x: Extraction, papers: list[Paper | None], people
     people.flush()
     if plan:
         for batch in chunks(plan):
-            people.replaced_authors |= set(
-                session.exec(select(Authorship.person_id).where(Authorship.paper_id.in_(batch))).all()
-            )
+            people.replaced_authors |= set(_AUTHORS_OF.run(db, ids=batch).scalars().all())
             session.exec(delete(Authorship).where(Authorship.paper_id.in_(batch)))
     _bulk(
         session,
@@ -432,6 +421,27 @@ def _authors(session: Session, x: Extraction, papers: list[Paper | None], people
         for paper, persons in rows
         if [person.id for person, _ in persons] != [pid for _, _, pid in sorted(stored.get(paper.id, []))]
     }
+
+
+_MERGED_INTO = Query(lambda: select(Merge.into_id).where(Merge.entity == "paper", Merge.into_id.in_(_in("ids"))))
+_AUTHOR_LISTS = Query(  # a spelling made before 0005 (or by hand) is the person's name
+    lambda: (
+        select(
+            Authorship.paper_id,
+            Authorship.position,
+            func.coalesce(Authorship.spelling, Person.name),
+            Authorship.person_id,
+        )
+        .join(Person, Person.id == Authorship.person_id)
+        .where(Authorship.paper_id.in_(_in("ids")))
+    )
+)
+_AUTHORS_OF = Query(lambda: select(Authorship.person_id).where(Authorship.paper_id.in_(_in("ids"))))
+
+
+def _in(name: str):
+    """An ``IN`` list bound at run time (:class:`kb.db.Query`)."""
+    return bindparam(name, expanding=True)
 
 
 def _spellings(ref: ParsedReference) -> list[str]:

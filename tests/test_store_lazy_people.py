@@ -94,3 +94,29 @@ def test_an_initial_sees_the_people_of_its_block_the_eager_load_had(tmp_path, mo
     assert lazy == _resolve(engine, stored, calls, False, monkeypatch)
     assert lazy[0][1][0] == 1  # "J. Smyth" is "J. Smith"
     engine.dispose()
+
+
+def test_one_query_per_load_reads_what_the_chunked_statements_read(tmp_path, monkeypatch):
+    """The resolver's people load is one kb.db.Query of its shape when every value fits in one statement, else
+    the conditions in chunks (a 100k-entry .bib): with the budget at 0 every load takes the chunked path; the
+    tables are the same, row by row, eager and lazy."""
+    import kb.identity
+
+    monkeypatch.chdir(tmp_path)
+    results = {}
+    full = kb.identity.IN_CHUNK
+    for budget, lazy in ((full, True), (0, True), (full, False), (0, False)):
+        folder = tmp_path / "posts"
+        if folder.exists():
+            shutil.rmtree(folder)
+        _posts(folder)
+        monkeypatch.setattr(kb.identity, "IN_CHUNK", budget)
+        monkeypatch.setattr(PeopleResolver, "LAZY_FAMILIES", lazy)
+        engine = open_db(tmp_path / f"{budget}-{lazy}.sqlite")
+        _import_scenario(engine, Path("posts"))
+        results[budget, lazy] = _tables(engine)
+        engine.dispose()
+    assert full > 0
+    for lazy in (True, False):
+        assert results[0, lazy] == results[full, lazy]
+    assert results[0, True] == results[0, False]

@@ -89,6 +89,7 @@ def _surnames(match_authors: str) -> tuple[str, str | None]:
 
 
 _PAREN_NUMBERS = re.compile(r"\((\d{1,3}(?:\s*[,–\-]\s*\d{1,3})*)\)")
+_ANY_YEAR = re.compile(_YEAR)  # every form without a bracket or parenthesis (bare) holds one
 
 
 def find_cites(text: str, base: int = 0, paren_numbers: bool = False) -> list[Cite]:
@@ -98,30 +99,36 @@ def find_cites(text: str, base: int = 0, paren_numbers: bool = False) -> list[Ci
     the post's references are numbered and it never uses ``[n]`` (else "(2)" is prose).
     """
     out: list[Cite] = []
-    if paren_numbers:
+    # Each form below needs a "[" (numeric, IEEE range, footnote, pandoc, key), a "(" (parenthesised,
+    # Vancouver, narrative) or a year (bare): a text without one is not searched for those forms.
+    bracket, paren = "[" in text, "(" in text
+    if not (bracket or paren or _ANY_YEAR.search(text)):
+        return out
+    if paren_numbers and paren:
         for m in _PAREN_NUMBERS.finditer(text):
             for n in _expand(m.group(1)):
                 out.append(Cite(f"[{n}]", base + m.start(), "numeric"))
             if len(out) >= MAX_CITES:
                 break
-    for m in _NUMERIC.finditer(text):
-        for n in _expand(m.group(1)):
-            out.append(Cite(f"[{n}]", base + m.start(), "numeric"))
-    for m in _IEEE_RANGE.finditer(text):  # "[8]–[10]": the ends are found above, add what lies between
-        for n in range(int(m.group(1)) + 1, min(int(m.group(2)), int(m.group(1)) + 50)):
-            out.append(Cite(f"[{n}]", base + m.start(), "numeric"))
-        if len(out) >= 2 * MAX_CITES:
-            break
-    for m in _FOOTNOTE.finditer(text):
-        out.append(Cite(f"[^{m.group(1)}]", base + m.start(), "footnote"))
-    for m in _PANDOC.finditer(text):
-        for key in _PANDOC_KEY.findall(m.group(1)):
-            out.append(Cite(f"[@{key}]", base + m.start(), "key"))
-    for m in _KEY.finditer(text):
-        for key in re.split(r"[,;]\s*", m.group(1)):
-            out.append(Cite(f"[{key}]", base + m.start(), "key"))
+    if bracket:
+        for m in _NUMERIC.finditer(text):
+            for n in _expand(m.group(1)):
+                out.append(Cite(f"[{n}]", base + m.start(), "numeric"))
+        for m in _IEEE_RANGE.finditer(text):  # "[8]–[10]": the ends are found above, add what lies between
+            for n in range(int(m.group(1)) + 1, min(int(m.group(2)), int(m.group(1)) + 50)):
+                out.append(Cite(f"[{n}]", base + m.start(), "numeric"))
+            if len(out) >= 2 * MAX_CITES:
+                break
+        for m in _FOOTNOTE.finditer(text):
+            out.append(Cite(f"[^{m.group(1)}]", base + m.start(), "footnote"))
+        for m in _PANDOC.finditer(text):
+            for key in _PANDOC_KEY.findall(m.group(1)):
+                out.append(Cite(f"[@{key}]", base + m.start(), "key"))
+        for m in _KEY.finditer(text):
+            for key in re.split(r"[,;]\s*", m.group(1)):
+                out.append(Cite(f"[{key}]", base + m.start(), "key"))
     taken = []  # spans of the bracketed forms: "(Doe et al., 2019)" is not read a second time bare
-    for m in _PAREN.finditer(text):
+    for m in _PAREN.finditer(text) if paren else ():
         for part in m.group(1).split(";"):
             pm = _PAREN_PART.match(part)
             if pm:
@@ -129,7 +136,7 @@ def find_cites(text: str, base: int = 0, paren_numbers: bool = False) -> list[Ci
                 shown = re.sub(r"^\s*(?:e\.g\.,?|see|cf\.)\s*", "", part.strip())
                 first, second = _surnames(shown)
                 out.append(Cite(f"({shown})", base + m.start(), "author_year", first, int(pm.group(2)), second))
-    for m in _NARRATIVE.finditer(text):
+    for m in _NARRATIVE.finditer(text) if paren else ():
         first, second = _surnames(m.group(0))
         if first.isupper() and len(first) > 1:  # a venue, "JMLR (2016)": maybe the tail of a bare cite
             continue

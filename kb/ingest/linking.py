@@ -167,6 +167,8 @@ def link_citations(x: Extraction, blocks: list[Block], ref_blocks: set[int], hit
         if block.kind == "heading":
             continue
         # A paper named by its title in the prose.
+        if not any(p.title and p.marker for p in x.papers):
+            continue  # (no paper to look for: the block's text is not normalised)
         norm = normalise_title(block.text)
         for i, p in enumerate(x.papers):
             if p.title and p.marker and title_in_text(titles[i], norm):

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from kb.ingest.identifiers import identifiers_from_url
@@ -168,7 +169,21 @@ def host_of(url: str) -> str:
 
 
 def _host_in(host: str, hosts: tuple[str, ...]) -> bool:
-    return any(host == h or host.endswith("." + h) for h in hosts)
+    """``host`` is one of ``hosts`` or a subdomain of one: one of its dot-separated tails is in ``hosts``."""
+    found = _HOST_SETS.get(hosts)
+    if found is None:
+        found = _HOST_SETS[hosts] = frozenset(hosts)
+    if host in found:
+        return True
+    at = host.find(".")
+    while at >= 0:
+        if host[at + 1 :] in found:
+            return True
+        at = host.find(".", at + 1)
+    return False
+
+
+_HOST_SETS: dict[tuple[str, ...], frozenset[str]] = {}
 
 
 def paper_id_from_url(url: str) -> tuple[str, str] | None:
@@ -215,6 +230,7 @@ _PAPER_PATHS = {
     "peerj.com": r"/articles/",
     "shop.oreilly.com": r"/product/\d{10,13}\.do",
 }
+_PAPER_PATH_HOSTS = tuple(_PAPER_PATHS)
 # Sites whose every paper URL carries an identifier (kb.ingest.identifiers): a page there without one is no paper.
 _ID_HOSTS = (
     "arxiv.org",
@@ -251,6 +267,7 @@ def titled_pdf(url: str, label: str) -> bool:
     )
 
 
+@lru_cache(maxsize=16384)
 def is_paper_url(url: str) -> bool:
     host = host_of(url)
     if paper_id_from_url(url):
@@ -258,7 +275,7 @@ def is_paper_url(url: str) -> bool:
     if not _host_in(host, _PAPER_HOSTS):
         return False
     path = urlsplit(url if "://" in url else "http://" + url).path
-    for h, pattern in _PAPER_PATHS.items():
+    for h, pattern in _PAPER_PATHS.items() if _host_in(host, _PAPER_PATH_HOSTS) else ():
         if _host_in(host, (h,)):
             return bool(re.search(pattern, path))
     if _host_in(host, _ID_HOSTS):
@@ -266,6 +283,7 @@ def is_paper_url(url: str) -> bool:
     return path not in ("", "/")
 
 
+@lru_cache(maxsize=16384)  # a pure function of its arguments; a post's links are classified by several stages
 def classify_url(url: str, label: str = "", image: bool = False, person_label: bool = False) -> str:
     """One of slides, homepage, video, code, paper, image, other.
 

@@ -116,8 +116,11 @@ _NAME_SEP = re.compile(r",|;|&|\band\b")
 
 def _names_title(line: str, titles: set[str]) -> bool:
     """Is ``line`` a paper's title, maybe with a venue or label beside it ("Title (TACL)")?"""
+    if not titles:
+        return False
     norm = normalise_title(line)
-    return bool(norm) and any(t in norm and 2 * len(t) >= len(norm) for t in titles)
+    n = len(norm)
+    return bool(norm) and any(2 * len(t) >= n and t in norm for t in titles)
 
 
 def _bylines(text: str, authors: NameIndex, titles: set[str], under_title: bool) -> list[tuple[int, int]]:

@@ -189,6 +189,26 @@ def parse_cached(text: str) -> ParsedReference:
     return copy.deepcopy(hit)
 
 
+def _parse_ahead(texts: list[str]) -> None:
+    """Put the references of ``texts`` not parsed yet in the cache, parsed together
+    (:func:`kb.ingest.refparse.parse_references`: the same records as one by one, ~2x cheaper a reference).
+    Should the batch fail, nothing is kept: :func:`parse_cached` then parses each alone, and reports the one
+    that fails, as before."""
+    todo = list(dict.fromkeys(t for t in texts if t not in _PARSE_CACHE))
+    if len(todo) < 2:
+        return
+    from kb.ingest.refparse import parse_references
+
+    try:
+        parsed = parse_references(todo)
+    except Exception:  # noqa: BLE001 - parse_cached meets it again, for the one reference it belongs to
+        return
+    for text, ref in zip(todo, parsed, strict=True):
+        if len(_PARSE_CACHE) >= _PARSE_CACHE_MAX:
+            _PARSE_CACHE.clear()
+        _PARSE_CACHE[text] = ref
+
+
 def parse_entries(
     raw_refs: list[RawReference],
     bibtex_blocks: list[tuple[Block, str]],
@@ -197,9 +217,10 @@ def parse_entries(
     """Parse every found entry; never raises — a failure becomes a Problem and a raw-only reference."""
     papers: list[ParsedReference] = []
     problems: list[Problem] = []
-    for raw in raw_refs:
+    links = [link_only_reference(raw.text) for raw in raw_refs]
+    _parse_ahead([raw.text for raw, ref in zip(raw_refs, links, strict=True) if ref is None])
+    for raw, ref in zip(raw_refs, links, strict=True):
         marker = normalise_marker(raw.marker)
-        ref = link_only_reference(raw.text)
         if ref is None:
             try:
                 ref = parse_cached(raw.text)

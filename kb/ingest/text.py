@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # ftfy's defaults, minus the ones that would change meaning in notes
 # (we keep curly quotes as written; they help to find quoted titles).
@@ -178,6 +179,7 @@ _FOLD_EXTRA = str.maketrans(
 )
 
 
+@lru_cache(maxsize=8192)  # a pure function of the text; a post's titles and lines are normalised by several stages
 def normalise_title(text: str) -> str:
     """Key for comparing titles: folded, lower-case, alphanumerics and single spaces."""
     text = ascii_fold(repair(text)).lower()
