@@ -94,7 +94,7 @@ def looks_like_person(text: str) -> bool:
     """Heuristic: is this short phrase a person's name? Two to five capitalised name-shaped words (or one
     after an honorific), no digits, no noun endings, not every word an everyday English word. (Pure, so
     cached: the paper-mention features ask it of the same candidate spans again and again.) The extractor's
-    people pass their names through :func:`is_person_name` too.
+    people and speakers are checked by :func:`not_a_name` too.
 
     >>> looks_like_person("Prof. Ying Nian Wu"), looks_like_person("Neural Archtecures")
     (True, False)
@@ -103,11 +103,7 @@ def looks_like_person(text: str) -> bool:
     if not text or len(text) > 60 or any(c.isdigit() for c in text):
         return False
     honorific = has_honorific(text)
-    body = strip_honorific(text).rstrip(".,;:")
-    if "," in body:  # "Vedaldi, Andrea"
-        family, _, given = body.partition(",")
-        body = f"{given.strip()} {family.strip()}"
-    words = body.split()
+    words = _name_words(text)
     if not words or len(words) > 5:
         return False
     if len(words) == 1:
@@ -132,19 +128,26 @@ def looks_like_person(text: str) -> bool:
     return len(capitals) >= 2 and (honorific or not everyday_words(words))
 
 
-def is_person_name(text: str) -> bool:
-    """:func:`looks_like_person`, then, unless an honorific says so, the learned check
-    (:mod:`kb.ingest.personname`: "Longuet-Higgins Prize", "Django Admin Cookbook" are no names)."""
-    if not looks_like_person(text):
-        return False
-    text = " ".join(text.split())
-    if has_honorific(text):
-        return True
+def _name_words(text: str) -> list[str]:
+    """A name's words without honorific, given names first ("Vedaldi, Andrea" → Andrea Vedaldi)."""
     body = strip_honorific(text).rstrip(".,;:")
-    if "," in body:  # "Vedaldi, Andrea"
+    if "," in body:
         family, _, given = body.partition(",")
         body = f"{given.strip()} {family.strip()}"
-    return not vetoed(body.split())
+    return body.split()
+
+
+def not_a_name(text: str) -> bool:
+    """The rules take ``text`` for a name (:func:`looks_like_person`) and the learned check does not
+    (:mod:`kb.ingest.personname`: "Longuet-Higgins Prize", "Django Admin Cookbook"); an honorific
+    settles it as a name."""
+    text = " ".join(text.split())
+    return looks_like_person(text) and not has_honorific(text) and vetoed(_name_words(text))
+
+
+def is_person_name(text: str) -> bool:
+    """:func:`looks_like_person`, and not :func:`not_a_name`."""
+    return looks_like_person(text) and not not_a_name(text)
 
 
 # A phrase whose every word is this common in English is no name unless it opens with a given name:

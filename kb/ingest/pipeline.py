@@ -21,7 +21,7 @@ from kb.ingest.linking import link_citations, link_records
 from kb.ingest.markdown import Block, walk
 from kb.ingest.mentions import find_people
 from kb.ingest.papers.link import link_mentions
-from kb.ingest.people import given_names, is_person_name, looks_like_person, resolve, split_display
+from kb.ingest.people import given_names, not_a_name, resolve, split_display
 from kb.ingest.records import Event, Extraction, ParsedReference, Problem, Talk
 from kb.ingest.references import find_references, parse_entries
 from kb.ingest.rst import looks_like_rst, rst_to_markdown
@@ -188,9 +188,9 @@ def _owners(hits: list[TalkHit]) -> tuple[list[int], list[int]]:
 
 def _drop_non_names(x: Extraction) -> None:
     """A person or speaker whose name the rules took for one and the learned check does not ("Django Admin
-    Cookbook", "Key Takeaways": :func:`kb.ingest.people.is_person_name`) is neither. The detectors and the
+    Cookbook", "Key Takeaways": :func:`kb.ingest.people.not_a_name`) is neither. The detectors and the
     labellers' features keep the rules' reading, which the shipped models were trained on."""
-    gone = {p.name for p in x.people if looks_like_person(p.name) and not is_person_name(p.name)}
+    gone = {p.name for p in x.people if not_a_name(p.name)}
     if not gone:
         return
     x.people = [p for p in x.people if p.name not in gone]

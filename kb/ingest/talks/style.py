@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from kb.ingest.talks.units import Unit
 
@@ -126,6 +127,4 @@ def _author(ex) -> str:
 
 
 def _with_features(ex, feats: list[list[str]]):
-    from dataclasses import replace
-
     return replace(ex, line_features=feats)
