@@ -137,8 +137,9 @@ def _train(seqs, params: dict, path: Path) -> None:
 
 
 def fit(exs: list, out: dict[str, Path], style: bool = False) -> None:
-    """Train both models into ``out`` (keys lines, spans). Where the OS forks, the span tagger trains in a child process while this one trains the line
-    labeller (crfsuite holds the GIL: threads would take turns); each model is the same file either way.
+    """Train both models into ``out`` (keys lines, spans). Where the OS forks, the span tagger trains in a
+    child process while this one trains the line labeller (crfsuite holds the GIL: threads would take
+    turns); each model is the same file either way.
     ``style``: each example whose author has other examples also reads their style (a KB's model, which
     reads the style of its corrected posts; :mod:`kb.ingest.talks.style`)."""
     from kb.ingest.talks.style import leave_one_out

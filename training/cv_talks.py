@@ -89,21 +89,21 @@ def main(argv: list[str] | None = None) -> int:
                 )
             talk_model._taggers.clear()
             _fold_names([g for d, g in docs if fold_of[d.sha] != f], args.models, f, Path(tmp))
-            res = _score(te, examples, args.style)
-            for k in ENTITY_TYPES:
-                t = res["totals"][k]
-                totals[k].add(Score(t["tp"], t["fp"], t["fn"]))
-            for fmt, scores in res.get("groups", {}).get("format", {}).items():
+            for res in _results(te, examples, args.style):
                 for k in ENTITY_TYPES:
-                    t = scores[k]
-                    by_format.setdefault(fmt, {e: Score() for e in ENTITY_TYPES})[k].add(
-                        Score(t["tp"], t["fp"], t["fn"])
-                    )
-            if args.verbose:
-                for fr in res["files"]:
-                    for e in fr["errors"]:
-                        if args.errors in e:
-                            print(f"  {Path(fr['post']).name[:40]}: {e}")
+                    t = res["totals"][k]
+                    totals[k].add(Score(t["tp"], t["fp"], t["fn"]))
+                for fmt, scores in res.get("groups", {}).get("format", {}).items():
+                    for k in ENTITY_TYPES:
+                        t = scores[k]
+                        by_format.setdefault(fmt, {e: Score() for e in ENTITY_TYPES})[k].add(
+                            Score(t["tp"], t["fp"], t["fn"])
+                        )
+                if args.verbose:
+                    for fr in res["files"]:
+                        for e in fr["errors"]:
+                            if args.errors in e:
+                                print(f"  {Path(fr['post']).name[:40]}: {e}")
         if args.rules:
             talk_model.LINES_MODEL = Path(tmp) / "none.crfsuite"
             talk_model._taggers.clear()
@@ -136,31 +136,22 @@ def _fold_names(golds: list[dict], models: Path | None, fold: int, tmp: Path) ->
     personname.MODEL = path
 
 
-def _score(te: list, examples: dict, style: bool) -> dict:
-    """``score_items`` of the held-out documents; with ``style``, each read with its repository's other
-    documents' style, and the results summed."""
+def _results(te: list, examples: dict, style: bool):
+    """``score_items`` results of the held-out documents: one for all of them; with ``style``, one per
+    document, each read with its repository's other documents' style."""
+    items = {d.sha: (d.sha, d.file, d.text(), g, {"format": d.format}) for d, g in te}
     if not style:
-        return score_items([(d.sha, d.file, d.text(), g, {"format": d.format}) for d, g in te])
+        yield score_items(list(items.values()))
+        return
     from kb.ingest.talks.style import learn
 
-    out: dict = {"totals": {}, "groups": {"format": {}}, "files": []}
-    for d, g in te:
-        peers = [examples[o.sha] for o, _ in te if o.repo == d.repo and o.sha != d.sha]
-        talk_model.STYLE = learn(peers) if peers else None
-        res = score_items([(d.sha, d.file, d.text(), g, {"format": d.format})])
-        out["files"] += res["files"]
-        _add(out["totals"], res["totals"])
-        for fmt, scores in res.get("groups", {}).get("format", {}).items():
-            _add(out["groups"]["format"].setdefault(fmt, {}), scores)
-    talk_model.STYLE = None
-    return out
-
-
-def _add(into: dict, scores: dict) -> None:
-    for k, t in scores.items():
-        acc = into.setdefault(k, {"tp": 0, "fp": 0, "fn": 0})
-        for c in ("tp", "fp", "fn"):
-            acc[c] += t[c]
+    try:
+        for d, _ in te:
+            peers = [examples[o.sha] for o, _ in te if o.repo == d.repo and o.sha != d.sha]
+            talk_model.STYLE = learn(peers) if peers else None
+            yield score_items([items[d.sha]])
+    finally:
+        talk_model.STYLE = None
 
 
 if __name__ == "__main__":

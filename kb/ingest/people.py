@@ -145,11 +145,6 @@ def not_a_name(text: str) -> bool:
     return looks_like_person(text) and not has_honorific(text) and vetoed(_name_words(text))
 
 
-def is_person_name(text: str) -> bool:
-    """:func:`looks_like_person`, and not :func:`not_a_name`."""
-    return looks_like_person(text) and not not_a_name(text)
-
-
 # A phrase whose every word is this common in English is no name unless it opens with a given name:
 # "Color Issues", "Cape Town", "Key Takeaways", "As Rob" (but "Will Smith", "Bo Li"). Chosen on the
 # annotated train/dev posts: 4.0 rejects 7 of 3,038 annotated people's names and 49 of 616 the extractor
