@@ -66,3 +66,17 @@ def test_training_is_reproducible(tmp_path):
     a, b = tmp_path / "a.crfsuite", tmp_path / "b.crfsuite"
     assert train([GOLD], a) == train([GOLD], b) > 3
     assert a.read_bytes() == b.read_bytes()
+
+
+def test_a_person_only_mentioned_needs_a_likelier_name_than_a_speaker(monkeypatch):
+    from kb.ingest.pipeline import _drop_non_names
+    from kb.ingest.records import Extraction, Person, Talk
+
+    assert personname.THRESHOLD < 0.3 < personname.MENTIONED
+    assert personname._model() is not None  # loaded before its scores are replaced
+    monkeypatch.setattr(personname, "probability", lambda name: 0.3)
+    x = Extraction(source="p.md")
+    x.people = [Person(name="Jonas Berg", role="speaker"), Person(name="Laura Ortiz", role="mentioned")]
+    x.talks = [Talk(title="Grounded Reading", speakers=["Jonas Berg"])]
+    _drop_non_names(x)
+    assert [p.name for p in x.people] == ["Jonas Berg"] and x.talks[0].speakers == ["Jonas Berg"]

@@ -363,9 +363,10 @@ needs_corpus = pytest.mark.skipif(SHARED is None, reason="../shared/realcorpus n
 
 
 def _loose(text: str) -> str:
-    """The post as read: links as their text, HTML unescaped, backslash escapes and emphasis marks,
+    """The post as read: links (inline and reference) as their text, HTML unescaped, backslash escapes and emphasis marks,
     case and spacing ignored."""
     text = re.sub(r"!?\[([^\]\n]*)\]\([^)\s]*\)(?:\{[^}\n]*\})?", r"\1", html.unescape(text))
+    text = re.sub(r"\[([^\]\n]*)\](?:\[[^\]\n]*\])?", r"\1", text)  # reference links: "[Jane Doe][3]", "[Jane Doe]"
     text = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)
     return re.sub(r"\s+", " ", re.sub(r"[*_`]", "", text)).strip().lower()
 

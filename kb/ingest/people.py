@@ -137,12 +137,12 @@ def _name_words(text: str) -> list[str]:
     return body.split()
 
 
-def not_a_name(text: str) -> bool:
+def not_a_name(text: str, threshold: float | None = None) -> bool:
     """The rules take ``text`` for a name (:func:`looks_like_person`) and the learned check does not
     (:mod:`kb.ingest.personname`: "Longuet-Higgins Prize", "Django Admin Cookbook"); an honorific
-    settles it as a name."""
+    settles it as a name. ``threshold``: the check's, when not its default."""
     text = " ".join(text.split())
-    return looks_like_person(text) and not has_honorific(text) and vetoed(_name_words(text))
+    return looks_like_person(text) and not has_honorific(text) and vetoed(_name_words(text), threshold)
 
 
 # A phrase whose every word is this common in English is no name unless it opens with a given name:

@@ -22,6 +22,7 @@ from kb.ingest.lexicon import lexicon, zipf
 
 MODEL = Path(__file__).parent / "data" / "personname.crfsuite"
 THRESHOLD = 0.2  # a phrase the rules accept stays a name unless P(name) is below this (folds: see README)
+MENTIONED = 0.45  # the same for a person only mentioned in prose, with no talk of theirs to vouch for the name
 _lock = threading.Lock()
 _tagger: list = [None, None]  # (path, tagger)
 _SHAPE = re.compile(r"(.)\1+")
@@ -101,9 +102,10 @@ def probability(name: str) -> float | None:
         return tagger.marginal("P", 0)
 
 
-def vetoed(words: list[str]) -> bool:
-    """The model says these words (a phrase the rules took for a name) are no name."""
+def vetoed(words: list[str], threshold: float | None = None) -> bool:
+    """The model says these words (a phrase the rules took for a name) are no name: P(name) below
+    ``threshold`` (default :data:`THRESHOLD`)."""
     if _model() is None:
         return False
     p = probability(" ".join(words))
-    return p is not None and p < THRESHOLD
+    return p is not None and p < (THRESHOLD if threshold is None else threshold)

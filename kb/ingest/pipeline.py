@@ -12,12 +12,14 @@ import re
 from dataclasses import dataclass
 
 from kb.errors import BadInput
+from kb.ingest import personname
 from kb.ingest.conference import detect_conference
 from kb.ingest.dialects import loose_headings
 from kb.ingest.events import find_events, tidy_event
 from kb.ingest.frontmatter import front_matter_date, is_draft, split_front_matter
 from kb.ingest.layouts import author_block_talks, heading_talks, item_talks, table_talks
 from kb.ingest.linking import link_citations, link_records
+from kb.ingest.links import classify_url
 from kb.ingest.markdown import Block, walk
 from kb.ingest.mentions import find_people
 from kb.ingest.papers.link import link_mentions
@@ -97,6 +99,7 @@ def extract(text: str, source: str = "<post>", rules_only: bool = False, path: s
         )
         for n, names in bylines.items():
             _drop_speakers(x.talks[n], hits[main[n]], names)
+        _author_lists(x, [hits[k] for k in main], blocks, mention_spans)
     find_people(x, blocks, ref_blocks, [hits[k] for k in main], mention_spans)
     _drop_non_names(x)
     link_records(x, blocks, ref_blocks, hits, regions)
@@ -105,6 +108,31 @@ def extract(text: str, source: str = "<post>", rules_only: bool = False, path: s
     if not x.talks:
         x.problems.append(Problem("no talks found in this post", severity="info"))
     return x
+
+
+AUTHOR_LIST = 5  # this many speakers on one talk are a paper's author list, whatever the head links to
+
+
+def _author_lists(x: Extraction, hits: list[TalkHit], blocks: list[Block], named: dict) -> None:
+    """A paper talk's head that lists the paper's authors ("Title. Ann Lee, Bo Chen, Cy Diaz and Di Wu
+    [Paper]") names its authors, not who spoke: the post does not say which of them presented. Five or
+    more names, or three or more on a head line that links to the paper, are such a list (a panel's
+    names stay its speakers). The names leave the talk, and the line is a paper's byline for
+    :func:`find_people` (``named``: per block, spans that name papers)."""
+    for talk, h in zip(x.talks, hits, strict=False):
+        n = len(h.speakers)
+        if n < 3 or talk.kind == "panel" or h.block >= len(blocks):
+            continue
+        block = blocks[h.block]
+        start = block.text.rfind("\n", 0, h.offset) + 1
+        end = block.text.find("\n", h.offset)
+        end = len(block.text) if end < 0 else end
+        if n < AUTHOR_LIST and not any(
+            start <= s.start < end and s.href and classify_url(s.href, s.label) == "paper" for s in block.links
+        ):
+            continue
+        _drop_speakers(talk, h, set(h.speakers))
+        named.setdefault(h.block, []).append((start, end))
 
 
 def _drop_speakers(talk: Talk, hit: TalkHit, names: set[str]) -> None:
@@ -190,7 +218,7 @@ def _drop_non_names(x: Extraction) -> None:
     """A person or speaker whose name the rules took for one and the learned check does not ("Django Admin
     Cookbook", "Key Takeaways": :func:`kb.ingest.people.not_a_name`) is neither. The detectors and the
     labellers' features keep the rules' reading, which the shipped models were trained on."""
-    gone = {p.name for p in x.people if not_a_name(p.name)}
+    gone = {p.name for p in x.people if not_a_name(p.name, None if p.role == "speaker" else personname.MENTIONED)}
     if not gone:
         return
     x.people = [p for p in x.people if p.name not in gone]

@@ -101,6 +101,20 @@ def _add(hits: list[TalkHit], hit: TalkHit, h: Head, blocks: list[Block], proble
     if twin is not None:
         twin.speakers += [s for s in hit.speakers if s not in twin.speakers]
         return
+    prev = hits[-1] if hits else None
+    if (
+        prev is not None
+        and not hit.title
+        and hit.speakers
+        and prev.title
+        and not prev.speakers
+        and 0 <= hit.block - prev.block <= 1
+    ):
+        # "**A. Streaming tables**" then "- speaker: Jane Doe": a line that only names who spoke, right
+        # under a title that names nobody, is that talk's speaker line, not a talk of its own
+        prev.speakers, prev.spelled_speakers = hit.speakers, hit.spelled_speakers
+        prev.links += [u for u in hit.links if u not in prev.links]
+        return
     hits.append(hit)
     if hit.layout == "learned":
         hit.confidence = h.confidence
