@@ -29,6 +29,7 @@ from kb.ingest.references import find_references, parse_entries
 from kb.ingest.rst import looks_like_rst, rst_to_markdown
 from kb.ingest.talks import document
 from kb.ingest.talks.assemble import learned_hits
+from kb.ingest.talks.cued import cued_in_blocks
 from kb.ingest.talks.document import doc_features, single_probability, single_talk
 from kb.ingest.talks.features import DATE
 from kb.ingest.talks.hits import TalkHit, clean_title, prose_talks, strip_kind_prefix
@@ -59,10 +60,16 @@ def extract(text: str, source: str = "<post>", rules_only: bool = False, path: s
 
     event_hits = list(event_hits)
     hits = None if rules_only else learned_hits(blocks, ref_blocks, p.rule_hits, x.problems, event_hits)
-    if hits == [] and p.rule_hits:
+    if hits is not None and all(h.layout == "cued" for h in hits) and p.rule_hits:
         # the labellers read no talk: a layout detector's talk with a named speaker is still one (a short post
-        # with one "## Title — Jane Doe" has none of the repeated layout the labellers learned from)
-        hits = [h for h in p.rule_hits if h.speakers]
+        # with one "## Title — Jane Doe" has none of the repeated layout the labellers learned from); a talk a
+        # sentence names beside it stays unless it is that talk again
+        named = [h for h in p.rule_hits if h.speakers]
+        titles = {normalise_title(h.title) for h in named if h.title}
+        hits = sorted(
+            named + [h for h in hits if h not in named and normalise_title(h.title) not in titles],
+            key=lambda h: (h.block, h.offset),
+        )
     event_hits = [h for h in event_hits if tidy_event(h.event) is not None]
     x.events = _unique_events([h.event for h in event_hits])
     if hits is None:
@@ -237,11 +244,15 @@ def _talk_hits(blocks: list[Block], skip: set[int], event_hits) -> list[TalkHit]
     )
     taken = {h.block for h in hits if h.layout != "heading"}
     hits += prose_talks(blocks, skip, exclude, taken)
+    hits += cued_in_blocks(blocks, skip, exclude, hits)
     hits.sort(key=lambda h: (h.block, h.offset))
     unique: list[TalkHit] = []
+    titled = {normalise_title(h.title) for h in hits if h.title and h.layout != "cued"}
     for h in hits:
         if unique and unique[-1].block == h.block and unique[-1].offset == h.offset:
             continue
+        if h.layout == "cued" and normalise_title(h.title) in titled:
+            continue  # a heading's talk, titled from the sentence under it ("## Keynote: Grace Hopper")
         # A talk introduced by a heading/author line/list item and then told in prose
         # ("Petr Hrubý presented") is one talk.
         prev = unique[-1] if unique else None

@@ -16,6 +16,7 @@ from kb.ingest.talks.eventheads import learned_events
 from kb.ingest.talks.features import DATE
 from kb.ingest.talks.hits import TalkHit, clean_title, strip_kind_prefix
 from kb.ingest.talks.model import Head, analyse, label_post
+from kb.ingest.talks.titles import bare_kind_label
 from kb.ingest.text import normalise_title
 
 LOW_CONFIDENCE = 0.6
@@ -88,10 +89,21 @@ def learned_hits(
         u = a.units[k]
         if (u.block, u.start) not in covered:
             for r in rules:
-                if r.layout == "prose" and r.title and r.speakers:
+                if r.title and (r.speakers if r.layout == "prose" else r.layout == "cued"):
                     _add(hits, r, Head(k, rules, [], [], 1.0), blocks, problems)
     hits.sort(key=lambda t: (t.block, t.offset))
-    return hits
+    # "## Keynote: Grace Hopper" then "The invited talk *Compilers Ahead of Their Time* …": the sentence
+    # titles the talk the heading opened (pipeline._talk_record), it is not a talk of its own
+    return [
+        h
+        for k, h in enumerate(hits)
+        if not (
+            h.layout == "cued"
+            and k
+            and h.block - hits[k - 1].block <= 1
+            and (not hits[k - 1].title or bare_kind_label(hits[k - 1].title))
+        )
+    ]
 
 
 def _add(hits: list[TalkHit], hit: TalkHit, h: Head, blocks: list[Block], problems: list[Problem]) -> None:

@@ -240,7 +240,7 @@ _GIVEN_BY = Folded(re.compile(r"\b(?:given|presented|delivered|taught|led|run|fa
 TALK_NOUN_IN = Folded(TALK_NOUN).search  # is there a talk noun in the text (faster on ASCII text)
 
 
-def _plain(block: Block, a: int, b: int) -> str:
+def plain_sentence(block: Block, a: int, b: int) -> str:
     """The sentence with emphasised, quoted and linked phrases blanked: "*What Equalized Odds Can't Tell You*"
     is a title, not the writer saying they can't."""
     chars = list(block.text[a:b])
@@ -257,7 +257,7 @@ def prose_talk(block: Block, i: int, a: int, b: int, exclude: set[str], weak: bo
     # first, runs only where a talk could be.)
     if not pair and not TALK_NOUN_IN(sentence) and not weak and not _GIVEN_BY.search(sentence):
         return None
-    if NOT_ATTENDED.search(_plain(block, a, b)):
+    if NOT_ATTENDED.search(plain_sentence(block, a, b)):
         return None
     if pair:
         title, speakers = pair
