@@ -231,6 +231,8 @@ def find_events(blocks: list[Block], skip: set[int]) -> list[EventHit]:
         if block.kind not in ("paragraph", "item", "html"):
             continue
         section_kind = _section_kind(block)
+        if not section_kind and not EVENT_KIND_FOLDED.search(block.text):
+            continue  # no sentence of it names an event kind (each is a slice cut at a space or a full stop)
         images = [(s.start, s.end) for s in block.links if s.image]
         for a, b in sentences(block.text):
             sentence = block.text[a:b]

@@ -269,6 +269,8 @@ _BRACKETED = re.compile(r"(?<![\]\w!])\[([^\[\]\n]{2,80})\](?![(\[:])")
 
 def _bracketed_names(text: str, line: int, links: list[Span]) -> list[Span]:
     """``[Dr. Sung-Ho Bae]`` — a link whose target was forgotten: keep it as a span without href."""
+    if "[" not in text:  # (most blocks: the pattern needs one)
+        return []
     out = []
     for m in _BRACKETED.finditer(text):
         inner = m.group(1)
@@ -289,6 +291,8 @@ _BARE_URL = re.compile(r"(?<![\w(\[<\"'=/])(?:https?://|www\.)[^\s<>\"'\]\[]+[^\
 
 def _bare_urls(text: str, line: int, links: list[Span]) -> list[Span]:
     """``https://doi.org/…`` typed without Markdown link syntax is still a link."""
+    if "://" not in text and "www." not in text:  # (most blocks: the pattern needs one, in these letters)
+        return []
     out = []
     for m in _BARE_URL.finditer(text):
         if any(s.start <= m.start() < s.end for s in links):
