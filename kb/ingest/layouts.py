@@ -15,7 +15,7 @@ import re
 import unicodedata
 
 from kb.ingest.blocks import Block
-from kb.ingest.events import EVENT_WORDS, NOT_ATTENDED
+from kb.ingest.events import EVENT_WORDS, NOT_ATTENDED_FOLDED
 from kb.ingest.links import GENERIC_LABELS, classify_url
 from kb.ingest.people import canonical_name, looks_like_person, resolve, split_display
 from kb.ingest.prose import names_at, title_span_talk
@@ -164,7 +164,7 @@ def author_block_talks(blocks: list[Block], skip: set[int]) -> list[TalkHit]:
             ):
                 title = quoted.group(1) if quoted else first
                 section_text = " ".join(b.text for b in _until_next_title(blocks, i + 1))
-                if NOT_ATTENDED.search(section_text[:300]):
+                if NOT_ATTENDED_FOLDED.search(section_text[:300]):
                     continue
                 presenters = _mentioned_again(authors, section_text) or [authors[0]]
                 hits.append(
@@ -325,7 +325,7 @@ def item_talks(blocks: list[Block], skip: set[int]) -> list[TalkHit]:
         if _NOT_TALK_SECTION(section):
             continue  # poster and reading lists are not talks the author saw
         first = block.text.split("\n")[0]
-        if NOT_ATTENDED.search(first) or len(first) > 300:
+        if NOT_ATTENDED_FOLDED.search(first) or len(first) > 300:
             continue
         panel = re.match(r"^\s*panel(?:\s+discussion)?\s*[:\-—–]\s*(.+)$", first, re.I)
         if panel:

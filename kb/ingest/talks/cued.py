@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from kb.ingest.blocks import Block
-from kb.ingest.events import NOT_ATTENDED
+from kb.ingest.events import NOT_ATTENDED_FOLDED
 from kb.ingest.people import canonical_name, looks_like_person
 from kb.ingest.prose import title_candidates
 from kb.ingest.talks.hits import (
@@ -86,6 +86,6 @@ def cued_in_blocks(blocks: list[Block], skip: set[int], exclude: set[str], hits:
         if not TALK_NOUN_IN(block.text) or (block.kind == "item" and intro_says_not_attended(blocks, i)):
             continue
         for a, b in sentences(block.text):
-            if TALK_NOUN_IN(block.text[a:b]) and not NOT_ATTENDED.search(plain_sentence(block, a, b)):
+            if TALK_NOUN_IN(block.text[a:b]) and not NOT_ATTENDED_FOLDED.search(plain_sentence(block, a, b)):
                 out += cued_talks(block, i, a, b, exclude)
     return out

@@ -16,7 +16,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from kb.ingest.events import EVENT_WORDS, NOT_ATTENDED
+from kb.ingest.events import EVENT_WORDS, NOT_ATTENDED_FOLDED
 from kb.ingest.lexicon import lexicon
 from kb.ingest.links import GENERIC_LABELS, classify_url
 from kb.ingest.markdown import Block
@@ -216,7 +216,7 @@ def intro_says_not_attended(blocks: list[Block], i: int) -> bool:
         j -= 1
     intro = blocks[j - 1] if j > 0 else None
     return bool(
-        intro and intro.kind == "paragraph" and intro.text.rstrip().endswith(":") and NOT_ATTENDED.search(intro.text)
+        intro and intro.kind == "paragraph" and intro.text.rstrip().endswith(":") and NOT_ATTENDED_FOLDED.search(intro.text)
     )
 
 
@@ -257,7 +257,7 @@ def prose_talk(block: Block, i: int, a: int, b: int, exclude: set[str], weak: bo
     # first, runs only where a talk could be.)
     if not pair and not TALK_NOUN_IN(sentence) and not weak and not _GIVEN_BY.search(sentence):
         return None
-    if NOT_ATTENDED.search(plain_sentence(block, a, b)):
+    if NOT_ATTENDED_FOLDED.search(plain_sentence(block, a, b)):
         return None
     if pair:
         title, speakers = pair
