@@ -60,30 +60,32 @@ def acl(tmp_path):
     return engine, folder, post
 
 
-def test_extractor_merges_two_table_rows_which_the_corrections_then_fix(acl):
+def test_corrections_of_a_talk_table_stay_through_reimport(acl):
     engine, folder, post = acl
     before = talks(engine)
-    # What the extractor gets wrong here (the reason for the corrections below):
-    assert [(t, sp) for _, t, sp, _ in before] == [
-        ("Energy and Policy Considerations for Deep Learning in NLP", ["Emma Strubell"]),
-        ("What Does BERT Look At? An Analysis of BERT's Attention", ["Kevin Clark", "Sarthak Jain"]),
+    # what the extractor reads: one talk per row
+    assert [(t, sp, line) for _, t, sp, line in before] == [
+        ("Energy and Policy Considerations for Deep Learning in NLP", ["Emma Strubell"], 10),
+        ("What Does BERT Look At? An Analysis of BERT's Attention", ["Kevin Clark"], 11),
+        ("Attention is not Explanation", ["Sarthak Jain"], 12),
     ]
-    energy, bert = before[0][0], before[1][0]
+    energy, bert, attention = (t[0] for t in before)
     with session_scope(engine, write=True) as s:
-        corrections.set_talk(s, bert, "speakers", ["Kevin Clark"])
-        corrections.add_talk(s, s.exec(select(Post.id)).one(), 12, speakers=["Sarthak Jain"])
+        corrections.set_talk(s, bert, "speakers", ["Kevin Clark", "Urvashi Khandelwal"])  # a co-speaker
+        corrections.delete_talk(s, attention)  # "not a talk" …
+        corrections.add_talk(s, s.exec(select(Post.id)).one(), 12, speakers=["Sarthak Jain", "Byron C. Wallace"])
         corrections.set_talk(s, energy, "kind", "keynote")
-    want = [
-        (energy, "Energy and Policy Considerations for Deep Learning in NLP", ["Emma Strubell"], 10),
-        (bert, "What Does BERT Look At? An Analysis of BERT's Attention", ["Kevin Clark"], 11),
-    ]
     after = talks(engine)
-    assert after[:2] == want
-    assert after[2][1:] == ("Attention is not Explanation", ["Sarthak Jain"], 12)
+    assert after[:2] == [
+        (energy, "Energy and Policy Considerations for Deep Learning in NLP", ["Emma Strubell"], 10),
+        (bert, "What Does BERT Look At? An Analysis of BERT's Attention", ["Kevin Clark", "Urvashi Khandelwal"], 11),
+    ]
+    assert after[2][1:] == ("Attention is not Explanation", ["Sarthak Jain", "Byron C. Wallace"], 12)  # … re-added
+    assert len(after) == 3
     with session_scope(engine) as s:
         assert s.get(Talk, energy).kind == "keynote"
         edits = {(e.entity, e.field) for e in s.exec(select(UserEdit)).all()}
-        assert edits == {("talk", "speakers"), ("talk", "kind"), ("post", "talk.add#1")}
+        assert edits == {("talk", "speakers"), ("talk", "kind"), ("post", "talk.delete#1"), ("post", "talk.add#1")}
     for force in (False, True):  # unchanged re-import, then --force: the same corrected talks
         import_paths(engine, [folder], force=force)
         assert talks(engine) == after
@@ -94,18 +96,21 @@ def test_extractor_merges_two_table_rows_which_the_corrections_then_fix(acl):
         record = json.loads(ann.record)
     assert [(t["title"], t["speakers"], t["kind"]) for t in record["talks"]] == [
         ("Energy and Policy Considerations for Deep Learning in NLP", ["Emma Strubell"], "keynote"),
-        ("What Does BERT Look At? An Analysis of BERT's Attention", ["Kevin Clark"], "talk"),
-        ("Attention is not Explanation", ["Sarthak Jain"], "other"),
+        ("What Does BERT Look At? An Analysis of BERT's Attention", ["Kevin Clark", "Urvashi Khandelwal"], "talk"),
+        ("Attention is not Explanation", ["Sarthak Jain", "Byron C. Wallace"], "other"),
     ]
 
 
 def test_not_a_talk_and_not_a_person_survive_force(acl):
     engine, folder, _post = acl
-    bert = talks(engine)[1][0]
+    energy, bert, attention = (t[0] for t in talks(engine))
     with session_scope(engine, write=True) as s:
         corrections.delete_talk(s, bert)
         assert corrections.not_person(s, "Emma Strubell") == 1
-    want = [(talks(engine)[0][0], "Energy and Policy Considerations for Deep Learning in NLP", [], 10)]
+    want = [
+        (energy, "Energy and Policy Considerations for Deep Learning in NLP", [], 10),
+        (attention, "Attention is not Explanation", ["Sarthak Jain"], 12),
+    ]
     assert talks(engine) == want
     import_paths(engine, [folder], force=True)
     assert talks(engine) == want

@@ -216,7 +216,10 @@ def intro_says_not_attended(blocks: list[Block], i: int) -> bool:
         j -= 1
     intro = blocks[j - 1] if j > 0 else None
     return bool(
-        intro and intro.kind == "paragraph" and intro.text.rstrip().endswith(":") and NOT_ATTENDED_FOLDED.search(intro.text)
+        intro
+        and intro.kind == "paragraph"
+        and intro.text.rstrip().endswith(":")
+        and NOT_ATTENDED_FOLDED.search(intro.text)
     )
 
 

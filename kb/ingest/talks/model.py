@@ -130,8 +130,9 @@ def siblings(a: Analysis, labels: list[str]) -> list[str]:
       Doe") makes every line of the same shape followed by a speaker line a head;
     * a shape of heading or bold line whose lines are at least half heads (two or more) makes the
       rest of them heads;
-    * a heading or bold line of a head's shape that the rule detectors read as a titled talk with a
-      speaker ("### Fast builds (John Roe)" after "### Keynote: Testing at Scale (Jane Doe)") is a head.
+    * a heading, bold line or table row of a head's shape that the rule detectors read as a titled talk
+      with a speaker ("### Fast builds (John Roe)" after "### Keynote: Testing at Scale (Jane Doe)", the
+      next row of a talk table) is a head.
     """
     shapes = [u.shape for u in a.units]
     strong = {shapes[k] for k, lab in enumerate(labels) if lab == "H" and SPEAKER_NEXT in a.line_features[k]}
@@ -143,7 +144,7 @@ def siblings(a: Analysis, labels: list[str]) -> list[str]:
             (shapes[k] in strong and SPEAKER_NEXT in a.line_features[k])
             or (
                 shapes[k] in headed
-                and (a.units[k].kind == "heading" or a.units[k].bold or a.units[k].lead_emph)
+                and (a.units[k].kind in ("heading", "row") or a.units[k].bold or a.units[k].lead_emph)
                 and any(h.title and h.speakers for h in a.rule_hits.get(k, []))
             )
         )
