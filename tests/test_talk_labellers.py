@@ -544,3 +544,19 @@ def test_a_line_naming_a_person_beside_its_title(line, where):
     from kb.ingest.talks.features import _name_beside
 
     assert _name_beside(line) == where
+
+
+@needs_model
+def test_headings_each_followed_by_a_speaker_line_are_talks():
+    # two headings of one level, each over a "Speaker: …" line: a talk list however sure the labeller is
+    md = (
+        '---\ntitle: "Notes"\n---\n# Notes\n\n## Caching in the small\n\nSpeaker: Jane Doe\n\n- notes on the talk\n\n'
+        "## Fast builds at scale\n\nSpeaker: John Roe\n\nA paragraph with a link.\n"
+    )
+    assert [(t.title, t.speakers) for t in extract(md, source="n.md").talks] == [
+        ("Caching in the small", ["Jane Doe"]),
+        ("Fast builds at scale", ["John Roe"]),
+    ]
+    # one such heading alone is left to the labeller and the one-talk-or-many classifier
+    one = md.split("## Fast builds")[0]
+    assert len(extract(one, source="n.md").talks) == 1

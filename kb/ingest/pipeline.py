@@ -194,8 +194,23 @@ def _unique_events(events: list[Event]) -> list[Event]:
 
 def _mark_continuations(hits: list[TalkHit]) -> None:
     """ "| Keynote: *Why AI Is Harder* | Melanie Mitchell |" then "Melanie Mitchell's keynote was about …":
-    prose about the speakers of a talk listed earlier (table, list, heading) goes on about that talk."""
+    prose about the speakers of a talk listed earlier (table, list, heading) goes on about that talk; so
+    does a speakerless one named by the start of an earlier talk's title ("### Annotation artifacts"
+    after "Annotation Artifacts in Natural Language Inference Data — Suchin Gururangan")."""
     for k, h in enumerate(hits):
+        if not h.speakers and h.title and h.continues is None:
+            short = normalise_title(h.title)
+            j = next(
+                (
+                    j
+                    for j, g in enumerate(hits[:k])
+                    if g.title and g.speakers and g.continues is None and _starts(normalise_title(g.title), short)
+                ),
+                None,
+            )
+            if j is not None and len(short.split()) >= 2:
+                h.continues = j
+                continue
         if h.layout != "prose" or h.continues is not None:
             continue
         for j in range(k):
@@ -209,6 +224,11 @@ def _mark_continuations(hits: list[TalkHit]) -> None:
             ):
                 h.continues = j
                 break
+
+
+def _starts(title: str, short: str) -> bool:
+    """Is ``short`` the first words of the longer ``title``?"""
+    return len(short) < len(title) and title.startswith(short) and title[len(short)] == " "
 
 
 def _owners(hits: list[TalkHit]) -> tuple[list[int], list[int]]:

@@ -127,7 +127,8 @@ def siblings(a: Analysis, labels: list[str]) -> list[str]:
     misses some of them. Two document-level passes:
 
     * a head that is a prominent line followed by a speaker line ("**B. Title**" then "speaker: Jane
-      Doe") makes every line of the same shape followed by a speaker line a head;
+      Doe") makes every line of the same shape followed by a speaker line a head; two or more headings
+      (or bold lines) of one level each followed by a line that says "Speaker: …" are heads too;
     * a shape of heading or bold line whose lines are at least half heads (two or more) makes the
       rest of them heads;
     * a heading, bold line or table row of a head's shape that the rule detectors read as a titled talk
@@ -136,6 +137,15 @@ def siblings(a: Analysis, labels: list[str]) -> list[str]:
     """
     shapes = [u.shape for u in a.units]
     strong = {shapes[k] for k, lab in enumerate(labels) if lab == "H" and SPEAKER_NEXT in a.line_features[k]}
+    labelled: dict[tuple, list[int]] = {}  # prominent lines whose next line says "Speaker: …", by kind
+    for k in range(len(shapes) - 1):
+        if SPEAKER_NEXT in a.line_features[k] and "speaker_label" in a.line_features[k + 1]:
+            u = a.units[k]
+            labelled.setdefault((u.kind, u.level, u.bold, u.lead_emph), []).append(k)
+    labels = list(labels)
+    for ks in labelled.values():
+        for k in ks if len(ks) >= 2 else ():
+            labels[k] = "H" if labels[k] != "E" else "E"
     headed = {shapes[k] for k, lab in enumerate(labels) if lab == "H"}
     out = [
         "H"
