@@ -735,26 +735,15 @@ def garbage_collect(session: Session, only: Orphans | None = None) -> None:
         gone = _collect_people(session, sorted(only.people))
     else:
         gone = _collect_people_orm(session, only, scoped)
-    stmt = scoped(
-        delete(Event).where(
-            ~exists().where(Talk.event_id == Event.id), ~exists().where(PostEvent.event_id == Event.id)
-        ),
-        Event.id,
-        only.events if only else None,
+    orphans = (
+        (Event, (Talk.event_id, PostEvent.event_id), only.events if only else None),
+        (Conference, (Post.conference_id, Event.conference_id), only.conferences if only else None),
     )
-    if stmt is not None:
-        _lock_candidates(session, Event, stmt)
-        session.exec(stmt)
-    stmt = scoped(
-        delete(Conference).where(
-            ~exists().where(Post.conference_id == Conference.id), ~exists().where(Event.conference_id == Conference.id)
-        ),
-        Conference.id,
-        only.conferences if only else None,
-    )
-    if stmt is not None:
-        _lock_candidates(session, Conference, stmt)
-        session.exec(stmt)
+    for model, refs, ids in orphans:  # events no talk or post names, then conferences nothing names
+        stmt = scoped(delete(model).where(*(~exists().where(ref == model.id) for ref in refs)), model.id, ids)
+        if stmt is not None:
+            _lock_candidates(session, model, stmt)
+            session.exec(stmt)
     initials.settle(session, gone)  # a full name gone: an initial it shared may fit one person alone again
     # Edits of talks that left their post are kept, stale (kb check reports them); never a row id again.
     if no_user_edits(session):
