@@ -69,6 +69,7 @@ def samples(root: Path | None) -> list[tuple[str, str, dict]]:
     return out
 
 
+STYLE = True  # kb train's model reads the style of the KB's corrected posts (see train)
 SAMPLE_REPEAT = 2  # each of our sample posts is shown this many times: they hold every layout of the field guide
 
 
@@ -209,7 +210,7 @@ def train(
     # style=True: a KB's model reads the style of the KB's corrected posts, so it learns, from the shipped
     # repositories' other documents, how far to trust an author's style (the shipped model does not: a KB
     # without corrections has no style, and reading styles in training costs it citations, see README)
-    model = train_bytes(base + [ex for ex in mine for _ in range(weight)], style=True)
+    model = train_bytes(base + [ex for ex in mine for _ in range(weight)], style=STYLE)
     model.meta = {
         "shipped": what,
         "corrected_posts": len(mine),
@@ -217,7 +218,7 @@ def train(
         "bytes": len(model.lines) + len(model.spans),
         "seconds": round(time.perf_counter() - t0, 1),
     }
-    if mine:  # the author's style: which line shapes head talks in the corrected posts
+    if mine and STYLE:  # the author's style: which line shapes head talks in the corrected posts
         from kb.ingest.talks.style import learn
 
         model.meta["style"] = learn(mine).to_json()
