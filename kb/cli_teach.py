@@ -198,9 +198,15 @@ def export(ctx, output: Path | None) -> None:
 @click.command("train")
 @click.option("--reset", is_flag=True, help="Forget this KB's model: the shipped one is used again.")
 @click.option("--eval", "do_eval", is_flag=True, help="Talk F1 on this KB's corrected posts, before and after.")
+@click.option(
+    "--style",
+    is_flag=True,
+    help="Also learn the corrected posts' layout as the author's style (helps that author's posts; in our "
+    "benchmark it cost other authors' posts, so it is off by default).",
+)
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
-def train_cmd(ctx, reset: bool, do_eval: bool, as_json: bool) -> None:
+def train_cmd(ctx, reset: bool, do_eval: bool, style: bool, as_json: bool) -> None:
     """Retrain the talk labellers on the shipped training data plus this KB's corrections.
 
     \b
@@ -232,13 +238,15 @@ def train_cmd(ctx, reset: bool, do_eval: bool, as_json: bool) -> None:
     with progress:
         task = progress.add_task("", total=None)
         try:
-            model = teach.train(ctx.engine, on_step=lambda msg: progress.update(task, description=escape(msg)))
+            model = teach.train(
+                ctx.engine, on_step=lambda msg: progress.update(task, description=escape(msg)), style=style or None
+            )
         except KbError as exc:
             _fail(str(exc))
     after = teach.evaluate_kb(ctx.engine) if do_eval else None
     data = {"sha256": model.sha256, **{k: v for k, v in model.meta.items() if k != "style"}}
-    style = model.meta.get("style")
-    data["style"] = {"posts": style["posts"], "shape_keys": len(style["counts"])} if style else None
+    learned = model.meta.get("style")
+    data["style"] = {"posts": learned["posts"], "shape_keys": len(learned["counts"])} if learned else None
     if do_eval:
         data["eval"] = {"before": before, "after": after}
     if as_json:

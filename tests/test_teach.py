@@ -99,7 +99,8 @@ def test_the_kb_model_carries_the_style_of_its_corrected_posts(tmp_path, sample_
     with session_scope(engine) as s:
         (ex,) = teach.kb_examples(s)
     assert ex.author == "kb"
-    model = teach.train(engine, base=base)
+    assert "style" not in teach.train(engine, base=base).meta  # off unless asked (kb train --style)
+    model = teach.train(engine, base=base, style=True)
     style = model.meta["style"]
     assert style["posts"] == 1
     heads = sum(c.get("H", 0) for k, c in style["counts"].items() if "|" in k and k.count("|") == 1)
@@ -122,7 +123,7 @@ def test_kb_train_json_summarises_the_style(tmp_path, sample_path, base, monkeyp
         talk = s.exec(select(Talk).order_by(Talk.position)).first()
         corrections.delete_talk(s, talk.id)
     monkeypatch.setattr(teach, "shipped_examples", lambda splits=(): (base, f"{len(base)} sample posts"))
-    result = CliRunner().invoke(main, ["--db", str(db), "train", "--json"])
+    result = CliRunner().invoke(main, ["--db", str(db), "train", "--style", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["corrected_posts"] == 1 and data["shipped"] == "8 sample posts"
