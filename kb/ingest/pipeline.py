@@ -63,13 +63,9 @@ def extract(text: str, source: str = "<post>", rules_only: bool = False, path: s
     if hits is not None and all(h.layout == "cued" for h in hits) and p.rule_hits:
         # the labellers read no talk: a layout detector's talk with a named speaker is still one (a short post
         # with one "## Title — Jane Doe" has none of the repeated layout the labellers learned from); a talk a
-        # sentence names beside it stays unless it is that talk again
+        # sentence names beside it stays (the detectors dropped those that title a talk of theirs)
         named = [h for h in p.rule_hits if h.speakers]
-        titles = {normalise_title(h.title) for h in named if h.title}
-        hits = sorted(
-            named + [h for h in hits if h not in named and normalise_title(h.title) not in titles],
-            key=lambda h: (h.block, h.offset),
-        )
+        hits = sorted(named + [h for h in hits if h not in named], key=lambda h: (h.block, h.offset))
     event_hits = [h for h in event_hits if tidy_event(h.event) is not None]
     x.events = _unique_events([h.event for h in event_hits])
     if hits is None:

@@ -143,9 +143,9 @@ def siblings(a: Analysis, labels: list[str]) -> list[str]:
             u = a.units[k]
             labelled.setdefault((u.kind, u.level, u.bold, u.lead_emph), []).append(k)
     labels = list(labels)
-    for ks in labelled.values():
-        for k in ks if len(ks) >= 2 else ():
-            labels[k] = "H" if labels[k] != "E" else "E"
+    for k in (k for ks in labelled.values() if len(ks) >= 2 for k in ks):
+        if labels[k] != "E":
+            labels[k] = "H"
     headed = {shapes[k] for k, lab in enumerate(labels) if lab == "H"}
     out = [
         "H"
