@@ -54,8 +54,8 @@ def cued_talks(block: Block, i: int, a: int, b: int, exclude: set[str]) -> list[
         end = start + len(phrase)
         while end < b and text[end] in "*_":
             end += 1
-        before = text[max(a, start - 60) : start].rstrip("*_ ") + " "
-        m = _BEFORE.search(before.rstrip() + " ") or _TITLED.search(before)
+        before = text[max(a, start - 60) : start].rstrip("*_ ").rstrip() + " "
+        m = _BEFORE.search(before) or _TITLED.search(before)
         after = _AFTER.match(text[end : min(b, end + 30)].lstrip("*_"))
         listed = last_end is not None and _AND.match(text[last_end:start].strip("*_ ") or ",")
         if not (m or after or listed):

@@ -124,7 +124,7 @@ SPEAKER_NEXT = "prominent=True&next_spk=True"
 
 def siblings(a: Analysis, labels: list[str]) -> list[str]:
     """A post's talk heads share a template, and the line labeller, reading one line at a time,
-    misses some of them. Two document-level passes:
+    misses some of them. Document-level passes:
 
     * a head that is a prominent line followed by a speaker line ("**B. Title**" then "speaker: Jane
       Doe") makes every line of the same shape followed by a speaker line a head; two or more headings
