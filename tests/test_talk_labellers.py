@@ -288,6 +288,37 @@ needs_model = pytest.mark.skipif(
     reason="talk models not built (python -m training.train_talks)",
 )
 
+PROSE_WITH_LINKED_TALKS = """---
+title: My week at CloudConf 2023
+---
+
+I spent three days at CloudConf in Amsterdam and these are the talks that stayed with me.
+
+On the first morning Priya Raman gave a keynote on *Scaling Teams Without Losing Focus*, which set the tone for the week.
+
+Later that day Tomasz Wolski presented *Observability for Humans* and showed how his team cut alert noise in half.
+
+🌳 [Adopting Network Policies in Secure Clusters - Raymond de Jong, Isovalent](https://youtu.be/abc123)
+
+🌳 [Paved Paths Leading the Way to Compliance - Kasper Nissen & Brian Nielsen, Lunar](https://youtu.be/def456)
+
+All in all a great conference; I hope to be back next year.
+"""
+
+
+@needs_model
+def test_a_post_told_in_prose_keeps_the_labellers_named_talks_between_its_sentences():
+    """The sentence detectors read the prose talks; a paragraph that is a linked "Title - Speaker" line
+    is a talk the labeller names (it was read as a cited paper before)."""
+    rec = extract(PROSE_WITH_LINKED_TALKS, source="cloudconf.md").to_json()
+    assert [(t["title"], t["speakers"]) for t in rec["talks"]] == [
+        ("Scaling Teams Without Losing Focus", ["Priya Raman"]),
+        ("Observability for Humans", ["Tomasz Wolski"]),
+        ("Adopting Network Policies in Secure Clusters", ["Raymond de Jong"]),
+        ("Paved Paths Leading the Way to Compliance", ["Kasper Nissen", "Brian Nielsen"]),
+    ]
+    assert rec["talks"][2]["links"] == ["https://youtu.be/abc123"]
+
 NOTES = """# Data Conf 2030
 
 Notes from the two days in Lisbon.

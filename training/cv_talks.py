@@ -56,8 +56,15 @@ def main(argv: list[str] | None = None) -> int:
         "repository's other documents (their gold labels), as a KB whose user corrected the author's other posts "
         "(kb.ingest.talks.style)",
     )
+    ap.add_argument(
+        "--doc-folds",
+        action="store_true",
+        help="train the one-talk-or-many document classifier per fold too (else the shipped one, trained on "
+        "every fold, reads the held-out documents)",
+    )
     args = ap.parse_args(argv)
     root = args.shared or shared_dir()
+    doc_items = _doc_items(root, args.models) if args.doc_folds else None
     docs = [(doc, gold) for doc, gold in annotated(root, ("train", "dev"))]
     keep = set(args.score_only.read_text().split()) if args.score_only else None
     fold_of = {doc.sha: zlib.crc32(doc.repo.encode()) % args.folds for doc, _ in docs}
@@ -88,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
                     style=args.style,
                 )
             talk_model._taggers.clear()
+            if doc_items is not None:
+                _fold_document(doc_items, f, args.folds, args.models or Path(tmp))
             _fold_names([g for d, g in docs if fold_of[d.sha] != f], args.models, f, Path(tmp))
             for res in _results(te, examples, args.style):
                 for k in ENTITY_TYPES:
@@ -123,6 +132,32 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     return 0
+
+
+def _doc_items(root: Path, models: Path | None) -> list:
+    """The document classifier's examples (repository, features, label), kept in ``models`` once made."""
+    from training.train_document import examples
+
+    cache = models / "document-items.json" if models else None
+    if cache and cache.exists():
+        return json.loads(cache.read_text())
+    items = examples(root, ("train", "dev"))
+    if cache:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps(items))
+    return items
+
+
+def _fold_document(items: list, fold: int, folds: int, out: Path) -> None:
+    """The document classifier trained without the fold's repositories."""
+    from kb.ingest.talks import document
+    from training.train_document import train
+
+    path = out / f"fold{fold}-document.crfsuite"
+    if not path.exists():
+        train([i for i in items if zlib.crc32(i[0].encode()) % folds != fold], path)
+    document.DOC_MODEL = path
+    document._tagger.clear()
 
 
 def _fold_names(golds: list[dict], models: Path | None, fold: int, tmp: Path) -> None:

@@ -1,7 +1,8 @@
 """Train the one-talk-or-many document classifier: ``python -m training.train_document [--cv 5]``.
 
 Labels are the corpus's own: ``MANIFEST.tsv`` says of every file of ``../shared/realcorpus`` whether
-it is a single-talk note or a multi-talk document. Trains on train+dev (never test); ``--cv N``
+it is a single-talk note or a multi-talk document; our collected posts (``corpus/collected``, every one
+a multi-talk document) join them when their texts are here. Trains on train+dev (never test); ``--cv N``
 prints accuracy by repository folds instead. Deterministic (crfsuite's L-BFGS).
 """
 
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pycrfsuite
 
-from kb.corpus import manifest
+from kb.corpus import collected, manifest
 from kb.ingest.pipeline import prepare
 from kb.ingest.records import Problem
 from kb.ingest.talks import document
@@ -27,9 +28,13 @@ PARAMS = {"c1": 0.0, "c2": 1.0, "max_iterations": 200}
 
 
 def examples(root: Path, splits: tuple[str, ...]) -> list[tuple[str, list[str], str]]:
-    """(repository, features, single|multi) for every post of ``splits`` that kb can read."""
+    """(repository, features, single|multi) for every post of ``splits`` that kb can read (with "train",
+    our collected posts too)."""
     out = []
-    for doc in sorted(manifest(root).values(), key=lambda d: d.sha):
+    docs = sorted(manifest(root).values(), key=lambda d: d.sha)
+    if "train" in splits:
+        docs += sorted(collected().values(), key=lambda d: d.sha)
+    for doc in docs:
         if doc.split not in splits:
             continue
         try:

@@ -106,16 +106,21 @@ def _names_leading_next(blocks: list[Block], i: int) -> list[str]:
     return [canonical_name(n) for n, _, _ in names] if len(names) >= 2 else []
 
 
+# "Speaker: Jane Doe", "Presented by Jane Doe": the line says who spoke (a bare "By Jane Doe" under the post's
+# title is the writer's byline, not a speaker's)
+_SPEAKER_CUE = re.compile(r"^\W*(?:speakers?|presenters?|panelists?|(?:presented|given|delivered)\s+by)\s*:?\s+", re.I)
+
+
 def _speaker_line_after(blocks: list[Block], i: int) -> list[str]:
     """A title heading followed by a byline: "Ashis Pati (Georgia Tech)", "Chelsea Finn · Stanford · recording",
-    "Dorsa Sadigh, Shuran Song — moderated by …"."""
+    "Dorsa Sadigh, Shuran Song — moderated by …", "Speaker: Jane Doe"."""
     if i + 1 >= len(blocks) or blocks[i + 1].kind not in ("paragraph", "html"):
         return []
-    first = blocks[i + 1].text.split("\n")[0].strip()
+    first = _SPEAKER_CUE.sub("", blocks[i + 1].text.split("\n")[0].strip(), count=1)
     if len(first) > 200:
         return []
     names: list[str] = []
-    for piece in re.split(r"\s+[·•|—–]\s+|\s+-\s+", first):
+    for piece in re.split(r"\s+[·•|—–]\s+|\s+-\s+|,\s+|\s+(?:and|&)\s+", first):
         found = names_in(piece)
         if not found:
             break

@@ -50,15 +50,16 @@ def learned_hits(
     problems: list[Problem],
     event_hits: list | None = None,
 ) -> list[TalkHit] | None:
-    """Talks found by the trained labellers; None when no model is installed or the post is told in prose
-    (then the detectors' hits are the talks). ``event_hits``, the event rules' hits, is replaced in place
+    """Talks found by the trained labellers; None when no model is installed. In a post told in prose the
+    detectors' hits are the talks, with the labeller's named heads beside them. ``event_hits``, the event rules' hits, is replaced in place
     by the events the labeller reads (:mod:`kb.ingest.talks.eventheads`)."""
-    if told_in_prose(rule_hits):
-        return None
+    prose = told_in_prose(rule_hits)
     a = analyse(blocks, skip, rule_hits, event_hits or [])
     heads = label_post(blocks, a)
     if heads is None:
         return None
+    if prose:
+        return _prose_and_named_heads(blocks, heads, rule_hits, problems)
     if event_hits is not None:
         event_hits[:] = learned_events(blocks, a, event_hits)
     hits: list[TalkHit] = []
@@ -104,6 +105,25 @@ def learned_hits(
             and (not hits[k - 1].title or bare_kind_label(hits[k - 1].title))
         )
     ]
+
+
+def _prose_and_named_heads(
+    blocks: list[Block], heads: list[Head], rule_hits: list[TalkHit], problems: list[Problem]
+) -> list[TalkHit]:
+    """A post told in prose: the sentence detectors' talks, and the labeller's heads that name a title and
+    a speaker in a block no detector read ("🌳 [Title - Jane Doe](video)" paragraphs between the prose).
+    Its speakerless heads stay out: in such posts they are the writer's topic headings, not talks
+    (repository folds: taking every head gave talks 0.645 → 0.645, precision 0.70 → 0.68)."""
+    taken = {h.block for h in rule_hits}
+    hits = list(rule_hits)
+    for h in heads:
+        if h.rules:
+            continue
+        hit = _hit(blocks, h)
+        if hit is not None and hit.title and hit.speakers and hit.block not in taken:
+            _add(hits, hit, h, blocks, problems)
+    hits.sort(key=lambda t: (t.block, t.offset))
+    return hits
 
 
 def _add(hits: list[TalkHit], hit: TalkHit, h: Head, blocks: list[Block], problems: list[Problem]) -> None:
