@@ -319,6 +319,7 @@ def test_a_post_told_in_prose_keeps_the_labellers_named_talks_between_its_senten
     ]
     assert rec["talks"][2]["links"] == ["https://youtu.be/abc123"]
 
+
 NOTES = """# Data Conf 2030
 
 Notes from the two days in Lisbon.
