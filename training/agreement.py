@@ -1,7 +1,8 @@
 """Inter-annotator agreement: ``python -m training.agreement``.
 
 Every document annotated twice (``corpus/annotations/second/<sha>.gold.json`` beside the primary
-``corpus/annotations/<sha>.gold.json``) is scored one against the other with the extractor's own
+``corpus/annotations/<sha>.gold.json``, or ``corpus/annotations/collected/<sha>.gold.json`` for a post we
+collected) is scored one against the other with the extractor's own
 matching rules (:func:`kb.evaluate.compare`, the second annotation in the place of the
 prediction); F1 is symmetric, so which one plays the prediction does not matter.
 """
@@ -29,8 +30,10 @@ def main() -> int:
     totals = {k: Score() for k in ENTITY_TYPES}
     rows = []
     for second in sorted((ANNOTATIONS / "second").glob("*.gold.json")):
-        primary = ANNOTATIONS / second.name
-        if not primary.exists():
+        primary = next(
+            (p for p in (ANNOTATIONS / second.name, ANNOTATIONS / "collected" / second.name) if p.exists()), None
+        )
+        if primary is None:
             continue
         a = json.loads(primary.read_text(encoding="utf-8"))
         b = json.loads(second.read_text(encoding="utf-8"))
