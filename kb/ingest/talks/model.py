@@ -16,6 +16,7 @@ from pathlib import Path
 import pycrfsuite
 
 from kb.ingest.markdown import Block
+from kb.ingest.talks.fastcrf import plain, span_tagger
 from kb.ingest.talks.features import token_features, unit_features, window_tokens
 from kb.ingest.talks.hits import TalkHit
 from kb.ingest.talks.style import Style
@@ -232,10 +233,15 @@ def label_post(blocks: list[Block], a: Analysis) -> list[Head] | None:
     a.labels = labels
     a.event_p = [m.get("E", 0.0) for m in table]
     heads = [k for k, lab in enumerate(labels) if lab == "H"]
+    windows = head_windows(blocks, a, heads)
+    feats = [token_features(window, a.rule_spans) for window in windows]
+    fast = span_tagger(SPANS_MODEL)
+    if fast is not None and all(plain(blocks[b].text) for b in {u.block for w in windows for _, u, _ in w}):
+        tagged = fast.tag_many(feats)  # crfsuite's labels, without its cost of reading the feature strings
+    else:
+        tagged = [spans.tag(f) if f else [] for f in feats]
     out = []
-    for k, window in zip(heads, head_windows(blocks, a, heads), strict=False):
+    for k, window, tok_labels in zip(heads, windows, tagged, strict=False):
         conf = lines.marginal("H", k)
-        feats = token_features(window, a.rule_spans)
-        tok_labels = spans.tag(feats) if feats else []
         out.append(Head(k, a.rule_hits.get(k, []), window, tok_labels, conf, a.units[k - 1] if k else None))
     return out

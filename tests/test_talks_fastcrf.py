@@ -1,0 +1,137 @@
+"""The span tagger's labels without crfsuite's tagging call (issue 16, ``speed11``): ``kb.ingest.talks.fastcrf``
+reads the model file's weights and runs crfsuite's sums and Viterbi pass; every window the extraction tags here
+gets crfsuite's labels, on the samples, the fixtures, generated posts and (when ../shared is there) real posts."""
+
+from __future__ import annotations
+
+import random
+import struct
+from pathlib import Path
+
+import pytest
+
+from kb.corpus import manifest, shared_dir
+from kb.ingest.pipeline import extract
+from kb.ingest.talks import fastcrf, model
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _texts() -> list[str]:
+    from benchmarks.gen_corpus import generate
+
+    paths = sorted((REPO / "imports").glob("*.md")) + sorted((REPO / "tests" / "fixtures").rglob("*.md"))
+    out = [p.read_text(encoding="utf-8") for p in paths]
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out += [p.read_text(encoding="utf-8") for p in generate(Path(tmp), 25, 11)]
+    root = shared_dir()
+    if root is not None:
+        docs = sorted(manifest(root).values(), key=lambda d: d.sha)
+        out += [d.text() for d in random.Random(5).sample(docs, min(120, len(docs)))]
+    return out
+
+
+@pytest.fixture(scope="module")
+def windows() -> list[list[list[str]]]:
+    """The feature lists of every window the extraction of :func:`_texts` tags."""
+    fast = fastcrf.span_tagger(model.SPANS_MODEL)
+    assert fast is not None
+    seen: list[list[list[str]]] = []
+    real = fastcrf.SpanTagger.tag_many
+
+    def record(self, seqs):
+        seen.extend(seqs)
+        return real(self, seqs)
+
+    fastcrf.SpanTagger.tag_many = record
+    try:
+        for text in _texts():
+            extract(text)
+    finally:
+        fastcrf.SpanTagger.tag_many = real
+    return seen
+
+
+def test_labels_are_crfsuites(windows):
+    crf = model.tagger(model.SPANS_MODEL)
+    fast = fastcrf.span_tagger(model.SPANS_MODEL)
+    assert len(windows) > 200 and sum(map(len, windows)) > 10_000
+    got = fast.tag_many(windows)
+    for feats, labels in zip(windows, got, strict=True):
+        assert labels == (crf.tag(feats) if feats else [])
+    # both the written-out three-label pass and the general one (a fourth label nothing reaches)
+    four = object.__new__(fastcrf.SpanTagger)
+    four.labels = [*fast.labels, "unused"]
+    four.trans = [[*row, -1e300] for row in fast.trans] + [[-1e300] * 4]
+    for state in fast.state_scores(windows[:300]):
+        assert fast.viterbi(state) == four.viterbi([[*s, -1e300] for s in state])
+
+
+def test_weights_are_the_model_files(windows):
+    """The weights are the file's doubles: within the dump's six decimals of ``Tagger.info()``, every one."""
+    for path in (model.SPANS_MODEL, model.LINES_MODEL):
+        fast = fastcrf.SpanTagger(path)
+        info = model.tagger(path).info()
+        assert fast.labels == [lab for lab, _ in sorted(info.labels.items(), key=lambda kv: int(kv[1]))]
+        assert fast.rows == {a: int(i) for a, i in info.attributes.items()}
+        assert len(info.state_features) == int((fast.weights != 0).sum())
+        for (attr, label), w in info.state_features.items():
+            assert abs(fast.weights[fast.rows[attr], fast.labels.index(label)] - w) <= 5e-7
+        for (a, b), w in info.transitions.items():
+            assert abs(fast.trans[fast.labels.index(a)][fast.labels.index(b)] - w) <= 5e-7
+
+
+def test_the_line_model_too(windows):
+    """The general pass (four labels) against crfsuite's Viterbi on the line labeller's model."""
+    crf = model.tagger(model.LINES_MODEL)
+    fast = fastcrf.SpanTagger(model.LINES_MODEL)
+    from kb.ingest.pipeline import prepare
+    from kb.ingest.talks.model import analyse
+
+    seqs = []
+    for text in _texts()[:60]:
+        p = prepare(text)
+        a = analyse(p.blocks, p.ref_blocks, p.rule_hits, p.event_hits)
+        if a.line_features:
+            seqs.append(a.line_features)
+    assert len(seqs) > 20
+    assert fast.tag_many(seqs) == [crf.tag(s) for s in seqs]
+
+
+def test_unknown_and_repeated_attributes():
+    fast = fastcrf.span_tagger(model.SPANS_MODEL)
+    crf = model.tagger(model.SPANS_MODEL)
+    known = list(fast.rows)[:40]
+    seqs = [
+        [["no such attribute", known[0], known[0]], [], [known[5], "w=zzzz", known[5], known[7]]],
+        [[known[i], known[i + 1]] for i in range(30)],
+        [[]],
+    ]
+    assert fast.tag_many(seqs) == [crf.tag(s) for s in seqs]
+
+
+def test_what_crfsuite_reads_differently_goes_to_crfsuite(monkeypatch):
+    """A NUL cuts crfsuite's attribute string, a lone surrogate fails pycrfsuite: such a post is tagged by crfsuite
+    (the markdown walk replaces both, so this does not happen on a post's blocks today)."""
+    assert fastcrf.plain("Keynote — Jane Doe, ünïcode 😀")
+    assert not fastcrf.plain("Keynote\x00 Jane Doe")
+    assert not fastcrf.plain("Keynote \ud800 Jane Doe")
+    calls = []
+    real = fastcrf.SpanTagger.tag_many
+    monkeypatch.setattr(fastcrf.SpanTagger, "tag_many", lambda self, seqs: calls.append(seqs) or real(self, seqs))
+    text = "# Notes\n\n## Keynote: Testing at Scale\n\nSpeaker: Jane Doe\n\n## Fast builds\n\nSpeaker: John Roe\n"
+    a = extract(text)
+    assert calls and a.talks
+    calls.clear()
+    monkeypatch.setattr(model, "plain", lambda text: False)
+    b = extract(text)
+    assert not calls and b.to_json() == a.to_json()
+
+
+def test_a_file_that_is_not_a_model(tmp_path):
+    bad = tmp_path / "x.crfsuite"
+    bad.write_bytes(b"lCRF" + struct.pack("<I", 8) + b"XXXX" + bytes(40))
+    assert fastcrf.span_tagger(bad) is None
+    assert fastcrf.span_tagger(tmp_path / "missing.crfsuite") is None
