@@ -13,6 +13,7 @@ import pytest
 from kb.corpus import manifest, shared_dir
 from kb.ingest.pipeline import extract
 from kb.ingest.talks import fastcrf, model
+from kb.ingest.talks.features import join_token_rows, token_features, token_parts
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -35,23 +36,49 @@ def _texts() -> list[str]:
 
 @pytest.fixture(scope="module")
 def windows() -> list[list[list[str]]]:
-    """The feature lists of every window the extraction of :func:`_texts` tags."""
+    """The rows (token_features') of every window the extraction of :func:`_texts` tags."""
     fast = fastcrf.span_tagger(model.SPANS_MODEL)
     assert fast is not None
     seen: list[list[list[str]]] = []
-    real = fastcrf.SpanTagger.tag_many
+    real = fastcrf.SpanTagger.tag_parts
 
-    def record(self, seqs):
-        seen.extend(seqs)
-        return real(self, seqs)
+    def record(self, parts):
+        seen.extend(join_token_rows(*p) for p in parts)
+        return real(self, parts)
 
-    fastcrf.SpanTagger.tag_many = record
+    fastcrf.SpanTagger.tag_parts = record
     try:
         for text in _texts():
             extract(text)
     finally:
-        fastcrf.SpanTagger.tag_many = real
+        fastcrf.SpanTagger.tag_parts = real
     return seen
+
+
+def test_parts_get_crfsuites_labels():
+    """What label_post runs: token_parts of each window, tagged from the attributes' ids, against crfsuite's
+    labels of token_features' rows, window by window and a post's windows together."""
+    crf = model.tagger(model.SPANS_MODEL)
+    fast = fastcrf.span_tagger(model.SPANS_MODEL)
+    posts = []
+    real = model.head_windows
+
+    def record(blocks, a, heads):
+        out = real(blocks, a, heads)
+        posts.append((out, a.rule_spans))
+        return out
+
+    model.head_windows = record
+    try:
+        for text in _texts():
+            extract(text)
+    finally:
+        model.head_windows = real
+    assert sum(len(w) for w, _ in posts) > 200
+    for wins, rule_spans in posts:
+        want = [crf.tag(f) if f else [] for f in (token_features(w, rule_spans) for w in wins)]
+        assert fast.tag_parts([token_parts(w, rule_spans) for w in wins]) == want
+        assert [fast.tag_parts([token_parts(w, rule_spans)])[0] for w in wins] == want
 
 
 def test_labels_are_crfsuites(windows):
@@ -119,8 +146,8 @@ def test_what_crfsuite_reads_differently_goes_to_crfsuite(monkeypatch):
     assert not fastcrf.plain("Keynote\x00 Jane Doe")
     assert not fastcrf.plain("Keynote \ud800 Jane Doe")
     calls = []
-    real = fastcrf.SpanTagger.tag_many
-    monkeypatch.setattr(fastcrf.SpanTagger, "tag_many", lambda self, seqs: calls.append(seqs) or real(self, seqs))
+    real = fastcrf.SpanTagger.tag_parts
+    monkeypatch.setattr(fastcrf.SpanTagger, "tag_parts", lambda self, parts: calls.append(parts) or real(self, parts))
     text = "# Notes\n\n## Keynote: Testing at Scale\n\nSpeaker: Jane Doe\n\n## Fast builds\n\nSpeaker: John Roe\n"
     a = extract(text)
     assert calls and a.talks

@@ -58,18 +58,19 @@ def _windows():
     with tempfile.TemporaryDirectory() as tmp:
         texts += [p.read_text(encoding="utf-8") for p in generate(Path(tmp), 30, 3)]
     calls = []
-    real = model.token_features
+    real = model.head_windows
 
-    def record(window, rule_spans):
-        calls.append((window, dict(rule_spans)))
-        return real(window, rule_spans)
+    def record(blocks, a, heads):
+        out = real(blocks, a, heads)
+        calls.extend((w, dict(a.rule_spans)) for w in out)
+        return out
 
-    model.token_features = record
+    model.head_windows = record
     try:
         for text in texts:
             extract(text)
     finally:
-        model.token_features = real
+        model.head_windows = real
     return calls
 
 
@@ -90,3 +91,30 @@ def test_a_full_cache_is_emptied(monkeypatch):
     for window, rule_spans in calls:
         assert token_features(window, rule_spans) == plain_token_features(window, rule_spans)
         assert len(features._TOKENS) <= 50 + sum(len(toks) for _, _, toks in window)
+
+
+def test_tokens_emphasis_and_links_as_each_span_tested():
+    """units.tokens finds the tokens a span holds by bisection: the flags of testing every span at every token."""
+    from kb.ingest.markdown import walk
+    from kb.ingest.talks.units import Token, token_starts, tokens, units
+
+    def plain(block, start, end):
+        emph = [(s, e) for s, e in block.emphasis if s < end and e > start]
+        links = [(s.start, s.end) for s in block.links if not s.image and s.start < end and s.end > start]
+        words, starts = token_starts(block.text, start, end)
+        return [
+            Token(w, a, a + len(w), any(s <= a < e for s, e in emph), any(s <= a < e for s, e in links))
+            for w, a in zip(words, starts, strict=True)
+        ]
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted((REPO / "imports").glob("*.md"))]
+    texts += [p.read_text(encoding="utf-8") for p in sorted((REPO / "tests" / "fixtures").rglob("*.md"))]
+    texts.append("**Bold _both_ [link *in* it](https://x.org)** and ![img](a.png) *a*b* __c__\n- [x](#y) **z**\n")
+    flagged = 0
+    for text in texts:
+        blocks = walk(text)
+        for u in units(blocks):
+            got = tokens(blocks[u.block], u.start, u.end)
+            assert got == plain(blocks[u.block], u.start, u.end)
+            flagged += sum(t.emph or t.link for t in got)
+    assert flagged > 500

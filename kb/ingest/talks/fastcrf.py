@@ -32,6 +32,9 @@ from pathlib import Path
 
 import numpy as np
 
+from kb.ingest.talks.features import _EDGE_ROWS, TokenParts, join_token_rows
+
+_MAX_MEMO = 200_000  # tuples whose rows are kept (token_parts shares ≤ 2 per cached token)
 _FEATURE = struct.Struct("<3Id")  # type, source (attribute or label), destination label, weight
 _STATE, _TRANSITION = 0, 1
 
@@ -79,31 +82,66 @@ class SpanTagger:
         self.zero = n_attrs
         self.weights = weights
         self.trans = trans
+        self._memo: dict[int, tuple[tuple, tuple]] = {}  # id of a shared tuple of strings → (it, its rows)
 
     def state_scores(self, seqs: list[list[list[str]]]) -> list[list[list[float]]]:
         """Each sequence's per-item label scores, crfsuite's sums (see the module's docstring)."""
         items = list(chain.from_iterable(seqs))
-        sizes = np.fromiter(map(len, items), dtype=np.intp, count=len(items))
-        total = int(sizes.sum())
-        size = len(self.labels)
-        if not items:
-            return [[] for _ in seqs]
-        ids = np.fromiter(map(self.rows.get, chain.from_iterable(items), repeat(self.zero)), dtype=np.intp, count=total)
-        depth = int(sizes.max()) if total else 0
-        # (items, depth): each item's rows in its order, padded with the zero row
-        table = np.full((len(items), max(depth, 1)), self.zero, dtype=np.intp)
-        starts = np.cumsum(sizes) - sizes
-        table[np.repeat(np.arange(len(items)), sizes), np.arange(total) - np.repeat(starts, sizes)] = ids
+        ids = list(map(self.rows.get, chain.from_iterable(items), repeat(self.zero)))
+        return self._split(self._sums(ids, list(map(len, items))), seqs)
+
+    def _sums(self, ids: list[int], sizes: list[int]) -> list[list[float]]:
+        """The label scores of items whose attributes' rows are ``ids``, one item after the other, ``sizes`` each:
+        each item's rows added one after the other, in order, from 0.0 (padded with the zero row)."""
+        count, total, size = len(sizes), len(ids), len(self.labels)
+        if not count:
+            return []
+        depth = max(sizes)
+        sizes_a = np.array(sizes, dtype=np.intp)
+        starts = np.cumsum(sizes_a) - sizes_a
+        table = np.full((count, max(depth, 1)), self.zero, dtype=np.intp)  # (items, depth)
+        table[np.repeat(np.arange(count), sizes_a), np.arange(total) - np.repeat(starts, sizes_a)] = ids
         rows = self.weights[table]  # (items, depth, labels)
-        acc = np.zeros((len(items), size))
+        acc = np.zeros((count, size))
         for d in range(depth):
             acc += rows[:, d]
-        flat = acc.tolist()
+        return acc.tolist()
+
+    @staticmethod
+    def _split(flat: list, seqs: list) -> list:
         out, at = [], 0
         for seq in seqs:
             out.append(flat[at : at + len(seq)])
             at += len(seq)
         return out
+
+    def tag_parts(self, parts: list[TokenParts]) -> list[list[str]]:
+        """The labels crfsuite gives the rows :func:`~kb.ingest.talks.features.join_token_rows` makes of each
+        :func:`~kb.ingest.talks.features.token_parts`: the same rows, joined of the attributes' ids, each shared
+        tuple of strings read once (its ids kept while the tuple is: keyed by the tuple's id, the tuple kept)."""
+        memo = self._memo if len(self._memo) < _MAX_MEMO else self._memo.clear() or self._memo
+        get, zero = self.rows.get, self.zero
+
+        def mapped(t: tuple) -> tuple:
+            got = memo.get(id(t))
+            if got is None or got[0] is not t:
+                got = memo[id(t)] = (t, tuple(map(get, t, repeat(zero))))
+            return got[1]
+
+        def mapped_views(v: tuple) -> tuple:
+            got = memo.get(id(v))
+            if got is None or got[0] is not v:
+                got = memo[id(v)] = (v, tuple(map(mapped, v)))
+            return got[1]
+
+        edges = tuple(mapped(e) for e in _EDGE_ROWS)
+        joined = [
+            join_token_rows(list(map(mapped, rows)), list(map(mapped_views, views)), spans, edges)
+            for rows, views, spans in parts
+        ]
+        items = list(chain.from_iterable(joined))
+        ids = list(chain.from_iterable(items))
+        return [self.viterbi(s) for s in self._split(self._sums(ids, list(map(len, items))), joined)]
 
     def viterbi(self, state: list[list[float]]) -> list[str]:
         """crfsuite's ``crf1dc_viterbi`` over these scores: the labels of the best path."""

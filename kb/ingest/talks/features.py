@@ -263,6 +263,16 @@ def token_features(
     ``window``: (line index in the window, unit, its tokens); ``rule_spans``: (block, token start) →
     TITLE/SPEAKER from an old detector's hit on these lines.
     """
+    return join_token_rows(*token_parts(window, rule_spans))
+
+
+TokenParts = tuple[list[tuple[str, ...]], list[tuple[tuple[str, ...], ...]], list[tuple[int, int]]]
+
+
+def token_parts(window: list[tuple[int, Unit, list[Token]]], rule_spans: dict[tuple[int, int], str]) -> TokenParts:
+    """What :func:`token_features` joins into rows: each token's own features, how its neighbours (-2, -1, +1,
+    +2) see it, and the tokens of each line ([first, end)). The tuples are shared between calls (never changed):
+    the span tagger (:mod:`kb.ingest.talks.fastcrf`) reads each one's attributes once."""
     rows: list[tuple[str, ...]] = []  # each token's own features
     views: list[tuple[tuple[str, ...], ...]] = []  # … and how the neighbours -2, -1, +1, +2 see them
     spans: list[tuple[int, int]] = []  # the tokens of each line: [first, end)
@@ -279,16 +289,24 @@ def token_features(
             rows.append(got[0])
             views.append(got[1])
         spans.append((first, len(rows)))
+    return rows, views, spans
+
+
+def join_token_rows(
+    rows: list[tuple], views: list[tuple[tuple, ...]], spans: list[tuple[int, int]], edges: tuple | None = None
+) -> list[list]:
+    """Each token's row: its own features, then what the neighbours on its line see, in the order -2, -1, +1,
+    +2, a line's edge past its first or last token. ``edges``: what stands for the edges -2, -1, +1, +2 (their
+    feature strings, or what the caller mapped :func:`token_parts`' strings to)."""
+    edge_l2, edge_l1, edge_r1, edge_r2 = _EDGE_ROWS if edges is None else edges
     base = []
-    edge_l2, edge_l1, edge_r1, edge_r2 = (_EDGE[d] for d in _SIDES)
     for first, end in spans:
         for k in range(first, end):
-            # what the neighbours on the same line see, in the order -2, -1, +1, +2; a line's edge past it
             row = [*rows[k]]
-            row += views[k - 2][0] if k - 2 >= first else (edge_l2,)
-            row += views[k - 1][1] if k - 1 >= first else (edge_l1,)
-            row += views[k + 1][2] if k + 1 < end else (edge_r1,)
-            row += views[k + 2][3] if k + 2 < end else (edge_r2,)
+            row += views[k - 2][0] if k - 2 >= first else edge_l2
+            row += views[k - 1][1] if k - 1 >= first else edge_l1
+            row += views[k + 1][2] if k + 1 < end else edge_r1
+            row += views[k + 2][3] if k + 2 < end else edge_r2
             base.append(row)
     return base
 
@@ -322,6 +340,7 @@ def _token_row(key: tuple) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]
 
 _SIDES = (-2, -1, 1, 2)
 _EDGE = {d: f"{d}:bol" if d < 0 else f"{d}:eol" for d in _SIDES}  # a side past the line's start or end
+_EDGE_ROWS = tuple((_EDGE[d],) for d in _SIDES)
 _POS = [f"pos={bucket(j, (0, 1, 2, 3, 5, 8))}" for j in range(10)]  # a token's position on its line, 9 = more
 # a token's own feature values → (its early and late features, how each neighbour sees them); ≤ ~15k keys
 _PARTS: dict[tuple, tuple[tuple[str, ...], tuple[str, ...], dict[int, tuple[tuple[str, ...], tuple[str, ...]]]]] = {}

@@ -17,7 +17,7 @@ import pycrfsuite
 
 from kb.ingest.markdown import Block
 from kb.ingest.talks.fastcrf import plain, span_tagger
-from kb.ingest.talks.features import token_features, unit_features, window_tokens
+from kb.ingest.talks.features import token_features, token_parts, unit_features, window_tokens
 from kb.ingest.talks.hits import TalkHit
 from kb.ingest.talks.style import Style
 from kb.ingest.talks.units import TOKEN, Token, Unit, units
@@ -234,12 +234,12 @@ def label_post(blocks: list[Block], a: Analysis) -> list[Head] | None:
     a.event_p = [m.get("E", 0.0) for m in table]
     heads = [k for k, lab in enumerate(labels) if lab == "H"]
     windows = head_windows(blocks, a, heads)
-    feats = [token_features(window, a.rule_spans) for window in windows]
     fast = span_tagger(SPANS_MODEL)
     if fast is not None and all(plain(blocks[b].text) for b in {u.block for w in windows for _, u, _ in w}):
-        tagged = fast.tag_many(feats)  # crfsuite's labels, without its cost of reading the feature strings
+        # crfsuite's labels of token_features' rows, without its cost of reading each row's strings
+        tagged = fast.tag_parts([token_parts(window, a.rule_spans) for window in windows])
     else:
-        tagged = [spans.tag(f) if f else [] for f in feats]
+        tagged = [spans.tag(f) if f else [] for f in (token_features(window, a.rule_spans) for window in windows)]
     out = []
     for k, window, tok_labels in zip(heads, windows, tagged, strict=False):
         conf = lines.marginal("H", k)
