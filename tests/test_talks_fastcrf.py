@@ -162,3 +162,21 @@ def test_a_file_that_is_not_a_model(tmp_path):
     bad.write_bytes(b"lCRF" + struct.pack("<I", 8) + b"XXXX" + bytes(40))
     assert fastcrf.span_tagger(bad) is None
     assert fastcrf.span_tagger(tmp_path / "missing.crfsuite") is None
+
+
+def test_a_full_memo_is_emptied(monkeypatch):
+    """The tuples read are bounded: past the bound they are forgotten and read again, the labels the same."""
+    from kb.ingest.markdown import walk
+    from kb.ingest.talks.features import window_tokens
+    from kb.ingest.talks.units import units
+
+    crf = model.tagger(model.SPANS_MODEL)
+    fast = fastcrf.SpanTagger(model.SPANS_MODEL)
+    monkeypatch.setattr(fastcrf, "_MAX_MEMO", 10)
+    for path in sorted((REPO / "imports").glob("*.md"))[:4]:
+        blocks = walk(path.read_text(encoding="utf-8"))
+        us = units(blocks)
+        wins = [window_tokens(blocks, us, k, len(us)) for k in range(0, len(us), 7)]
+        want = [crf.tag(f) if f else [] for f in (token_features(w, {}) for w in wins)]
+        assert fast.tag_parts([token_parts(w, {}) for w in wins]) == want
+        assert len(fast._owns) <= 10 + sum(len(t) for w in wins for _, _, t in w)

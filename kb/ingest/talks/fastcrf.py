@@ -32,9 +32,9 @@ from pathlib import Path
 
 import numpy as np
 
-from kb.ingest.talks.features import _EDGE_ROWS, TokenParts, join_token_rows
+from kb.ingest.talks.features import _EDGE_ROWS, TokenParts
 
-_MAX_MEMO = 200_000  # tuples whose rows are kept (token_parts shares ≤ 2 per cached token)
+_MAX_MEMO = 200_000  # shared tuples read (token_parts shares ≤ 6 a cached token)
 _FEATURE = struct.Struct("<3Id")  # type, source (attribute or label), destination label, weight
 _STATE, _TRANSITION = 0, 1
 
@@ -82,7 +82,8 @@ class SpanTagger:
         self.zero = n_attrs
         self.weights = weights
         self.trans = trans
-        self._memo: dict[int, tuple[tuple, tuple]] = {}  # id of a shared tuple of strings → (it, its rows)
+        self._weight_rows = weights.tolist()
+        self._clear()
 
     def state_scores(self, seqs: list[list[list[str]]]) -> list[list[list[float]]]:
         """Each sequence's per-item label scores, crfsuite's sums (see the module's docstring)."""
@@ -117,31 +118,95 @@ class SpanTagger:
 
     def tag_parts(self, parts: list[TokenParts]) -> list[list[str]]:
         """The labels crfsuite gives the rows :func:`~kb.ingest.talks.features.join_token_rows` makes of each
-        :func:`~kb.ingest.talks.features.token_parts`: the same rows, joined of the attributes' ids, each shared
-        tuple of strings read once (its ids kept while the tuple is: keyed by the tuple's id, the tuple kept)."""
-        memo = self._memo if len(self._memo) < _MAX_MEMO else self._memo.clear() or self._memo
-        get, zero = self.rows.get, self.zero
+        :func:`~kb.ingest.talks.features.token_parts`, without joining them. A row is the token's own features,
+        then what its neighbours -2, -1, +1, +2 on its line see (a line's edge past it); crfsuite adds a row's
+        weights one after the other, so its sum after the token's own features is a function of those alone:
+        kept per shared tuple (:meth:`_own`), and the four neighbour views' weights are added to it in their
+        order, each view's attributes padded with the zero row to a common width (adding 0.0 leaves a sum as it
+        is). Each shared tuple is read once: kept by its id, with the tuple itself, so the id is not reused."""
+        if len(self._owns) > _MAX_MEMO or len(self._views) > _MAX_MEMO:
+            self._clear()
+        own, views = self._own, self._view_indices
+        sums: list[tuple[float, ...]] = []
+        seen: list[tuple[int, int, int, int]] = []
+        firsts: list[int] = []  # per token: the first token of its line, and one past its last
+        ends: list[int] = []
+        lens: list[int] = []
+        for rows, vs, spans in parts:
+            at = len(sums)
+            sums += map(own, rows)
+            seen += map(views, vs)
+            for first, end in spans:
+                firsts += [at + first] * (end - first)
+                ends += [at + end] * (end - first)
+            lens.append(len(rows))
+        count = len(sums)
+        if not count:
+            return [[] for _ in parts]
+        acc = np.array(sums)
+        seen_a = np.array(seen, dtype=np.intp)
+        k = np.arange(count)
+        first_a, end_a = np.array(firsts, dtype=np.intp), np.array(ends, dtype=np.intp)
+        edges = [views(e) for e in _EDGE_ROWS]  # what stands for the line's edge at -2, -1, +1, +2
+        weights, table = self.weights, self._table
+        for slot, d in enumerate((-2, -1, 1, 2)):
+            near = k + d
+            inside = (near >= first_a) if d < 0 else (near < end_a)
+            index = np.where(inside, seen_a[np.clip(near, 0, count - 1), slot], edges[slot])
+            ids = table[index]  # (tokens, width): the view's attributes, padded with the zero row
+            rows = weights[ids]
+            for col in range(ids.shape[1]):
+                acc += rows[:, col]
+        flat = acc.tolist()
+        out, at = [], 0
+        for n in lens:
+            out.append(self.viterbi(flat[at : at + n]))
+            at += n
+        return out
 
-        def mapped(t: tuple) -> tuple:
-            got = memo.get(id(t))
-            if got is None or got[0] is not t:
-                got = memo[id(t)] = (t, tuple(map(get, t, repeat(zero))))
-            return got[1]
+    def _clear(self) -> None:
+        """Forget the tuples read (they are read again, the same, when next seen)."""
+        self._owns: dict[int, tuple[tuple, tuple[float, ...]]] = {}  # id of a row's own part → (it, its sum)
+        self._views: dict[int, tuple[tuple, int]] = {}  # id of a view or of a token's four → (it, index or indices)
+        self._table = np.full((16, 1), self.zero, dtype=np.intp)  # view index → its attributes' rows, padded
+        self._count = 0
 
-        def mapped_views(v: tuple) -> tuple:
-            got = memo.get(id(v))
-            if got is None or got[0] is not v:
-                got = memo[id(v)] = (v, tuple(map(mapped, v)))
-            return got[1]
+    def _own(self, t: tuple) -> tuple[float, ...]:
+        """crfsuite's sums after a row's first attributes, ``t``: from 0.0, each weight in turn."""
+        got = self._owns.get(id(t))
+        if got is None or got[0] is not t:
+            acc = [0.0] * len(self.labels)
+            weights, get = self._weight_rows, self.rows.get
+            for a in t:
+                r = get(a)
+                if r is not None:
+                    w = weights[r]
+                    for j in range(len(acc)):
+                        acc[j] += w[j]
+            got = self._owns[id(t)] = (t, tuple(acc))
+        return got[1]
 
-        edges = tuple(mapped(e) for e in _EDGE_ROWS)
-        joined = [
-            join_token_rows(list(map(mapped, rows)), list(map(mapped_views, views)), spans, edges)
-            for rows, views, spans in parts
-        ]
-        items = list(chain.from_iterable(joined))
-        ids = list(chain.from_iterable(items))
-        return [self.viterbi(s) for s in self._split(self._sums(ids, list(map(len, items))), joined)]
+    def _view_indices(self, t: tuple) -> int | tuple[int, ...]:
+        """The index in the view table of a view (a tuple of strings), or the four indices of a token's four views
+        (a tuple of tuples)."""
+        got = self._views.get(id(t))
+        if got is None or got[0] is not t:
+            if t and isinstance(t[0], tuple):
+                value = tuple(map(self._view_indices, t))
+            else:
+                ids = [self.rows.get(a, self.zero) for a in t]
+                table, at = self._table, self._count
+                if at >= table.shape[0] or len(ids) > table.shape[1]:
+                    grown = np.full(
+                        (max(2 * table.shape[0], at + 1), max(table.shape[1], len(ids))), self.zero, dtype=np.intp
+                    )
+                    grown[: table.shape[0], : table.shape[1]] = table
+                    table = self._table = grown
+                table[at, : len(ids)] = ids
+                self._count = at + 1
+                value = at
+            got = self._views[id(t)] = (t, value)
+        return got[1]
 
     def viterbi(self, state: list[list[float]]) -> list[str]:
         """crfsuite's ``crf1dc_viterbi`` over these scores: the labels of the best path."""
