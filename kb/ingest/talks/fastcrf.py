@@ -82,7 +82,6 @@ class SpanTagger:
         self.zero = n_attrs
         self.weights = weights
         self.trans = trans
-        self._weight_rows = weights.tolist()
         self._clear()
 
     def state_scores(self, seqs: list[list[list[str]]]) -> list[list[list[float]]]:
@@ -121,42 +120,49 @@ class SpanTagger:
         :func:`~kb.ingest.talks.features.token_parts`, without joining them. A row is the token's own features,
         then what its neighbours -2, -1, +1, +2 on its line see (a line's edge past it); crfsuite adds a row's
         weights one after the other, so its sum after the token's own features is a function of those alone:
-        kept per shared tuple (:meth:`_own`), and the four neighbour views' weights are added to it in their
-        order, each view's attributes padded with the zero row to a common width (adding 0.0 leaves a sum as it
-        is). Each shared tuple is read once: kept by its id, with the tuple itself, so the id is not reused."""
+        kept per shared tuple (:meth:`_read_owns`: a call's new ones at once), and the four neighbour views'
+        weights are added to it in their order, each view's attributes padded with the zero row to a common width
+        (adding 0.0 leaves a sum as it is). Each shared tuple is read once: kept by its id, with the tuple itself,
+        so the id is not reused."""
         if len(self._owns) > _MAX_MEMO or len(self._views) > _MAX_MEMO:
             self._clear()
-        own, views = self._own, self._view_indices
-        sums: list[tuple[float, ...]] = []
-        seen: list[tuple[int, int, int, int]] = []
+        rows = list(chain.from_iterable(p[0] for p in parts))
+        fours = list(chain.from_iterable(p[1] for p in parts))
+        count = len(rows)
+        if not count:
+            return [[] for _ in parts]
+        owns, views = self._owns, self._views
+        # the tuples not read yet (a memo holds each tuple it read: its id is its own while it is there)
+        new_rows = {id(t): t for t in rows if id(t) not in owns}
+        if new_rows:
+            self._read_owns(list(new_rows.values()))
+        new_fours = {id(t): t for t in fours if id(t) not in views}
+        if new_fours:
+            self._read_views(list(new_fours.values()))
         firsts: list[int] = []  # per token: the first token of its line, and one past its last
         ends: list[int] = []
         lens: list[int] = []
-        for rows, vs, spans in parts:
-            at = len(sums)
-            sums += map(own, rows)
-            seen += map(views, vs)
-            for first, end in spans:
+        at = 0
+        for part in parts:
+            for first, end in part[2]:
                 firsts += [at + first] * (end - first)
                 ends += [at + end] * (end - first)
-            lens.append(len(rows))
-        count = len(sums)
-        if not count:
-            return [[] for _ in parts]
-        acc = np.array(sums)
-        seen_a = np.array(seen, dtype=np.intp)
+            at += len(part[0])
+            lens.append(len(part[0]))
+        acc = np.array([owns[id(t)][1] for t in rows])
+        seen_a = 4 * np.array([views[id(t)][1] for t in fours], dtype=np.intp)  # row of each token's view -2
         k = np.arange(count)
         first_a, end_a = np.array(firsts, dtype=np.intp), np.array(ends, dtype=np.intp)
-        edges = [views(e) for e in _EDGE_ROWS]  # what stands for the line's edge at -2, -1, +1, +2
+        edge = 4 * views[id(_EDGE_ROWS)][1]  # the rows of what stands for a line's edge at -2, -1, +1, +2
         weights, table = self.weights, self._table
         for slot, d in enumerate((-2, -1, 1, 2)):
             near = k + d
             inside = (near >= first_a) if d < 0 else (near < end_a)
-            index = np.where(inside, seen_a[np.clip(near, 0, count - 1), slot], edges[slot])
+            index = np.where(inside, seen_a[np.clip(near, 0, count - 1)], edge) + slot
             ids = table[index]  # (tokens, width): the view's attributes, padded with the zero row
-            rows = weights[ids]
+            rows_w = weights[ids]
             for col in range(ids.shape[1]):
-                acc += rows[:, col]
+                acc += rows_w[:, col]
         flat = acc.tolist()
         out, at = [], 0
         for n in lens:
@@ -166,47 +172,47 @@ class SpanTagger:
 
     def _clear(self) -> None:
         """Forget the tuples read (they are read again, the same, when next seen)."""
-        self._owns: dict[int, tuple[tuple, tuple[float, ...]]] = {}  # id of a row's own part → (it, its sum)
-        self._views: dict[int, tuple[tuple, int]] = {}  # id of a view or of a token's four → (it, index or indices)
-        self._table = np.full((16, 1), self.zero, dtype=np.intp)  # view index → its attributes' rows, padded
-        self._count = 0
+        self._owns: dict[int, tuple[tuple, tuple[float, ...]]] = {}  # id of a row's own part → (it, its sums)
+        self._views: dict[int, tuple[tuple, int]] = {}  # id of a token's four views → (them, j): rows 4j … 4j + 3
+        self._table = np.full((1024, 8), self.zero, dtype=np.intp)  # view row → its attributes' rows, padded
+        self._count = 0  # fours in the table
+        self._read_views([_EDGE_ROWS])  # the edges -2, -1, +1, +2 are a four too
 
-    def _own(self, t: tuple) -> tuple[float, ...]:
-        """crfsuite's sums after a row's first attributes, ``t``: from 0.0, each weight in turn."""
-        got = self._owns.get(id(t))
-        if got is None or got[0] is not t:
-            acc = [0.0] * len(self.labels)
-            weights, get = self._weight_rows, self.rows.get
-            for a in t:
-                r = get(a)
-                if r is not None:
-                    w = weights[r]
-                    for j in range(len(acc)):
-                        acc[j] += w[j]
-            got = self._owns[id(t)] = (t, tuple(acc))
-        return got[1]
+    def _ids(self, tuples: list[tuple]) -> tuple[np.ndarray, int]:
+        """(tuples, longest) table of the rows of each tuple's attributes, padded with the zero row."""
+        sizes = list(map(len, tuples))
+        depth = max(max(sizes), 1)
+        flat = list(map(self.rows.get, chain.from_iterable(tuples), repeat(self.zero)))
+        table = np.full((len(tuples), depth), self.zero, dtype=np.intp)
+        sizes_a = np.array(sizes, dtype=np.intp)
+        starts = np.cumsum(sizes_a) - sizes_a
+        total = len(flat)
+        table[np.repeat(np.arange(len(tuples)), sizes_a), np.arange(total) - np.repeat(starts, sizes_a)] = flat
+        return table, depth
 
-    def _view_indices(self, t: tuple) -> int | tuple[int, ...]:
-        """The index in the view table of a view (a tuple of strings), or the four indices of a token's four views
-        (a tuple of tuples)."""
-        got = self._views.get(id(t))
-        if got is None or got[0] is not t:
-            if t and isinstance(t[0], tuple):
-                value = tuple(map(self._view_indices, t))
-            else:
-                ids = [self.rows.get(a, self.zero) for a in t]
-                table, at = self._table, self._count
-                if at >= table.shape[0] or len(ids) > table.shape[1]:
-                    grown = np.full(
-                        (max(2 * table.shape[0], at + 1), max(table.shape[1], len(ids))), self.zero, dtype=np.intp
-                    )
-                    grown[: table.shape[0], : table.shape[1]] = table
-                    table = self._table = grown
-                table[at, : len(ids)] = ids
-                self._count = at + 1
-                value = at
-            got = self._views[id(t)] = (t, value)
-        return got[1]
+    def _read_owns(self, tuples: list[tuple]) -> None:
+        """crfsuite's sums after a row's first attributes, for each of these tuples: from 0.0, each attribute's
+        weights added in turn (the zero row for one the model lacks, and for the padding)."""
+        table, depth = self._ids(tuples)
+        rows = self.weights[table]
+        acc = np.zeros((len(tuples), len(self.labels)))
+        for col in range(depth):
+            acc += rows[:, col]
+        self._owns.update((id(t), (t, tuple(s))) for t, s in zip(tuples, acc.tolist(), strict=True))
+
+    def _read_views(self, fours: list[tuple]) -> None:
+        """Each of these tokens' four views (what the neighbours -2, -1, +1, +2 see) as four new rows of the view
+        table (a token's views are its own tuples: none is shared with another token's)."""
+        ids, depth = self._ids([v for four in fours for v in four])
+        table, at = self._table, self._count
+        need = 4 * (at + len(fours))
+        if need > table.shape[0] or depth > table.shape[1]:
+            grown = np.full((max(2 * table.shape[0], need), max(table.shape[1], depth)), self.zero, dtype=np.intp)
+            grown[: table.shape[0], : table.shape[1]] = table
+            table = self._table = grown
+        table[4 * at : need, :depth] = ids
+        self._count = at + len(fours)
+        self._views.update((id(four), (four, at + n)) for n, four in enumerate(fours))
 
     def viterbi(self, state: list[list[float]]) -> list[str]:
         """crfsuite's ``crf1dc_viterbi`` over these scores: the labels of the best path."""
