@@ -145,6 +145,7 @@ def test_what_crfsuite_reads_differently_goes_to_crfsuite(monkeypatch):
     assert fastcrf.plain("Keynote — Jane Doe, ünïcode 😀")
     assert not fastcrf.plain("Keynote\x00 Jane Doe")
     assert not fastcrf.plain("Keynote \ud800 Jane Doe")
+    monkeypatch.setattr(model, "FAST_FROM", 0)  # this small post too
     calls = []
     real = fastcrf.SpanTagger.tag_parts
     monkeypatch.setattr(fastcrf.SpanTagger, "tag_parts", lambda self, parts: calls.append(parts) or real(self, parts))
@@ -180,3 +181,17 @@ def test_a_full_memo_is_emptied(monkeypatch):
         want = [crf.tag(f) if f else [] for f in (token_features(w, {}) for w in wins)]
         assert fast.tag_parts([token_parts(w, {}) for w in wins]) == want
         assert len(fast._owns) <= 10 + sum(len(t) for w in wins for _, _, t in w)
+
+
+def test_small_posts_go_to_crfsuite_with_the_same_output(monkeypatch):
+    """Under :data:`fastcrf.FAST_FROM` tokens a post's windows are crfsuite's (a call here costs more than it
+    saves); either way the extraction is the same."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted((REPO / "imports").glob("*.md"))[:5]]
+    for text in texts:
+        a = extract(text).to_json()
+        monkeypatch.setattr(model, "FAST_FROM", 10**9)
+        b = extract(text).to_json()
+        monkeypatch.setattr(model, "FAST_FROM", 0)
+        c = extract(text).to_json()
+        monkeypatch.undo()
+        assert a == b == c

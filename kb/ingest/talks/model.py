@@ -16,7 +16,7 @@ from pathlib import Path
 import pycrfsuite
 
 from kb.ingest.markdown import Block
-from kb.ingest.talks.fastcrf import plain, span_tagger
+from kb.ingest.talks.fastcrf import FAST_FROM, plain, span_tagger
 from kb.ingest.talks.features import token_features, token_parts, unit_features, window_tokens
 from kb.ingest.talks.hits import TalkHit
 from kb.ingest.talks.style import Style
@@ -235,7 +235,11 @@ def label_post(blocks: list[Block], a: Analysis) -> list[Head] | None:
     heads = [k for k, lab in enumerate(labels) if lab == "H"]
     windows = head_windows(blocks, a, heads)
     fast = span_tagger(SPANS_MODEL)
-    if fast is not None and all(plain(blocks[b].text) for b in {u.block for w in windows for _, u, _ in w}):
+    if (
+        fast is not None
+        and sum(len(toks) for w in windows for _, _, toks in w) >= FAST_FROM
+        and all(plain(blocks[b].text) for b in {u.block for w in windows for _, u, _ in w})
+    ):
         # crfsuite's labels of token_features' rows, without its cost of reading each row's strings
         tagged = fast.tag_parts([token_parts(window, a.rule_spans) for window in windows])
     else:
