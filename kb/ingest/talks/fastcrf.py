@@ -38,22 +38,26 @@ from kb.ingest.talks.features import _EDGE_ROWS, TokenParts
 # (a few dozen numpy steps), crfsuite ~5 µs a token (the two meet at ~50 tokens).
 FAST_FROM = 64
 _MAX_MEMO = 200_000  # shared tuples read (token_parts shares ≤ 6 a cached token)
-_FEATURE = struct.Struct("<3Id")  # type, source (attribute or label), destination label, weight
 _STATE, _TRANSITION = 0, 1
 
 
 def _strings(data: bytes, at: int) -> list[str]:
-    """The strings of a CQDB chunk by id (its backward array: id → the record's offset)."""
+    """The strings of a CQDB chunk by id (its backward array: id → the offset of the record: id, size, key and
+    its NUL)."""
     chunk, _size, _flag, _order, count, bwd = struct.unpack_from("<4s5I", data, at)
     if chunk != b"CQDB":
         raise ValueError("not a CQDB chunk")
-    out = []
-    for i, rec in enumerate(struct.unpack_from(f"<{count}I", data, at + bwd)):
-        rid, size = struct.unpack_from("<iI", data, at + rec)
-        if rid != i:
-            raise ValueError("CQDB record out of order")
-        out.append(data[at + rec + 8 : at + rec + 8 + size - 1].decode("utf-8"))
-    return out
+    offsets = np.frombuffer(data, dtype="<u4", count=count, offset=at + bwd).astype(np.int64) + at
+    raw = np.frombuffer(data, dtype=np.uint8)
+    head = raw[offsets[:, None] + np.arange(8)].astype(np.int64)  # each record's id and key size, little-endian
+    ids = head[:, 0] | head[:, 1] << 8 | head[:, 2] << 16 | head[:, 3] << 24
+    sizes = head[:, 4] | head[:, 5] << 8 | head[:, 6] << 16 | head[:, 7] << 24
+    if count and (ids != np.arange(count)).any():
+        raise ValueError("CQDB record out of order")
+    return [data[s : s + n - 1].decode("utf-8") for s, n in zip((offsets + 8).tolist(), sizes.tolist(), strict=True)]
+
+
+_FEATURES = np.dtype([("type", "<u4"), ("src", "<u4"), ("dst", "<u4"), ("weight", "<f8")])  # 20 bytes, packed
 
 
 class SpanTagger:
@@ -74,13 +78,13 @@ class SpanTagger:
         if chunk != b"FEAT":
             raise ValueError(f"{path}: no feature chunk")
         size = len(self.labels)
+        feats = np.frombuffer(data, dtype=_FEATURES, count=count, offset=off_feat + 12)
         weights = np.zeros((n_attrs + 1, size))  # one row per attribute, the last one zeros (unknown attributes)
+        state = feats[feats["type"] == _STATE]
+        weights[state["src"], state["dst"]] = state["weight"]
         trans = [[0.0] * size for _ in range(size)]
-        for kind_, src, dst, w in _FEATURE.iter_unpack(data[off_feat + 12 : off_feat + 12 + _FEATURE.size * count]):
-            if kind_ == _STATE:
-                weights[src, dst] = w
-            elif kind_ == _TRANSITION:
-                trans[src][dst] = w
+        for src, dst, w in feats[feats["type"] == _TRANSITION][["src", "dst", "weight"]].tolist():
+            trans[src][dst] = w
         self.rows = {a: i for i, a in enumerate(attrs)}
         self.zero = n_attrs
         self.weights = weights

@@ -234,12 +234,9 @@ def label_post(blocks: list[Block], a: Analysis) -> list[Head] | None:
     a.event_p = [m.get("E", 0.0) for m in table]
     heads = [k for k, lab in enumerate(labels) if lab == "H"]
     windows = head_windows(blocks, a, heads)
-    fast = span_tagger(SPANS_MODEL)
-    if (
-        fast is not None
-        and sum(len(toks) for w in windows for _, _, toks in w) >= FAST_FROM
-        and all(plain(blocks[b].text) for b in {u.block for w in windows for _, u, _ in w})
-    ):
+    big = sum(len(toks) for w in windows for _, _, toks in w) >= FAST_FROM  # a few tokens: crfsuite is cheaper
+    fast = span_tagger(SPANS_MODEL) if big else None  # (read from the model file the first time: ~10 ms)
+    if fast is not None and all(plain(blocks[b].text) for b in {u.block for w in windows for _, u, _ in w}):
         # crfsuite's labels of token_features' rows, without its cost of reading each row's strings
         tagged = fast.tag_parts([token_parts(window, a.rule_spans) for window in windows])
     else:
