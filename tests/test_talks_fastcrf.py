@@ -195,3 +195,24 @@ def test_small_posts_go_to_crfsuite_with_the_same_output(monkeypatch):
         c = extract(text).to_json()
         monkeypatch.undo()
         assert a == b == c
+
+
+def test_threads_share_the_tagger():
+    """Calls from several threads at once get the labels of calls one after the other (the memos and the view
+    table grow under a lock)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kb.ingest.markdown import walk
+    from kb.ingest.talks.features import window_tokens
+    from kb.ingest.talks.units import units
+
+    jobs = []
+    for path in sorted((REPO / "imports").glob("*.md")):
+        blocks = walk(path.read_text(encoding="utf-8"))
+        us = units(blocks)
+        jobs.append([window_tokens(blocks, us, k, len(us)) for k in range(0, len(us), 5)])
+    want = [fastcrf.SpanTagger(model.SPANS_MODEL).tag_parts([token_parts(w, {}) for w in wins]) for wins in jobs]
+    shared = fastcrf.SpanTagger(model.SPANS_MODEL)
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda wins: shared.tag_parts([token_parts(w, {}) for w in wins]), jobs * 3))
+    assert got == want * 3

@@ -89,6 +89,7 @@ class SpanTagger:
         self.zero = n_attrs
         self.weights = weights
         self.trans = trans
+        self._lock = threading.Lock()
         self._clear()
 
     def state_scores(self, seqs: list[list[list[str]]]) -> list[list[list[float]]]:
@@ -131,6 +132,10 @@ class SpanTagger:
         weights are added to it in their order, each view's attributes padded with the zero row to a common width
         (adding 0.0 leaves a sum as it is). Each shared tuple is read once: kept by its id, with the tuple itself,
         so the id is not reused."""
+        with self._lock:  # one call at a time: the memos and the view table grow in place
+            return self._tag_parts(parts)
+
+    def _tag_parts(self, parts: list[TokenParts]) -> list[list[str]]:
         if len(self._owns) > _MAX_MEMO or len(self._views) > _MAX_MEMO:
             self._clear()
         rows = list(chain.from_iterable(p[0] for p in parts))
