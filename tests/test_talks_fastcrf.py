@@ -216,3 +216,19 @@ def test_threads_share_the_tagger():
     with ThreadPoolExecutor(4) as pool:
         got = list(pool.map(lambda wins: shared.tag_parts([token_parts(w, {}) for w in wins]), jobs * 3))
     assert got == want * 3
+
+
+def test_numpy_comes_with_the_first_tagger_and_one_blas_thread():
+    """``import kb.ingest.pipeline`` imports no numpy (the tagger imports it when first made, as the reference parser
+    does: OpenBLAS without its thread pool)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, kb.ingest.pipeline as p; assert 'numpy' not in sys.modules; "
+        "from kb.ingest.talks import fastcrf, model; assert fastcrf.span_tagger(model.SPANS_MODEL) is not None; "
+        "assert 'numpy' in sys.modules; "
+        "print(open('/proc/self/status').read().split('Threads:')[1].split()[0])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "1"

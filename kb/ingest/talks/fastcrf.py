@@ -30,8 +30,6 @@ import threading
 from itertools import chain, repeat
 from pathlib import Path
 
-import numpy as np
-
 from kb.ingest.talks.features import _EDGE_ROWS, TokenParts
 
 # A post's windows with fewer tokens than this are tagged by crfsuite: a call here costs ~0.3 ms whatever its size
@@ -57,13 +55,31 @@ def _strings(data: bytes, at: int) -> list[str]:
     return [data[s : s + n - 1].decode("utf-8") for s, n in zip((offsets + 8).tolist(), sizes.tolist(), strict=True)]
 
 
-_FEATURES = np.dtype([("type", "<u4"), ("src", "<u4"), ("dst", "<u4"), ("weight", "<f8")])  # 20 bytes, packed
+np = (
+    None  # numpy, imported by the first tagger as the reference parser imports it (one BLAS thread: kb.ingest.refparse)
+)
+
+
+def _numpy():
+    """numpy (None without it: crfsuite tags then). Not imported with this module: ``import kb.ingest.pipeline`` does
+    not import numpy, and when the tagger is a process's first numpy user OpenBLAS starts no thread pool."""
+    global np
+    if np is None:
+        from kb.ingest.refparse.model import np as numpy
+
+        np = numpy
+    return np
+
+
+_FEATURES = [("type", "<u4"), ("src", "<u4"), ("dst", "<u4"), ("weight", "<f8")]  # 20 bytes a feature, packed
 
 
 class SpanTagger:
     """Viterbi labels of item sequences (lists of attribute strings) from a crfsuite CRF1d model file."""
 
     def __init__(self, path: Path) -> None:
+        if _numpy() is None:
+            raise ValueError("numpy is not installed")
         data = Path(path).read_bytes()
         magic, _size, kind, _version, _nf, n_labels, n_attrs, off_feat, off_labels, off_attrs = struct.unpack_from(
             "<4sI4s7I", data, 0
@@ -78,7 +94,7 @@ class SpanTagger:
         if chunk != b"FEAT":
             raise ValueError(f"{path}: no feature chunk")
         size = len(self.labels)
-        feats = np.frombuffer(data, dtype=_FEATURES, count=count, offset=off_feat + 12)
+        feats = np.frombuffer(data, dtype=np.dtype(_FEATURES), count=count, offset=off_feat + 12)
         weights = np.zeros((n_attrs + 1, size))  # one row per attribute, the last one zeros (unknown attributes)
         state = feats[feats["type"] == _STATE]
         weights[state["src"], state["dst"]] = state["weight"]
