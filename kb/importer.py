@@ -519,14 +519,16 @@ def _exit_with_parent(parent: int) -> None:
 
 def preload_extraction() -> None:
     """Load what extraction loads on its first post and never changes after: wordfreq's English table, the
-    reference parser (numpy, its weight tables), the paper-mention model and its score bound. Called before
-    the workers are forked, they inherit it: each worker's first post cost ~0.4 s CPU more without it, and
-    this ~0.35 s once. Loading only: no extraction's output depends on whether it ran."""
+    reference parser (numpy, its weight tables), the paper-mention model and its score bound, the span tagger's
+    weights (:mod:`kb.ingest.talks.fastcrf`). Called before the workers are forked, they inherit it: each
+    worker's first post cost ~0.4 s CPU more without it, and this ~0.35 s once. Loading only: no extraction's output depends on whether it ran."""
     from kb.ingest.lexicon import lexicon, title_words, zipf
     from kb.ingest.papers.bound import score_bound
     from kb.ingest.papers.features import LATE
     from kb.ingest.papers.tagger import tagger
     from kb.ingest.refparse.model import get_fast_tagger
+    from kb.ingest.talks.fastcrf import span_tagger
+    from kb.ingest.talks.model import SPANS_MODEL
 
     lexicon(), title_words()
     zipf("the")  # imports wordfreq and reads its English frequencies
@@ -534,6 +536,7 @@ def preload_extraction() -> None:
     paper_tagger = tagger()
     if paper_tagger is not None:
         score_bound(paper_tagger, LATE)
+    span_tagger(SPANS_MODEL)
 
 
 def _changed(engine: Engine, files: list[Path], force: bool) -> set[Path]:

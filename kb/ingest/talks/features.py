@@ -263,45 +263,84 @@ def token_features(
     ``window``: (line index in the window, unit, its tokens); ``rule_spans``: (block, token start) →
     TITLE/SPEAKER from an old detector's hit on these lines.
     """
-    flat: list[tuple[int, Unit, Token, int]] = []
+    return join_token_rows(*token_parts(window, rule_spans))
+
+
+TokenParts = tuple[list[tuple[str, ...]], list[tuple[tuple[str, ...], ...]], list[tuple[int, int]]]
+
+
+def token_parts(window: list[tuple[int, Unit, list[Token]]], rule_spans: dict[tuple[int, int], str]) -> TokenParts:
+    """What :func:`token_features` joins into rows: each token's own features, how its neighbours (-2, -1, +1,
+    +2) see it, and the tokens of each line ([first, end)). The tuples are shared between calls (never changed):
+    the span tagger (:mod:`kb.ingest.talks.fastcrf`) reads each one's attributes once."""
+    rows: list[tuple[str, ...]] = []  # each token's own features
+    views: list[tuple[tuple[str, ...], ...]] = []  # … and how the neighbours -2, -1, +1, +2 see them
+    spans: list[tuple[int, int]] = []  # the tokens of each line: [first, end)
+    cache = _TOKENS if len(_TOKENS) < _MAX_TOKENS else _TOKENS.clear() or _TOKENS
     for n, u, toks in window:
+        first = len(rows)
+        line, kind, level, bold, block = min(n, 3), u.kind, u.level if u.kind == "heading" else "", u.bold, u.block
         for j, t in enumerate(toks):
-            flat.append((n, u, t, j))
+            # A token's row and views are a pure function of its word and its own few feature values: made once.
+            key = (t.text, line, kind, level, t.emph, t.link, min(j, 9), bold, rule_spans.get((block, t.start), "O"))
+            got = cache.get(key)
+            if got is None:
+                got = cache[key] = _token_row(key)
+            rows.append(got[0])
+            views.append(got[1])
+        spans.append((first, len(rows)))
+    return rows, views, spans
+
+
+def join_token_rows(
+    rows: list[tuple], views: list[tuple[tuple, ...]], spans: list[tuple[int, int]], edges: tuple | None = None
+) -> list[list]:
+    """Each token's row: its own features, then what the neighbours on its line see, in the order -2, -1, +1,
+    +2, a line's edge past its first or last token. ``edges``: what stands for the edges -2, -1, +1, +2 (their
+    feature strings, or what the caller mapped :func:`token_parts`' strings to)."""
+    edge_l2, edge_l1, edge_r1, edge_r2 = _EDGE_ROWS if edges is None else edges
     base = []
-    seen: dict[int, list[tuple[str, ...]]] = {d: [] for d in _SIDES}  # what neighbour d sees of each token
-    sides = [(d, seen[d].append) for d in _SIDES]
-    for n, u, t, j in flat:
-        word = _word_features(t.text)
-        # The token's own features take few values: made once per process, with how neighbours see them.
-        key = (min(n, 3), u.kind, u.level if u.kind == "heading" else "", t.emph, t.link, min(j, 9), u.bold)
-        key += (rule_spans.get((u.block, t.start), "O"),)
-        part = _PARTS.get(key)
-        if part is None:
-            early = (f"line={key[0]}", f"ukind={key[1]}{key[2]}")
-            late = (f"emph={key[3]}", f"link={key[4]}", _POS[key[5]], f"ubold={key[6]}", f"rule={key[7]}")
-            part = _PARTS[key] = (early, late, _seen_as(early, late))
-        early, late, own = part
-        wf = word.features
-        base.append([wf[0], *early, wf[1], *late, *wf[2:]])
-        # The context features in the order the row has them, as each neighbour sees them (a word's own part
-        # is cached with the word, the token's own part with the few values it takes).
-        for d, add in sides:
-            first, second, rest = word.seen[d]
-            mine, more = own[d]
-            add(first + mine + second + more + rest)
-    line = [x[0] for x in flat]
-    size = len(base)
-    for k, row in enumerate(base):  # each row is this call's own list: extended in place
-        for d in _SIDES:
-            if 0 <= k + d < size and line[k + d] == line[k]:
-                row += seen[d][k + d]
-            else:
-                row.append(_EDGE[d])
+    for first, end in spans:
+        for k in range(first, end):
+            row = [*rows[k]]
+            row += views[k - 2][0] if k - 2 >= first else edge_l2
+            row += views[k - 1][1] if k - 1 >= first else edge_l1
+            row += views[k + 1][2] if k + 1 < end else edge_r1
+            row += views[k + 2][3] if k + 2 < end else edge_r2
+            base.append(row)
     return base
+
+
+_TOKENS: dict[tuple, tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]] = {}  # see token_features
+_MAX_TOKENS = 50_000
+
+
+def _token_row(key: tuple) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    """A token's own features and how each neighbour (-2, -1, +1, +2) sees them, from (its word, line in the
+    window, unit kind, heading level, emphasis, link, position, bold line, the rule detectors' label)."""
+    word = _word_features(key[0])
+    part = key[1:]
+    # The token's own features take few values: made once per process, with how neighbours see them.
+    got = _PARTS.get(part)
+    if got is None:
+        early = (f"line={part[0]}", f"ukind={part[1]}{part[2]}")
+        late = (f"emph={part[3]}", f"link={part[4]}", _POS[part[5]], f"ubold={part[6]}", f"rule={part[7]}")
+        got = _PARTS[part] = (early, late, _seen_as(early, late))
+    early, late, own = got
+    wf = word.features
+    # The context features in the order the row has them, as each neighbour sees them (a word's own part is
+    # cached with the word, the token's own part with the few values it takes).
+    seen = []
+    for d in _SIDES:
+        first, second, rest = word.seen[d]
+        mine, more = own[d]
+        seen.append(first + mine + second + more + rest)
+    return (wf[0], *early, wf[1], *late, *wf[2:]), tuple(seen)
 
 
 _SIDES = (-2, -1, 1, 2)
 _EDGE = {d: f"{d}:bol" if d < 0 else f"{d}:eol" for d in _SIDES}  # a side past the line's start or end
+_EDGE_ROWS = tuple((_EDGE[d],) for d in _SIDES)
 _POS = [f"pos={bucket(j, (0, 1, 2, 3, 5, 8))}" for j in range(10)]  # a token's position on its line, 9 = more
 # a token's own feature values → (its early and late features, how each neighbour sees them); ≤ ~15k keys
 _PARTS: dict[tuple, tuple[tuple[str, ...], tuple[str, ...], dict[int, tuple[tuple[str, ...], tuple[str, ...]]]]] = {}

@@ -16,7 +16,8 @@ from pathlib import Path
 import pycrfsuite
 
 from kb.ingest.markdown import Block
-from kb.ingest.talks.features import token_features, unit_features, window_tokens
+from kb.ingest.talks.fastcrf import FAST_FROM, plain, span_tagger
+from kb.ingest.talks.features import token_features, token_parts, unit_features, window_tokens
 from kb.ingest.talks.hits import TalkHit
 from kb.ingest.talks.style import Style
 from kb.ingest.talks.units import TOKEN, Token, Unit, units
@@ -232,10 +233,16 @@ def label_post(blocks: list[Block], a: Analysis) -> list[Head] | None:
     a.labels = labels
     a.event_p = [m.get("E", 0.0) for m in table]
     heads = [k for k, lab in enumerate(labels) if lab == "H"]
+    windows = head_windows(blocks, a, heads)
+    big = sum(len(toks) for w in windows for _, _, toks in w) >= FAST_FROM  # a few tokens: crfsuite is cheaper
+    fast = span_tagger(SPANS_MODEL) if big else None  # (read from the model file the first time: ~10 ms)
+    if fast is not None and all(plain(blocks[b].text) for b in {u.block for w in windows for _, u, _ in w}):
+        # crfsuite's labels of token_features' rows, without its cost of reading each row's strings
+        tagged = fast.tag_parts([token_parts(window, a.rule_spans) for window in windows])
+    else:
+        tagged = [spans.tag(f) if f else [] for f in (token_features(window, a.rule_spans) for window in windows)]
     out = []
-    for k, window in zip(heads, head_windows(blocks, a, heads), strict=False):
+    for k, window, tok_labels in zip(heads, windows, tagged, strict=False):
         conf = lines.marginal("H", k)
-        feats = token_features(window, a.rule_spans)
-        tok_labels = spans.tag(feats) if feats else []
         out.append(Head(k, a.rule_hits.get(k, []), window, tok_labels, conf, a.units[k - 1] if k else None))
     return out

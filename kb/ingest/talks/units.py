@@ -9,6 +9,7 @@ inside a code block are.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -171,7 +172,15 @@ def tokens(block: Block, start: int, end: int) -> list[Token]:
     emph = [(s, e) for s, e in block.emphasis if s < end and e > start]
     links = [(s.start, s.end) for s in block.links if not s.image and s.start < end and s.end > start]
     words, starts = token_starts(text, start, end)
-    return [
-        Token(w, a, a + len(w), any(s <= a < e for s, e in emph), any(s <= a < e for s, e in links))
-        for w, a in zip(words, starts, strict=True)
-    ]
+    in_emph, in_link = _inside(starts, emph), _inside(starts, links)
+    return [Token(w, a, a + len(w), e, k) for w, a, e, k in zip(words, starts, in_emph, in_link, strict=True)]
+
+
+def _inside(starts: list[int], spans: list[tuple[int, int]]) -> list[bool]:
+    """For each start (in increasing order), whether a span holds it (``s <= start < e``): the starts of a span
+    are a run found by bisection, not each start tested against every span."""
+    flags = [False] * len(starts)
+    for s, e in spans:
+        for i in range(bisect_left(starts, s), bisect_left(starts, e)):
+            flags[i] = True
+    return flags
