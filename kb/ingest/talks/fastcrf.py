@@ -74,6 +74,29 @@ def _numpy():
 _FEATURES = [("type", "<u4"), ("src", "<u4"), ("dst", "<u4"), ("weight", "<f8")]  # 20 bytes a feature, packed
 
 
+def _path(backs: list, last: int, labels: list[str]) -> list[str]:
+    """The labels of the best path that ends in ``last``, followed back through ``backs``."""
+    path = [last]
+    for back in reversed(backs):
+        last = back[last]
+        path.append(last)
+    path.reverse()
+    return [labels[i] for i in path]
+
+
+def _best3(p0: float, p1: float, p2: float, t0: float, t1: float, t2: float) -> tuple[float, int]:
+    """The best way into one label from three: from 0, then 1, then 2, the first strictly greater kept
+    (crfsuite's ``max_score < score``)."""
+    best, arg = p0 + t0, 0
+    score = p1 + t1
+    if best < score:
+        best, arg = score, 1
+    score = p2 + t2
+    if best < score:
+        best, arg = score, 2
+    return best, arg
+
+
 class SpanTagger:
     """Viterbi labels of item sequences (lists of attribute strings) from a crfsuite CRF1d model file."""
 
@@ -275,13 +298,7 @@ class SpanTagger:
             if best < prev[i]:
                 best = prev[i]
                 last = i
-        path = [last]
-        for back in reversed(backs):
-            last = back[last]
-            path.append(last)
-        path.reverse()
-        labels = self.labels
-        return [labels[i] for i in path]
+        return _path(backs, last, self.labels)
 
     def _viterbi3(self, state: list[list[float]]) -> list[str]:
         """:meth:`viterbi` written out for three labels (the span tagger's): the same sums and comparisons."""
@@ -290,31 +307,10 @@ class SpanTagger:
         backs = []
         add = backs.append
         for s0, s1, s2 in state[1:]:
-            # to label j: from 0, then 1, then 2, the first strictly greater kept (crfsuite's ``max_score < score``)
-            best, b0 = p0 + t00, 0
-            score = p1 + t10
-            if best < score:
-                best, b0 = score, 1
-            score = p2 + t20
-            if best < score:
-                best, b0 = score, 2
-            c0 = best + s0
-            best, b1 = p0 + t01, 0
-            score = p1 + t11
-            if best < score:
-                best, b1 = score, 1
-            score = p2 + t21
-            if best < score:
-                best, b1 = score, 2
-            c1 = best + s1
-            best, b2 = p0 + t02, 0
-            score = p1 + t12
-            if best < score:
-                best, b2 = score, 1
-            score = p2 + t22
-            if best < score:
-                best, b2 = score, 2
-            p0, p1, p2 = c0, c1, best + s2
+            c0, b0 = _best3(p0, p1, p2, t00, t10, t20)
+            c1, b1 = _best3(p0, p1, p2, t01, t11, t21)
+            c2, b2 = _best3(p0, p1, p2, t02, t12, t22)
+            p0, p1, p2 = c0 + s0, c1 + s1, c2 + s2
             add((b0, b1, b2))
         last = 0
         best = p0
@@ -322,13 +318,7 @@ class SpanTagger:
             best, last = p1, 1
         if best < p2:
             last = 2
-        path = [last]
-        for back in reversed(backs):
-            last = back[last]
-            path.append(last)
-        path.reverse()
-        labels = self.labels
-        return [labels[i] for i in path]
+        return _path(backs, last, self.labels)
 
     def tag_many(self, seqs: list[list[list[str]]]) -> list[list[str]]:
         """The labels crfsuite's ``Tagger.tag`` gives each sequence (an empty sequence: none)."""
