@@ -50,9 +50,10 @@ def learned_hits(
     problems: list[Problem],
     event_hits: list | None = None,
 ) -> list[TalkHit] | None:
-    """Talks found by the trained labellers; None when no model is installed. In a post told in prose the
-    detectors' hits are the talks, with the labeller's named heads beside them. ``event_hits``, the event rules' hits, is replaced in place
-    by the events the labeller reads (:mod:`kb.ingest.talks.eventheads`)."""
+    """Talks found by the trained labellers; None when no model is installed. ``event_hits``, the event
+    rules' hits, is replaced in place by the events the labeller reads (:mod:`kb.ingest.talks.eventheads`).
+    A post told in prose keeps the detectors' talks and events, with the labeller's named heads beside them
+    (:func:`_prose_and_named_heads`)."""
     prose = told_in_prose(rule_hits)
     a = analyse(blocks, skip, rule_hits, event_hits or [])
     heads = label_post(blocks, a)
