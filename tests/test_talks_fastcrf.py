@@ -232,3 +232,21 @@ def test_numpy_comes_with_the_first_tagger_and_one_blas_thread():
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "1"
+
+
+def test_a_model_written_anew_at_the_same_path_is_read_again(tmp_path):
+    """Training folds and ``kb train`` write a new model where the last one was: the tagger follows the file."""
+    import os
+    import shutil
+
+    from kb.ingest.talks import model as talk_model
+    from kb.ingest.talks.fastcrf import span_tagger
+
+    path = tmp_path / "spans.crfsuite"
+    shutil.copyfile(talk_model.SPANS_MODEL, path)
+    first = span_tagger(path)
+    assert first is not None and span_tagger(path) is first
+    os.utime(path, ns=(1, 1))  # the same bytes, another write
+    assert span_tagger(path) is not first
+    path.unlink()
+    assert span_tagger(path) is None

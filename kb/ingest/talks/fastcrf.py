@@ -334,17 +334,24 @@ def plain(text: str) -> bool:
 
 
 _lock = threading.Lock()
-_taggers: dict[Path, SpanTagger | None] = {}
+_taggers: dict[tuple[Path, int, int], SpanTagger | None] = {}  # (path, size, mtime) → tagger
 
 
 def span_tagger(path: Path) -> SpanTagger | None:
-    """The process-wide tagger over a model file; None when it is missing or not a CRF1d model file."""
-    if path in _taggers:
-        return _taggers[path]
+    """The process-wide tagger over a model file; None when it is missing or not a CRF1d model file. A file
+    written anew at the same path (training folds, ``kb train``) is read again: the key holds its size and
+    modification time."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    key = (path, st.st_size, st.st_mtime_ns)
+    if key in _taggers:
+        return _taggers[key]
     with _lock:
-        if path not in _taggers:
+        if key not in _taggers:
             try:
-                _taggers[path] = SpanTagger(path) if path.exists() else None
+                _taggers[key] = SpanTagger(path)
             except (ValueError, struct.error, UnicodeDecodeError):
-                _taggers[path] = None
-        return _taggers[path]
+                _taggers[key] = None
+        return _taggers[key]
