@@ -38,6 +38,26 @@ def test_broken_front_matter_names_the_line():
     assert exc.value.path == "p.md" and exc.value.line and exc.value.line >= 2
 
 
+
+def test_an_elixir_map_between_dashes_is_front_matter_as_nimblepublisher_writes_it():
+    post = (
+        '---\n%{\n  title: "ElixirConf EU, \\"Lisbon\\"",\n  tags: ~w(elixir conf),\n  date: ~D[2023-04-27],\n'
+        '  draft: false,\n  authors: ["Jo Doe", "Al Roe"],\n  created_at: "2023-04-28T15:29:44Z"\n}\n---\nBody\n'
+    )
+    fm, body, offset = split_front_matter(post, "p.md")
+    assert fm == {
+        "title": 'ElixirConf EU, "Lisbon"',
+        "tags": ["elixir", "conf"],
+        "date": "2023-04-27",
+        "draft": False,
+        "authors": ["Jo Doe", "Al Roe"],
+        "created_at": "2023-04-28T15:29:44Z",
+    }
+    assert body == "Body\n" and offset == 10 and front_matter_date(fm) == "2023-04-27"
+    assert front_matter_date({"created_at": "2023-04-28T15:29:44Z"}) == "2023-04-28"
+    with pytest.raises(BadFrontMatter, match=r"p\.md:2: YAML front matter"):
+        split_front_matter("---\n%{title: [\n---\nx\n", "p.md")  # not a map: still one clear line
+
 # ---------------------------------------------------------------- markdown walk
 
 

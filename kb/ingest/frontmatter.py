@@ -1,4 +1,5 @@
-"""Front matter: YAML between ``---`` lines or TOML between ``+++`` lines.
+"""Front matter: YAML between ``---`` lines or TOML between ``+++`` lines; between ``---`` lines also an
+Elixir map (``%{title: "…", tags: ~w(a b)}``), as NimblePublisher blogs (Elixir's) write it.
 
 >>> fm, body, offset = split_front_matter("---\\ntitle: X\\n---\\nHello")
 >>> fm, body, offset
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 import re
 import tomllib
 from typing import Any
@@ -104,6 +106,9 @@ def split_front_matter(text: str, path: str = "<post>") -> tuple[dict[str, Any],
         except RecursionError:  # "[[[[…" thousands deep: PyYAML recurses per level
             raise BadFrontMatter(path, "YAML front matter is nested too deeply", line=1) from None
         except yaml.YAMLError as exc:
+            elixir = _elixir_map(raw)
+            if elixir is not None:
+                return _jsonable(elixir), body, offset
             mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
             line = mark.line + 2 if mark is not None else 1
             problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
@@ -115,6 +120,44 @@ def split_front_matter(text: str, path: str = "<post>") -> tuple[dict[str, Any],
             raise BadFrontMatter(path, "front matter is not a mapping of keys to values", line=2)
         return {}, text, 0
     return _jsonable(data), body, offset
+
+
+_ELIXIR_PAIR = re.compile(r'^\s*"?([A-Za-z_][\w-]*)"?\s*(?::|=>)\s*(.*?)\s*,?\s*$')
+_ELIXIR_WORDS = re.compile(r"^~w[(\[{<|/\"'](.*)[)\]}>|/\"'][a-z]*$")
+_ELIXIR_SIGIL = re.compile(r"^~[A-Z][(\[{<|/\"'](.*)[)\]}>|/\"']$")  # ~D[2020-01-02], ~N[…], ~U[…]
+
+
+def _elixir_map(raw: str) -> dict[str, Any] | None:
+    """``%{title: "Notes", date: ~D[2023-04-27], tags: ~w(elixir conf)}`` → a dict; None when ``raw`` is
+    not such a map. One key a line, as NimblePublisher posts write it; a value kb cannot read stays text."""
+    body = raw.strip()
+    if not (body.startswith("%{") and body.endswith("}")):
+        return None
+    out: dict[str, Any] = {}
+    for line in body[2:-1].split("\n"):
+        m = _ELIXIR_PAIR.match(line)
+        if m:
+            out[m.group(1)] = _elixir_value(m.group(2))
+    return out
+
+
+def _elixir_value(text: str) -> Any:
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        try:
+            return json.loads(text)  # Elixir's string escapes are JSON's, for what front matter holds
+        except ValueError:
+            return text[1:-1]
+    if m := _ELIXIR_WORDS.match(text):
+        return m.group(1).split()
+    if m := _ELIXIR_SIGIL.match(text):
+        return m.group(1)
+    if text.startswith("[") and text.endswith("]"):
+        return [_elixir_value(v.strip()) for v in text[1:-1].split(",") if v.strip()]
+    if text in ("true", "false"):
+        return text == "true"
+    if text == "nil":
+        return None
+    return int(text) if re.fullmatch(r"-?\d+", text) else text
 
 
 _TAB_AFTER_KEY = re.compile(r"^([ ]*[\w\-]+:)[ \t]*\t[ \t]*", re.MULTILINE)
@@ -148,7 +191,7 @@ def _toml_line(message: str) -> int | None:
 
 def front_matter_date(fm: dict[str, Any]) -> str | None:
     """The post date as ISO ``YYYY-MM-DD`` when it can be read (unpadded dates accepted)."""
-    for key in ("date", "published_at", "pubDate", "created"):
+    for key in ("date", "published_at", "pubDate", "created", "created_at"):
         value = fm.get(key)
         if not value:
             continue
