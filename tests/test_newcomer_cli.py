@@ -171,7 +171,7 @@ def test_output_to_a_fifo_is_written_through_it(kbfile, tmp_path):
     text = reader.communicate(timeout=60)[0].decode()
     assert proc.returncode == 0, proc.stderr
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
-    assert text.count("\n@") + text.startswith("@") == int(proc.stderr.split()[0]) == 111
+    assert text.count("\n@") + text.startswith("@") == int(proc.stderr.split()[0]) == 112
 
 
 def test_a_closed_pipe_is_one_line_and_a_failure(kbfile, tmp_path):
