@@ -25,6 +25,7 @@ DOC_MODEL = HERE / "document.crfsuite"
 # against 214 moved its prior towards "many" (odds ×0.37). By repository folds over the 1,644 posts, single /
 # multi read right: 0.923 / 0.899 at 0.6, 0.900 / 0.925 at 0.7 (equal at 0.65); single-talk notes are 84 % of
 # the corpus. Talks by folds (620 annotated documents, nearly all multi): 0.637 at 0.6, 0.639 at 0.7.
+# With the 93 posts collected next (1,737 posts, 668 multi-talk): 0.921 / 0.913 at 0.6, 0.898 / 0.937 at 0.7.
 SINGLE = 0.6  # probability of "one talk" above which the post is read as a single-talk note …
 SURE = 0.95  # … unless talks by two different people were found, which only this much certainty overrides
 TOP_LINES = 12  # speakers of a single talk are named near its top
