@@ -38,7 +38,6 @@ def test_broken_front_matter_names_the_line():
     assert exc.value.path == "p.md" and exc.value.line and exc.value.line >= 2
 
 
-
 def test_an_elixir_map_between_dashes_is_front_matter_as_nimblepublisher_writes_it():
     post = (
         '---\n%{\n  title: "ElixirConf EU, \\"Lisbon\\"",\n  tags: ~w(elixir conf),\n  date: ~D[2023-04-27],\n'
@@ -57,6 +56,7 @@ def test_an_elixir_map_between_dashes_is_front_matter_as_nimblepublisher_writes_
     assert front_matter_date({"created_at": "2023-04-28T15:29:44Z"}) == "2023-04-28"
     with pytest.raises(BadFrontMatter, match=r"p\.md:2: YAML front matter"):
         split_front_matter("---\n%{title: [\n---\nx\n", "p.md")  # not a map: still one clear line
+
 
 # ---------------------------------------------------------------- markdown walk
 
