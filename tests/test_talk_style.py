@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from kb.ingest.pipeline import prepare
+from kb.ingest.pipeline import extract, prepare
 from kb.ingest.talks import model as talk_model
 from kb.ingest.talks.model import analyse, label_post
 from kb.ingest.talks.style import Style, keys, learn, leave_one_out
@@ -122,4 +122,10 @@ def test_the_line_labeller_reads_the_style_when_one_is_in_use(monkeypatch, no_st
         "sty_t=H",  # the same line: its words too
         "sty_t_h=most",
     ]
-    assert [h.unit for h in plain] == [h.unit for h in styled] == [2, 4]
+    # the shipped model was trained without styles: they add features it has no weights for
+    assert [h.unit for h in plain] == [h.unit for h in styled]
+    talk_model.STYLE = None
+    assert [(t.title, t.speakers) for t in extract(POST, "post.md").talks] == [
+        ("Fast builds", ["Jane Doe"]),
+        ("Graph rewriting", ["John Roe"]),
+    ]

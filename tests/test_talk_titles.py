@@ -3,7 +3,7 @@
 import pytest
 
 from kb.ingest.pipeline import extract
-from kb.ingest.talks.titles import bare_kind_label, quoted_title, without_speaker
+from kb.ingest.talks.titles import bare_kind_label, quoted_title, tidy_title, without_speaker
 
 
 @pytest.mark.parametrize(
@@ -83,3 +83,49 @@ def test_a_kind_label_head_is_an_untitled_talk_or_takes_the_quoted_title():
 )
 def test_a_title_loses_the_speakers_name_written_beside_it(title, speakers, expected):
     assert without_speaker(title, speakers) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "speakers", "expected"),
+    [
+        # labels before the title: kind and label words, numbers
+        ("Workshop 2: GIL-free Python and the GPU", [], ("GIL-free Python and the GPU", [])),
+        ("Hands-on - Slow (code) retreat", ["Ana Lopez"], ("Slow (code) retreat", ["Ana Lopez"])),
+        (
+            "Ending Keynote - Hedy: gradual programming",
+            ["Felienne Hermans"],
+            ("Hedy: gradual programming", ["Felienne Hermans"]),
+        ),
+        ("Tutorial three: Missing Values Imputation", [], ("Missing Values Imputation", [])),
+        # the speaker before the title, a byline or an author list after it, when no speaker was read
+        (
+            "05 Janos Pasztor - 10 things to learn to become DevOps Jedi",
+            [],
+            ("10 things to learn to become DevOps Jedi", ["Janos Pasztor"]),
+        ),
+        ("Cluemapper by Nate Aune", [], ("Cluemapper", ["Nate Aune"])),
+        (
+            "Getting Personal: Designing for People par Meagan Fisher",
+            [],
+            ("Getting Personal: Designing for People", ["Meagan Fisher"]),
+        ),
+        ("Joint Models for NLP. Yue Zhang", [], ("Joint Models for NLP", ["Yue Zhang"])),
+        # … but not when a speaker was read: the byline is then the title's own words
+        ("Learning by Doing", ["Ana Lopez"], ("Learning by Doing", ["Ana Lopez"])),
+        # link labels after it; a title that merely ends in such a word keeps it
+        ("Data-Dependent Sample Complexities Slides Poster", [], ("Data-Dependent Sample Complexities", [])),
+        ("Beyond Reduce - Video, Slides", [], ("Beyond Reduce", [])),
+        ("Dreaming of an Ideal Software Player for Video", [], ("Dreaming of an Ideal Software Player for Video", [])),
+        ("Predicting landslides", [], ("Predicting landslides", [])),
+        # titles that only look like it
+        ("Python: the Documentary", [], ("Python: the Documentary", [])),
+        (
+            "Smashing Meets Accessibility: Common Data Visualization Issues",
+            [],
+            ("Smashing Meets Accessibility: Common Data Visualization Issues", []),
+        ),
+        (None, [], (None, [])),
+    ],
+)
+def test_a_title_loses_the_labels_and_names_a_head_wrote_around_it(title, speakers, expected):
+    assert tidy_title(title, speakers) == expected

@@ -33,7 +33,7 @@ from kb.ingest.talks.cued import cued_in_blocks
 from kb.ingest.talks.document import doc_features, single_probability, single_talk
 from kb.ingest.talks.features import DATE
 from kb.ingest.talks.hits import TalkHit, clean_title, prose_talks, strip_kind_prefix
-from kb.ingest.talks.titles import bare_kind_label, quoted_title, without_speaker
+from kb.ingest.talks.titles import bare_kind_label, quoted_title, tidy_title, without_speaker
 from kb.ingest.text import normalise_title
 
 MAX_TEXT = 256 * 1024  # characters: some stages grow faster than linearly with size (kb.importer.MAX_POST_BYTES)
@@ -364,12 +364,15 @@ def _inside_a_talk(hits: list[TalkHit], blocks: list[Block]) -> list[TalkHit]:
 
 
 def _title_or_speaker(hits: list[TalkHit]) -> None:
-    """A title holds no speaker's name ("Zach Holman: How Github Uses Github" → "How Github Uses Github",
-    see ``without_speaker``); one phrase read as both the title and the speaker ("## Open Tracing",
+    """A title holds no label or speaker's name ("Workshop 2: …", "… by Jane Doe", "Zach Holman: How Github
+    Uses Github" → "How Github Uses Github", see ``tidy_title`` and ``without_speaker``); one phrase read as both the title and the speaker ("## Open Tracing",
     "## James Powell") is one of them: the speaker's name when it starts with a known given name (the
     heading names who spoke), else the title."""
     for h in hits:
-        h.title = without_speaker(h.title, h.speakers + h.spelled_speakers)
+        title, speakers = tidy_title(h.title, h.speakers)
+        if speakers != h.speakers:
+            h.speakers, h.spelled_speakers = speakers, list(speakers)
+        h.title = without_speaker(title, h.speakers + h.spelled_speakers)
         if not h.title:
             continue
         same = [s for s in h.speakers if " ".join(s.split()).lower() == " ".join(h.title.split()).lower()]

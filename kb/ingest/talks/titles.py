@@ -1,4 +1,4 @@
-"""A talk's title when its head names only the kind of talk.
+"""A talk's title when its head names only the kind of talk, and what a head writes around a title.
 
 "**A. Keynote: Jeannette M Wing**" gives the title "A. Keynote": that is a label, not a title. Such
 a talk is untitled (CONVENTIONS: its title would be inferred), unless the first line of its text is
@@ -12,6 +12,8 @@ import re
 
 from kb.ingest.events import LEAD
 from kb.ingest.lexicon import honorific_prefix, lexicon
+from kb.ingest.people import canonical_name, looks_like_person
+from kb.ingest.talks.hits import names_in
 
 _WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
 _ROMAN = re.compile(r"^[ivx]{1,4}$", re.IGNORECASE)
@@ -81,3 +83,57 @@ def without_speaker(title: str | None, speakers: list[str]) -> str | None:
         if m and re.search(r"\w\w", m.group(1)):
             return m.group(1).strip()
     return title
+
+
+_NUMBERS = frozenset({"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"})
+_LABEL_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)?|\d+")
+_LEAD_LABEL = re.compile(r"^(?:\d{1,2}\s+)?(.{2,60}?)\s*(?::|\s[-–—|]|\s--)\s+(\S.{5,})$")
+_BYLINE = re.compile(r"^(.{6,}?)\s+(?:by|par)\s+(.+)$")
+_AUTHORS_AFTER = re.compile(r"^(.{10,}?[\w?!)])\.\s+([A-Z].+)$")
+_AFFILIATION_TAIL = re.compile(r"\s+(?:at|from)\s+.*$|\s*\(.*$")
+_LINK_LABEL = r"(?:slides?|videos?|posters?|recording)"
+_LINK_LABELS = re.compile(
+    rf"(?:(?:\s+{_LINK_LABEL}\b){{2,}}|\s*[-–—|]\s*{_LINK_LABEL}(?:\s*,\s*{_LINK_LABEL})*)\s*$", re.I
+)
+
+
+def tidy_title(title: str | None, speakers: list[str]) -> tuple[str | None, list[str]]:
+    """A talk's title without what its head wrote around it, and the speakers that were in it:
+
+    * the labels of links after it: "… Slides Poster", "… - Video, Slides";
+    * a label before it: "Workshop 2: …", "Hands-on - …", "Title: …", "Ending Keynote - …" (kind and
+      label words of the lexicon, numbers);
+    * when no speaker was read, the speaker before it ("Ally Long: …", "05 Janos Pasztor - …"), a byline
+      after it ("… by Montana Low", "… par Richard Rutter") or an author list after a full stop
+      ("Joint Models for NLP. Yue Zhang").
+    """
+    if not title:
+        return title, speakers
+    bare = _LINK_LABELS.sub("", title)
+    if bare != title and len(bare.split()) >= 2:
+        title = bare
+    lex = lexicon()
+    m = _LEAD_LABEL.match(title)
+    if m:
+        words = [w.lower() for w in _LABEL_WORD.findall(m.group(1))]
+        labels = lex["kind"] | lex["label_word"] | lex["head_label"]
+        if (
+            words
+            and all(w in labels or w in _NUMBERS or w.isdigit() for w in words)
+            and any(w in lex["kind"] or w in lex["head_label"] for w in words)
+        ):
+            title = m.group(2)
+            m = _LEAD_LABEL.match(title)
+    if speakers:
+        return title, speakers
+    if m:
+        head = re.sub(r"^\d{1,2}\s+", "", m.group(1)).strip()
+        if len(m.group(2).split()) >= 2 and looks_like_person(head):
+            return m.group(2), [canonical_name(head)]
+    for pattern, tail in ((_BYLINE, _AFFILIATION_TAIL), (_AUTHORS_AFTER, None)):
+        b = pattern.match(title)
+        if b:
+            names = names_in(tail.sub("", b.group(2)) if tail else b.group(2))
+            if names:
+                return b.group(1), names
+    return title, speakers
