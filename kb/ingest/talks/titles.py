@@ -12,7 +12,6 @@ import re
 
 from kb.ingest.events import LEAD
 from kb.ingest.lexicon import honorific_prefix, lexicon
-from kb.ingest.people import canonical_name, looks_like_person
 from kb.ingest.talks.hits import names_in
 
 _WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
@@ -87,7 +86,7 @@ def without_speaker(title: str | None, speakers: list[str]) -> str | None:
 
 _NUMBERS = frozenset({"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"})
 _LABEL_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)?|\d+")
-_LEAD_LABEL = re.compile(r"^(?:\d{1,2}\s+)?(.{2,60}?)\s*(?::|\s[-–—|]|\s--)\s+(\S.{5,})$")
+_LEAD_LABEL = re.compile(r"^(.{2,60}?)\s*(?::|\s[-–—|]|\s--)\s+(\S.{5,})$")
 _BYLINE = re.compile(r"^(.{6,}?)\s+(?:by|par)\s+(.+)$")
 _AUTHORS_AFTER = re.compile(r"^(.{10,}?[\w?!)])\.\s+([A-Z].+)$")
 _AFFILIATION_TAIL = re.compile(r"\s+(?:at|from)\s+.*$|\s*\(.*$")
@@ -103,9 +102,10 @@ def tidy_title(title: str | None, speakers: list[str]) -> tuple[str | None, list
     * the labels of links after it: "… Slides Poster", "… - Video, Slides";
     * a label before it: "Workshop 2: …", "Hands-on - …", "Title: …", "Ending Keynote - …" (kind and
       label words of the lexicon, numbers);
-    * when no speaker was read, the speaker before it ("Ally Long: …", "05 Janos Pasztor - …"), a byline
-      after it ("… by Montana Low", "… par Richard Rutter") or an author list after a full stop
-      ("Joint Models for NLP. Yue Zhang").
+    * an author list after a full stop ("Joint Models for NLP. Yue Zhang": a paper talk's authors, who
+      need not be its speakers, so they do not become speakers);
+    * when no speaker was read, a byline after it, which names the speaker ("… by Nate Aune", "… par
+      Richard Rutter").
     """
     if not title:
         return title, speakers
@@ -123,17 +123,12 @@ def tidy_title(title: str | None, speakers: list[str]) -> tuple[str | None, list
             and any(w in lex["kind"] or w in lex["head_label"] for w in words)
         ):
             title = m.group(2)
-            m = _LEAD_LABEL.match(title)
-    if speakers:
-        return title, speakers
-    if m:
-        head = re.sub(r"^\d{1,2}\s+", "", m.group(1)).strip()
-        if len(m.group(2).split()) >= 2 and looks_like_person(head):
-            return m.group(2), [canonical_name(head)]
-    for pattern, tail in ((_BYLINE, _AFFILIATION_TAIL), (_AUTHORS_AFTER, None)):
-        b = pattern.match(title)
-        if b:
-            names = names_in(tail.sub("", b.group(2)) if tail else b.group(2))
-            if names:
-                return b.group(1), names
+    if not speakers:
+        b = _BYLINE.match(title)
+        names = names_in(_AFFILIATION_TAIL.sub("", b.group(2))) if b else []
+        if names:
+            return b.group(1), names
+    b = _AUTHORS_AFTER.match(title)
+    if b and names_in(b.group(2)):
+        title = b.group(1)  # a paper talk's author list: its authors, who need not be its speakers
     return title, speakers
