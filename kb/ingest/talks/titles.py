@@ -104,8 +104,8 @@ def tidy_title(title: str | None, speakers: list[str]) -> tuple[str | None, list
       label words of the lexicon, numbers);
     * an author list after a full stop ("Joint Models for NLP. Yue Zhang": a paper talk's authors, who
       need not be its speakers, so they do not become speakers);
-    * when no speaker was read, a byline after it, which names the speaker ("… by Nate Aune", "… par
-      Richard Rutter").
+    * a byline after it ("… by Nate Aune", "… par Richard Rutter"), whose names are the speakers when
+      none was read.
     """
     if not title:
         return title, speakers
@@ -123,11 +123,10 @@ def tidy_title(title: str | None, speakers: list[str]) -> tuple[str | None, list
             and any(w in lex["kind"] or w in lex["head_label"] for w in words)
         ):
             title = m.group(2)
-    if not speakers:
-        b = _BYLINE.match(title)
-        names = names_in(_AFFILIATION_TAIL.sub("", b.group(2))) if b else []
-        if names:
-            return b.group(1), names
+    b = _BYLINE.match(title)
+    names = names_in(_AFFILIATION_TAIL.sub("", b.group(2))) if b else []
+    if names:
+        return b.group(1), speakers or names
     b = _AUTHORS_AFTER.match(title)
     if b and names_in(b.group(2)):
         title = b.group(1)  # a paper talk's author list: its authors, who need not be its speakers
