@@ -113,6 +113,10 @@ def test_a_title_loses_the_speakers_name_written_beside_it(title, speakers, expe
         # link labels after it; a title that merely ends in such a word keeps it
         ("Data-Dependent Sample Complexities Slides Poster", [], ("Data-Dependent Sample Complexities", [])),
         ("Beyond Reduce - Video, Slides", [], ("Beyond Reduce", [])),
+        # a session number or a track code after it
+        ("Web Form Design, session 4", ["Luke Wroblewski"], ("Web Form Design", ["Luke Wroblewski"])),
+        ("Kubestriker (DL1)", [], ("Kubestriker", [])),
+        ("Session 2", [], ("Session 2", [])),
         ("Dreaming of an Ideal Software Player for Video", [], ("Dreaming of an Ideal Software Player for Video", [])),
         ("Predicting landslides", [], ("Predicting landslides", [])),
         # titles that only look like it

@@ -90,6 +90,8 @@ _LEAD_LABEL = re.compile(r"^(.{2,60}?)\s*(?::|\s[-–—|]|\s--)\s+(\S.{5,})$")
 _BYLINE = re.compile(r"^(.{6,}?)\s+(?:by|par)\s+(.+)$")
 _AUTHORS_AFTER = re.compile(r"^(.{10,}?[\w?!)])\.\s+([A-Z].+)$")
 _AFFILIATION_TAIL = re.compile(r"\s+(?:at|from)\s+.*$|\s*\(.*$")
+# "…, session 4" (a talk in a series of sessions), "… (BTV)" (a track or room code)
+_TRAILING_LABEL = re.compile(r"(?:,?\s+(?i:session)\s+\d+|\s*\([A-Z][A-Z0-9]{1,4}\))\s*$")
 _LINK_LABEL = r"(?:slides?|videos?|posters?|recording)"
 _LINK_LABELS = re.compile(
     rf"(?:(?:\s+{_LINK_LABEL}\b){{2,}}|\s*[-–—|]\s*{_LINK_LABEL}(?:\s*,\s*{_LINK_LABEL})*)\s*$", re.I
@@ -99,7 +101,8 @@ _LINK_LABELS = re.compile(
 def tidy_title(title: str | None, speakers: list[str]) -> tuple[str | None, list[str]]:
     """A talk's title without what its head wrote around it, and the speakers that were in it:
 
-    * the labels of links after it: "… Slides Poster", "… - Video, Slides";
+    * the labels of links after it ("… Slides Poster", "… - Video, Slides"), a session number or a track
+      code ("…, session 4", "… (BTV)");
     * a label before it: "Workshop 2: …", "Hands-on - …", "Title: …", "Ending Keynote - …" (kind and
       label words of the lexicon, numbers);
     * an author list after a full stop ("Joint Models for NLP. Yue Zhang": a paper talk's authors, who
@@ -109,8 +112,8 @@ def tidy_title(title: str | None, speakers: list[str]) -> tuple[str | None, list
     """
     if not title:
         return title, speakers
-    bare = _LINK_LABELS.sub("", title)
-    if bare != title and len(bare.split()) >= 2:
+    bare = _TRAILING_LABEL.sub("", _LINK_LABELS.sub("", title))
+    if bare != title and bare.strip():
         title = bare
     lex = lexicon()
     m = _LEAD_LABEL.match(title)
