@@ -9,6 +9,7 @@ after a head that names kind and speaker.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from kb.ingest.events import LEAD
 from kb.ingest.lexicon import honorific_prefix, lexicon
@@ -98,6 +99,13 @@ _LINK_LABELS = re.compile(
 )
 
 
+@lru_cache(maxsize=1)
+def _label_words() -> tuple[frozenset[str], frozenset[str]]:
+    """The words a label before a title is made of, and those of them that make it a label."""
+    lex = lexicon()
+    return lex["kind"] | lex["label_word"] | lex["head_label"] | _NUMBERS, lex["kind"] | lex["head_label"]
+
+
 def tidy_title(title: str | None, speakers: list[str]) -> tuple[str | None, list[str]]:
     """A talk's title without what its head wrote around it, and the speakers that were in it:
 
@@ -115,16 +123,11 @@ def tidy_title(title: str | None, speakers: list[str]) -> tuple[str | None, list
     bare = _TRAILING_LABEL.sub("", _LINK_LABELS.sub("", title))
     if bare != title and bare.strip():
         title = bare
-    lex = lexicon()
     m = _LEAD_LABEL.match(title)
     if m:
         words = [w.lower() for w in _LABEL_WORD.findall(m.group(1))]
-        labels = lex["kind"] | lex["label_word"] | lex["head_label"]
-        if (
-            words
-            and all(w in labels or w in _NUMBERS or w.isdigit() for w in words)
-            and any(w in lex["kind"] or w in lex["head_label"] for w in words)
-        ):
+        labels, heads = _label_words()
+        if words and all(w in labels or w.isdigit() for w in words) and not heads.isdisjoint(words):
             title = m.group(2)
     b = _BYLINE.match(title)
     names = names_in(_AFFILIATION_TAIL.sub("", b.group(2))) if b else []
