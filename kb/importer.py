@@ -620,6 +620,7 @@ def import_paths(
                 interrupted = True
                 if pool is not None:
                     pool.shutdown(wait=False, cancel_futures=True)
+                _count_if_committed(engine, files, changed, force, summary)
             except StorageFull as full:
                 stopped = full.detail
                 if pool is not None:
@@ -635,6 +636,19 @@ def import_paths(
     if stopped is not None:
         raise ImportStopped(summary, len(files) - len(summary.results), stopped)
     return summary
+
+
+def _count_if_committed(
+    engine: Engine, files: list[Path], changed: set[Path], force: bool, summary: ImportSummary
+) -> None:
+    """Ctrl-C between a post's commit and its result being counted: the post is stored, so it counts as
+    imported ("interrupted: N posts imported" is what the database holds). Its stored hash tells; with
+    ``force`` an unchanged post's old copy would read as this one, so nothing is added then."""
+    if force or len(summary.results) >= len(files):
+        return
+    path = files[len(summary.results)]
+    if path in changed and not _changed(engine, [path], force=False):
+        summary.results.append(FileResult(_store_path(path), "new"))
 
 
 def _import_each(

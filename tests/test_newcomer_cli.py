@@ -266,6 +266,30 @@ def test_ctrl_c_during_a_parallel_import_is_one_line_and_exit_130_and_a_rerun_fi
     assert _posts(db) == 104
 
 
+def test_a_post_committed_just_before_ctrl_c_counts_as_imported(tmp_path):
+    """The race of the test above, made deterministic: Ctrl-C lands after a post's transaction committed
+    but before its result was counted. The count must say what the database holds."""
+    from kb.db import open_db
+    from kb.importer import ImportSummary, _count_if_committed, import_file
+
+    posts = sorted(IMPORTS.glob("*.md"))[:3]
+    files = []
+    for post in posts:
+        (tmp_path / post.name).write_text(post.read_text())
+        files.append(tmp_path / post.name)
+    engine = open_db(tmp_path / "kb.sqlite")
+    summary = ImportSummary()
+    summary.results.append(import_file(engine, files[0]))
+    import_file(engine, files[1])  # committed; Ctrl-C came before its result was appended
+    _count_if_committed(engine, files, set(files[1:]), False, summary)
+    assert [r.status for r in summary.results] == ["new", "new"]
+    _count_if_committed(engine, files, set(files[1:]), False, summary)  # the third was never written
+    assert len(summary.results) == 2
+    forced = ImportSummary(results=summary.results[:1])
+    _count_if_committed(engine, files, set(files), True, forced)  # with --force an old copy proves nothing
+    assert len(forced.results) == 1
+
+
 # ---------------------------------------------------------------- 7: help, search filters, --limit 0, completion
 
 
