@@ -365,9 +365,9 @@ def _inside_a_talk(hits: list[TalkHit], blocks: list[Block]) -> list[TalkHit]:
 
 def _title_or_speaker(hits: list[TalkHit]) -> None:
     """A title holds no label or speaker's name ("Workshop 2: …", "… by Jane Doe", "Zach Holman: How Github
-    Uses Github" → "How Github Uses Github", see ``tidy_title`` and ``without_speaker``); one phrase read as both the title and the speaker ("## Open Tracing",
-    "## James Powell") is one of them: the speaker's name when it starts with a known given name (the
-    heading names who spoke), else the title."""
+    Uses Github" → "How Github Uses Github", see ``tidy_title`` and ``without_speaker``); one phrase read
+    as both the title and the speaker ("## Open Tracing", "## James Powell") is one of them: the speaker's
+    name when it starts with a known given name (the heading names who spoke), else the title."""
     for h in hits:
         title, speakers = tidy_title(h.title, h.speakers)
         if speakers != h.speakers:
