@@ -119,8 +119,36 @@ def test_a_title_loses_the_speakers_name_written_beside_it(title, speakers, expe
         ("Session 2", [], ("Session 2", [])),
         ("Dreaming of an Ideal Software Player for Video", [], ("Dreaming of an Ideal Software Player for Video", [])),
         ("Predicting landslides", [], ("Predicting landslides", [])),
+        # a label after it, a kind tag in brackets, the slot's time
+        ("OMSCS Through the Years: Panel Discussion", [], ("OMSCS Through the Years", [])),
+        ("Panel Discussion: Novel Genome Editing Techniques", [], ("Novel Genome Editing Techniques", [])),
+        ("Testing times in Clojurescript [Lightning Talk]", [], ("Testing times in Clojurescript", [])),
+        ("Cancelling Async Rust 2:35pm", [], ("Cancelling Async Rust", [])),
+        ("Relative position (photo)", [], ("Relative position", [])),
+        # a speaker's name before or after it, which the labellers read as part of it
+        (
+            "05 Janos Pasztor - 10 things to learn to become DevOps Jedi",
+            [],
+            ("10 things to learn to become DevOps Jedi", ["Janos Pasztor"]),
+        ),
+        ("Unpkg - Michael Jackson - Notes", [], ("Unpkg", ["Michael Jackson"])),
+        ("Angular for Java Developers, Yakov Fain", [], ("Angular for Java Developers", ["Yakov Fain"])),
+        ("Making the magic happen with wp-cli (ryan duff)", [], ("Making the magic happen with wp-cli", ["Ryan Duff"])),
+        (
+            "How to avoid mucking up yr dns (sal ferrarello / @salcode)",
+            [],
+            ("How to avoid mucking up yr dns", ["Sal Ferrarello"]),
+        ),
+        ("Goldilocks and the Three Code Reviews - @vaidehijoshi", [], ("Goldilocks and the Three Code Reviews", [])),
+        ("Sean Parent's Better Code: Relationships", [], ("Better Code: Relationships", ["Sean Parent"])),
+        ("Unpkg - Michael Jackson", ["Mike Jackson"], ("Unpkg", ["Mike Jackson"])),
         # titles that only look like it
         ("Python: the Documentary", [], ("Python: the Documentary", [])),
+        ("Swift's Hidden Gems: Practical Techniques", [], ("Swift's Hidden Gems: Practical Techniques", [])),
+        ("Awkward Packaging: building Scikit-HEP", [], ("Awkward Packaging: building Scikit-HEP", [])),
+        ("Ruth's User Experience Nightmares", [], ("Ruth's User Experience Nightmares", [])),
+        ("Andy Jassy's Keynote", [], ("Andy Jassy's Keynote", [])),
+        ("An Interview with Valerie Aurora", [], ("An Interview with Valerie Aurora", [])),
         (
             "Smashing Meets Accessibility: Common Data Visualization Issues",
             [],
@@ -131,3 +159,23 @@ def test_a_title_loses_the_speakers_name_written_beside_it(title, speakers, expe
 )
 def test_a_title_loses_the_labels_and_names_a_head_wrote_around_it(title, speakers, expected):
     assert tidy_title(title, speakers) == expected
+
+
+def test_a_title_cut_before_its_closing_parenthesis_keeps_it():
+    from kb.ingest.talks.assemble import _closed
+
+    text = "Deconstructing P vs NP (or why I hate sudoku) (Daniel Spiewak)"
+    assert _closed(text, 0, text.index(")")) == "Deconstructing P vs NP (or why I hate sudoku)"
+    assert _closed(text, 0, 22) == "Deconstructing P vs NP"
+    assert _closed("Kubestriker (DL1 ", 0, 16) == "Kubestriker (DL1"  # nothing closes it: as cut
+
+
+def test_a_speaker_the_name_check_drops_leaves_the_title_whole():
+    from kb.ingest.pipeline import _title_or_speaker
+    from kb.ingest.talks.hits import TalkHit
+
+    hit = TalkHit(
+        title="Honey Onions: Exposing Snooping Tor HSDir Relays", speakers=["Honey Onions"], block=0, offset=0
+    )
+    _title_or_speaker([hit])
+    assert hit.title == "Honey Onions: Exposing Snooping Tor HSDir Relays"

@@ -372,7 +372,9 @@ def _title_or_speaker(hits: list[TalkHit]) -> None:
         title, speakers = tidy_title(h.title, h.speakers)
         if speakers != h.speakers:
             h.speakers, h.spelled_speakers = speakers, list(speakers)
-        h.title = without_speaker(title, h.speakers + h.spelled_speakers)
+        # a "speaker" the name check will drop is part of the title: "Honey Onions: Exposing Snooping Tor HSDir
+        # Relays" keeps its first two words (see _drop_non_names)
+        h.title = without_speaker(title, [s for s in h.speakers + h.spelled_speakers if not not_a_name(s)])
         if not h.title:
             continue
         same = [s for s in h.speakers if " ".join(s.split()).lower() == " ".join(h.title.split()).lower()]

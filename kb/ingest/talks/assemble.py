@@ -181,6 +181,15 @@ def _runs(h: Head, label: str) -> list[tuple[int, int, int]]:
     return out
 
 
+def _closed(text: str, start: int, end: int) -> str:
+    """A title run, with the ")" it stopped before when it opened a parenthesis: "Deconstructing P vs NP (or
+    why I hate sudoku)" is the title; cut at its "(", it would lose what the parenthesis says."""
+    run = text[start:end]
+    if run.count("(") > run.count(")") and text[end:].lstrip(" ").startswith(")"):
+        return text[start : text.index(")", end) + 1]
+    return run
+
+
 def _name_like(part: str) -> bool:
     """What the span tagger calls a speaker is one if it reads as a name ("axel donath" too: notes are
     typed fast), or is a lone given name ("David") as the post wrote it."""
@@ -258,7 +267,7 @@ def _hit(blocks: list[Block], h: Head) -> TalkHit | None:
     if head is None:
         return None
     titles = _runs(h, "TITLE")
-    title = _title_text(blocks[titles[0][0]].text[titles[0][1] : titles[0][2]]) if titles else None
+    title = _title_text(_closed(blocks[titles[0][0]].text, *titles[0][1:])) if titles else None
     speakers, spelled = _speakers(blocks, h)
     if title and speakers and _is_byline(title, spelled):
         title = None  # "Arash Vahdat@NVIDIA" is who spoke, not what about

@@ -13,6 +13,8 @@ from functools import lru_cache
 
 from kb.ingest.events import LEAD
 from kb.ingest.lexicon import honorific_prefix, lexicon
+from kb.ingest.people import given_names
+from kb.ingest.personname import probability
 from kb.ingest.talks.hits import names_in
 
 _WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
@@ -93,10 +95,21 @@ _AUTHORS_AFTER = re.compile(r"^(.{10,}?[\w?!)])\.\s+([A-Z].+)$")
 _AFFILIATION_TAIL = re.compile(r"\s+(?:at|from)\s+.*$|\s*\(.*$")
 # "…, session 4" (a talk in a series of sessions), "… (BTV)" (a track or room code)
 _TRAILING_LABEL = re.compile(r"(?:,?\s+(?i:session)\s+\d+|\s*\([A-Z][A-Z0-9]{1,4}\))\s*$")
-_LINK_LABEL = r"(?:slides?|videos?|posters?|recording)"
+_LINK_LABEL = r"(?:slides?|videos?|posters?|recording|notes|photos?)"
 _LINK_LABELS = re.compile(
-    rf"(?:(?:\s+{_LINK_LABEL}\b){{2,}}|\s*[-–—|]\s*{_LINK_LABEL}(?:\s*,\s*{_LINK_LABEL})*)\s*$", re.I
+    rf"(?:(?:\s+{_LINK_LABEL}\b){{2,}}|\s*[-–—|]\s*{_LINK_LABEL}(?:\s*,\s*{_LINK_LABEL})*|\s*\({_LINK_LABEL}\))\s*$",
+    re.I,
 )
+
+
+_TAIL_LABEL = re.compile(r"^(\S.{5,}?)\s*(?::|\s[-–—|]|\s--)\s+(.{2,40})$")  # "…: Panel Discussion", "… - Keynote"
+
+
+def _is_label(text: str) -> bool:
+    """Kind and label words only, one of them a kind or head label ("Workshop 2", "Panel Discussion")."""
+    words = [w.lower() for w in _LABEL_WORD.findall(text)]
+    labels, heads = _label_words()
+    return bool(words) and all(w in labels or w.isdigit() for w in words) and not heads.isdisjoint(words)
 
 
 @lru_cache(maxsize=1)
@@ -123,12 +136,10 @@ def tidy_title(title: str | None, speakers: list[str]) -> tuple[str | None, list
     bare = _TRAILING_LABEL.sub("", _LINK_LABELS.sub("", title))
     if bare != title and bare.strip():
         title = bare
-    m = _LEAD_LABEL.match(title)
-    if m:
-        words = [w.lower() for w in _LABEL_WORD.findall(m.group(1))]
-        labels, heads = _label_words()
-        if words and all(w in labels or w.isdigit() for w in words) and not heads.isdisjoint(words):
-            title = m.group(2)
+    for pattern, label_at, title_at in ((_LEAD_LABEL, 1, 2), (_TAIL_LABEL, 2, 1)):
+        m = pattern.match(title)
+        if m and _is_label(m.group(label_at)):
+            title = m.group(title_at)
     b = _BYLINE.match(title)
     names = names_in(_AFFILIATION_TAIL.sub("", b.group(2))) if b else []
     if names:
@@ -136,4 +147,55 @@ def tidy_title(title: str | None, speakers: list[str]) -> tuple[str | None, list
     b = _AUTHORS_AFTER.match(title)
     if b and names_in(b.group(2)):
         title = b.group(1)  # a paper talk's author list: its authors, who need not be its speakers
+    return _name_at_an_edge(_KIND_TAG.sub("", _CLOCK_TAIL.sub("", title)) or title, speakers)
+
+
+# "… [Lightning Talk]", "… [Keynote]": a kind in brackets after the title; "… 10:55am": the slot's time
+_KIND_TAG = re.compile(r"\s*\[(?i:(?:lightning\s+)?talk|keynote|lightning|workshop|tutorial|panel|demo)\]\s*$")
+_CLOCK_TAIL = re.compile(r"\s+\d{1,2}(?::\d{2})?\s*(?i:am|pm)\s*$")
+_NAME_LEAD = re.compile(r"^(?:\d{1,3}\s+)?(.{3,50}?)(?::|\s[-–—|])\s+(\S.{3,})$")  # "05 Janos Pasztor - …"
+_NAME_TAIL = re.compile(r"^(.{3,}?)(?:,|\s[-–—|])\s+([^,:|–—]{3,60}?)\s*$")  # "…, Yakov Fain", "… - Henry Zhu"
+_PAREN_TAIL = re.compile(r"^(.{6,}?)\s*\(([^()]{3,60})\)\s*$")  # "… (sal ferrarello / @salcode)"
+_HANDLE_TAIL = re.compile(r"^(.{6,}?)\s+[-–—]\s+@\w+\s*$")  # "… - @vaidehijoshi"
+_POSSESSIVE = re.compile(r"^([A-ZÀ-Þ][\w'’.\-]+(?:\s+[A-ZÀ-Þ][\w'’.\-]+){1,3})['’]s\s+(\S.{5,})$")
+_HANDLE = re.compile(r"\s*/?\s*@\w+\s*/?\s*")
+EDGE_NAME_P = 0.7  # the name model's P(name) a phrase at a title's edge needs to be taken for its speaker
+
+
+def _people(text: str) -> list[str]:
+    """The people a phrase at a title's edge names: every piece a name to the rules and to the name model
+    ("Yakov Fain", "ryan duff"), none for "Swift's Hidden Gems" or "Awkward Packaging"."""
+    text = _HANDLE.sub(" ", text).strip()
+    if text.islower():  # "(sal ferrarello / @salcode)"
+        text = text.title()
+    names = names_in(text) if text else []
+    if not names or any((p := probability(n)) is not None and p < EDGE_NAME_P for n in names):
+        return []
+    return names
+
+
+def _name_at_an_edge(title: str, speakers: list[str]) -> tuple[str, list[str]]:
+    """A speaker's name written before or after a title the labellers read as one piece: "Ally Long: Field-
+    tested interfaces", "Unpkg - Michael Jackson", "… (ryan duff)", "Sean Parent's Better Code", "Android for
+    Java Developers Marko Gargenta". The name comes off; it is the talk's speaker when none was read."""
+    m = _HANDLE_TAIL.match(title)
+    if m:
+        title = m.group(1)
+    for pattern, name_at, title_at in (
+        (_NAME_LEAD, 1, 2),
+        (_POSSESSIVE, 1, 2),
+        (_NAME_TAIL, 2, 1),
+        (_PAREN_TAIL, 2, 1),
+    ):
+        m = pattern.match(title)
+        if not m or bare_kind_label(m.group(title_at)):
+            continue
+        names = _people(m.group(name_at))
+        if names:
+            return m.group(title_at).strip(), speakers or names
+    words = title.split()
+    if len(words) >= 4 and words[-2] in given_names() and words[-1][:1].isupper() and words[-3][:1].isupper():
+        names = _people(" ".join(words[-2:]))
+        if names and (probability(names[0]) or 0) >= 0.9:
+            return " ".join(words[:-2]), speakers or names
     return title, speakers
