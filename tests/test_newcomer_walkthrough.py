@@ -57,7 +57,7 @@ async def test_the_readme_walkthrough_works_as_written(tmp_path):
     assert all(p.returncode == 0 for p in out), [p.stderr for p in out]
     assert (
         out[0].stdout.startswith("13 new, 0 updated")
-        and "65 talks, 344 people and 112 papers added, 4 enriched" in out[0].stdout
+        and "66 talks, 344 people and 112 papers added, 4 enriched" in out[0].stdout
     )
     assert "NeurIPS" in out[1].stdout
     assert "(untitled talk)" in out[2].stdout and "Joelle Pineau" in out[2].stdout

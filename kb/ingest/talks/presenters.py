@@ -1,0 +1,111 @@
+"""Talks a post tells only by who gave them: "Kirill Müller shared progress on profiling R", "Matt Rocklin's
+talk on the SciPy ecosystem", "a session from Jesse Yates of Tesla". The labellers read talk heads, and the
+sentence detectors want a talk noun and a title; a person the post names in such a sentence, who speaks at no
+talk of the post, gave an untitled one (CONVENTIONS: its title is the annotator's phrase, which no reader
+could reproduce; the speaker is what identifies it). Such talks are flagged low-confidence for review.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kb.ingest.events import NOT_ATTENDED_FOLDED
+from kb.ingest.lexicon import lexicon
+from kb.ingest.markdown import Block
+from kb.ingest.people import person_key
+from kb.ingest.records import Extraction, Person, Problem, Talk
+from kb.ingest.talks.hits import sentences
+
+CONFIDENCE = 0.5  # below the review threshold (kb.ingest.talks.assemble.LOW_CONFIDENCE): a reader should look
+_NOUNS = r"(?:talks?|keynotes?|presentations?|sessions?|lectures?|workshops?|tutorials?|panels?)"
+_KINDS = ("keynote", "panel", "tutorial", "workshop")
+
+
+def _cues() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    verbs = "|".join(sorted(lexicon()["presenting_verb"]))
+    after = re.compile(  # what follows the name: "(Tesla) also shared", "'s keynote", "'s excellent talk"
+        rf"^\s*(?:\([^()]{{0,80}}\)\s*)?(?:,[^,]{{1,60}},\s*)?(?:(?:also|then|first|next|later|finally)\s+)?"
+        rf"(?:(?:{verbs})\b|['’]s?\s+(?:[\w-]+\s+){{0,2}}{_NOUNS}\b)",
+        re.IGNORECASE,
+    )
+    before = re.compile(rf"\b{_NOUNS}\s+(?:(?:given|delivered|presented|led)\s+)?(?:by|from|with)\s+$", re.IGNORECASE)
+    return after, before
+
+
+_CUES: list[tuple[re.Pattern[str], re.Pattern[str]]] = []
+
+
+def presenter_talks(x: Extraction, blocks: list[Block], ref_blocks: set[int]) -> list[Talk]:
+    """Untitled talks of the people ``x`` mentions in a sentence that says they presented (see the module);
+    each person at most once, in reading order. Their role becomes "speaker", and each talk is a low-confidence
+    problem of ``x`` (review lists it)."""
+    if not _CUES:
+        _CUES.append(_cues())
+    after, before = _CUES[0]
+    speaking = {person_key(s) for t in x.talks for s in t.speakers}
+    waiting = [p for p in x.people if p.role != "speaker" and person_key(p.name) not in speaking]
+    if not waiting:
+        return []
+    found: list[tuple[int, int, Talk, Person]] = []
+    for bi, block in enumerate(blocks):
+        if bi in ref_blocks or block.quote or block.kind not in ("paragraph", "item", "html"):
+            continue
+        for person in list(waiting):
+            talk = _told(person, block, after, before)
+            if talk is not None:
+                talk.line = block.line
+                found.append((bi, len(found), talk, person))
+                waiting.remove(person)
+    out = []
+    for _, _, talk, person in sorted(found, key=lambda f: f[:2]):
+        person.role = "speaker"
+        out.append(talk)
+        x.problems.append(  # what review reads a talk's confidence from (kb.review.confidences)
+            Problem(
+                f"low confidence ({CONFIDENCE:.2f}) that a talk starts here: {talk.title or person.name}",
+                line=talk.line,
+                severity="info",
+            )
+        )
+    return out
+
+
+def _told(person: Person, block: Block, after: re.Pattern[str], before: re.Pattern[str]) -> Talk | None:
+    text = block.text
+    for form in dict.fromkeys([person.name, *person.aliases]):
+        start = text.find(form)
+        while start >= 0:
+            end = start + len(form)
+            a, b = next(((a, b) for a, b in sentences(text) if a <= start < b), (0, len(text)))
+            sentence = text[a:b]
+            if (after.match(text[end:b]) or before.search(text[max(a, start - 40) : start])) and not (
+                NOT_ATTENDED_FOLDED.search(sentence)
+            ):
+                low = sentence.lower()
+                kind = next((k for k in _KINDS if k in low), "talk")
+                return Talk(
+                    title=_named_title(block, end, b),
+                    speakers=[person.name],
+                    kind=kind,
+                    summary=sentence.strip(),
+                    confidence=CONFIDENCE,
+                )
+            start = text.find(form, end)
+    return None
+
+
+_QUOTED = re.compile(r"[\"“]([^\"“”]{8,150})[\"”]")
+_NEAR = 60  # characters between the cue and the title it names
+
+
+def _named_title(block: Block, start: int, end: int) -> str | None:
+    """The title the sentence gives right after the name: a quoted, emphasised or linked phrase ("Matt
+    Rocklin's talk "Refactoring the SciPy Ecosystem""), else None."""
+    spans = [(s, e) for s, e in block.emphasis if start <= s < min(end, start + _NEAR)]
+    spans += [(s.start, s.end) for s in block.links if start <= s.start < min(end, start + _NEAR) and not s.image]
+    spans += [(m.start(1), m.end(1)) for m in _QUOTED.finditer(block.text, start, end) if m.start() < start + _NEAR]
+    for s, e in sorted(spans):
+        title = block.text[s:e].strip(' *_"“”')
+        if len(title.split()) >= 2 and "://" not in title:
+            return title
+    return None

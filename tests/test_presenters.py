@@ -1,0 +1,45 @@
+"""Talks a post tells only by who gave them (kb/ingest/talks/presenters.py), as a stage: blocks, the people
+and talks read so far → the untitled talks of the people named as presenting."""
+
+from kb.ingest.pipeline import prepare
+from kb.ingest.records import Extraction, Person, Talk
+from kb.ingest.talks.presenters import CONFIDENCE, presenter_talks
+
+TEXT = """Kirill Müller shared progress on an R Foundation project to improve profiling. I missed Scott Chacon's
+talk on hg-git, sadly. Later a session from Jesse Yates of Tesla described the edge cases of their platform.
+
+Then Ana Lopez shared *Slow Code Retreats* with a full room, and Joe Cheng showed how to scale Shiny apps.
+
+> Grace Hopper gave a talk on nanoseconds.
+"""
+
+
+def _run():
+    p = prepare(TEXT, "notes.md")
+    names = ["Kirill Müller", "Scott Chacon", "Jesse Yates", "Ana Lopez", "Joe Cheng", "Grace Hopper"]
+    x = Extraction(source="notes.md")
+    x.people = [Person(name=n, role="speaker" if n == "Joe Cheng" else "mentioned") for n in names]
+    x.talks = [Talk(title="Shiny in production", speakers=["Joe Cheng"])]
+    found = presenter_talks(x, p.blocks, p.ref_blocks)
+    return x, [(t.title, t.speakers, t.kind, t.confidence) for t in found]
+
+
+def test_people_named_as_presenting_gave_untitled_talks_flagged_for_review():
+    x, talks = _run()
+    assert talks[:2] == [(None, ["Kirill Müller"], "talk", CONFIDENCE), (None, ["Jesse Yates"], "talk", CONFIDENCE)]
+    assert {p.name: p.role for p in x.people}["Kirill Müller"] == "speaker"
+    assert [p.message for p in x.problems][:1] == [
+        f"low confidence ({CONFIDENCE:.2f}) that a talk starts here: Kirill Müller"
+    ]
+
+
+def test_the_title_the_sentence_emphasises_is_the_talks():
+    _, talks = _run()
+    assert talks[2:] == [("Slow Code Retreats", ["Ana Lopez"], "talk", CONFIDENCE)]
+
+
+def test_a_talk_missed_a_speaker_already_read_and_a_quotation_make_no_talk():
+    x, talks = _run()
+    assert len(talks) == 3  # not Scott Chacon (missed), Joe Cheng (speaks already), Grace Hopper (a blockquote)
+    roles = {p.name: p.role for p in x.people}
+    assert roles["Scott Chacon"] == roles["Grace Hopper"] == "mentioned"
