@@ -43,3 +43,20 @@ def test_a_talk_missed_a_speaker_already_read_and_a_quotation_make_no_talk():
     assert len(talks) == 3  # not Scott Chacon (missed), Joe Cheng (speaks already), Grace Hopper (a blockquote)
     roles = {p.name: p.role for p in x.people}
     assert roles["Scott Chacon"] == roles["Grace Hopper"] == "mentioned"
+
+
+def test_a_title_named_before_by_or_after_a_possessive_is_the_talks():
+    text = (
+        "The last talk was **Computer Vision Using Go and OpenCV 3** by Ron Evans, a treat.\n\n"
+        "- Radomir Dopieralski's [Making robots walk with Python](https://example.org/talks/robots) was fun.\n"
+        "- Yan Li of Example Corp gave a tour of the new scheduler.\n"
+    )
+    p = prepare(text, "notes.md")
+    x = Extraction(source="notes.md")
+    x.people = [Person(name=n) for n in ("Ron Evans", "Radomir Dopieralski", "Yan Li")]
+    got = [(t.title, t.speakers) for t in presenter_talks(x, p.blocks, p.ref_blocks)]
+    assert got == [
+        ("Computer Vision Using Go and OpenCV 3", ["Ron Evans"]),
+        ("Making robots walk with Python", ["Radomir Dopieralski"]),
+        (None, ["Yan Li"]),
+    ]

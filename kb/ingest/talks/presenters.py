@@ -19,16 +19,23 @@ from kb.ingest.talks.hits import sentences
 CONFIDENCE = 0.5  # below the review threshold (kb.ingest.talks.assemble.LOW_CONFIDENCE): a reader should look
 _NOUNS = r"(?:talks?|keynotes?|presentations?|sessions?|lectures?|workshops?|tutorials?|panels?)"
 _KINDS = ("keynote", "panel", "tutorial", "workshop")
+_POSSESSIVE = re.compile(r"['’]s?\s*")
+_BY = re.compile(r"\s*(?:[-–—,]\s*)?\bby\s+$")
 
 
 def _cues() -> tuple[re.Pattern[str], re.Pattern[str]]:
     verbs = "|".join(sorted(lexicon()["presenting_verb"]))
-    after = re.compile(  # what follows the name: "(Tesla) also shared", "'s keynote", "'s excellent talk"
-        rf"^\s*(?:\([^()]{{0,80}}\)\s*)?(?:,[^,]{{1,60}},\s*)?(?:(?:also|then|first|next|later|finally)\s+)?"
-        rf"(?:(?:{verbs})\b|['’]s?\s+(?:[\w-]+\s+){{0,2}}{_NOUNS}\b)",
-        re.IGNORECASE,
+    after = (
+        re.compile(  # what follows the name: "(Tesla) also shared", "of Ingram gave", "'s keynote", "'s excellent talk"
+            rf"^\s*(?:\([^()]{{0,80}}\)\s*)?(?:,[^,.;]{{1,60}},\s*|\s(?:of|from|at)\s[^,.;()]{{1,50}}?\s)?"
+            rf"(?:(?:also|then|first|next|later|finally)\s+)?"
+            rf"(?:(?:{verbs})\b|talks?\s+(?:about|on)\b|['’]s?\s+(?:[\w-]+\s+){{0,2}}{_NOUNS}\b)",
+            re.IGNORECASE,
+        )
     )
-    before = re.compile(rf"\b{_NOUNS}\s+(?:(?:given|delivered|presented|led)\s+)?(?:by|from|with)\s+$", re.IGNORECASE)
+    before = re.compile(
+        rf"\b{_NOUNS}\s+(?:(?:given|delivered|presented|led)\s+)?(?:by|from|with|of)\s+$", re.IGNORECASE
+    )
     return after, before
 
 
@@ -78,13 +85,18 @@ def _told(person: Person, block: Block, after: re.Pattern[str], before: re.Patte
             end = start + len(form)
             a, b = next(((a, b) for a, b in sentences(text) if a <= start < b), (0, len(text)))
             sentence = text[a:b]
-            if (after.match(text[end:b]) or before.search(text[max(a, start - 40) : start])) and not (
+            by = _BY.search(text, a, start)
+            title_before = (
+                _title_ending(block, by.start()) if by else None
+            )  # "**Computer Vision Using Go** by Ron Evans"
+            titled = title_before or (_POSSESSIVE.match(text, end) and _named_title(block, end, min(b, end + 4)))
+            if (titled or after.match(text[end:b]) or before.search(text[max(a, start - 40) : start])) and not (
                 NOT_ATTENDED_FOLDED.search(sentence)
             ):
                 low = sentence.lower()
                 kind = next((k for k in _KINDS if k in low), "talk")
                 return Talk(
-                    title=_named_title(block, end, b),
+                    title=title_before or _named_title(block, end, b),
                     speakers=[person.name],
                     kind=kind,
                     summary=sentence.strip(),
@@ -105,6 +117,18 @@ def _named_title(block: Block, start: int, end: int) -> str | None:
     spans += [(s.start, s.end) for s in block.links if start <= s.start < min(end, start + _NEAR) and not s.image]
     spans += [(m.start(1), m.end(1)) for m in _QUOTED.finditer(block.text, start, end) if m.start() < start + _NEAR]
     for s, e in sorted(spans):
+        title = block.text[s:e].strip(' *_"“”')
+        if len(title.split()) >= 2 and "://" not in title:
+            return title
+    return None
+
+
+def _title_ending(block: Block, at: int) -> str | None:
+    """An emphasised, quoted or linked phrase of two words or more that ends right before ``at``."""
+    spans = [(s, e) for s, e in block.emphasis if at - 4 <= e <= at]
+    spans += [(s.start, s.end) for s in block.links if at - 4 <= s.end <= at and not s.image]
+    spans += [(m.start(1), m.end(1)) for m in _QUOTED.finditer(block.text, max(0, at - 160), at) if at - 4 <= m.end()]
+    for s, e in spans:
         title = block.text[s:e].strip(' *_"“”')
         if len(title.split()) >= 2 and "://" not in title:
             return title
