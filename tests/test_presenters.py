@@ -1,5 +1,6 @@
 """Talks a post tells only by who gave them (kb/ingest/talks/presenters.py), as a stage: blocks, the people
-and talks read so far → the untitled talks of the people named as presenting."""
+and talks read so far → the untitled talks of the people named as presenting; and a talk that names neither
+title nor speaker, which goes (kb.ingest.pipeline._drop_empty_talks)."""
 
 from kb.ingest.pipeline import prepare
 from kb.ingest.records import Extraction, Person, Talk
@@ -60,3 +61,18 @@ def test_a_title_named_before_by_or_after_a_possessive_is_the_talks():
         ("Making robots walk with Python", ["Radomir Dopieralski"]),
         (None, ["Yan Li"]),
     ]
+
+
+def test_a_talk_with_neither_title_nor_speaker_goes_and_its_cites_are_the_posts():
+    from kb.ingest.pipeline import _drop_empty_talks
+    from kb.ingest.records import Citation
+
+    x = Extraction(source="notes.md")
+    x.talks = [Talk(title="A"), Talk(title=None, speakers=[]), Talk(title=None, speakers=["Ana Lopez"])]
+    x.citations = [Citation(marker=f"[{k}]", paper_key=f"[{k}]", talk=k) for k in range(3)] + [
+        Citation(marker="[9]", paper_key="[9]", talk=None)
+    ]
+    regions = _drop_empty_talks(x, [((0, 0), 0), ((1, 0), 1), ((2, 0), 2)])
+    assert [(t.title, t.speakers) for t in x.talks] == [("A", []), (None, ["Ana Lopez"])]
+    assert [c.talk for c in x.citations] == [0, None, 1, None]
+    assert regions == [((0, 0), 0), ((1, 0), None), ((2, 0), 1)]

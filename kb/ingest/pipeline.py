@@ -106,6 +106,7 @@ def extract(text: str, source: str = "<post>", rules_only: bool = False, path: s
         _author_lists(x, [hits[k] for k in main], blocks, mention_spans)
     find_people(x, blocks, ref_blocks, [hits[k] for k in main], mention_spans)
     _drop_non_names(x)
+    regions = _drop_empty_talks(x, regions)
     x.talks += presenter_talks(x, blocks, ref_blocks)
     link_records(x, blocks, ref_blocks, hits, regions)
     year = int(x.date[:4]) if x.date else None
@@ -249,6 +250,20 @@ def _drop_non_names(x: Extraction) -> None:
     x.people = [p for p in x.people if p.name not in gone]
     for t in x.talks:
         t.speakers = [s for s in t.speakers if s not in gone]
+
+
+def _drop_empty_talks(x: Extraction, regions: list) -> list:
+    """A talk left with neither a title nor a speaker (its "speaker" was no name, its title only that name) is
+    nothing a reader could look up: it goes, and what it cited is cited by the post. Returns ``regions`` with
+    their talks renumbered (a dropped talk's text belongs to no talk)."""
+    keep = [k for k, t in enumerate(x.talks) if t.title or t.speakers]
+    if len(keep) == len(x.talks):
+        return regions
+    new = {old: n for n, old in enumerate(keep)}
+    x.talks = [x.talks[k] for k in keep]
+    for c in x.citations:
+        c.talk = new.get(c.talk) if c.talk is not None else None
+    return [(span, new.get(owner)) for span, owner in regions]
 
 
 def _talk_hits(blocks: list[Block], skip: set[int], event_hits) -> list[TalkHit]:
