@@ -142,6 +142,17 @@ def test_a_title_loses_the_speakers_name_written_beside_it(title, speakers, expe
         ("Goldilocks and the Three Code Reviews - @vaidehijoshi", [], ("Goldilocks and the Three Code Reviews", [])),
         ("Sean Parent's Better Code: Relationships", [], ("Better Code: Relationships", ["Sean Parent"])),
         ("Unpkg - Michael Jackson", ["Mike Jackson"], ("Unpkg", ["Mike Jackson"])),
+        # speakers with their roles and companies after the title; a short byline; a note on language or level
+        (
+            "Rook Project Intro – Bassam Tabbara, Tony Allen & Jared Watts, Upbound (Any Skill Level)",
+            [],
+            ("Rook Project Intro", ["Bassam Tabbara", "Tony Allen", "Jared Watts"]),
+        ),
+        ("CSS Aspect Ratio - Anton Ball, Front End Developer, Doist", [], ("CSS Aspect Ratio", ["Anton Ball"])),
+        ("Applied Detections Bypass by int0x80", [], ("Applied Detections Bypass", [])),
+        ("Surlex by Cody", [], ("Surlex", [])),
+        ("Security Nightmares 0x10 (German)", [], ("Security Nightmares 0x10", [])),
+        ("Cats, Dogs, and Mice - A Tale, Retold", [], ("Cats, Dogs, and Mice - A Tale, Retold", [])),
         # titles that only look like it
         ("Python: the Documentary", [], ("Python: the Documentary", [])),
         ("Swift's Hidden Gems: Practical Techniques", [], ("Swift's Hidden Gems: Practical Techniques", [])),

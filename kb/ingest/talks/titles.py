@@ -141,9 +141,13 @@ def tidy_title(title: str | None, speakers: list[str]) -> tuple[str | None, list
         if m and _is_label(m.group(label_at)):
             title = m.group(title_at)
     b = _BYLINE.match(title)
-    names = names_in(_AFFILIATION_TAIL.sub("", b.group(2))) if b else []
-    if names:
-        return b.group(1), speakers or names
+    if b:
+        who = _AFFILIATION_TAIL.sub("", b.group(2))
+        names = names_in(who) or _people(who)
+        if names:
+            return b.group(1), speakers or names
+        if _HANDLE_LIKE.match(who) or (len(who.split()) == 1 and who in given_names()):
+            return b.group(1), speakers  # "… by int0x80", "Surlex by Cody": who spoke, not a name to keep
     b = _AUTHORS_AFTER.match(title)
     if b and names_in(b.group(2)):
         title = b.group(1)  # a paper talk's author list: its authors, who need not be its speakers
@@ -159,6 +163,16 @@ _PAREN_TAIL = re.compile(r"^(.{6,}?)\s*\(([^()]{3,60})\)\s*$")  # "… (sal ferr
 _HANDLE_TAIL = re.compile(r"^(.{6,}?)\s+[-–—]\s+@\w+\s*$")  # "… - @vaidehijoshi"
 _POSSESSIVE = re.compile(r"^([A-ZÀ-Þ][\w'’.\-]+(?:\s+[A-ZÀ-Þ][\w'’.\-]+){1,3})['’]s\s+(\S.{5,})$")
 _HANDLE = re.compile(r"\s*/?\s*@\w+\s*/?\s*")
+_HANDLE_LIKE = re.compile(r"^@?[a-z][a-z0-9_]*\d[a-z0-9_]*$|^@\w+$")  # "int0x80", "@salcode"
+_ROLE_TAIL = re.compile(r"^(.{3,}?)\s[-–—]\s+([^,]{3,40},.{2,})$")  # "… - Name, Role, Company; Name, …"
+
+
+def _tail_notes() -> re.Pattern[str]:
+    words = "|".join(sorted(lexicon()["title_note"]))
+    return re.compile(rf"^(.{{3,}}?)\s*\((?i:(?:[\w-]+\s+){{0,3}}(?:{words})(?:\s+[\w-]+){{0,3}})\)\s*$")
+
+
+_TAIL_NOTE = _tail_notes()  # "… (German)", "… (special paper award)", "… (Any Skill Level)"
 EDGE_NAME_P = 0.7  # the name model's P(name) a phrase at a title's edge needs to be taken for its speaker
 
 
@@ -174,13 +188,30 @@ def _people(text: str) -> list[str]:
     return names
 
 
+def _leading_people(text: str) -> list[str]:
+    """The people a comma-separated list opens with, up to its first piece that is no name ("Liz Rice,
+    Technology Evangelist, Aqua Security" → Liz Rice; "Bassam Tabbara, Tony Allen" → both)."""
+    out = []
+    for piece in text.split(","):
+        names = _people(piece)
+        if not names:
+            break
+        out += names
+    return out
+
+
 def _name_at_an_edge(title: str, speakers: list[str]) -> tuple[str, list[str]]:
     """A speaker's name written before or after a title the labellers read as one piece: "Ally Long: Field-
     tested interfaces", "Unpkg - Michael Jackson", "… (ryan duff)", "Sean Parent's Better Code", "Android for
     Java Developers Marko Gargenta". The name comes off; it is the talk's speaker when none was read."""
-    m = _HANDLE_TAIL.match(title)
+    m = _HANDLE_TAIL.match(title) or _TAIL_NOTE.match(title)
     if m:
         title = m.group(1)
+    m = _ROLE_TAIL.match(title)  # "CSS Aspect Ratio - Anton Ball, Front End Developer, Doist"
+    if m:
+        names = [n for chunk in re.split(r"[;&]|\band\b", m.group(2)) for n in _leading_people(chunk)]
+        if names:
+            return m.group(1), speakers or names
     for pattern, name_at, title_at in (
         (_NAME_LEAD, 1, 2),
         (_POSSESSIVE, 1, 2),
