@@ -95,7 +95,7 @@ _AUTHORS_AFTER = re.compile(r"^(.{10,}?[\w?!)])\.\s+([A-Z].+)$")
 _AFFILIATION_TAIL = re.compile(r"\s+(?:at|from)\s+.*$|\s*\(.*$")
 # "…, session 4" (a talk in a series of sessions), "… (BTV)" (a track or room code)
 _TRAILING_LABEL = re.compile(r"(?:,?\s+(?i:session)\s+\d+|\s*\([A-Z][A-Z0-9]{1,4}\))\s*$")
-_LINK_LABEL = r"(?:slides?|videos?|posters?|recording|notes|photos?)"
+_LINK_LABEL = r"(?:slides?|videos?|posters?|recording|notes|photos?|links?)"
 _LINK_LABELS = re.compile(
     rf"(?:(?:\s+{_LINK_LABEL}\b){{2,}}|\s*[-–—|]\s*{_LINK_LABEL}(?:\s*,\s*{_LINK_LABEL})*|\s*\({_LINK_LABEL}\))\s*$",
     re.I,
