@@ -348,13 +348,18 @@ _PARTS: dict[tuple, tuple[tuple[str, ...], tuple[str, ...], dict[int, tuple[tupl
 
 def _seen_as(early: tuple[str, ...], late: tuple[str, ...]) -> dict[int, tuple[tuple[str, ...], tuple[str, ...]]]:
     """A token's own context features, as the neighbour ``d`` tokens away sees them: ``"-1:emph=True"``."""
-    return {
-        d: tuple(tuple(f"{d}:{x}" for x in part if x.startswith(_TOKEN_CONTEXT)) for part in (early, late))
-        for d in _SIDES
-    }
+    return _sides_view((early, late))
+
+
+def _sides_view(parts: tuple) -> dict[int, tuple[tuple[str, ...], ...]]:
+    """Each part's context features (those that start with one of :data:`_TOKEN_CONTEXT`), as the neighbour
+    ``d`` tokens away sees them: ``"-1:w=doe"``. The parts are filtered once, not once per side."""
+    ctx = [[x for x in part if x.startswith(_TOKEN_CONTEXT)] for part in parts]
+    return {d: tuple([tuple([pre + x for x in c]) for c in ctx]) for d, pre in _SIDE_PREFIX}
 
 
 _TOKEN_CONTEXT = ("w=", "shape=", "given", "speaker_cue", "kind", "emph=", "link=", "rule=")
+_SIDE_PREFIX = tuple((d, f"{d}:") for d in _SIDES)
 _TOKEN_GROUPS = ("kind", "speaker_cue", "affiliation", "honorific", "particle", "title_cue")
 
 
@@ -382,16 +387,26 @@ def _word_features(w: str) -> _Word:
     if len(w) > 3:
         f.append(f"suf={lw[-3:]}")
     parts = ([f[0]], [f[1]], f[2:])  # the row puts the token's own line features between w= and shape=, and after
-    seen = {d: tuple(tuple(f"{d}:{x}" for x in part if x.startswith(_TOKEN_CONTEXT)) for part in parts) for d in _SIDES}
-    return _Word(tuple(f), seen)
+    return _Word(tuple(f), _sides_view(parts))
 
 
 @lru_cache(maxsize=65536)
 def token_shape(w: str) -> str:
-    s = re.sub(r"[A-ZÀ-ÖØ-Þ]", "X", w)
-    s = re.sub(r"[a-zß-öø-ÿ]", "x", s)
-    s = re.sub(r"\d", "d", s)
-    return re.sub(r"(.)\1+", r"\1\1", s)[:5]
+    """``Doe`` → ``Xxx``, ``ICML2024`` → ``XXdd``: capitals X, small letters x, digits d, runs cut to two, five
+    characters at most. The two letter classes (``[A-ZÀ-ÖØ-Þ]``, ``[a-zß-öø-ÿ]``) are a character table (their
+    ranges are spelled out); digits are ``\\d``, any Unicode decimal, as before. No class's replacement is in
+    another class, so mapping them at once is mapping them one after another."""
+    return _RUNS.sub(r"\1\1", _DIGIT.sub("d", w.translate(_LETTER_SHAPES)))[:5]
+
+
+_LETTER_SHAPES = {
+    c: shape
+    for shape, ranges in (("X", ("AZ", "ÀÖ", "ØÞ")), ("x", ("az", "ßö", "øÿ")))
+    for lo, hi in ranges
+    for c in range(ord(lo), ord(hi) + 1)
+}
+_DIGIT = re.compile(r"\d")
+_RUNS = re.compile(r"(.)\1+")
 
 
 def window_tokens(
