@@ -13,6 +13,7 @@ import pytest
 
 from kb.corpus import manifest, shared_dir
 from kb.ingest.talks import features as talk_features
+from kb.ingest.talks import hits
 from kb.ingest.talks.units import TOKEN
 
 REPO = Path(__file__).resolve().parent.parent
@@ -70,3 +71,49 @@ def test_neighbour_views_of_words_and_token_parts():
         late = (f"emph={on}", f"link={not on}", talk_features._POS[line], f"ubold={on}", f"rule={rule}")
         assert talk_features._seen_as(early, late) == _plain_views((early, late))
     assert n > 500
+
+
+def _lines() -> list[str]:
+    return [line for text in _texts() for line in text.splitlines() if line.strip()]
+
+
+def test_the_on_topic_pattern_needs_a_spaced_on():
+    """split_title_speaker tries its "Name (Affiliation), on Topic" pattern only where " on " (any spaces) is."""
+    lines = _lines() + ["Cordelia Schmid (Inria), on learning from video", "Jane Doe\ton\tthings", "Ann Lee, on"]
+    matched = 0
+    for line in lines:
+        text = " ".join(line.split())
+        got = hits._ON_TOPIC.match(text)
+        plain = re.match(r"^(.{3,80}?)\s*(?:\([^()]{1,80}\))?,?\s+on\s+(.{4,120})$", text)
+        assert (got and got.groups()) == (plain and plain.groups())
+        if plain:
+            matched += 1
+            assert hits._ON_WORD.search(text), text
+    assert matched > 3
+
+
+def test_name_pairs_need_two_capitalised_words():
+    n = 0
+    for line in _lines()[:30000]:
+        words = talk_features._words(line)
+        if sum(w[:1].isupper() for w in words) < 2:
+            assert talk_features._name_pairs(words) == 0
+            n += 1
+    assert n > 100
+
+
+def test_line_words_columns_are_each_words_row():
+    from kb.ingest.markdown import walk
+    from kb.ingest.papers.features import _word, line_words
+    from kb.ingest.talks.units import units
+
+    n = 0
+    for text in _texts()[:200]:
+        blocks = walk(text)
+        for u in units(blocks):
+            lw = line_words(blocks[u.block], u)
+            rows = [_word(w) for w in lw.words]
+            assert (lw.lower, lw.stop, lw.title, lw.upper, lw.alpha) == tuple([r[k] for r in rows] for k in range(5))
+            assert len({id(lw.lower), id(lw.stop), id(lw.title), id(lw.upper), id(lw.alpha)}) == 5  # five lists
+            n += 1
+    assert n > 1000

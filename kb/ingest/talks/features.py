@@ -78,9 +78,10 @@ def _name_pairs(words: list[str]) -> int:
     ordinary English ("Jane Doe", "Raymond Hettinger")."""
     names = given_names()
     return sum(
-        1
-        for a, b in pairwise(words)
-        if a[:1].isupper() and b[:1].isupper() and (a in names or rarity(b) >= 2) and not a.isupper()
+        [
+            a[:1].isupper() and b[:1].isupper() and (a in names or rarity(b) >= 2) and not a.isupper()
+            for a, b in pairwise(words)
+        ]
     )
 
 
@@ -106,8 +107,8 @@ def unit_features(
         text = u.text.strip()
         words = _words(text)
         low = [w.lower() for w in words]
-        caps = sum(1 for w in words if w[:1].isupper())
-        pairs = _name_pairs(words)
+        caps = sum([w[:1].isupper() for w in words])
+        pairs = _name_pairs(words) if caps >= 2 else 0  # a pair is two capitalised words
         f = [
             f"kind={u.kind}",
             f"kl={u.kind}{u.level if u.kind in ('heading', 'item') else ''}",
@@ -176,7 +177,7 @@ def unit_features(
             f.append("hash_heading")  # "###Title" (no space): a heading to its writer, a paragraph to CommonMark
         content = [w for w, lw in zip(words, low, strict=True) if lw not in _STOP]
         if content:
-            f.append(f"titlecase={round(4 * sum(1 for w in content if w[:1].isupper()) / len(content))}")
+            f.append(f"titlecase={round(4 * sum([w[:1].isupper() for w in content]) / len(content))}")
         base.append(f)
         context.append(ctx)
     near: dict[str, list[bool]] = {}
