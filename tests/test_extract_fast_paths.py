@@ -117,3 +117,35 @@ def test_line_words_columns_are_each_words_row():
             assert len({id(lw.lower), id(lw.stop), id(lw.title), id(lw.upper), id(lw.alpha)}) == 5  # five lists
             n += 1
     assert n > 1000
+
+
+def test_bound_score_adds_as_the_list_did():
+    """ScoreBound.score sums through map: the same floats added in the same order, so the same bits."""
+    from kb.ingest.papers import tagger as paper_model
+    from kb.ingest.papers.bound import score_bound
+    from kb.ingest.papers.features import LATE
+    from kb.ingest.pipeline import MAX_TEXT, prepare
+
+    t = paper_model.tagger()
+    if t is None:
+        pytest.skip("the paper-mention model is not shipped in this checkout")
+    bound = score_bound(t, LATE)
+    n = 0
+    for text in _texts()[:80]:
+        if len(text) > MAX_TEXT:
+            continue
+        p = prepare(text)
+        for _, _, feats in paper_model.line_candidates(p.blocks, p.ref_blocks):
+            for f in feats:
+                assert bound.score(f) == sum([bound.delta.get(a, 0.0) for a in f])
+                n += 1
+    assert n > 300
+
+
+def test_line_group_words_are_the_groups_together():
+    from kb.ingest.lexicon import lexicon
+
+    first, line = talk_features._union_words()
+    lex = lexicon()
+    assert first == set().union(*(lex[g] for g in talk_features._W0_GROUPS))
+    assert line == set().union(*(lex[g] for g in talk_features._LINE_GROUPS))

@@ -134,7 +134,8 @@ def unit_features(
             f"ev_rule={rule_events.get((u.block, u.start), 'none')}",
             f"q={text.endswith('?')}",
         ]
-        if low and any(low[0] in lex[g] for g in ("kind", "speaker_cue", "non_talk_section", "title_cue")):
+        first_words, group_words = _union_words()
+        if low and low[0] in first_words:
             f.append(f"w0={low[0]}")
         # what neighbours see of the line: the features that start with one of _CONTEXT, in row order
         ctx = [f[1], f[3], f[5], f[7], f[13], f[19], f[20]]
@@ -142,8 +143,8 @@ def unit_features(
             f.append(f"hrank={levels.index(u.level)}")
             f.append(f"hcount={bucket(level_count[u.level])}")
             ctx.append(f[-2])
-        for group in ("kind", "speaker_cue", "not_attended", "affiliation", "event"):
-            if lex[group].isdisjoint(low):  # most lines: no word of the group
+        for group in _LINE_GROUPS if not group_words.isdisjoint(low) else ():  # most lines: no word of any
+            if lex[group].isdisjoint(low):
                 continue
             hits = [w for w in low if w in lex[group]]
             if hits:
@@ -210,6 +211,18 @@ def unit_features(
                 row.append(f"{d}:edge")
         out.append(row)
     return out
+
+
+_W0_GROUPS = ("kind", "speaker_cue", "non_talk_section", "title_cue")  # a line's first word in one: w0=
+_LINE_GROUPS = ("kind", "speaker_cue", "not_attended", "affiliation", "event")  # a line's words in one: group:word
+
+
+@lru_cache(maxsize=1)
+def _union_words() -> tuple[frozenset[str], frozenset[str]]:
+    """The words of the :data:`_W0_GROUPS` together and of the :data:`_LINE_GROUPS` together: a word in one
+    of several groups is a word of their union, one test instead of one per group."""
+    lex = lexicon()
+    return frozenset().union(*(lex[g] for g in _W0_GROUPS)), frozenset().union(*(lex[g] for g in _LINE_GROUPS))
 
 
 _PREFIXED: dict[int, dict[str, str]] = {d: {} for d in (-2, -1, 1, 2)}  # context feature → as seen from d
