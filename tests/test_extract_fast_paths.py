@@ -149,3 +149,26 @@ def test_line_group_words_are_the_groups_together():
     lex = lexicon()
     assert first == set().union(*(lex[g] for g in talk_features._W0_GROUPS))
     assert line == set().union(*(lex[g] for g in talk_features._LINE_GROUPS))
+
+
+def test_zipf_of_plain_words_is_wordfreqs():
+    """lexicon.zipf asks wordfreq once per frequency for words of lower-case ASCII letters: on every such word of
+    wordfreq's English table, the posts' words and 5,000 made-up ones, the value is wordfreq's (same float, same
+    sign of a zero)."""
+    import random
+    import string
+
+    from wordfreq import get_frequency_dict, zipf_frequency
+
+    from kb.ingest import lexicon
+
+    rnd = random.Random(7)
+    words = [w for w in get_frequency_dict("en", "best") if w.isascii() and w.isalpha() and w.islower()]
+    words += sorted({w.lower() for w in _words() if w.isascii() and w.isalpha()})
+    words += ["".join(rnd.choice(string.ascii_lowercase) for _ in range(rnd.randint(1, 14))) for _ in range(5000)]
+    assert len(words) > 100_000
+    for w in words:
+        got, want = lexicon._zipf_of_plain(w), zipf_frequency(w, "en")
+        assert (got, str(got)) == (want, str(want)), w
+    for w in ("Hello", "HELLO", "naïve", "don't", "covid19", "Zürich", ""):  # the rest go to wordfreq whole
+        assert lexicon.zipf.__wrapped__(w) == zipf_frequency(w.lower(), "en")
