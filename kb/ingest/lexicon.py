@@ -26,7 +26,32 @@ def honorific_prefix() -> re.Pattern[str]:
 @lru_cache(maxsize=65536)
 def zipf(word: str) -> float:
     """How common a word is in English, wordfreq's Zipf scale (lower-cased): ~7 "the", ~5 "color", 0 unknown."""
-    return _zipf()(word.lower(), "en")
+    low = word.lower()
+    if low.isascii() and low.isalpha():
+        return _zipf_of_plain(low)
+    return _zipf()(low, "en")
+
+
+_BY_FREQUENCY: dict[float | None, float] = {}  # a word's frequency in wordfreq's table (None: not in it) → its zipf
+
+
+def _zipf_of_plain(low: str) -> float:
+    """wordfreq's zipf of a word of lower-case ASCII letters, asked of wordfreq once per frequency. Its tokenizer
+    keeps such a word whole and as it is (no case, accent, quote or digit to change), so its value is a function of
+    its frequency in the table alone: 800 quantised values and "not there". Most of wordfreq's ~16 µs a word is
+    that tokenizer (tests/test_extract_fast_paths.py compares every such word of the table and of the posts)."""
+    f = _frequencies().get(low)
+    z = _BY_FREQUENCY.get(f)
+    if z is None:
+        z = _BY_FREQUENCY[f] = _zipf()(low, "en")  # a race stores the same number twice
+    return z
+
+
+@lru_cache(maxsize=1)
+def _frequencies() -> dict[str, float]:
+    from wordfreq import get_frequency_dict
+
+    return get_frequency_dict("en", "best")  # the table zipf_frequency(word, "en") reads
 
 
 @lru_cache(maxsize=65536)

@@ -100,7 +100,7 @@ def looks_like_person(text: str) -> bool:
     (True, False)
     """
     text = " ".join(text.split())
-    if not text or len(text) > 60 or any(c.isdigit() for c in text):
+    if not text or len(text) > 60 or any(map(str.isdigit, text)):  # (map: no generator frame per character)
         return False
     honorific = has_honorific(text)
     words = _name_words(text)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass
+from itertools import repeat
 
 import pycrfsuite
 
@@ -61,8 +62,7 @@ class ScoreBound:
 
     def score(self, attrs: list[str]) -> float:
         """The part of ``d`` these attributes make (repeats counted, as crfsuite counts them)."""
-        get = self.delta.get
-        return sum([get(a, 0.0) for a in attrs])
+        return sum(map(self.delta.get, attrs, repeat(0.0)))  # the same additions in the same order as a list's
 
     def may_pass(self, early: float, threshold: float) -> bool:
         """Can a candidate whose early attributes score ``early`` reach probability ``threshold``?

@@ -58,7 +58,7 @@ def candidates(block: Block, unit: Unit, block_index: int) -> list[Candidate]:
         if e - s < 4 or (s, e) in seen:  # the cheap tests first (all of them are pure: any order rejects alike)
             return
         span = text[s:e]
-        if len(span.split()) > 30 or not any(c.isalpha() for c in span):
+        if len(span.split()) > 30 or not any(map(str.isalpha, span)):
             return
         seen.add((s, e))
         out.append(Candidate(block_index, s, e, span, source, index, pieces))

@@ -154,17 +154,20 @@ def line_words(block: Block, unit: Unit) -> LineWords:
     keep = [k for k, w in enumerate(tokens) if w[:1].isalnum()]
     words = [tokens[k] for k in keep]
     starts = [at[k] for k in keep]
-    info = [_word(w) for w in words]
+    # the five columns of the words' _word() rows (no words: five empty columns)
+    lower, stop, title, upper, alpha = (
+        map(list, zip(*map(_word, words), strict=True)) if words else ([], [], [], [], [])
+    )
     text = block.text
     return LineWords(
         starts,
         [s + len(w) for s, w in zip(starts, words, strict=True)],
         words,
-        [i[0] for i in info],
-        [i[1] for i in info],
-        [i[2] for i in info],
-        [i[3] for i in info],
-        [i[4] for i in info],
+        lower,
+        stop,
+        title,
+        upper,
+        alpha,
         frozenset(s for s, _ in block.emphasis if text.startswith(("*", "_"), s)),
     )
 

@@ -78,9 +78,10 @@ def _name_pairs(words: list[str]) -> int:
     ordinary English ("Jane Doe", "Raymond Hettinger")."""
     names = given_names()
     return sum(
-        1
-        for a, b in pairwise(words)
-        if a[:1].isupper() and b[:1].isupper() and (a in names or rarity(b) >= 2) and not a.isupper()
+        [
+            a[:1].isupper() and b[:1].isupper() and (a in names or rarity(b) >= 2) and not a.isupper()
+            for a, b in pairwise(words)
+        ]
     )
 
 
@@ -106,8 +107,8 @@ def unit_features(
         text = u.text.strip()
         words = _words(text)
         low = [w.lower() for w in words]
-        caps = sum(1 for w in words if w[:1].isupper())
-        pairs = _name_pairs(words)
+        caps = sum([w[:1].isupper() for w in words])
+        pairs = _name_pairs(words) if caps >= 2 else 0  # a pair is two capitalised words
         f = [
             f"kind={u.kind}",
             f"kl={u.kind}{u.level if u.kind in ('heading', 'item') else ''}",
@@ -133,7 +134,8 @@ def unit_features(
             f"ev_rule={rule_events.get((u.block, u.start), 'none')}",
             f"q={text.endswith('?')}",
         ]
-        if low and any(low[0] in lex[g] for g in ("kind", "speaker_cue", "non_talk_section", "title_cue")):
+        first_words, group_words = _union_words()
+        if low and low[0] in first_words:
             f.append(f"w0={low[0]}")
         # what neighbours see of the line: the features that start with one of _CONTEXT, in row order
         ctx = [f[1], f[3], f[5], f[7], f[13], f[19], f[20]]
@@ -141,8 +143,8 @@ def unit_features(
             f.append(f"hrank={levels.index(u.level)}")
             f.append(f"hcount={bucket(level_count[u.level])}")
             ctx.append(f[-2])
-        for group in ("kind", "speaker_cue", "not_attended", "affiliation", "event"):
-            if lex[group].isdisjoint(low):  # most lines: no word of the group
+        for group in _LINE_GROUPS if not group_words.isdisjoint(low) else ():  # most lines: no word of any
+            if lex[group].isdisjoint(low):
                 continue
             hits = [w for w in low if w in lex[group]]
             if hits:
@@ -176,7 +178,7 @@ def unit_features(
             f.append("hash_heading")  # "###Title" (no space): a heading to its writer, a paragraph to CommonMark
         content = [w for w, lw in zip(words, low, strict=True) if lw not in _STOP]
         if content:
-            f.append(f"titlecase={round(4 * sum(1 for w in content if w[:1].isupper()) / len(content))}")
+            f.append(f"titlecase={round(4 * sum([w[:1].isupper() for w in content]) / len(content))}")
         base.append(f)
         context.append(ctx)
     near: dict[str, list[bool]] = {}
@@ -209,6 +211,18 @@ def unit_features(
                 row.append(f"{d}:edge")
         out.append(row)
     return out
+
+
+_W0_GROUPS = ("kind", "speaker_cue", "non_talk_section", "title_cue")  # a line's first word in one: w0=
+_LINE_GROUPS = ("kind", "speaker_cue", "not_attended", "affiliation", "event")  # a line's words in one: group:word
+
+
+@lru_cache(maxsize=1)
+def _union_words() -> tuple[frozenset[str], frozenset[str]]:
+    """The words of the :data:`_W0_GROUPS` together and of the :data:`_LINE_GROUPS` together: a word in one
+    of several groups is a word of their union, one test instead of one per group."""
+    lex = lexicon()
+    return frozenset().union(*(lex[g] for g in _W0_GROUPS)), frozenset().union(*(lex[g] for g in _LINE_GROUPS))
 
 
 _PREFIXED: dict[int, dict[str, str]] = {d: {} for d in (-2, -1, 1, 2)}  # context feature → as seen from d
@@ -348,13 +362,18 @@ _PARTS: dict[tuple, tuple[tuple[str, ...], tuple[str, ...], dict[int, tuple[tupl
 
 def _seen_as(early: tuple[str, ...], late: tuple[str, ...]) -> dict[int, tuple[tuple[str, ...], tuple[str, ...]]]:
     """A token's own context features, as the neighbour ``d`` tokens away sees them: ``"-1:emph=True"``."""
-    return {
-        d: tuple(tuple(f"{d}:{x}" for x in part if x.startswith(_TOKEN_CONTEXT)) for part in (early, late))
-        for d in _SIDES
-    }
+    return _sides_view((early, late))
+
+
+def _sides_view(parts: tuple) -> dict[int, tuple[tuple[str, ...], ...]]:
+    """Each part's context features (those that start with one of :data:`_TOKEN_CONTEXT`), as the neighbour
+    ``d`` tokens away sees them: ``"-1:w=doe"``. The parts are filtered once, not once per side."""
+    ctx = [[x for x in part if x.startswith(_TOKEN_CONTEXT)] for part in parts]
+    return {d: tuple([tuple([pre + x for x in c]) for c in ctx]) for d, pre in _SIDE_PREFIX}
 
 
 _TOKEN_CONTEXT = ("w=", "shape=", "given", "speaker_cue", "kind", "emph=", "link=", "rule=")
+_SIDE_PREFIX = tuple((d, f"{d}:") for d in _SIDES)
 _TOKEN_GROUPS = ("kind", "speaker_cue", "affiliation", "honorific", "particle", "title_cue")
 
 
@@ -382,16 +401,26 @@ def _word_features(w: str) -> _Word:
     if len(w) > 3:
         f.append(f"suf={lw[-3:]}")
     parts = ([f[0]], [f[1]], f[2:])  # the row puts the token's own line features between w= and shape=, and after
-    seen = {d: tuple(tuple(f"{d}:{x}" for x in part if x.startswith(_TOKEN_CONTEXT)) for part in parts) for d in _SIDES}
-    return _Word(tuple(f), seen)
+    return _Word(tuple(f), _sides_view(parts))
 
 
 @lru_cache(maxsize=65536)
 def token_shape(w: str) -> str:
-    s = re.sub(r"[A-ZÀ-ÖØ-Þ]", "X", w)
-    s = re.sub(r"[a-zß-öø-ÿ]", "x", s)
-    s = re.sub(r"\d", "d", s)
-    return re.sub(r"(.)\1+", r"\1\1", s)[:5]
+    """``Doe`` → ``Xxx``, ``ICML2024`` → ``XXdd``: capitals X, small letters x, digits d, runs cut to two, five
+    characters at most. The two letter classes (``[A-ZÀ-ÖØ-Þ]``, ``[a-zß-öø-ÿ]``) are a character table (their
+    ranges are spelled out); digits are ``\\d``, any Unicode decimal, as before. No class's replacement is in
+    another class, so mapping them at once is mapping them one after another."""
+    return _RUNS.sub(r"\1\1", _DIGIT.sub("d", w.translate(_LETTER_SHAPES)))[:5]
+
+
+_LETTER_SHAPES = {
+    c: shape
+    for shape, ranges in (("X", ("AZ", "ÀÖ", "ØÞ")), ("x", ("az", "ßö", "øÿ")))
+    for lo, hi in ranges
+    for c in range(ord(lo), ord(hi) + 1)
+}
+_DIGIT = re.compile(r"\d")
+_RUNS = re.compile(r"(.)\1+")
 
 
 def window_tokens(

@@ -170,7 +170,7 @@ def split_title_speaker(text: str, allow_surnames: bool = False) -> tuple[str | 
         title = clean_title(trailing.group(1))
         if names and title and len(title.split()) >= 2 and not looks_like_person(title):
             return title, names, kind
-    on_topic = re.match(r"^(.{3,80}?)\s*(?:\([^()]{1,80}\))?,?\s+on\s+(.{4,120})$", text)
+    on_topic = _ON_TOPIC.match(text) if _ON_WORD.search(text) else None
     if on_topic and looks_like_person(on_topic.group(1).strip()):  # "Cordelia Schmid (Inria), on learning from video"
         return clean_title(on_topic.group(2)), [canonical_name(on_topic.group(1).strip())], kind
     parts = [p for p in _SEPARATORS.split(text) if p and p.strip()]
@@ -193,6 +193,10 @@ def split_title_speaker(text: str, allow_surnames: bool = False) -> tuple[str | 
     return None, [], kind
 
 
+_ON_TOPIC = re.compile(r"^(.{3,80}?)\s*(?:\([^()]{1,80}\))?,?\s+on\s+(.{4,120})$")
+# What _ON_TOPIC cannot match without (its "\s+on\s+"): a plain search, where the pattern backtracks through
+# every split of the line's first 80 characters before it fails
+_ON_WORD = re.compile(r"\son\s")
 _SEP_RANK = {"—": 0, "–": 0, "-": 1, "--": 1, "|": 2, "by": 3, ":": 4}
 
 
