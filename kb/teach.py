@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import tempfile
 import time
 from collections.abc import Callable
@@ -92,16 +93,32 @@ def sample_examples(root: Path | None) -> list:
 def shipped_examples(
     splits: tuple[str, ...] = ("train", "dev"), root: Path | None = None, exclude_repos: frozenset[str] = frozenset()
 ) -> tuple[list, str]:
-    """The shipped training data this machine has, and a line saying what it is."""
+    """The shipped training data this machine has, and a line saying what it is. Building the examples
+    (~35 s: every annotated post through the extractor's analysis) is done once per set of inputs: they are
+    kept in the user's cache (:func:`_examples_cache`) and read back (~3 s) while nothing they come from
+    has changed."""
+    root = root or shared_dir()
+    docs = [] if root is None else [(d, g) for d, g in annotated(root, splits) if d.repo not in exclude_repos]
+    path = _examples_cache(_examples_key(splits, root, docs))
+    try:
+        with path.open("rb") as f:
+            return pickle.load(f)  # noqa: S301 - written by this function, in this user's own cache folder
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
+        pass  # not built yet, or written by another kb: build it again
+    found = _build_shipped(root, docs, splits)
+    _keep_examples(path, found)
+    return found
+
+
+def _build_shipped(root: Path | None, docs: list, splits: tuple[str, ...]) -> tuple[list, str]:
     from kb.ingest.talks.examples import example
 
-    root = root or shared_dir()
     exs = sample_examples(root)
     what = f"{len(exs)} sample posts"
     if root is not None:
         n = 0
-        for doc, gold in annotated(root, splits):
-            if doc.repo in exclude_repos or doc.kind != "multi":  # as the shipped models (training.train_talks)
+        for doc, gold in docs:
+            if doc.kind != "multi":  # as the shipped models (training.train_talks)
                 continue
             ex, _ = example(doc.text(), doc.file.name, gold)
             ex.group = doc.repo
@@ -111,6 +128,49 @@ def shipped_examples(
     else:
         what += " (no ../shared/realcorpus here: the real-corpus annotations are left out)"
     return exs, what
+
+
+def _examples_key(splits: tuple[str, ...], root: Path | None, docs: list) -> str:
+    """What the shipped examples are made from: the extractor's code and data (its features), our sample posts
+    and their gold, and the annotated posts (blob sha, kind and gold) of ``splits``."""
+    from importlib.metadata import version
+
+    # wordfreq's tables give the rarity features; the pickle's classes are this kb's
+    h = hashlib.sha256(repr((splits, SAMPLE_REPEAT, SAMPLE_SETS, root is not None, version("wordfreq"))).encode())
+    ingest = Path(__file__).resolve().parent / "ingest"
+    for f in sorted(ingest.rglob("*")):
+        if f.is_file() and f.suffix in (".py", ".json", ".txt", ".tsv", ".crfsuite"):
+            h.update(f.relative_to(ingest).as_posix().encode() + b"\0" + f.read_bytes())
+    for text, name, gold in samples(root):
+        h.update(name.encode() + text.encode() + json.dumps(gold, sort_keys=True).encode())
+    for doc, gold in docs:
+        h.update(
+            f"{doc.sha} {doc.repo} {doc.kind} {doc.file.name}".encode() + json.dumps(gold, sort_keys=True).encode()
+        )
+    return h.hexdigest()
+
+
+def _examples_cache(key: str) -> Path:
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "kb" / "train" / f"examples-{key[:32]}.pickle"
+
+
+def _keep_examples(path: Path, found: tuple[list, str]) -> None:
+    """Write the examples to ``path`` (readable by this user only), the one kept: older sets (~100 MB each)
+    are removed. A cache that cannot be written costs the next kb train the build, nothing else."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for old in path.parent.glob("examples-*.pickle"):
+            old.unlink(missing_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".examples-")  # mode 0600
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(found, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def kb_examples(session: Session) -> list:

@@ -131,3 +131,26 @@ def test_kb_train_json_summarises_the_style(tmp_path, sample_path, base, monkeyp
     with session_scope(engine) as s:
         stored = json.loads(s.exec(select(TrainedModel)).one().meta)["style"]
     assert len(stored["counts"]) == data["style"]["shape_keys"]
+
+
+def test_the_shipped_examples_are_built_once_and_read_back_while_their_inputs_stay(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(teach, "shared_dir", lambda: None)  # our samples only: quick, and the same everywhere
+    built = []
+    build = teach._build_shipped
+    monkeypatch.setattr(teach, "_build_shipped", lambda *a: built.append(1) or build(*a))
+    first, what = teach.shipped_examples(root=None)
+    again, what_again = teach.shipped_examples(root=None)
+    assert built == [1] and what_again == what  # the second came from the cache
+    assert [(e.line_features, e.line_labels, e.span_labels) for e in again] == [
+        (e.line_features, e.line_labels, e.span_labels) for e in first
+    ]
+    cached = list((tmp_path / "kb" / "train").glob("examples-*.pickle"))
+    assert len(cached) == 1 and cached[0].stat().st_mode & 0o077 == 0  # this user's only
+    monkeypatch.setattr(teach, "SAMPLE_REPEAT", teach.SAMPLE_REPEAT + 1)  # other inputs: built again, one file kept
+    teach.shipped_examples(root=None)
+    assert built == [1, 1] and len(list((tmp_path / "kb" / "train").glob("examples-*.pickle"))) == 1
+    only = next((tmp_path / "kb" / "train").glob("examples-*.pickle"))
+    only.write_bytes(b"not a pickle")  # a damaged cache is built again
+    assert len(teach.shipped_examples(root=None)[0]) == len(first) // 2 * 3
+    assert built == [1, 1, 1]
