@@ -8,6 +8,7 @@ could reproduce; the speaker is what identifies it). Such talks are flagged low-
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from kb.ingest.events import NOT_ATTENDED_FOLDED
 from kb.ingest.lexicon import lexicon
@@ -23,6 +24,7 @@ _POSSESSIVE = re.compile(r"['’]s?\s*")
 _BY = re.compile(r"\s*(?:[-–—,]\s*)?\bby\s+$")
 
 
+@lru_cache(maxsize=1)
 def _cues() -> tuple[re.Pattern[str], re.Pattern[str]]:
     verbs = "|".join(sorted(lexicon()["presenting_verb"]))
     after = (
@@ -39,16 +41,11 @@ def _cues() -> tuple[re.Pattern[str], re.Pattern[str]]:
     return after, before
 
 
-_CUES: list[tuple[re.Pattern[str], re.Pattern[str]]] = []
-
-
 def presenter_talks(x: Extraction, blocks: list[Block], ref_blocks: set[int]) -> list[Talk]:
     """Untitled talks of the people ``x`` mentions in a sentence that says they presented (see the module);
     each person at most once, in reading order. Their role becomes "speaker", and each talk is a low-confidence
     problem of ``x`` (review lists it)."""
-    if not _CUES:
-        _CUES.append(_cues())
-    after, before = _CUES[0]
+    after, before = _cues()
     speaking = {person_key(s) for t in x.talks for s in t.speakers}
     waiting = [p for p in x.people if p.role != "speaker" and person_key(p.name) not in speaking]
     if not waiting:
@@ -113,21 +110,25 @@ _NEAR = 60  # characters between the cue and the title it names
 def _named_title(block: Block, start: int, end: int) -> str | None:
     """The title the sentence gives right after the name: a quoted, emphasised or linked phrase ("Matt
     Rocklin's talk "Refactoring the SciPy Ecosystem""), else None."""
-    spans = [(s, e) for s, e in block.emphasis if start <= s < min(end, start + _NEAR)]
-    spans += [(s.start, s.end) for s in block.links if start <= s.start < min(end, start + _NEAR) and not s.image]
-    spans += [(m.start(1), m.end(1)) for m in _QUOTED.finditer(block.text, start, end) if m.start() < start + _NEAR]
-    for s, e in sorted(spans):
-        title = block.text[s:e].strip(' *_"“”')
-        if len(title.split()) >= 2 and "://" not in title:
-            return title
-    return None
+    return _first_title(block, _set_apart(block, start, min(end, start + _NEAR), end))
 
 
 def _title_ending(block: Block, at: int) -> str | None:
     """An emphasised, quoted or linked phrase of two words or more that ends right before ``at``."""
-    spans = [(s, e) for s, e in block.emphasis if at - 4 <= e <= at]
-    spans += [(s.start, s.end) for s in block.links if at - 4 <= s.end <= at and not s.image]
-    spans += [(m.start(1), m.end(1)) for m in _QUOTED.finditer(block.text, max(0, at - 160), at) if at - 4 <= m.end()]
+    start = max(0, at - 160)
+    return _first_title(block, [(s, e) for s, e in _set_apart(block, start, at, at) if at - 4 <= e <= at])
+
+
+def _set_apart(block: Block, start: int, stop: int, limit: int) -> list[tuple[int, int]]:
+    """The emphasised, linked and quoted phrases of ``block`` that start from ``start`` to before ``stop``, in
+    order (a quoted one ends by ``limit``)."""
+    spans = [(s, e) for s, e in block.emphasis if start <= s < stop]
+    spans += [(s.start, s.end) for s in block.links if start <= s.start < stop and not s.image]
+    spans += [(m.start(1), m.end(1)) for m in _QUOTED.finditer(block.text, start, limit) if m.start() < stop]
+    return sorted(spans)
+
+
+def _first_title(block: Block, spans: list[tuple[int, int]]) -> str | None:
     for s, e in spans:
         title = block.text[s:e].strip(' *_"“”')
         if len(title.split()) >= 2 and "://" not in title:

@@ -167,12 +167,13 @@ _HANDLE_LIKE = re.compile(r"^@?[a-z][a-z0-9_]*\d[a-z0-9_]*$|^@\w+$")  # "int0x80
 _ROLE_TAIL = re.compile(r"^(.{3,}?)\s[-–—]\s+([^,]{3,40},.{2,})$")  # "… - Name, Role, Company; Name, …"
 
 
-def _tail_notes() -> re.Pattern[str]:
+@lru_cache(maxsize=1)
+def _tail_note() -> re.Pattern[str]:
+    """ "… (German)", "… (special paper award)", "… (Any Skill Level)": words of the lexicon's title_note."""
     words = "|".join(sorted(lexicon()["title_note"]))
     return re.compile(rf"^(.{{3,}}?)\s*\((?i:(?:[\w-]+\s+){{0,3}}(?:{words})(?:\s+[\w-]+){{0,3}})\)\s*$")
 
 
-_TAIL_NOTE = _tail_notes()  # "… (German)", "… (special paper award)", "… (Any Skill Level)"
 EDGE_NAME_P = 0.7  # the name model's P(name) a phrase at a title's edge needs to be taken for its speaker
 
 
@@ -204,7 +205,7 @@ def _name_at_an_edge(title: str, speakers: list[str]) -> tuple[str, list[str]]:
     """A speaker's name written before or after a title the labellers read as one piece: "Ally Long: Field-
     tested interfaces", "Unpkg - Michael Jackson", "… (ryan duff)", "Sean Parent's Better Code", "Android for
     Java Developers Marko Gargenta". The name comes off; it is the talk's speaker when none was read."""
-    m = _HANDLE_TAIL.match(title) or _TAIL_NOTE.match(title)
+    m = _HANDLE_TAIL.match(title) or _tail_note().match(title)
     if m:
         title = m.group(1)
     m = _ROLE_TAIL.match(title)  # "CSS Aspect Ratio - Anton Ball, Front End Developer, Doist"
