@@ -33,6 +33,7 @@ from kb.ingest.talks.cued import cued_in_blocks
 from kb.ingest.talks.document import doc_features, single_probability, single_talk
 from kb.ingest.talks.features import DATE
 from kb.ingest.talks.hits import TalkHit, clean_title, prose_talks, strip_kind_prefix
+from kb.ingest.talks.pagelinks import linked_talks
 from kb.ingest.talks.presenters import presenter_talks
 from kb.ingest.talks.titles import bare_kind_label, quoted_title, tidy_title, without_speaker
 from kb.ingest.text import normalise_title
@@ -108,6 +109,7 @@ def extract(text: str, source: str = "<post>", rules_only: bool = False, path: s
     _drop_non_names(x)
     regions = _drop_empty_talks(x, regions)
     x.talks += presenter_talks(x, blocks, ref_blocks)
+    x.talks += linked_talks(x, blocks, ref_blocks)
     link_records(x, blocks, ref_blocks, hits, regions)
     year = int(x.date[:4]) if x.date else None
     x.conference = detect_conference(fm, blocks, year, path or source)

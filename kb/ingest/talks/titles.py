@@ -177,6 +177,11 @@ def _tail_note() -> re.Pattern[str]:
 EDGE_NAME_P = 0.7  # the name model's P(name) a phrase at a title's edge needs to be taken for its speaker
 
 
+def speakers_named(text: str) -> list[str]:
+    """The people a phrase names when it is nothing but their names (see :func:`_people`)."""
+    return _people(text)
+
+
 def _people(text: str) -> list[str]:
     """The people a phrase at a title's edge names: every piece a name to the rules and to the name model
     ("Yakov Fain", "ryan duff"), none for "Swift's Hidden Gems" or "Awkward Packaging"."""
