@@ -143,7 +143,7 @@ def tidy_title(title: str | None, speakers: list[str]) -> tuple[str | None, list
     b = _BYLINE.match(title)
     if b:
         who = _AFFILIATION_TAIL.sub("", b.group(2))
-        names = names_in(who) or _people(who)
+        names = names_in(who) or speakers_named(who)
         if names:
             return b.group(1), speakers or names
         if _HANDLE_LIKE.match(who) or (len(who.split()) == 1 and who in given_names()):
@@ -178,11 +178,6 @@ EDGE_NAME_P = 0.7  # the name model's P(name) a phrase at a title's edge needs t
 
 
 def speakers_named(text: str) -> list[str]:
-    """The people a phrase names when it is nothing but their names (see :func:`_people`)."""
-    return _people(text)
-
-
-def _people(text: str) -> list[str]:
     """The people a phrase at a title's edge names: every piece a name to the rules and to the name model
     ("Yakov Fain", "ryan duff"), none for "Swift's Hidden Gems" or "Awkward Packaging"."""
     text = _HANDLE.sub(" ", text).strip()
@@ -199,7 +194,7 @@ def _leading_people(text: str) -> list[str]:
     Technology Evangelist, Aqua Security" → Liz Rice; "Bassam Tabbara, Tony Allen" → both)."""
     out = []
     for piece in text.split(","):
-        names = _people(piece)
+        names = speakers_named(piece)
         if not names:
             break
         out += names
@@ -227,12 +222,12 @@ def _name_at_an_edge(title: str, speakers: list[str]) -> tuple[str, list[str]]:
         m = pattern.match(title)
         if not m or bare_kind_label(m.group(title_at)):
             continue
-        names = _people(m.group(name_at))
+        names = speakers_named(m.group(name_at))
         if names:
             return m.group(title_at).strip(), speakers or names
     words = title.split()
     if len(words) >= 4 and words[-2] in given_names() and words[-1][:1].isupper() and words[-3][:1].isupper():
-        names = _people(" ".join(words[-2:]))
+        names = speakers_named(" ".join(words[-2:]))
         if names and (probability(names[0]) or 0) >= 0.9:
             return " ".join(words[:-2]), speakers or names
     return title, speakers
