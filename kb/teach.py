@@ -150,9 +150,13 @@ def _examples_key(splits: tuple[str, ...], root: Path | None, docs: list) -> str
     return h.hexdigest()
 
 
+def _user_cache(*parts: str) -> Path:
+    """A folder of kb's in the user's cache (``$XDG_CACHE_HOME/kb/…``)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache", "kb", *parts)
+
+
 def _examples_cache(key: str) -> Path:
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "kb" / "train" / f"examples-{key[:32]}.pickle"
+    return _user_cache("train") / f"examples-{key[:32]}.pickle"
 
 
 def _keep_examples(path: Path, found: tuple[list, str]) -> None:
@@ -337,7 +341,7 @@ def use_shipped() -> None:
 
 def _cached(sha: str, lines: bytes, spans: bytes) -> tuple[Path, Path]:
     """The model's files in a per-user cache named by its sha (crfsuite opens files, not bytes)."""
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kb" / "models" / sha
+    base = _user_cache("models", sha)
     try:
         base.mkdir(parents=True, exist_ok=True)
     except OSError:

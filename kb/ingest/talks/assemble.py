@@ -36,6 +36,16 @@ _NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|/|\+)\s*")
 PROSE_SHARE = 0.5  # posts where at least this share of detector hits are sentences are told in prose
 
 
+def unsure_talk(confidence: float, title: str | None, speakers: list[str], line: int | None) -> Problem:
+    """The problem that says the extractor is unsure a talk starts at ``line``: what ``kb extract`` lists, and
+    what the review screen reads a talk's confidence from (``kb.review.confidences`` parses its wording)."""
+    return Problem(
+        f"low confidence ({confidence:.2f}) that a talk starts here: {title or ', '.join(speakers)}",
+        line=line,
+        severity="info",
+    )
+
+
 def told_in_prose(rule_hits: list[TalkHit]) -> bool:
     """A blog post that tells its talks in sentences ("Tianqi Chen presented XGBoost [1]"), not a
     list of notes: the sentence detectors read it better than a line labeller (measured on our
@@ -152,13 +162,7 @@ def _add(hits: list[TalkHit], hit: TalkHit, h: Head, blocks: list[Block], proble
     if hit.layout == "learned":
         hit.confidence = h.confidence
     if h.confidence < LOW_CONFIDENCE:
-        problems.append(
-            Problem(
-                f"low confidence ({h.confidence:.2f}) that a talk starts here: {hit.title or ', '.join(hit.speakers)}",
-                line=blocks[hit.block].line,
-                severity="info",
-            )
-        )
+        problems.append(unsure_talk(h.confidence, hit.title, hit.speakers, blocks[hit.block].line))
 
 
 def _runs(h: Head, label: str) -> list[tuple[int, int, int]]:

@@ -14,7 +14,8 @@ from rapidfuzz import fuzz
 
 from kb.ingest.markdown import Block
 from kb.ingest.people import person_key
-from kb.ingest.records import Extraction, Person, Problem, Talk
+from kb.ingest.records import Extraction, Person, Talk
+from kb.ingest.talks.assemble import unsure_talk
 from kb.ingest.talks.presenters import CONFIDENCE
 from kb.ingest.talks.titles import bare_kind_label, speakers_named, tidy_title
 from kb.ingest.text import normalise_title
@@ -61,17 +62,11 @@ def linked_talks(x: Extraction, blocks: list[Block], ref_blocks: set[int]) -> li
             if any(fuzz.ratio(norm, t) >= _SAME for t in titles):
                 continue
             titles.append(norm)
-            out.append(Talk(title=title, speakers=speakers, kind="talk", line=span.line or block.line))
+            line = span.line or block.line
+            out.append(Talk(title=title, speakers=speakers, kind="talk", line=line, confidence=CONFIDENCE))
     for talk in out:
         _speak(x, talk.speakers)
-        x.problems.append(  # what review reads a talk's confidence from (kb.review.confidences)
-            Problem(
-                f"low confidence ({CONFIDENCE:.2f}) that a talk starts here: {talk.title}",
-                line=talk.line,
-                severity="info",
-            )
-        )
-        talk.confidence = CONFIDENCE
+        x.problems.append(unsure_talk(CONFIDENCE, talk.title, talk.speakers, talk.line))
     return out
 
 

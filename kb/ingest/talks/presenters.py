@@ -14,7 +14,8 @@ from kb.ingest.events import NOT_ATTENDED_FOLDED
 from kb.ingest.lexicon import lexicon
 from kb.ingest.markdown import Block
 from kb.ingest.people import person_key
-from kb.ingest.records import Extraction, Person, Problem, Talk
+from kb.ingest.records import Extraction, Person, Talk
+from kb.ingest.talks.assemble import unsure_talk
 from kb.ingest.talks.hits import sentences
 
 CONFIDENCE = 0.5  # below the review threshold (kb.ingest.talks.assemble.LOW_CONFIDENCE): a reader should look
@@ -64,13 +65,7 @@ def presenter_talks(x: Extraction, blocks: list[Block], ref_blocks: set[int]) ->
     for _, _, talk, person in sorted(found, key=lambda f: f[:2]):
         person.role = "speaker"
         out.append(talk)
-        x.problems.append(  # what review reads a talk's confidence from (kb.review.confidences)
-            Problem(
-                f"low confidence ({CONFIDENCE:.2f}) that a talk starts here: {talk.title or person.name}",
-                line=talk.line,
-                severity="info",
-            )
-        )
+        x.problems.append(unsure_talk(CONFIDENCE, talk.title, talk.speakers, talk.line))
     return out
 
 
